@@ -1,0 +1,99 @@
+# mm - production ML monitoring as small C programs.
+#
+#   make            build bin/ and build/libmm.a (installs missing packages)
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make sim        build, train a model if none, run the drift simulation
+#   make check-asan the whole suite under address + undefined sanitizers
+#   make bench      benchmarks (bench/)
+#   make lint       house style checks
+#   make install    PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+CC ?= cc
+CXX ?= c++
+CFLAGS ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+BUILD ?= build
+BIN ?= bin
+
+MM_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Ilib $(EXTRA_CFLAGS)
+MM_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -fno-exceptions $(EXTRA_CFLAGS)
+LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lpthread \
+	-lstdc++ -lm
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/numparse.o
+LIB_HDR = $(wildcard lib/*.h)
+PROG_SRC = $(wildcard cmd/mm-*.c)
+PROGS = $(PROG_SRC:cmd/%.c=$(BIN)/%)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MANS = $(wildcard man/*.1)
+
+.PHONY: all deps test unit sim check-asan bench lint install clean train \
+	verify
+
+all: deps $(PROGS)
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/numparse.o: lib/numparse.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(MM_CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/libmm.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BIN)/%: cmd/%.c $(BUILD)/libmm.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -o $@ $< $(BUILD)/libmm.a $(LDFLAGS) \
+		$(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmm.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+		$(BUILD)/libmm.a $(LDFLAGS) -lcmocka $(LDLIBS)
+
+test: deps-test $(PROGS) $(UNITS)
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
+
+deps-test:
+	@scripts/deps.sh test
+
+unit: deps-test $(UNITS)
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh unit
+
+check-asan: deps-test
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+sim: all
+	@scripts/sim.sh
+
+bench: all
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+verify: all
+	@scripts/deps.sh verify
+	@scripts/verify.sh
+
+lint: deps-test
+	@scripts/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1
+
+clean:
+	rm -rf build bin tests/log

@@ -1,0 +1,60 @@
+/*
+ * batch.h - decode a batch record into column arrays.
+ *
+ *   {"batch_id":"b1","ts":1764140000.0,
+ *    "features":{"f0":[0.1,null],"f1":[2,3]},"labels":[1,null]}
+ *
+ * Feature arrays are read straight into doubles (NaN for null) without
+ * building a JSON tree; labels into ints (-1 for null).  A struct
+ * mm_batch is reused from record to record, so memory stays at the size
+ * of the largest batch.  The record's top-level field spans are left in
+ * the caller's struct mm_rec for pass-through.
+ */
+#ifndef MM_BATCH_H
+#define MM_BATCH_H
+
+#include <stddef.h>
+
+#include "json.h"
+#include "mm.h"
+
+struct mm_col {
+	char *name;		/* owned */
+	double *v;		/* owned, n values, NaN where null */
+	size_t cap;
+};
+
+struct mm_batch {
+	char *id;		/* batch_id as written (raw JSON string bytes) */
+	double ts;
+	int has_ts;
+	size_t n;		/* rows */
+	int nfeat;
+	struct mm_col *cols;	/* nfeat columns, in record order */
+	int ncap;
+	int *labels;		/* n labels, -1 where null; NULL if absent */
+	size_t lcap;
+	int has_labels;
+	size_t nlabels;		/* labels read; equals n once parsed */
+	unsigned flags;
+};
+
+/* What mm_batch_parse() must find. */
+#define MM_BATCH_ID		0x01	/* batch_id required */
+#define MM_BATCH_FEATURES	0x02	/* features required and decoded */
+#define MM_BATCH_LABELS		0x04	/* labels decoded when present */
+
+void mm_batch_init(struct mm_batch *b);
+void mm_batch_release(struct mm_batch *b);
+
+/*
+ * Parse line (NUL-terminated) into b and rec.  Returns 0, or -1 with err
+ * (MM_EINPUT) naming what is wrong; err->line is left 0 for the caller.
+ */
+int mm_batch_parse(struct mm_batch *b, struct mm_rec *rec, const char *line,
+    size_t len, unsigned flags, struct mm_err *err);
+
+/* The column named name, or NULL. */
+const struct mm_col *mm_batch_col(const struct mm_batch *b, const char *name);
+
+#endif

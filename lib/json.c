@@ -1,0 +1,517 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int mm_parse_double_span(const char *p, const char *end, double *out);
+
+static const char *skip_depth(const char *p, int depth, struct mm_err *err);
+
+const char *
+mm_json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+const char *
+mm_json_what(const char *p, char *buf, size_t size)
+{
+	if (*p == '\0')
+		snprintf(buf, size, "end of line");
+	else if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+		snprintf(buf, size, "byte 0x%02x", (unsigned char)*p);
+	else
+		snprintf(buf, size, "'%c'", *p);
+	return buf;
+}
+
+static const char *
+unexpected(const char *p, const char *wanted, struct mm_err *err)
+{
+	char what[32];
+
+	mm_errf(err, MM_EINPUT, 0, "invalid JSON: expected %s, found %s",
+	    wanted, mm_json_what(p, what, sizeof(what)));
+	return NULL;
+}
+
+static int
+isdigit_(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The end of a strict JSON number at p, or NULL. */
+static const char *
+number_end(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (isdigit_(*++p))
+			;
+	else
+		return NULL;
+	if (*p == '.') {
+		if (!isdigit_(*++p))
+			return NULL;
+		while (isdigit_(*++p))
+			;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit_(*p))
+			return NULL;
+		while (isdigit_(*++p))
+			;
+	}
+	return p;
+}
+
+const char *
+mm_json_number(const char *p, double *out)
+{
+	const char *e = number_end(p);
+
+	if (e == NULL || mm_parse_double_span(p, e, out) < 0)
+		return NULL;
+	return e;
+}
+
+const char *
+mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
+{
+	const char *q;
+	int i;
+
+	if (*p != '"')
+		return unexpected(p, "a string", err);
+	q = ++p;
+	for (;;) {
+		unsigned char c = (unsigned char)*q;
+
+		if (c == '"')
+			break;
+		if (c == '\0') {
+			mm_errf(err, MM_EINPUT, 0,
+			    "invalid JSON: unterminated string");
+			return NULL;
+		}
+		if (c < 0x20) {
+			mm_errf(err, MM_EINPUT, 0, "invalid JSON: control "
+			    "character 0x%02x in string", c);
+			return NULL;
+		}
+		if (c == '\\') {
+			q++;
+			switch (*q) {
+			case '"': case '\\': case '/': case 'b':
+			case 'f': case 'n': case 'r': case 't':
+				break;
+			case 'u':
+				for (i = 1; i <= 4; i++)
+					if (strchr("0123456789abcdefABCDEF",
+					    q[i]) == NULL || q[i] == '\0') {
+						mm_errf(err, MM_EINPUT, 0,
+						    "invalid JSON: bad \\u "
+						    "escape in string");
+						return NULL;
+					}
+				q += 4;
+				break;
+			default:
+				mm_errf(err, MM_EINPUT, 0,
+				    "invalid JSON: bad escape in string");
+				return NULL;
+			}
+		}
+		q++;
+	}
+	*s = p;
+	*n = (size_t)(q - p);
+	return q + 1;
+}
+
+static const char *
+literal(const char *p, const char *word, struct mm_err *err)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(p, word, n) != 0)
+		return unexpected(p, "a value", err);
+	return p + n;
+}
+
+static const char *
+skip_depth(const char *p, int depth, struct mm_err *err)
+{
+	const char *s, *q;
+	size_t n;
+
+	if (depth > MM_JSON_MAX_DEPTH) {
+		mm_errf(err, MM_EINPUT, 0, "invalid JSON: nested deeper "
+		    "than %d", MM_JSON_MAX_DEPTH);
+		return NULL;
+	}
+	switch (*p) {
+	case '{':
+		p = mm_json_ws(p + 1);
+		if (*p == '}')
+			return p + 1;
+		for (;;) {
+			if ((p = mm_json_string(p, &s, &n, err)) == NULL)
+				return NULL;
+			p = mm_json_ws(p);
+			if (*p != ':')
+				return unexpected(p, "':'", err);
+			p = mm_json_ws(p + 1);
+			if ((p = skip_depth(p, depth + 1, err)) == NULL)
+				return NULL;
+			p = mm_json_ws(p);
+			if (*p == '}')
+				return p + 1;
+			if (*p != ',')
+				return unexpected(p, "',' or '}'", err);
+			p = mm_json_ws(p + 1);
+		}
+	case '[':
+		p = mm_json_ws(p + 1);
+		if (*p == ']')
+			return p + 1;
+		for (;;) {
+			if ((p = skip_depth(p, depth + 1, err)) == NULL)
+				return NULL;
+			p = mm_json_ws(p);
+			if (*p == ']')
+				return p + 1;
+			if (*p != ',')
+				return unexpected(p, "',' or ']'", err);
+			p = mm_json_ws(p + 1);
+		}
+	case '"':
+		return mm_json_string(p, &s, &n, err);
+	case 't':
+		return literal(p, "true", err);
+	case 'f':
+		return literal(p, "false", err);
+	case 'n':
+		return literal(p, "null", err);
+	default:
+		if ((q = number_end(p)) == NULL)
+			return unexpected(p, "a value", err);
+		return q;
+	}
+}
+
+const char *
+mm_json_skip(const char *p, struct mm_err *err)
+{
+	return skip_depth(p, 0, err);
+}
+
+int
+mm_span_eq(const struct mm_span *s, const char *str)
+{
+	return strncmp(s->p, str, s->n) == 0 && str[s->n] == '\0';
+}
+
+void
+mm_rec_init(struct mm_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+mm_rec_release(struct mm_rec *r)
+{
+	free(r->f);
+	r->f = NULL;
+	r->n = r->cap = 0;
+}
+
+int
+mm_rec_parse(struct mm_rec *r, const char *line, size_t len, mm_field_fn fn,
+    void *ctx, struct mm_err *err)
+{
+	const char *p, *v;
+	struct mm_field *f;
+	struct mm_span key;
+	int rc;
+
+	r->line = line;
+	r->len = len;
+	r->n = 0;
+	r->close = NULL;
+	p = mm_json_ws(line);
+	if (*p != '{') {
+		if (*p == '\0')
+			return mm_errf(err, MM_EINPUT, 0, "empty line");
+		if (unexpected(p, "a JSON object", err) == NULL)
+			return -1;
+	}
+	p = mm_json_ws(p + 1);
+	if (*p != '}') {
+		for (;;) {
+			if ((p = mm_json_string(p, &key.p, &key.n, err)) ==
+			    NULL)
+				return -1;
+			p = mm_json_ws(p);
+			if (*p != ':') {
+				unexpected(p, "':'", err);
+				return -1;
+			}
+			v = p = mm_json_ws(p + 1);
+			rc = fn ? fn(ctx, &key, &p, err) : 0;
+			if (rc < 0)
+				return -1;
+			if (rc == 0 && (p = skip_depth(p, 1, err)) == NULL)
+				return -1;
+			if (r->n == r->cap) {
+				r->cap = r->cap ? 2 * r->cap : 16;
+				r->f = mm_xrealloc(r->f,
+				    (size_t)r->cap * sizeof(*r->f));
+			}
+			f = &r->f[r->n++];
+			f->key = key;
+			f->val.p = v;
+			f->val.n = (size_t)(p - v);
+			p = mm_json_ws(p);
+			if (*p == '}')
+				break;
+			if (*p != ',') {
+				unexpected(p, "',' or '}'", err);
+				return -1;
+			}
+			p = mm_json_ws(p + 1);
+		}
+	}
+	r->close = p;
+	p = mm_json_ws(p + 1);
+	if (*p != '\0') {
+		if ((size_t)(p - line) < len) {
+			unexpected(p, "end of line after the object", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const struct mm_field *
+mm_rec_get(const struct mm_rec *r, const char *key)
+{
+	int i;
+
+	for (i = r->n - 1; i >= 0; i--)
+		if (mm_span_eq(&r->f[i].key, key))
+			return &r->f[i];
+	return NULL;
+}
+
+static int
+dropped(const struct mm_span *key, const char *const *drop)
+{
+	for (; drop != NULL && *drop != NULL; drop++)
+		if (mm_span_eq(key, *drop))
+			return 1;
+	return 0;
+}
+
+/*
+ * Fields are copied with the separator that came before them, so what
+ * lies between two kept fields stays as it came; a dropped field takes
+ * no bytes with it but its own.
+ */
+int
+mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
+    const char *key, const char *val, size_t vlen)
+{
+	const char *head_end, *tail, *fstart, *fend;
+	int i, nkept = 0, last = -1;
+
+	if (key != NULL)
+		for (i = r->n - 1; i >= 0; i--)
+			if (mm_span_eq(&r->f[i].key, key)) {
+				last = i;
+				break;
+			}
+	head_end = r->n > 0 ? r->f[0].key.p - 1 : r->close;
+	fwrite(r->line, 1, (size_t)(head_end - r->line), out);
+	for (i = 0; i < r->n; i++) {
+		const struct mm_field *f = &r->f[i];
+
+		if (dropped(&f->key, drop) || (key != NULL && i != last &&
+		    mm_span_eq(&f->key, key)))
+			continue;
+		fstart = f->key.p - 1;	/* the opening quote */
+		fend = f->val.p + f->val.n;
+		if (nkept > 0) {
+			const char *sep = r->f[i - 1].val.p + r->f[i - 1].val.n;
+
+			fwrite(sep, 1, (size_t)(fstart - sep), out);
+		}
+		if (i == last) {
+			fwrite(fstart, 1, (size_t)(f->val.p - fstart), out);
+			fwrite(val, 1, vlen, out);
+		} else {
+			fwrite(fstart, 1, (size_t)(fend - fstart), out);
+		}
+		nkept++;
+	}
+	if (key != NULL && last < 0) {
+		fprintf(out, nkept > 0 ? ",\"%s\":" : "\"%s\":", key);
+		fwrite(val, 1, vlen, out);
+	}
+	tail = r->n > 0 ? r->f[r->n - 1].val.p + r->f[r->n - 1].val.n :
+	    r->close;
+	fwrite(tail, 1, (size_t)(r->line + r->len - tail), out);
+	fputc('\n', out);
+	return ferror(out) ? -1 : 0;
+}
+
+void
+mm_buf_init(struct mm_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+mm_buf_release(struct mm_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+mm_buf_reset(struct mm_buf *b)
+{
+	b->n = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+static void
+reserve(struct mm_buf *b, size_t more)
+{
+	if (b->n + more + 1 <= b->cap)
+		return;
+	while (b->n + more + 1 > b->cap)
+		b->cap = b->cap ? 2 * b->cap : 256;
+	b->p = mm_xrealloc(b->p, b->cap);
+}
+
+void
+mm_buf_put(struct mm_buf *b, const char *s, size_t n)
+{
+	reserve(b, n);
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void
+mm_buf_puts(struct mm_buf *b, const char *s)
+{
+	mm_buf_put(b, s, strlen(s));
+}
+
+void
+mm_buf_putc(struct mm_buf *b, char c)
+{
+	reserve(b, 1);
+	b->p[b->n++] = c;
+	b->p[b->n] = '\0';
+}
+
+void
+mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)n;
+}
+
+int
+mm_fmt_double(char *buf, size_t size, double v)
+{
+	int prec, n = 0;
+
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+void
+mm_jw_num(struct mm_buf *b, double v)
+{
+	char tmp[40];
+	int n;
+
+	if (!isfinite(v)) {
+		mm_buf_put(b, "null", 4);
+		return;
+	}
+	n = mm_fmt_double(tmp, sizeof(tmp), v);
+	mm_buf_put(b, tmp, (size_t)n);
+}
+
+void
+mm_jw_strn(struct mm_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	mm_buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			mm_buf_putc(b, '\\');
+			mm_buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			mm_buf_put(b, "\\n", 2);
+		} else if (c == '\t') {
+			mm_buf_put(b, "\\t", 2);
+		} else if (c < 0x20) {
+			mm_buf_printf(b, "\\u%04x", c);
+		} else {
+			mm_buf_putc(b, (char)c);
+		}
+	}
+	mm_buf_putc(b, '"');
+}
+
+void
+mm_jw_str(struct mm_buf *b, const char *s)
+{
+	mm_jw_strn(b, s, strlen(s));
+}
+
+void
+mm_jw_key(struct mm_buf *b, int *first, const char *key)
+{
+	if (!*first)
+		mm_buf_putc(b, ',');
+	*first = 0;
+	mm_jw_str(b, key);
+	mm_buf_putc(b, ':');
+}

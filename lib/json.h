@@ -1,0 +1,106 @@
+/*
+ * json.h - a small JSON scanner for records, and a JSON writer.
+ *
+ * Records pass through mm byte for byte: mm_rec_parse() validates one
+ * line as a JSON object and remembers where each top-level field is, and
+ * mm_rec_write() copies the line with one field added or replaced (and
+ * optionally some dropped).  Numbers are never re-printed.
+ *
+ * Lines must be NUL-terminated (struct mm_reader does that); the NUL is
+ * the scanner's end sentinel, so a NUL inside a line is an error.
+ */
+#ifndef MM_JSON_H
+#define MM_JSON_H
+
+#include <stdio.h>
+
+#include "mm.h"
+
+#define MM_JSON_MAX_DEPTH 256
+
+struct mm_span {
+	const char *p;
+	size_t n;
+};
+
+struct mm_field {
+	struct mm_span key;	/* raw key bytes, without quotes */
+	struct mm_span val;	/* raw value bytes */
+};
+
+struct mm_rec {
+	const char *line;
+	size_t len;
+	struct mm_field *f;	/* owned, reused across parses */
+	int n, cap;
+	const char *close;	/* the object's closing brace */
+};
+
+/*
+ * A hook for mm_rec_parse: called at each top-level key with *pp at the
+ * value.  Return 1 after consuming the value (advance *pp past it), 0 to
+ * let the scanner validate and skip it, -1 on error (err filled).
+ */
+typedef int (*mm_field_fn)(void *ctx, const struct mm_span *key,
+    const char **pp, struct mm_err *err);
+
+void mm_rec_init(struct mm_rec *r);
+void mm_rec_release(struct mm_rec *r);
+
+/* Parse line as one JSON object.  0, or -1 with err (MM_EINPUT). */
+int mm_rec_parse(struct mm_rec *r, const char *line, size_t len,
+    mm_field_fn fn, void *ctx, struct mm_err *err);
+
+/* The field named key, or NULL.  The last one wins if repeated. */
+const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
+
+/*
+ * Write the record and a newline to out: every field as it came, except
+ * fields named in drop (a NULL-terminated list, or NULL), and key set to
+ * the JSON text val (replaced in place, or appended last).  key may be
+ * NULL to add nothing.  Returns 0, or -1 if out has an error.
+ */
+int mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
+    const char *key, const char *val, size_t vlen);
+
+/* Scanner primitives.  Each returns the position after what it read. */
+const char *mm_json_ws(const char *p);
+/* Validate any value; NULL and err on error. */
+const char *mm_json_skip(const char *p, struct mm_err *err);
+/* A JSON number (strict grammar) into *out; NULL if p is not one. */
+const char *mm_json_number(const char *p, double *out);
+/* A JSON string; *s, *n get the raw bytes between the quotes. */
+const char *mm_json_string(const char *p, const char **s, size_t *n,
+    struct mm_err *err);
+/* Compare a raw span with a C string. */
+int mm_span_eq(const struct mm_span *s, const char *str);
+
+/* A short description of what is at p, for messages ("'x'", "end"). */
+const char *mm_json_what(const char *p, char *buf, size_t size);
+
+/* Growable text buffer for building JSON. */
+struct mm_buf {
+	char *p;
+	size_t n, cap;
+};
+
+void mm_buf_init(struct mm_buf *b);
+void mm_buf_release(struct mm_buf *b);
+void mm_buf_reset(struct mm_buf *b);
+void mm_buf_put(struct mm_buf *b, const char *s, size_t n);
+void mm_buf_puts(struct mm_buf *b, const char *s);
+void mm_buf_putc(struct mm_buf *b, char c);
+void mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* JSON values.  Non-finite numbers are written as null. */
+void mm_jw_num(struct mm_buf *b, double v);
+void mm_jw_str(struct mm_buf *b, const char *s);
+void mm_jw_strn(struct mm_buf *b, const char *s, size_t n);
+/* Write a comma unless *first, then "key":.  Clears *first. */
+void mm_jw_key(struct mm_buf *b, int *first, const char *key);
+
+/* Shortest text that reads back as v ("%.15g" to "%.17g"). */
+int mm_fmt_double(char *buf, size_t size, double v);
+
+#endif

@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm.h"
+
+int
+mm_errf(struct mm_err *err, int code, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	err->code = code;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+mm_err_where(struct mm_err *err, const char *where)
+{
+	size_t n;
+
+	if (err == NULL)
+		return;
+	n = strlen(where);
+	if (n >= sizeof(err->where))
+		n = sizeof(err->where) - 1;
+	memcpy(err->where, where, n);
+	err->where[n] = '\0';
+}
+
+void
+mm_perr(const char *prog, const struct mm_err *err)
+{
+	if (err->line > 0 && err->where[0] != '\0')
+		fprintf(stderr, "%s: %s:%ld: %s\n", prog, err->where,
+		    err->line, err->msg);
+	else if (err->line > 0)
+		fprintf(stderr, "%s: line %ld: %s\n", prog, err->line,
+		    err->msg);
+	else if (err->where[0] != '\0')
+		fprintf(stderr, "%s: %s: %s\n", prog, err->where, err->msg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, err->msg);
+}
+
+void
+mm_warnx(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void *
+oom(void)
+{
+	fputs("mm: out of memory\n", stderr);
+	abort();
+}
+
+void *
+mm_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	return p ? p : oom();
+}
+
+void *
+mm_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	return p ? p : oom();
+}
+
+void *
+mm_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	return q ? q : oom();
+}
+
+char *
+mm_xstrdup(const char *s)
+{
+	return mm_xstrndup(s, strlen(s));
+}
+
+char *
+mm_xstrndup(const char *s, size_t n)
+{
+	char *p = mm_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

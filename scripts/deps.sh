@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages mm needs, only those missing. Idempotent.
+# Usage: scripts/deps.sh [build|test|verify|bench|all]   (default: test)
+set -eu
+
+want=${1:-test}
+
+build="gcc make pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
+test="$build bats bats-assert bats-support libcmocka-dev mandoc perl"
+verify="$test python3 python3-numpy python3-scipy"
+bench="$verify hyperfine time"
+
+case $want in
+build) pkgs=$build ;;
+test) pkgs=$test ;;
+verify) pkgs=$verify ;;
+bench|all) pkgs=$bench ;;
+*) echo "deps.sh: unknown set '$want' (build, test, verify, bench, all)" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing" >&2
+	echo "deps.sh: run as root, or: sudo apt-get install$missing" >&2
+	exit 3
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || true
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
