@@ -22,8 +22,14 @@ mm_usage(const struct mm_optstate *st, const struct mm_opt *opts, int full)
 
 	do {
 		nl = strchr(s, '\n');
-		fprintf(fp, "%s %s %.*s\n", first ? "usage:" : "      ",
-		    st->prog, nl ? (int)(nl - s) : (int)strlen(s), s);
+		/* A line starting with a space continues the one before. */
+		if (*s == ' ')
+			fprintf(fp, "       %*s%.*s\n", (int)strlen(st->prog),
+			    "", nl ? (int)(nl - s) : (int)strlen(s), s);
+		else
+			fprintf(fp, "%s %s %.*s\n", first ? "usage:" :
+			    "      ", st->prog, nl ? (int)(nl - s) :
+			    (int)strlen(s), s);
 		first = 0;
 		s = nl ? nl + 1 : NULL;
 	} while (s != NULL && *s != '\0');

@@ -23,7 +23,8 @@ struct mm_opt {
 
 struct mm_optstate {
 	const char *prog;
-	const char *synopsis;	/* usage lines, "\n" separated, no prog */
+	const char *synopsis;	/* usage lines, "\n" separated, without the
+				   program name; " ..." continues a line */
 	const char *about;	/* one line on what the program does */
 	char *arg;		/* the current option's argument */
 	int ind;		/* index of the first non-option argument */

@@ -1,0 +1,763 @@
+/*
+ * mm-psi - population stability index per feature, per batch.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "config.h"
+#include "json.h"
+#include "mm.h"
+#include "ndjson.h"
+#include "opt.h"
+#include "psi.h"
+#include "store.h"
+
+static const char *prog = "mm-psi";
+
+enum mode { PSI, FIT, COUNTS, MERGE };
+
+static const struct mm_opt opts[] = {
+#define O_REF 0
+	{ "ref", 'r', "FILE", "reference file (default: the active "
+	    "version's)" },
+#define O_MODELS 1
+	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
+#define O_CONFIG 2
+	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
+	    "config)" },
+#define O_WINDOW 3
+	{ "window", 'w', "N", "PSI over the last N batches together" },
+#define O_FAILON 4
+	{ "fail-on", 0, "LEVEL", "exit 1 if any batch is moderate or "
+	    "severe" },
+#define O_THRESHOLD 5
+	{ "threshold", 0, "MODE", "status from 'fixed' bands or 'chi2' "
+	    "significance" },
+#define O_ALPHA 6
+	{ "alpha", 0, "A", "significance level for p-values and psi_crit" },
+#define O_FIT 7
+	{ "fit", 0, NULL, "write a reference fitted on the input" },
+#define O_BINS 8
+	{ "bins", 0, "N", "bins per feature for --fit (default 10)" },
+#define O_COUNTS 9
+	{ "counts", 0, NULL, "emit bin counts instead of PSI" },
+#define O_MERGE 10
+	{ "merge", 0, NULL, "sum count records and compute PSI" },
+#define O_BY 11
+	{ "by", 0, "FIELD", "with --merge: one result per value of FIELD" },
+#define O_SKIPBAD 12
+	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 13
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+struct psi {
+	enum mode mode;
+	struct mm_config cfg;
+	struct mm_ref ref;
+	const char *by;
+	long window;
+	int fail_level;		/* -1, or enum mm_status */
+	int worst;		/* worst status seen, -1 before any */
+	int skip_bad;
+	long skipped;
+	size_t max_record;
+	int warned_extra;
+
+	struct mm_batch batch;
+	struct mm_rec rec;
+	struct mm_buf out;
+	int *colmap;		/* ref feature -> batch column */
+
+	/* Counts of the current batch, or the window's sums. */
+	long **counts, *missing, rows;
+	/* --window: a ring of per-batch counts. */
+	long ***ring, **ring_missing, *ring_rows;
+	long head;
+	long **wsum, *wmissing, wrows;
+
+	/* --fit: every value of every feature. */
+	char **fit_names;
+	double **fit_vals;
+	size_t *fit_n, *fit_cap, fit_rows;
+	int fit_nfeat;
+
+	/* --merge: groups in first-seen order. */
+	struct group *groups;
+	int ngroups;
+};
+
+struct group {
+	char *key;		/* raw JSON of the --by value, or NULL */
+	long records;
+	long **counts, *missing, rows;
+};
+
+static long **
+alloc_counts(const struct mm_ref *ref)
+{
+	long **c = mm_xcalloc((size_t)ref->nfeat, sizeof(long *));
+	int i;
+
+	for (i = 0; i < ref->nfeat; i++)
+		c[i] = mm_xcalloc((size_t)ref->f[i].nbins, sizeof(long));
+	return c;
+}
+
+static void
+free_counts(long **c, int nfeat)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < nfeat; i++)
+		free(c[i]);
+	free(c);
+}
+
+static void
+zero_counts(const struct mm_ref *ref, long **c, long *missing)
+{
+	int i;
+
+	for (i = 0; i < ref->nfeat; i++) {
+		memset(c[i], 0, (size_t)ref->f[i].nbins * sizeof(long));
+		missing[i] = 0;
+	}
+}
+
+static int
+input_error(struct psi *p, struct mm_err *err, const struct mm_reader *r)
+{
+	err->line = r->lineno;
+	mm_err_where(err, r->name);
+	if (p->skip_bad && err->code == MM_EINPUT) {
+		p->skipped++;
+		return 0;
+	}
+	mm_perr(prog, err);
+	return -1;
+}
+
+/* Map reference features to the batch's columns. */
+static int
+map_columns(struct psi *p, struct mm_err *err)
+{
+	const struct mm_batch *b = &p->batch;
+	int i, j, used = 0;
+
+	for (i = 0; i < p->ref.nfeat; i++) {
+		const char *name = p->ref.f[i].name;
+
+		j = i < b->nfeat && strcmp(b->cols[i].name, name) == 0 ? i :
+		    -1;
+		if (j < 0)
+			for (j = 0; j < b->nfeat; j++)
+				if (strcmp(b->cols[j].name, name) == 0)
+					break;
+		if (j == b->nfeat)
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' of the "
+			    "reference is missing from the batch", name);
+		p->colmap[i] = j;
+		used++;
+	}
+	if (b->nfeat > used && !p->warned_extra) {
+		for (j = 0; j < b->nfeat; j++)
+			if (mm_ref_find(&p->ref, b->cols[j].name) < 0)
+				break;
+		mm_warnx(prog, "ignoring features not in the reference, "
+		    "such as '%s'", b->cols[j].name);
+		p->warned_extra = 1;
+	}
+	return 0;
+}
+
+static void
+count_batch(struct psi *p)
+{
+	int i;
+
+	zero_counts(&p->ref, p->counts, p->missing);
+	for (i = 0; i < p->ref.nfeat; i++)
+		mm_ref_count(&p->ref.f[i], p->batch.cols[p->colmap[i]].v,
+		    p->batch.n, p->counts[i], &p->missing[i]);
+	p->rows = (long)p->batch.n;
+}
+
+/* Slide the window: drop the oldest batch, add the current one. */
+static void
+slide(struct psi *p, long **sum, long *summiss, long *sumrows)
+{
+	long **slot = p->ring[p->head];
+	int i, k;
+
+	for (i = 0; i < p->ref.nfeat; i++) {
+		for (k = 0; k < p->ref.f[i].nbins; k++) {
+			sum[i][k] += p->counts[i][k] - slot[i][k];
+			slot[i][k] = p->counts[i][k];
+		}
+		summiss[i] += p->missing[i] - p->ring_missing[p->head][i];
+		p->ring_missing[p->head][i] = p->missing[i];
+	}
+	*sumrows += p->rows - p->ring_rows[p->head];
+	p->ring_rows[p->head] = p->rows;
+	p->head = (p->head + 1) % p->window;
+}
+
+static int
+emit_drift(struct psi *p, long **counts, long *missing, long rows,
+    struct mm_err *err)
+{
+	struct mm_drift d;
+
+	mm_drift_init(&d, p->ref.nfeat);
+	if (mm_drift_compute(&d, &p->ref, counts, missing, rows,
+	    &p->cfg.drift) < 0) {
+		mm_drift_release(&d);
+		return mm_errf(err, MM_EINPUT, 0, "no feature has a value");
+	}
+	mm_buf_reset(&p->out);
+	mm_drift_json(&d, &p->ref, &p->out);
+	if (d.status > p->worst)
+		p->worst = d.status;
+	mm_drift_release(&d);
+	return 0;
+}
+
+static void
+counts_json(struct psi *p, struct mm_buf *b)
+{
+	int i, k, first = 1;
+
+	mm_buf_printf(b, "{\"ref\":\"%s\",\"n\":%ld,\"bins\":{", p->ref.id,
+	    p->rows);
+	for (i = 0; i < p->ref.nfeat; i++) {
+		mm_jw_key(b, &first, p->ref.f[i].name);
+		mm_buf_putc(b, '[');
+		for (k = 0; k < p->ref.f[i].nbins; k++)
+			mm_buf_printf(b, k ? ",%ld" : "%ld", p->counts[i][k]);
+		mm_buf_putc(b, ']');
+	}
+	mm_buf_puts(b, "},\"missing\":{");
+	first = 1;
+	for (i = 0; i < p->ref.nfeat; i++) {
+		mm_jw_key(b, &first, p->ref.f[i].name);
+		mm_buf_printf(b, "%ld", p->missing[i]);
+	}
+	mm_buf_puts(b, "}}");
+}
+
+static const char *const row_fields[] = { "features", "labels", "pred",
+	"proba", "drift", NULL };
+
+/* One batch record in PSI or --counts mode. */
+static int
+do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
+{
+	if (mm_batch_parse(&p->batch, &p->rec, line, len,
+	    MM_BATCH_ID | MM_BATCH_FEATURES, err) < 0)
+		return -1;
+	if (p->batch.n == 0)
+		return mm_errf(err, MM_EINPUT, 0, "batch '%s' has no rows",
+		    p->batch.id);
+	if (map_columns(p, err) < 0)
+		return -1;
+	count_batch(p);
+	if (p->mode == COUNTS) {
+		mm_buf_reset(&p->out);
+		counts_json(p, &p->out);
+		if (mm_rec_write(stdout, &p->rec, row_fields, "counts",
+		    p->out.p, p->out.n) < 0)
+			return mm_errf(err, MM_ESYS, 0, "write error: %s",
+			    strerror(errno));
+		return 0;
+	}
+	if (p->window > 1) {
+		slide(p, p->wsum, p->wmissing, &p->wrows);
+		if (emit_drift(p, p->wsum, p->wmissing, p->wrows, err) < 0)
+			return -1;
+	} else if (emit_drift(p, p->counts, p->missing, p->rows, err) < 0) {
+		return -1;
+	}
+	if (mm_rec_write(stdout, &p->rec, NULL, "drift", p->out.p,
+	    p->out.n) < 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* --fit: keep every value of every feature. */
+static int
+do_fit_record(struct psi *p, char *line, size_t len, struct mm_err *err)
+{
+	const struct mm_batch *b = &p->batch;
+	int i;
+
+	if (mm_batch_parse(&p->batch, &p->rec, line, len, MM_BATCH_FEATURES,
+	    err) < 0)
+		return -1;
+	if (p->fit_nfeat == 0) {
+		p->fit_nfeat = b->nfeat;
+		p->fit_names = mm_xcalloc((size_t)b->nfeat, sizeof(char *));
+		p->fit_vals = mm_xcalloc((size_t)b->nfeat, sizeof(double *));
+		p->fit_n = mm_xcalloc((size_t)b->nfeat, sizeof(size_t));
+		p->fit_cap = mm_xcalloc((size_t)b->nfeat, sizeof(size_t));
+		for (i = 0; i < b->nfeat; i++)
+			p->fit_names[i] = mm_xstrdup(b->cols[i].name);
+	}
+	if (b->nfeat != p->fit_nfeat)
+		return mm_errf(err, MM_EINPUT, 0, "batch has %d features, the "
+		    "first had %d", b->nfeat, p->fit_nfeat);
+	for (i = 0; i < p->fit_nfeat; i++) {
+		const struct mm_col *c = mm_batch_col(b, p->fit_names[i]);
+
+		if (c == NULL)
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' "
+			    "missing", p->fit_names[i]);
+		if (p->fit_n[i] + b->n > p->fit_cap[i]) {
+			p->fit_cap[i] = 2 * (p->fit_n[i] + b->n);
+			p->fit_vals[i] = mm_xrealloc(p->fit_vals[i],
+			    p->fit_cap[i] * sizeof(double));
+		}
+		memcpy(p->fit_vals[i] + p->fit_n[i], c->v,
+		    b->n * sizeof(double));
+		p->fit_n[i] += b->n;
+	}
+	p->fit_rows += b->n;
+	return 0;
+}
+
+static int
+finish_fit(struct psi *p, struct mm_err *err)
+{
+	int i;
+
+	if (p->fit_nfeat == 0 || p->fit_rows == 0)
+		return mm_errf(err, MM_EINPUT, 0, "no rows to fit a reference "
+		    "on");
+	for (i = 0; i < p->fit_nfeat; i++)
+		if (mm_ref_add(&p->ref, p->fit_names[i], p->fit_vals[i],
+		    p->fit_n[i], (int)p->cfg.drift.bins, err) < 0)
+			return -1;
+	mm_ref_finish(&p->ref);
+	mm_buf_reset(&p->out);
+	mm_ref_json(&p->ref, &p->out);
+	fwrite(p->out.p, 1, p->out.n, stdout);
+	return 0;
+}
+
+static struct group *
+find_group(struct psi *p, const struct mm_span *key)
+{
+	struct group *g;
+	int i;
+
+	for (i = 0; i < p->ngroups; i++) {
+		g = &p->groups[i];
+		if (key == NULL || (g->key != NULL &&
+		    strlen(g->key) == key->n &&
+		    memcmp(g->key, key->p, key->n) == 0))
+			return g;
+	}
+	p->groups = mm_xrealloc(p->groups, (size_t)(p->ngroups + 1) *
+	    sizeof(*p->groups));
+	g = &p->groups[p->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->key = key ? mm_xstrndup(key->p, key->n) : NULL;
+	g->counts = alloc_counts(&p->ref);
+	g->missing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
+	return g;
+}
+
+/* Add one count array of a count record to g; -1 if it does not fit. */
+static int
+add_bins(struct psi *p, struct group *g, json_t *bins, json_t *miss,
+    struct mm_err *err)
+{
+	int i, k;
+
+	for (i = 0; i < p->ref.nfeat; i++) {
+		const struct mm_ref_feat *f = &p->ref.f[i];
+		json_t *a = json_object_get(bins, f->name);
+		json_t *m = json_object_get(miss, f->name);
+
+		if (!json_is_array(a) || json_array_size(a) != (size_t)f->nbins)
+			return mm_errf(err, MM_EINPUT, 0, "counts of feature "
+			    "'%s' missing or of the wrong length", f->name);
+		for (k = 0; k < f->nbins; k++) {
+			json_t *c = json_array_get(a, (size_t)k);
+
+			if (!json_is_integer(c) || json_integer_value(c) < 0)
+				return mm_errf(err, MM_EINPUT, 0, "count %d of "
+				    "feature '%s' is not a count", k, f->name);
+			g->counts[i][k] += (long)json_integer_value(c);
+		}
+		if (json_is_integer(m))
+			g->missing[i] += (long)json_integer_value(m);
+	}
+	return 0;
+}
+
+static int
+do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
+{
+	const struct mm_field *f, *byf = NULL;
+	json_error_t jerr;
+	json_t *c, *ref, *n;
+	struct group *g;
+	int rc = -1;
+
+	if (mm_rec_parse(&p->rec, line, len, NULL, NULL, err) < 0)
+		return -1;
+	if ((f = mm_rec_get(&p->rec, "counts")) == NULL)
+		return mm_errf(err, MM_EINPUT, 0, "'counts' missing (make "
+		    "count records with mm-psi --counts)");
+	if (p->by != NULL && (byf = mm_rec_get(&p->rec, p->by)) == NULL)
+		return mm_errf(err, MM_EINPUT, 0, "'%s' missing", p->by);
+	c = json_loadb(f->val.p, f->val.n, 0, &jerr);
+	ref = c ? json_object_get(c, "ref") : NULL;
+	n = c ? json_object_get(c, "n") : NULL;
+	if (!json_is_object(c) || !json_is_string(ref) ||
+	    !json_is_integer(n)) {
+		mm_errf(err, MM_EINPUT, 0, "'counts' is not a count object");
+		goto out;
+	}
+	if (strcmp(json_string_value(ref), p->ref.id) != 0) {
+		mm_errf(err, MM_EINPUT, 0, "counts were made with reference "
+		    "'%s', not '%s'", json_string_value(ref), p->ref.id);
+		goto out;
+	}
+	g = find_group(p, byf ? &byf->val : NULL);
+	if (add_bins(p, g, json_object_get(c, "bins"),
+	    json_object_get(c, "missing"), err) < 0)
+		goto out;
+	g->rows += (long)json_integer_value(n);
+	g->records++;
+	rc = 0;
+out:
+	json_decref(c);
+	return rc;
+}
+
+static int
+finish_merge(struct psi *p, struct mm_err *err)
+{
+	struct group *g;
+	int i;
+
+	for (i = 0; i < p->ngroups; i++) {
+		g = &p->groups[i];
+		if (emit_drift(p, g->counts, g->missing, g->rows, err) < 0)
+			return -1;
+		putchar('{');
+		if (p->by != NULL) {
+			struct mm_buf k;
+
+			mm_buf_init(&k);
+			mm_jw_str(&k, p->by);
+			printf("%s:%s,", k.p, g->key);
+			mm_buf_release(&k);
+		}
+		printf("\"n_records\":%ld,\"drift\":%s}\n", g->records,
+		    p->out.p);
+	}
+	return 0;
+}
+
+static int
+load_reference(struct psi *p, const char *ref, const char *models,
+    struct mm_err *err)
+{
+	char path[4096];
+	int i;
+
+	if (ref == NULL) {
+		if (mm_store_active_file(mm_models_dir(models),
+		    "reference.json", path, sizeof(path), err) < 0) {
+			if (err->code == MM_EINPUT)
+				mm_errf(err, MM_EINPUT, 0, "no reference: give "
+				    "--ref FILE, or a model store with an "
+				    "active version (--models DIR)");
+			return -1;
+		}
+		ref = path;
+	}
+	if (mm_ref_load(&p->ref, ref, err) < 0)
+		return -1;
+	p->colmap = mm_xcalloc((size_t)p->ref.nfeat, sizeof(int));
+	p->counts = alloc_counts(&p->ref);
+	p->missing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
+	if (p->window > 1) {
+		p->ring = mm_xcalloc((size_t)p->window, sizeof(long **));
+		p->ring_missing = mm_xcalloc((size_t)p->window,
+		    sizeof(long *));
+		p->ring_rows = mm_xcalloc((size_t)p->window, sizeof(long));
+		for (i = 0; i < p->window; i++) {
+			p->ring[i] = alloc_counts(&p->ref);
+			p->ring_missing[i] = mm_xcalloc((size_t)p->ref.nfeat,
+			    sizeof(long));
+		}
+		p->wsum = alloc_counts(&p->ref);
+		p->wmissing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
+	}
+	return 0;
+}
+
+static void
+psi_release(struct psi *p)
+{
+	int i, nf = p->ref.nfeat;
+
+	free_counts(p->counts, nf);
+	free(p->missing);
+	if (p->ring != NULL)
+		for (i = 0; i < p->window; i++) {
+			free_counts(p->ring[i], nf);
+			free(p->ring_missing[i]);
+		}
+	free(p->ring);
+	free(p->ring_missing);
+	free(p->ring_rows);
+	free_counts(p->wsum, nf);
+	free(p->wmissing);
+	for (i = 0; i < p->fit_nfeat; i++) {
+		free(p->fit_names[i]);
+		free(p->fit_vals[i]);
+	}
+	free(p->fit_names);
+	free(p->fit_vals);
+	free(p->fit_n);
+	free(p->fit_cap);
+	for (i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].key);
+		free_counts(p->groups[i].counts, nf);
+		free(p->groups[i].missing);
+	}
+	free(p->groups);
+	free(p->colmap);
+	mm_ref_release(&p->ref);
+	mm_batch_release(&p->batch);
+	mm_rec_release(&p->rec);
+	mm_buf_release(&p->out);
+}
+
+/* Read one input; returns an exit code, MM_OK to go on. */
+static int
+run_input(struct psi *p, const char *path)
+{
+	struct mm_reader r;
+	struct mm_err err = { 0 };
+	char *line;
+	size_t len;
+	int rc;
+
+	if (mm_reader_open(&r, path, p->max_record, &err) < 0) {
+		mm_perr(prog, &err);
+		return MM_ESYS;
+	}
+	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
+		if (rc > 0) {
+			switch (p->mode) {
+			case FIT:
+				rc = do_fit_record(p, line, len, &err);
+				break;
+			case MERGE:
+				rc = do_merge_record(p, line, len, &err);
+				break;
+			default:
+				rc = do_batch(p, line, len, &err);
+				break;
+			}
+			if (rc == 0)
+				continue;
+		}
+		if (err.code == MM_ESYS || input_error(p, &err, &r) < 0) {
+			if (err.code == MM_ESYS)
+				mm_perr(prog, &err);
+			mm_reader_release(&r);
+			return err.code;
+		}
+	}
+	mm_reader_release(&r);
+	return MM_OK;
+}
+
+static int
+parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
+    const char **ref, const char **models, const char **config)
+{
+	const char *threshold = NULL, *failon = NULL;
+	double alpha = -1;
+	long bins = 0;
+	int o;
+
+	while ((o = mm_getopt(st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_REF: *ref = st->arg; break;
+		case O_MODELS: *models = st->arg; break;
+		case O_CONFIG: *config = st->arg; break;
+		case O_WINDOW:
+			if (mm_opt_long(st, "window", 1, 1000000,
+			    &p->window) < 0)
+				return -1;
+			break;
+		case O_FAILON: failon = st->arg; break;
+		case O_THRESHOLD: threshold = st->arg; break;
+		case O_ALPHA:
+			if (mm_opt_double(st, "alpha", 1e-12, 0.5, &alpha) < 0)
+				return -1;
+			break;
+		case O_FIT: p->mode = FIT; break;
+		case O_BINS:
+			if (mm_opt_long(st, "bins", 2, 1000, &bins) < 0)
+				return -1;
+			break;
+		case O_COUNTS: p->mode = COUNTS; break;
+		case O_MERGE: p->mode = MERGE; break;
+		case O_BY: p->by = st->arg; break;
+		case O_SKIPBAD: p->skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_parse_size(st->arg, &p->max_record) < 0) {
+				mm_warnx(prog, "--max-record: '%s' is not a "
+				    "size such as 4096, 64M or 1G", st->arg);
+				return -1;
+			}
+			break;
+		default:
+			return o == -3 ? -3 : -1;
+		}
+	}
+	if (failon != NULL) {
+		if (strcmp(failon, "moderate") == 0)
+			p->fail_level = MM_MODERATE;
+		else if (strcmp(failon, "severe") == 0)
+			p->fail_level = MM_SEVERE;
+		else {
+			mm_warnx(prog, "--fail-on: '%s' is not 'moderate' or "
+			    "'severe'", failon);
+			return -1;
+		}
+	}
+	if (threshold != NULL && strcmp(threshold, "fixed") != 0 &&
+	    strcmp(threshold, "chi2") != 0) {
+		mm_warnx(prog, "--threshold: '%s' is not 'fixed' or 'chi2'",
+		    threshold);
+		return -1;
+	}
+	if (p->by != NULL && p->mode != MERGE) {
+		mm_warnx(prog, "--by goes with --merge");
+		return -1;
+	}
+	if (p->window > 1 && p->mode != PSI) {
+		mm_warnx(prog, "--window goes with PSI mode only");
+		return -1;
+	}
+	if (bins && p->mode != FIT) {
+		mm_warnx(prog, "--bins goes with --fit");
+		return -1;
+	}
+	/* Options override the config files, which are read later. */
+	p->cfg.drift.bins = bins;
+	p->cfg.drift.alpha = alpha;
+	p->cfg.drift.threshold = threshold == NULL ? -1 :
+	    strcmp(threshold, "chi2") == 0 ? MM_THRESHOLD_CHI2 :
+	    MM_THRESHOLD_FIXED;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct psi p;
+	struct mm_optstate st = { .prog = "mm-psi",
+	    .synopsis = "[--ref FILE | --models DIR] [--window N] "
+	    "[--fail-on LEVEL] [--threshold MODE]\n"
+	    " [--alpha A] [--config DIR] [--skip-bad] [--max-record BYTES] "
+	    "[FILE ...]\n"
+	    "--fit [--bins N] [--config DIR] [FILE ...]\n"
+	    "--counts [--ref FILE | --models DIR] [FILE ...]\n"
+	    "--merge [--by FIELD] [--ref FILE | --models DIR] [FILE ...]",
+	    .about = "Add per-feature PSI drift to each batch record, "
+	    "against bin edges fixed at training." };
+	struct mm_err err = { 0 };
+	struct mm_drift_cfg over;
+	const char *ref = NULL, *models = NULL, *config = NULL;
+	int i, rc = MM_OK, modes = 0;
+
+	memset(&p, 0, sizeof(p));
+	mm_batch_init(&p.batch);
+	mm_rec_init(&p.rec);
+	mm_buf_init(&p.out);
+	p.window = 1;
+	p.fail_level = -1;
+	p.worst = -1;
+	for (i = 1; i < argc; i++)
+		modes += strcmp(argv[i], "--fit") == 0 ||
+		    strcmp(argv[i], "--counts") == 0 ||
+		    strcmp(argv[i], "--merge") == 0;
+	if ((rc = parse_args(&p, &st, argc, argv, &ref, &models,
+	    &config)) < 0) {
+		psi_release(&p);
+		return rc == -3 ? MM_OK : MM_EINPUT;
+	}
+	if (modes > 1) {
+		mm_warnx(prog, "--fit, --counts and --merge exclude each other");
+		mm_usage(&st, opts, 0);
+		psi_release(&p);
+		return MM_EINPUT;
+	}
+	over = p.cfg.drift;
+	if (mm_config_load(&p.cfg, config, MM_CFG_DRIFT, &err) < 0) {
+		mm_perr(prog, &err);
+		psi_release(&p);
+		return err.code;
+	}
+	if (over.bins)
+		p.cfg.drift.bins = over.bins;
+	if (over.alpha > 0)
+		p.cfg.drift.alpha = over.alpha;
+	if (over.threshold >= 0)
+		p.cfg.drift.threshold = over.threshold;
+	if (p.mode != FIT && load_reference(&p, ref, models, &err) < 0) {
+		mm_perr(prog, &err);
+		psi_release(&p);
+		return err.code;
+	}
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	rc = MM_OK;
+	if (st.ind >= argc)
+		rc = run_input(&p, NULL);
+	for (i = st.ind; i < argc && rc == MM_OK; i++)
+		rc = run_input(&p, argv[i]);
+	if (rc == MM_OK && p.mode == FIT && finish_fit(&p, &err) < 0) {
+		mm_perr(prog, &err);
+		rc = err.code;
+	}
+	if (rc == MM_OK && p.mode == MERGE && finish_merge(&p, &err) < 0) {
+		mm_perr(prog, &err);
+		rc = err.code;
+	}
+	if (p.skipped > 0)
+		mm_warnx(prog, "skipped %ld bad record%s", p.skipped,
+		    p.skipped == 1 ? "" : "s");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	if (rc == MM_OK && p.fail_level >= 0 && p.worst >= p.fail_level)
+		rc = MM_ECHECK;
+	psi_release(&p);
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}

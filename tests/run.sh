@@ -1,0 +1,45 @@
+#!/bin/sh
+# Run the suite through prove and end with "N passed, N failed".
+#   tests/run.sh [unit|bats] [FILE...]
+# BUILD and BIN name the build and program directories (Makefile sets them).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN=${BIN:-bin}
+export MM_BIN="$PWD/$BIN"
+export MM_TOP="$PWD"
+export MM_TAPLOG="$PWD/tests/log"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+rm -rf "$MM_TAPLOG"
+mkdir -p "$MM_TAPLOG"
+
+what=${1:-all}
+[ $# -gt 0 ] && shift
+if [ $# -gt 0 ]; then
+	files="$*"
+else
+	files=
+	case $what in
+	all|unit) files="$files $(ls "$BUILD"/tests/test_* 2>/dev/null)" ;;
+	esac
+	case $what in
+	all|bats) files="$files $(ls tests/bats/*.bats 2>/dev/null)" ;;
+	esac
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+# shellcheck disable=SC2086
+prove -j"$jobs" -e tests/run-one $files
+rc=$?
+
+pass=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -E '^ok ' | grep -vEc '# (skip|SKIP)')
+skip=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -Ec '^ok .*# (skip|SKIP)')
+fail=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -Ec '^not ok ')
+# A test file that died before its plan counts as one failure.
+[ "$rc" != 0 ] && [ "$fail" = 0 ] && fail=1
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$rc" = 0 ] && [ "$fail" = 0 ]
