@@ -709,7 +709,8 @@ main(int argc, char **argv)
 		return rc == -3 ? MM_OK : MM_EINPUT;
 	}
 	if (modes > 1) {
-		mm_warnx(prog, "--fit, --counts and --merge exclude each other");
+		mm_warnx(prog, "--fit, --counts and --merge exclude each "
+		    "other");
 		mm_usage(&st, opts, 0);
 		psi_release(&p);
 		return MM_EINPUT;

@@ -49,7 +49,8 @@ parse_column(struct mm_col *c, size_t *count, const char **pp,
 		for (;;) {
 			if (n == c->cap) {
 				c->cap = c->cap ? 2 * c->cap : 1024;
-				c->v = mm_xrealloc(c->v, c->cap * sizeof(double));
+				c->v = mm_xrealloc(c->v,
+				    c->cap * sizeof(double));
 			}
 			if (*p == 'n' && strncmp(p, "null", 4) == 0) {
 				c->v[n++] = NAN;
@@ -214,7 +215,8 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'batch_id' is not a string");
 		if (n == 0)
-			return mm_errf(err, MM_EINPUT, 0, "'batch_id' is empty");
+			return mm_errf(err, MM_EINPUT, 0,
+			    "'batch_id' is empty");
 		free(b->id);
 		b->id = mm_xstrndup(s, n);
 		*pp = q;

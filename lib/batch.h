@@ -25,14 +25,14 @@ struct mm_col {
 };
 
 struct mm_batch {
-	char *id;		/* batch_id as written (raw JSON string bytes) */
+	char *id;		/* batch_id's raw JSON string bytes */
 	double ts;
 	int has_ts;
 	size_t n;		/* rows */
 	int nfeat;
 	struct mm_col *cols;	/* nfeat columns, in record order */
 	int ncap;
-	int *labels;		/* n labels, -1 where null; NULL if absent */
+	int *labels;		/* n labels, -1 where null */
 	size_t lcap;
 	int has_labels;
 	size_t nlabels;		/* labels read; equals n once parsed */
@@ -42,7 +42,7 @@ struct mm_batch {
 /* What mm_batch_parse() must find. */
 #define MM_BATCH_ID		0x01	/* batch_id required */
 #define MM_BATCH_FEATURES	0x02	/* features required and decoded */
-#define MM_BATCH_LABELS		0x04	/* labels decoded when present */
+#define MM_BATCH_LABELS		0x04	/* decode labels if present */
 
 void mm_batch_init(struct mm_batch *b);
 void mm_batch_release(struct mm_batch *b);

@@ -394,7 +394,8 @@ load_file(struct mm_config *c, const char *path, const struct key *keys,
 				if (ev.data.scalar.length == 0)
 					break;
 				yerr(&ld, &ev, "expected 'key: value' lines, "
-				    "found '%s'%s", (char *)ev.data.scalar.value,
+				    "found '%s'%s",
+				    (char *)ev.data.scalar.value,
 				    "");
 				yaml_event_delete(&ev);
 				goto out;

@@ -14,7 +14,7 @@
 /* Exit codes; documented in every man page and never changed. */
 enum mm_exit {
 	MM_OK = 0,		/* success */
-	MM_ECHECK = 1,		/* a --fail-on or --check condition was met */
+	MM_ECHECK = 1,		/* a --fail-on or --check condition met */
 	MM_EINPUT = 2,		/* usage or input error */
 	MM_ESYS = 3		/* storage or system error */
 };

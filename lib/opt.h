@@ -2,7 +2,7 @@
  * opt.h - one table of options drives both parsing and --help.
  *
  *	static const struct mm_opt opts[] = {
- *		{ "ref", 'r', "FILE", "reference file (default: active version)" },
+ *		{ "ref", 'r', "FILE", "reference file" },
  *		{ "skip-bad", 0, NULL, "skip bad records, count them" },
  *		{ NULL }
  *	};

@@ -22,7 +22,7 @@ struct mm_ref_feat {
 	double *edges;		/* owned */
 	int nbins;		/* B (1 when nedges is 1) */
 	long *counts;		/* owned, reference count per bin */
-	long n;			/* reference values, missing excluded (M) */
+	long n;			/* reference values but missing (M) */
 	long missing;
 };
 
@@ -85,7 +85,7 @@ struct mm_drift_feat {
 struct mm_drift {
 	int nfeat;
 	struct mm_drift_feat *f;	/* owned, ref->nfeat entries */
-	double score;			/* mean PSI over features with values */
+	double score;		/* mean PSI over features with values */
 	int status;			/* enum mm_status */
 	long rows;
 };

@@ -5,9 +5,9 @@ set -eu
 
 want=${1:-test}
 
-build="gcc make pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
-test="$build bats bats-assert bats-support libcmocka-dev mandoc perl"
-verify="$test python3 python3-numpy python3-scipy"
+build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
+test="$build bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy"
+verify="$test"
 bench="$verify hyperfine time"
 
 case $want in
