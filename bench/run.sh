@@ -1,0 +1,263 @@
+#!/bin/sh
+# mm benchmarks. Run from anywhere; `make bench` builds mm first and
+# installs hyperfine, GNU time and python3-numpy.
+#
+# Usage: bench/run.sh [SECTION ...]     (default: all)
+#   psi       mm-psi against json+numpy and a strtod scan; peak RSS
+#   profile   where mm-psi spends its time (perf, or callgrind)
+#   all       every benchmark section (not profile)
+#
+# Environment: BIN (programs, default bin), RUNS (timed runs per command,
+# default 5), GEN (batch generator, default $BIN/mm-gen).
+#
+# Every section writes its raw measurements and a summary to bench/out/
+# (bench/out/<section>.txt) and prints the summary. Exit status: 0 when
+# every target is met, 1 when one is missed, 2 on a usage error, 3 when
+# a benchmark cannot run.
+#
+# To add a benchmark: write bench_NAME (and NAME_data if it needs
+# input), add NAME to SECTIONS and to the two cases in main.
+set -eu
+
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+RUNS=${RUNS:-5}
+GEN=${GEN:-$BIN/mm-gen}
+OUT=bench/out
+PY=/usr/bin/python3	# the system python, which has numpy
+SECTIONS="psi"
+
+missed=0
+
+die() {
+	echo "bench: $*" >&2
+	exit 3
+}
+
+need() {
+	for t in "$@"; do
+		[ -x "$t" ] || command -v "$t" >/dev/null 2>&1 ||
+			die "'$t' not found (make bench installs it)"
+	done
+}
+
+# Seconds of the median run of command number $2 in hyperfine JSON $1.
+hf_median() {
+	"$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' \
+		"$1" "$2"
+}
+
+# Target line: name, value, comparison (ge|le), bound, unit.
+target() {
+	awk -v name="$1" -v v="$2" -v op="$3" -v b="$4" -v unit="$5" 'BEGIN {
+		ok = op == "ge" ? v >= b : v <= b
+		printf "  %-26s %10.2f %-5s %s %8.2f %-5s %s\n", name, v, unit,
+		    op == "ge" ? ">=" : "<=", b, unit, ok ? "PASS" : "MISS"
+		exit ok ? 0 : 1
+	}' || missed=1
+}
+
+build_tools() {
+	mkdir -p "$OUT"
+	cc -O2 -Wall -Wextra -o "$OUT/strtod_scan" bench/strtod_scan.c
+}
+
+# Run "$@" (stdout to /dev/null) $RUNS times under GNU time; print the
+# largest peak RSS in KiB.
+peak_rss_kib() {
+	max=0
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		/usr/bin/time -f %M -o "$OUT/time.tmp" "$@" >/dev/null
+		kib=$(tail -n 1 "$OUT/time.tmp")
+		[ "$kib" -gt "$max" ] && max=$kib
+		i=$((i + 1))
+	done
+	rm -f "$OUT/time.tmp"
+	echo "$max"
+}
+
+# --- psi -----------------------------------------------------------------
+
+PSI_GEN_ARGS="--batches 50 --batch-size 10000 --seed 7"
+PSI_FIT_ARGS="--rows 5000 --seed 1"
+PSI_DATA=$OUT/psi-batches.ndjson
+PSI_REF=$OUT/psi-reference.json
+PSI_CONFIG=$OUT/config	# empty: the defaults, bins 10, eps 1e-6
+PSI_EPS=1e-6
+
+# The input (kept between runs while the generator and its arguments are
+# unchanged) and a fresh reference.
+psi_data() {
+	need "$GEN" "$BIN/mm-psi"
+	mkdir -p "$PSI_CONFIG"
+	stamp="$GEN $PSI_GEN_ARGS"
+	if [ ! -s "$PSI_DATA" ] ||
+	    [ -n "$(find "$GEN" -newer "$PSI_DATA" 2>/dev/null)" ] ||
+	    [ "$(cat "$PSI_DATA.cmd" 2>/dev/null)" != "$stamp" ]; then
+		echo "bench: generating $PSI_DATA" >&2
+		# shellcheck disable=SC2086
+		"$GEN" $PSI_GEN_ARGS >"$PSI_DATA.tmp" ||
+			die "$GEN $PSI_GEN_ARGS failed"
+		mv "$PSI_DATA.tmp" "$PSI_DATA"
+		echo "$stamp" >"$PSI_DATA.cmd"
+	fi
+	# shellcheck disable=SC2086
+	"$GEN" $PSI_FIT_ARGS >"$OUT/psi-train.ndjson" ||
+		die "$GEN $PSI_FIT_ARGS failed"
+	"$BIN/mm-psi" --fit --config "$PSI_CONFIG" "$OUT/psi-train.ndjson" \
+	    >"$PSI_REF" || die "mm-psi --fit failed"
+}
+
+# Print: values in the largest batch (rows x features), the largest
+# |PSI difference| between mm-psi output $1 and psi_numpy.py output $2,
+# and the number of batches.
+psi_compare() {
+	"$PY" - "$1" "$2" <<'EOF'
+import json, sys
+mm = [json.loads(l)["drift"]["psi"] for l in open(sys.argv[1], "rb")]
+npy = [json.loads(l) for l in open(sys.argv[2], "rb")]
+assert len(mm) == len(npy), "batch counts differ"
+diff = 0.0
+for a, b in zip(mm, npy):
+    for k, v in b["psi"].items():
+        if v is None or a[k] is None:
+            assert v is None and a[k] is None, "missing PSI differs"
+        else:
+            diff = max(diff, abs(a[k] - v))
+values = max(r["n"] * len(r["psi"]) for r in npy)
+print(values, "%.3g" % diff, len(npy))
+EOF
+}
+
+bench_psi() {
+	need hyperfine /usr/bin/time "$PY" sha256sum cc
+	"$PY" -c 'import numpy' 2>/dev/null ||
+		die "$PY has no numpy (make bench installs python3-numpy)"
+	build_tools
+	psi_data
+
+	mm="$BIN/mm-psi --config $PSI_CONFIG --ref $PSI_REF $PSI_DATA"
+	np="$PY bench/psi_numpy.py --eps $PSI_EPS --ref $PSI_REF $PSI_DATA"
+	sc="$OUT/strtod_scan $PSI_DATA"
+	bytes=$(wc -c <"$PSI_DATA")
+
+	# Sanity: the output of a run does not depend on the runs before it,
+	# and the numpy baseline computes the same PSI.
+	# shellcheck disable=SC2086
+	$mm >"$OUT/psi-mm.out" || die "mm-psi failed"
+	# shellcheck disable=SC2086
+	sum1=$(sha256sum <"$OUT/psi-mm.out" | cut -d' ' -f1)
+	# shellcheck disable=SC2086
+	sum2=$($mm | sha256sum | cut -d' ' -f1)
+	# shellcheck disable=SC2086
+	$np >"$OUT/psi-numpy.out" || die "psi_numpy.py failed"
+	# shellcheck disable=SC2086
+	$sc >"$OUT/psi-strtod.out" || die "strtod_scan failed"
+	cmp=$(psi_compare "$OUT/psi-mm.out" "$OUT/psi-numpy.out") ||
+		die "comparing mm-psi and numpy output failed"
+	# shellcheck disable=SC2086
+	set -- $cmp
+	values=$1 diff=$2 batches=$3
+	rm -f "$OUT/psi-mm.out"
+
+	hyperfine -N --warmup 1 --runs "$RUNS" \
+	    --export-json "$OUT/psi-hyperfine.json" \
+	    -n mm-psi "$mm" -n numpy "$np" -n strtod "$sc" >&2
+	t_mm=$(hf_median "$OUT/psi-hyperfine.json" 0)
+	t_np=$(hf_median "$OUT/psi-hyperfine.json" 1)
+	t_sc=$(hf_median "$OUT/psi-hyperfine.json" 2)
+	# shellcheck disable=SC2086
+	rss=$(peak_rss_kib $mm)
+
+	{
+		echo "psi: $batches batches, $values values in the largest," \
+		    "$bytes bytes ($(date -u +%Y-%m-%dT%H:%M:%SZ)," \
+		    "$(nproc) CPUs, median of $RUNS runs; MB = 10^6 bytes)"
+		awk -v b="$bytes" -v m="$t_mm" -v n="$t_np" -v s="$t_sc" 'BEGIN {
+			printf "  %-26s %10s %10s\n", "", "seconds", "MB/s"
+			printf "  %-26s %10.3f %10.1f\n", "mm-psi", m, b / m / 1e6
+			printf "  %-26s %10.3f %10.1f\n", "numpy (json + numpy)", n,
+			    b / n / 1e6
+			printf "  %-26s %10.3f %10.1f\n", "strtod scan (floor)", s,
+			    b / s / 1e6
+		}'
+		target "mm-psi / numpy" "$(awk -v a="$t_np" -v b="$t_mm" \
+		    'BEGIN { print a / b }')" ge 2.5 x
+		target "mm-psi / strtod" "$(awk -v a="$t_sc" -v b="$t_mm" \
+		    'BEGIN { print a / b }')" ge 0.7 x
+		# 2 x 8 bytes per value of the largest batch + 16 MB
+		target "mm-psi peak RSS" "$(awk -v k="$rss" \
+		    'BEGIN { print k * 1024 / 1e6 }')" le "$(awk -v v="$values" \
+		    'BEGIN { print (16 * v + 16e6) / 1e6 }')" MB
+		if [ "$sum1" = "$sum2" ]; then
+			echo "  output of run 1 = run 2 (sha256" \
+			    "$(echo "$sum1" | cut -c1-16)...)   PASS"
+		else
+			echo "  output of run 1 != run 2 ($sum1 $sum2)   MISS"
+			missed=1
+		fi
+		if awk -v d="$diff" 'BEGIN { exit !(d <= 1e-9) }'; then
+			echo "  mm-psi = numpy PSI (max |diff| $diff)   PASS"
+		else
+			echo "  mm-psi != numpy PSI (max |diff| $diff)   MISS"
+			missed=1
+		fi
+	} >"$OUT/psi.txt"
+	cat "$OUT/psi.txt"
+}
+
+# --- profile -------------------------------------------------------------
+
+# Top symbols of mm-psi on the psi input: perf when it works, else
+# callgrind on the first 5 batches.
+bench_profile() {
+	psi_data
+	mm="$BIN/mm-psi --config $PSI_CONFIG --ref $PSI_REF"
+	# shellcheck disable=SC2086
+	if command -v perf >/dev/null 2>&1 &&
+	    perf record -q -F 4999 -o "$OUT/psi.perf.data" -- \
+	    $mm "$PSI_DATA" >/dev/null 2>"$OUT/perf.err"; then
+		perf report -i "$OUT/psi.perf.data" --stdio --no-children \
+		    --sort symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
+		    head -n 10 | tee "$OUT/profile.txt"
+	elif command -v valgrind >/dev/null 2>&1; then
+		head -n 5 "$PSI_DATA" >"$OUT/psi-small.ndjson"
+		# shellcheck disable=SC2086
+		valgrind -q --tool=callgrind \
+		    --callgrind-out-file="$OUT/psi.callgrind" \
+		    $mm "$OUT/psi-small.ndjson" >/dev/null
+		callgrind_annotate "$OUT/psi.callgrind" 2>/dev/null |
+		    grep -E '^ *[0-9,]+ .*:' | head -n 10 |
+		    tee "$OUT/profile.txt"
+	else
+		die "neither perf nor valgrind works here"
+	fi
+}
+
+main() {
+	run=
+	[ $# -gt 0 ] || set -- all
+	for s in "$@"; do
+		case $s in
+		all) run="$run $SECTIONS" ;;
+		psi|profile) run="$run $s" ;;
+		-h|--help)
+			sed -n '2,/^set -eu/p' "$0" | sed '$d' |
+			    sed 's/^# \{0,1\}//'
+			exit 0 ;;
+		*) echo "bench: unknown section '$s' (psi, profile, all)" >&2
+			exit 2 ;;
+		esac
+	done
+	for s in $run; do
+		case $s in
+		psi) bench_psi ;;
+		profile) bench_profile ;;
+		esac
+	done
+	exit "$missed"
+}
+
+main "$@"
