@@ -482,10 +482,12 @@ load_reference(struct psi *p, const char *ref, const char *models,
 	if (ref == NULL) {
 		if (mm_store_active_file(mm_models_dir(models),
 		    "reference.json", path, sizeof(path), err) < 0) {
-			if (err->code == MM_EINPUT)
+			if (err->code == MM_EINPUT) {
+				err->where[0] = '\0';
 				mm_errf(err, MM_EINPUT, 0, "no reference: give "
 				    "--ref FILE, or a model store with an "
 				    "active version (--models DIR)");
+			}
 			return -1;
 		}
 		ref = path;
@@ -597,6 +599,7 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 	const char *threshold = NULL, *failon = NULL;
 	double alpha = -1;
 	long bins = 0;
+	enum mode mode;
 	int o;
 
 	while ((o = mm_getopt(st, argc, argv, opts)) != -1) {
@@ -615,13 +618,21 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 			if (mm_opt_double(st, "alpha", 1e-12, 0.5, &alpha) < 0)
 				return -1;
 			break;
-		case O_FIT: p->mode = FIT; break;
+		case O_FIT:
+		case O_COUNTS:
+		case O_MERGE:
+			mode = o == O_FIT ? FIT : o == O_COUNTS ? COUNTS : MERGE;
+			if (p->mode != PSI && p->mode != mode) {
+				mm_warnx(prog, "--fit, --counts and --merge "
+				    "exclude each other");
+				return -1;
+			}
+			p->mode = mode;
+			break;
 		case O_BINS:
 			if (mm_opt_long(st, "bins", 2, 1000, &bins) < 0)
 				return -1;
 			break;
-		case O_COUNTS: p->mode = COUNTS; break;
-		case O_MERGE: p->mode = MERGE; break;
 		case O_BY: p->by = st->arg; break;
 		case O_SKIPBAD: p->skip_bad = 1; break;
 		case O_MAXREC:
@@ -664,6 +675,17 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 		mm_warnx(prog, "--bins goes with --fit");
 		return -1;
 	}
+	if (p->mode == FIT && (*ref != NULL || *models != NULL)) {
+		mm_warnx(prog, "--fit makes a reference; --ref and --models "
+		    "do not go with it");
+		return -1;
+	}
+	if ((p->mode == FIT || p->mode == COUNTS) && (failon != NULL ||
+	    threshold != NULL || alpha > 0)) {
+		mm_warnx(prog, "--fail-on, --threshold and --alpha do not go "
+		    "with --%s", p->mode == FIT ? "fit" : "counts");
+		return -1;
+	}
 	/* Options override the config files, which are read later. */
 	p->cfg.drift.bins = bins;
 	p->cfg.drift.alpha = alpha;
@@ -690,7 +712,7 @@ main(int argc, char **argv)
 	struct mm_err err = { 0 };
 	struct mm_drift_cfg over;
 	const char *ref = NULL, *models = NULL, *config = NULL;
-	int i, rc = MM_OK, modes = 0;
+	int i, rc = MM_OK;
 
 	memset(&p, 0, sizeof(p));
 	mm_batch_init(&p.batch);
@@ -699,21 +721,10 @@ main(int argc, char **argv)
 	p.window = 1;
 	p.fail_level = -1;
 	p.worst = -1;
-	for (i = 1; i < argc; i++)
-		modes += strcmp(argv[i], "--fit") == 0 ||
-		    strcmp(argv[i], "--counts") == 0 ||
-		    strcmp(argv[i], "--merge") == 0;
 	if ((rc = parse_args(&p, &st, argc, argv, &ref, &models,
 	    &config)) < 0) {
 		psi_release(&p);
 		return rc == -3 ? MM_OK : MM_EINPUT;
-	}
-	if (modes > 1) {
-		mm_warnx(prog, "--fit, --counts and --merge exclude each "
-		    "other");
-		mm_usage(&st, opts, 0);
-		psi_release(&p);
-		return MM_EINPUT;
 	}
 	over = p.cfg.drift;
 	if (mm_config_load(&p.cfg, config, MM_CFG_DRIFT, &err) < 0) {

@@ -293,7 +293,8 @@ mm_drift_compute(struct mm_drift *d, const struct mm_ref *ref,
 		o->psi = mm_psi(f, counts[i], n, cfg->eps);
 		o->p_value = mm_psi_pvalue(o->psi, f->n, n, f->nbins);
 		o->crit = mm_psi_crit(cfg->alpha, f->n, n, f->nbins);
-		p[i] = o->p_value;
+		/* A single-bin feature has no test: leave it out of BH. */
+		p[i] = f->nbins > 1 ? o->p_value : NAN;
 		if (!isnan(o->psi)) {
 			sum += o->psi;
 			used++;

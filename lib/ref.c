@@ -2,8 +2,10 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "psi.h"
 
@@ -137,17 +139,23 @@ mm_ref_load(struct mm_ref *r, const char *path, struct mm_err *err)
 	json_t *root, *feats, *id, *bins, *rows;
 	size_t i;
 	char want[17];
+	struct stat st;
+	FILE *fp;
 	int rc = -1;
 
 	mm_ref_init(r);
-	root = json_load_file(path, JSON_DECODE_INT_AS_REAL * 0, &jerr);
+	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &st) != 0 ||
+	    S_ISDIR(st.st_mode)) {
+		mm_errf(err, MM_ESYS, 0, "cannot read reference: %s",
+		    fp == NULL ? strerror(errno) : "is a directory");
+		mm_err_where(err, path);
+		if (fp != NULL)
+			fclose(fp);
+		return -1;
+	}
+	root = json_loadf(fp, 0, &jerr);
+	fclose(fp);
 	if (root == NULL) {
-		if (jerr.line < 0 || strstr(jerr.text, "unable to open")) {
-			mm_errf(err, MM_ESYS, 0, "cannot read reference: %s",
-			    jerr.text);
-			mm_err_where(err, path);
-			return -1;
-		}
 		mm_errf(err, MM_EINPUT, jerr.line, "invalid reference JSON: %s",
 		    jerr.text);
 		mm_err_where(err, path);
