@@ -6,12 +6,15 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
-export MM_BIN="$PWD/$BIN"
+case $BIN in
+/*) export MM_BIN="$BIN" ;;
+*) export MM_BIN="$PWD/$BIN" ;;
+esac
 export MM_TOP="$PWD"
-export MM_TAPLOG="$PWD/tests/log"
+# Each run keeps its TAP in a directory of its own, left in tests/log.
+MM_TAPLOG=$(mktemp -d "${TMPDIR:-/tmp}/mm-tap.XXXXXX")
+export MM_TAPLOG
 export CMOCKA_MESSAGE_OUTPUT=TAP
-rm -rf "$MM_TAPLOG"
-mkdir -p "$MM_TAPLOG"
 
 what=${1:-all}
 [ $# -gt 0 ] && shift
@@ -42,4 +45,6 @@ if [ "$skip" -gt 0 ]; then
 else
 	echo "$pass passed, $fail failed"
 fi
+rm -rf tests/log
+cp -r "$MM_TAPLOG" tests/log && rm -rf "$MM_TAPLOG"
 [ "$rc" = 0 ] && [ "$fail" = 0 ]

@@ -1,0 +1,442 @@
+#!/usr/bin/env bats
+# mm-batch: rows (JSON objects or CSV) into batch records; grouping by id,
+# --size and --every; numbers copied byte for byte; every way a row can
+# be bad.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+# ok_run CMD...: run with stdout and stderr apart; exit 0, stderr empty.
+ok_run() {
+	run_split "$@"
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+# rows LINE...: the lines, each ended by a newline, into the file "in".
+rows() {
+	printf '%s\n' "$@" >in
+}
+
+# bad_row LINE MESSAGE [OPTION...]: a good b1 row, LINE, another b1 row
+# on standard input stop at line 2 with exit 2 and MESSAGE, writing
+# nothing: the open batch b1 is not known to be complete.
+bad_row() {
+	local line=$1 msg=$2
+	shift 2
+	rows '{"batch_id":"b1","f0":1,"label":0}' "$line" \
+	    '{"batch_id":"b1","f0":2,"label":1}'
+	run_split mm-batch --now 5 "$@" <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: line 2: $msg"
+}
+
+@test "JSON rows grouped by batch_id, ts of each batch's last row" {
+	rows '{"batch_id":"b1","ts":1764140000.5,"f0":0.12,"f1":-1.3,"label":1}' \
+	    '{"batch_id":"b1","ts":1764140001.0,"f0":0.5,"f1":2,"label":0}' \
+	    '{"batch_id":"b2","ts":1764140060,"f0":7,"f1":8,"label":1}'
+	ok_run mm-batch <in
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":1764140001.0,"features":{"f0":[0.12,0.5],"f1":[-1.3,2]},"labels":[1,0]}
+{"batch_id":"b2","ts":1764140060,"features":{"f0":[7],"f1":[8]},"labels":[1]}
+EOF
+}
+
+@test "numbers are copied byte for byte" {
+	rows '{"batch_id":"b","ts":1.764140000e9,"f0":1.50,"f1":1e-7,"f2":-0.0,"f3":1E+2}' \
+	    '{"batch_id":"b","ts":17.000,"f0":123456789012345678901234567890,"f1":0.1000000000000000055511151231257827,"f2":0,"f3":-1e-400}'
+	ok_run mm-batch <in
+	assert_output '{"batch_id":"b","ts":17.000,"features":{"f0":[1.50,123456789012345678901234567890],"f1":[1e-7,0.1000000000000000055511151231257827],"f2":[-0.0,0],"f3":[1E+2,-1e-400]}}'
+}
+
+@test "a batch's ts: its last row that has one, else --now, else the clock" {
+	rows '{"batch_id":"a","ts":10,"f0":1}' '{"batch_id":"a","f0":2}' \
+	    '{"batch_id":"b","ts":null,"f0":3}'
+	ok_run mm-batch --now 1764140000.25 <in
+	assert_output - <<'EOF'
+{"batch_id":"a","ts":10,"features":{"f0":[1,2]}}
+{"batch_id":"b","ts":1764140000.25,"features":{"f0":[3]}}
+EOF
+	rows '{"batch_id":"b","f0":3}'
+	before=$(date +%s)
+	ok_run mm-batch <in
+	after=$(date +%s)
+	[[ $output =~ ^\{\"batch_id\":\"b\",\"ts\":([0-9]+)\.[0-9]{3},\"features\":\{\"f0\":\[3\]\}\}$ ]]
+	[ "${BASH_REMATCH[1]}" -ge "$before" ] && [ "${BASH_REMATCH[1]}" -le "$after" ]
+}
+
+@test "an id may be a number; other fields name the id, ts and label" {
+	rows '{"run":7,"when":3,"y":2,"x":1.5}' '{"run":7,"when":4,"y":null,"x":2}' \
+	    '{"run":"8","when":5,"x":3,"batch_id":9}'
+	ok_run mm-batch --id run --ts when --label y <in
+	assert_output - <<'EOF'
+{"batch_id":"7","ts":4,"features":{"x":[1.5,2]},"labels":[2,null]}
+{"batch_id":"8","ts":5,"features":{"x":[3],"batch_id":[9]}}
+EOF
+}
+
+@test "--size: every N rows, ids b000000 up, the last batch smaller" {
+	rows '{"ts":1,"f0":1,"label":0}' '{"ts":2,"f0":2,"label":1}' \
+	    '{"ts":3,"f0":3,"label":0}' '{"ts":4,"f0":4,"label":1}' \
+	    '{"ts":5,"f0":5}'
+	ok_run mm-batch --size 2 <in
+	assert_output - <<'EOF'
+{"batch_id":"b000000","ts":2,"features":{"f0":[1,2]},"labels":[0,1]}
+{"batch_id":"b000001","ts":4,"features":{"f0":[3,4]},"labels":[0,1]}
+{"batch_id":"b000002","ts":5,"features":{"f0":[5]}}
+EOF
+}
+
+@test "--size ignores the id field; --prefix replaces b" {
+	rows '{"batch_id":"x","f0":1}' '{"batch_id":"y","f0":2}' \
+	    '{"batch_id":"x","f0":3}'
+	ok_run mm-batch --size 3 --prefix 'day1-' --now 0 <in
+	assert_output '{"batch_id":"day1-000000","ts":0,"features":{"f0":[1,2,3]}}'
+}
+
+@test "--every: one batch per window, id from its start, ts its end" {
+	rows '{"ts":1764140100,"f0":1}' '{"ts":1764140159.9,"f0":2}' \
+	    '{"ts":1764140130,"f0":3}' '{"ts":1764140160,"f0":4}' \
+	    '{"ts":1764140400.5,"f0":5}'
+	ok_run mm-batch --every 60 <in
+	assert_output - <<'EOF'
+{"batch_id":"b1764140100","ts":1764140160,"features":{"f0":[1,2,3]}}
+{"batch_id":"b1764140160","ts":1764140220,"features":{"f0":[4]}}
+{"batch_id":"b1764140400","ts":1764140460,"features":{"f0":[5]}}
+EOF
+	ok_run mm-batch --every 3600 --prefix h <in
+	assert_output - <<'EOF'
+{"batch_id":"h1764136800","ts":1764140400,"features":{"f0":[1,2,3,4]}}
+{"batch_id":"h1764140400","ts":1764144000,"features":{"f0":[5]}}
+EOF
+}
+
+@test "--every: a row of an earlier window, or without ts, is bad" {
+	rows '{"ts":100,"f0":1}' '{"ts":130,"f0":2}' '{"ts":119,"f0":3}'
+	run_split mm-batch --every 60 <in
+	assert_failure 2
+	assert_output - <<'EOF'
+{"batch_id":"b60","ts":120,"features":{"f0":[1]}}
+{"batch_id":"b120","ts":180,"features":{"f0":[2]}}
+EOF
+	assert_equal "$stderr" "mm-batch: line 3: ts 119 is before the window of batch 'b120'"
+	rows '{"ts":100,"f0":1}' '{"f0":2}'
+	run_split mm-batch --every 60 <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: line 2: no 'ts' field"
+}
+
+@test "--features: those fields in that order, missing ones null" {
+	rows '{"batch_id":"b","f0":1,"f1":2,"f2":3,"note":"x"}' \
+	    '{"batch_id":"b","f2":6,"f0":4,"f9":"ignored"}'
+	ok_run mm-batch --features f2,f0,f5 --now 1 <in
+	assert_output '{"batch_id":"b","ts":1,"features":{"f2":[3,6],"f0":[1,4],"f5":[null,null]}}'
+}
+
+@test "--features: a listed field that is not a number is bad" {
+	bad_row '{"batch_id":"b1","f0":true}' "feature 'f0' is not a number" \
+	    --features f0
+}
+
+@test "features come from each batch's first row; extras warn once" {
+	rows '{"batch_id":"a","f0":1,"f1":null,"s":"text"}' \
+	    '{"batch_id":"a","f1":2,"f2":3,"s":4}' \
+	    '{"batch_id":"a","f0":5,"f2":6}' \
+	    '{"batch_id":"b","f2":7,"f0":8}' \
+	    '{"batch_id":"b","f2":9,"f3":null}'
+	run_split mm-batch --now 0 <in
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"a","ts":0,"features":{"f0":[1,null,5],"f1":[null,2,null]}}
+{"batch_id":"b","ts":0,"features":{"f2":[7,9],"f0":[8,null]}}
+EOF
+	assert_equal "$stderr" "mm-batch: line 2: ignoring field 'f2', not in the first row of batch 'a'
+mm-batch: line 2: ignoring field 's', not in the first row of batch 'a'
+mm-batch: line 5: ignoring field 'f3', not in the first row of batch 'b'"
+}
+
+@test "labels: null or absent is null; no label in a batch, no labels" {
+	rows '{"batch_id":"a","f0":1,"label":null}' '{"batch_id":"a","f0":2}' \
+	    '{"batch_id":"a","f0":3,"label":2}' \
+	    '{"batch_id":"b","f0":4,"label":null}' '{"batch_id":"b","f0":5}'
+	ok_run mm-batch --now 0 <in
+	assert_output - <<'EOF'
+{"batch_id":"a","ts":0,"features":{"f0":[1,2,3]},"labels":[null,null,2]}
+{"batch_id":"b","ts":0,"features":{"f0":[4,5]}}
+EOF
+}
+
+@test "CSV: header, quoted id, empty cell null, numbers as written" {
+	printf '%s\n' 'batch_id,ts,f0,f1,label' \
+	    '"b ""1"", x",1764140000.5,1.50,-0.0,1' \
+	    '"b ""1"", x",1764140001,,1e-7,' \
+	    'b2,,"3",4,0' >in.csv
+	ok_run mm-batch --now 9 in.csv
+	assert_output - <<'EOF'
+{"batch_id":"b \"1\", x","ts":1764140001,"features":{"f0":[1.50,null],"f1":[-0.0,1e-7]},"labels":[1,null]}
+{"batch_id":"b2","ts":9,"features":{"f0":[3],"f1":[4]},"labels":[0]}
+EOF
+}
+
+@test "CSV: auto-detected or forced; each file its header; BOM, CRLF" {
+	printf 'batch_id,f0\nb1,1\n' >a.csv
+	printf 'f1,batch_id,f0\n,b1,2\n5,b2,4\n' >b.csv
+	run_split mm-batch --now 0 a.csv b.csv
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"f0":[1,2]}}
+{"batch_id":"b2","ts":0,"features":{"f1":[5],"f0":[4]}}
+EOF
+	assert_equal "$stderr" "mm-batch: b.csv:2: ignoring field 'f1', not in the first row of batch 'b1'"
+	printf '{x\n' >odd.csv
+	ok_run mm-batch --csv --size 1 --now 0 odd.csv
+	assert_output ""
+	ok_run mm-batch --now 0 <a.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	printf '\357\273\277batch_id,f0\r\nb1,1\r\n' >bom.csv
+	ok_run mm-batch --now 0 bom.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+}
+
+@test "CSV: a number must be a JSON number as it stands" {
+	for cell in +1 .5 1. 01 ' 1' 0x1f; do
+		printf 'batch_id,f0\nb1,1\nb1,%s\n' "$cell" >in.csv
+		run_split mm-batch in.csv
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "mm-batch: in.csv:3: feature 'f0': cell '$cell' is not a JSON number"
+	done
+	printf 'batch_id,f0\nb1,abc\n' >in.csv
+	run_split mm-batch in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:2: no feature: the first row of a batch needs a numeric field"
+}
+
+@test "CSV: bad lines and bad headers" {
+	printf 'batch_id,f0\nb1,1,2\n' >in.csv
+	run_split mm-batch in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:2: 3 cells, the header has 2"
+	printf 'batch_id,f0\n"b1,1\n' >in.csv
+	run_split mm-batch in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:2: cell 1: unterminated quoted cell"
+	printf 'id,f0\nb1,1\n' >in.csv
+	run_split mm-batch --skip-bad in.csv
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: in.csv:1: header: no 'batch_id' column: use --size N or --every SECONDS"
+	printf 'batch_id,f0,f0\n' >in.csv
+	run_split mm-batch in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:1: header: column 'f0' appears twice"
+	printf 'batch_id,f0\n' >in.csv
+	run_split mm-batch --features f0,f1 in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:1: header: no column for feature 'f1'"
+}
+
+@test "bad row: truncated JSON" {
+	bad_row '{"batch_id":"b1","f0":' \
+	    "invalid JSON: expected a value, found end of line"
+}
+
+@test "bad row: not a JSON object" {
+	bad_row 'b1,2' "invalid JSON: expected a JSON object, found 'b'"
+}
+
+@test "bad row: a string feature value" {
+	bad_row '{"batch_id":"b1","f0":"0.5"}' "feature 'f0' is not a number"
+}
+
+@test "bad row: a number too large for a double" {
+	bad_row '{"batch_id":"b1","f0":1e999}' "feature 'f0' is out of range: 1e999"
+}
+
+@test "bad row: labels that are not whole numbers from 0 to 1000000" {
+	bad_row '{"batch_id":"b1","f0":1,"label":1.5}' \
+	    "field 'label' is not an integer from 0 to 1000000: 1.5"
+	bad_row '{"batch_id":"b1","f0":1,"label":1.0}' \
+	    "field 'label' is not an integer from 0 to 1000000: 1.0"
+	bad_row '{"batch_id":"b1","f0":1,"label":-1}' \
+	    "field 'label' is not an integer from 0 to 1000000: -1"
+	bad_row '{"batch_id":"b1","f0":1,"label":"1"}' \
+	    "field 'label' is not an integer from 0 to 1000000: \"1\""
+}
+
+@test "bad row: ts that is not a number" {
+	bad_row '{"batch_id":"b1","ts":"now","f0":1}' "field 'ts' is not a number"
+}
+
+@test "bad row: id missing, null, empty or not a string" {
+	bad_row '{"f0":1}' "no 'batch_id' field"
+	bad_row '{"batch_id":null,"f0":1}' "field 'batch_id' is null"
+	bad_row '{"batch_id":"","f0":1}' "field 'batch_id' is empty"
+	bad_row '{"batch_id":["b1"],"f0":1}' "field 'batch_id' is not a string"
+}
+
+@test "bad row: a field twice" {
+	bad_row '{"batch_id":"b1","f0":1,"f0":2}' "field 'f0' appears twice"
+	bad_row '{"batch_id":"b1","f0":1,"batch_id":"b1"}' \
+	    "field 'batch_id' appears twice"
+}
+
+@test "bad row: an empty line" {
+	bad_row '' "empty line"
+	bad_row '   ' "empty line"
+}
+
+@test "bad row: a line longer than --max-record" {
+	bad_row '{"batch_id":"b1","f0":1234567890,"f1":1234567890}' \
+	    "record longer than 40 bytes" --max-record 40
+}
+
+@test "bad row of the next batch: the batch before it is written" {
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":2,"label":-1}'
+	run_split mm-batch --now 0 <in
+	assert_failure 2
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	assert_equal "$stderr" "mm-batch: line 2: field 'label' is not an integer from 0 to 1000000: -1"
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","s":"x"}'
+	run_split mm-batch --now 0 <in
+	assert_failure 2
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	assert_equal "$stderr" "mm-batch: line 2: no feature: the first row of a batch needs a numeric field"
+}
+
+@test "an id that comes back is not contiguous" {
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":2}' \
+	    '{"batch_id":"b2","f0":3}' '{"batch_id":"b1","f0":4}' \
+	    '{"batch_id":"b3","f0":5}'
+	run_split mm-batch --now 0 <in
+	assert_failure 2
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"f0":[1]}}
+{"batch_id":"b2","ts":0,"features":{"f0":[2,3]}}
+EOF
+	assert_equal "$stderr" "mm-batch: line 4: batch 'b1' is not contiguous"
+}
+
+@test "a named file's bad line is FILE:LINE" {
+	printf '{"batch_id":"b1","f0":1}\n{"batch_id":"b1","f0":[1]}\n' >rows.ndjson
+	run_split mm-batch rows.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: rows.ndjson:2: feature 'f0' is not a number"
+}
+
+@test "a first row without batch_id asks for --size or --every" {
+	rows '{"f0":1}' '{"batch_id":"b1","f0":1}'
+	run_split mm-batch --skip-bad <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: line 1: no 'batch_id' field in the first row: use --size N or --every SECONDS"
+}
+
+@test "--skip-bad: bad rows skipped and counted, exit 0" {
+	rows '{"batch_id":"b1","f0":1,"label":1}' '' '{"batch_id":"b1","f0":' \
+	    '{"batch_id":"b1","f0":2,"label":0.5}' \
+	    '{"batch_id":"b1","f0":"3"}' '{"batch_id":"b1","f0":4,"label":0}' \
+	    '{"batch_id":"b2","f0":5}' '{"batch_id":"b1","f0":6}' \
+	    '{"batch_id":"b2","f0":12345678901234567890123456789012345678901234567890}' \
+	    '{"batch_id":"b2","f0":7}'
+	run_split mm-batch --skip-bad --now 0 --max-record 60 <in
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"f0":[1,4]},"labels":[1,0]}
+{"batch_id":"b2","ts":0,"features":{"f0":[5,7]}}
+EOF
+	assert_equal "$stderr" "mm-batch: skipped 6 bad lines"
+}
+
+@test "empty input writes nothing" {
+	: >in
+	ok_run mm-batch <in
+	assert_output ""
+	ok_run mm-batch --csv in
+	assert_output ""
+	printf 'batch_id,f0\n' >in.csv
+	ok_run mm-batch in.csv
+	assert_output ""
+}
+
+@test "--json reads CSV-looking lines as bad JSON" {
+	printf 'batch_id,f0\n' >in
+	run_split mm-batch --json in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in:1: invalid JSON: expected a JSON object, found 'b'"
+}
+
+@test "a missing file is a system error" {
+	run_split mm-batch nosuch.ndjson
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: cannot open 'nosuch.ndjson': No such file or directory"
+}
+
+@test "a write error is a system error" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	rows '{"batch_id":"b1","f0":1}'
+	run_split sh -c 'mm-batch <in >/dev/full'
+	assert_failure 3
+	assert_equal "$stderr" "mm-batch: write error: No space left on device"
+}
+
+@test "round trip: mm-gen rows and CSV give mm-gen's batches back" {
+	command -v mm-gen >/dev/null || skip "bin/mm-gen is not built"
+	mm-gen --batches 4 --batch-size 50 --seed 7 >want
+	mm-gen --batches 4 --batch-size 50 --seed 7 --format rows >rows
+	mm-gen --batches 4 --batch-size 50 --seed 7 --format csv >rows.csv
+	ok_run mm-batch rows
+	assert_output "$(cat want)"
+	ok_run mm-batch <rows.csv
+	assert_output "$(cat want)"
+	mm-gen --batches 3 --batch-size 20 --no-labels >want
+	mm-gen --batches 3 --batch-size 20 --no-labels --format rows >rows
+	ok_run mm-batch rows
+	assert_output "$(cat want)"
+	mm-gen --batches 3 --batch-size 20 --format rows >rows
+	mm-gen --batches 3 --batch-size 20 >want
+	run_split sh -c 'mm-batch --size 20 --prefix b rows | cmp - want'
+	assert_success
+}
+
+@test "usage errors exit 2" {
+	run_split mm-batch --bogus
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == "mm-batch: unknown option '--bogus'
+usage: mm-batch "* ]]
+	run_split mm-batch --size 2 --every 60
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --size and --every exclude each other"
+	run_split mm-batch --size 0
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --size: '0' is not a whole number from 1 to 1000000000"
+	run_split mm-batch --prefix x
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --prefix goes with --size or --every"
+	run_split mm-batch --now .5
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --now: '.5' is not a JSON number"
+	run_split mm-batch --features f0,label
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --features: 'label' is the id, ts or label field"
+	run_split mm-batch --csv --json
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --csv and --json exclude each other"
+	run_split mm-batch --max-record 0
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --max-record: '0' is not a size such as 4096, 64M or 1G"
+}
+
+@test "--help and --version" {
+	ok_run mm-batch --help
+	assert_line --index 0 "usage: mm-batch [--csv | --json] [--id NAME] [--ts NAME] [--label NAME] [--features LIST]"
+	assert_line --index 1 "                [--size N | --every SECONDS] [--prefix P] [--now TS] [--skip-bad]"
+	assert_line --index 2 "                [--max-record BYTES] [FILE ...]"
+	assert_line "      --every SECONDS        a batch per time window of SECONDS"
+	ok_run mm-batch --version
+	assert_output "mm-batch 0.1.0"
+}
