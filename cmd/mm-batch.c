@@ -987,11 +987,8 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 			break;
 		case O_SKIPBAD: b->skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_parse_size(st->arg, &b->max_record) < 0) {
-				mm_warnx(prog, "--max-record: '%s' is not a "
-				    "size such as 4096, 64M or 1G", st->arg);
+			if (mm_opt_size(st, "max-record", &b->max_record) < 0)
 				return -1;
-			}
 			break;
 		default:
 			return o == -3 ? -3 : -1;

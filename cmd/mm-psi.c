@@ -636,11 +636,8 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 		case O_BY: p->by = st->arg; break;
 		case O_SKIPBAD: p->skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_parse_size(st->arg, &p->max_record) < 0) {
-				mm_warnx(prog, "--max-record: '%s' is not a "
-				    "size such as 4096, 64M or 1G", st->arg);
+			if (mm_opt_size(st, "max-record", &p->max_record) < 0)
 				return -1;
-			}
 			break;
 		default:
 			return o == -3 ? -3 : -1;

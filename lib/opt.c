@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mm.h"
+#include "ndjson.h"
 #include "opt.h"
 
 #define MAXOPTS 64
@@ -159,5 +160,16 @@ mm_opt_double(const struct mm_optstate *st, const char *opt, double lo,
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int
+mm_opt_size(const struct mm_optstate *st, const char *opt, size_t *out)
+{
+	if (mm_parse_size(st->arg, out) < 0) {
+		fprintf(stderr, "%s: --%s: '%s' is not a size such as 4096, "
+		    "64M or 1G\n", st->prog, opt, st->arg);
+		return -1;
+	}
 	return 0;
 }

@@ -14,6 +14,8 @@
 #ifndef MM_OPT_H
 #define MM_OPT_H
 
+#include <stddef.h>
+
 struct mm_opt {
 	const char *name;	/* long name */
 	int shrt;		/* short letter, or 0 */
@@ -44,5 +46,8 @@ int mm_opt_long(const struct mm_optstate *st, const char *opt, long lo,
     long hi, long *out);
 int mm_opt_double(const struct mm_optstate *st, const char *opt, double lo,
     double hi, double *out);
+
+/* A byte size such as 4096, 64M or 1G: 0 or -1 (message printed). */
+int mm_opt_size(const struct mm_optstate *st, const char *opt, size_t *out);
 
 #endif
