@@ -133,6 +133,7 @@ mm_parse_window(const char *s, long *seconds)
 struct loader {
 	yaml_parser_t parser;
 	const char *path;
+	FILE *fp;
 	struct mm_err *err;
 };
 
@@ -150,9 +151,14 @@ static int
 next(struct loader *ld, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&ld->parser, ev)) {
-		mm_errf(ld->err, MM_EINPUT, (long)ld->parser.problem_mark.line
-		    + 1, "invalid YAML: %s", ld->parser.problem ?
-		    ld->parser.problem : "parse error");
+		if (ld->fp != NULL && ferror(ld->fp))
+			mm_errf(ld->err, MM_ESYS, 0, "cannot read: %s",
+			    strerror(errno));
+		else
+			mm_errf(ld->err, MM_EINPUT,
+			    (long)ld->parser.problem_mark.line + 1,
+			    "invalid YAML: %s", ld->parser.problem ?
+			    ld->parser.problem : "parse error");
 		mm_err_where(ld->err, ld->path);
 		return -1;
 	}
@@ -364,6 +370,7 @@ load_file(struct mm_config *c, const char *path, const struct key *keys,
 		mm_err_where(err, path);
 		return -1;
 	}
+	ld.fp = fp;
 	yaml_parser_initialize(&ld.parser);
 	yaml_parser_set_input_file(&ld.parser, fp);
 	while (!done) {

@@ -295,11 +295,12 @@ mm_rec_parse(struct mm_rec *r, const char *line, size_t len, mm_field_fn fn,
 	}
 	r->close = p;
 	p = mm_json_ws(p + 1);
-	if (*p != '\0') {
-		if ((size_t)(p - line) < len) {
-			unexpected(p, "end of line after the object", err);
-			return -1;
-		}
+	if ((size_t)(p - line) < len) {
+		if (*p == '\0')
+			return mm_errf(err, MM_EINPUT, 0,
+			    "invalid JSON: NUL byte after the object");
+		unexpected(p, "end of line after the object", err);
+		return -1;
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,6 +152,7 @@ mm_parse_size(const char *s, size_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int shift = 0;
 
 	if (*s < '0' || *s > '9')
 		return -1;
@@ -159,12 +161,12 @@ mm_parse_size(const char *s, size_t *out)
 	if (errno != 0)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
-	if (*end != '\0' || v == 0)
+	if (*end != '\0' || v == 0 || v > (SIZE_MAX >> shift))
 		return -1;
-	*out = (size_t)v;
+	*out = (size_t)v << shift;
 	return 0;
 }

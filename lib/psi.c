@@ -49,8 +49,9 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
- * As numpy.quantile(method="linear"): the virtual index and the lerp are
- * evaluated in numpy's order, so edges agree to the last bit.
+ * As numpy.quantile(method="linear"): the virtual index ((n - 1) * q, as
+ * numpy writes it for this method) and the lerp are evaluated in numpy's
+ * order, so edges agree to the last bit.
  */
 double
 mm_quantile_sorted(const double *x, size_t n, double q)
@@ -59,7 +60,7 @@ mm_quantile_sorted(const double *x, size_t n, double q)
 	double nn = (double)n;
 	long prev, next;
 
-	vi = nn * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0;
+	vi = (nn - 1.0) * q;
 	prev = (long)floor(vi);
 	next = prev + 1;
 	if (vi >= nn - 1) {
@@ -154,8 +155,9 @@ mm_ref_add(struct mm_ref *r, const char *name, const double *v, size_t n,
 		q = k == bins ? 1.0 : k * step;
 		double e = mm_quantile_sorted(x, m, q);
 
+		/* Adding 0 turns -0 into 0, which a reference file keeps. */
 		if (ne == 0 || e > f->edges[ne - 1])
-			f->edges[ne++] = e;
+			f->edges[ne++] = e + 0.0;
 	}
 	f->nedges = ne;
 	f->nbins = ne > 1 ? ne - 1 : 1;

@@ -1,0 +1,796 @@
+/*
+ * test_json.c - the record scanner, byte-for-byte pass-through, the JSON
+ * number grammar, number formatting and the text buffer.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* The span's bytes are exactly want. */
+#define assert_span(span, want) do {					\
+	const struct mm_span *s_ = &(span);				\
+	const char *w_ = (want);					\
+	if (s_->n != strlen(w_) || memcmp(s_->p, w_, s_->n) != 0)	\
+		fail_msg("span '%.*s', want '%s'", (int)s_->n, s_->p,	\
+		    w_);						\
+} while (0)
+
+/* Same double, sign of zero included. */
+#define assert_same_double(got, want) do {				\
+	double g_ = (got), w_ = (want);					\
+	if (!(g_ == w_) || signbit(g_) != signbit(w_))			\
+		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
+} while (0)
+
+/* Parse line (which must be valid) and write it back with the changes. */
+static char *
+rewrite(const char *line, const char *const *drop, const char *key,
+    const char *val)
+{
+	struct mm_rec r;
+	struct mm_err err;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *fp;
+
+	mm_rec_init(&r);
+	memset(&err, 0, sizeof(err));
+	if (mm_rec_parse(&r, line, strlen(line), NULL, NULL, &err) != 0)
+		fail_msg("parse of '%s' failed: %s", line, err.msg);
+	fp = open_memstream(&out, &n);
+	assert_non_null(fp);
+	assert_int_equal(mm_rec_write(fp, &r, drop, key, val,
+	    val ? strlen(val) : 0), 0);
+	assert_int_equal(fclose(fp), 0);
+	mm_rec_release(&r);
+	return out;
+}
+
+#define assert_rewrite(line, drop, key, val, want) do {		\
+	char *o_ = rewrite((line), (drop), (key), (val));		\
+	assert_string_equal(o_, (want));				\
+	free(o_);							\
+} while (0)
+
+/* Parsing line[0..len) fails with exactly msg. */
+static void
+expect_parse_error(const char *line, size_t len, const char *msg)
+{
+	struct mm_rec r;
+	struct mm_err err;
+
+	mm_rec_init(&r);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_rec_parse(&r, line, len, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, MM_EINPUT);
+	assert_int_equal(err.line, 0);
+	assert_string_equal(err.msg, msg);
+	mm_rec_release(&r);
+}
+
+#define expect_error(line, msg) expect_parse_error((line), strlen(line), (msg))
+
+static void
+test_parse_fields(void **state)
+{
+	const char *line = "{\"a\":1,\"b\":\"x y\",\"c\":{\"d\":[1,2,"
+	    "{\"e\":null}]},\"t\":true,\"f\":false,\"e\":[]}";
+	struct mm_rec r;
+	struct mm_err err;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	assert_int_equal(r.n, 6);
+	assert_ptr_equal(r.line, line);
+	assert_int_equal(r.len, strlen(line));
+	assert_span(r.f[0].key, "a");
+	assert_span(r.f[0].val, "1");
+	assert_span(r.f[1].key, "b");
+	assert_span(r.f[1].val, "\"x y\"");
+	assert_span(r.f[2].key, "c");
+	assert_span(r.f[2].val, "{\"d\":[1,2,{\"e\":null}]}");
+	assert_span(r.f[3].key, "t");
+	assert_span(r.f[3].val, "true");
+	assert_span(r.f[4].key, "f");
+	assert_span(r.f[4].val, "false");
+	assert_span(r.f[5].key, "e");
+	assert_span(r.f[5].val, "[]");
+	assert_ptr_equal(r.close, line + strlen(line) - 1);
+	/* Keys point into the line, just after the opening quote. */
+	assert_ptr_equal(r.f[0].key.p, line + 2);
+	mm_rec_release(&r);
+	assert_null(r.f);
+	assert_int_equal(r.n, 0);
+}
+
+static void
+test_parse_spaces(void **state)
+{
+	const char *line = " \t{ \"a\" :\t1 , \"b\" :[ 1 , 2 ] ,\"c\":{ } }  ";
+	struct mm_rec r;
+	struct mm_err err;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	assert_int_equal(r.n, 3);
+	assert_span(r.f[0].key, "a");
+	assert_span(r.f[0].val, "1");
+	assert_span(r.f[1].key, "b");
+	assert_span(r.f[1].val, "[ 1 , 2 ]");
+	assert_span(r.f[2].key, "c");
+	assert_span(r.f[2].val, "{ }");
+	assert_ptr_equal(r.close, strrchr(line, '}'));
+	mm_rec_release(&r);
+}
+
+static void
+test_parse_escapes(void **state)
+{
+	const char *line = "{\"k\\\"q\":\"a\\\\b\\/c\\n\\u00e9\\uD83D\\uDE00"
+	    "\\b\\f\\r\\t\",\"x\":\"\xc3\xa9\"}";
+	struct mm_rec r;
+	struct mm_err err;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	assert_int_equal(r.n, 2);
+	/* Spans are raw bytes: escapes are kept as written. */
+	assert_span(r.f[0].key, "k\\\"q");
+	assert_span(r.f[0].val,
+	    "\"a\\\\b\\/c\\n\\u00e9\\uD83D\\uDE00\\b\\f\\r\\t\"");
+	assert_span(r.f[1].key, "x");
+	assert_span(r.f[1].val, "\"\xc3\xa9\"");
+	assert_non_null(mm_rec_get(&r, "k\\\"q"));
+	assert_ptr_equal(mm_rec_get(&r, "x"), &r.f[1]);
+	assert_null(mm_rec_get(&r, "k\"q"));
+	mm_rec_release(&r);
+}
+
+static void
+test_get_last_wins(void **state)
+{
+	const char *line = "{\"k\":1,\"kk\":2,\"k\":3}";
+	struct mm_rec r;
+	struct mm_err err;
+	const struct mm_field *f;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	f = mm_rec_get(&r, "k");
+	assert_ptr_equal(f, &r.f[2]);
+	assert_span(f->val, "3");
+	assert_ptr_equal(mm_rec_get(&r, "kk"), &r.f[1]);
+	assert_null(mm_rec_get(&r, "kkk"));
+	assert_null(mm_rec_get(&r, ""));
+	mm_rec_release(&r);
+}
+
+static void
+test_parse_reuse(void **state)
+{
+	struct mm_rec r;
+	struct mm_err err;
+	char big[2048];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	/* 40 fields grow the field array; a later small record reuses it. */
+	n += (size_t)sprintf(big + n, "{");
+	for (i = 0; i < 40; i++)
+		n += (size_t)sprintf(big + n, "%s\"k%d\":%d", i ? "," : "", i,
+		    i);
+	n += (size_t)sprintf(big + n, "}");
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, big, n, NULL, NULL, &err), 0);
+	assert_int_equal(r.n, 40);
+	assert_span(r.f[39].key, "k39");
+	assert_span(r.f[39].val, "39");
+	assert_int_equal(mm_rec_parse(&r, "{\"z\":0}", 7, NULL, NULL, &err),
+	    0);
+	assert_int_equal(r.n, 1);
+	assert_span(r.f[0].key, "z");
+	assert_null(mm_rec_get(&r, "k1"));
+	mm_rec_release(&r);
+}
+
+struct hook_ctx {
+	int calls;
+	char keys[64];
+	double num;
+};
+
+/* Consumes "n" as a number, fails on "bad", lets the scanner skip others. */
+static int
+hook(void *ctx, const struct mm_span *key, const char **pp,
+    struct mm_err *err)
+{
+	struct hook_ctx *h = ctx;
+	const char *q;
+
+	h->calls++;
+	strncat(h->keys, key->p, key->n);
+	strcat(h->keys, ";");
+	if (mm_span_eq(key, "n")) {
+		if ((q = mm_json_number(*pp, &h->num)) == NULL)
+			return mm_errf(err, MM_EINPUT, 0,
+			    "'n' is not a number");
+		*pp = q;
+		return 1;
+	}
+	if (mm_span_eq(key, "bad"))
+		return mm_errf(err, MM_EINPUT, 0, "hook said no");
+	return 0;
+}
+
+static void
+test_parse_hook(void **state)
+{
+	const char *line = "{\"a\":[1,{}],\"n\":2.5e1,\"b\":\"s\"}";
+	struct hook_ctx h;
+	struct mm_rec r;
+	struct mm_err err;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), hook, &h, &err),
+	    0);
+	assert_int_equal(h.calls, 3);
+	assert_string_equal(h.keys, "a;n;b;");
+	assert_same_double(h.num, 25.0);
+	/* A consumed value still gets its span. */
+	assert_span(mm_rec_get(&r, "n")->val, "2.5e1");
+	assert_span(mm_rec_get(&r, "b")->val, "\"s\"");
+
+	memset(&h, 0, sizeof(h));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_rec_parse(&r, "{\"a\":1,\"bad\":2,\"c\":3}", 21,
+	    hook, &h, &err), -1);
+	assert_string_equal(err.msg, "hook said no");
+	assert_string_equal(h.keys, "a;bad;");
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(mm_rec_parse(&r, "{\"n\":\"x\"}", 9, hook, &h, &err),
+	    -1);
+	assert_string_equal(err.msg, "'n' is not a number");
+	mm_rec_release(&r);
+}
+
+static void
+test_write_passthrough(void **state)
+{
+	(void)state;
+	assert_rewrite("{\"a\":1}", NULL, NULL, NULL, "{\"a\":1}\n");
+	assert_rewrite(" { \"x\" : 1.50 , \"y\":1e-7,\"z\":-0.0 ,"
+	    "\"w\": [ 1.0 ,2E+3 ],\"u\":\"\\u00e9\" }\t",
+	    NULL, NULL, NULL,
+	    " { \"x\" : 1.50 , \"y\":1e-7,\"z\":-0.0 ,"
+	    "\"w\": [ 1.0 ,2E+3 ],\"u\":\"\\u00e9\" }\t\n");
+	assert_rewrite("{}", NULL, NULL, NULL, "{}\n");
+	assert_rewrite("{ }", NULL, NULL, NULL, "{ }\n");
+}
+
+static void
+test_write_append(void **state)
+{
+	(void)state;
+	assert_rewrite("{\"a\":1.50}", NULL, "drift", "{\"psi\":0.1}",
+	    "{\"a\":1.50,\"drift\":{\"psi\":0.1}}\n");
+	assert_rewrite("{ \"a\" : 1e-7 , \"b\":-0.0 }", NULL, "k", "[1,2]",
+	    "{ \"a\" : 1e-7 , \"b\":-0.0,\"k\":[1,2] }\n");
+	assert_rewrite("{}", NULL, "k", "true", "{\"k\":true}\n");
+	assert_rewrite("{ }", NULL, "k", "true", "{ \"k\":true}\n");
+	assert_rewrite("  {\"a\":1}  ", NULL, "k", "0",
+	    "  {\"a\":1,\"k\":0}  \n");
+}
+
+static void
+test_write_replace(void **state)
+{
+	(void)state;
+	assert_rewrite("{\"a\":1,\"drift\":{\"old\":true},\"c\":3}", NULL,
+	    "drift", "0.5", "{\"a\":1,\"drift\":0.5,\"c\":3}\n");
+	assert_rewrite("{\"a\":1, \"drift\" : [1] ,\"c\":3}", NULL, "drift",
+	    "{}", "{\"a\":1, \"drift\" : {} ,\"c\":3}\n");
+	assert_rewrite("{\"drift\":1,\"b\":2}", NULL, "drift", "null",
+	    "{\"drift\":null,\"b\":2}\n");
+	assert_rewrite("{\"a\":1,\"drift\":1}", NULL, "drift", "\"x\"",
+	    "{\"a\":1,\"drift\":\"x\"}\n");
+	/* The value's length is vlen, not strlen: only 3 bytes go out. */
+	{
+		struct mm_rec r;
+		struct mm_err err;
+		char *out = NULL;
+		size_t n = 0;
+		FILE *fp;
+
+		mm_rec_init(&r);
+		assert_int_equal(mm_rec_parse(&r, "{\"k\":0}", 7, NULL, NULL,
+		    &err), 0);
+		fp = open_memstream(&out, &n);
+		assert_int_equal(mm_rec_write(fp, &r, NULL, "k", "123456", 3),
+		    0);
+		fclose(fp);
+		assert_string_equal(out, "{\"k\":123}\n");
+		free(out);
+		mm_rec_release(&r);
+	}
+}
+
+static void
+test_write_replace_duplicates(void **state)
+{
+	(void)state;
+	/* Every copy of the key goes but the last, which takes the value. */
+	assert_rewrite("{\"k\":1,\"a\":2,\"k\":3,\"b\":4}", NULL, "k", "9",
+	    "{\"a\":2,\"k\":9,\"b\":4}\n");
+	assert_rewrite("{\"a\":0,\"k\":1,\"k\":2}", NULL, "k", "9",
+	    "{\"a\":0,\"k\":9}\n");
+	assert_rewrite("{\"k\":1,\"k\":2}", NULL, "k", "9", "{\"k\":9}\n");
+	assert_rewrite("{\"k\":1, \"k\" :2 }", NULL, "k", "9",
+	    "{\"k\" :9 }\n");
+}
+
+static void
+test_write_drop(void **state)
+{
+	const char *const da[] = { "a", NULL };
+	const char *const db[] = { "b", NULL };
+	const char *const dc[] = { "c", NULL };
+	const char *const dac[] = { "a", "c", NULL };
+	const char *const dall[] = { "c", "b", "a", NULL };
+	const char *const dnone[] = { "zz", NULL };
+	const char *const dnull[] = { NULL };
+	const char *line = "{\"a\":1,\"b\":2.50,\"c\":-0.0}";
+
+	(void)state;
+	assert_rewrite(line, da, NULL, NULL, "{\"b\":2.50,\"c\":-0.0}\n");
+	assert_rewrite(line, db, NULL, NULL, "{\"a\":1,\"c\":-0.0}\n");
+	assert_rewrite(line, dc, NULL, NULL, "{\"a\":1,\"b\":2.50}\n");
+	assert_rewrite(line, dac, NULL, NULL, "{\"b\":2.50}\n");
+	assert_rewrite(line, dall, NULL, NULL, "{}\n");
+	assert_rewrite(line, dnone, NULL, NULL, "{\"a\":1,\"b\":2.50,"
+	    "\"c\":-0.0}\n");
+	assert_rewrite(line, dnull, NULL, NULL, "{\"a\":1,\"b\":2.50,"
+	    "\"c\":-0.0}\n");
+	/* Dropping and adding together. */
+	assert_rewrite(line, dall, "k", "1", "{\"k\":1}\n");
+	assert_rewrite(line, da, "k", "1",
+	    "{\"b\":2.50,\"c\":-0.0,\"k\":1}\n");
+	assert_rewrite(line, dc, "a", "7", "{\"a\":7,\"b\":2.50}\n");
+	/* Spacing around what is kept stays as it came. */
+	assert_rewrite("{ \"a\" : 1 , \"b\" : 2 }", da, NULL, NULL,
+	    "{ \"b\" : 2 }\n");
+	assert_rewrite("{ \"a\" : 1 , \"b\" : 2 }", db, NULL, NULL,
+	    "{ \"a\" : 1 }\n");
+	assert_rewrite("{ \"a\" : 1 , \"b\" : 2 , \"c\" : 3 }", db, NULL,
+	    NULL, "{ \"a\" : 1 , \"c\" : 3 }\n");
+	/* Every copy of a dropped key goes. */
+	assert_rewrite("{\"a\":1,\"b\":2,\"a\":3}", da, NULL, NULL,
+	    "{\"b\":2}\n");
+}
+
+static void
+test_write_error(void **state)
+{
+	struct mm_rec r;
+	struct mm_err err;
+	FILE *fp;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, "{\"a\":1}", 7, NULL, NULL, &err),
+	    0);
+	/* A stream opened for reading only: every write fails. */
+	fp = fopen("/dev/null", "r");
+	assert_non_null(fp);
+	assert_int_equal(mm_rec_write(fp, &r, NULL, "k", "1", 1), -1);
+	fclose(fp);
+	mm_rec_release(&r);
+}
+
+static void
+test_parse_errors(void **state)
+{
+	(void)state;
+	expect_error("", "empty line");
+	expect_error(" \t ", "empty line");
+	expect_error("[1,2]",
+	    "invalid JSON: expected a JSON object, found '['");
+	expect_error("\"s\"",
+	    "invalid JSON: expected a JSON object, found '\"'");
+	expect_error("null",
+	    "invalid JSON: expected a JSON object, found 'n'");
+	expect_error("{\"a\":1",
+	    "invalid JSON: expected ',' or '}', found end of line");
+	expect_error("{\"a\":",
+	    "invalid JSON: expected a value, found end of line");
+	expect_error("{\"a\":[1,2",
+	    "invalid JSON: expected ',' or ']', found end of line");
+	expect_error("{\"a\":\"xy", "invalid JSON: unterminated string");
+	expect_error("{", "invalid JSON: expected a string, found end of line");
+	expect_error("{\"a\":1} x",
+	    "invalid JSON: expected end of line after the object, found 'x'");
+	expect_error("{\"a\":1}{}",
+	    "invalid JSON: expected end of line after the object, found '{'");
+	expect_error("{\"a\" 1}", "invalid JSON: expected ':', found '1'");
+	expect_error("{\"a\"}", "invalid JSON: expected ':', found '}'");
+	expect_error("{\"a\":\"\\x\"}", "invalid JSON: bad escape in string");
+	expect_error("{\"a\":\"\\u12g4\"}",
+	    "invalid JSON: bad \\u escape in string");
+	expect_error("{\"a\":\"\\u12",
+	    "invalid JSON: bad \\u escape in string");
+	expect_error("{\"a\":\"\x01\"}",
+	    "invalid JSON: control character 0x01 in string");
+	expect_error("{\"a\":\"x\ty\"}",
+	    "invalid JSON: control character 0x09 in string");
+	expect_error("{\"a\":1,}",
+	    "invalid JSON: expected a string, found '}'");
+	expect_error("{a:1}", "invalid JSON: expected a string, found 'a'");
+	expect_error("{\"a\":tru}",
+	    "invalid JSON: expected a value, found 't'");
+	expect_error("{\"a\":nul}",
+	    "invalid JSON: expected a value, found 'n'");
+	expect_error("{\"a\":01}",
+	    "invalid JSON: expected ',' or '}', found '1'");
+	expect_error("{\"a\":[1 2]}",
+	    "invalid JSON: expected ',' or ']', found '2'");
+	expect_error("{\"a\":{\"b\":1,}}",
+	    "invalid JSON: expected a string, found '}'");
+	expect_error("{\"a\":\xc3\xa9}",
+	    "invalid JSON: expected a value, found byte 0xc3");
+}
+
+static void
+test_parse_nul(void **state)
+{
+	(void)state;
+	/* The NUL is the end sentinel: a NUL inside the line is an error. */
+	expect_parse_error("{\"a\":1}\0junk", 12,
+	    "invalid JSON: NUL byte after the object");
+	expect_parse_error("{\"a\":1}  \0", 10,
+	    "invalid JSON: NUL byte after the object");
+	expect_parse_error("{\"a\":\"x\0y\"}", 11,
+	    "invalid JSON: unterminated string");
+	expect_parse_error("{\"a\":1\0}", 8,
+	    "invalid JSON: expected ',' or '}', found end of line");
+}
+
+static void
+test_parse_depth(void **state)
+{
+	char line[1024];
+	struct mm_rec r;
+	struct mm_err err;
+	int i, n;
+
+	(void)state;
+	mm_rec_init(&r);
+	/* Field values start at depth 1: 256 nested arrays are fine. */
+	n = sprintf(line, "{\"a\":");
+	for (i = 0; i < 256; i++)
+		line[n++] = '[';
+	for (i = 0; i < 256; i++)
+		line[n++] = ']';
+	line[n++] = '}';
+	line[n] = '\0';
+	assert_int_equal(mm_rec_parse(&r, line, (size_t)n, NULL, NULL, &err),
+	    0);
+	/* One more is too deep. */
+	n = sprintf(line, "{\"a\":");
+	for (i = 0; i < 257; i++)
+		line[n++] = '[';
+	for (i = 0; i < 257; i++)
+		line[n++] = ']';
+	line[n++] = '}';
+	line[n] = '\0';
+	expect_parse_error(line, (size_t)n,
+	    "invalid JSON: nested deeper than 256");
+	mm_rec_release(&r);
+}
+
+/* mm_json_number accepts all of s and gives want. */
+#define assert_number(s, want) do {					\
+	const char *s_ = (s);						\
+	double v_ = 12345;						\
+	const char *e_ = mm_json_number(s_, &v_);			\
+	if (e_ != s_ + strlen(s_))					\
+		fail_msg("'%s' not read whole", s_);			\
+	assert_same_double(v_, (want));					\
+} while (0)
+
+static void
+test_number_grammar(void **state)
+{
+	const char *bad[] = { "1.", ".5", "+1", "NaN", "nan", "Infinity",
+	    "-Infinity", "inf", "-", "--1", "-.5", "1e", "1e+", "1E-", "1.e5",
+	    "", " 1", "e5", "x", NULL };
+	double v = 7;
+	int i;
+
+	(void)state;
+	assert_number("0", 0.0);
+	assert_number("-0", -0.0);
+	assert_number("-0.0", -0.0);
+	assert_number("1.50", 1.5);
+	assert_number("1e-7", 1e-7);
+	assert_number("1E+2", 100.0);
+	assert_number("2.5e1", 25.0);
+	assert_number("-12.25", -12.25);
+	assert_number("0.1", 0.1);
+	assert_number("123456789012345680", 123456789012345680.0);
+	assert_number("1e-400", 0.0);
+	for (i = 0; bad[i] != NULL; i++) {
+		v = 7;
+		if (mm_json_number(bad[i], &v) != NULL)
+			fail_msg("'%s' accepted as a number", bad[i]);
+	}
+	/*
+	 * A number ends where the grammar ends: a leading zero takes no
+	 * more digits, so "01" and "0x10" read as 0 followed by a stray
+	 * byte, which any caller then rejects (see test_parse_errors).
+	 */
+	{
+		const char *s = "01";
+
+		assert_ptr_equal(mm_json_number(s, &v), s + 1);
+		assert_same_double(v, 0.0);
+		s = "0x10";
+		assert_ptr_equal(mm_json_number(s, &v), s + 1);
+		s = "1.5,";
+		assert_ptr_equal(mm_json_number(s, &v), s + 3);
+		assert_same_double(v, 1.5);
+		s = "-3]";
+		assert_ptr_equal(mm_json_number(s, &v), s + 2);
+		assert_same_double(v, -3.0);
+	}
+	expect_error("{\"a\":0x10}",
+	    "invalid JSON: expected ',' or '}', found 'x'");
+	expect_error("{\"a\":.5}", "invalid JSON: expected a value, found '.'");
+	expect_error("{\"a\":+1}", "invalid JSON: expected a value, found '+'");
+	expect_error("{\"a\":1.}", "invalid JSON: expected a value, found '1'");
+	expect_error("{\"a\":NaN}",
+	    "invalid JSON: expected a value, found 'N'");
+	expect_error("{\"a\":Infinity}",
+	    "invalid JSON: expected a value, found 'I'");
+}
+
+/* mm_fmt_double gives exactly want, and says how long it is. */
+#define assert_fmt(v, want) do {					\
+	char b_[64];							\
+	int n_ = mm_fmt_double(b_, sizeof(b_), (v));			\
+	assert_string_equal(b_, (want));				\
+	assert_int_equal(n_, strlen(want));				\
+	assert_same_double(strtod(b_, NULL), (v));			\
+} while (0)
+
+static void
+test_fmt_double(void **state)
+{
+	(void)state;
+	/*
+	 * Expected texts are Python's repr(), the shortest text that reads
+	 * back (e.g. repr(1/3) == '0.3333333333333333': 16 digits are
+	 * enough, so %.16g is used, not %.17g's 0.33333333333333331).
+	 */
+	assert_fmt(0.1, "0.1");
+	assert_fmt(1.0 / 3, "0.3333333333333333");
+	assert_fmt(2.0 / 3, "0.6666666666666666");
+	assert_fmt(0.1 + 0.2, "0.30000000000000004");
+	assert_fmt(1e-7, "1e-07");
+	assert_fmt(-0.0, "-0");
+	assert_fmt(0.0, "0");
+	assert_fmt(123456789012345680.0, "1.2345678901234568e+17");
+	assert_fmt(100.0, "100");
+	assert_fmt(1.5, "1.5");
+	assert_fmt(-2.75, "-2.75");
+	assert_fmt(1e300, "1e+300");
+	assert_fmt(0.0001, "0.0001");
+	assert_fmt(0.00001, "1e-05");
+}
+
+static void
+test_jw_num(void **state)
+{
+	struct mm_buf b;
+
+	(void)state;
+	mm_buf_init(&b);
+	mm_jw_num(&b, 0.1);
+	mm_buf_putc(&b, ',');
+	mm_jw_num(&b, NAN);
+	mm_buf_putc(&b, ',');
+	mm_jw_num(&b, INFINITY);
+	mm_buf_putc(&b, ',');
+	mm_jw_num(&b, -INFINITY);
+	mm_buf_putc(&b, ',');
+	mm_jw_num(&b, -0.0);
+	mm_buf_putc(&b, ',');
+	mm_jw_num(&b, 1.0 / 3);
+	assert_string_equal(b.p, "0.1,null,null,null,-0,0.3333333333333333");
+	assert_int_equal(b.n, strlen(b.p));
+	mm_buf_release(&b);
+}
+
+static void
+test_jw_str(void **state)
+{
+	struct mm_buf b;
+
+	(void)state;
+	mm_buf_init(&b);
+	mm_jw_str(&b, "a\"b\\c\nd\te\x01\x1f\r\x7f \xc3\xa9/");
+	assert_string_equal(b.p, "\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f"
+	    "\\u000d\x7f \xc3\xa9/\"");
+	mm_buf_reset(&b);
+	mm_jw_str(&b, "");
+	assert_string_equal(b.p, "\"\"");
+	mm_buf_reset(&b);
+	/* mm_jw_strn writes n bytes, a NUL among them escaped. */
+	mm_jw_strn(&b, "ab\0cd", 5);
+	assert_int_equal(b.n, 12);
+	assert_string_equal(b.p, "\"ab\\u0000cd\"");
+	mm_buf_release(&b);
+}
+
+static void
+test_jw_key(void **state)
+{
+	struct mm_buf b;
+	int first = 1;
+
+	(void)state;
+	mm_buf_init(&b);
+	mm_buf_putc(&b, '{');
+	mm_jw_key(&b, &first, "a");
+	assert_int_equal(first, 0);
+	mm_jw_num(&b, 1);
+	mm_jw_key(&b, &first, "q\"k");
+	mm_jw_str(&b, "x");
+	mm_buf_putc(&b, '}');
+	assert_string_equal(b.p, "{\"a\":1,\"q\\\"k\":\"x\"}");
+	mm_buf_release(&b);
+}
+
+static void
+test_buf(void **state)
+{
+	struct mm_buf b;
+	size_t cap;
+	int i;
+
+	(void)state;
+	mm_buf_init(&b);
+	assert_null(b.p);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(b.cap, 0);
+	mm_buf_reset(&b);		/* harmless on an empty buffer */
+	mm_buf_put(&b, "abcdef", 3);
+	mm_buf_puts(&b, "xyz");
+	mm_buf_putc(&b, '!');
+	mm_buf_printf(&b, "%d-%s", 42, "ok");
+	assert_string_equal(b.p, "abcxyz!42-ok");
+	assert_int_equal(b.n, 12);
+	assert_int_equal(b.cap, 256);
+	/* Growth past the first 256 bytes keeps the text. */
+	for (i = 0; i < 100; i++)
+		mm_buf_printf(&b, "%03d", i);
+	assert_int_equal(b.n, 312);
+	assert_int_equal(strlen(b.p), 312);
+	assert_memory_equal(b.p + 12, "000001002", 9);
+	assert_string_equal(b.p + 309, "099");
+	assert_int_equal(b.cap, 512);
+	cap = b.cap;
+	mm_buf_reset(&b);
+	assert_int_equal(b.n, 0);
+	assert_string_equal(b.p, "");
+	assert_int_equal(b.cap, cap);
+	mm_buf_printf(&b, "%s", "");
+	assert_int_equal(b.n, 0);
+	assert_string_equal(b.p, "");
+	mm_buf_put(&b, "", 0);
+	assert_string_equal(b.p, "");
+	mm_buf_release(&b);
+	assert_null(b.p);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(b.cap, 0);
+	/* A long printf on a fresh buffer. */
+	mm_buf_init(&b);
+	mm_buf_printf(&b, "%0600d", 7);
+	assert_int_equal(b.n, 600);
+	assert_int_equal(b.p[599], '7');
+	assert_int_equal(b.p[0], '0');
+	assert_int_equal(b.p[600], '\0');
+	mm_buf_release(&b);
+}
+
+static void
+test_scanner_primitives(void **state)
+{
+	struct mm_err err;
+	const char *s, *p;
+	size_t n;
+	char what[32];
+	struct mm_span sp;
+
+	(void)state;
+	p = "\"ab\\\"c\" rest";
+	assert_ptr_equal(mm_json_string(p, &s, &n, &err), p + 7);
+	assert_int_equal(n, 5);
+	assert_memory_equal(s, "ab\\\"c", 5);
+	assert_null(mm_json_string("abc", &s, &n, &err));
+	assert_string_equal(err.msg,
+	    "invalid JSON: expected a string, found 'a'");
+	p = "  [1, {\"a\": null}] ,";
+	assert_ptr_equal(mm_json_skip(mm_json_ws(p), &err), p + 18);
+	p = " \t\r\nx";
+	assert_ptr_equal(mm_json_ws(p), p + 4);
+	assert_null(mm_json_skip("[1,", &err));
+	assert_string_equal(err.msg,
+	    "invalid JSON: expected a value, found end of line");
+	assert_string_equal(mm_json_what("", what, sizeof(what)),
+	    "end of line");
+	assert_string_equal(mm_json_what("x", what, sizeof(what)), "'x'");
+	assert_string_equal(mm_json_what("\x7f", what, sizeof(what)),
+	    "byte 0x7f");
+	assert_string_equal(mm_json_what("\n", what, sizeof(what)),
+	    "byte 0x0a");
+	sp.p = "abc";
+	sp.n = 2;
+	assert_true(mm_span_eq(&sp, "ab"));
+	assert_false(mm_span_eq(&sp, "a"));
+	assert_false(mm_span_eq(&sp, "abc"));
+	assert_false(mm_span_eq(&sp, "ax"));
+	sp.n = 0;
+	assert_true(mm_span_eq(&sp, ""));
+	assert_false(mm_span_eq(&sp, "a"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_fields),
+		cmocka_unit_test(test_parse_spaces),
+		cmocka_unit_test(test_parse_escapes),
+		cmocka_unit_test(test_get_last_wins),
+		cmocka_unit_test(test_parse_reuse),
+		cmocka_unit_test(test_parse_hook),
+		cmocka_unit_test(test_write_passthrough),
+		cmocka_unit_test(test_write_append),
+		cmocka_unit_test(test_write_replace),
+		cmocka_unit_test(test_write_replace_duplicates),
+		cmocka_unit_test(test_write_drop),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_nul),
+		cmocka_unit_test(test_parse_depth),
+		cmocka_unit_test(test_number_grammar),
+		cmocka_unit_test(test_fmt_double),
+		cmocka_unit_test(test_jw_num),
+		cmocka_unit_test(test_jw_str),
+		cmocka_unit_test(test_jw_key),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_scanner_primitives),
+	};
+
+	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
+}
