@@ -68,8 +68,8 @@ parse_column(struct mm_col *c, size_t *count, const char **pp,
 					    "invalid JSON: truncated in "
 					    "feature '%s'", c->name);
 				return mm_errf(err, MM_EINPUT, 0, "feature "
-				    "'%s' value %zu is not a number (found %s)",
-				    c->name, n, mm_json_what(p, what,
+				    "'%s' value %zu is not a number: %s",
+				    c->name, n, mm_json_token(p, what,
 				    sizeof(what)));
 			}
 			p = mm_json_ws(p);
@@ -183,8 +183,8 @@ parse_labels(struct mm_batch *b, const char **pp, struct mm_err *err)
 				p = q;
 			} else {
 				return mm_errf(err, MM_EINPUT, 0, "label %zu "
-				    "is not a class number (found %s)", n,
-				    mm_json_what(p, what, sizeof(what)));
+				    "is not a class number: %s", n,
+				    mm_json_token(p, what, sizeof(what)));
 			}
 			p = mm_json_ws(p);
 			if (*p == ']')

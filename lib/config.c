@@ -147,6 +147,24 @@ yerr(struct loader *ld, const yaml_event_t *ev, const char *fmt,
 	return -1;
 }
 
+/*
+ * libyaml marks an unfinished construct (an unclosed quote, say) at the
+ * end of the input; its context mark says where the construct began.
+ */
+static void
+yaml_error(struct loader *ld)
+{
+	const yaml_parser_t *y = &ld->parser;
+	const char *problem = y->problem ? y->problem : "parse error";
+
+	if (y->context != NULL && strstr(problem, "end of stream") != NULL)
+		mm_errf(ld->err, MM_EINPUT, (long)y->context_mark.line + 1,
+		    "invalid YAML: %s %s", problem, y->context);
+	else
+		mm_errf(ld->err, MM_EINPUT, (long)y->problem_mark.line + 1,
+		    "invalid YAML: %s", problem);
+}
+
 static int
 next(struct loader *ld, yaml_event_t *ev)
 {
@@ -155,10 +173,7 @@ next(struct loader *ld, yaml_event_t *ev)
 			mm_errf(ld->err, MM_ESYS, 0, "cannot read: %s",
 			    strerror(errno));
 		else
-			mm_errf(ld->err, MM_EINPUT,
-			    (long)ld->parser.problem_mark.line + 1,
-			    "invalid YAML: %s", ld->parser.problem ?
-			    ld->parser.problem : "parse error");
+			yaml_error(ld);
 		mm_err_where(ld->err, ld->path);
 		return -1;
 	}
@@ -362,6 +377,7 @@ load_file(struct mm_config *c, const char *path, const struct key *keys,
 	const struct key *k;
 	FILE *fp;
 	int rc = -1, depth = 0, done = 0;
+	unsigned long seen = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -417,6 +433,13 @@ load_file(struct mm_config *c, const char *path, const struct key *keys,
 				yaml_event_delete(&ev);
 				goto out;
 			}
+			if (seen & (1UL << (k - keys))) {
+				yerr(&ld, &ev, "key '%s' given twice%s",
+				    k->name, "");
+				yaml_event_delete(&ev);
+				goto out;
+			}
+			seen |= 1UL << (k - keys);
 			if (next(&ld, &v) < 0) {
 				yaml_event_delete(&ev);
 				goto out;

@@ -29,6 +29,36 @@ mm_json_what(const char *p, char *buf, size_t size)
 	return buf;
 }
 
+const char *
+mm_json_token(const char *p, char *buf, size_t size)
+{
+	const char *q = p;
+	size_t n;
+
+	if (*p == '[' || *p == '{') {
+		snprintf(buf, size, *p == '[' ? "an array" : "an object");
+		return buf;
+	}
+	if (*q == '"') {
+		for (q++; *q != '\0' && *q != '"'; q++)
+			if (*q == '\\' && q[1] != '\0')
+				q++;
+		if (*q == '"')
+			q++;
+	} else {
+		while (*q != '\0' && strchr(",]}: \t\r\n", *q) == NULL)
+			q++;
+	}
+	n = (size_t)(q - p);
+	if (n == 0)
+		return mm_json_what(p, buf, size);
+	if (n > 24)
+		snprintf(buf, size, "%.20s...", p);
+	else
+		snprintf(buf, size, "%.*s", (int)n, p);
+	return buf;
+}
+
 static const char *
 unexpected(const char *p, const char *wanted, struct mm_err *err)
 {
@@ -348,8 +378,8 @@ mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
 	for (i = 0; i < r->n; i++) {
 		const struct mm_field *f = &r->f[i];
 
-		if (dropped(&f->key, drop) || (key != NULL && i != last &&
-		    mm_span_eq(&f->key, key)))
+		if (i != last && (dropped(&f->key, drop) || (key != NULL &&
+		    mm_span_eq(&f->key, key))))
 			continue;
 		fstart = f->key.p - 1;	/* the opening quote */
 		fend = f->val.p + f->val.n;

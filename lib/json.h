@@ -77,6 +77,8 @@ int mm_span_eq(const struct mm_span *s, const char *str);
 
 /* A short description of what is at p, for messages ("'x'", "end"). */
 const char *mm_json_what(const char *p, char *buf, size_t size);
+/* The value at p as a message shows it: "\"abc\"", "0.5", "an array". */
+const char *mm_json_token(const char *p, char *buf, size_t size);
 
 /* Growable text buffer for building JSON. */
 struct mm_buf {

@@ -51,7 +51,7 @@ bad_line() {
 
 @test "a non-number in a feature array" {
 	bad_line '{"batch_id":"b","features":{"a":[1,"x"],"c":[5,5]}}' \
-	    "feature 'a' value 1 is not a number (found '\"')"
+	    "feature 'a' value 1 is not a number: \"x\""
 }
 
 @test "a number out of the double range" {
@@ -214,6 +214,16 @@ conf_error() {
 
 @test "drift.yaml: a tab in the indentation" {
 	conf_error 'bins: 4\n\tx\n' "conf/drift.yaml:2: invalid YAML: found a tab character that violates indentation"
+}
+
+@test "drift.yaml: an unclosed quote is named where it opens" {
+	conf_error 'bins: 4\neps: "abc\nalpha: 0.1\n' \
+	    "conf/drift.yaml:2: invalid YAML: found unexpected end of stream while scanning a quoted scalar"
+}
+
+@test "drift.yaml: a key given twice" {
+	conf_error 'bins: 4\nalpha: 0.1\nbins: 5\n' \
+	    "conf/drift.yaml:3: key 'bins' given twice"
 }
 
 @test "drift.yaml: an unknown key names file, line and key" {

@@ -213,17 +213,17 @@ test_errors_columns(void **state)
 	    "\"f1\":[3],\"f2\":[4,5,6]}}",
 	    "feature 'f2' has 3 values, 'f0' has 1");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,\"a\"]}}",
-	    "feature 'f0' value 1 is not a number (found '\"')");
+	    "feature 'f0' value 1 is not a number: \"a\"");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[true]}}",
-	    "feature 'f0' value 0 is not a number (found 't')");
+	    "feature 'f0' value 0 is not a number: true");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,2,nul]}}",
-	    "feature 'f0' value 2 is not a number (found 'n')");
+	    "feature 'f0' value 2 is not a number: nul");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[[1]]}}",
-	    "feature 'f0' value 0 is not a number (found '[')");
+	    "feature 'f0' value 0 is not a number: an array");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[.5]}}",
-	    "feature 'f0' value 0 is not a number (found '.')");
+	    "feature 'f0' value 0 is not a number: .5");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[NaN]}}",
-	    "feature 'f0' value 0 is not a number (found 'N')");
+	    "feature 'f0' value 0 is not a number: NaN");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,1e999]}}",
 	    "feature 'f0' value 1 is out of range");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1 2]}}",
@@ -231,7 +231,7 @@ test_errors_columns(void **state)
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[01]}}",
 	    "invalid JSON: expected ',' or ']' in feature 'f0', found '1'");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,]}}",
-	    "feature 'f0' value 1 is not a number (found ']')");
+	    "feature 'f0' value 1 is not a number: ']'");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1],"
 	    "\"f0\":[2]}}", "feature 'f0' appears twice");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"a\":[1],\"b\":[2],"
@@ -275,19 +275,19 @@ test_errors_labels(void **state)
 	    "\"features\":{\"f0\":[1,2]}}",
 	    "'labels' has 3 values, features have 2");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,2]},"
-	    "\"labels\":[1,0.5]}", "label 1 is not a class number (found '0')");
+	    "\"labels\":[1,0.5]}", "label 1 is not a class number: 0.5");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[1.0]}", "label 0 is not a class number (found '1')");
+	    "\"labels\":[1.0]}", "label 0 is not a class number: 1.0");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[-1]}", "label 0 is not a class number (found '-')");
+	    "\"labels\":[-1]}", "label 0 is not a class number: -1");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
 	    "\"labels\":[\"1\"]}",
-	    "label 0 is not a class number (found '\"')");
+	    "label 0 is not a class number: \"1\"");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
 	    "\"labels\":[1000001]}",
-	    "label 0 is not a class number (found '1')");
+	    "label 0 is not a class number: 1000001");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[true]}", "label 0 is not a class number (found 't')");
+	    "\"labels\":[true]}", "label 0 is not a class number: true");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
 	    "\"labels\":{\"a\":1}}", "'labels' is not an array");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
