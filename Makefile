@@ -4,6 +4,7 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make sim        build, train a model if none, run the drift simulation
 #   make check-asan the whole suite under address + undefined sanitizers
+#   make check-valgrind  unit tests and pipelines under valgrind
 #   make bench      benchmarks (bench/)
 #   make lint       house style checks
 #   make install    PREFIX=/usr/local
@@ -31,8 +32,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS = $(wildcard man/*.1)
 
-.PHONY: all deps test unit sim check-asan bench lint install clean train \
-	verify
+.PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
+	install clean verify
 
 all: deps $(PROGS)
 
@@ -75,6 +76,10 @@ check-asan: deps-test
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" test
+
+check-valgrind: deps-test $(PROGS) $(UNITS)
+	@scripts/deps.sh test
+	@BUILD=$(BUILD) BIN=$(BIN) tests/valgrind.sh
 
 sim: all
 	@scripts/sim.sh
