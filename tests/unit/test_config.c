@@ -392,8 +392,10 @@ test_errors_yaml(void **state)
 	    "invalid YAML: did not find expected ',' or '}'");
 	expect_file_error(dir, "drift.yaml", "bins: 10\n- 3\n", 2,
 	    "invalid YAML: did not find expected key");
-	expect_file_error(dir, "drift.yaml", "bins: \"10\n", 2,
-	    "invalid YAML: found unexpected end of stream");
+	/* An unclosed quote is named on the line where it opens. */
+	expect_file_error(dir, "drift.yaml", "bins: \"10\n", 1,
+	    "invalid YAML: found unexpected end of stream while scanning a "
+	    "quoted scalar");
 	expect_file_error(dir, "drift.yaml", "bins: 10\n\tbins: 3\n", 2,
 	    "invalid YAML: found a tab character that violates indentation");
 }
