@@ -3,6 +3,7 @@
 #   make            build bin/ and build/libmm.a (installs missing packages)
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make sim        build, train a model if none, run the drift simulation
+#   make train      train a first model into models/ (mm-train --synthetic)
 #   make check-asan the whole suite under address + undefined sanitizers
 #   make check-valgrind  unit tests and pipelines under valgrind
 #   make bench      benchmarks (bench/)
@@ -33,7 +34,7 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS = $(wildcard man/*.1)
 
 .PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
-	install clean verify
+	install clean verify train
 
 all: deps $(PROGS)
 
@@ -80,6 +81,11 @@ check-asan: deps-test
 check-valgrind: deps-test $(PROGS) $(UNITS)
 	@scripts/deps.sh test
 	@BUILD=$(BUILD) BIN=$(BIN) tests/valgrind.sh
+
+train: all
+	@if [ -f models/active.json ]; then \
+		echo "models/ has an active version; mm-train --synthetic --stage adds a candidate"; \
+	else bin/mm-train --synthetic --models models; fi
 
 sim: all
 	@scripts/sim.sh

@@ -355,31 +355,48 @@ dropped(const struct mm_span *key, const char *const *drop)
 	return 0;
 }
 
+/* The kv entry whose key is f's, or -1. */
+static int
+kv_index(const struct mm_field *f, const struct mm_kv *kv, int nkv)
+{
+	int k;
+
+	for (k = 0; k < nkv; k++)
+		if (mm_span_eq(&f->key, kv[k].key))
+			return k;
+	return -1;
+}
+
 /*
  * Fields are copied with the separator that came before them, so what
  * lies between two kept fields stays as it came; a dropped field takes
- * no bytes with it but its own.
+ * no bytes with it but its own.  A key being set is replaced at its last
+ * occurrence (earlier ones are dropped) or appended after the rest.
  */
 int
-mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
-    const char *key, const char *val, size_t vlen)
+mm_rec_write_kv(FILE *out, const struct mm_rec *r, const char *const *drop,
+    const struct mm_kv *kv, int nkv)
 {
 	const char *head_end, *tail, *fstart, *fend;
-	int i, nkept = 0, last = -1;
+	int i, k, nkept = 0, last[8];
 
-	if (key != NULL)
+	if (nkv > 8)
+		return -1;
+	for (k = 0; k < nkv; k++) {
+		last[k] = -1;
 		for (i = r->n - 1; i >= 0; i--)
-			if (mm_span_eq(&r->f[i].key, key)) {
-				last = i;
+			if (mm_span_eq(&r->f[i].key, kv[k].key)) {
+				last[k] = i;
 				break;
 			}
+	}
 	head_end = r->n > 0 ? r->f[0].key.p - 1 : r->close;
 	fwrite(r->line, 1, (size_t)(head_end - r->line), out);
 	for (i = 0; i < r->n; i++) {
 		const struct mm_field *f = &r->f[i];
 
-		if (i != last && (dropped(&f->key, drop) || (key != NULL &&
-		    mm_span_eq(&f->key, key))))
+		k = kv_index(f, kv, nkv);
+		if (k >= 0 ? last[k] != i : dropped(&f->key, drop))
 			continue;
 		fstart = f->key.p - 1;	/* the opening quote */
 		fend = f->val.p + f->val.n;
@@ -388,23 +405,35 @@ mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
 
 			fwrite(sep, 1, (size_t)(fstart - sep), out);
 		}
-		if (i == last) {
+		if (k >= 0) {
 			fwrite(fstart, 1, (size_t)(f->val.p - fstart), out);
-			fwrite(val, 1, vlen, out);
+			fwrite(kv[k].val, 1, kv[k].vlen, out);
 		} else {
 			fwrite(fstart, 1, (size_t)(fend - fstart), out);
 		}
 		nkept++;
 	}
-	if (key != NULL && last < 0) {
-		fprintf(out, nkept > 0 ? ",\"%s\":" : "\"%s\":", key);
-		fwrite(val, 1, vlen, out);
+	for (k = 0; k < nkv; k++) {
+		if (last[k] >= 0)
+			continue;
+		fprintf(out, nkept > 0 ? ",\"%s\":" : "\"%s\":", kv[k].key);
+		fwrite(kv[k].val, 1, kv[k].vlen, out);
+		nkept++;
 	}
 	tail = r->n > 0 ? r->f[r->n - 1].val.p + r->f[r->n - 1].val.n :
 	    r->close;
 	fwrite(tail, 1, (size_t)(r->line + r->len - tail), out);
 	fputc('\n', out);
 	return ferror(out) ? -1 : 0;
+}
+
+int
+mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
+    const char *key, const char *val, size_t vlen)
+{
+	struct mm_kv kv = { key, val, vlen };
+
+	return mm_rec_write_kv(out, r, drop, &kv, key != NULL);
 }
 
 void

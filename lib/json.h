@@ -63,6 +63,15 @@ const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 int mm_rec_write(FILE *out, const struct mm_rec *r, const char *const *drop,
     const char *key, const char *val, size_t vlen);
 
+/* Several fields at once: each replaced in place or appended in order. */
+struct mm_kv {
+	const char *key;
+	const char *val;
+	size_t vlen;
+};
+int mm_rec_write_kv(FILE *out, const struct mm_rec *r,
+    const char *const *drop, const struct mm_kv *kv, int nkv);
+
 /* Scanner primitives.  Each returns the position after what it read. */
 const char *mm_json_ws(const char *p);
 /* Validate any value; NULL and err on error. */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,4 +108,15 @@ mm_xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+void
+mm_fault(const char *point)
+{
+	const char *f = getenv("MM_FAULT");
+
+	if (f != NULL && strcmp(f, point) == 0) {
+		raise(SIGKILL);
+		abort();
+	}
 }

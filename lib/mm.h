@@ -40,6 +40,12 @@ void mm_perr(const char *prog, const struct mm_err *err);
 void mm_warnx(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Crash tests: when $MM_FAULT names this point, the process kills itself
+ * with SIGKILL here, as a power cut or an OOM kill would.
+ */
+void mm_fault(const char *point);
+
 /* Allocation that never returns NULL: abort()s on exhaustion. */
 void *mm_xmalloc(size_t n);
 void *mm_xcalloc(size_t n, size_t size);

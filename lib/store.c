@@ -1,10 +1,21 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "json.h"
 #include "store.h"
+
+#define PATHMAX 4096
 
 const char *
 mm_models_dir(const char *dir)
@@ -17,38 +28,161 @@ mm_models_dir(const char *dir)
 	return env != NULL && *env != '\0' ? env : "models";
 }
 
+/*
+ * Paths are built in PATHMAX buffers; a longer one is cut, and then
+ * names a file that does not exist, which the caller reports.
+ */
+static void __attribute__((format(printf, 2, 3)))
+pathf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, PATHMAX, fmt, ap);
+	va_end(ap);
+}
+
+static int
+syserr(struct mm_err *err, const char *path, const char *what)
+{
+	mm_errf(err, MM_ESYS, 0, "%s: %s", what, strerror(errno));
+	mm_err_where(err, path);
+	return -1;
+}
+
+static int
+corrupt(struct mm_err *err, const char *path, const char *what)
+{
+	mm_errf(err, MM_ESYS, 0, "corrupt: %s", what);
+	mm_err_where(err, path);
+	return -1;
+}
+
+/* A version name as the store writes them: no '/', no leading '.'. */
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < MM_VERSION_MAX && s[0] != '.' &&
+	    strchr(s, '/') == NULL;
+}
+
+/* Read path whole.  0; 1 if it does not exist; -1 with err. */
+static int
+slurp(const char *path, char **data, size_t *len, struct mm_err *err)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return syserr(err, path, "cannot open");
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		syserr(err, path, "cannot read");
+		close(fd);
+		return -1;
+	}
+	buf = mm_xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				syserr(err, path, "cannot read");
+			else
+				corrupt(err, path, "file shrank while read");
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static int
+json_file(const char *path, json_t **out, struct mm_err *err)
+{
+	json_error_t jerr;
+	char *data;
+	size_t len;
+	int rc;
+
+	if ((rc = slurp(path, &data, &len, err)) != 0)
+		return rc;
+	*out = json_loadb(data, len, 0, &jerr);
+	free(data);
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		return corrupt(err, path, "not a JSON object");
+	}
+	return 0;
+}
+
+int
+mm_store_read_active(const char *dir, struct mm_active *a, struct mm_err *err)
+{
+	char path[PATHMAX];
+	json_t *root, *v, *p, *m, *f, *at;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->baseline_f1 = NAN;
+	pathf(path, "%s/active.json", dir);
+	if ((rc = json_file(path, &root, err)) != 0)
+		return rc;
+	v = json_object_get(root, "version");
+	p = json_object_get(root, "previous_version");
+	m = json_object_get(root, "metrics");
+	f = m ? json_object_get(m, "baseline_f1") : NULL;
+	at = json_object_get(root, "promoted_at");
+	if (!json_is_string(v) || !valid_name(json_string_value(v)) ||
+	    (p != NULL && !json_is_null(p) && (!json_is_string(p) ||
+	    !valid_name(json_string_value(p))))) {
+		json_decref(root);
+		return corrupt(err, path, "no valid \"version\"");
+	}
+	strcpy(a->version, json_string_value(v));
+	if (json_is_string(p))
+		strcpy(a->previous, json_string_value(p));
+	if (json_is_number(f))
+		a->baseline_f1 = json_number_value(f);
+	if (json_is_string(at))
+		snprintf(a->promoted_at, sizeof(a->promoted_at), "%s",
+		    json_string_value(at));
+	json_decref(root);
+	return 0;
+}
+
 int
 mm_store_active(const char *dir, char *buf, size_t size, struct mm_err *err)
 {
-	char path[4096];
-	json_error_t jerr;
-	json_t *root, *v;
-	const char *s;
-	FILE *fp;
+	struct mm_active a;
+	int rc = mm_store_read_active(dir, &a, err);
 
-	snprintf(path, sizeof(path), "%s/active.json", dir);
-	if ((fp = fopen(path, "r")) == NULL) {
-		mm_errf(err, errno == ENOENT ? MM_EINPUT : MM_ESYS, 0,
-		    errno == ENOENT ? "no active model version (%s)" :
-		    "cannot read: %s", errno == ENOENT ? "no active.json" :
-		    strerror(errno));
-		mm_err_where(err, errno == ENOENT ? dir : path);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		mm_errf(err, MM_EINPUT, 0, "no active model version");
+		mm_err_where(err, dir);
 		return -1;
 	}
-	root = json_loadf(fp, 0, &jerr);
-	fclose(fp);
-	v = root ? json_object_get(root, "version") : NULL;
-	s = json_is_string(v) ? json_string_value(v) : NULL;
-	if (s == NULL || *s == '\0' || strchr(s, '/') != NULL ||
-	    strlen(s) >= size) {
-		mm_errf(err, MM_ESYS, 0, "corrupt active.json: %s", root ?
-		    "no valid \"version\"" : jerr.text);
-		mm_err_where(err, path);
-		json_decref(root);
-		return -1;
-	}
-	strcpy(buf, s);
-	json_decref(root);
+	if (strlen(a.version) >= size)
+		return mm_errf(err, MM_ESYS, 0, "version name too long");
+	strcpy(buf, a.version);
 	return 0;
 }
 
@@ -56,7 +190,7 @@ int
 mm_store_active_file(const char *dir, const char *file, char *buf,
     size_t size, struct mm_err *err)
 {
-	char v[256];
+	char v[MM_VERSION_MAX];
 	int n;
 
 	if (mm_store_active(dir, v, sizeof(v), err) < 0)
@@ -65,4 +199,475 @@ mm_store_active_file(const char *dir, const char *file, char *buf,
 	if (n < 0 || (size_t)n >= size)
 		return mm_errf(err, MM_ESYS, 0, "path too long");
 	return 0;
+}
+
+int
+mm_store_read_candidate(const char *dir, char *buf, size_t size,
+    struct mm_err *err)
+{
+	char path[PATHMAX];
+	json_t *root, *v;
+	int rc;
+
+	pathf(path, "%s/candidate.json", dir);
+	if ((rc = json_file(path, &root, err)) != 0)
+		return rc;
+	v = json_object_get(root, "version");
+	if (!json_is_string(v) || !valid_name(json_string_value(v)) ||
+	    strlen(json_string_value(v)) >= size) {
+		json_decref(root);
+		return corrupt(err, path, "no valid \"version\"");
+	}
+	strcpy(buf, json_string_value(v));
+	json_decref(root);
+	return 0;
+}
+
+int
+mm_store_read_file(const char *dir, const char *version, const char *file,
+    char **data, size_t *len, struct mm_err *err)
+{
+	char path[PATHMAX];
+	int rc;
+
+	if (!valid_name(version))
+		return mm_errf(err, MM_EINPUT, 0, "'%s' is not a version "
+		    "name", version);
+	pathf(path, "%s/versions/%s/%s", dir, version, file);
+	rc = slurp(path, data, len, err);
+	if (rc == 1) {
+		mm_errf(err, MM_EINPUT, 0, "no such file (is '%s' a "
+		    "version?)", version);
+		mm_err_where(err, path);
+		return -1;
+	}
+	return rc;
+}
+
+int
+mm_store_card_f1(const char *dir, const char *version, double *f1,
+    struct mm_err *err)
+{
+	char path[PATHMAX];
+	json_t *root, *m, *f;
+	int rc;
+
+	pathf(path, "%s/versions/%s/card.json", dir, version);
+	if ((rc = json_file(path, &root, err)) != 0) {
+		if (rc == 1) {
+			mm_errf(err, MM_EINPUT, 0, "no version '%s'", version);
+			mm_err_where(err, dir);
+		}
+		return -1;
+	}
+	m = json_object_get(root, "metrics");
+	f = m ? json_object_get(m, "f1") : NULL;
+	*f1 = json_is_number(f) ? json_number_value(f) : NAN;
+	json_decref(root);
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+mm_store_list(const char *dir, char ***names, int *n, struct mm_err *err)
+{
+	char path[PATHMAX];
+	struct dirent *e;
+	DIR *d;
+	int cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	pathf(path, "%s/versions", dir);
+	if ((d = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return syserr(err, path, "cannot list");
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!valid_name(e->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*names = mm_xrealloc(*names, (size_t)cap *
+			    sizeof(char *));
+		}
+		(*names)[(*n)++] = mm_xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(*names, (size_t)*n, sizeof(char *), cmp_names);
+	return 0;
+}
+
+void
+mm_store_list_free(char **names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void
+mm_iso_time(double now, char *buf, size_t size)
+{
+	time_t t = (time_t)floor(now);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+fsync_dir(const char *path, struct mm_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		syserr(err, path, "cannot sync");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+write_all(const char *path, const char *data, size_t len, struct mm_err *err)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return syserr(err, path, "cannot create");
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			syserr(err, path, "cannot write");
+			close(fd);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0)
+		return syserr(err, path, "cannot write");
+	return 0;
+}
+
+/* Replace dir/name by write, fsync, rename, fsync of dir. */
+static int
+replace_file(const char *dir, const char *name, const char *data, size_t len,
+    const char *fault, struct mm_err *err)
+{
+	char tmp[PATHMAX], path[PATHMAX], point[64];
+
+	pathf(path, "%s/%s", dir, name);
+	pathf(tmp, "%s.tmp", path);
+	if (write_all(tmp, data, len, err) < 0)
+		return -1;
+	snprintf(point, sizeof(point), "%s-tmp-written", fault);
+	mm_fault(point);
+	if (rename(tmp, path) < 0)
+		return syserr(err, path, "cannot rename into place");
+	snprintf(point, sizeof(point), "%s-renamed", fault);
+	mm_fault(point);
+	return fsync_dir(dir, err);
+}
+
+static int
+make_dir(const char *path, struct mm_err *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return syserr(err, path, "cannot create directory");
+	return 0;
+}
+
+int
+mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
+    struct mm_err *err)
+{
+	char path[PATHMAX];
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+	if (create) {
+		pathf(path, "%s/versions", dir);
+		if (make_dir(dir, err) < 0 || make_dir(path, err) < 0)
+			return -1;
+	} else if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		mm_errf(err, MM_EINPUT, 0, "no model store here");
+		mm_err_where(err, dir);
+		return -1;
+	}
+	pathf(path, "%s/.lock", dir);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->lockfd < 0)
+		return syserr(err, path, "cannot open lock");
+	if (flock(s->lockfd, LOCK_EX | (nonblock ? LOCK_NB : 0)) < 0) {
+		int busy = errno == EWOULDBLOCK;
+
+		if (!busy)
+			syserr(err, path, "cannot lock");
+		close(s->lockfd);
+		s->lockfd = -1;
+		return busy ? 1 : -1;
+	}
+	s->dir = mm_xstrdup(dir);
+	return 0;
+}
+
+void
+mm_store_close(struct mm_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);	/* releases the lock */
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
+	s->lockfd = -1;
+}
+
+/* Remove what a crashed writer left: versions/.tmp-* (under the lock). */
+static void
+sweep(const char *versions)
+{
+	char path[PATHMAX], file[PATHMAX];
+	struct dirent *e, *f;
+	DIR *d, *sub;
+
+	if ((d = opendir(versions)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".tmp-", 5) != 0)
+			continue;
+		pathf(path, "%s/%s", versions, e->d_name);
+		if ((sub = opendir(path)) != NULL) {
+			while ((f = readdir(sub)) != NULL) {
+				if (f->d_name[0] == '.')
+					continue;
+				pathf(file, "%s/%s", path,
+				    f->d_name);
+				unlink(file);
+			}
+			closedir(sub);
+		}
+		rmdir(path);
+	}
+	closedir(d);
+}
+
+int
+mm_store_write_version(struct mm_store *s, double now,
+    const struct mm_store_file *files, int nfiles, char *version,
+    size_t size, struct mm_err *err)
+{
+	char versions[PATHMAX], tmp[PATHMAX], final[PATHMAX], file[PATHMAX];
+	char base[32], name[MM_VERSION_MAX];
+	struct stat st;
+	time_t t = (time_t)floor(now);
+	struct tm tm;
+	int i, k;
+
+	pathf(versions, "%s/versions", s->dir);
+	if (make_dir(versions, err) < 0)
+		return -1;
+	sweep(versions);
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
+	for (k = 1;; k++) {
+		if (k == 1)
+			snprintf(name, sizeof(name), "%s", base);
+		else
+			snprintf(name, sizeof(name), "%s-%d", base, k);
+		pathf(final, "%s/%s", versions, name);
+		if (stat(final, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	pathf(tmp, "%s/.tmp-%s-%ld", versions, name,
+	    (long)getpid());
+	if (mkdir(tmp, 0755) < 0)
+		return syserr(err, tmp, "cannot create directory");
+	for (i = 0; i < nfiles; i++) {
+		pathf(file, "%s/%s", tmp, files[i].name);
+		if (write_all(file, files[i].data, files[i].len, err) < 0)
+			return -1;
+		mm_fault("version-file-written");
+	}
+	if (fsync_dir(tmp, err) < 0)
+		return -1;
+	mm_fault("version-tmp-complete");
+	if (rename(tmp, final) < 0)
+		return syserr(err, final, "cannot rename into place");
+	mm_fault("version-renamed");
+	if (fsync_dir(versions, err) < 0)
+		return -1;
+	if (strlen(name) >= size)
+		return mm_errf(err, MM_ESYS, 0, "version name too long");
+	strcpy(version, name);
+	return 0;
+}
+
+static int
+write_active(struct mm_store *s, const char *version, const char *previous,
+    const char *rolled_back_from, double baseline_f1, double now,
+    struct mm_err *err)
+{
+	struct mm_buf b;
+	char at[32];
+	int rc;
+
+	mm_iso_time(now, at, sizeof(at));
+	mm_buf_init(&b);
+	mm_buf_puts(&b, "{\"version\":");
+	mm_jw_str(&b, version);
+	mm_buf_puts(&b, ",\"previous_version\":");
+	if (previous != NULL && *previous != '\0')
+		mm_jw_str(&b, previous);
+	else
+		mm_buf_puts(&b, "null");
+	mm_buf_puts(&b, ",\"metrics\":{\"baseline_f1\":");
+	mm_jw_num(&b, baseline_f1);
+	mm_buf_printf(&b, "},\"promoted_at\":\"%s\"", at);
+	if (rolled_back_from != NULL) {
+		mm_buf_puts(&b, ",\"rolled_back_from\":");
+		mm_jw_str(&b, rolled_back_from);
+	}
+	mm_buf_puts(&b, "}\n");
+	rc = replace_file(s->dir, "active.json", b.p, b.n, "active", err);
+	mm_buf_release(&b);
+	return rc;
+}
+
+static int
+version_exists(const char *dir, const char *version, struct mm_err *err)
+{
+	char path[PATHMAX];
+	struct stat st;
+
+	if (!valid_name(version) || (snprintf(path, sizeof(path),
+	    "%s/versions/%s/model.json", dir, version), stat(path, &st) < 0)) {
+		mm_errf(err, MM_EINPUT, 0, "no version '%s'", version);
+		mm_err_where(err, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mm_store_activate(struct mm_store *s, const char *version,
+    double baseline_f1, double now, struct mm_err *err)
+{
+	struct mm_active a;
+	int rc;
+
+	if (version_exists(s->dir, version, err) < 0)
+		return -1;
+	if ((rc = mm_store_read_active(s->dir, &a, err)) < 0)
+		return -1;
+	if (rc == 0 && strcmp(a.version, version) == 0)
+		return 0;
+	return write_active(s, version, rc == 0 ? a.version : NULL, NULL,
+	    baseline_f1, now, err);
+}
+
+int
+mm_store_stage(struct mm_store *s, const char *version, double now,
+    struct mm_err *err)
+{
+	struct mm_buf b;
+	char at[32];
+	int rc;
+
+	if (version_exists(s->dir, version, err) < 0)
+		return -1;
+	mm_iso_time(now, at, sizeof(at));
+	mm_buf_init(&b);
+	mm_buf_puts(&b, "{\"version\":");
+	mm_jw_str(&b, version);
+	mm_buf_printf(&b, ",\"staged_at\":\"%s\"}\n", at);
+	rc = replace_file(s->dir, "candidate.json", b.p, b.n, "candidate",
+	    err);
+	mm_buf_release(&b);
+	return rc;
+}
+
+static int
+unstage(struct mm_store *s, struct mm_err *err)
+{
+	char path[PATHMAX];
+
+	pathf(path, "%s/candidate.json", s->dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return syserr(err, path, "cannot remove");
+	mm_fault("candidate-removed");
+	return fsync_dir(s->dir, err);
+}
+
+int
+mm_store_promote(struct mm_store *s, double now, char *version, size_t size,
+    struct mm_err *err)
+{
+	char cand[MM_VERSION_MAX];
+	double f1;
+	int rc;
+
+	if ((rc = mm_store_read_candidate(s->dir, cand, sizeof(cand),
+	    err)) != 0)
+		return rc;
+	if (mm_store_card_f1(s->dir, cand, &f1, err) < 0 ||
+	    mm_store_activate(s, cand, f1, now, err) < 0)
+		return -1;
+	mm_fault("promote-activated");
+	if (unstage(s, err) < 0)
+		return -1;
+	if (strlen(cand) >= size)
+		return mm_errf(err, MM_ESYS, 0, "version name too long");
+	strcpy(version, cand);
+	return 0;
+}
+
+int
+mm_store_rollback(struct mm_store *s, const char *target, double now,
+    char *version, size_t size, struct mm_err *err)
+{
+	struct mm_active a;
+	double f1;
+	int rc;
+
+	if ((rc = mm_store_read_active(s->dir, &a, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		mm_errf(err, MM_EINPUT, 0, "no active version to roll back");
+		mm_err_where(err, s->dir);
+		return -1;
+	}
+	if (target == NULL) {
+		if (a.previous[0] == '\0')
+			return 1;
+		target = a.previous;
+	}
+	if (strcmp(target, a.version) == 0) {
+		mm_errf(err, MM_EINPUT, 0, "'%s' is the active version",
+		    target);
+		return -1;
+	}
+	if (version_exists(s->dir, target, err) < 0 ||
+	    mm_store_card_f1(s->dir, target, &f1, err) < 0)
+		return -1;
+	if (strlen(target) >= size)
+		return mm_errf(err, MM_ESYS, 0, "version name too long");
+	strcpy(version, target);
+	return write_active(s, version, NULL, a.version, f1, now, err);
 }

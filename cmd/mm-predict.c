@@ -1,0 +1,339 @@
+/*
+ * mm-predict - add predictions and batch metrics to batch records.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "batch.h"
+#include "gen.h"
+#include "json.h"
+#include "metrics.h"
+#include "mm.h"
+#include "model.h"
+#include "ndjson.h"
+#include "opt.h"
+#include "store.h"
+
+static const char *prog = "mm-predict";
+
+static const struct mm_opt opts[] = {
+#define O_MODELS 0
+	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
+#define O_VERSION 1
+	{ "model-version", 'V', "V", "use version V, not the active one" },
+#define O_SKIPBAD 2
+	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 3
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+struct predict {
+	const char *dir;
+	const char *pinned;	/* --model-version, or NULL to follow */
+	int skip_bad;
+	long skipped;
+	size_t max_record;
+	int warned_extra;
+
+	struct mm_model model;
+	char version[MM_VERSION_MAX];
+	int loaded;
+	struct stat active_st;	/* active.json when last read */
+
+	struct mm_batch batch;
+	struct mm_rec rec;
+	struct mm_buf pred, proba, metrics;
+	const double **cols;
+	double *p;
+	int *yhat;
+	size_t cap;
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+load(struct predict *pr, const char *version, struct mm_err *err)
+{
+	struct mm_model m;
+
+	if (mm_model_load(&m, pr->dir, version, err) < 0)
+		return -1;
+	if (pr->loaded) {
+		mm_model_release(&pr->model);
+		mm_warnx(prog, "now using model version %s (was %s)",
+		    version, pr->version);
+	}
+	pr->model = m;
+	pr->loaded = 1;
+	snprintf(pr->version, sizeof(pr->version), "%s", version);
+	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
+	return 0;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Follow the store: a stat of active.json per batch, and a reload when
+ * it was replaced and names another version.
+ */
+static int
+follow(struct predict *pr, struct mm_err *err)
+{
+	char path[4096];
+	struct stat st;
+	struct mm_active a;
+	int rc;
+
+	if (pr->pinned != NULL)
+		return pr->loaded ? 0 : load(pr, pr->pinned, err);
+	snprintf(path, sizeof(path), "%s/active.json", pr->dir);
+	if (pr->loaded && stat(path, &st) == 0 && same_file(&st,
+	    &pr->active_st))
+		return 0;
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if ((rc = mm_store_read_active(pr->dir, &a, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		if (pr->loaded)
+			return 0;	/* keep serving what was loaded */
+		mm_errf(err, MM_EINPUT, 0, "no active model version: train "
+		    "one with mm-train, or give --model-version");
+		mm_err_where(err, pr->dir);
+		return -1;
+	}
+	pr->active_st = st;
+	if (pr->loaded && strcmp(a.version, pr->version) == 0)
+		return 0;
+	return load(pr, a.version, err);
+}
+
+static void
+reserve(struct predict *pr, size_t n)
+{
+	if (n <= pr->cap)
+		return;
+	pr->cap = n;
+	pr->p = mm_xrealloc(pr->p, n * (size_t)pr->model.forest.nclass *
+	    sizeof(double));
+	pr->yhat = mm_xrealloc(pr->yhat, n * sizeof(int));
+}
+
+static int
+map_columns(struct predict *pr, struct mm_err *err)
+{
+	const struct mm_batch *b = &pr->batch;
+	const struct mm_col *c;
+	int j;
+
+	for (j = 0; j < pr->model.nfeat; j++) {
+		const char *name = pr->model.features[j];
+
+		c = j < b->nfeat && strcmp(b->cols[j].name, name) == 0 ?
+		    &b->cols[j] : mm_batch_col(b, name);
+		if (c == NULL)
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' of "
+			    "model %s is missing from the batch", name,
+			    pr->version);
+		pr->cols[j] = c->v;
+	}
+	if (b->nfeat > pr->model.nfeat && !pr->warned_extra) {
+		for (j = 0; j < b->nfeat; j++) {
+			int k, known = 0;
+
+			for (k = 0; k < pr->model.nfeat && !known; k++)
+				known = strcmp(b->cols[j].name,
+				    pr->model.features[k]) == 0;
+			if (!known)
+				break;
+		}
+		mm_warnx(prog, "ignoring features the model does not use, "
+		    "such as '%s'", b->cols[j].name);
+		pr->warned_extra = 1;
+	}
+	return 0;
+}
+
+static int
+do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
+{
+	struct mm_batch *b = &pr->batch;
+	struct mm_scores sc;
+	struct mm_kv kv[3];
+	double t0, ms, conf = 0, best;
+	char num[32];
+	size_t i;
+	int k, K, n;
+
+	if (mm_batch_parse(b, &pr->rec, line, len, MM_BATCH_ID |
+	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0)
+		return -1;
+	if (follow(pr, err) < 0)
+		return -1;
+	if (map_columns(pr, err) < 0)
+		return -1;
+	K = pr->model.forest.nclass;
+	reserve(pr, b->n);
+	t0 = now_ms();
+	mm_forest_predict(&pr->model.forest, pr->cols, b->n, pr->p);
+	ms = now_ms() - t0;
+	mm_buf_reset(&pr->pred);
+	mm_buf_reset(&pr->proba);
+	mm_buf_putc(&pr->pred, '[');
+	mm_buf_putc(&pr->proba, '[');
+	for (i = 0; i < b->n; i++) {
+		const double *p = pr->p + i * (size_t)K;
+
+		pr->yhat[i] = 0;
+		for (k = 1; k < K; k++)
+			if (p[k] > p[pr->yhat[i]])
+				pr->yhat[i] = k;
+		best = p[pr->yhat[i]];
+		conf += best;
+		if (i > 0) {
+			mm_buf_putc(&pr->pred, ',');
+			mm_buf_putc(&pr->proba, ',');
+		}
+		mm_buf_printf(&pr->pred, "%d", pr->yhat[i]);
+		n = mm_gen_fmt(num, round(best * 1e6) / 1e6);
+		mm_buf_put(&pr->proba, num, (size_t)n);
+	}
+	mm_buf_putc(&pr->pred, ']');
+	mm_buf_putc(&pr->proba, ']');
+	if (b->has_labels)
+		mm_score(b->labels, pr->yhat, b->n, &sc);
+	else
+		sc.known = 0, sc.accuracy = sc.f1 = NAN;
+	mm_buf_reset(&pr->metrics);
+	mm_buf_printf(&pr->metrics, "{\"n_samples\":%zu,\"n_labelled\":%zu,"
+	    "\"accuracy\":", b->n, sc.known);
+	mm_jw_num(&pr->metrics, sc.accuracy);
+	mm_buf_puts(&pr->metrics, ",\"f1\":");
+	mm_jw_num(&pr->metrics, sc.f1);
+	mm_buf_puts(&pr->metrics, ",\"avg_confidence\":");
+	mm_jw_num(&pr->metrics, b->n ? conf / (double)b->n : NAN);
+	mm_buf_printf(&pr->metrics, ",\"latency_ms\":%.3f,"
+	    "\"model_version\":", ms);
+	mm_jw_str(&pr->metrics, pr->version);
+	mm_buf_putc(&pr->metrics, '}');
+	kv[0] = (struct mm_kv){ "pred", pr->pred.p, pr->pred.n };
+	kv[1] = (struct mm_kv){ "proba", pr->proba.p, pr->proba.n };
+	kv[2] = (struct mm_kv){ "metrics", pr->metrics.p, pr->metrics.n };
+	if (mm_rec_write_kv(stdout, &pr->rec, NULL, kv, 3) < 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+run_input(struct predict *pr, const char *path)
+{
+	struct mm_reader r;
+	struct mm_err err = { 0 };
+	char *line;
+	size_t len;
+	int rc;
+
+	if (mm_reader_open(&r, path, pr->max_record, &err) < 0) {
+		mm_perr(prog, &err);
+		return MM_ESYS;
+	}
+	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
+		if (rc > 0 && do_batch(pr, line, len, &err) == 0)
+			continue;
+		if (err.code == MM_EINPUT && err.where[0] == '\0') {
+			err.line = r.lineno;
+			mm_err_where(&err, r.name);
+			if (pr->skip_bad) {
+				pr->skipped++;
+				continue;
+			}
+		}
+		mm_perr(prog, &err);
+		mm_reader_release(&r);
+		return err.code;
+	}
+	mm_reader_release(&r);
+	return MM_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct predict pr;
+	struct mm_optstate st = { .prog = "mm-predict",
+	    .synopsis = "[--models DIR] [--model-version V] [--skip-bad] "
+	    "[--max-record BYTES] [FILE ...]",
+	    .about = "Add pred, proba and metrics to each batch record, "
+	    "with the active model version." };
+	int o, i, rc = MM_OK;
+
+	memset(&pr, 0, sizeof(pr));
+	mm_batch_init(&pr.batch);
+	mm_rec_init(&pr.rec);
+	mm_buf_init(&pr.pred);
+	mm_buf_init(&pr.proba);
+	mm_buf_init(&pr.metrics);
+	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_MODELS: pr.dir = st.arg; break;
+		case O_VERSION: pr.pinned = st.arg; break;
+		case O_SKIPBAD: pr.skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_opt_size(&st, "max-record", &pr.max_record) < 0)
+				return MM_EINPUT;
+			break;
+		default:
+			return o == -3 ? MM_OK : MM_EINPUT;
+		}
+	}
+	pr.dir = mm_models_dir(pr.dir);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (st.ind >= argc)
+		rc = run_input(&pr, NULL);
+	for (i = st.ind; i < argc && rc == MM_OK; i++)
+		rc = run_input(&pr, argv[i]);
+	if (pr.skipped > 0)
+		mm_warnx(prog, "skipped %ld bad record%s", pr.skipped,
+		    pr.skipped == 1 ? "" : "s");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	if (pr.loaded)
+		mm_model_release(&pr.model);
+	free(pr.cols);
+	free(pr.p);
+	free(pr.yhat);
+	mm_batch_release(&pr.batch);
+	mm_rec_release(&pr.rec);
+	mm_buf_release(&pr.pred);
+	mm_buf_release(&pr.proba);
+	mm_buf_release(&pr.metrics);
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}

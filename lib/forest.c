@@ -1,0 +1,521 @@
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forest.h"
+#include "rng.h"
+
+void
+mm_forest_init(struct mm_forest *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static void
+tree_release(struct mm_tree *t)
+{
+	free(t->feature);
+	free(t->threshold);
+	free(t->left);
+	free(t->right);
+	free(t->value);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+mm_forest_release(struct mm_forest *f)
+{
+	int i;
+
+	for (i = 0; i < f->ntrees; i++)
+		tree_release(&f->trees[i]);
+	free(f->trees);
+	memset(f, 0, sizeof(*f));
+}
+
+int
+mm_tree_add_node(struct mm_tree *t, int nclass)
+{
+	int i = t->n++;
+
+	/* Grow in powers of two: a size that is a power of two is full. */
+	if ((i & (i - 1)) == 0) {
+		size_t cap = i ? 2 * (size_t)i : 1;
+
+		t->feature = mm_xrealloc(t->feature, cap * sizeof(int));
+		t->threshold = mm_xrealloc(t->threshold, cap * sizeof(double));
+		t->left = mm_xrealloc(t->left, cap * sizeof(int));
+		t->right = mm_xrealloc(t->right, cap * sizeof(int));
+		t->value = mm_xrealloc(t->value,
+		    cap * (size_t)nclass * sizeof(double));
+	}
+	t->feature[i] = -1;
+	t->threshold[i] = 0;
+	t->left[i] = t->right[i] = -1;
+	memset(t->value + (size_t)i * nclass, 0, (size_t)nclass *
+	    sizeof(double));
+	return i;
+}
+
+/* What every tree shares: the data, sorted once per feature. */
+struct fit {
+	const double *const *cols;
+	size_t n;
+	int d, nclass, max_features;
+	const int *y;
+	const struct mm_forest_params *p;
+	int **order;		/* order[j]: rows sorted by feature j */
+	struct mm_forest *forest;
+	pthread_mutex_t lock;
+	int next;		/* next tree to build */
+};
+
+/* One builder's scratch space, reused from tree to tree. */
+struct work {
+	int *w;			/* bootstrap count of each row */
+	int **idx;		/* idx[j][s..e): a node's rows, by feature j */
+	int *tmp;
+	unsigned char *goleft;
+	double *tot, *lc;	/* class weights: node, left side */
+	int *feats;
+	struct mm_rng rng;
+};
+
+struct node_job {
+	int node, start, end, depth;
+};
+
+static int
+cmp_rows(const void *a, const void *b, void *ctx)
+{
+	const double *x = ctx;
+	int i = *(const int *)a, j = *(const int *)b;
+
+	if (x[i] != x[j])
+		return x[i] < x[j] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/*
+ * The best split of rows idx[.][s..e) as (feature, position, threshold);
+ * returns 0 when there is none.  Features are drawn as scikit-learn
+ * does: constant ones do not count towards max_features.
+ */
+static int
+best_split(const struct fit *F, struct work *W, int s, int e, double wsum,
+    int *bf, int *bpos, double *bthr)
+{
+	int K = F->nclass, msl = F->p->min_samples_leaf;
+	int drawn = 0, used = 0, found = 0, j, p, k;
+	double best = -1, wl, wr, sl, sr, proxy;
+
+	for (j = 0; j < F->d; j++)
+		W->feats[j] = j;
+	while (drawn < F->d && used < F->max_features) {
+		int r = drawn + (int)mm_rng_below(&W->rng,
+		    (uint64_t)(F->d - drawn));
+		const int *ix;
+		const double *x;
+
+		j = W->feats[r];
+		W->feats[r] = W->feats[drawn];
+		W->feats[drawn++] = j;
+		ix = W->idx[j];
+		x = F->cols[j];
+		if (!(x[ix[s]] < x[ix[e - 1]]))
+			continue;	/* constant in this node */
+		used++;
+		memset(W->lc, 0, (size_t)K * sizeof(double));
+		wl = 0;
+		for (p = s; p < e - 1; p++) {
+			int row = ix[p];
+
+			W->lc[F->y[row]] += W->w[row];
+			wl += W->w[row];
+			if (p - s + 1 < msl)
+				continue;
+			if (e - p - 1 < msl)
+				break;
+			if (!(x[row] < x[ix[p + 1]]))
+				continue;
+			wr = wsum - wl;
+			sl = sr = 0;
+			for (k = 0; k < K; k++) {
+				double r2 = W->tot[k] - W->lc[k];
+
+				sl += W->lc[k] * W->lc[k];
+				sr += r2 * r2;
+			}
+			proxy = sl / wl + sr / wr;
+			if (proxy > best) {
+				double a = x[row], b = x[ix[p + 1]];
+
+				best = proxy;
+				*bf = j;
+				*bpos = p;
+				*bthr = a / 2.0 + b / 2.0;
+				if (*bthr == b || isinf(*bthr))
+					*bthr = a;
+				found = 1;
+			}
+		}
+	}
+	return found;
+}
+
+static void
+set_leaf(const struct fit *F, struct mm_tree *t, int node, const double *tot)
+{
+	int k;
+
+	for (k = 0; k < F->nclass; k++)
+		t->value[(size_t)node * F->nclass + k] = tot[k];
+}
+
+static void
+build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
+{
+	struct node_job *stack;
+	int nstack = 0, m = 0, j, K = F->nclass;
+	size_t i;
+
+	mm_rng_seed(&W->rng, F->p->seed, (uint64_t)ti);
+	memset(W->w, 0, F->n * sizeof(int));
+	for (i = 0; i < F->n; i++)
+		W->w[mm_rng_below(&W->rng, F->n)]++;
+	for (j = 0; j < F->d; j++) {
+		m = 0;
+		for (i = 0; i < F->n; i++)
+			if (W->w[F->order[j][i]] > 0)
+				W->idx[j][m++] = F->order[j][i];
+	}
+	memset(t, 0, sizeof(*t));
+	stack = mm_xmalloc((size_t)(2 * F->p->max_depth + 4) *
+	    sizeof(*stack));
+	stack[nstack++] = (struct node_job){ mm_tree_add_node(t, K), 0, m, 0 };
+	while (nstack > 0) {
+		struct node_job jb = stack[--nstack];
+		int s = jb.start, e = jb.end, bf = -1, bpos = -1, nl, k, pure;
+		double wsum = 0, thr = 0;
+
+		memset(W->tot, 0, (size_t)K * sizeof(double));
+		for (j = s; j < e; j++) {
+			int row = W->idx[0][j];
+
+			W->tot[F->y[row]] += W->w[row];
+			wsum += W->w[row];
+		}
+		pure = 0;
+		for (k = 0; k < K; k++)
+			if (W->tot[k] == wsum)
+				pure = 1;
+		if (pure || jb.depth >= F->p->max_depth ||
+		    e - s < 2 * F->p->min_samples_leaf || e - s < 2 ||
+		    !best_split(F, W, s, e, wsum, &bf, &bpos, &thr)) {
+			set_leaf(F, t, jb.node, W->tot);
+			continue;
+		}
+		/* Partition every feature's list, keeping each one sorted. */
+		for (j = s; j < e; j++) {
+			int row = W->idx[0][j];
+
+			W->goleft[row] = !(F->cols[bf][row] > thr);
+		}
+		nl = 0;
+		for (j = 0; j < F->d; j++) {
+			int *ix = W->idx[j], a = s, b = 0, q;
+
+			for (q = s; q < e; q++) {
+				if (W->goleft[ix[q]])
+					ix[a++] = ix[q];
+				else
+					W->tmp[b++] = ix[q];
+			}
+			memcpy(ix + a, W->tmp, (size_t)b * sizeof(int));
+			nl = a - s;
+		}
+		t->feature[jb.node] = bf;
+		t->threshold[jb.node] = thr;
+		{
+			int l = mm_tree_add_node(t, K);
+			int r = mm_tree_add_node(t, K);
+
+			t->left[jb.node] = l;
+			t->right[jb.node] = r;
+			stack[nstack++] = (struct node_job){ r, s + nl, e,
+			    jb.depth + 1 };
+			stack[nstack++] = (struct node_job){ l, s, s + nl,
+			    jb.depth + 1 };
+		}
+	}
+	free(stack);
+}
+
+static void *
+worker(void *arg)
+{
+	struct fit *F = arg;
+	struct work W;
+	int j, ti;
+
+	memset(&W, 0, sizeof(W));
+	W.w = mm_xmalloc(F->n * sizeof(int));
+	W.idx = mm_xmalloc((size_t)F->d * sizeof(int *));
+	for (j = 0; j < F->d; j++)
+		W.idx[j] = mm_xmalloc(F->n * sizeof(int));
+	W.tmp = mm_xmalloc(F->n * sizeof(int));
+	W.goleft = mm_xmalloc(F->n);
+	W.tot = mm_xmalloc((size_t)F->nclass * sizeof(double));
+	W.lc = mm_xmalloc((size_t)F->nclass * sizeof(double));
+	W.feats = mm_xmalloc((size_t)F->d * sizeof(int));
+	for (;;) {
+		pthread_mutex_lock(&F->lock);
+		ti = F->next++;
+		pthread_mutex_unlock(&F->lock);
+		if (ti >= F->p->n_estimators)
+			break;
+		build_tree(F, &W, ti, &F->forest->trees[ti]);
+	}
+	for (j = 0; j < F->d; j++)
+		free(W.idx[j]);
+	free(W.idx);
+	free(W.w);
+	free(W.tmp);
+	free(W.goleft);
+	free(W.tot);
+	free(W.lc);
+	free(W.feats);
+	return NULL;
+}
+
+int
+mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
+    int d, const int *y, int nclass, const struct mm_forest_params *p,
+    struct mm_err *err)
+{
+	struct fit F;
+	pthread_t th[8];
+	int nth, i, j, *seen;
+	size_t r;
+
+	mm_forest_init(f);
+	if (n < (size_t)p->min_samples_leaf || n < 2)
+		return mm_errf(err, MM_EINPUT, 0, "%zu rows are fewer than "
+		    "one leaf needs (min_samples_leaf %d)", n,
+		    p->min_samples_leaf);
+	seen = mm_xcalloc((size_t)nclass, sizeof(int));
+	for (r = 0; r < n; r++)
+		seen[y[r]] = 1;
+	for (i = j = 0; i < nclass; i++)
+		j += seen[i];
+	free(seen);
+	if (j < 2)
+		return mm_errf(err, MM_EINPUT, 0, "the labels hold a single "
+		    "class; a classifier needs at least two");
+	memset(&F, 0, sizeof(F));
+	F.cols = cols;
+	F.n = n;
+	F.d = d;
+	F.y = y;
+	F.nclass = nclass;
+	F.p = p;
+	F.max_features = p->max_features > 0 ? p->max_features :
+	    (int)floor(sqrt((double)d));
+	if (F.max_features < 1)
+		F.max_features = 1;
+	if (F.max_features > d)
+		F.max_features = d;
+	F.forest = f;
+	F.order = mm_xmalloc((size_t)d * sizeof(int *));
+	for (j = 0; j < d; j++) {
+		F.order[j] = mm_xmalloc(n * sizeof(int));
+		for (r = 0; r < n; r++)
+			F.order[j][r] = (int)r;
+		qsort_r(F.order[j], n, sizeof(int), cmp_rows,
+		    (void *)cols[j]);
+	}
+	f->d = d;
+	f->nclass = nclass;
+	f->ntrees = p->n_estimators;
+	f->params = *p;
+	f->params.max_features = F.max_features;
+	f->trees = mm_xcalloc((size_t)p->n_estimators, sizeof(*f->trees));
+	pthread_mutex_init(&F.lock, NULL);
+	nth = p->threads > 0 ? p->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nth < 1)
+		nth = 1;
+	if (nth > 8)
+		nth = 8;
+	if (nth > p->n_estimators)
+		nth = p->n_estimators;
+	for (i = 1; i < nth; i++)
+		if (pthread_create(&th[i], NULL, worker, &F) != 0)
+			break;
+	worker(&F);
+	for (j = 1; j < i; j++)
+		pthread_join(th[j], NULL);
+	pthread_mutex_destroy(&F.lock);
+	for (j = 0; j < d; j++)
+		free(F.order[j]);
+	free(F.order);
+	return 0;
+}
+
+/*
+ * Prediction walks a flat copy of each tree in which a leaf is a node
+ * whose children are itself: every row then takes exactly depth steps,
+ * with no branch on the data, several rows at a time.  Rows are copied
+ * row-major in blocks, so a row's features share a cache line.
+ */
+struct fnode {
+	double thr;
+	int feat;
+	int kids[2];		/* left, right */
+};
+
+struct flat {
+	struct fnode *node;
+	double *value;		/* leaf class shares */
+	int depth;
+};
+
+struct predict_job {
+	const struct mm_forest *f;
+	const struct flat *flat;
+	const double *const *cols;
+	size_t from, to;
+	double *proba;
+};
+
+static int
+tree_depth(const struct mm_tree *t, int node)
+{
+	int l, r;
+
+	if (t->feature[node] < 0)
+		return 0;
+	l = tree_depth(t, t->left[node]);
+	r = tree_depth(t, t->right[node]);
+	return 1 + (l > r ? l : r);
+}
+
+static void
+flatten(const struct mm_tree *t, int K, struct flat *fl)
+{
+	int i, k;
+
+	fl->node = mm_xmalloc((size_t)t->n * sizeof(*fl->node));
+	fl->value = mm_xcalloc((size_t)t->n * K, sizeof(double));
+	for (i = 0; i < t->n; i++) {
+		struct fnode *nd = &fl->node[i];
+
+		if (t->feature[i] < 0) {
+			const double *c = t->value + (size_t)i * K;
+			double sum = 0;
+
+			for (k = 0; k < K; k++)
+				sum += c[k];
+			for (k = 0; k < K && sum > 0; k++)
+				fl->value[(size_t)i * K + k] = c[k] / sum;
+			nd->feat = 0;
+			nd->thr = 0;
+			nd->kids[0] = nd->kids[1] = i;
+		} else {
+			nd->feat = t->feature[i];
+			nd->thr = t->threshold[i];
+			nd->kids[0] = t->left[i];
+			nd->kids[1] = t->right[i];
+		}
+	}
+	fl->depth = tree_depth(t, 0);
+}
+
+#define LANES 16
+#define BLOCK 256
+
+static void *
+predict_rows(void *arg)
+{
+	const struct predict_job *jb = arg;
+	const struct mm_forest *f = jb->f;
+	int K = f->nclass, d = f->d, ti, k, dd, l, j;
+	size_t i, blk, base, nb;
+	double *x = mm_xmalloc((size_t)BLOCK * d * sizeof(double));
+
+	for (blk = jb->from; blk < jb->to; blk += BLOCK) {
+		nb = jb->to - blk < BLOCK ? jb->to - blk : BLOCK;
+		for (j = 0; j < d; j++)
+			for (i = 0; i < nb; i++)
+				x[i * d + j] = jb->cols[j][blk + i];
+		for (ti = 0; ti < f->ntrees; ti++) {
+			const struct flat *fl = &jb->flat[ti];
+			const struct fnode *nodes = fl->node;
+
+			for (base = 0; base < nb; base += LANES) {
+				int node[LANES] = { 0 }, lanes = LANES;
+
+				if (nb - base < LANES)
+					lanes = (int)(nb - base);
+				for (dd = 0; dd < fl->depth; dd++)
+					for (l = 0; l < lanes; l++) {
+						const struct fnode *nd =
+						    &nodes[node[l]];
+						double v = x[(base + l) * d +
+						    nd->feat];
+
+						node[l] = nd->kids[v > nd->thr];
+					}
+				for (l = 0; l < lanes; l++) {
+					const double *v = fl->value +
+					    (size_t)node[l] * K;
+					double *out = jb->proba +
+					    (blk + base + l) * K;
+
+					for (k = 0; k < K; k++)
+						out[k] += v[k];
+				}
+			}
+		}
+	}
+	free(x);
+	return NULL;
+}
+
+void
+mm_forest_predict(const struct mm_forest *f, const double *const *cols,
+    size_t n, double *proba)
+{
+	struct flat *flat;
+	struct predict_job jobs[2];
+	pthread_t th;
+	int K = f->nclass, ti, threaded;
+	size_t i;
+
+	memset(proba, 0, n * (size_t)K * sizeof(double));
+	flat = mm_xcalloc((size_t)f->ntrees, sizeof(*flat));
+	for (ti = 0; ti < f->ntrees; ti++)
+		flatten(&f->trees[ti], K, &flat[ti]);
+	jobs[0] = (struct predict_job){ f, flat, cols, 0, n, proba };
+	/* Two threads pay off only on larger batches. */
+	threaded = n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	if (threaded) {
+		jobs[1] = jobs[0];
+		jobs[0].to = jobs[1].from = (n / 2) & ~(size_t)(BLOCK - 1);
+		if (pthread_create(&th, NULL, predict_rows, &jobs[1]) != 0) {
+			jobs[0].to = n;
+			threaded = 0;
+		}
+	}
+	predict_rows(&jobs[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	for (i = 0; i < n * (size_t)K; i++)
+		proba[i] /= f->ntrees;
+	for (ti = 0; ti < f->ntrees; ti++) {
+		free(flat[ti].node);
+		free(flat[ti].value);
+	}
+	free(flat);
+}

@@ -1,0 +1,66 @@
+/*
+ * forest.h - a random forest of CART classification trees.  Pure: no I/O.
+ *
+ * Trees use Gini impurity, a bootstrap sample each, a random subset of
+ * max_features features per split (sqrt(d) by default), max_depth and
+ * min_samples_leaf.  A leaf holds the class distribution of its training
+ * rows; predict_proba is the mean of the trees' leaf distributions.  Each
+ * tree draws from its own seeded stream, so the same data and seed give
+ * the same forest on any machine and with any number of threads.
+ */
+#ifndef MM_FOREST_H
+#define MM_FOREST_H
+
+#include <stddef.h>
+
+#include "mm.h"
+
+struct mm_forest_params {
+	int n_estimators;
+	int max_depth;
+	int min_samples_leaf;
+	int max_features;	/* 0: floor(sqrt(d)), at least 1 */
+	unsigned long seed;
+	int threads;		/* 0: one per core, at most 8 */
+};
+
+struct mm_tree {
+	int n;			/* nodes; node 0 is the root */
+	int *feature;		/* -1 for a leaf */
+	double *threshold;	/* go left when x <= threshold */
+	int *left, *right;
+	double *value;		/* n * nclass: a leaf's training rows per
+				   class, counted with bootstrap weight */
+};
+
+struct mm_forest {
+	int d;			/* features */
+	int nclass;		/* classes are 0 .. nclass-1 */
+	int ntrees;
+	struct mm_tree *trees;
+	struct mm_forest_params params;
+};
+
+void mm_forest_init(struct mm_forest *f);
+void mm_forest_release(struct mm_forest *f);
+
+/*
+ * Fit on n rows: cols[j][i] is feature j of row i (no NaN), y[i] in
+ * [0, nclass).  Returns 0, or -1 with err (MM_EINPUT) for data a forest
+ * cannot be fitted on (fewer rows than a leaf needs, one class only).
+ */
+int mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
+    int d, const int *y, int nclass, const struct mm_forest_params *p,
+    struct mm_err *err);
+
+/*
+ * Class probabilities of n rows (column-major as for fit; NaN goes left)
+ * into proba[i * nclass + k].
+ */
+void mm_forest_predict(const struct mm_forest *f, const double *const *cols,
+    size_t n, double *proba);
+
+/* Append a tree's node to t; returns its index (for model loading). */
+int mm_tree_add_node(struct mm_tree *t, int nclass);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * metrics.h - classification metrics and a stratified split.  Pure.
+ *
+ * Labels are class numbers 0..; -1 marks an unknown label, which every
+ * metric leaves out.  F1 is the binary F1 of class 1 when every label
+ * and prediction is 0 or 1, else the macro F1 over the classes present
+ * in the labels or the predictions (scikit-learn's defaults); a class
+ * with no true or predicted row scores 0.
+ */
+#ifndef MM_METRICS_H
+#define MM_METRICS_H
+
+#include <stddef.h>
+
+#include "rng.h"
+
+struct mm_scores {
+	size_t known;		/* rows with a known label */
+	double accuracy;	/* NaN when known is 0 */
+	double f1;		/* NaN when known is 0 */
+};
+
+void mm_score(const int *y, const int *pred, size_t n, struct mm_scores *s);
+
+/*
+ * Split n rows into train and validation, each class apart, a share
+ * frac of each class (rounded, at least one row when the class has two
+ * or more) to validation.  Rows come out in their original order.
+ * train and valid have room for n; the counts go to *ntrain, *nvalid.
+ * Rows whose label is -1 go to neither.
+ */
+void mm_stratified_split(const int *y, size_t n, int nclass, double frac,
+    struct mm_rng *r, size_t *train, size_t *ntrain, size_t *valid,
+    size_t *nvalid);
+
+#endif

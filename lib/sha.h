@@ -1,0 +1,23 @@
+/*
+ * sha.h - SHA-256 as lowercase hex, for checksums and idempotency keys.
+ */
+#ifndef MM_SHA_H
+#define MM_SHA_H
+
+#include <stddef.h>
+
+#define MM_SHA_HEX 65		/* 64 hex digits and a NUL */
+
+struct mm_sha {
+	void *ctx;		/* owned */
+};
+
+/* One shot: hex of data[0..n) into out. */
+void mm_sha256_hex(const void *data, size_t n, char out[MM_SHA_HEX]);
+
+/* Incremental: init, update any number of times, final (frees). */
+void mm_sha_init(struct mm_sha *s);
+void mm_sha_update(struct mm_sha *s, const void *data, size_t n);
+void mm_sha_final(struct mm_sha *s, char out[MM_SHA_HEX]);
+
+#endif
