@@ -16,6 +16,7 @@
 #include "opt.h"
 #include "psi.h"
 #include "store.h"
+#include "table.h"
 
 static const char *prog = "mm-psi";
 
@@ -84,10 +85,7 @@ struct psi {
 	long **wsum, *wmissing, wrows;
 
 	/* --fit: every value of every feature. */
-	char **fit_names;
-	double **fit_vals;
-	size_t *fit_n, *fit_cap, fit_rows;
-	int fit_nfeat;
+	struct mm_table fit;
 
 	/* --merge: groups in first-seen order. */
 	struct group *groups;
@@ -298,41 +296,10 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 static int
 do_fit_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 {
-	const struct mm_batch *b = &p->batch;
-	int i;
-
 	if (mm_batch_parse(&p->batch, &p->rec, line, len, MM_BATCH_FEATURES,
 	    err) < 0)
 		return -1;
-	if (p->fit_nfeat == 0) {
-		p->fit_nfeat = b->nfeat;
-		p->fit_names = mm_xcalloc((size_t)b->nfeat, sizeof(char *));
-		p->fit_vals = mm_xcalloc((size_t)b->nfeat, sizeof(double *));
-		p->fit_n = mm_xcalloc((size_t)b->nfeat, sizeof(size_t));
-		p->fit_cap = mm_xcalloc((size_t)b->nfeat, sizeof(size_t));
-		for (i = 0; i < b->nfeat; i++)
-			p->fit_names[i] = mm_xstrdup(b->cols[i].name);
-	}
-	if (b->nfeat != p->fit_nfeat)
-		return mm_errf(err, MM_EINPUT, 0, "batch has %d features, the "
-		    "first had %d", b->nfeat, p->fit_nfeat);
-	for (i = 0; i < p->fit_nfeat; i++) {
-		const struct mm_col *c = mm_batch_col(b, p->fit_names[i]);
-
-		if (c == NULL)
-			return mm_errf(err, MM_EINPUT, 0, "feature '%s' "
-			    "missing", p->fit_names[i]);
-		if (p->fit_n[i] + b->n > p->fit_cap[i]) {
-			p->fit_cap[i] = 2 * (p->fit_n[i] + b->n);
-			p->fit_vals[i] = mm_xrealloc(p->fit_vals[i],
-			    p->fit_cap[i] * sizeof(double));
-		}
-		memcpy(p->fit_vals[i] + p->fit_n[i], c->v,
-		    b->n * sizeof(double));
-		p->fit_n[i] += b->n;
-	}
-	p->fit_rows += b->n;
-	return 0;
+	return mm_table_add(&p->fit, &p->batch, err);
 }
 
 static int
@@ -340,12 +307,12 @@ finish_fit(struct psi *p, struct mm_err *err)
 {
 	int i;
 
-	if (p->fit_nfeat == 0 || p->fit_rows == 0)
+	if (p->fit.n == 0)
 		return mm_errf(err, MM_EINPUT, 0, "no rows to fit a reference "
 		    "on");
-	for (i = 0; i < p->fit_nfeat; i++)
-		if (mm_ref_add(&p->ref, p->fit_names[i], p->fit_vals[i],
-		    p->fit_n[i], (int)p->cfg.drift.bins, err) < 0)
+	for (i = 0; i < p->fit.nfeat; i++)
+		if (mm_ref_add(&p->ref, p->fit.names[i], p->fit.cols[i],
+		    p->fit.n, (int)p->cfg.drift.bins, err) < 0)
 			return -1;
 	mm_ref_finish(&p->ref);
 	mm_buf_reset(&p->out);
@@ -530,14 +497,7 @@ psi_release(struct psi *p)
 	free(p->ring_rows);
 	free_counts(p->wsum, nf);
 	free(p->wmissing);
-	for (i = 0; i < p->fit_nfeat; i++) {
-		free(p->fit_names[i]);
-		free(p->fit_vals[i]);
-	}
-	free(p->fit_names);
-	free(p->fit_vals);
-	free(p->fit_n);
-	free(p->fit_cap);
+	mm_table_release(&p->fit);
 	for (i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].key);
 		free_counts(p->groups[i].counts, nf);

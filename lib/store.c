@@ -125,7 +125,9 @@ json_file(const char *path, json_t **out, struct mm_err *err)
 		return rc;
 	*out = json_loadb(data, len, 0, &jerr);
 	free(data);
-	if (*out == NULL || !json_is_object(*out)) {
+	if (*out == NULL)
+		return corrupt(err, path, jerr.text);
+	if (!json_is_object(*out)) {
 		json_decref(*out);
 		return corrupt(err, path, "not a JSON object");
 	}

@@ -335,7 +335,7 @@ conf_error() {
 	printf '{"versio\n' >models/active.json
 	run_split mm-psi <<<"$GOOD"
 	assert_failure 3
-	assert_equal "$stderr" "mm-psi: models/active.json: corrupt active.json: unexpected newline near '\"versio'"
+	assert_equal "$stderr" "mm-psi: models/active.json: corrupt: unexpected newline near '\"versio'"
 }
 
 @test "an active version without its reference is a system error" {
