@@ -231,7 +231,8 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 		*pp = q;
 		return 1;
 	}
-	if ((b->flags & MM_BATCH_FEATURES) && mm_span_eq(key, "features")) {
+	if ((b->flags & (MM_BATCH_FEATURES | MM_BATCH_ANY_FEATURES)) &&
+	    mm_span_eq(key, "features")) {
 		if (parse_features(b, pp, err) < 0)
 			return -1;
 		return 1;

@@ -43,6 +43,7 @@ struct mm_batch {
 #define MM_BATCH_ID		0x01	/* batch_id required */
 #define MM_BATCH_FEATURES	0x02	/* features required and decoded */
 #define MM_BATCH_LABELS		0x04	/* decode labels if present */
+#define MM_BATCH_ANY_FEATURES	0x08	/* decode features if present */
 
 void mm_batch_init(struct mm_batch *b);
 void mm_batch_release(struct mm_batch *b);

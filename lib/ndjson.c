@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,16 @@ mm_reader_next(struct mm_reader *r, char **line, size_t *len,
 	(*line)[n] = '\0';
 	*len = n;
 	return 1;
+}
+
+int
+mm_reader_ready(struct mm_reader *r)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+
+	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
+		return 1;
+	return poll(&pfd, 1, 0) != 0;
 }
 
 int

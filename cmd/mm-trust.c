@@ -1,0 +1,178 @@
+/*
+ * mm-trust - add an explainable trust score to batch or summary records.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "json.h"
+#include "mm.h"
+#include "ndjson.h"
+#include "opt.h"
+#include "trust.h"
+
+static const char *prog = "mm-trust";
+
+static const struct mm_opt opts[] = {
+#define O_CONFIG 0
+	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
+	    "config)" },
+#define O_SKIPBAD 1
+	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 2
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* Input names, in the order of enum MM_T_*. */
+static const char *const inputs[MM_T_N] = {
+	"accuracy", "f1", "avg_confidence", "drift_score", "latency_ms"
+};
+
+static double
+number(const struct mm_rec *rec, const char *obj, const char *key,
+    struct mm_err *err, int *bad)
+{
+	const struct mm_field *f = mm_rec_get(rec, obj);
+	json_t *o, *v;
+	double x = NAN;
+
+	if (f == NULL)
+		return NAN;
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NAN;
+	}
+	v = json_object_get(o, key);
+	if (json_is_number(v))
+		x = json_number_value(v);
+	else if (v != NULL && !json_is_null(v)) {
+		mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number", obj,
+		    key);
+		*bad = 1;
+	}
+	json_decref(o);
+	return x;
+}
+
+static void
+trust_json(const struct mm_trust_out *t, struct mm_buf *b)
+{
+	int k, first = 1;
+
+	mm_buf_puts(b, "{\"score\":");
+	mm_jw_num(b, t->score);
+	mm_buf_puts(b, ",\"components\":{");
+	for (k = 0; k < MM_T_N; k++)
+		if (t->used[k]) {
+			mm_jw_key(b, &first, mm_trust_names[k]);
+			mm_jw_num(b, t->value[k]);
+		}
+	mm_buf_puts(b, "},\"weights\":{");
+	first = 1;
+	for (k = 0; k < MM_T_N; k++)
+		if (t->used[k]) {
+			mm_jw_key(b, &first, mm_trust_names[k]);
+			mm_jw_num(b, t->weight[k]);
+		}
+	mm_buf_puts(b, "}}");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mm_optstate st = { .prog = "mm-trust",
+	    .synopsis = "[--config DIR] [--skip-bad] [--max-record BYTES] "
+	    "[FILE ...]",
+	    .about = "Add a trust score in [0, 1] from accuracy, F1, "
+	    "confidence, drift and latency." };
+	struct mm_config cfg;
+	struct mm_err err = { 0 };
+	struct mm_reader r;
+	struct mm_rec rec;
+	struct mm_buf out;
+	struct mm_trust_in in;
+	struct mm_trust_out t;
+	const char *config = NULL;
+	size_t max_record = 0, len;
+	char *line;
+	long skipped = 0;
+	int o, i, k, rc = MM_OK, skip_bad = 0, nin, bad;
+
+	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_CONFIG: config = st.arg; break;
+		case O_SKIPBAD: skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_opt_size(&st, "max-record", &max_record) < 0)
+				return MM_EINPUT;
+			break;
+		default:
+			return o == -3 ? MM_OK : MM_EINPUT;
+		}
+	}
+	if (mm_config_load(&cfg, config, MM_CFG_TRUST, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	mm_rec_init(&rec);
+	mm_buf_init(&out);
+	nin = argc - st.ind;
+	for (i = 0; i < (nin ? nin : 1) && rc == MM_OK; i++) {
+		if (mm_reader_open(&r, nin ? argv[st.ind + i] : NULL,
+		    max_record, &err) < 0) {
+			mm_perr(prog, &err);
+			rc = MM_ESYS;
+			break;
+		}
+		while ((o = mm_reader_next(&r, &line, &len, &err)) != 0) {
+			bad = 0;
+			if (o > 0 && mm_rec_parse(&rec, line, len, NULL, NULL,
+			    &err) == 0) {
+				for (k = 0; k < MM_T_N; k++)
+					in.in[k] = number(&rec, k == MM_T_DRIFT ?
+					    "drift" : "metrics", inputs[k], &err,
+					    &bad);
+				if (!bad) {
+					mm_trust(&cfg.trust, &in, &t);
+					mm_buf_reset(&out);
+					trust_json(&t, &out);
+					if (mm_rec_write(stdout, &rec, NULL,
+					    "trust", out.p, out.n) < 0) {
+						mm_warnx(prog, "write error: %s",
+						    strerror(errno));
+						rc = MM_ESYS;
+						break;
+					}
+					continue;
+				}
+			}
+			err.line = r.lineno;
+			mm_err_where(&err, r.name);
+			if (err.code == MM_EINPUT && skip_bad) {
+				skipped++;
+				continue;
+			}
+			mm_perr(prog, &err);
+			rc = err.code;
+			break;
+		}
+		mm_reader_release(&r);
+	}
+	if (skipped > 0)
+		mm_warnx(prog, "skipped %ld bad record%s", skipped,
+		    skipped == 1 ? "" : "s");
+	mm_rec_release(&rec);
+	mm_buf_release(&out);
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}

@@ -1,0 +1,296 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "db.h"
+
+/* Migration N takes the schema from N-1 to N.  Never edit one; add. */
+static const char *const migrations[] = {
+	NULL,
+	/* 1: the first schema. */
+	"CREATE TABLE metrics ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id TEXT NOT NULL UNIQUE,"
+	"  ts REAL NOT NULL,"
+	"  model_version TEXT,"
+	"  n_samples INTEGER,"
+	"  n_labelled INTEGER,"
+	"  accuracy REAL,"
+	"  f1 REAL,"
+	"  avg_confidence REAL,"
+	"  latency_ms REAL,"
+	"  drift_score REAL,"
+	"  drift_status TEXT,"
+	"  psi TEXT,"
+	"  p_value TEXT,"
+	"  trust_score REAL,"
+	"  recorded_at REAL NOT NULL);"
+	"CREATE INDEX metrics_ts ON metrics(ts, accuracy, f1, avg_confidence,"
+	"  latency_ms, drift_score);"
+	"CREATE TABLE evidence ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id TEXT NOT NULL,"
+	"  row_index INTEGER NOT NULL,"
+	"  ts REAL NOT NULL,"
+	"  names TEXT NOT NULL,"
+	"  features BLOB NOT NULL,"
+	"  label INTEGER NOT NULL,"
+	"  UNIQUE (batch_id, row_index));"
+	"CREATE TABLE metrics_summary ("
+	"  window TEXT PRIMARY KEY,"
+	"  ts REAL NOT NULL,"
+	"  n_batches INTEGER NOT NULL,"
+	"  accuracy REAL, f1 REAL, avg_confidence REAL, latency_ms REAL,"
+	"  drift_score REAL,"
+	"  updated_at REAL NOT NULL);"
+	"CREATE TABLE metrics_summary_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  window TEXT NOT NULL,"
+	"  ts REAL NOT NULL,"
+	"  n_batches INTEGER NOT NULL,"
+	"  accuracy REAL, f1 REAL, avg_confidence REAL, latency_ms REAL,"
+	"  drift_score REAL,"
+	"  created_at REAL NOT NULL);"
+	"CREATE INDEX metrics_summary_history_ts"
+	"  ON metrics_summary_history(window, ts);"
+	"CREATE TABLE decision_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts REAL NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  metadata TEXT NOT NULL,"
+	"  exec_status TEXT,"
+	"  exec_detail TEXT,"
+	"  model_version TEXT,"
+	"  created_at REAL NOT NULL);"
+	"CREATE INDEX decision_history_ts ON decision_history(ts);"
+	"CREATE TABLE retrain_snapshots ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('pending', 'executed', 'skipped', 'failed')),"
+	"  n_rows INTEGER NOT NULL,"
+	"  max_evidence_id INTEGER NOT NULL,"
+	"  version TEXT,"
+	"  detail TEXT,"
+	"  created_at REAL NOT NULL,"
+	"  updated_at REAL NOT NULL);"
+	"CREATE TABLE alert_state ("
+	"  key TEXT PRIMARY KEY,"
+	"  last_ts REAL NOT NULL);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+
+const char *
+mm_db_path(const char *path)
+{
+	const char *env;
+
+	if (path != NULL && *path != '\0')
+		return path;
+	env = getenv("MM_DB");
+	return env != NULL && *env != '\0' ? env : MM_DB_DEFAULT;
+}
+
+int
+mm_db_err(struct mm_db *db, struct mm_err *err, const char *what)
+{
+	int code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : "cannot open";
+
+	if ((code & 0xff) == SQLITE_NOTADB)
+		msg = "not an SQLite database";
+	mm_errf(err, MM_ESYS, 0, "%s: %s", what, msg);
+	mm_err_where(err, db->path ? db->path : "");
+	return -1;
+}
+
+int
+mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err)
+{
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return mm_db_err(db, err, "database error");
+	return 0;
+}
+
+int
+mm_db_begin(struct mm_db *db, struct mm_err *err)
+{
+	return mm_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int
+mm_db_commit(struct mm_db *db, struct mm_err *err)
+{
+	return mm_db_exec(db, "COMMIT", err);
+}
+
+void
+mm_db_rollback(struct mm_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		mm_db_err(db, err, "database error");
+		return NULL;
+	}
+	return st;
+}
+
+/* Make the directory that will hold path (one level, as mkdir -p). */
+static int
+make_parent(const char *path, struct mm_err *err)
+{
+	char *dir = mm_xstrdup(path), *p;
+	struct stat st;
+	int rc = 0;
+
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (stat(dir, &st) < 0 && mkdir(dir, 0755) < 0 &&
+		    errno != EEXIST) {
+			mm_errf(err, MM_ESYS, 0, "cannot create directory "
+			    "'%s': %s", dir, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}
+
+static int
+schema_version(struct mm_db *db, int *v, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = mm_db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'schema_version'", err);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return mm_db_err(db, err, "cannot read the schema");
+	if (*v == 0)
+		return 0;
+	st = mm_db_prepare(db, "SELECT max(version) FROM schema_version",
+	    err);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return mm_db_err(db, err, "cannot read the schema");
+	return 0;
+}
+
+static int
+newer(struct mm_db *db, int v, struct mm_err *err)
+{
+	mm_errf(err, MM_ESYS, 0, "database schema %d is newer than this mm "
+	    "knows (%d); upgrade mm", v, NMIGRATIONS);
+	mm_err_where(err, db->path);
+	return -1;
+}
+
+static int
+migrate(struct mm_db *db, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int v, i;
+
+	if (schema_version(db, &v, err) < 0)
+		return -1;
+	if (v > NMIGRATIONS)
+		return newer(db, v, err);
+	if (v == NMIGRATIONS)
+		return 0;
+	if (mm_db_begin(db, err) < 0)
+		return -1;
+	/* Another process may have migrated while we waited. */
+	if (schema_version(db, &v, err) < 0)
+		goto fail;
+	if (v == 0 && mm_db_exec(db, "CREATE TABLE schema_version ("
+	    "version INTEGER NOT NULL, applied_at REAL NOT NULL)", err) < 0)
+		goto fail;
+	for (i = v + 1; i <= NMIGRATIONS; i++) {
+		if (mm_db_exec(db, migrations[i], err) < 0)
+			goto fail;
+		st = mm_db_prepare(db, "INSERT INTO schema_version VALUES "
+		    "(?, ?)", err);
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_double(st, 2, (double)time(NULL));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			mm_db_err(db, err, "cannot migrate");
+			goto fail;
+		}
+		sqlite3_finalize(st);
+	}
+	return mm_db_commit(db, err);
+fail:
+	mm_db_rollback(db);
+	return -1;
+}
+
+int
+mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
+{
+	int v;
+
+	memset(db, 0, sizeof(*db));
+	db->path = mm_xstrdup(path);
+	if (make_parent(path, err) < 0) {
+		mm_db_close(db);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		mm_db_err(db, err, "cannot open database");
+		mm_db_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_extended_result_codes(db->h, 1);
+	/* Refuse a newer schema before anything could write to the file. */
+	if (schema_version(db, &v, err) < 0 || (v > NMIGRATIONS &&
+	    newer(db, v, err) < 0)) {
+		mm_db_close(db);
+		return -1;
+	}
+	if (mm_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    mm_db_exec(db, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    mm_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    migrate(db, err) < 0) {
+		mm_db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+mm_db_close(struct mm_db *db)
+{
+	if (db->h != NULL)
+		sqlite3_close_v2(db->h);
+	free(db->path);
+	memset(db, 0, sizeof(*db));
+}

@@ -1,0 +1,51 @@
+/*
+ * db.h - the SQLite store (DESIGN section 8).
+ *
+ * One file, default data/metrics/metrics.db ($MM_DB, --db).  Opening it
+ * creates it or migrates it forward inside one transaction, recorded in
+ * schema_version; a file from a newer mm is refused and left untouched.
+ * WAL mode, a busy timeout, foreign keys on; every write is a
+ * transaction and every statement prepared.
+ */
+#ifndef MM_DB_H
+#define MM_DB_H
+
+#include <sqlite3.h>
+
+#include "mm.h"
+
+#define MM_DB_DEFAULT "data/metrics/metrics.db"
+#define MM_DB_SCHEMA 1		/* the schema this mm writes */
+
+struct mm_db {
+	sqlite3 *h;
+	char *path;
+};
+
+/* The database path: path if given, else $MM_DB, else the default. */
+const char *mm_db_path(const char *path);
+
+/*
+ * Open (creating the file and its directory if need be) and migrate.
+ * 0, or -1 with err: MM_ESYS for anything the file system or SQLite
+ * refuses (not a database, read-only, newer schema, disk full).
+ */
+int mm_db_open(struct mm_db *db, const char *path, struct mm_err *err);
+void mm_db_close(struct mm_db *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  0 or -1 with err (MM_ESYS). */
+int mm_db_begin(struct mm_db *db, struct mm_err *err);
+int mm_db_commit(struct mm_db *db, struct mm_err *err);
+void mm_db_rollback(struct mm_db *db);
+
+/* Run SQL without results.  0 or -1 with err. */
+int mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err);
+
+/* Prepare sql; NULL with err on failure. */
+sqlite3_stmt *mm_db_prepare(struct mm_db *db, const char *sql,
+    struct mm_err *err);
+
+/* Fill err from the connection's last error (MM_ESYS); returns -1. */
+int mm_db_err(struct mm_db *db, struct mm_err *err, const char *what);
+
+#endif
