@@ -197,8 +197,9 @@ change(const char *dir, const char *cmd, const char *arg, double now)
 	mm_store_close(&s);
 	if (rc != 0)
 		return fail(&err);
+	/* A candidate found live: this finishes an interrupted promote. */
 	report(cmd, v, strcmp(cmd, "stage") == 0 || arc != 0 ? NULL :
-	    before.version);
+	    strcmp(before.version, v) == 0 ? before.previous : before.version);
 	return MM_OK;
 }
 

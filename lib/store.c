@@ -269,10 +269,21 @@ mm_store_card_f1(const char *dir, const char *version, double *f1,
 	return 0;
 }
 
+/* Names sort by time, then by their "-N" suffix as a number. */
 static int
 cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strcspn(x, "-"), ny = strcspn(y, "-");
+
+	if (nx == ny && strncmp(x, y, nx) == 0) {
+		long sx = x[nx] ? strtol(x + nx + 1, NULL, 10) : 1;
+		long sy = y[ny] ? strtol(y + ny + 1, NULL, 10) : 1;
+
+		if (sx != sy)
+			return sx < sy ? -1 : 1;
+	}
+	return strcmp(x, y);
 }
 
 int
@@ -363,7 +374,12 @@ write_all(const char *path, const char *data, size_t len, struct mm_err *err)
 		data += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0)
+	if (fsync(fd) < 0) {
+		syserr(err, path, "cannot write");
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
 		return syserr(err, path, "cannot write");
 	return 0;
 }
@@ -406,8 +422,19 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 	memset(s, 0, sizeof(*s));
 	s->lockfd = -1;
 	if (create) {
+		char parent[PATHMAX], *slash;
+
 		pathf(path, "%s/versions", dir);
-		if (make_dir(dir, err) < 0 || make_dir(path, err) < 0)
+		if (make_dir(dir, err) < 0 || make_dir(path, err) < 0 ||
+		    fsync_dir(dir, err) < 0)
+			return -1;
+		pathf(parent, "%s", dir);
+		slash = strrchr(parent, '/');
+		if (slash != NULL && slash != parent)
+			*slash = '\0';
+		else
+			strcpy(parent, slash == parent ? "/" : ".");
+		if (fsync_dir(parent, err) < 0)
 			return -1;
 	} else if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mm_errf(err, MM_EINPUT, 0, "no model store here");
@@ -485,6 +512,10 @@ mm_store_write_version(struct mm_store *s, double now,
 	pathf(versions, "%s/versions", s->dir);
 	if (make_dir(versions, err) < 0)
 		return -1;
+	if (stat(versions, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return syserr(err, versions, "cannot use");
+	}
 	sweep(versions);
 	gmtime_r(&t, &tm);
 	strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
@@ -494,9 +525,14 @@ mm_store_write_version(struct mm_store *s, double now,
 		else
 			snprintf(name, sizeof(name), "%s-%d", base, k);
 		pathf(final, "%s/%s", versions, name);
-		if (stat(final, &st) < 0 && errno == ENOENT)
-			break;
+		if (stat(final, &st) < 0) {
+			if (errno == ENOENT)
+				break;
+			return syserr(err, final, "cannot check");
+		}
 	}
+	if (strlen(name) >= size)
+		return mm_errf(err, MM_ESYS, 0, "version name too long");
 	pathf(tmp, "%s/.tmp-%s-%ld", versions, name,
 	    (long)getpid());
 	if (mkdir(tmp, 0755) < 0)
@@ -515,8 +551,6 @@ mm_store_write_version(struct mm_store *s, double now,
 	mm_fault("version-renamed");
 	if (fsync_dir(versions, err) < 0)
 		return -1;
-	if (strlen(name) >= size)
-		return mm_errf(err, MM_ESYS, 0, "version name too long");
 	strcpy(version, name);
 	return 0;
 }
@@ -645,6 +679,7 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
     char *version, size_t size, struct mm_err *err)
 {
 	struct mm_active a;
+	char cand[MM_VERSION_MAX];
 	double f1;
 	int rc;
 
@@ -671,5 +706,15 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 	if (strlen(target) >= size)
 		return mm_errf(err, MM_ESYS, 0, "version name too long");
 	strcpy(version, target);
-	return write_active(s, version, NULL, a.version, f1, now, err);
+	if (write_active(s, version, NULL, a.version, f1, now, err) < 0)
+		return -1;
+	/*
+	 * A crash between a promote's switch and its unstage leaves the
+	 * promoted version staged; never promote it again after rolling
+	 * back from it.
+	 */
+	if (mm_store_read_candidate(s->dir, cand, sizeof(cand), err) == 0 &&
+	    strcmp(cand, a.version) == 0)
+		return unstage(s, err);
+	return 0;
 }
