@@ -263,7 +263,7 @@ flush(struct record *r, struct mm_err *err)
 {
 	if (r->in_txn) {
 		sqlite3_bind_int64(r->cap_evidence, 1,
-		    (sqlite3_int64)r->cfg.retrain.buffer_rows - 1);
+		    (sqlite3_int64)r->cfg.retrain.buffer_rows);
 		if (sqlite3_step(r->cap_evidence) != SQLITE_DONE) {
 			sqlite3_reset(r->cap_evidence);
 			mm_db_err(&r->db, err, "cannot trim evidence");
@@ -333,6 +333,7 @@ run_input(struct record *r, const char *path)
 		if (!r->skip_bad)
 			break;
 		r->skipped++;
+		memset(&err, 0, sizeof(err));
 	}
 	mm_reader_release(&rd);
 	if (err.code == 0)
