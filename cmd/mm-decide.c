@@ -1,0 +1,508 @@
+/*
+ * mm-decide - turn metrics, drift and trust into a decision.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "db.h"
+#include "json.h"
+#include "mm.h"
+#include "ndjson.h"
+#include "opt.h"
+#include "policy.h"
+#include "store.h"
+
+static const char *prog = "mm-decide";
+
+static const struct mm_opt opts[] = {
+#define O_CONFIG 0
+	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
+	    "config)" },
+#define O_DB 1
+	{ "db", 0, "FILE", "seed recent decisions from this database" },
+#define O_MODELS 2
+	{ "models", 0, "DIR", "baseline F1 and staged candidate from this "
+	    "store" },
+#define O_BASELINE 3
+	{ "baseline-f1", 0, "X", "baseline F1 (instead of the store's)" },
+#define O_STAGED 4
+	{ "staged", 0, NULL, "a candidate is staged (instead of the "
+	    "store's)" },
+#define O_FAILON 5
+	{ "fail-on", 0, "LIST", "exit 1 if any of these actions was "
+	    "decided" },
+#define O_REPLAY 6
+	{ "replay", 0, NULL, "recompute the decisions stored in --db" },
+#define O_FROM 7
+	{ "from", 0, "TS", "with --replay: decisions at or after TS" },
+#define O_TO 8
+	{ "to", 0, "TS", "with --replay: decisions at or before TS" },
+#define O_SKIPBAD 9
+	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 10
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+struct decide {
+	struct mm_config cfg;
+	struct mm_policy_state st;
+	const char *models;	/* follow this store, or NULL */
+	int have_baseline, have_staged;
+	double baseline;
+	unsigned fail_mask, decided_mask;
+	int skip_bad;
+	long skipped;
+	size_t max_record;
+	struct mm_rec rec;
+	struct mm_buf out;
+};
+
+/* A number at obj.key of the record: 1 found, 0 absent or null, -1 bad. */
+static int
+get_number(const struct mm_rec *rec, const char *obj, const char *key,
+    double *v, struct mm_err *err)
+{
+	const struct mm_field *f = mm_rec_get(rec, obj);
+	json_t *o, *x;
+	int rc = 0;
+
+	if (f == NULL)
+		return 0;
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	x = json_is_object(o) ? json_object_get(o, key) : NULL;
+	if (json_is_number(x)) {
+		*v = json_number_value(x);
+		rc = 1;
+	} else if (x != NULL && !json_is_null(x)) {
+		rc = mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number",
+		    obj, key);
+	}
+	json_decref(o);
+	return rc;
+}
+
+/* Refresh baseline and staged from the store (cheap: two small files). */
+static int
+follow(struct decide *d, struct mm_err *err)
+{
+	struct mm_active a;
+	char cand[MM_VERSION_MAX];
+	int rc;
+
+	if (d->models == NULL)
+		return 0;
+	if ((rc = mm_store_read_active(d->models, &a, err)) < 0)
+		return -1;
+	if (!d->have_baseline) {
+		d->st.has_baseline = rc == 0 && !isnan(a.baseline_f1);
+		d->st.baseline_f1 = d->st.has_baseline ? a.baseline_f1 : 0;
+	}
+	if (!d->have_staged) {
+		if ((rc = mm_store_read_candidate(d->models, cand,
+		    sizeof(cand), err)) < 0)
+			return -1;
+		d->st.staged = rc == 0;
+	}
+	return 0;
+}
+
+static void
+num_or_null(struct mm_buf *b, int has, double v)
+{
+	if (has)
+		mm_jw_num(b, v);
+	else
+		mm_buf_puts(b, "null");
+}
+
+/* The decision object, with every input the policy used. */
+static void
+decision_json(const struct decide *d, const struct mm_signal *sig,
+    const struct mm_decision *dec, struct mm_buf *b)
+{
+	const struct mm_retrain_cfg *c = &d->cfg.retrain;
+	int i, from;
+
+	mm_buf_printf(b, "{\"action\":\"%s\",\"reason\":",
+	    mm_action_names[dec->action]);
+	mm_jw_str(b, dec->reason);
+	mm_buf_puts(b, ",\"metadata\":{\"drift_score\":");
+	num_or_null(b, sig->has_drift, sig->drift_score);
+	mm_buf_puts(b, ",\"f1\":");
+	num_or_null(b, sig->has_f1, sig->f1);
+	mm_buf_puts(b, ",\"trust\":");
+	num_or_null(b, sig->has_trust, sig->trust);
+	mm_buf_puts(b, ",\"baseline_f1\":");
+	num_or_null(b, d->st.has_baseline, d->st.baseline_f1);
+	mm_buf_printf(b, ",\"staged\":%s,\"recent\":[",
+	    d->st.staged ? "true" : "false");
+	from = d->st.nrecent - (int)(c->cooldown_batches >
+	    c->min_stable_batches ? c->cooldown_batches :
+	    c->min_stable_batches);
+	for (i = from < 0 ? 0 : from; i < d->st.nrecent; i++)
+		mm_buf_printf(b, "%s\"%s\"", i > (from < 0 ? 0 : from) ?
+		    "," : "", mm_action_names[d->st.recent[i]]);
+	mm_buf_puts(b, "],\"policy\":{\"psi_threshold\":");
+	mm_jw_num(b, c->psi_threshold);
+	mm_buf_puts(b, ",\"max_f1_drop\":");
+	mm_jw_num(b, c->max_f1_drop);
+	mm_buf_puts(b, ",\"min_f1_gain\":");
+	mm_jw_num(b, c->min_f1_gain);
+	mm_buf_printf(b, ",\"cooldown_batches\":%ld,\"min_stable_batches\":"
+	    "%ld}}}", c->cooldown_batches, c->min_stable_batches);
+}
+
+static int
+do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
+{
+	struct mm_signal sig = { 0 };
+	struct mm_decision dec;
+	int rc;
+
+	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0)
+		return -1;
+	if ((rc = get_number(&d->rec, "drift", "drift_score",
+	    &sig.drift_score, err)) < 0)
+		return -1;
+	sig.has_drift = rc;
+	if ((rc = get_number(&d->rec, "metrics", "f1", &sig.f1, err)) < 0)
+		return -1;
+	sig.has_f1 = rc;
+	if ((rc = get_number(&d->rec, "trust", "score", &sig.trust, err)) < 0)
+		return -1;
+	sig.has_trust = rc;
+	if (follow(d, err) < 0)
+		return -1;
+	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
+		return -1;
+	mm_buf_reset(&d->out);
+	decision_json(d, &sig, &dec, &d->out);
+	mm_policy_push(&d->st, dec.action);
+	d->decided_mask |= 1u << dec.action;
+	if (mm_rec_write(stdout, &d->rec, NULL, "decision", d->out.p,
+	    d->out.n) < 0 || fflush(stdout) != 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+run_input(struct decide *d, const char *path)
+{
+	struct mm_reader r;
+	struct mm_err err = { 0 };
+	char *line;
+	size_t len;
+	int rc;
+
+	if (mm_reader_open(&r, path, d->max_record, &err) < 0) {
+		mm_perr(prog, &err);
+		return MM_ESYS;
+	}
+	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
+		if (rc > 0 && do_record(d, line, len, &err) == 0)
+			continue;
+		if (err.code == MM_EINPUT && err.where[0] == '\0') {
+			err.line = r.lineno;
+			mm_err_where(&err, r.name);
+			if (d->skip_bad) {
+				d->skipped++;
+				memset(&err, 0, sizeof(err));
+				continue;
+			}
+		}
+		mm_perr(prog, &err);
+		mm_reader_release(&r);
+		return err.code;
+	}
+	mm_reader_release(&r);
+	return MM_OK;
+}
+
+/* Seed the recent actions from decision_history, oldest first. */
+static int
+seed(struct decide *d, struct mm_db *db, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int acts[MM_POLICY_HISTORY], n = 0, a;
+
+	st = mm_db_prepare(db, "SELECT action FROM decision_history "
+	    "ORDER BY id DESC LIMIT ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, MM_POLICY_HISTORY);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		a = mm_action_parse((const char *)sqlite3_column_text(st, 0));
+		acts[n++] = a < 0 ? MM_NONE : a;
+	}
+	sqlite3_finalize(st);
+	while (n > 0)
+		mm_policy_push(&d->st, acts[--n]);
+	return 0;
+}
+
+static int
+meta_number(json_t *m, const char *key, int *has, double *v)
+{
+	json_t *x = json_object_get(m, key);
+
+	*has = json_is_number(x);
+	*v = *has ? json_number_value(x) : 0;
+	return x == NULL || json_is_null(x) || *has ? 0 : -1;
+}
+
+/* Recompute one stored decision from its metadata. */
+static int
+replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
+    struct mm_err *err)
+{
+	struct mm_retrain_cfg c;
+	struct mm_policy_state st;
+	struct mm_signal sig;
+	json_t *pol = json_object_get(meta, "policy"), *rec, *v;
+	size_t i;
+	int has, a;
+
+	(void)stored;
+	memset(&st, 0, sizeof(st));
+	memset(&sig, 0, sizeof(sig));
+	memset(&c, 0, sizeof(c));
+	if (!json_is_object(pol) || !json_is_array(rec =
+	    json_object_get(meta, "recent")) ||
+	    meta_number(meta, "drift_score", &sig.has_drift,
+	    &sig.drift_score) < 0 || meta_number(meta, "f1", &sig.has_f1,
+	    &sig.f1) < 0 || meta_number(meta, "trust", &sig.has_trust,
+	    &sig.trust) < 0 || meta_number(meta, "baseline_f1",
+	    &st.has_baseline, &st.baseline_f1) < 0)
+		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
+	st.staged = json_is_true(json_object_get(meta, "staged"));
+	json_array_foreach(rec, i, v) {
+		a = json_is_string(v) ? mm_action_parse(json_string_value(v)) :
+		    -1;
+		if (a < 0)
+			return mm_errf(err, MM_EINPUT, 0, "metadata has an "
+			    "unknown action");
+		mm_policy_push(&st, a);
+	}
+	meta_number(pol, "psi_threshold", &has, &c.psi_threshold);
+	meta_number(pol, "max_f1_drop", &has, &c.max_f1_drop);
+	meta_number(pol, "min_f1_gain", &has, &c.min_f1_gain);
+	c.cooldown_batches = (long)json_integer_value(json_object_get(pol,
+	    "cooldown_batches"));
+	c.min_stable_batches = (long)json_integer_value(json_object_get(pol,
+	    "min_stable_batches"));
+	return mm_policy_decide(&c, &sig, &st, dec, err);
+}
+
+static int
+replay(const char *dbpath, double from, double to)
+{
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	struct mm_decision dec;
+	struct mm_buf b;
+	sqlite3_stmt *st;
+	json_t *meta;
+	long n = 0, differ = 0, id;
+	int rc = MM_OK;
+
+	if (mm_db_open(&db, mm_db_path(dbpath), &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	st = mm_db_prepare(&db, "SELECT id, ts, source, action, metadata FROM "
+	    "decision_history WHERE ts >= ?1 AND ts <= ?2 ORDER BY id", &err);
+	if (st == NULL) {
+		mm_perr(prog, &err);
+		mm_db_close(&db);
+		return err.code;
+	}
+	sqlite3_bind_double(st, 1, from);
+	sqlite3_bind_double(st, 2, to);
+	mm_buf_init(&b);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *stored = (const char *)sqlite3_column_text(st, 3);
+		const char *source = (const char *)sqlite3_column_text(st, 2);
+
+		id = (long)sqlite3_column_int64(st, 0);
+		n++;
+		meta = json_loads((const char *)sqlite3_column_text(st, 4), 0,
+		    NULL);
+		mm_buf_reset(&b);
+		if (!json_is_object(meta) || replay_one(meta, stored, &dec,
+		    &err) < 0) {
+			mm_buf_printf(&b, "{\"id\":%ld,\"ts\":", id);
+			mm_jw_num(&b, sqlite3_column_double(st, 1));
+			mm_buf_puts(&b, ",\"source\":");
+			mm_jw_str(&b, source ? source : "");
+			mm_buf_printf(&b, ",\"stored\":\"%s\",\"error\":",
+			    stored);
+			mm_jw_str(&b, meta ? err.msg : "metadata is not JSON");
+			mm_buf_putc(&b, '}');
+			puts(b.p);
+			differ++;
+		} else if (strcmp(mm_action_names[dec.action], stored) != 0) {
+			mm_buf_printf(&b, "{\"id\":%ld,\"ts\":", id);
+			mm_jw_num(&b, sqlite3_column_double(st, 1));
+			mm_buf_puts(&b, ",\"source\":");
+			mm_jw_str(&b, source ? source : "");
+			mm_buf_printf(&b, ",\"stored\":\"%s\",\"recomputed\":"
+			    "\"%s\",\"reason\":", stored,
+			    mm_action_names[dec.action]);
+			mm_jw_str(&b, dec.reason);
+			mm_buf_putc(&b, '}');
+			puts(b.p);
+			differ++;
+		}
+		json_decref(meta);
+	}
+	sqlite3_finalize(st);
+	mm_buf_release(&b);
+	mm_db_close(&db);
+	mm_warnx(prog, "replayed %ld decision%s, %ld differ%s", n,
+	    n == 1 ? "" : "s", differ, differ == 1 ? "s" : "");
+	if (differ > 0)
+		rc = MM_ECHECK;
+	return rc;
+}
+
+static int
+parse_failon(struct decide *d, const char *list)
+{
+	char *copy = mm_xstrdup(list), *tok, *save = NULL;
+	int a;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((a = mm_action_parse(tok)) < 0) {
+			mm_warnx(prog, "--fail-on: '%s' is not an action "
+			    "(none, reject, rollback, retrain, promote)", tok);
+			free(copy);
+			return -1;
+		}
+		d->fail_mask |= 1u << a;
+	}
+	free(copy);
+	return 0;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct decide d;
+	struct mm_optstate st = { .prog = "mm-decide",
+	    .synopsis = "[--config DIR] [--db FILE] [--models DIR] "
+	    "[--baseline-f1 X] [--staged]\n"
+	    " [--fail-on LIST] [--skip-bad] [--max-record BYTES] [FILE ...]\n"
+	    "--replay [--db FILE] [--from TS] [--to TS]",
+	    .about = "Add a decision (none, reject, rollback, retrain, "
+	    "promote) to each record, by a pure policy." };
+	struct mm_err err = { 0 };
+	const char *config = NULL, *dbpath = NULL, *models = NULL;
+	double from = -INFINITY, to = INFINITY;
+	int o, i, rc = MM_OK, do_replay = 0;
+
+	memset(&d, 0, sizeof(d));
+	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_CONFIG: config = st.arg; break;
+		case O_DB: dbpath = st.arg; break;
+		case O_MODELS: models = st.arg; break;
+		case O_BASELINE:
+			if (mm_opt_double(&st, "baseline-f1", 0, 1,
+			    &d.baseline) < 0)
+				return MM_EINPUT;
+			d.have_baseline = 1;
+			break;
+		case O_STAGED: d.have_staged = 1; break;
+		case O_FAILON:
+			if (parse_failon(&d, st.arg) < 0)
+				return MM_EINPUT;
+			break;
+		case O_REPLAY: do_replay = 1; break;
+		case O_FROM:
+			if (mm_opt_double(&st, "from", -1e12, 1e12, &from) < 0)
+				return MM_EINPUT;
+			break;
+		case O_TO:
+			if (mm_opt_double(&st, "to", -1e12, 1e12, &to) < 0)
+				return MM_EINPUT;
+			break;
+		case O_SKIPBAD: d.skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_opt_size(&st, "max-record", &d.max_record) < 0)
+				return MM_EINPUT;
+			break;
+		default:
+			return o == -3 ? MM_OK : MM_EINPUT;
+		}
+	}
+	if (do_replay) {
+		if (st.ind < argc) {
+			mm_warnx(prog, "--replay reads the database, not "
+			    "files");
+			return MM_EINPUT;
+		}
+		rc = replay(dbpath, from, to);
+		goto out;
+	}
+	if (mm_config_load(&d.cfg, config, MM_CFG_RETRAIN, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	/* The store and the database are used when given or present. */
+	if (models == NULL && exists(mm_models_dir(NULL)))
+		models = mm_models_dir(NULL);
+	d.models = models;
+	if (d.have_baseline) {
+		d.st.has_baseline = 1;
+		d.st.baseline_f1 = d.baseline;
+	}
+	d.st.staged = d.have_staged;
+	if (dbpath != NULL || exists(mm_db_path(NULL))) {
+		struct mm_db db;
+
+		if (mm_db_open(&db, mm_db_path(dbpath), &err) < 0 ||
+		    seed(&d, &db, &err) < 0) {
+			mm_perr(prog, &err);
+			mm_db_close(&db);
+			return err.code;
+		}
+		mm_db_close(&db);
+	}
+	mm_rec_init(&d.rec);
+	mm_buf_init(&d.out);
+	if (st.ind >= argc)
+		rc = run_input(&d, NULL);
+	for (i = st.ind; i < argc && rc == MM_OK; i++)
+		rc = run_input(&d, argv[i]);
+	if (d.skipped > 0)
+		mm_warnx(prog, "skipped %ld bad record%s", d.skipped,
+		    d.skipped == 1 ? "" : "s");
+	if (rc == MM_OK && (d.fail_mask & d.decided_mask))
+		rc = MM_ECHECK;
+	mm_rec_release(&d.rec);
+	mm_buf_release(&d.out);
+out:
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}

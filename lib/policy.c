@@ -1,0 +1,115 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+const char *const mm_action_names[MM_NACTIONS] = {
+	"none", "reject", "rollback", "retrain", "promote"
+};
+
+int
+mm_action_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < MM_NACTIONS; i++)
+		if (strcmp(s, mm_action_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int
+check(int has, double v, double lo, double hi, const char *name,
+    struct mm_err *err)
+{
+	if (!has)
+		return 0;
+	if (!isfinite(v) || v < lo || v > hi)
+		return mm_errf(err, MM_EINPUT, 0, "%s %g is out of range "
+		    "[%g, %g]", name, v, lo, hi);
+	return 0;
+}
+
+void
+mm_policy_push(struct mm_policy_state *st, int action)
+{
+	if (st->nrecent == MM_POLICY_HISTORY) {
+		memmove(st->recent, st->recent + 1,
+		    (MM_POLICY_HISTORY - 1) * sizeof(st->recent[0]));
+		st->nrecent--;
+	}
+	st->recent[st->nrecent++] = action;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+say(struct mm_decision *out, int action, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->action = action;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+int
+mm_policy_decide(const struct mm_retrain_cfg *cfg,
+    const struct mm_signal *sig, const struct mm_policy_state *st,
+    struct mm_decision *out, struct mm_err *err)
+{
+	double drop;
+	int i, n;
+
+	memset(out, 0, sizeof(*out));
+	if (check(sig->has_drift, sig->drift_score, 0, INFINITY,
+	    "drift_score", err) < 0 || check(sig->has_f1, sig->f1, 0, 1,
+	    "f1", err) < 0 || check(sig->has_trust, sig->trust, 0, 1,
+	    "trust", err) < 0 || check(st->has_baseline, st->baseline_f1, 0,
+	    1, "baseline_f1", err) < 0)
+		return -1;
+	if (sig->has_drift && sig->drift_score >= cfg->psi_threshold) {
+		say(out, MM_REJECT, "drift_score %.4g >= psi_threshold %.4g",
+		    sig->drift_score, cfg->psi_threshold);
+		return 0;
+	}
+	if (sig->has_f1 && st->has_baseline) {
+		drop = st->baseline_f1 - sig->f1;
+		if (drop >= cfg->max_f1_drop) {
+			say(out, MM_ROLLBACK, "f1 dropped %.4g below the "
+			    "baseline, >= max_f1_drop %.4g", drop,
+			    cfg->max_f1_drop);
+			return 0;
+		}
+		if (drop >= cfg->min_f1_gain) {
+			n = st->nrecent < cfg->cooldown_batches ? st->nrecent :
+			    (int)cfg->cooldown_batches;
+			for (i = st->nrecent - n; i < st->nrecent; i++)
+				if (st->recent[i] == MM_RETRAIN) {
+					say(out, MM_NONE, "retrain cooldown: a "
+					    "retrain within the last %ld "
+					    "decisions", cfg->cooldown_batches);
+					return 0;
+				}
+			say(out, MM_RETRAIN, "f1 dropped %.4g below the "
+			    "baseline, >= min_f1_gain %.4g", drop,
+			    cfg->min_f1_gain);
+			return 0;
+		}
+	}
+	if (st->staged && st->nrecent >= cfg->min_stable_batches) {
+		for (i = st->nrecent - (int)cfg->min_stable_batches;
+		    i < st->nrecent; i++)
+			if (st->recent[i] != MM_NONE)
+				break;
+		if (i == st->nrecent) {
+			say(out, MM_PROMOTE, "candidate staged and the last "
+			    "%ld decisions were none",
+			    cfg->min_stable_batches);
+			return 0;
+		}
+	}
+	say(out, MM_NONE, "no rule matched");
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * policy.h - the decision policy (DESIGN section 5).  Pure: no I/O, no
+ * clock, no globals.  (policy config, signal, state) -> decision.
+ *
+ * Rules, first match wins:
+ *   1. drift_score >= psi_threshold                      -> reject
+ *   2. baseline_f1 - f1 >= max_f1_drop                   -> rollback
+ *   3. baseline_f1 - f1 >= min_f1_gain                   -> retrain,
+ *      unless one of the last cooldown_batches actions was retrain
+ *                                                        -> none
+ *   4. a candidate is staged and the last min_stable_batches actions
+ *      were all none                                     -> promote
+ *   5. otherwise                                         -> none
+ * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
+ */
+#ifndef MM_POLICY_H
+#define MM_POLICY_H
+
+#include "config.h"
+#include "mm.h"
+
+enum mm_action { MM_NONE, MM_REJECT, MM_ROLLBACK, MM_RETRAIN, MM_PROMOTE,
+	MM_NACTIONS };
+extern const char *const mm_action_names[MM_NACTIONS];
+
+/* The action named s, or -1. */
+int mm_action_parse(const char *s);
+
+struct mm_signal {
+	int has_drift, has_f1, has_trust;
+	double drift_score, f1, trust;
+};
+
+#define MM_POLICY_HISTORY 64
+
+struct mm_policy_state {
+	int has_baseline;
+	double baseline_f1;
+	int staged;
+	int nrecent;			/* actions in recent, oldest first */
+	int recent[MM_POLICY_HISTORY];
+};
+
+struct mm_decision {
+	int action;			/* enum mm_action */
+	char reason[256];
+};
+
+/*
+ * Decide.  Returns 0, or -1 with err (MM_EINPUT) for inputs out of range:
+ * a NaN or infinite value, drift_score < 0, f1 or trust or baseline_f1
+ * outside [0, 1].
+ */
+int mm_policy_decide(const struct mm_retrain_cfg *cfg,
+    const struct mm_signal *sig, const struct mm_policy_state *st,
+    struct mm_decision *out, struct mm_err *err);
+
+/* Append an action to the state's history (dropping the oldest). */
+void mm_policy_push(struct mm_policy_state *st, int action);
+
+#endif
