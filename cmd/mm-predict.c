@@ -240,7 +240,9 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 	kv[0] = (struct mm_kv){ "pred", pr->pred.p, pr->pred.n };
 	kv[1] = (struct mm_kv){ "proba", pr->proba.p, pr->proba.n };
 	kv[2] = (struct mm_kv){ "metrics", pr->metrics.p, pr->metrics.n };
-	if (mm_rec_write_kv(stdout, &pr->rec, NULL, kv, 3) < 0)
+	/* Each record goes out at once: the pipeline downstream is live. */
+	if (mm_rec_write_kv(stdout, &pr->rec, NULL, kv, 3) < 0 ||
+	    fflush(stdout) != 0)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;

@@ -474,8 +474,8 @@ train(struct train *tr)
 	    nva, fit_s, seconds() - t0);
 out:
 	if (tr->incomplete > 0)
-		mm_warnx(prog, "left out %ld rows with a missing value",
-		    tr->incomplete);
+		mm_warnx(prog, "left out %ld row%s with a missing value",
+		    tr->incomplete, tr->incomplete == 1 ? "" : "s");
 	free(pred);
 	free(proba);
 	free(balance);
@@ -524,7 +524,8 @@ main(int argc, char **argv)
 		case O_ACTIVATE: tr.activate = 1; break;
 		case O_SYNTHETIC: tr.synthetic = 1; break;
 		case O_ROWS:
-			if (mm_opt_long(&st, "rows", 20, 10000000, &tr.rows) < 0)
+			if (mm_opt_long(&st, "rows", 20, 10000000,
+			    &tr.rows) < 0)
 				return MM_EINPUT;
 			break;
 		case O_SEED:

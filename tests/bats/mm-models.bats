@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# mm-models: list, show, stage, promote, rollback, and their refusals.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+T0=1764140000
+V1=20251126T065420Z
+V2=20251126T065520Z
+V3=20251126T065620Z
+
+# Three versions of a small forest, --seed 1, 2, 3, one a minute from
+# T0 + 60: V1 is active (the first version), V2 and V3 are stored.
+# Their validation F1: .9736842105263158, .90625, .9315068493150684.
+make_store() {
+	local s
+	mkdir -p conf
+	printf 'n_estimators: 20\n' >conf/model.yaml
+	for s in 1 2 3; do
+		mm-train --config conf --models m --synthetic --rows 300 \
+		    --seed $s --now $((T0 + 60 * s)) >/dev/null || return 1
+	done
+}
+
+models() {
+	mm-models --models m "$@"
+}
+
+@test "list: one JSON line per version, oldest first" {
+	make_store
+	run_split models list
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"version":"20251126T065420Z","active":true,"staged":false,"previous":false,"f1":0.9736842105263158,"baseline_f1":0.9736842105263158,"created_at":"2025-11-26T06:54:20Z"}
+{"version":"20251126T065520Z","active":false,"staged":false,"previous":false,"f1":0.90625,"baseline_f1":null,"created_at":"2025-11-26T06:55:20Z"}
+{"version":"20251126T065620Z","active":false,"staged":false,"previous":false,"f1":0.9315068493150684,"baseline_f1":null,"created_at":"2025-11-26T06:56:20Z"}'
+}
+
+@test "list --table: a header and aligned rows" {
+	make_store
+	models --now $((T0 + 1000)) stage $V3 >/dev/null
+	models --now $((T0 + 1000)) rollback $V2 >/dev/null
+	run_split models list --table
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'VERSION                STATE          F1 BASELINE  CREATED
+20251126T065420Z       -          0.9737        -  2025-11-26T06:54:20Z
+20251126T065520Z       active     0.9062   0.9062  2025-11-26T06:55:20Z
+20251126T065620Z       staged     0.9315        -  2025-11-26T06:56:20Z'
+	run_split models --table list
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 4
+}
+
+@test "list of a store with no versions, or no store, is empty" {
+	run_split mm-models --models nowhere list
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run_split mm-models --models nowhere list --table
+	assert_success
+	assert_output 'VERSION                STATE          F1 BASELINE  CREATED'
+}
+
+@test "show: the active version's card by default, or a named one" {
+	make_store
+	run_split models show
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '^\{"format":"mm-card/1","created_at":"2025-11-26T06:54:20Z","model":"random_forest",.*"source":"synthetic seed 1",.*,"version":"20251126T065420Z"\}$'
+	assert_equal "$(grep -o '"model_sha256":"[^"]*"' <<<"$output")" \
+	    "$(grep -o '"model_sha256":"[^"]*"' m/versions/$V1/card.json)"
+	run_split models show $V3
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '^\{"format":"mm-card/1","created_at":"2025-11-26T06:56:20Z",.*"source":"synthetic seed 3",.*,"version":"20251126T065620Z"\}$'
+}
+
+@test "show: an unknown version, or no active one" {
+	make_store
+	run_split models show 20990101T000000Z
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: m/versions/20990101T000000Z/card.json: no such file (is '20990101T000000Z' a version?)"
+	run_split models show ../m
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: '../m' is not a version name"
+	rm m/active.json
+	run_split models show
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: m: no active model version"
+}
+
+@test "stage V writes candidate.json; list marks it staged" {
+	make_store
+	run_split models --now $((T0 + 1000)) stage $V2
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"stage","version":"20251126T065520Z","previous_version":null}'
+	assert_equal "$(cat m/candidate.json)" \
+	    '{"version":"20251126T065520Z","staged_at":"2025-11-26T07:10:00Z"}'
+	run models list
+	assert_line --index 1 --partial '"version":"20251126T065520Z","active":false,"staged":true,'
+	# A second stage replaces the first.
+	models --now $((T0 + 1100)) stage $V3 >/dev/null
+	assert_equal "$(cat m/candidate.json)" \
+	    '{"version":"20251126T065620Z","staged_at":"2025-11-26T07:11:40Z"}'
+}
+
+@test "stage: an unknown version" {
+	make_store
+	run_split models stage 20990101T000000Z
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: m: no version '20990101T000000Z'"
+	[ ! -e m/candidate.json ]
+}
+
+@test "promote: the candidate goes live with its own F1 as baseline" {
+	make_store
+	models --now $((T0 + 1000)) stage $V2 >/dev/null
+	run_split models --now $((T0 + 1060)) promote
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T07:11:00Z"}'
+	[ ! -e m/candidate.json ]
+	run models list
+	assert_line --index 0 --partial '"active":false,"staged":false,"previous":true,'
+	assert_line --index 1 --partial '"active":true,"staged":false,"previous":false,"f1":0.90625,"baseline_f1":0.90625,'
+}
+
+@test "promote with nothing staged" {
+	make_store
+	before=$(cat m/active.json)
+	run_split models promote
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: no staged candidate to promote"
+	assert_equal "$(cat m/active.json)" "$before"
+}
+
+@test "rollback: to the previous version, once; active.json says from where" {
+	make_store
+	models stage $V3 >/dev/null
+	models --now $((T0 + 1000)) promote >/dev/null
+	run_split models --now $((T0 + 1200)) rollback
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"rollback","version":"20251126T065420Z","previous_version":"20251126T065620Z"}'
+	# Its own baseline comes back; no previous version is left, so a
+	# second rollback does not flap back.
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065420Z","previous_version":null,"metrics":{"baseline_f1":0.9736842105263158},"promoted_at":"2025-11-26T07:13:20Z","rolled_back_from":"20251126T065620Z"}'
+	run_split models rollback
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: no previous version to roll back to"
+	assert_equal "$(grep -o '"version":"[^"]*"' m/active.json)" \
+	    "\"version\":\"$V1\""
+}
+
+@test "rollback V: to a named version" {
+	make_store
+	run_split models --now $((T0 + 1000)) rollback $V2
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"rollback","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":null,"metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T07:10:00Z","rolled_back_from":"20251126T065420Z"}'
+}
+
+@test "rollback to the active version, or an unknown one, or with none active" {
+	make_store
+	before=$(cat m/active.json)
+	run_split models rollback $V1
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: '20251126T065420Z' is the active version"
+	run_split models rollback 20990101T000000Z
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: m: no version '20990101T000000Z'"
+	assert_equal "$(cat m/active.json)" "$before"
+	rm m/active.json
+	run_split models rollback $V2
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: m: no active version to roll back"
+}
+
+@test "changes need a model store" {
+	run_split mm-models --models nowhere promote
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: nowhere: no model store here"
+	[ ! -e nowhere ]
+	run_split mm-models --models nowhere show
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: nowhere: no active model version"
+}
+
+@test "MM_MODELS or ./models is the store" {
+	make_store
+	want=$(models list)
+	MM_MODELS=m run_split mm-models list
+	assert_success
+	assert_output "$want"
+	mv m models
+	run_split mm-models list
+	assert_success
+	assert_output "$want"
+	assert_equal "$stderr" ""
+}
+
+@test "MM_FAULT: a promote killed after the switch is finished by the next" {
+	make_store
+	models stage $V2 >/dev/null
+	MM_FAULT=promote-activated run models --now $((T0 + 1000)) promote
+	assert_failure 137
+	# Live already, but still staged.
+	assert_equal "$(grep -o '"version":"[^"]*"' m/active.json)" \
+	    "\"version\":\"$V2\""
+	[ -e m/candidate.json ]
+	run_split models --now $((T0 + 1060)) promote
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
+	[ ! -e m/candidate.json ]
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T07:10:00Z"}'
+}
+
+@test "MM_FAULT: a crash before active.json is renamed leaves the old state" {
+	make_store
+	before=$(cat m/active.json)
+	MM_FAULT=active-tmp-written run models rollback $V3
+	assert_failure 137
+	assert_equal "$(cat m/active.json)" "$before"
+}
+
+@test "no command, or an unknown one, is a usage error" {
+	usage='usage: mm-models [--models DIR] list [--table]
+       mm-models [--models DIR] show [VERSION]
+       mm-models [--models DIR] [--now TS] stage VERSION
+       mm-models [--models DIR] [--now TS] promote
+       mm-models [--models DIR] [--now TS] rollback [VERSION]
+Try '\''mm-models --help'\'' for more information.'
+	run_split mm-models
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: a command is needed: list, show, stage, promote or rollback
+$usage"
+	run_split mm-models frob
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-models: 'frob' with 0 arguments is not a command
+$usage"
+	run_split mm-models stage
+	assert_failure 2
+	assert_equal "$(head -n 1 <<<"$stderr")" \
+	    "mm-models: 'stage' with 0 arguments is not a command"
+	run_split mm-models promote now
+	assert_failure 2
+	assert_equal "$(head -n 1 <<<"$stderr")" \
+	    "mm-models: 'promote' with 1 argument is not a command"
+}
+
+@test "--help and --version" {
+	run_split mm-models --help
+	assert_success
+	assert_line --index 0 'usage: mm-models [--models DIR] list [--table]'
+	assert_equal "$stderr" ""
+	run_split mm-models --version
+	assert_success
+	assert_output --regexp '^mm-models [0-9]+\.[0-9]+\.[0-9]+$'
+}

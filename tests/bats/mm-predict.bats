@@ -1,0 +1,312 @@
+#!/usr/bin/env bats
+# mm-predict: pred, proba and metrics; records passed through; features;
+# the model store it follows, reloads and pins; what it refuses.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+PY=/usr/bin/python3
+
+T0=1764140000
+V1=20251126T065320Z
+V2=20251126T065420Z
+
+# Versions V1 (active) and, with "two", V2 (staged) of a small forest
+# trained on mm-gen's rows: --rows 400 --seed 1, then --seed 2.
+make_store() {
+	mkdir -p conf
+	printf 'n_estimators: 20\n' >conf/model.yaml
+	mm-train --config conf --models m --synthetic --rows 400 --seed 1 \
+	    --now $T0 >/dev/null
+	if [ "${1:-}" = two ]; then
+		mm-train --config conf --models m --synthetic --rows 400 \
+		    --seed 2 --now $((T0 + 60)) --stage >/dev/null
+	fi
+}
+
+# mm-gen --batches 1 --batch-size 8 --seed 4 --flip-y 0.2
+B8='{"batch_id":"b000000","ts":1764140000,"features":{"f0":[0.208373,1.40969,-0.00969,2.266707,0.244412,2.964411,0.886439,-1.244365],"f1":[-0.983294,-0.355612,2.611346,1.760426,-0.549805,3.410418,-4.972484,2.73677],"f2":[-0.526241,-0.196052,-1.430487,0.621245,-0.278212,1.076507,0.242314,0.553197],"f3":[-0.689713,-0.658888,0.771652,0.875628,1.171767,-1.570525,-1.393495,1.855522],"f4":[3.144523,1.670364,1.536461,2.067988,3.664042,-1.749122,1.797558,3.771054],"f5":[0.867463,-0.187087,-0.323131,-2.069689,1.985913,-2.824682,-0.880278,-0.91493],"f6":[-1.517454,-0.879993,-1.593075,-2.074576,-1.512344,-0.558721,0.081548,-3.588217],"f7":[0.403292,1.204262,0.610426,2.554767,-0.282836,3.651525,0.250288,0.843805],"f8":[-1.117599,0.014186,-1.634282,0.255439,-0.120048,-0.703401,-0.419909,-0.256677],"f9":[-1.717593,-2.841857,0.062771,0.949364,0.075193,-1.526212,-0.481584,-1.662022]},"labels":[1,1,1,1,1,0,0,1]}'
+# Against V1:
+#   labels 1 1 1 1 1 0 0 1
+#   pred   0 1 1 1 1 1 0 0
+# TP 4, FP 1 (row 6), FN 2 (rows 1 and 8), TN 1:
+#   accuracy 5/8 = .625, F1 = 2 TP / (2 TP + FP + FN) = 8/11
+# avg_confidence is the mean of the unrounded probabilities.
+P8='"pred":[0,1,1,1,1,1,0,0],"proba":[0.551598,0.964464,0.960179,1,0.652149,0.820238,0.804113,0.533274]'
+M8='"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.625,"f1":0.7272727272727273,"avg_confidence":0.7857517482517482,"latency_ms":L,"model_version":"20251126T065320Z"}'
+
+# Records with latency_ms, which is measured, replaced by L.
+unlatent() {
+	sed -E 's/"latency_ms":[0-9]+\.[0-9]{3},/"latency_ms":L,/'
+}
+
+# Ten features named f0..f9 of n rows, all value v: "f0":[v,v],...
+features() {
+	local n=$1 v=$2 j row
+	row=$(printf "$v,%.0s" $(seq "$n"))
+	row="[${row%,}]"
+	for j in 0 1 2 3 4 5 6 7 8 9; do
+		printf '%s"f%d":%s' "$([ $j -gt 0 ] && echo ,)" $j "$row"
+	done
+}
+
+@test "pred, proba and metrics of a batch, computed by hand" {
+	make_store
+	run_split mm-predict --models m <<<"$B8"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --regexp '"latency_ms":[0-9]+\.[0-9]{3},'
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+}
+
+@test "proba, avg_confidence, accuracy and f1 agree with an independent count" {
+	make_store
+	mm-gen --batches 6 --batch-size 50 --seed 5 --flip-y 0.1 >in.ndjson
+	mm-predict --models m in.ndjson >out.ndjson
+	run $PY -c '
+import json, sys
+from sklearn.metrics import accuracy_score, f1_score
+ins = open("in.ndjson").read().split("\n")[:-1]
+outs = open("out.ndjson").read().split("\n")[:-1]
+assert len(ins) == len(outs) == 6
+for i, o in zip(ins, outs):
+    r = json.loads(o)
+    p, y, m = r["proba"], r["labels"], r["metrics"]
+    # The input record comes first, unchanged.
+    assert o.startswith(i[:-1] + ",\"pred\":["), "not passed through"
+    assert len(r["pred"]) == len(p) == m["n_samples"] == 50
+    assert all(0.5 <= v <= 1 for v in p), p
+    assert all(round(v, 6) == v for v in p)
+    assert abs(m["avg_confidence"] - sum(p) / len(p)) <= 1e-6
+    assert m["n_labelled"] == 50
+    assert abs(m["accuracy"] - accuracy_score(y, r["pred"])) < 1e-12
+    assert abs(m["f1"] - f1_score(y, r["pred"])) < 1e-12
+    assert m["model_version"] == "20251126T065320Z"
+print("ok")
+'
+	assert_output ok
+}
+
+@test "every other field passes through byte for byte; own fields are replaced in place" {
+	make_store
+	in="{ \"z\":[1, 2] , \"batch_id\" : \"b1\",\"metrics\":{\"old\":1},\"x\":1.50,\"e\":1e-7,\"features\":{$(features 2 1.50)}, \"pred\":[9,9] ,\"u\":{\"k\":[null,\"s\\\"}\"]},\"n\":-0.0}"
+	run_split mm-predict --models m <<<"$in"
+	assert_success
+	assert_equal "$stderr" ""
+	want=${in/\"metrics\":\{\"old\":1\}/\"metrics\":{\"n_samples\":2,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"avg_confidence\":0.7642307692307692,\"latency_ms\":L,\"model_version\":\"$V1\"\}}
+	want=${want/\"pred\":\[9,9\]/\"pred\":[1,1]}
+	assert_equal "$(unlatent <<<"$output")" "${want%\}},\"proba\":[0.764231,0.764231]}"
+}
+
+@test "without labels, accuracy and f1 are null" {
+	make_store
+	nolab=${B8%,\"labels\":*}}
+	run_split mm-predict --models m <<<"$nolab"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(unlatent <<<"$output")" "${nolab%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+}
+
+@test "labels partly unknown: accuracy and f1 over the known ones" {
+	make_store
+	part=${B8/\"labels\":\[1,1,1,1,1,0,0,1\]/\"labels\":[1,null,1,null,1,0,null,1]}
+	# Known rows 1 3 5 6 8: labels 1 1 1 0 1, pred 0 1 1 1 0.
+	# TP 2, FP 1, FN 2, TN 0: accuracy 2/5, F1 4/7.
+	run_split mm-predict --models m <<<"$part"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(unlatent <<<"$output")" "${part%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":5,\"accuracy\":0.4,\"f1\":0.5714285714285714,\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+}
+
+@test "three classes: proba of the predicted class, macro F1" {
+	mkdir conf
+	printf 'n_estimators: 20\n' >conf/model.yaml
+	mm-gen --rows 400 --seed 1 --classes 3 |
+	    mm-train --config conf --models m --now $T0 >/dev/null
+	mm-gen --batches 1 --batch-size 8 --seed 4 --flip-y 0.2 --classes 3 \
+	    >b3.ndjson
+	run_split mm-predict --models m b3.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	# labels 0 1 1 2 1 2 1 1, pred 1 1 0 2 0 0 1 0:
+	#   class 0: TP 0          F1 0
+	#   class 1: TP 2 FP 1 FN 3 F1 4/8
+	#   class 2: TP 1 FP 0 FN 1 F1 2/3
+	# macro F1 = (0 + .5 + .6667) / 3 = .38889; accuracy 3/8.
+	assert_equal "$(unlatent <<<"$output" | sed 's/.*"labels"/"labels"/')" \
+	    '"labels":[0,1,1,2,1,2,1,1],"pred":[1,1,0,2,0,0,1,0],"proba":[0.562105,0.594518,0.61325,0.785025,0.501246,0.649029,0.461771,0.652401],"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.375,"f1":0.38888888888888884,"avg_confidence":0.6024182355120751,"latency_ms":L,"model_version":"20251126T065320Z"}}'
+}
+
+@test "features are matched by name, in any order" {
+	make_store
+	# B8 with its features in reverse order.
+	rev=$($PY -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
+    "features": dict(reversed(list(r["features"].items()))),
+    "labels": r["labels"]}, separators=(",", ":")))' "$B8")
+	[[ $rev == *'"features":{"f9":'* ]]
+	run_split mm-predict --models m <<<"$rev"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(unlatent <<<"$output")" "${rev%\}},$P8,$M8}"
+}
+
+@test "a feature of the model missing from a batch stops at that line" {
+	make_store
+	nof3=${B8/\"f3\":\[*\],\"f4\"/\"f4\"}
+	[[ $nof3 != *'"f3"'* ]]
+	printf '%s\n' "$B8" "$nof3" "$B8" >in.ndjson
+	run_split mm-predict --models m in.ndjson
+	assert_failure 2
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	assert_equal "$stderr" \
+	    "mm-predict: in.ndjson:2: feature 'f3' of model $V1 is missing from the batch"
+	run_split mm-predict --models m <in.ndjson
+	assert_failure 2
+	assert_equal "$stderr" \
+	    "mm-predict: line 2: feature 'f3' of model $V1 is missing from the batch"
+}
+
+@test "features the model does not use are ignored with one warning per run" {
+	make_store
+	extra="${B8/\"features\":\{/\"features\":{\"zz\":[0,0,0,0,0,0,0,0],}"
+	extra="${extra/\"f9\":/\"f10\":[1,1,1,1,1,1,1,1],\"f9\":}"
+	printf '%s\n' "$extra" "$extra" >x.ndjson
+	run_split mm-predict --models m x.ndjson x.ndjson
+	assert_success
+	assert_equal "$stderr" \
+	    "mm-predict: ignoring features the model does not use, such as 'zz'"
+	assert_equal "$(unlatent <<<"$output" | sort -u)" "${extra%\}},$P8,$M8}"
+	assert_equal "$(wc -l <<<"$output")" 4
+}
+
+@test "bad records: the line is named, earlier records are written; --skip-bad" {
+	make_store
+	printf '%s\n' "$B8" '{"features":{"f0":[1]}}' "$B8" >bad.ndjson
+	run_split mm-predict --models m bad.ndjson
+	assert_failure 2
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	assert_equal "$stderr" "mm-predict: bad.ndjson:2: 'batch_id' missing"
+	run_split mm-predict --models m --skip-bad bad.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 2
+	assert_equal "$stderr" "mm-predict: skipped 1 bad record"
+	run_split mm-predict --models m <<<"{\"batch_id\":\"a\",\"features\":{$(features 2 0)},\"labels\":[1]}"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-predict: line 1: 'labels' has 1 values, features have 2"
+}
+
+@test "no active version: a usage error that says what to do" {
+	run_split mm-predict <<<"$B8"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-predict: models: no active model version: train one with mm-train, or give --model-version"
+	mkdir empty
+	run_split mm-predict --models empty <<<"$B8"
+	assert_failure 2
+	assert_equal "$stderr" "mm-predict: empty: no active model version: train one with mm-train, or give --model-version"
+	# No input, no model needed.
+	run_split mm-predict --models empty </dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
+@test "the store comes from --models, MM_MODELS or ./models" {
+	make_store
+	want=$(mm-predict --models m <<<"$B8" | unlatent)
+	MM_MODELS=m run_split mm-predict <<<"$B8"
+	assert_success
+	assert_equal "$(unlatent <<<"$output")" "$want"
+	mv m models
+	run_split mm-predict <<<"$B8"
+	assert_success
+	assert_equal "$(unlatent <<<"$output")" "$want"
+	assert_equal "$stderr" ""
+}
+
+@test "--model-version pins a version other than the active one" {
+	make_store two
+	want2=$(mm-models --models m --now $T0 promote >/dev/null &&
+	    mm-predict --models m <<<"$B8" | unlatent)
+	[[ $want2 == *"\"model_version\":\"$V2\"}}" ]]
+	run_split mm-predict --models m --model-version $V1 <<<"$B8"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	run_split mm-predict --models m -V $V2 <<<"$B8"
+	assert_success
+	assert_equal "$(unlatent <<<"$output")" "$want2"
+	# A pinned version needs no active one.
+	rm m/active.json
+	run_split mm-predict --models m -V $V1 <<<"$B8"
+	assert_success
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+}
+
+@test "a promote or rollback between batches is followed, with a note" {
+	make_store two
+	printf '%s\n' "$B8" >b.ndjson
+	mkfifo in out
+	# (bats keeps file descriptor 3 for itself.)
+	mm-predict --models m <in >out 2>err 3>&- &
+	pid=$!
+	exec 5>in 6<out
+	# Each batch's record is read back before the store changes.
+	cat b.ndjson >&5
+	read -r -t 20 r1 <&6
+	mm-models --models m --now $((T0 + 100)) promote >/dev/null
+	cat b.ndjson >&5
+	read -r -t 20 r2 <&6
+	cat b.ndjson >&5
+	read -r -t 20 r3 <&6
+	mm-models --models m --now $((T0 + 200)) rollback >/dev/null
+	cat b.ndjson >&5
+	exec 5>&-
+	read -r -t 20 r4 <&6
+	exec 6<&-
+	wait $pid
+	assert_equal "$(grep -o '"model_version":"[^"]*"' <<<"$r1
+$r2
+$r3
+$r4")" "\"model_version\":\"$V1\"
+\"model_version\":\"$V2\"
+\"model_version\":\"$V2\"
+\"model_version\":\"$V1\""
+	assert_equal "$(unlatent <<<"$r1")" "${B8%\}},$P8,$M8}"
+	assert_equal "$(unlatent <<<"$r4")" "${B8%\}},$P8,$M8}"
+	assert_equal "$(cat err)" "mm-predict: now using model version $V2 (was $V1)
+mm-predict: now using model version $V1 (was $V2)"
+}
+
+@test "an edited model.json is refused: it does not match its card" {
+	make_store
+	f=m/versions/$V1/model.json
+	printf 'X' | dd of=$f bs=1 seek=500 conv=notrunc 2>/dev/null
+	run_split mm-predict --models m <<<"$B8"
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-predict: $f: corrupt: does not match the checksum in card.json (edited or truncated?)"
+	truncate -s 100 $f
+	run_split mm-predict --models m <<<"$B8"
+	assert_failure 3
+	assert_equal "$stderr" "mm-predict: $f: corrupt: does not match the checksum in card.json (edited or truncated?)"
+	rm $f
+	run_split mm-predict --models m <<<"$B8"
+	assert_failure 3
+	assert_equal "$stderr" "mm-predict: $f: no such file (is '$V1' a version?)"
+}
+
+@test "--help and --version" {
+	run_split mm-predict --help
+	assert_success
+	assert_line --index 0 'usage: mm-predict [--models DIR] [--model-version V] [--skip-bad] [--max-record BYTES] [FILE ...]'
+	assert_equal "$stderr" ""
+	run_split mm-predict --version
+	assert_success
+	assert_output --regexp '^mm-predict [0-9]+\.[0-9]+\.[0-9]+$'
+}

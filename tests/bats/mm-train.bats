@@ -1,0 +1,491 @@
+#!/usr/bin/env bats
+# mm-train: versions in the model store, the card, determinism, the
+# data it learns from, and what it refuses.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+PY=/usr/bin/python3
+
+# --now 1764140000 is 2025-11-26T06:53:20Z.
+T0=1764140000
+V0=20251126T065320Z
+
+# A small forest keeps the tests fast; the other keys keep their
+# defaults (max_depth 6, min_samples_leaf 5, seed 42, validation 0.25).
+small_config() {
+	mkdir -p conf
+	printf '# small and fast\nn_estimators: 20\n' >conf/model.yaml
+}
+
+train() {
+	mm-train --config conf --models m "$@"
+}
+
+# The summary line without its timings, which vary from run to run.
+untimed() {
+	sed 's/,"timings":{"fit_s":[0-9.]*,"total_s":[0-9.]*}}$/}/'
+}
+
+# The text of a "key":value pair of JSON on stdin (value up to , or }).
+field() {
+	grep -o "\"$1\":[^,}]*" | head -n 1 | cut -d: -f2-
+}
+
+card() {
+	cat "m/versions/$1/card.json"
+}
+
+@test "--synthetic: the first version is active, its card's F1 the baseline" {
+	small_config
+	run_split train --synthetic --rows 400 --now $T0
+	assert_success
+	assert_equal "$stderr" ""
+	# 400 rows of mm-gen --rows 400 --seed 42: 208 of class 0, 192 of
+	# class 1; a quarter of each (52 + 48) is held out for validation.
+	assert_output --regexp '^\{"version":"20251126T065320Z","status":"active","metrics":\{"accuracy":0.89,"f1":0.8888888888888888\},"rows":\{"train":300,"validation":100\},"timings":\{"fit_s":[0-9]+\.[0-9]{3},"total_s":[0-9]+\.[0-9]{3}\}\}$'
+	run cat m/active.json
+	assert_output '{"version":"20251126T065320Z","previous_version":null,"metrics":{"baseline_f1":0.8888888888888888},"promoted_at":"2025-11-26T06:53:20Z"}'
+	assert_equal "$(card $V0 | grep -o '"metrics":{[^}]*}')" \
+	    '"metrics":{"accuracy":0.89,"f1":0.8888888888888888}'
+	[ ! -e m/candidate.json ]
+	[ -f m/.lock ]
+	assert_equal "$(ls -A m/versions)" "$V0"
+	assert_equal "$(ls m/versions/$V0 | tr '\n' ' ')" \
+	    'card.json model.json reference.json '
+}
+
+@test "the card: parameters, data, row counts and checksums" {
+	small_config
+	train --synthetic --rows 400 --now $T0 >/dev/null
+	run card $V0
+	assert_output --partial '{"format":"mm-card/1","created_at":"2025-11-26T06:53:20Z","model":"random_forest","params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42},"features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"class_balance":{"0":156,"1":144},"rows":{"train":300,"validation":100,"skipped_incomplete":0},"source":"synthetic seed 42","shuffled_labels":false,"validation":"stratified split","data_sha256":"'
+	assert_output --regexp ',"fit_seconds":[0-9.]+\}$'
+	# The class balance counts the training rows.
+	assert_equal "$(card $V0 | grep -o '"class_balance":{[^}]*}' |
+	    grep -o '"[0-9]*":[0-9]*' | cut -d: -f2 |
+	    awk '{ s += $1 } END { print s }')" 300
+	# The checksums are those of the files beside the card.
+	assert_equal "$(card $V0 | field model_sha256)" \
+	    "\"$(sha256sum <m/versions/$V0/model.json | cut -c1-64)\""
+	assert_equal "$(card $V0 | field reference_sha256)" \
+	    "\"$(sha256sum <m/versions/$V0/reference.json | cut -c1-64)\""
+	# model.json and reference.json are the documented formats.
+	run grep -o '^{"format":[^[]*\[[^]]*\],"classes":[0-9]*,"params":{[^}]*}' \
+	    m/versions/$V0/model.json
+	assert_output '{"format":"mm-forest/1","features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42}'
+	assert_equal "$(grep -c '^{"feature":\[' m/versions/$V0/model.json)" 20
+	run grep -o '^{"format":"[^"]*","id":"[^"]*","bins":[0-9]*' \
+	    m/versions/$V0/reference.json
+	assert_output --regexp '^\{"format":"mm-reference/1","id":"[0-9a-f]{16}","bins":10$'
+	assert_equal "$(field rows <m/versions/$V0/reference.json)" 300
+}
+
+@test "--stage writes candidate.json and leaves the live version alone" {
+	small_config
+	train --synthetic --rows 300 --now $T0 >/dev/null
+	run_split train --synthetic --rows 300 --seed 2 --now $((T0 + 60)) --stage
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(untimed <<<"$output")" '{"version":"20251126T065420Z","status":"staged","metrics":{"accuracy":0.92,"f1":0.90625},"rows":{"train":225,"validation":75}}'
+	run cat m/candidate.json
+	assert_output '{"version":"20251126T065420Z","staged_at":"2025-11-26T06:54:20Z"}'
+	assert_equal "$(field version <m/active.json)" "\"$V0\""
+}
+
+@test "--stage on an empty store stages: nothing is live" {
+	small_config
+	run_split train --synthetic --rows 300 --now $T0 --stage
+	assert_success
+	assert_equal "$(field status <<<"$output")" '"staged"'
+	[ ! -e m/active.json ]
+	assert_equal "$(cat m/candidate.json)" \
+	    '{"version":"20251126T065320Z","staged_at":"2025-11-26T06:53:20Z"}'
+}
+
+@test "--activate makes the new version live; a third without flags is stored" {
+	small_config
+	train --synthetic --rows 300 --now $T0 >/dev/null
+	run_split train --synthetic --rows 300 --seed 2 --now $((T0 + 60)) --activate
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(field status <<<"$output")" '"active"'
+	# The baseline is the new version's own validation F1.
+	run cat m/active.json
+	assert_output '{"version":"20251126T065420Z","previous_version":"20251126T065320Z","metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T06:54:20Z"}'
+	before=$(cat m/active.json)
+
+	run_split train --synthetic --rows 300 --seed 3 --now $((T0 + 120))
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(untimed <<<"$output")" '{"version":"20251126T065520Z","status":"stored","metrics":{"accuracy":0.9333333333333333,"f1":0.9315068493150684},"rows":{"train":225,"validation":75}}'
+	assert_equal "$(cat m/active.json)" "$before"
+	[ ! -e m/candidate.json ]
+	assert_equal "$(ls m/versions | tr '\n' ' ')" \
+	    '20251126T065320Z 20251126T065420Z 20251126T065520Z '
+}
+
+@test "versions are named after --now; a second taken twice gets -2, -3" {
+	small_config
+	train --synthetic --rows 300 --now $T0 >/dev/null
+	run_split train --synthetic --rows 300 --now $T0.9 --stage
+	assert_success
+	assert_equal "$(field version <<<"$output")" '"20251126T065320Z-2"'
+	run_split train --synthetic --rows 300 --now $T0 --activate
+	assert_success
+	assert_equal "$(field version <<<"$output")" '"20251126T065320Z-3"'
+	assert_equal "$(ls m/versions | tr '\n' ' ')" \
+	    '20251126T065320Z 20251126T065320Z-2 20251126T065320Z-3 '
+	assert_equal "$(cat m/candidate.json)" \
+	    '{"version":"20251126T065320Z-2","staged_at":"2025-11-26T06:53:20Z"}'
+	assert_equal "$(field previous_version <m/active.json)" "\"$V0\""
+}
+
+@test "the same data, seed and --now give byte-identical models, at any --threads" {
+	small_config
+	mm-train --config conf --models a --now $T0 --synthetic --rows 400 \
+	    --threads 1 >/dev/null
+	mm-train --config conf --models b --now $T0 --synthetic --rows 400 \
+	    --threads 4 >/dev/null
+	mm-train --config conf --models c --now $T0 --synthetic --rows 400 \
+	    >/dev/null
+	for s in b c; do
+		cmp a/versions/$V0/model.json $s/versions/$V0/model.json
+		cmp a/versions/$V0/reference.json $s/versions/$V0/reference.json
+		cmp a/active.json $s/active.json
+		# Cards differ in fit_seconds only.
+		diff <(sed 's/"fit_seconds":[0-9.]*//' a/versions/$V0/card.json) \
+		    <(sed 's/"fit_seconds":[0-9.]*//' $s/versions/$V0/card.json)
+	done
+}
+
+@test "mm-gen's records on standard input train the model --synthetic does" {
+	small_config
+	mm-train --config conf --models a --now $T0 --synthetic --rows 400 \
+	    --seed 7 >/dev/null
+	run_split sh -c "mm-gen --rows 400 --seed 7 | mm-train --config conf --models b --now $T0"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(field source <b/versions/$V0/card.json)" \
+	    '"batch records"'
+	for f in data_sha256 model_sha256 reference_sha256; do
+		assert_equal "$(field $f <b/versions/$V0/card.json)" \
+		    "$(field $f <a/versions/$V0/card.json)"
+	done
+	cmp a/versions/$V0/model.json b/versions/$V0/model.json
+
+	# The same rows as batches, from FILE arguments and - in order.
+	mm-gen --batches 2 --batch-size 100 --seed 3 >one.ndjson
+	mm-gen --batches 4 --batch-size 100 --seed 3 | tail -n 2 >two.ndjson
+	mm-gen --batches 4 --batch-size 100 --seed 3 |
+	    mm-train --config conf --models c --now $T0 >/dev/null
+	run_split mm-train --config conf --models d --now $T0 one.ndjson - \
+	    <two.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	cmp c/versions/$V0/model.json d/versions/$V0/model.json
+}
+
+@test "three classes: the F1 is macro, as scikit-learn computes it" {
+	small_config
+	mm-gen --rows 400 --seed 9 --classes 3 >c3.ndjson
+	mm-gen --rows 300 --seed 10 --classes 3 >c3v.ndjson
+	run_split train --now $T0 --validate c3v.ndjson c3.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(untimed <<<"$output")" '{"version":"20251126T065320Z","status":"active","metrics":{"accuracy":0.85,"f1":0.8475963536615776},"rows":{"train":400,"validation":300}}'
+	assert_equal "$(card $V0 | field classes)" 3
+	assert_equal "$(card $V0 | grep -o '"class_balance":{[^}]*}')" \
+	    "\"class_balance\":{$(mm-gen --rows 400 --seed 9 --classes 3 |
+	    grep -o '"labels":.*' | tr -cd '012' | fold -w1 | sort | uniq -c |
+	    awk '{ printf "%s\"%s\":%s", (NR > 1 ? "," : ""), $2, $1 }')}"
+	# The validation predictions, scored independently.
+	run $PY -c '
+import json, sys
+from sklearn.metrics import accuracy_score, f1_score
+r = json.loads(sys.stdin.read())
+print(repr(accuracy_score(r["labels"], r["pred"])),
+      repr(f1_score(r["labels"], r["pred"], average="macro")))
+' < <(mm-predict --models m c3v.ndjson)
+	assert_output '0.85 0.8475963536615776'
+}
+
+@test "--validate FILE scores the model on FILE, as mm-predict does" {
+	small_config
+	mm-gen --rows 300 --seed 5 >val.ndjson
+	run_split train --synthetic --rows 400 --seed 1 --now $T0 \
+	    --validate val.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(untimed <<<"$output")" '{"version":"20251126T065320Z","status":"active","metrics":{"accuracy":0.9233333333333333,"f1":0.9220338983050848},"rows":{"train":400,"validation":300}}'
+	assert_equal "$(card $V0 | grep -o '"rows":{[^}]*},"source":"[^"]*","shuffled_labels":false,"validation":"[^"]*"')" \
+	    '"rows":{"train":400,"validation":300,"skipped_incomplete":0},"source":"synthetic seed 1","shuffled_labels":false,"validation":"file"'
+	run sh -c 'mm-predict --models m val.ndjson | grep -o "\"accuracy\":[^,]*,\"f1\":[^,]*"'
+	assert_output '"accuracy":0.9233333333333333,"f1":0.9220338983050848'
+}
+
+@test "--validate: features must match the training data" {
+	small_config
+	mm-gen --rows 300 --seed 5 --features 8 --informative 4 \
+	    --redundant 2 >val8.ndjson
+	run_split train --synthetic --rows 300 --now $T0 --validate val8.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: --validate: 8 features, the training data has 10"
+	[ ! -e m ]
+}
+
+@test "--shuffle-labels trains a broken model, and says so in the card" {
+	small_config
+	run_split train --synthetic --rows 400 --now $T0 --shuffle-labels
+	assert_success
+	assert_equal "$stderr" ""
+	f1=$(field f1 <<<"$output")
+	awk -v f="$f1" 'BEGIN { exit !(f < 0.7) }' || fail "f1 $f1 is not below 0.7"
+	assert_equal "$(card $V0 | field shuffled_labels)" true
+	# The training rows and their labels are the same, shuffled.
+	assert_equal "$(card $V0 | grep -o '"class_balance":{[^}]*}')" \
+	    '"class_balance":{"0":156,"1":144}'
+}
+
+@test "rows with a missing value or no label are left out" {
+	small_config
+	mm-gen --batches 3 --batch-size 100 --seed 3 >g.ndjson
+	# One null feature value in the first row; two unknown labels.
+	sed '1s/"f0":\[[^,]*,/"f0":[null,/; 2s/"labels":\[[01],[01],/"labels":[null,null,/' \
+	    g.ndjson >gn.ndjson
+	run_split train --now $T0 gn.ndjson
+	assert_success
+	assert_equal "$stderr" "mm-train: left out 1 row with a missing value"
+	# 297 rows remain; stratified split rounds a quarter of each class.
+	assert_equal "$(( $(field train <<<"$output") + $(field validation <<<"$output") ))" 297
+	assert_equal "$(card $V0 | field skipped_incomplete)" 1
+}
+
+@test "--skip-bad skips a bad record and counts it" {
+	small_config
+	mm-gen --batches 3 --batch-size 100 --seed 3 >g.ndjson
+	{ head -n 1 g.ndjson; echo '{"features":{"f0":[1'; tail -n 2 g.ndjson; } \
+	    >gb.ndjson
+	run_split train --now $T0 --skip-bad gb.ndjson
+	assert_success
+	assert_equal "$stderr" "mm-train: skipped 1 bad record"
+	assert_equal "$(untimed <<<"$output" | grep -o '"rows":.*')" \
+	    "$(mm-train --config conf --models x --now $T0 g.ndjson | untimed | grep -o '"rows":.*')"
+}
+
+@test "MM_MODELS and MM_CONFIG name the store and the configuration" {
+	small_config
+	MM_MODELS=store MM_CONFIG=conf run_split mm-train --synthetic \
+	    --rows 300 --now $T0
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(field n_estimators <store/versions/$V0/card.json)" 20
+	# Without either: ./models and ./config.
+	mkdir config
+	printf 'n_estimators: 7\n' >config/model.yaml
+	run_split mm-train --synthetic --rows 300 --now $T0
+	assert_success
+	assert_equal "$(field n_estimators <models/versions/$V0/card.json)" 7
+}
+
+@test "model.yaml keys set the forest" {
+	mkdir conf
+	printf 'n_estimators: 5\nmax_depth: 2\nmin_samples_leaf: 9\nseed: 7\nvalidation: 0.5\n' \
+	    >conf/model.yaml
+	run_split train --synthetic --rows 400 --now $T0
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(card $V0 | grep -o '"params":{[^}]*}')" \
+	    '"params":{"n_estimators":5,"max_depth":2,"min_samples_leaf":9,"max_features":3,"seed":7}'
+	assert_equal "$(card $V0 | grep -o '"rows":{[^}]*}')" \
+	    '"rows":{"train":200,"validation":200,"skipped_incomplete":0}'
+	assert_equal "$(grep -c '^{"feature":\[' m/versions/$V0/model.json)" 5
+}
+
+# Refusals: exact message, exit status, and no version written.
+
+@test "training data without labels" {
+	small_config
+	run_split sh -c 'mm-gen --rows 100 --no-labels | mm-train --config conf --models m'
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: the training data has no labels"
+	[ ! -e m ]
+}
+
+@test "training data of a single class" {
+	small_config
+	printf '%s\n' '{"batch_id":"a","features":{"x":[1,2,3,4,5,6,7,8,9,10]},"labels":[1,1,1,1,1,1,1,1,1,1]}' >one.ndjson
+	run_split train one.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: the labels hold a single class; a classifier needs at least two"
+	[ ! -e m ]
+}
+
+@test "fewer rows than one leaf needs" {
+	small_config
+	# Six rows, three of each class: one of each is held out, four remain.
+	printf '%s\n' '{"batch_id":"a","features":{"x":[1,2,3,4,5,6]},"labels":[1,0,1,0,1,0]}' >six.ndjson
+	run_split train six.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: 4 rows are fewer than one leaf needs (min_samples_leaf 5)"
+	[ ! -e m ]
+}
+
+@test "no training rows" {
+	small_config
+	run_split train </dev/null
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: no training rows"
+}
+
+@test "--stage with --activate, --synthetic with a FILE" {
+	run_split mm-train --stage --activate --synthetic
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: --stage and --activate exclude each other"
+	run_split mm-train --synthetic data.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: --synthetic takes no input files"
+	run_split mm-train --synthetic --rows 10
+	assert_failure 2
+	assert_equal "$stderr" \
+	    "mm-train: --rows: '10' is not a whole number from 20 to 10000000"
+	[ ! -e models ]
+}
+
+@test "a truncated line stops training with its line number" {
+	small_config
+	mm-gen --batches 2 --batch-size 50 >g.ndjson
+	{ cat g.ndjson; head -c 300 g.ndjson; } >cut.ndjson
+	run_split train <cut.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: line 3: invalid JSON: truncated in feature 'f0'"
+	run_split train cut.ndjson
+	assert_failure 2
+	assert_equal "$stderr" \
+	    "mm-train: cut.ndjson:3: invalid JSON: truncated in feature 'f0'"
+	[ ! -e m ]
+}
+
+@test "a model store that cannot be a directory is a storage error" {
+	small_config
+	# Tests may run as root, whom modes do not stop: use a regular file.
+	: >plain
+	run_split mm-train --config conf --models plain --synthetic --rows 300
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: plain/versions: cannot create directory: Not a directory"
+	run_split mm-train --config conf --models plain/m --synthetic --rows 300
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: plain/m: cannot create directory: Not a directory"
+}
+
+@test "a corrupt active.json stops mm-train, mm-models and mm-predict" {
+	small_config
+	train --synthetic --rows 300 --now $T0 >/dev/null
+	printf '{"version":"%s","previous' $V0 >m/active.json
+	msg="m/active.json: corrupt: premature end of input near '\"previous'"
+	run_split train --synthetic --rows 300 --now $((T0 + 60))
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-train: $msg"
+	assert_equal "$(ls m/versions)" "$V0"
+	run_split mm-models --models m list
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: $msg"
+	run_split mm-models --models m show
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: $msg"
+	run_split sh -c 'mm-gen --batches 1 --batch-size 5 | mm-predict --models m'
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-predict: $msg"
+
+	echo '[1]' >m/active.json
+	run_split train --synthetic --rows 300
+	assert_failure 3
+	assert_equal "$stderr" "mm-train: m/active.json: corrupt: not a JSON object"
+	echo '{"version":"../elsewhere"}' >m/active.json
+	run_split train --synthetic --rows 300
+	assert_failure 3
+	assert_equal "$stderr" \
+	    'mm-train: m/active.json: corrupt: no valid "version"'
+}
+
+@test "an invalid model.yaml names the file, line and key" {
+	mkdir conf
+	printf 'n_estimators: 20\nmax_dept: 3\n' >conf/model.yaml
+	run_split train --synthetic --rows 300
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: conf/model.yaml:2: unknown key 'max_dept'"
+	printf 'n_estimators: 0\n' >conf/model.yaml
+	run_split train --synthetic --rows 300
+	assert_failure 2
+	assert_equal "$stderr" \
+	    "mm-train: conf/model.yaml:1: 'n_estimators': 0 is out of range [1, 100000]"
+	printf 'validation: half\n' >conf/model.yaml
+	run_split train --synthetic --rows 300
+	assert_failure 2
+	assert_equal "$stderr" \
+	    "mm-train: conf/model.yaml:1: 'validation' must be a number, not 'half'"
+	[ ! -e m ]
+}
+
+@test "MM_FAULT: a crash before the rename leaves no version; the next writer sweeps" {
+	small_config
+	MM_FAULT=version-tmp-complete run train --synthetic --rows 300 --now $T0
+	assert_failure 137
+	assert_output ""
+	[ ! -e m/active.json ]
+	run ls -A m/versions
+	assert_output --regexp '^\.tmp-20251126T065320Z-[0-9]+$'
+	run_split mm-models --models m list
+	assert_success
+	assert_output ""
+	run_split train --synthetic --rows 300 --now $T0
+	assert_success
+	assert_equal "$(field version <<<"$output")" "\"$V0\""
+	assert_equal "$(ls -A m/versions)" "$V0"
+}
+
+@test "MM_FAULT: a crash before active.json is renamed keeps the old live version" {
+	small_config
+	train --synthetic --rows 300 --now $T0 >/dev/null
+	before=$(cat m/active.json)
+	MM_FAULT=active-tmp-written run train --synthetic --rows 300 --seed 2 \
+	    --now $((T0 + 60)) --activate
+	assert_failure 137
+	assert_equal "$(cat m/active.json)" "$before"
+	# The version itself was complete before the crash.
+	assert_equal "$(ls m/versions | tr '\n' ' ')" \
+	    '20251126T065320Z 20251126T065420Z '
+}
+
+@test "--help and --version" {
+	run_split mm-train --help
+	assert_success
+	assert_line --index 0 'usage: mm-train [--models DIR] [--config DIR] [--stage | --activate] [--validate FILE]'
+	assert_equal "$stderr" ""
+	run_split mm-train --version
+	assert_success
+	assert_output --regexp '^mm-train [0-9]+\.[0-9]+\.[0-9]+$'
+	run_split mm-train --frobnicate
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(head -n 1 <<<"$stderr")" \
+	    "mm-train: unknown option '--frobnicate'"
+}
