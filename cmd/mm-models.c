@@ -128,8 +128,10 @@ show(const char *dir, const char *version)
 {
 	struct mm_err err = { 0 };
 	char v[MM_VERSION_MAX];
+	struct mm_buf b;
 	json_t *c;
 	char *text;
+	size_t len;
 
 	if (version == NULL) {
 		if (mm_store_active(dir, v, sizeof(v), &err) < 0)
@@ -138,12 +140,23 @@ show(const char *dir, const char *version)
 	}
 	if ((c = card(dir, version, &err)) == NULL)
 		return fail(&err);
-	json_object_set_new(c, "version", json_string(version));
-	text = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(17));
-	puts(text);
-	free(text);
 	json_decref(c);
+	/* The card as stored, numbers as written, with its version added. */
+	if (mm_store_read_file(dir, version, "card.json", &text, &len,
+	    &err) < 0)
+		return fail(&err);
+	while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+		len--;
+	if (len > 0 && text[len - 1] == '}')
+		len--;
+	mm_buf_init(&b);
+	mm_buf_put(&b, text, len);
+	mm_buf_puts(&b, ",\"version\":");
+	mm_jw_str(&b, version);
+	mm_buf_putc(&b, '}');
+	puts(b.p);
+	mm_buf_release(&b);
+	free(text);
 	return MM_OK;
 }
 

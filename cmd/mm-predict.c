@@ -126,7 +126,11 @@ follow(struct predict *pr, struct mm_err *err)
 	pr->active_st = st;
 	if (pr->loaded && strcmp(a.version, pr->version) == 0)
 		return 0;
-	return load(pr, a.version, err);
+	if (load(pr, a.version, err) < 0) {
+		err->code = MM_ESYS;	/* active.json names a broken version */
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -286,7 +286,7 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 		return -1;
 	}
 	if (mm_rec_write(stdout, &p->rec, NULL, "drift", p->out.p,
-	    p->out.n) < 0)
+	    p->out.n) < 0 || fflush(stdout) != 0)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;

@@ -10,18 +10,14 @@
 
 #include "batch.h"
 #include "config.h"
-#include "forest.h"
 #include "gen.h"
 #include "json.h"
-#include "metrics.h"
 #include "mm.h"
-#include "model.h"
 #include "ndjson.h"
 #include "opt.h"
-#include "psi.h"
-#include "sha.h"
 #include "store.h"
 #include "table.h"
+#include "train.h"
 
 static const char *prog = "mm-train";
 
@@ -161,122 +157,6 @@ synthetic(struct train *tr)
 	return MM_OK;
 }
 
-/*
- * Rows that can be learned from: a known label and every feature
- * present.  Returns their indices; the others are counted.
- */
-static size_t *
-usable_rows(struct train *tr, const struct mm_table *t, size_t *n)
-{
-	size_t *rows = mm_xmalloc((t->n ? t->n : 1) * sizeof(size_t));
-	size_t i;
-	int j, ok;
-
-	*n = 0;
-	for (i = 0; i < t->n; i++) {
-		if (t->labels[i] < 0)
-			continue;
-		for (ok = 1, j = 0; j < t->nfeat && ok; j++)
-			ok = !isnan(t->cols[j][i]);
-		if (!ok) {
-			tr->incomplete++;
-			continue;
-		}
-		rows[(*n)++] = i;
-	}
-	return rows;
-}
-
-/* Columns of the rows idx[0..n) of t (freshly allocated). */
-static double **
-gather(const struct mm_table *t, const size_t *idx, size_t n, int **y)
-{
-	double **cols = mm_xcalloc((size_t)t->nfeat, sizeof(double *));
-	size_t i;
-	int j;
-
-	for (j = 0; j < t->nfeat; j++) {
-		cols[j] = mm_xmalloc((n ? n : 1) * sizeof(double));
-		for (i = 0; i < n; i++)
-			cols[j][i] = t->cols[j][idx[i]];
-	}
-	*y = mm_xmalloc((n ? n : 1) * sizeof(int));
-	for (i = 0; i < n; i++)
-		(*y)[i] = t->labels[idx[i]];
-	return cols;
-}
-
-static void
-free_cols(double **cols, int nfeat)
-{
-	int j;
-
-	for (j = 0; j < nfeat; j++)
-		free(cols[j]);
-	free(cols);
-}
-
-/* SHA-256 of the training rows: each row's doubles, then its label. */
-static void
-data_sha(double **cols, const int *y, size_t n, int nfeat, char *out)
-{
-	struct mm_sha s;
-	size_t i;
-	int j;
-
-	mm_sha_init(&s);
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < nfeat; j++)
-			mm_sha_update(&s, &cols[j][i], sizeof(double));
-		mm_sha_update(&s, &y[i], sizeof(int));
-	}
-	mm_sha_final(&s, out);
-}
-
-static void
-card_json(struct mm_buf *b, const struct train *tr, const struct mm_forest *f,
-    const char *const *names, size_t ntrain, size_t nvalid,
-    const long *balance, const char *data_sum, const char *model_sum,
-    const char *ref_sum, const struct mm_scores *sc, double fit_s)
-{
-	char at[32];
-	int k, j;
-
-	mm_iso_time(tr->now, at, sizeof(at));
-	mm_buf_printf(b, "{\"format\":\"mm-card/1\",\"created_at\":\"%s\","
-	    "\"model\":\"random_forest\",\"params\":{\"n_estimators\":%d,"
-	    "\"max_depth\":%d,\"min_samples_leaf\":%d,\"max_features\":%d,"
-	    "\"seed\":%lu},\"features\":[", at, f->params.n_estimators,
-	    f->params.max_depth, f->params.min_samples_leaf,
-	    f->params.max_features, f->params.seed);
-	for (j = 0; j < f->d; j++) {
-		if (j > 0)
-			mm_buf_putc(b, ',');
-		mm_jw_str(b, names[j]);
-	}
-	mm_buf_printf(b, "],\"classes\":%d,\"class_balance\":{", f->nclass);
-	for (k = 0; k < f->nclass; k++)
-		mm_buf_printf(b, "%s\"%d\":%ld", k ? "," : "", k, balance[k]);
-	mm_buf_printf(b, "},\"rows\":{\"train\":%zu,\"validation\":%zu,"
-	    "\"skipped_incomplete\":%ld},\"source\":", ntrain, nvalid,
-	    tr->incomplete);
-	if (tr->synthetic)
-		mm_buf_printf(b, "\"synthetic seed %ld\"", tr->seed);
-	else
-		mm_buf_puts(b, "\"batch records\"");
-	mm_buf_printf(b, ",\"shuffled_labels\":%s,\"validation\":\"%s\","
-	    "\"data_sha256\":\"%s\",\"model_sha256\":\"%s\","
-	    "\"reference_sha256\":\"%s\",\"metrics\":{\"accuracy\":",
-	    tr->shuffle ? "true" : "false", tr->validate ? "file" :
-	    "stratified split", data_sum, model_sum, ref_sum);
-	mm_jw_num(b, sc->accuracy);
-	mm_buf_puts(b, ",\"f1\":");
-	mm_jw_num(b, sc->f1);
-	mm_buf_puts(b, "},\"fit_seconds\":");
-	mm_jw_num(b, round(fit_s * 1000) / 1000);
-	mm_buf_puts(b, "}\n");
-}
-
 /* Put the validation columns in the training data's order. */
 static int
 align(struct train *tr)
@@ -317,46 +197,49 @@ align(struct train *tr)
 static int
 train(struct train *tr)
 {
-	struct mm_forest_params p = { 0 };
-	struct mm_forest forest;
-	struct mm_ref ref;
-	struct mm_scores sc;
+	struct mm_train_job job = { 0 };
+	struct mm_train_out out;
 	struct mm_err err = { 0 };
 	struct mm_store store;
-	struct mm_buf model, refb, card;
-	struct mm_rng rng;
 	struct mm_active act;
-	char data_sum[MM_SHA_HEX], model_sum[MM_SHA_HEX], ref_sum[MM_SHA_HEX];
-	char version[MM_VERSION_MAX];
-	const char *status;
-	size_t *rows, n, *tri, *vai, ntr = 0, nva = 0, i;
-	double **trc, **vac, *proba, t0 = seconds(), t1, fit_s;
-	int *try, *vay, *pred, nclass = 0, j, k, rc = MM_OK;
-	long *balance;
-	int active_rc;
+	struct mm_rng rng;
+	struct mm_buf line;
+	char version[MM_VERSION_MAX], source[64];
+	const char *status, *dir = mm_models_dir(tr->models);
+	size_t *rows, n, *tri, *vai, ntr = 0, nva = 0, i, vn = 0, *vr = NULL;
+	size_t incomplete = 0;
+	double t0 = seconds();
+	int nclass = 0, rc = MM_OK, arc;
 
-	rows = usable_rows(tr, &tr->data, &n);
+	rows = mm_train_usable(&tr->data, &n, &incomplete);
 	if (tr->data.labelled == 0) {
 		mm_warnx(prog, "the training data has no labels");
 		free(rows);
 		return MM_EINPUT;
 	}
+	if (tr->validate != NULL)
+		vr = mm_train_usable(&tr->valid, &vn, &incomplete);
 	for (i = 0; i < n; i++)
 		if (tr->data.labels[rows[i]] + 1 > nclass)
 			nclass = tr->data.labels[rows[i]] + 1;
+	for (i = 0; i < vn; i++)
+		if (tr->valid.labels[vr[i]] + 1 > nclass)
+			nclass = tr->valid.labels[vr[i]] + 1;
+	if (nclass > MM_MAX_CLASSES) {
+		mm_warnx(prog, "label %d is above the largest class mm "
+		    "supports (%d)", nclass - 1, MM_MAX_CLASSES - 1);
+		free(rows);
+		free(vr);
+		return MM_EINPUT;
+	}
 	tri = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 	vai = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 	if (tr->validate != NULL) {
-		size_t vn, *vr = usable_rows(tr, &tr->valid, &vn);
-
 		memcpy(tri, rows, n * sizeof(size_t));
 		ntr = n;
-		vac = gather(&tr->valid, vr, vn, &vay);
+		job.vdata = &tr->valid;
+		job.valid = vr;
 		nva = vn;
-		free(vr);
-		for (i = 0; i < nva; i++)
-			if (vay[i] + 1 > nclass)
-				nclass = vay[i] + 1;
 	} else {
 		int *y = mm_xmalloc((n ? n : 1) * sizeof(int));
 		size_t *a = mm_xmalloc((n ? n : 1) * sizeof(size_t));
@@ -374,123 +257,81 @@ train(struct train *tr)
 		free(y);
 		free(a);
 		free(b);
-		vac = gather(&tr->data, vai, nva, &vay);
+		job.valid = vai;
 	}
-	trc = gather(&tr->data, tri, ntr, &try);
-	if (tr->shuffle) {
-		mm_rng_seed(&rng, (uint64_t)tr->cfg.model.seed, 2);
-		mm_rng_shuffle(&rng, try, ntr);
-	}
-	balance = mm_xcalloc((size_t)(nclass ? nclass : 1), sizeof(long));
-	for (i = 0; i < ntr; i++)
-		balance[try[i]]++;
-	p.n_estimators = (int)tr->cfg.model.n_estimators;
-	p.max_depth = (int)tr->cfg.model.max_depth;
-	p.min_samples_leaf = (int)tr->cfg.model.min_samples_leaf;
-	p.seed = (unsigned long)tr->cfg.model.seed;
-	p.threads = (int)tr->threads;
-	mm_forest_init(&forest);
-	mm_ref_init(&ref);
-	mm_buf_init(&model);
-	mm_buf_init(&refb);
-	mm_buf_init(&card);
-	pred = NULL;
-	proba = NULL;
-	t1 = seconds();
-	if (mm_forest_fit(&forest, (const double *const *)trc, ntr,
-	    tr->data.nfeat, try, nclass, &p, &err) < 0) {
+	if (tr->synthetic)
+		snprintf(source, sizeof(source), "synthetic seed %ld",
+		    tr->seed);
+	else
+		snprintf(source, sizeof(source), "batch records");
+	job.data = &tr->data;
+	job.train = tri;
+	job.ntrain = ntr;
+	job.nvalid = nva;
+	job.nclass = nclass;
+	job.model = &tr->cfg.model;
+	job.bins = tr->cfg.drift.bins;
+	job.threads = (int)tr->threads;
+	job.shuffle = tr->shuffle;
+	job.now = tr->now;
+	job.source = source;
+	job.validation = tr->validate ? "file" : "stratified split";
+	job.incomplete = incomplete;
+	mm_train_init(&out);
+	mm_buf_init(&line);
+	if (mm_train_run(&job, &out, &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
 		goto out;
 	}
-	fit_s = seconds() - t1;
-	if (nva == 0) {
-		mm_warnx(prog, "no rows to validate on");
-		rc = MM_EINPUT;
-		goto out;
-	}
-	proba = mm_xmalloc(nva * (size_t)nclass * sizeof(double));
-	pred = mm_xmalloc(nva * sizeof(int));
-	mm_forest_predict(&forest, (const double *const *)vac, nva, proba);
-	for (i = 0; i < nva; i++) {
-		pred[i] = 0;
-		for (k = 1; k < nclass; k++)
-			if (proba[i * nclass + k] > proba[i * nclass + pred[i]])
-				pred[i] = k;
-	}
-	mm_score(vay, pred, nva, &sc);
-	for (j = 0; j < tr->data.nfeat; j++)
-		if (mm_ref_add(&ref, tr->data.names[j], trc[j], ntr,
-		    (int)tr->cfg.drift.bins, &err) < 0) {
-			mm_perr(prog, &err);
-			rc = err.code;
-			goto out;
-		}
-	mm_ref_finish(&ref);
-	mm_ref_json(&ref, &refb);
-	mm_model_json(&forest, (const char *const *)tr->data.names, &model);
-	data_sha(trc, try, ntr, tr->data.nfeat, data_sum);
-	mm_sha256_hex(model.p, model.n, model_sum);
-	mm_sha256_hex(refb.p, refb.n, ref_sum);
-	card_json(&card, tr, &forest, (const char *const *)tr->data.names,
-	    ntr, nva, balance, data_sum, model_sum, ref_sum, &sc, fit_s);
 	{
 		struct mm_store_file files[3] = {
-			{ "model.json", model.p, model.n },
-			{ "reference.json", refb.p, refb.n },
-			{ "card.json", card.p, card.n },
+			{ "model.json", out.model.p, out.model.n },
+			{ "reference.json", out.reference.p,
+			    out.reference.n },
+			{ "card.json", out.card.p, out.card.n },
 		};
-		const char *dir = mm_models_dir(tr->models);
 
 		if (mm_store_open(&store, dir, 1, 0, &err) != 0) {
 			mm_perr(prog, &err);
 			rc = err.code;
 			goto out;
 		}
-		active_rc = mm_store_read_active(dir, &act, &err);
-		if (active_rc < 0 || mm_store_write_version(&store, tr->now,
-		    files, 3, version, sizeof(version), &err) < 0 ||
+		arc = mm_store_read_active(dir, &act, &err);
+		if (arc < 0 || mm_store_write_version(&store, tr->now, files,
+		    3, version, sizeof(version), &err) < 0 ||
 		    (tr->stage && mm_store_stage(&store, version, tr->now,
 		    &err) < 0) || ((tr->activate || (!tr->stage &&
-		    active_rc == 1)) && mm_store_activate(&store, version,
-		    sc.f1, tr->now, &err) < 0)) {
+		    arc == 1)) && mm_store_activate(&store, version,
+		    out.scores.f1, tr->now, &err) < 0)) {
 			mm_perr(prog, &err);
 			rc = err.code;
 			mm_store_close(&store);
 			goto out;
 		}
 		mm_store_close(&store);
-		status = tr->stage ? "staged" : tr->activate ||
-		    active_rc == 1 ? "active" : "stored";
+		status = tr->stage ? "staged" : tr->activate || arc == 1 ?
+		    "active" : "stored";
 	}
-	printf("{\"version\":\"%s\",\"status\":\"%s\",\"metrics\":"
-	    "{\"accuracy\":", version, status);
-	mm_buf_reset(&card);
-	mm_jw_num(&card, sc.accuracy);
-	mm_buf_puts(&card, ",\"f1\":");
-	mm_jw_num(&card, sc.f1);
-	printf("%s},\"rows\":{\"train\":%zu,\"validation\":%zu},"
-	    "\"timings\":{\"fit_s\":%.3f,\"total_s\":%.3f}}\n", card.p, ntr,
-	    nva, fit_s, seconds() - t0);
+	mm_buf_printf(&line, "{\"version\":\"%s\",\"status\":\"%s\","
+	    "\"metrics\":{\"accuracy\":", version, status);
+	mm_jw_num(&line, out.scores.accuracy);
+	mm_buf_puts(&line, ",\"f1\":");
+	mm_jw_num(&line, out.scores.f1);
+	mm_buf_printf(&line, "},\"rows\":{\"train\":%zu,\"validation\":%zu},"
+	    "\"timings\":{\"fit_s\":%.3f,\"total_s\":%.3f}}", ntr, nva,
+	    out.fit_s, seconds() - t0);
+	puts(line.p);
 out:
-	if (tr->incomplete > 0)
-		mm_warnx(prog, "left out %ld row%s with a missing value",
-		    tr->incomplete, tr->incomplete == 1 ? "" : "s");
-	free(pred);
-	free(proba);
-	free(balance);
-	free_cols(trc, tr->data.nfeat);
-	free_cols(vac, tr->valid.nfeat ? tr->valid.nfeat : tr->data.nfeat);
-	free(try);
-	free(vay);
+	if (incomplete > 0)
+		mm_warnx(prog, "left out %zu row%s with a missing value",
+		    incomplete, incomplete == 1 ? "" : "s");
+	mm_train_release(&out);
+	mm_buf_release(&line);
 	free(tri);
 	free(vai);
+	free(vr);
 	free(rows);
-	mm_forest_release(&forest);
-	mm_ref_release(&ref);
-	mm_buf_release(&model);
-	mm_buf_release(&refb);
-	mm_buf_release(&card);
 	return rc;
 }
 

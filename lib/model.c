@@ -186,7 +186,7 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	}
 	if (!json_is_array(feats) || json_array_size(feats) == 0 ||
 	    !json_is_integer(classes) || json_integer_value(classes) < 2 ||
-	    json_integer_value(classes) > 1000 || !json_is_array(trees) ||
+	    json_integer_value(classes) > MM_MAX_CLASSES || !json_is_array(trees) ||
 	    json_array_size(trees) == 0) {
 		bad(err, "features, classes or trees missing", -1);
 		goto out;
@@ -244,9 +244,13 @@ mm_model_load(struct mm_model *m, const char *dir, const char *version,
 	mm_model_init(m);
 	snprintf(path, sizeof(path), "%s/versions/%s/model.json", dir,
 	    version);
+	/* A version that is not there is the caller's mistake (input);
+	   a version missing one of its files is a broken store. */
 	if (mm_store_read_file(dir, version, "card.json", &card, &clen,
-	    err) < 0 || mm_store_read_file(dir, version, "model.json", &text,
-	    &tlen, err) < 0) {
+	    err) < 0)
+		goto out;
+	if (mm_store_read_file(dir, version, "model.json", &text, &tlen,
+	    err) < 0) {
 		err->code = MM_ESYS;
 		goto out;
 	}

@@ -25,6 +25,7 @@
 #include "mm.h"
 
 #define MM_MODEL_FORMAT "mm-forest/1"
+#define MM_MAX_CLASSES 1000
 
 struct mm_model {
 	struct mm_forest forest;

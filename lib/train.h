@@ -1,0 +1,66 @@
+/*
+ * train.h - from labelled rows to the three files of a model version:
+ * fit a forest, score it on validation rows, fit the PSI reference on
+ * the training rows, and write model.json, reference.json, card.json.
+ * Shared by mm-train and mm-exec.  No I/O.
+ */
+#ifndef MM_TRAIN_H
+#define MM_TRAIN_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "forest.h"
+#include "model.h"
+#include "json.h"
+#include "metrics.h"
+#include "mm.h"
+#include "sha.h"
+#include "table.h"
+
+struct mm_train_job {
+	const struct mm_table *data;	/* rows and feature names */
+	const size_t *train, *valid;	/* row indices into data */
+	size_t ntrain, nvalid;
+	const struct mm_table *vdata;	/* valid's rows, if not data */
+	int nclass;
+	const struct mm_model_cfg *model;
+	long bins;			/* PSI reference bins */
+	int threads;
+	int shuffle;			/* shuffle the training labels */
+	double now;			/* created_at */
+	const char *source;		/* card "source" */
+	const char *validation;		/* card "validation": how */
+	size_t incomplete;		/* rows left out, for the card */
+	const char *extra;		/* more card fields as JSON text
+					   ("\"retrain_key\":\"...\""), or
+					   NULL */
+};
+
+struct mm_train_out {
+	struct mm_forest forest;
+	struct mm_scores scores;	/* on the validation rows */
+	struct mm_buf model, reference, card;
+	char model_sha[MM_SHA_HEX];
+	double fit_s;
+};
+
+void mm_train_init(struct mm_train_out *o);
+void mm_train_release(struct mm_train_out *o);
+
+/* Rows with a known label and no missing feature: their indices. */
+size_t *mm_train_usable(const struct mm_table *t, size_t *n,
+    size_t *incomplete);
+
+/* Columns (and labels) of rows idx[0..n) of t, freshly allocated. */
+double **mm_gather(const struct mm_table *t, const size_t *idx, size_t n,
+    int **y);
+void mm_free_cols(double **cols, int nfeat);
+
+/* Class predictions from forest probabilities: argmax, first on ties. */
+void mm_argmax(const double *proba, size_t n, int nclass, int *pred);
+
+int mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
+    struct mm_err *err);
+
+#endif
