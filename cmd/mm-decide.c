@@ -56,6 +56,7 @@ struct decide {
 	struct mm_policy_state st;
 	const char *models;	/* follow this store, or NULL */
 	int have_baseline, have_staged;
+	char active[MM_VERSION_MAX];	/* live version when deciding */
 	double baseline;
 	unsigned fail_mask, decided_mask;
 	int skip_bad;
@@ -101,6 +102,8 @@ follow(struct decide *d, struct mm_err *err)
 		return 0;
 	if ((rc = mm_store_read_active(d->models, &a, err)) < 0)
 		return -1;
+	snprintf(d->active, sizeof(d->active), "%s", rc == 0 ? a.version :
+	    "");
 	if (!d->have_baseline) {
 		d->st.has_baseline = rc == 0 && !isnan(a.baseline_f1);
 		d->st.baseline_f1 = d->st.has_baseline ? a.baseline_f1 : 0;
@@ -142,8 +145,13 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	num_or_null(b, sig->has_trust, sig->trust);
 	mm_buf_puts(b, ",\"baseline_f1\":");
 	num_or_null(b, d->st.has_baseline, d->st.baseline_f1);
-	mm_buf_printf(b, ",\"staged\":%s,\"recent\":[",
+	mm_buf_printf(b, ",\"staged\":%s,\"model_version\":",
 	    d->st.staged ? "true" : "false");
+	if (d->active[0] != '\0')
+		mm_jw_str(b, d->active);
+	else
+		mm_buf_puts(b, "null");
+	mm_buf_puts(b, ",\"recent\":[");
 	from = d->st.nrecent - (int)(c->cooldown_batches >
 	    c->min_stable_batches ? c->cooldown_batches :
 	    c->min_stable_batches);
