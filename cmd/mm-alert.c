@@ -1,0 +1,344 @@
+/*
+ * mm-alert - raise an alert when the trust score is low, once per
+ * stream and severity per cooldown, and run a command for each.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "config.h"
+#include "db.h"
+#include "json.h"
+#include "mm.h"
+#include "ndjson.h"
+#include "opt.h"
+
+static const char *prog = "mm-alert";
+
+static const struct mm_opt opts[] = {
+#define O_DB 0
+	{ "db", 0, "FILE", "database for cooldowns (default: $MM_DB or "
+	    "data/metrics/metrics.db)" },
+#define O_CONFIG 1
+	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
+	    "config)" },
+#define O_NOW 2
+	{ "now", 0, "TS", "time of records without ts (default: the "
+	    "clock)" },
+#define O_EXEC 3
+	{ "exec", 'e', "CMD", "run CMD per alert, the alert JSON on its "
+	    "stdin" },
+#define O_STREAM 4
+	{ "stream", 0, "NAME", "name of a stream of batch records "
+	    "(default batches)" },
+#define O_SKIPBAD 5
+	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 6
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+struct alert {
+	struct mm_db db;
+	struct mm_config cfg;
+	const char *cmd, *stream;
+	double now;
+	int have_now, skip_bad;
+	long skipped, raised, suppressed, failed;
+	size_t max_record;
+	struct mm_rec rec;
+	struct mm_buf out;
+};
+
+static double
+clock_now(const struct alert *a)
+{
+	struct timespec ts;
+
+	if (a->have_now)
+		return a->now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Seconds since key last alerted, or INFINITY. */
+static int
+last_alert(struct alert *a, const char *key, double *last,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st = mm_db_prepare(&a->db, "SELECT last_ts FROM "
+	    "alert_state WHERE key = ?1", err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	*last = sqlite3_step(st) == SQLITE_ROW ?
+	    sqlite3_column_double(st, 0) : -INFINITY;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+remember(struct alert *a, const char *key, double ts, struct mm_err *err)
+{
+	sqlite3_stmt *st = mm_db_prepare(&a->db, "INSERT INTO alert_state "
+	    "(key, last_ts) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET "
+	    "last_ts = excluded.last_ts", err);
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, ts);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = mm_db_err(&a->db, err, "cannot store the alert state");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run the command with text on its standard input: its exit status. */
+static int
+run_command(const char *cmd, const char *text, size_t len)
+{
+	FILE *p;
+	int st;
+
+	fflush(stdout);
+	if ((p = popen(cmd, "w")) == NULL)
+		return -1;
+	fwrite(text, 1, len, p);
+	fputc('\n', p);
+	st = pclose(p);
+	if (st == -1)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *
+string_field(const struct mm_rec *rec, const char *key)
+{
+	const struct mm_field *f = mm_rec_get(rec, key);
+	json_t *v;
+	char *s = NULL;
+
+	if (f == NULL)
+		return NULL;
+	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if (json_is_string(v))
+		s = mm_xstrdup(json_string_value(v));
+	json_decref(v);
+	return s;
+}
+
+static int
+do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
+{
+	const struct mm_field *f;
+	const struct mm_trust_cfg *t = &a->cfg.trust;
+	json_t *trust, *score;
+	char key[300], *window, *batch;
+	const char *sev;
+	double s, ts, last, thr;
+	int rc;
+
+	if (mm_rec_parse(&a->rec, line, len, NULL, NULL, err) < 0)
+		return -1;
+	f = mm_rec_get(&a->rec, "trust");
+	trust = f ? json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL) :
+	    NULL;
+	score = json_is_object(trust) ? json_object_get(trust, "score") : NULL;
+	if (!json_is_number(score)) {
+		json_decref(trust);
+		goto pass;
+	}
+	s = json_number_value(score);
+	json_decref(trust);
+	if (s < t->critical) {
+		sev = "critical";
+		thr = t->critical;
+	} else if (s < t->warning) {
+		sev = "warning";
+		thr = t->warning;
+	} else {
+		goto pass;
+	}
+	f = mm_rec_get(&a->rec, "ts");
+	if (f == NULL || mm_json_number(f->val.p, &ts) == NULL)
+		ts = clock_now(a);
+	window = string_field(&a->rec, "window");
+	batch = string_field(&a->rec, "batch_id");
+	snprintf(key, sizeof(key), "%s:%s", window ? window : a->stream, sev);
+	if (last_alert(a, key, &last, err) < 0) {
+		free(window);
+		free(batch);
+		return -1;
+	}
+	if (ts - last < t->alert_cooldown_s) {
+		a->suppressed++;
+		free(window);
+		free(batch);
+		goto pass;
+	}
+	mm_buf_reset(&a->out);
+	mm_buf_printf(&a->out, "{\"severity\":\"%s\",\"score\":", sev);
+	mm_jw_num(&a->out, s);
+	mm_buf_puts(&a->out, ",\"threshold\":");
+	mm_jw_num(&a->out, thr);
+	mm_buf_puts(&a->out, ",\"key\":");
+	mm_jw_str(&a->out, key);
+	mm_buf_puts(&a->out, ",\"ts\":");
+	mm_jw_num(&a->out, ts);
+	mm_buf_puts(&a->out, ",\"message\":");
+	{
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "trust %.3f is below the %s level "
+		    "%.2f for %s %s", s, sev, thr, window ? "window" :
+		    batch ? "batch" : "stream", window ? window : batch ?
+		    batch : a->stream);
+		mm_jw_str(&a->out, msg);
+	}
+	mm_buf_putc(&a->out, '}');
+	free(window);
+	free(batch);
+	if (a->cmd != NULL) {
+		rc = run_command(a->cmd, a->out.p, a->out.n);
+		if (rc != 0) {
+			if (rc < 0)
+				mm_warnx(prog, "--exec command could not run: "
+				    "%s", strerror(errno));
+			else
+				mm_warnx(prog, "--exec command exited %d; the "
+				    "alert will be raised again", rc);
+			a->failed++;
+			goto write;	/* no cooldown: try again next time */
+		}
+	}
+	if (mm_db_begin(&a->db, err) < 0 || remember(a, key, ts, err) < 0 ||
+	    mm_db_commit(&a->db, err) < 0) {
+		mm_db_rollback(&a->db);
+		return -1;
+	}
+write:
+	a->raised++;
+	if (mm_rec_write(stdout, &a->rec, NULL, "alert", a->out.p,
+	    a->out.n) < 0 || fflush(stdout) != 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+pass:
+	fwrite(line, 1, len, stdout);
+	putchar('\n');
+	if (fflush(stdout) != 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+run_input(struct alert *a, const char *path)
+{
+	struct mm_reader r;
+	struct mm_err err = { 0 };
+	char *line;
+	size_t len;
+	int rc;
+
+	if (mm_reader_open(&r, path, a->max_record, &err) < 0) {
+		mm_perr(prog, &err);
+		return MM_ESYS;
+	}
+	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
+		if (rc > 0 && do_record(a, line, len, &err) == 0)
+			continue;
+		if (err.code == MM_EINPUT && err.where[0] == '\0') {
+			err.line = r.lineno;
+			mm_err_where(&err, r.name);
+			if (a->skip_bad) {
+				a->skipped++;
+				memset(&err, 0, sizeof(err));
+				continue;
+			}
+		}
+		mm_perr(prog, &err);
+		mm_reader_release(&r);
+		return err.code;
+	}
+	mm_reader_release(&r);
+	return MM_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct alert a;
+	struct mm_optstate st = { .prog = "mm-alert",
+	    .synopsis = "[--db FILE] [--config DIR] [--now TS] [--exec CMD] "
+	    "[--stream NAME]\n"
+	    " [--skip-bad] [--max-record BYTES] [FILE ...]",
+	    .about = "Add an alert to records whose trust score is below the "
+	    "warning or critical level." };
+	struct mm_err err = { 0 };
+	const char *dbpath = NULL, *config = NULL;
+	int o, i, rc = MM_OK;
+
+	memset(&a, 0, sizeof(a));
+	a.stream = "batches";
+	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_DB: dbpath = st.arg; break;
+		case O_CONFIG: config = st.arg; break;
+		case O_NOW:
+			if (mm_opt_double(&st, "now", 0, 1e11, &a.now) < 0)
+				return MM_EINPUT;
+			a.have_now = 1;
+			break;
+		case O_EXEC: a.cmd = st.arg; break;
+		case O_STREAM: a.stream = st.arg; break;
+		case O_SKIPBAD: a.skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_opt_size(&st, "max-record", &a.max_record) < 0)
+				return MM_EINPUT;
+			break;
+		default:
+			return o == -3 ? MM_OK : MM_EINPUT;
+		}
+	}
+	if (mm_config_load(&a.cfg, config, MM_CFG_TRUST, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	if (mm_db_open(&a.db, mm_db_path(dbpath), &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	mm_rec_init(&a.rec);
+	mm_buf_init(&a.out);
+	if (st.ind >= argc)
+		rc = run_input(&a, NULL);
+	for (i = st.ind; i < argc && rc == MM_OK; i++)
+		rc = run_input(&a, argv[i]);
+	if (a.skipped > 0)
+		mm_warnx(prog, "skipped %ld bad record%s", a.skipped,
+		    a.skipped == 1 ? "" : "s");
+	if (rc == MM_OK && a.failed > 0) {
+		mm_warnx(prog, "%ld alert command%s failed", a.failed,
+		    a.failed == 1 ? "" : "s");
+		rc = MM_ESYS;
+	}
+	mm_rec_release(&a.rec);
+	mm_buf_release(&a.out);
+	mm_db_close(&a.db);
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}
