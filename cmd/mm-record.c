@@ -133,7 +133,8 @@ bind_raw(struct record *r, sqlite3_stmt *st, int i, const char *key)
 	const struct mm_field *d = mm_rec_get(&r->rec, "drift"), *f;
 
 	if (d == NULL || mm_rec_parse(&r->sub, d->val.p, d->val.n, NULL, NULL,
-	    NULL) < 0 || (f = mm_rec_get(&r->sub, key)) == NULL) {
+	    NULL) < 0 || (f = mm_rec_get(&r->sub, key)) == NULL ||
+	    (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0)) {
 		sqlite3_bind_null(st, i);
 		return;
 	}

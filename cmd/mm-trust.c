@@ -39,13 +39,23 @@ number(const struct mm_rec *rec, const char *obj, const char *key,
     struct mm_err *err, int *bad)
 {
 	const struct mm_field *f = mm_rec_get(rec, obj);
+	json_error_t jerr;
 	json_t *o, *v;
 	double x = NAN;
 
 	if (f == NULL)
 		return NAN;
-	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr);
 	if (!json_is_object(o)) {
+		/* Absent or null is unknown; anything else is bad input. */
+		if (o == NULL) {
+			mm_errf(err, MM_EINPUT, 0, "'%s': %s", obj, jerr.text);
+			*bad = 1;
+		} else if (!json_is_null(o)) {
+			mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
+			    obj);
+			*bad = 1;
+		}
 		json_decref(o);
 		return NAN;
 	}

@@ -1,0 +1,364 @@
+#!/usr/bin/env bats
+# mm-record: records pass through byte for byte; batch metrics go to the
+# metrics table and labelled rows to evidence; the database and its
+# schema; bad input.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+NOW=1764150000
+
+# A batch from mm-predict | mm-psi | mm-trust, with one null label, a
+# null feature value and numbers written as 1.0, 1.50 and 1e-3.
+B1='{"batch_id":"b1","ts":1764140000.0,"features":{"f0":[0.5,-1.25,2],"f1":[1.50,3,null]},"labels":[1,null,0],"pred":[1,0,0],"proba":[0.9,0.6,0.75],"metrics":{"n_samples":3,"accuracy":1.0,"f1":1.0,"avg_confidence":0.75,"latency_ms":0.42,"model_version":"20261126T063000Z"},"drift":{"psi":{"f0":0.012,"f1":1.50},"p_value":{"f0":0.93,"f1":1e-3},"psi_crit":{"f0":0.17,"f1":0.17},"drift_score":0.034,"status":"stable","n":3,"missing":{"f0":0,"f1":1}},"trust":{"score":0.91,"components":{}}}'
+# The same kind of batch with odd spacing and no trust.
+B2='{ "batch_id" : "b2" , "ts":1764140060 ,"features":{"f0":[1e0, 2.50]},"labels":[ 0 , 1 ],"metrics":{ "n_samples":2, "accuracy":0.5,"f1":0.50,"avg_confidence":0.8,"latency_ms":12,"model_version":"v2"} ,"drift": { "psi" : { "f0" : 0.10 } , "p_value":{"f0":0.5},"drift_score":0.10,"status":"moderate"}}'
+# Records mm-record passes on without storing: a summary record from
+# mm-aggregate, metrics without a batch_id, a batch with neither metrics
+# nor drift, and metrics that are not an object.
+SUMMARY='{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"accuracy":0.75,"f1":null},"drift":{"drift_score":0.067}}'
+NOID='{"ts":1764140100,"metrics":{"accuracy":0.5}}'
+RAW='{"batch_id":"raw","ts":1764140120,"features":{"f0":[1]},"labels":[1]}'
+ODD='{"batch_id":"odd","metrics":"none","drift":[1,2]}'
+
+COLS='batch_id, ts, model_version, n_samples, n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, drift_status, psi, p_value, trust_score, recorded_at'
+
+q() {
+	sqlite3 "$@"
+}
+
+# A batch of four labelled rows: x = 10i+1 .. 10i+4, labels 1,0,1,0.
+ev_batch() {
+	printf '{"batch_id":"e%d","ts":%d,"features":{"x":[%d1,%d2,%d3,%d4]},"labels":[1,0,1,0],"metrics":{"n_samples":4}}\n' \
+	    "$1" "$((NOW + $1))" "$1" "$1" "$1" "$1"
+}
+
+# Records with only a batch_id, a ts and an accuracy.
+acc() {
+	printf '{"batch_id":"%s","ts":%s,"metrics":{"accuracy":0.5}}\n' "$1" "$2"
+}
+
+@test "every record passes through byte for byte, stored or not" {
+	printf '%s\n' "$B1" "$SUMMARY" "$NOID" "$B2" "$RAW" "$ODD" >in.ndjson
+	run_split mm-record --db m.db --now $NOW in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	mm-record --db m2.db --now $NOW <in.ndjson >out.ndjson
+	cmp in.ndjson out.ndjson
+	mm-record --db m3.db --now $NOW --group 1 in.ndjson | cmp - in.ndjson
+	assert_equal "$(q m.db 'SELECT batch_id FROM metrics ORDER BY id')" 'b1
+b2'
+}
+
+@test "a metrics row per batch: columns from metrics, drift and trust" {
+	printf '%s\n' "$B1" "$B2" >in.ndjson
+	run_split mm-record --db m.db --now $NOW in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	# psi and p_value are kept as the JSON text they came as; ts is the
+	# record's, recorded_at is --now.
+	run q m.db "SELECT $COLS FROM metrics ORDER BY id"
+	assert_output 'b1|1764140000.0|20261126T063000Z|3||1.0|1.0|0.75|0.42|0.034|stable|{"f0":0.012,"f1":1.50}|{"f0":0.93,"f1":1e-3}|0.91|1764150000.0
+b2|1764140060.0|v2|2||0.5|0.5|0.8|12.0|0.1|moderate|{ "f0" : 0.10 }|{"f0":0.5}||1764150000.0'
+	run q m.db "SELECT typeof(n_samples), typeof(accuracy), typeof(psi) FROM metrics WHERE batch_id = 'b1'"
+	assert_output 'integer|real|text'
+}
+
+@test "ts comes from the record, or from --now when it has none" {
+	printf '%s\n' '{"batch_id":"a","ts":1764140000.5,"metrics":{"f1":0.25}}' \
+	    '{"batch_id":"b","drift":{"drift_score":0.5,"status":"severe"}}' |
+	    mm-record --db m.db --now 1764140123.25 >/dev/null
+	run q m.db "SELECT $COLS FROM metrics ORDER BY id"
+	assert_output 'a|1764140000.5|||||0.25||||||||1764140123.25
+b|1764140123.25||||||||0.5|severe||||1764140123.25'
+}
+
+@test "a batch with drift only, or metrics only, is stored; missing and null keys are NULL" {
+	printf '%s\n' '{"batch_id":"d","ts":1,"drift":{"drift_score":0.25}}' \
+	    '{"batch_id":"m","ts":2,"metrics":{}}' \
+	    '{"batch_id":"n","ts":3,"metrics":{"accuracy":null,"model_version":null},"drift":{"psi":null,"p_value":{"f0":null},"drift_score":null,"status":null}}' |
+	    mm-record --db m.db >/dev/null
+	run q m.db "SELECT batch_id, accuracy IS NULL, model_version IS NULL, drift_score, psi IS NULL, p_value, drift_status IS NULL FROM metrics ORDER BY id"
+	assert_output 'd|1|1|0.25|1||1
+m|1|1||1||1
+n|1|1||1|{"f0":null}|1'
+}
+
+@test "labelled rows go to evidence: null labels skipped, features as little-endian doubles" {
+	printf '%s\n' "$B1" "$B2" | mm-record --db m.db --now $NOW >/dev/null
+	# b1's row 1 has a null label.  Each blob is one double per feature:
+	# 0.5 = 3FE0000000000000, 1.5 = 3FF8..., 2 = 4000..., 1 = 3FF0...,
+	# 2.5 = 4004..., and a null feature value is NaN (7FF8...); bytes in
+	# little-endian order.
+	run q m.db 'SELECT batch_id, row_index, ts, names, length(features), hex(features), label FROM evidence ORDER BY id'
+	assert_output 'b1|0|1764140000.0|f0,f1|16|000000000000E03F000000000000F83F|1
+b1|2|1764140000.0|f0,f1|16|0000000000000040000000000000F87F|0
+b2|0|1764140060.0|f0|8|000000000000F03F|0
+b2|1|1764140060.0|f0|8|0000000000000440|1'
+	run q m.db 'SELECT count(*) FROM evidence'
+	assert_output 4
+}
+
+@test "a batch without labels, or with all labels null, adds no evidence" {
+	printf '%s\n' \
+	    '{"batch_id":"n","ts":1,"features":{"f0":[1,2]},"metrics":{"accuracy":null}}' \
+	    '{"batch_id":"u","ts":2,"features":{"f0":[1,2]},"labels":[null,null],"metrics":{"accuracy":null}}' \
+	    '{"batch_id":"z","ts":3,"features":{"f0":[1,2]},"labels":null,"metrics":{"accuracy":null}}' |
+	    mm-record --db m.db >/dev/null
+	run q m.db 'SELECT count(*) FROM metrics; SELECT count(*) FROM evidence'
+	assert_output '3
+0'
+}
+
+@test "evidence keeps the newest buffer_rows rows of retrain.yaml" {
+	mkdir conf
+	printf 'buffer_rows: 10\n' >conf/retrain.yaml
+	for i in 1 2 3; do ev_batch $i; done >ev.ndjson
+	# Twelve rows, ids 1..12: the two oldest (e1 rows 0 and 1) go.
+	run_split mm-record --db m.db --config conf ev.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	run q m.db "SELECT group_concat(batch_id || ':' || row_index, ' ') FROM (SELECT * FROM evidence ORDER BY id)"
+	assert_output 'e1:2 e1:3 e2:0 e2:1 e2:2 e2:3 e3:0 e3:1 e3:2 e3:3'
+
+	# The same with a commit per record, and from MM_CONFIG.
+	MM_CONFIG=conf mm-record --db g.db --group 1 ev.ndjson >/dev/null
+	run q g.db 'SELECT min(id), max(id), count(*) FROM evidence'
+	assert_output '3|12|10'
+
+	# A later run trims again: e4 pushes out e1 and e2's first two rows.
+	ev_batch 4 | mm-record --db m.db --config conf >/dev/null
+	run q m.db "SELECT group_concat(batch_id || ':' || row_index, ' ') FROM (SELECT * FROM evidence ORDER BY id)"
+	assert_output 'e2:2 e2:3 e3:0 e3:1 e3:2 e3:3 e4:0 e4:1 e4:2 e4:3'
+}
+
+@test "the same batch_id twice is stored once, its evidence once" {
+	printf '%s\n' "$B1" "$B1" "$B2" >in.ndjson
+	run_split mm-record --db m.db --now $NOW in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	cmp in.ndjson <(printf '%s\n' "$output")
+	# Again in a second run, with other values: the first row stays.
+	printf '%s\n' "${B2/\"accuracy\":0.5/\"accuracy\":0.25}" |
+	    mm-record --db m.db --now $NOW >/dev/null
+	run q m.db 'SELECT batch_id, accuracy FROM metrics ORDER BY id'
+	assert_output 'b1|1.0
+b2|0.5'
+	run q m.db 'SELECT batch_id, count(*) FROM evidence GROUP BY batch_id'
+	assert_output 'b1|2
+b2|2'
+}
+
+@test "records without what mm-record stores are passed on and not stored" {
+	printf '%s\n' "$SUMMARY" "$NOID" "$RAW" "$ODD" >in.ndjson
+	run_split mm-record --db m.db in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat in.ndjson)"
+	run q m.db 'SELECT count(*) FROM metrics; SELECT count(*) FROM evidence'
+	assert_output '0
+0'
+}
+
+@test "--group N: what the next program reads is already stored" {
+	for i in 1 2 3 4 5; do acc "a$i" "$i"; done >in.ndjson
+	# When the reader gets record n, at least n rows are committed; with
+	# --group 2 commits come two records at a time (the last one alone).
+	seen() {
+		local n=0 c
+		while IFS= read -r _; do
+			n=$((n + 1))
+			c=$(sqlite3 -cmd '.timeout 10000' m.db \
+			    'SELECT count(*) FROM metrics')
+			[ "$c" -ge "$n" ] || echo "record $n read with $c stored"
+			echo "$c"
+		done
+	}
+	mm-record --db m.db --group 2 in.ndjson | seen >seen.txt
+	run grep -vxE '2|4|5' seen.txt
+	assert_output ""
+	[ "$(wc -l <seen.txt)" -eq 5 ]
+
+	# By default one commit holds up to 512 records: all five at once.
+	rm -f m.db*
+	mm-record --db m.db in.ndjson | seen >seen.txt
+	assert_equal "$(cat seen.txt)" '5
+5
+5
+5
+5'
+}
+
+@test "--group takes a whole number from 1 to 100000" {
+	run_split mm-record --db m.db --group 0 </dev/null
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-record: --group: '0' is not a whole number from 1 to 100000"
+	[ ! -e m.db ]
+}
+
+@test "a bad line stops with exit 2 after storing and passing every record before it" {
+	{ acc a 1; acc b 2; echo '{"batch_id":"c","ts":3,"metr'; acc d 4; } \
+	    >bad.ndjson
+	run_split mm-record --db m.db <bad.ndjson
+	assert_failure 2
+	assert_output "$(head -n 2 bad.ndjson)"
+	assert_equal "$stderr" "mm-record: line 3: invalid JSON: unterminated string"
+	run q m.db 'SELECT batch_id FROM metrics ORDER BY id'
+	assert_output 'a
+b'
+
+	run_split mm-record --db f.db --group 1 bad.ndjson
+	assert_failure 2
+	assert_output "$(head -n 2 bad.ndjson)"
+	assert_equal "$stderr" "mm-record: bad.ndjson:3: invalid JSON: unterminated string"
+	run q f.db 'SELECT batch_id FROM metrics ORDER BY id'
+	assert_output 'a
+b'
+}
+
+@test "a bad batch record is bad input too" {
+	printf '%s\n' "$B2" \
+	    '{"batch_id":"x","features":{"f0":[1,2]},"labels":[1],"metrics":{}}' \
+	    >bad.ndjson
+	run_split mm-record --db m.db bad.ndjson
+	assert_failure 2
+	assert_output "$B2"
+	assert_equal "$stderr" "mm-record: bad.ndjson:2: 'labels' has 1 values, features have 2"
+	printf '%s\n' '{"batch_id":7,"metrics":{}}' >id.ndjson
+	run_split mm-record --db m.db id.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-record: id.ndjson:1: 'batch_id' is not a string"
+}
+
+@test "--skip-bad skips bad lines, counts them and stores the rest" {
+	{ acc a 1; echo '{"batch_id":"c","ts":3,"metr'; acc b 2; echo;
+	    acc d 4; } >bad.ndjson
+	run_split mm-record --db m.db --skip-bad bad.ndjson
+	assert_success
+	assert_output "$(acc a 1; acc b 2; acc d 4)"
+	assert_equal "$stderr" "mm-record: skipped 2 bad records"
+	run q m.db 'SELECT batch_id FROM metrics ORDER BY id'
+	assert_output 'a
+b
+d'
+}
+
+@test "a file that is not an SQLite database is refused with exit 3" {
+	printf 'not a database\n' >t.db
+	run_split mm-record --db t.db <<<"$B2"
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-record: t.db: database error: not an SQLite database"
+	assert_equal "$(cat t.db)" "not a database"
+}
+
+@test "a new database has every table and schema version 1" {
+	run_split mm-record --db m.db </dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run q m.db 'SELECT version FROM schema_version'
+	assert_output 1
+	run q m.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
+	assert_output 'alert_state decision_history evidence metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
+	run q m.db 'PRAGMA journal_mode'
+	assert_output wal
+	# Opening it again migrates nothing.
+	mm-record --db m.db </dev/null
+	run q m.db 'SELECT count(*) FROM schema_version'
+	assert_output 1
+}
+
+@test "a database with a newer schema is refused and left byte for byte" {
+	acc a 1 | mm-record --db m.db >/dev/null
+	q m.db 'INSERT INTO schema_version VALUES (99, 0)'
+	before=$(sha256sum m.db)
+	run_split mm-record --db m.db <<<"$(acc b 2)"
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (1); upgrade mm"
+	assert_equal "$(sha256sum m.db)" "$before"
+	run q m.db 'SELECT batch_id FROM metrics'
+	assert_output a
+}
+
+@test "MM_DB names the database; --db wins" {
+	MM_DB=env.db run_split mm-record <<<"$(acc a 1)"
+	assert_success
+	assert_equal "$stderr" ""
+	run q env.db 'SELECT batch_id FROM metrics'
+	assert_output a
+	MM_DB=env.db mm-record --db opt.db <<<"$(acc b 2)" >/dev/null
+	run q opt.db 'SELECT batch_id FROM metrics'
+	assert_output b
+	run q env.db 'SELECT count(*) FROM metrics'
+	assert_output 1
+}
+
+@test "the directory of the database is created" {
+	run_split mm-record --db deep/er/m.db <<<"$(acc a 1)"
+	assert_success
+	assert_equal "$stderr" ""
+	run q deep/er/m.db 'SELECT batch_id FROM metrics'
+	assert_output a
+	# Without --db or MM_DB: data/metrics/metrics.db.
+	acc b 2 | mm-record >/dev/null
+	run q data/metrics/metrics.db 'SELECT batch_id FROM metrics'
+	assert_output b
+}
+
+@test "a database directory that cannot be made is exit 3" {
+	printf 'x\n' >file
+	run_split mm-record --db file/m.db </dev/null
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-record: file/m.db: cannot open database: unable to open database file"
+	run_split mm-record --db file/sub/m.db </dev/null
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-record: cannot create directory 'file/sub': Not a directory"
+}
+
+@test "several FILE arguments are read in order; - is standard input" {
+	acc a 1 >1.ndjson
+	acc c 3 >3.ndjson
+	run_split mm-record --db m.db 1.ndjson - 3.ndjson <<<"$(acc b 2)"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(acc a 1; acc b 2; acc c 3)"
+	run q m.db 'SELECT batch_id FROM metrics ORDER BY id'
+	assert_output 'a
+b
+c'
+}
+
+@test "a bad option is a usage error" {
+	run_split mm-record --db m.db --bogus </dev/null
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-record: unknown option '--bogus'
+usage: mm-record [--db FILE] [--config DIR] [--now TS] [--group N] [--skip-bad]
+                 [--max-record BYTES] [FILE ...]
+Try 'mm-record --help' for more information."
+}
+
+@test "a bad retrain.yaml is exit 2 naming the file and line" {
+	mkdir conf
+	printf 'buffer_rows: 0\n' >conf/retrain.yaml
+	run_split mm-record --db m.db --config conf </dev/null
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-record: conf/retrain.yaml:1: 'buffer_rows': 0 is out of range [1, 1e+09]"
+}
+
+@test "a FILE that cannot be read is exit 3 after the files before it" {
+	acc a 1 >1.ndjson
+	run_split mm-record --db m.db 1.ndjson nowhere.ndjson
+	assert_failure 3
+	assert_output "$(acc a 1)"
+	assert_equal "$stderr" "mm-record: cannot open 'nowhere.ndjson': No such file or directory"
+	run q m.db 'SELECT batch_id FROM metrics'
+	assert_output a
+}
