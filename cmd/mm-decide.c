@@ -57,6 +57,8 @@ struct decide {
 	const char *models;	/* follow this store, or NULL */
 	int have_baseline, have_staged;
 	char active[MM_VERSION_MAX];	/* live version when deciding */
+	double f1s[1000];		/* recent batch F1, a ring */
+	long nf1;
 	double baseline;
 	unsigned fail_mask, decided_mask;
 	int skip_bad;
@@ -141,6 +143,8 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	num_or_null(b, sig->has_drift, sig->drift_score);
 	mm_buf_puts(b, ",\"f1\":");
 	num_or_null(b, sig->has_f1, sig->f1);
+	mm_buf_puts(b, ",\"f1_sustained\":");
+	num_or_null(b, sig->has_f1_sustained, sig->f1_sustained);
 	mm_buf_puts(b, ",\"trust\":");
 	num_or_null(b, sig->has_trust, sig->trust);
 	mm_buf_puts(b, ",\"baseline_f1\":");
@@ -187,6 +191,24 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 	if ((rc = get_number(&d->rec, "trust", "score", &sig.trust, err)) < 0)
 		return -1;
 	sig.has_trust = rc;
+	/*
+	 * A batch's F1 is noisy: a sustained drop (rule 3) is judged on the
+	 * mean of the last f1_window batches.  A summary record's F1 is a
+	 * mean already.
+	 */
+	if (sig.has_f1 && d->cfg.retrain.f1_window > 1 &&
+	    mm_rec_get(&d->rec, "window") == NULL) {
+		long w = d->cfg.retrain.f1_window, k, n;
+		double sum = 0;
+
+		d->f1s[d->nf1 % w] = sig.f1;
+		d->nf1++;
+		n = d->nf1 < w ? d->nf1 : w;
+		for (k = 0; k < n; k++)
+			sum += d->f1s[k];
+		sig.has_f1_sustained = 1;
+		sig.f1_sustained = sum / (double)n;
+	}
 	if (follow(d, err) < 0)
 		return -1;
 	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
@@ -287,7 +309,8 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 	    json_object_get(meta, "recent")) ||
 	    meta_number(meta, "drift_score", &sig.has_drift,
 	    &sig.drift_score) < 0 || meta_number(meta, "f1", &sig.has_f1,
-	    &sig.f1) < 0 || meta_number(meta, "trust", &sig.has_trust,
+	    &sig.f1) < 0 || meta_number(meta, "f1_sustained",
+	    &sig.has_f1_sustained, &sig.f1_sustained) < 0 || meta_number(meta, "trust", &sig.has_trust,
 	    &sig.trust) < 0 || meta_number(meta, "baseline_f1",
 	    &st.has_baseline, &st.baseline_f1) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");

@@ -36,6 +36,7 @@ struct mm_retrain_cfg {
 	double psi_threshold, max_f1_drop, min_f1_gain;
 	long cooldown_batches, min_stable_batches, min_samples, buffer_rows;
 	double holdout;
+	long f1_window;		/* batches whose F1 rule 3 averages */
 };
 
 struct mm_model_cfg {

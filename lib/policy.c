@@ -65,7 +65,9 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	memset(out, 0, sizeof(*out));
 	if (check(sig->has_drift, sig->drift_score, 0, INFINITY,
 	    "drift_score", err) < 0 || check(sig->has_f1, sig->f1, 0, 1,
-	    "f1", err) < 0 || check(sig->has_trust, sig->trust, 0, 1,
+	    "f1", err) < 0 || check(sig->has_f1_sustained, sig->f1_sustained,
+	    0, 1, "f1_sustained", err) < 0 ||
+	    check(sig->has_trust, sig->trust, 0, 1,
 	    "trust", err) < 0 || check(st->has_baseline, st->baseline_f1, 0,
 	    1, "baseline_f1", err) < 0)
 		return -1;
@@ -82,6 +84,8 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 			    cfg->max_f1_drop);
 			return 0;
 		}
+		if (sig->has_f1_sustained)
+			drop = st->baseline_f1 - sig->f1_sustained;
 		if (drop >= cfg->min_f1_gain) {
 			n = st->nrecent < cfg->cooldown_batches ? st->nrecent :
 			    (int)cfg->cooldown_batches;
@@ -92,9 +96,14 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 					    "decisions", cfg->cooldown_batches);
 					return 0;
 				}
-			say(out, MM_RETRAIN, "f1 dropped %.4g below the "
-			    "baseline, >= min_f1_gain %.4g", drop,
-			    cfg->min_f1_gain);
+			if (sig->has_f1_sustained)
+				say(out, MM_RETRAIN, "f1 over recent batches "
+				    "is %.4g below the baseline, >= "
+				    "min_f1_gain %.4g", drop, cfg->min_f1_gain);
+			else
+				say(out, MM_RETRAIN, "f1 dropped %.4g below "
+				    "the baseline, >= min_f1_gain %.4g", drop,
+				    cfg->min_f1_gain);
 			return 0;
 		}
 	}

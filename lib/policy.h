@@ -5,13 +5,15 @@
  * Rules, first match wins:
  *   1. drift_score >= psi_threshold                      -> reject
  *   2. baseline_f1 - f1 >= max_f1_drop                   -> rollback
- *   3. baseline_f1 - f1 >= min_f1_gain                   -> retrain,
+ *   3. baseline_f1 - f1_sustained >= min_f1_gain         -> retrain,
  *      unless one of the last cooldown_batches actions was retrain
  *                                                        -> none
  *   4. a candidate is staged and the last min_stable_batches actions
  *      were all none                                     -> promote
  *   5. otherwise                                         -> none
  * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
+ * A catastrophic drop is judged on the F1 at hand; a sustained one on
+ * f1_sustained, the F1 averaged over recent batches (f1 when not given).
  */
 #ifndef MM_POLICY_H
 #define MM_POLICY_H
@@ -27,8 +29,8 @@ extern const char *const mm_action_names[MM_NACTIONS];
 int mm_action_parse(const char *s);
 
 struct mm_signal {
-	int has_drift, has_f1, has_trust;
-	double drift_score, f1, trust;
+	int has_drift, has_f1, has_trust, has_f1_sustained;
+	double drift_score, f1, trust, f1_sustained;
 };
 
 #define MM_POLICY_HISTORY 64
