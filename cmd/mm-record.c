@@ -143,13 +143,21 @@ bind_raw(struct record *r, sqlite3_stmt *st, int i, const char *key)
 
 /* A field of the record as a JSON value (new reference), or NULL. */
 static json_t *
-field(const struct mm_rec *rec, const char *key)
+field(const struct mm_rec *rec, const char *key, struct mm_err *err,
+    int *bad)
 {
 	const struct mm_field *f = mm_rec_get(rec, key);
+	json_error_t jerr;
+	json_t *v;
 
 	if (f == NULL)
 		return NULL;
-	return json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr);
+	if (v == NULL) {
+		mm_errf(err, MM_EINPUT, 0, "'%s': %s", key, jerr.text);
+		*bad = 1;
+	}
+	return v;
 }
 
 static int
@@ -201,18 +209,25 @@ store(struct record *r, struct mm_err *err)
 	sqlite3_stmt *st = r->ins_metrics;
 	json_t *metrics, *drift, *trust, *v;
 	double ts;
-	int rc = 0;
+	int rc = 0, bad = 0;
 
-	metrics = field(&r->rec, "metrics");
-	drift = field(&r->rec, "drift");
+	metrics = field(&r->rec, "metrics", err, &bad);
+	drift = field(&r->rec, "drift", err, &bad);
+	trust = field(&r->rec, "trust", err, &bad);
+	if (bad) {
+		json_decref(metrics);
+		json_decref(drift);
+		json_decref(trust);
+		return -1;
+	}
 	if (b->id == NULL || (!json_is_object(metrics) &&
 	    !json_is_object(drift))) {
 		r->passed++;
 		json_decref(metrics);
 		json_decref(drift);
+		json_decref(trust);
 		return 0;
 	}
-	trust = field(&r->rec, "trust");
 	ts = b->has_ts ? b->ts : clock_now(r);
 	if (!r->in_txn) {
 		if (mm_db_begin(&r->db, err) < 0)

@@ -165,6 +165,7 @@ main(int argc, char **argv)
 			}
 			err.line = r.lineno;
 			mm_err_where(&err, r.name);
+			fflush(stdout);
 			if (err.code == MM_EINPUT && skip_bad) {
 				skipped++;
 				continue;

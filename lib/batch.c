@@ -211,7 +211,12 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 	size_t n;
 
 	if (mm_span_eq(key, "batch_id")) {
-		if ((q = mm_json_string(p, &s, &n, err)) == NULL)
+		if (*p == '"' && (q = mm_json_string(p, &s, &n, err)) == NULL)
+			return -1;	/* invalid JSON: err says how */
+		if (*p == '\0')
+			return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
+			    "truncated after 'batch_id'");
+		if (*p != '"')
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'batch_id' is not a string");
 		if (n == 0)
@@ -223,10 +228,15 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 		return 1;
 	}
 	if (mm_span_eq(key, "ts")) {
-		if ((q = mm_json_number(p, &b->ts)) == NULL ||
-		    !isfinite(b->ts))
+		if (*p == '\0')
+			return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
+			    "truncated after 'ts'");
+		if ((q = mm_json_number(p, &b->ts)) == NULL)
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'ts' is not a number");
+		if (!isfinite(b->ts))
+			return mm_errf(err, MM_EINPUT, 0,
+			    "'ts' is out of range");
 		b->has_ts = 1;
 		*pp = q;
 		return 1;

@@ -133,6 +133,7 @@ mm_parse_window(const char *s, long *seconds)
 
 struct loader {
 	yaml_parser_t parser;
+	const yaml_event_t *key;	/* the key being loaded */
 	const char *path;
 	FILE *fp;
 	struct mm_err *err;
@@ -263,8 +264,8 @@ load_weights(struct loader *ld, struct mm_config *c, const yaml_event_t *start)
 		char s[64];
 
 		snprintf(s, sizeof(s), "%.17g", sum);
-		return yerr(ld, start, "'%s' must sum to 1, not %s", "weights",
-		    s);
+		return yerr(ld, ld->key, "'%s' must sum to 1, not %s",
+		    "weights", s);
 	}
 	(void)seen;
 	memcpy(c->trust.weight, w, sizeof(w));
@@ -445,6 +446,7 @@ load_file(struct mm_config *c, const char *path, const struct key *keys,
 				yaml_event_delete(&ev);
 				goto out;
 			}
+			ld.key = &ev;
 			rc = load_value(&ld, c, k, &v);
 			yaml_event_delete(&v);
 			if (rc < 0) {

@@ -184,7 +184,12 @@ test_errors_fields(void **state)
 	expect_error("{\"batch_id\":\"b\",\"ts\":\"now\","
 	    "\"features\":{\"f0\":[1]}}", "'ts' is not a number");
 	expect_error("{\"batch_id\":\"b\",\"ts\":1e999,"
-	    "\"features\":{\"f0\":[1]}}", "'ts' is not a number");
+	    "\"features\":{\"f0\":[1]}}", "'ts' is out of range");
+	/* Cut off after a key: the JSON is truncated, whatever the key. */
+	expect_error("{\"batch_id\":", "invalid JSON: truncated after "
+	    "'batch_id'");
+	expect_error("{\"batch_id\":\"b\",\"ts\":", "invalid JSON: "
+	    "truncated after 'ts'");
 	expect_error("{\"batch_id\":\"b\"}", "'features' missing");
 	expect_error("{\"batch_id\":\"b\",\"features\":{}}",
 	    "'features' is empty");

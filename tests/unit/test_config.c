@@ -368,8 +368,9 @@ test_errors_cross_checks(void **state)
 	expect_file_error(dir, "trust.yaml", "weights: {accuracy: 0.5, "
 	    "f1: 0.25, confidence: 0.15, drift: 0.20, latency: 0.10}\n", 1,
 	    "'weights' must sum to 1, not 1.2000000000000002");
+	/* The error names the line of the weights key itself. */
 	expect_file_error(dir, "trust.yaml", "drift_ok: 0.2\n\nweights:\n"
-	    "  accuracy: 0.4\n", 4,
+	    "  accuracy: 0.4\n", 3,
 	    "'weights' must sum to 1, not 1.1000000000000001");
 	expect_file_error(dir, "drift.yaml", "moderate: 0.3\n", 0,
 	    "'moderate' must be below 'severe'");
