@@ -656,6 +656,7 @@ mm_store_promote(struct mm_store *s, double now, char *version, size_t size,
     struct mm_err *err)
 {
 	char cand[MM_VERSION_MAX];
+	struct mm_active a;
 	double f1;
 	int rc;
 
@@ -663,7 +664,16 @@ mm_store_promote(struct mm_store *s, double now, char *version, size_t size,
 	    err)) != 0)
 		return rc;
 	if (mm_store_card_f1(s->dir, cand, &f1, err) < 0 ||
-	    mm_store_activate(s, cand, f1, now, err) < 0)
+	    (rc = mm_store_read_active(s->dir, &a, err)) < 0)
+		return -1;
+	/*
+	 * A promotion never lowers the bar: the candidate must do at least
+	 * as well as the baseline of the version it replaces.
+	 */
+	if (rc == 0 && strcmp(a.version, cand) != 0 &&
+	    a.baseline_f1 > f1)
+		f1 = a.baseline_f1;
+	if (mm_store_activate(s, cand, f1, now, err) < 0)
 		return -1;
 	mm_fault("promote-activated");
 	if (unstage(s, err) < 0)

@@ -106,8 +106,10 @@ int mm_store_stage(struct mm_store *s, const char *version, double now,
     struct mm_err *err);
 
 /*
- * Make the candidate live, with its card's F1 as baseline, and unstage
- * it.  Returns 0 (its name in version), 1 when nothing is staged.
+ * Make the candidate live and unstage it.  Its baseline is its card's
+ * F1, or the live version's baseline if that is higher: a promotion
+ * never lowers the bar.  Returns 0 (its name in version), 1 when
+ * nothing is staged.
  */
 int mm_store_promote(struct mm_store *s, double now, char *version,
     size_t size, struct mm_err *err);

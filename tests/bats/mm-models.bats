@@ -116,18 +116,18 @@ models() {
 	[ ! -e m/candidate.json ]
 }
 
-@test "promote: the candidate goes live with its own F1 as baseline" {
+@test "promote: the candidate goes live; its baseline is never below the old one" {
 	make_store
 	models --now $((T0 + 1000)) stage $V2 >/dev/null
 	run_split models --now $((T0 + 1060)) promote
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
-	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T07:11:00Z"}'
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.9736842105263158},"promoted_at":"2025-11-26T07:11:00Z"}'
 	[ ! -e m/candidate.json ]
 	run models list
 	assert_line --index 0 --partial '"active":false,"staged":false,"previous":true,'
-	assert_line --index 1 --partial '"active":true,"staged":false,"previous":false,"f1":0.90625,"baseline_f1":0.90625,'
+	assert_line --index 1 --partial '"active":true,"staged":false,"previous":false,"f1":0.90625,"baseline_f1":0.9736842105263158,'
 }
 
 @test "promote with nothing staged" {
@@ -223,7 +223,7 @@ models() {
 	assert_equal "$stderr" ""
 	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
 	[ ! -e m/candidate.json ]
-	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.90625},"promoted_at":"2025-11-26T07:10:00Z"}'
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.9736842105263158},"promoted_at":"2025-11-26T07:10:00Z"}'
 }
 
 @test "MM_FAULT: a crash before active.json is renamed leaves the old state" {
