@@ -230,7 +230,7 @@ store(struct record *r, struct mm_err *err)
 	}
 	ts = b->has_ts ? b->ts : clock_now(r);
 	if (!r->in_txn) {
-		if (mm_db_begin(&r->db, err) < 0)
+		if ((rc = mm_db_begin(&r->db, err)) < 0)
 			goto out;
 		r->in_txn = 1;
 	}
@@ -262,6 +262,13 @@ store(struct record *r, struct mm_err *err)
 		goto out;
 	}
 	r->stored++;
+	/*
+	 * Rows of a batch whose drift is severe are not kept as evidence:
+	 * the policy rejects that data, so no model is retrained on it.
+	 */
+	v = drift ? json_object_get(drift, "status") : NULL;
+	if (json_is_string(v) && strcmp(json_string_value(v), "severe") == 0)
+		goto out;
 	rc = store_evidence(r, ts, err);
 out:
 	json_decref(metrics);
