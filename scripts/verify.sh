@@ -1,5 +1,6 @@
 #!/bin/sh
-# Check mm's numbers against independent numpy/scipy computations.
+# Check mm's numbers against independent numpy/scipy/scikit-learn
+# computations.
 #   scripts/verify.sh [ROWS]     (make verify)
 set -eu
 cd "$(dirname "$0")/.."
@@ -29,3 +30,18 @@ echo "PSI, window of 3 batches:"
     >"$tmp/out3"
 $py scripts/verify_psi.py "$tmp/train.ndjson" "$tmp/ref.json" \
     "$tmp/batches.ndjson" "$tmp/out3" --window 3
+
+# The same training rows and validation rows for mm-train and for
+# scikit-learn's RandomForestClassifier, with the defaults (an empty
+# config directory): the two F1 scores must agree within 0.01.
+echo "Random forest F1 against scikit-learn:"
+$py scripts/verify_model.py split "$tmp/train.ndjson" "$tmp/fit.ndjson" \
+    "$tmp/valid.ndjson" --seed 0
+mkdir "$tmp/config"
+"$bin/mm-train" --models "$tmp/models" --config "$tmp/config" \
+    --validate "$tmp/valid.ndjson" --now 1764140000 "$tmp/fit.ndjson" \
+    >"$tmp/summary.json"
+"$bin/mm-predict" --models "$tmp/models" "$tmp/valid.ndjson" \
+    >"$tmp/predicted.ndjson"
+$py scripts/verify_model.py check "$tmp/fit.ndjson" "$tmp/valid.ndjson" \
+    "$tmp/summary.json" "$tmp/models" "$tmp/predicted.ndjson"
