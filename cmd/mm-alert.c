@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "db.h"
@@ -103,18 +104,58 @@ remember(struct alert *a, const char *key, double ts, struct mm_err *err)
 	return rc;
 }
 
-/* Run the command with text on its standard input: its exit status. */
+/* Write all of text to fd: 0, or -1 when the reader has gone. */
+static int
+write_all(int fd, const char *text, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, text, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Run the command with text on its standard input: its exit status.
+ * Its standard output is our standard error, as ours carries records
+ * only; a command that does not read its input is not an error.
+ */
 static int
 run_command(const char *cmd, const char *text, size_t len)
 {
+	struct sigaction ign, old;
 	FILE *p;
-	int st;
+	int st, saved;
 
 	fflush(stdout);
-	if ((p = popen(cmd, "w")) == NULL)
+	if ((saved = dup(STDOUT_FILENO)) < 0)
 		return -1;
-	fwrite(text, 1, len, p);
-	fputc('\n', p);
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		close(saved);
+		return -1;
+	}
+	p = popen(cmd, "w");
+	st = errno;
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	if (p == NULL) {
+		errno = st;
+		return -1;
+	}
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	if (write_all(fileno(p), text, len) == 0)
+		write_all(fileno(p), "\n", 1);
+	sigaction(SIGPIPE, &old, NULL);
 	st = pclose(p);
 	if (st == -1)
 		return -1;

@@ -80,6 +80,11 @@ get_number(const struct mm_rec *rec, const char *obj, const char *key,
 	if (f == NULL)
 		return 0;
 	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(o) && !json_is_null(o)) {
+		json_decref(o);
+		return mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
+		    obj);
+	}
 	x = json_is_object(o) ? json_object_get(o, key) : NULL;
 	if (json_is_number(x)) {
 		*v = json_number_value(x);
@@ -177,6 +182,7 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 {
 	struct mm_signal sig = { 0 };
 	struct mm_decision dec;
+	long w;
 	int rc;
 
 	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0)
@@ -196,16 +202,14 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 	 * mean of the last f1_window batches.  A summary record's F1 is a
 	 * mean already.
 	 */
-	if (sig.has_f1 && d->cfg.retrain.f1_window > 1 &&
-	    mm_rec_get(&d->rec, "window") == NULL) {
-		long w = d->cfg.retrain.f1_window, k, n;
+	w = d->cfg.retrain.f1_window;
+	if (sig.has_f1 && w > 1 && mm_rec_get(&d->rec, "window") == NULL) {
+		long k, n = d->nf1 < w ? d->nf1 + 1 : w;
 		double sum = 0;
 
-		d->f1s[d->nf1 % w] = sig.f1;
-		d->nf1++;
-		n = d->nf1 < w ? d->nf1 : w;
+		/* The ring with this F1 in; kept only if the record is. */
 		for (k = 0; k < n; k++)
-			sum += d->f1s[k];
+			sum += k == d->nf1 % w ? sig.f1 : d->f1s[k];
 		sig.has_f1_sustained = 1;
 		sig.f1_sustained = sum / (double)n;
 	}
@@ -213,6 +217,8 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 		return -1;
 	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
 		return -1;
+	if (sig.has_f1_sustained)
+		d->f1s[d->nf1++ % w] = sig.f1;
 	mm_buf_reset(&d->out);
 	decision_json(d, &sig, &dec, &d->out);
 	mm_policy_push(&d->st, dec.action);
@@ -270,8 +276,10 @@ seed(struct decide *d, struct mm_db *db, struct mm_err *err)
 		return -1;
 	sqlite3_bind_int(st, 1, MM_POLICY_HISTORY);
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		/* An action this mm does not know is not counted as none. */
 		a = mm_action_parse((const char *)sqlite3_column_text(st, 0));
-		acts[n++] = a < 0 ? MM_NONE : a;
+		if (a >= 0)
+			acts[n++] = a;
 	}
 	sqlite3_finalize(st);
 	while (n > 0)
@@ -310,9 +318,10 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 	    meta_number(meta, "drift_score", &sig.has_drift,
 	    &sig.drift_score) < 0 || meta_number(meta, "f1", &sig.has_f1,
 	    &sig.f1) < 0 || meta_number(meta, "f1_sustained",
-	    &sig.has_f1_sustained, &sig.f1_sustained) < 0 || meta_number(meta, "trust", &sig.has_trust,
-	    &sig.trust) < 0 || meta_number(meta, "baseline_f1",
-	    &st.has_baseline, &st.baseline_f1) < 0)
+	    &sig.has_f1_sustained, &sig.f1_sustained) < 0 ||
+	    meta_number(meta, "trust", &sig.has_trust, &sig.trust) < 0 ||
+	    meta_number(meta, "baseline_f1", &st.has_baseline,
+	    &st.baseline_f1) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
 	st.staged = json_is_true(json_object_get(meta, "staged"));
 	json_array_foreach(rec, i, v) {
@@ -334,6 +343,14 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 }
 
 static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int
 replay(const char *dbpath, double from, double to)
 {
 	struct mm_err err = { 0 };
@@ -345,6 +362,11 @@ replay(const char *dbpath, double from, double to)
 	long n = 0, differ = 0, id;
 	int rc = MM_OK;
 
+	if (!exists(mm_db_path(dbpath))) {
+		mm_warnx(prog, "%s: no such database to replay",
+		    mm_db_path(dbpath));
+		return MM_EINPUT;
+	}
 	if (mm_db_open(&db, mm_db_path(dbpath), &err) < 0) {
 		mm_perr(prog, &err);
 		return err.code;
@@ -368,15 +390,19 @@ replay(const char *dbpath, double from, double to)
 		meta = json_loads((const char *)sqlite3_column_text(st, 4), 0,
 		    NULL);
 		mm_buf_reset(&b);
+		if (!json_is_object(meta))
+			mm_errf(&err, MM_EINPUT, 0, "metadata is not a JSON "
+			    "object");
 		if (!json_is_object(meta) || replay_one(meta, stored, &dec,
 		    &err) < 0) {
 			mm_buf_printf(&b, "{\"id\":%ld,\"ts\":", id);
 			mm_jw_num(&b, sqlite3_column_double(st, 1));
 			mm_buf_puts(&b, ",\"source\":");
 			mm_jw_str(&b, source ? source : "");
-			mm_buf_printf(&b, ",\"stored\":\"%s\",\"error\":",
-			    stored);
-			mm_jw_str(&b, meta ? err.msg : "metadata is not JSON");
+			mm_buf_puts(&b, ",\"stored\":");
+			mm_jw_str(&b, stored);
+			mm_buf_puts(&b, ",\"error\":");
+			mm_jw_str(&b, err.msg);
 			mm_buf_putc(&b, '}');
 			puts(b.p);
 			differ++;
@@ -385,8 +411,9 @@ replay(const char *dbpath, double from, double to)
 			mm_jw_num(&b, sqlite3_column_double(st, 1));
 			mm_buf_puts(&b, ",\"source\":");
 			mm_jw_str(&b, source ? source : "");
-			mm_buf_printf(&b, ",\"stored\":\"%s\",\"recomputed\":"
-			    "\"%s\",\"reason\":", stored,
+			mm_buf_puts(&b, ",\"stored\":");
+			mm_jw_str(&b, stored);
+			mm_buf_printf(&b, ",\"recomputed\":\"%s\",\"reason\":",
 			    mm_action_names[dec.action]);
 			mm_jw_str(&b, dec.reason);
 			mm_buf_putc(&b, '}');
@@ -425,13 +452,6 @@ parse_failon(struct decide *d, const char *list)
 	return 0;
 }
 
-static int
-exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
 
 int
 main(int argc, char **argv)

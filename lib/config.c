@@ -50,9 +50,10 @@ static const struct key retrain_keys[] = {
 	{ "psi_threshold", K_DOUBLE, D(retrain, psi_threshold), 0, 100 },
 	{ "max_f1_drop", K_DOUBLE, D(retrain, max_f1_drop), 0, 1 },
 	{ "min_f1_gain", K_DOUBLE, D(retrain, min_f1_gain), 0, 1 },
-	{ "cooldown_batches", K_LONG, D(retrain, cooldown_batches), 0, 1e6 },
+	/* The decider remembers 64 actions (MM_POLICY_HISTORY). */
+	{ "cooldown_batches", K_LONG, D(retrain, cooldown_batches), 0, 64 },
 	{ "min_stable_batches", K_LONG, D(retrain, min_stable_batches), 0,
-	    1e6 },
+	    64 },
 	{ "min_samples", K_LONG, D(retrain, min_samples), 1, 1e9 },
 	{ "buffer_rows", K_LONG, D(retrain, buffer_rows), 1, 1e9 },
 	{ "holdout", K_DOUBLE, D(retrain, holdout), 0.01, 0.99 },

@@ -84,6 +84,7 @@ static const char *const migrations[] = {
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+#define BUSY_MS 10000		/* how long to wait for another writer */
 
 const char *
 mm_db_path(const char *path)
@@ -104,6 +105,14 @@ mm_db_err(struct mm_db *db, struct mm_err *err, const char *what)
 
 	if ((code & 0xff) == SQLITE_NOTADB)
 		msg = "not an SQLite database";
+	/* SQLite's words for these are generic; the system's say why. */
+	if (db->h != NULL && sqlite3_system_errno(db->h) != 0 &&
+	    ((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_FULL)) {
+		mm_errf(err, MM_ESYS, 0, "%s: %s (%s)", what, msg,
+		    strerror(sqlite3_system_errno(db->h)));
+		mm_err_where(err, db->path ? db->path : "");
+		return -1;
+	}
 	mm_errf(err, MM_ESYS, 0, "%s: %s", what, msg);
 	mm_err_where(err, db->path ? db->path : "");
 	return -1;
@@ -148,7 +157,7 @@ mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
 	return st;
 }
 
-/* Make the directory that will hold path (one level, as mkdir -p). */
+/* Make the directories that will hold path, as mkdir -p does. */
 static int
 make_parent(const char *path, struct mm_err *err)
 {
@@ -251,6 +260,25 @@ fail:
 	return -1;
 }
 
+/*
+ * Switching a new file to WAL takes an exclusive lock without calling
+ * the busy handler: wait for it here, as long as the busy timeout.
+ */
+static int
+set_wal(struct mm_db *db, struct mm_err *err)
+{
+	int rc, ms;
+
+	for (ms = 0;; ms += 10) {
+		rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || ms >= BUSY_MS)
+			break;
+		sqlite3_sleep(10);
+	}
+	return rc == SQLITE_OK ? 0 : mm_db_err(db, err, "database error");
+}
+
 int
 mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 {
@@ -268,7 +296,7 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 		mm_db_close(db);
 		return -1;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_busy_timeout(db->h, BUSY_MS);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Refuse a newer schema before anything could write to the file. */
 	if (schema_version(db, &v, err) < 0 || (v > NMIGRATIONS &&
@@ -276,7 +304,7 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 		mm_db_close(db);
 		return -1;
 	}
-	if (mm_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0 ||
+	if (set_wal(db, err) < 0 ||
 	    mm_db_exec(db, "PRAGMA synchronous = NORMAL", err) < 0 ||
 	    mm_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 ||
 	    migrate(db, err) < 0) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "policy.h"
 
 const char *const mm_action_names[MM_NACTIONS] = {
@@ -24,11 +25,19 @@ static int
 check(int has, double v, double lo, double hi, const char *name,
     struct mm_err *err)
 {
+	char num[40];
+
 	if (!has)
 		return 0;
-	if (!isfinite(v) || v < lo || v > hi)
-		return mm_errf(err, MM_EINPUT, 0, "%s %g is out of range "
-		    "[%g, %g]", name, v, lo, hi);
+	if (!isfinite(v))
+		return mm_errf(err, MM_EINPUT, 0, "%s %g is not finite", name,
+		    v);
+	/* The value as it reads back: 1.0000000000000002, not 1. */
+	if (v < lo || v > hi) {
+		mm_fmt_double(num, sizeof(num), v);
+		return mm_errf(err, MM_EINPUT, 0, "%s %s is out of range "
+		    "[%g, %g]", name, num, lo, hi);
+	}
 	return 0;
 }
 

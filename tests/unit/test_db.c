@@ -1,0 +1,598 @@
+/*
+ * test_db.c - the SQLite store (DESIGN section 8): the path, creating
+ * and migrating, the connection's settings, refusing files it must not
+ * touch, transactions, and the tables with their constraints.  Each test
+ * works in a fresh directory under $TMPDIR.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+
+struct fix {
+	char top[256];		/* the scratch directory */
+	char path[400];		/* top/data/metrics/metrics.db */
+};
+
+static int
+setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->top, sizeof(f->top), "%s/mm-db.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(f->top) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/data/metrics/metrics.db",
+	    f->top);
+	*state = f;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fix *f = *state;
+
+	nftw(f->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* The whole file (malloc'd), its size in *n; NULL if unreadable. */
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *p;
+	long len;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	p = malloc(len > 0 ? (size_t)len : 1);
+	assert_non_null(p);
+	*n = fread(p, 1, (size_t)len, fp);
+	fclose(fp);
+	return p;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* path + suffix, in a static buffer. */
+static const char *
+plus(const char *path, const char *suffix)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s%s", path, suffix);
+	return buf;
+}
+
+/* The first column of the first row of sql, as an integer. */
+static long long
+q_int(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The rows of one text column joined with ' ' (static buffer). */
+static const char *
+q_text(sqlite3 *h, const char *sql)
+{
+	static char buf[1024];
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    n ? " " : "", s ? s : "NULL");
+		assert_true(n < sizeof(buf));
+	}
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void
+test_path(void **state)
+{
+	(void)state;
+	unsetenv("MM_DB");
+	assert_string_equal(mm_db_path(NULL), "data/metrics/metrics.db");
+	assert_string_equal(mm_db_path(""), "data/metrics/metrics.db");
+	assert_string_equal(mm_db_path("x.db"), "x.db");
+	setenv("MM_DB", "/var/mm/env.db", 1);
+	assert_string_equal(mm_db_path(NULL), "/var/mm/env.db");
+	assert_string_equal(mm_db_path(""), "/var/mm/env.db");
+	/* --db wins over $MM_DB. */
+	assert_string_equal(mm_db_path("x.db"), "x.db");
+	/* An empty $MM_DB is no setting. */
+	setenv("MM_DB", "", 1);
+	assert_string_equal(mm_db_path(NULL), "data/metrics/metrics.db");
+	unsetenv("MM_DB");
+}
+
+static void
+test_open_fresh(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	char dir[320];
+	struct stat st;
+
+	/* Neither data/ nor data/metrics/ exists yet. */
+	snprintf(dir, sizeof(dir), "%s/data/metrics", f->top);
+	assert_false(exists(dir));
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(err.code, 0);
+	assert_string_equal(db.path, f->path);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM schema_version"),
+	    1);
+	assert_int_equal(q_int(db.h, "SELECT max(version) FROM "
+	    "schema_version"), MM_DB_SCHEMA);
+	assert_string_equal(q_text(db.h, "PRAGMA journal_mode"), "wal");
+	assert_int_equal(q_int(db.h, "PRAGMA foreign_keys"), 1);
+	/* Writers wait for each other (seconds), never fail at once. */
+	assert_true(q_int(db.h, "PRAGMA busy_timeout") >= 1000);
+	assert_int_equal(q_int(db.h, "PRAGMA synchronous"), 1);	/* NORMAL */
+	/* Autocommit: open leaves no transaction behind. */
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	mm_db_close(&db);
+	assert_null(db.h);
+	assert_null(db.path);
+	/* The last close folds the log back into the file. */
+	assert_false(exists(plus(f->path, "-wal")));
+	assert_false(exists(plus(f->path, "-shm")));
+}
+
+static void
+test_reopen(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db, db2;
+	size_t n1, n2;
+	char *b1, *b2;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
+	    "recorded_at) VALUES ('b1', 1, 2)", &err), 0);
+	mm_db_close(&db);
+	b1 = slurp(f->path, &n1);
+	assert_non_null(b1);
+
+	/* Opening again migrates nothing and writes nothing. */
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM schema_version"),
+	    1);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 1);
+	/* A second connection at the same time is no different. */
+	assert_int_equal(mm_db_open(&db2, f->path, &err), 0);
+	assert_int_equal(q_int(db2.h, "SELECT count(*) FROM schema_version"),
+	    1);
+	mm_db_close(&db2);
+	mm_db_close(&db);
+	b2 = slurp(f->path, &n2);
+	assert_non_null(b2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1);
+	free(b1);
+	free(b2);
+	assert_int_equal(err.code, 0);
+}
+
+/* Make path a database that a future mm (schema 2) wrote. */
+static void
+make_newer(const char *path)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "CREATE TABLE schema_version ("
+	    "version INTEGER NOT NULL, applied_at REAL NOT NULL);"
+	    "INSERT INTO schema_version VALUES (1, 0), (2, 0);"
+	    "CREATE TABLE future (x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void
+test_newer_schema(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	size_t n1, n2;
+	char *b1, *b2;
+
+	/* In rollback-journal mode: switching it to WAL would show. */
+	snprintf(f->path, sizeof(f->path), "%s/newer.db", f->top);
+	make_newer(f->path);
+	b1 = slurp(f->path, &n1);
+	assert_non_null(b1);
+	assert_int_equal(mm_db_open(&db, f->path, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_int_equal(err.line, 0);
+	assert_string_equal(err.where, f->path);
+	assert_string_equal(err.msg, "database schema 2 is newer than this mm "
+	    "knows (1); upgrade mm");
+	assert_null(db.h);
+	assert_null(db.path);
+	b2 = slurp(f->path, &n2);
+	assert_non_null(b2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1);
+	assert_false(exists(plus(f->path, "-wal")));
+	assert_false(exists(plus(f->path, "-journal")));
+	free(b1);
+	free(b2);
+}
+
+static void
+test_not_a_database(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	const char *text = "batch_id,ts,accuracy\nb1,1764140000,0.9\n"
+	    "this is a CSV file, not SQLite, and long enough to have a "
+	    "header of a hundred bytes or more.\n";
+	size_t n;
+	char *b;
+
+	snprintf(f->path, sizeof(f->path), "%s/metrics.csv", f->top);
+	put(f->path, text);
+	assert_int_equal(mm_db_open(&db, f->path, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.where, f->path);
+	assert_string_equal(err.msg, "database error: not an SQLite database");
+	assert_null(db.h);
+	b = slurp(f->path, &n);
+	assert_non_null(b);
+	assert_int_equal(n, strlen(text));
+	assert_memory_equal(b, text, n);
+	free(b);
+	assert_false(exists(plus(f->path, "-wal")));
+	assert_false(exists(plus(f->path, "-shm")));
+	assert_false(exists(plus(f->path, "-journal")));
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	char file[320], want[512];
+
+	/* A directory cannot be made under a regular file. */
+	snprintf(file, sizeof(file), "%s/file", f->top);
+	put(file, "x\n");
+	snprintf(f->path, sizeof(f->path), "%s/sub/m.db", file);
+	assert_int_equal(mm_db_open(&db, f->path, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	snprintf(want, sizeof(want), "cannot create directory '%s/sub': "
+	    "Not a directory", file);
+	assert_string_equal(err.msg, want);
+	assert_null(db.h);
+
+	/* A directory is no database. */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_open(&db, f->top, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.where, f->top);
+	assert_null(db.h);
+}
+
+static void
+test_transactions(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db, db2;
+	const char *ins = "INSERT INTO metrics (batch_id, ts, recorded_at) "
+	    "VALUES ('b1', 1, 2)";
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+
+	/* Rolled back: gone. */
+	assert_int_equal(mm_db_begin(&db, &err), 0);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 0);
+	assert_int_equal(mm_db_exec(&db, ins, &err), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 1);
+	mm_db_rollback(&db);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 0);
+	/* Rollback outside a transaction does nothing. */
+	mm_db_rollback(&db);
+
+	/* Committed: there, for other connections too. */
+	assert_int_equal(mm_db_begin(&db, &err), 0);
+	assert_int_equal(mm_db_exec(&db, ins, &err), 0);
+	assert_int_equal(mm_db_commit(&db, &err), 0);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	assert_int_equal(mm_db_open(&db2, f->path, &err), 0);
+	assert_int_equal(q_int(db2.h, "SELECT count(*) FROM metrics"), 1);
+
+	/* BEGIN IMMEDIATE takes the write lock at once. */
+	assert_int_equal(mm_db_begin(&db, &err), 0);
+	sqlite3_busy_timeout(db2.h, 0);
+	assert_int_equal(mm_db_begin(&db2, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.where, f->path);
+	assert_string_equal(err.msg, "database error: database is locked");
+	/* Readers still read. */
+	assert_int_equal(q_int(db2.h, "SELECT count(*) FROM metrics"), 1);
+
+	/* No nesting; no commit without a transaction. */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_begin(&db, &err), -1);
+	assert_string_equal(err.msg, "database error: cannot start a "
+	    "transaction within a transaction");
+	mm_db_rollback(&db);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_commit(&db, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.msg, "database error: cannot commit - no "
+	    "transaction is active");
+	mm_db_close(&db2);
+	mm_db_close(&db);
+}
+
+static void
+test_exec_prepare(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	st = mm_db_prepare(&db, "SELECT count(*) FROM metrics", &err);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_finalize(st);
+	assert_null(mm_db_prepare(&db, "SELECT * FROM nope", &err));
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.where, f->path);
+	assert_string_equal(err.msg, "database error: no such table: nope");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_exec(&db, "DELETE FROM nope", &err), -1);
+	assert_string_equal(err.msg, "database error: no such table: nope");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_err(&db, &err, "cannot frob"), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_string_equal(err.msg, "cannot frob: no such table: nope");
+	mm_db_close(&db);
+}
+
+/* exec sql, which must fail with a constraint: its message. */
+static const char *
+violates(struct mm_db *db, const char *sql, int code)
+{
+	static struct mm_err err;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_db_exec(db, sql, &err), -1);
+	assert_int_equal(err.code, MM_ESYS);
+	assert_int_equal(sqlite3_extended_errcode(db->h), code);
+	return err.msg;
+}
+
+static void
+test_tables(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_string_equal(q_text(db.h, "SELECT name FROM sqlite_master "
+	    "WHERE type = 'table' ORDER BY name"), "alert_state "
+	    "decision_history evidence metrics metrics_summary "
+	    "metrics_summary_history retrain_snapshots schema_version");
+	assert_string_equal(q_text(db.h, "SELECT tbl_name || '.' || name "
+	    "FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+	    "ORDER BY name"), "decision_history.decision_history_ts "
+	    "metrics_summary_history.metrics_summary_history_ts "
+	    "metrics.metrics_ts");
+	/* metrics_ts leads with ts and covers the window averages. */
+	assert_string_equal(q_text(db.h, "SELECT name FROM "
+	    "pragma_index_info('metrics_ts') ORDER BY seqno"), "ts accuracy "
+	    "f1 avg_confidence latency_ms drift_score");
+
+	/* metrics: one row per batch_id. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
+	    "recorded_at) VALUES ('b1', 1, 2)", &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO metrics (batch_id, ts, "
+	    "recorded_at) VALUES ('b1', 3, 4)", SQLITE_CONSTRAINT_UNIQUE),
+	    "database error: UNIQUE constraint failed: metrics.batch_id");
+	assert_string_equal(violates(&db, "INSERT INTO metrics (batch_id, "
+	    "recorded_at) VALUES ('b2', 4)", SQLITE_CONSTRAINT_NOTNULL),
+	    "database error: NOT NULL constraint failed: metrics.ts");
+	assert_int_equal(mm_db_exec(&db, "INSERT OR IGNORE INTO metrics "
+	    "(batch_id, ts, recorded_at) VALUES ('b1', 5, 6)", &err), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 1);
+	assert_int_equal(q_int(db.h, "SELECT ts FROM metrics"), 1);
+
+	/* evidence: one row per (batch_id, row_index). */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO evidence (batch_id, "
+	    "row_index, ts, names, features, label) VALUES "
+	    "('b1', 0, 1, 'f0', x'00', 1), ('b1', 1, 1, 'f0', x'00', 0)",
+	    &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO evidence (batch_id, "
+	    "row_index, ts, names, features, label) VALUES "
+	    "('b1', 1, 1, 'f0', x'00', 1)", SQLITE_CONSTRAINT_UNIQUE),
+	    "database error: UNIQUE constraint failed: evidence.batch_id, "
+	    "evidence.row_index");
+
+	/* metrics_summary: one row per window; the history appends. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics_summary (window, "
+	    "ts, n_batches, updated_at) VALUES ('5m', 1, 1, 1)", &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO metrics_summary "
+	    "(window, ts, n_batches, updated_at) VALUES ('5m', 2, 2, 2)",
+	    SQLITE_CONSTRAINT_PRIMARYKEY), "database error: UNIQUE "
+	    "constraint failed: metrics_summary.window");
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics_summary_history "
+	    "(window, ts, n_batches, created_at) VALUES ('5m', 1, 1, 1), "
+	    "('5m', 1, 1, 1)", &err), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM "
+	    "metrics_summary_history"), 2);
+
+	/* decision_history appends. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO decision_history (ts, "
+	    "source, action, reason, metadata, created_at) VALUES "
+	    "(1, 'b1', 'none', '', '{}', 1), (1, 'b1', 'none', '', '{}', 1)",
+	    &err), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM decision_history"),
+	    2);
+
+	/* retrain_snapshots: one row per key, a known status. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO retrain_snapshots (key, "
+	    "status, n_rows, max_evidence_id, created_at, updated_at) VALUES "
+	    "('k1', 'pending', 1000, 7, 1, 1)", &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO retrain_snapshots (key, "
+	    "status, n_rows, max_evidence_id, created_at, updated_at) VALUES "
+	    "('k1', 'executed', 1000, 7, 2, 2)", SQLITE_CONSTRAINT_UNIQUE),
+	    "database error: UNIQUE constraint failed: retrain_snapshots.key");
+	violates(&db, "INSERT INTO retrain_snapshots (key, status, n_rows, "
+	    "max_evidence_id, created_at, updated_at) VALUES "
+	    "('k2', 'done', 1000, 7, 2, 2)", SQLITE_CONSTRAINT_CHECK);
+
+	/* alert_state: one row per key. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO alert_state VALUES "
+	    "('a', 1)", &err), 0);
+	violates(&db, "INSERT INTO alert_state VALUES ('a', 2)",
+	    SQLITE_CONSTRAINT_PRIMARYKEY);
+	mm_db_close(&db);
+}
+
+struct holder {
+	sqlite3 *h;
+};
+
+static void *
+release_later(void *arg)
+{
+	struct holder *hd = arg;
+
+	usleep(300 * 1000);
+	sqlite3_exec(hd->h, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+static void
+test_wal_waits(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	struct holder hd;
+	pthread_t t;
+
+	/*
+	 * An empty file under another connection's first write
+	 * transaction, as while another process creates the schema: the
+	 * switch to WAL waits for it instead of failing "database is
+	 * locked".
+	 */
+	snprintf(f->path, sizeof(f->path), "%s/new.db", f->top);
+	put(f->path, "");
+	assert_int_equal(sqlite3_open(f->path, &hd.h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(hd.h, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&t, NULL, release_later, &hd), 0);
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_string_equal(q_text(db.h, "PRAGMA journal_mode"), "wal");
+	assert_int_equal(q_int(db.h, "SELECT max(version) FROM "
+	    "schema_version"), MM_DB_SCHEMA);
+	mm_db_close(&db);
+	sqlite3_close(hd.h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path),
+		cmocka_unit_test_setup_teardown(test_open_fresh, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_transactions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_prepare, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}
