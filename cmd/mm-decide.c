@@ -57,6 +57,7 @@ struct decide {
 	const char *models;	/* follow this store, or NULL */
 	int have_baseline, have_staged;
 	char active[MM_VERSION_MAX];	/* live version when deciding */
+	int know_previous;
 	double f1s[1000];		/* recent batch F1, a ring */
 	long nf1;
 	double baseline;
@@ -111,6 +112,8 @@ follow(struct decide *d, struct mm_err *err)
 		return -1;
 	snprintf(d->active, sizeof(d->active), "%s", rc == 0 ? a.version :
 	    "");
+	d->st.no_previous = rc == 0 && a.previous[0] == '\0';
+	d->know_previous = rc == 0;
 	if (!d->have_baseline) {
 		d->st.has_baseline = rc == 0 && !isnan(a.baseline_f1);
 		d->st.baseline_f1 = d->st.has_baseline ? a.baseline_f1 : 0;
@@ -160,6 +163,9 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 		mm_jw_str(b, d->active);
 	else
 		mm_buf_puts(b, "null");
+	if (d->know_previous)
+		mm_buf_printf(b, ",\"has_previous\":%s",
+		    d->st.no_previous ? "false" : "true");
 	mm_buf_puts(b, ",\"recent\":[");
 	from = d->st.nrecent - (int)(c->cooldown_batches >
 	    c->min_stable_batches ? c->cooldown_batches :
@@ -324,6 +330,7 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 	    &st.baseline_f1) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
 	st.staged = json_is_true(json_object_get(meta, "staged"));
+	st.no_previous = json_is_false(json_object_get(meta, "has_previous"));
 	json_array_foreach(rec, i, v) {
 		a = json_is_string(v) ? mm_action_parse(json_string_value(v)) :
 		    -1;

@@ -87,7 +87,8 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	}
 	if (sig->has_f1 && st->has_baseline) {
 		drop = st->baseline_f1 - sig->f1;
-		if (drop >= cfg->max_f1_drop) {
+		/* With nothing to roll back to, a collapse is retrained on. */
+		if (drop >= cfg->max_f1_drop && !st->no_previous) {
 			say(out, MM_ROLLBACK, "f1 dropped %.4g below the "
 			    "baseline, >= max_f1_drop %.4g", drop,
 			    cfg->max_f1_drop);

@@ -12,6 +12,8 @@
  *      were all none                                     -> promote
  *   5. otherwise                                         -> none
  * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
+ * Rule 2 is skipped when the state knows there is no previous version:
+ * a collapse with nothing to roll back to falls to rule 3 (retrain).
  * A catastrophic drop is judged on the F1 at hand; a sustained one on
  * f1_sustained, the F1 averaged over recent batches (f1 when not given).
  */
@@ -39,6 +41,7 @@ struct mm_policy_state {
 	int has_baseline;
 	double baseline_f1;
 	int staged;
+	int no_previous;		/* known: no version to roll back to */
 	int nrecent;			/* actions in recent, oldest first */
 	int recent[MM_POLICY_HISTORY];
 };

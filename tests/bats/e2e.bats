@@ -311,21 +311,24 @@ b000002 none executed"
 	assert_equal "$(field m/active.json rolled_back_from)" '"20251126T055640Z"'
 }
 
-@test "rollback without a previous version is skipped, and the store stays as it was" {
+@test "a collapse with no version to roll back to is retrained on" {
 	store
 	# The retrain test's concept change at strength 0.2: F1 .6972 .7500
-	# .6633, drops of .201 to .288, past max_f1_drop.  The rule comes
-	# before retrain, so with nothing to roll back to a change this large
-	# is never retrained on: every batch is a rollback, skipped.
+	# .6633, drops of .201 to .288, past max_f1_drop.  There is no
+	# previous version, so the rollback rule gives way to retrain: b0
+	# decides retrain (skipped: 256 rows of evidence, min_samples 500),
+	# and the cooldown holds b1 and b2 at none.
 	before=$(store_sum)
 	mm-gen --batches 3 --batch-size 256 --seed 12 --concept-at 0 \
 	    --concept-strength 0.2 >c.ndjson
 	run_split drive c.ndjson 1 3
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(decisions)" "$(batches 0 2 'rollback skipped')"
-	run q "SELECT DISTINCT exec_detail FROM decision_history"
-	assert_output "no previous version to roll back to"
+	assert_equal "$(decisions)" "b000000 retrain skipped
+b000001 none executed
+b000002 none executed"
+	run q "SELECT exec_detail FROM decision_history WHERE action = 'retrain'"
+	assert_output "256 labelled rows of evidence, min_samples is 500"
 	assert_equal "$(store_sum)" "$before"
 	run q 'SELECT count(*) FROM retrain_snapshots'
 	assert_output 0

@@ -258,7 +258,9 @@ none: no rule matched"
 	assert_equal "$(meta baseline_f1 <<<"$output")" "$BASELINE"
 	assert_equal "$(meta staged <<<"$output")" false
 	assert_equal "$(meta model_version <<<"$output")" "\"$ACTIVE\""
-	assert_equal "$(decisions <<<"$output" | cut -d: -f1)" rollback
+	assert_equal "$(meta has_previous <<<"$output")" false
+	# A collapse with no previous version to roll back to: retrain.
+	assert_equal "$(decisions <<<"$output" | cut -d: -f1)" retrain
 	assert_equal "$stderr" ""
 
 	mm-train --synthetic --rows 300 --models m --config C \

@@ -685,6 +685,30 @@ test_f1_sustained(void **state)
 	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
 }
 
+/* Known to have no previous version: a collapse is retrained on. */
+static void
+test_no_previous(void **state)
+{
+	struct mm_retrain_cfg c = dyadic();
+	struct mm_signal s = f1_only(0.25);	/* drop 0.5 >= 0.25 */
+	struct mm_policy_state st = baseline(0.75);
+
+	(void)state;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, "f1 dropped 0.5 below the baseline, "
+	    ">= max_f1_drop 0.25");
+	st.no_previous = 1;
+	EXPECT(&c, &s, &st, MM_RETRAIN, "f1 dropped 0.5 below the baseline, "
+	    ">= min_f1_gain 0.125");
+	/* The retrain cooldown still holds. */
+	set_recent(&st, "retrain none");
+	EXPECT(&c, &s, &st, MM_NONE, "retrain cooldown: a retrain within "
+	    "the last 5 decisions");
+	/* Severe drift still comes first. */
+	s.has_drift = 1;
+	s.drift_score = 0.25;
+	EXPECT(&c, &s, &st, MM_REJECT, NULL);
+}
+
 static void
 test_out_of_range(void **state)
 {
@@ -910,6 +934,7 @@ main(void)
 		cmocka_unit_test(test_reject_dyadic),
 		cmocka_unit_test(test_rollback_default),
 		cmocka_unit_test(test_rollback_dyadic),
+		cmocka_unit_test(test_no_previous),
 		cmocka_unit_test(test_retrain_default),
 		cmocka_unit_test(test_retrain_dyadic),
 		cmocka_unit_test(test_rule_order),
