@@ -194,7 +194,16 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 	f = mm_rec_get(&a->rec, "trust");
 	trust = f ? json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL) :
 	    NULL;
+	if (f != NULL && !json_is_object(trust) && !json_is_null(trust)) {
+		json_decref(trust);
+		return mm_errf(err, MM_EINPUT, 0, "'trust' is not an object");
+	}
 	score = json_is_object(trust) ? json_object_get(trust, "score") : NULL;
+	if (score != NULL && !json_is_number(score) && !json_is_null(score)) {
+		json_decref(trust);
+		return mm_errf(err, MM_EINPUT, 0, "'trust.score' is not a "
+		    "number");
+	}
 	if (!json_is_number(score)) {
 		json_decref(trust);
 		goto pass;
@@ -211,8 +220,10 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 		goto pass;
 	}
 	f = mm_rec_get(&a->rec, "ts");
-	if (f == NULL || mm_json_number(f->val.p, &ts) == NULL)
+	if (f == NULL)
 		ts = clock_now(a);
+	else if (mm_json_number(f->val.p, &ts) == NULL || !isfinite(ts))
+		return mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");
 	window = string_field(&a->rec, "window");
 	batch = string_field(&a->rec, "batch_id");
 	snprintf(key, sizeof(key), "%s:%s", window ? window : a->stream, sev);

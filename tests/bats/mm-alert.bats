@@ -353,3 +353,16 @@ $(with "$(batch b3 1000 0.5)" "$(critical b3 1000 0.5 0.500)")"
 	assert_failure 2
 	assert_equal "$stderr" "mm-alert: --now: 'abc' is not a number from 0 to 1e+11"
 }
+
+@test "a trust score or ts that is not a number is bad input" {
+	run_split mm-alert --db a.db <<<'{"batch_id":"b","trust":{"score":"0.1"}}'
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-alert: line 1: 'trust.score' is not a number"
+	run_split mm-alert --db a.db <<<'{"batch_id":"b","ts":"x","trust":{"score":0.1}}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-alert: line 1: 'ts' is not a number"
+	run_split mm-alert --db a.db <<<'{"batch_id":"b","trust":3}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-alert: line 1: 'trust' is not an object"
+}
