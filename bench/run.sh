@@ -1,9 +1,11 @@
 #!/bin/sh
 # mm benchmarks. Run from anywhere; `make bench` builds mm first and
-# installs hyperfine, GNU time and python3-numpy.
+# installs hyperfine, GNU time, python3-numpy and python3-sklearn.
 #
 # Usage: bench/run.sh [SECTION ...]     (default: all)
 #   psi       mm-psi against json+numpy and a strtod scan; peak RSS
+#   model     mm-train and mm-predict against scikit-learn's random forest
+#   storage   mm-record's rate and mm-aggregate over a million rows
 #   profile   where mm-psi spends its time (perf, or callgrind)
 #   all       every benchmark section (not profile)
 #
@@ -25,7 +27,7 @@ RUNS=${RUNS:-5}
 GEN=${GEN:-$BIN/mm-gen}
 OUT=bench/out
 PY=/usr/bin/python3	# the system python, which has numpy
-SECTIONS="psi"
+SECTIONS="psi model storage"
 
 missed=0
 
@@ -208,6 +210,156 @@ bench_psi() {
 	cat "$OUT/psi.txt"
 }
 
+# --- model ---------------------------------------------------------------
+
+MODEL_GEN_ARGS="--rows 5000 --seed 42"	# the rows of mm-train --synthetic
+MODEL_BATCH_ARGS="--batches 20 --batch-size 10000 --seed 7"
+MODEL_ALL=$OUT/model-all.ndjson
+MODEL_TRAIN=$OUT/model-train.ndjson
+MODEL_VALID=$OUT/model-valid.ndjson
+MODEL_BATCHES=$OUT/model-batches.ndjson
+MODEL_CONFIG=$OUT/config	# empty: 200 trees, depth 6, min leaf 5
+MODEL_STORE=$OUT/model-store
+MODEL_NOW=1764140000
+
+# The training rows split 75/25 (stratified, seed 0) into a training and
+# a validation file, and the prediction batches (kept between runs while
+# the generator and its arguments are unchanged).
+model_data() {
+	need "$GEN" "$BIN/mm-train" "$BIN/mm-predict"
+	mkdir -p "$MODEL_CONFIG"
+	# shellcheck disable=SC2086
+	"$GEN" $MODEL_GEN_ARGS >"$MODEL_ALL" ||
+		die "$GEN $MODEL_GEN_ARGS failed"
+	"$PY" scripts/verify_model.py split "$MODEL_ALL" "$MODEL_TRAIN" \
+	    "$MODEL_VALID" --seed 0 >/dev/null ||
+		die "splitting $MODEL_ALL failed"
+	stamp="$GEN $MODEL_BATCH_ARGS"
+	if [ ! -s "$MODEL_BATCHES" ] ||
+	    [ -n "$(find "$GEN" -newer "$MODEL_BATCHES" 2>/dev/null)" ] ||
+	    [ "$(cat "$MODEL_BATCHES.cmd" 2>/dev/null)" != "$stamp" ]; then
+		echo "bench: generating $MODEL_BATCHES" >&2
+		# shellcheck disable=SC2086
+		"$GEN" $MODEL_BATCH_ARGS >"$MODEL_BATCHES.tmp" ||
+			die "$GEN $MODEL_BATCH_ARGS failed"
+		mv "$MODEL_BATCHES.tmp" "$MODEL_BATCHES"
+		echo "$stamp" >"$MODEL_BATCHES.cmd"
+	fi
+}
+
+# The value of key $1 in the "key value" lines of file $2.
+kv() {
+	awk -v k="$1" '$1 == k { print $2 }' "$2"
+}
+
+median() {
+	"$PY" -c 'import statistics, sys
+print(statistics.median(float(a) for a in sys.argv[1:]))' "$@"
+}
+
+bench_model() {
+	need hyperfine "$PY"
+	"$PY" -c 'import sklearn' 2>/dev/null ||
+		die "$PY has no scikit-learn" \
+		    "(make bench installs python3-sklearn)"
+	model_data
+
+	train="$BIN/mm-train --models $MODEL_STORE --config $MODEL_CONFIG \
+--validate $MODEL_VALID --now $MODEL_NOW $MODEL_TRAIN"
+	predict="$BIN/mm-predict --models $MODEL_STORE $MODEL_BATCHES"
+	bytes=$(wc -c <"$MODEL_BATCHES")
+
+	# mm-train's own fit time (its summary line) over RUNS runs; the
+	# last run leaves the store mm-predict reads.
+	fits=
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		rm -rf "$MODEL_STORE"
+		# shellcheck disable=SC2086
+		$train >"$OUT/model-train.out" || die "mm-train failed"
+		fits="$fits $("$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["timings"]["fit_s"])' \
+		    "$OUT/model-train.out")"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	fit_mm=$(median $fits)
+	ntrain=$("$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["rows"]["train"])' "$OUT/model-train.out")
+	# Sanity: both forests predict the batches about equally well.
+	# shellcheck disable=SC2086
+	$predict >"$OUT/model-predict.out" || die "mm-predict failed"
+	acc_mm=$("$PY" -c 'import json, sys
+n = a = 0
+for line in open(sys.argv[1], "rb"):
+    m = json.loads(line)["metrics"]
+    n += m["n_labelled"]
+    a += m["accuracy"] * m["n_labelled"]
+print(a / n)' "$OUT/model-predict.out")
+	rm -f "$OUT/model-predict.out"
+
+	"$PY" bench/train_sklearn.py --runs "$RUNS" "$MODEL_TRAIN" \
+	    "$MODEL_BATCHES" >"$OUT/model-sklearn.out" ||
+		die "bench/train_sklearn.py failed"
+	fit_sk=$(kv fit_s "$OUT/model-sklearn.out")
+	[ "$(kv rows "$OUT/model-sklearn.out")" = "$ntrain" ] ||
+		die "mm-train and scikit-learn trained on different rows"
+	pred_sk=$(kv predict_ms "$OUT/model-sklearn.out")
+	brows=$(kv batch_rows "$OUT/model-sklearn.out")
+	nb=$(kv batches "$OUT/model-sklearn.out")
+	acc_sk=$(kv accuracy "$OUT/model-sklearn.out")
+
+	hyperfine -N --warmup 1 --runs "$RUNS" --prepare "rm -rf $MODEL_STORE" \
+	    --export-json "$OUT/model-train-hyperfine.json" \
+	    -n mm-train "$train" >&2
+	hyperfine -N --warmup 1 --runs "$RUNS" \
+	    --export-json "$OUT/model-predict-hyperfine.json" \
+	    -n mm-predict "$predict" >&2
+	t_train=$(hf_median "$OUT/model-train-hyperfine.json" 0)
+	t_pred=$(hf_median "$OUT/model-predict-hyperfine.json" 0)
+	# ms per 10,000 rows: mm-predict's whole run over every row, and
+	# scikit-learn's median batch.
+	ms_mm=$(awk -v t="$t_pred" -v n="$nb" -v r="$brows" \
+	    'BEGIN { print t * 1e3 / (n * r / 1e4) }')
+	ms_sk=$(awk -v t="$pred_sk" -v r="$brows" \
+	    'BEGIN { print t / (r / 1e4) }')
+
+	{
+		echo "model: train on $ntrain rows (mm-gen $MODEL_GEN_ARGS, 75%" \
+		    "stratified), 200 trees, depth 6, min leaf 5; predict" \
+		    "$nb batches x $brows rows, $bytes bytes" \
+		    "($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, median of" \
+		    "$RUNS runs)"
+		awk -v a="$t_train" -v f="$fit_mm" -v s="$fit_sk" -v m="$ms_mm" \
+		    -v k="$ms_sk" 'BEGIN {
+			printf "  %-26s %10s %12s\n", "", "train s",
+			    "ms/10k rows"
+			printf "  %-26s %10.3f\n", "mm-train (whole process)", a
+			printf "  %-26s %10.3f\n", "mm-train (fit_s)", f
+			printf "  %-26s %10.3f\n", "sklearn fit", s
+			printf "  %-26s %10s %12.2f\n", "mm-predict (whole process)",
+			    "", m
+			printf "  %-26s %10s %12.2f\n", "sklearn predict_proba", "", k
+		}'
+		target "train: sklearn / mm-train" "$(awk -v a="$fit_sk" \
+		    -v b="$t_train" 'BEGIN { print a / b }')" ge 3 x
+		target "predict: sklearn / mm" "$(awk -v a="$ms_sk" -v b="$ms_mm" \
+		    'BEGIN { print a / b }')" ge 5 x
+		if awk -v a="$acc_mm" -v b="$acc_sk" \
+		    'BEGIN { d = a - b; exit !(d <= 0.01 && d >= -0.01) }'; then
+			v=PASS
+		else
+			v=MISS
+			missed=1
+		fi
+		awk -v a="$acc_mm" -v b="$acc_sk" -v v="$v" 'BEGIN {
+			printf "  accuracy on the batches: mm %.4f, sklearn %.4f" \
+			    " (|diff| <= 0.01)   %s\n", a, b, v
+		}'
+	} >"$OUT/model.txt"
+	cat "$OUT/model.txt"
+}
+
 # --- profile -------------------------------------------------------------
 
 # Top symbols of mm-psi on the psi input: perf when it works, else
@@ -242,18 +394,21 @@ main() {
 	for s in "$@"; do
 		case $s in
 		all) run="$run $SECTIONS" ;;
-		psi|profile) run="$run $s" ;;
+		psi|model|storage|profile) run="$run $s" ;;
 		-h|--help)
 			sed -n '2,/^set -eu/p' "$0" | sed '$d' |
 			    sed 's/^# \{0,1\}//'
 			exit 0 ;;
-		*) echo "bench: unknown section '$s' (psi, profile, all)" >&2
+		*) echo "bench: unknown section '$s' (psi, model, storage," \
+			    "profile, all)" >&2
 			exit 2 ;;
 		esac
 	done
 	for s in $run; do
 		case $s in
 		psi) bench_psi ;;
+		model) bench_model ;;
+		storage) BIN=$BIN bench/storage.sh || missed=1 ;;
 		profile) bench_profile ;;
 		esac
 	done
