@@ -1,0 +1,430 @@
+/*
+ * mm-report - one self-contained HTML page from the database and the
+ * model store: trust, F1, drift and decisions over time, and the model
+ * versions.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "json.h"
+#include "mm.h"
+#include "opt.h"
+#include "report.h"
+#include "store.h"
+
+static const char *prog = "mm-report";
+
+static const struct mm_opt opts[] = {
+#define O_DB 0
+	{ "db", 0, "FILE", "database (default: $MM_DB or "
+	    "data/metrics/metrics.db)" },
+#define O_MODELS 1
+	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
+#define O_FROM 2
+	{ "from", 0, "TS", "leave out what is older than TS" },
+#define O_TO 3
+	{ "to", 0, "TS", "leave out what is newer than TS" },
+#define O_WINDOW 4
+	{ "window", 'w', "LEN", "only the last LEN (such as 24h) before --to "
+	    "or the newest" },
+#define O_OUTPUT 5
+	{ "output", 'o', "FILE", "write to FILE, - for standard output "
+	    "(default report.html)" },
+#define O_TITLE 6
+	{ "title", 0, "TEXT", "the page's title (default \"mm report\")" },
+#define O_NOW 7
+	{ "now", 0, "TS", "the time the page says it was made (default: the "
+	    "clock)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+/*
+ * A time: Unix seconds, or a UTC date "2025-11-26", optionally with a
+ * time "T06:53" or "T06:53:20" and a final "Z".  0 or -1.
+ */
+static int
+parse_time(const char *s, double *out)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"
+	};
+	struct tm tm;
+	const char *end;
+	char *e;
+	size_t i;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &e);
+	if (e != s && *e == '\0' && errno == 0 && v >= 0 && v <= 1e11) {
+		*out = v;
+		return 0;
+	}
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end != NULL && (strcmp(end, "") == 0 ||
+		    (i < 2 && strcmp(end, "Z") == 0))) {
+			*out = (double)timegm(&tm);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+opt_time(const struct mm_optstate *st, const char *opt, double *out)
+{
+	if (parse_time(st->arg, out) == 0)
+		return 0;
+	mm_warnx(prog, "--%s: '%s' is not a time: Unix seconds or a UTC date "
+	    "such as 2025-11-26T06:53:20Z", opt, st->arg);
+	return -1;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static double
+col_num(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(st, i);
+}
+
+/* The newest ts of any batch or decision, or NaN when there is none. */
+static int
+newest(struct mm_db *db, double to, double *out, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = mm_db_prepare(db, "SELECT max(m) FROM (SELECT max(ts) AS m FROM "
+	    "metrics WHERE ts <= ?1 UNION ALL SELECT max(ts) FROM "
+	    "decision_history WHERE ts <= ?1)", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, isnan(to) ? 1e300 : to);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = col_num(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return mm_db_err(db, err, "cannot read metrics");
+	return 0;
+}
+
+static int
+read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
+{
+	struct mm_report_batch b;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = mm_db_prepare(db, "SELECT batch_id, ts, model_version, f1, "
+	    "accuracy, trust_score, drift_score, drift_status, psi, p_value "
+	    "FROM metrics WHERE ts >= ?1 AND ts <= ?2 ORDER BY ts, id", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
+	sqlite3_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b.id = (char *)col_text(st, 0);
+		b.ts = sqlite3_column_double(st, 1);
+		b.version = (char *)col_text(st, 2);
+		b.f1 = col_num(st, 3);
+		b.accuracy = col_num(st, 4);
+		b.trust = col_num(st, 5);
+		b.drift_score = col_num(st, 6);
+		b.status = (char *)col_text(st, 7);
+		mm_report_add_batch(r, &b, col_text(st, 8), col_text(st, 9));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mm_db_err(db, err, "cannot read metrics");
+	return 0;
+}
+
+static int
+read_decisions(struct mm_db *db, struct mm_report *r, struct mm_err *err)
+{
+	struct mm_report_decision d;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = mm_db_prepare(db, "SELECT ts, source, action, reason, "
+	    "exec_status, exec_detail, model_version FROM decision_history "
+	    "WHERE ts >= ?1 AND ts <= ?2 ORDER BY ts, id", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
+	sqlite3_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d.ts = sqlite3_column_double(st, 0);
+		d.source = (char *)col_text(st, 1);
+		d.action = (char *)col_text(st, 2);
+		d.reason = (char *)col_text(st, 3);
+		d.exec_status = (char *)col_text(st, 4);
+		d.exec_detail = (char *)col_text(st, 5);
+		d.version = (char *)col_text(st, 6);
+		mm_report_add_decision(r, &d);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mm_db_err(db, err, "cannot read decisions");
+	return 0;
+}
+
+/* Everything from the database, in one read transaction. */
+static int
+read_db(const char *path, struct mm_report *r, long window,
+    struct mm_err *err)
+{
+	struct mm_db db;
+	struct stat sb;
+	double end = NAN;
+	int rc = -1;
+
+	/* Opening creates a missing file; a report must not. */
+	if (stat(path, &sb) < 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot open database: %s",
+		    strerror(errno));
+		mm_err_where(err, path);
+		return -1;
+	}
+	if (mm_db_open(&db, path, err) < 0)
+		return -1;
+	if (mm_db_exec(&db, "BEGIN", err) < 0)
+		goto out;
+	if (window > 0) {
+		if (newest(&db, r->to, &end, err) < 0)
+			goto out;
+		if (!isnan(end)) {
+			r->to = isnan(r->to) ? end : r->to;
+			r->from = r->to - (double)window;
+		} else if (!isnan(r->to))
+			r->from = r->to - (double)window;
+	}
+	if (read_batches(&db, r, err) < 0 || read_decisions(&db, r, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	mm_db_rollback(&db);
+	mm_db_close(&db);
+	return rc;
+}
+
+static int
+read_store(const char *dir, struct mm_report *r, struct mm_err *err)
+{
+	struct mm_err cerr;
+	char **names;
+	char *card;
+	size_t len;
+	int rc, i, n;
+
+	if ((rc = mm_store_read_active(dir, &r->active, err)) < 0)
+		return -1;
+	r->has_active = rc == 0;
+	if (mm_store_read_candidate(dir, r->staged, sizeof(r->staged),
+	    err) < 0)
+		return -1;
+	if (mm_store_list(dir, &names, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* A card that cannot be read is shown as such. */
+		if (mm_store_read_file(dir, names[i], "card.json", &card, &len,
+		    &cerr) < 0)
+			card = NULL;
+		mm_report_add_version(r, names[i], card);
+		free(card);
+	}
+	mm_store_list_free(names, n);
+	return 0;
+}
+
+/* Write the page to what path already is: a device, a pipe, a link. */
+static int
+write_in_place(const char *path, const struct mm_buf *page,
+    struct mm_err *err)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		mm_errf(err, MM_ESYS, 0, "cannot open: %s", strerror(errno));
+		mm_err_where(err, path);
+		return -1;
+	}
+	if (fwrite(page->p, 1, page->n, fp) != page->n || fflush(fp) != 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
+		mm_err_where(err, path);
+		fclose(fp);
+		return -1;
+	}
+	if (fclose(fp) != 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
+		mm_err_where(err, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write the page to standard output, or to a file by way of path.tmp so
+ * a reader never sees half a page.
+ */
+static int
+write_page(const char *path, const struct mm_buf *page, struct mm_err *err)
+{
+	struct stat sb;
+	char *tmp;
+	FILE *fp;
+	int rc = 0;
+
+	if (strcmp(path, "-") == 0) {
+		if (fwrite(page->p, 1, page->n, stdout) != page->n ||
+		    fflush(stdout) != 0)
+			return mm_errf(err, MM_ESYS, 0, "write error: %s",
+			    strerror(errno));
+		return 0;
+	}
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return write_in_place(path, page, err);
+	tmp = mm_xmalloc(strlen(path) + 5);
+	sprintf(tmp, "%s.tmp", path);
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		mm_errf(err, MM_ESYS, 0, "cannot create: %s", strerror(errno));
+		mm_err_where(err, tmp);
+		free(tmp);
+		return -1;
+	}
+	if (fwrite(page->p, 1, page->n, fp) != page->n || fflush(fp) != 0 ||
+	    fsync(fileno(fp)) != 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
+		mm_err_where(err, tmp);
+		rc = -1;
+	}
+	if (fclose(fp) != 0 && rc == 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
+		mm_err_where(err, tmp);
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		mm_errf(err, MM_ESYS, 0, "cannot rename '%s': %s", tmp,
+		    strerror(errno));
+		mm_err_where(err, path);
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mm_optstate st = { .prog = "mm-report",
+	    .synopsis = "[--db FILE] [--models DIR] [--from TS] [--to TS] "
+	    "[--window LEN]\n"
+	    " [-o FILE] [--title TEXT] [--now TS]",
+	    .about = "Write one self-contained HTML page with trust, F1, "
+	    "drift and decisions over time, and the model versions." };
+	struct mm_report r;
+	struct mm_err err = { 0 };
+	struct mm_buf page;
+	struct timespec ts;
+	const char *dbpath = NULL, *models = NULL, *output = "report.html";
+	const char *wlen = NULL;
+	long window = 0;
+	int o, rc = MM_OK;
+
+	mm_report_init(&r);
+	r.now = NAN;
+	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+		switch (o) {
+		case O_DB: dbpath = st.arg; break;
+		case O_MODELS: models = st.arg; break;
+		case O_FROM:
+			if (opt_time(&st, "from", &r.from) < 0)
+				return MM_EINPUT;
+			break;
+		case O_TO:
+			if (opt_time(&st, "to", &r.to) < 0)
+				return MM_EINPUT;
+			break;
+		case O_WINDOW:
+			wlen = st.arg;
+			if (mm_parse_window(wlen, &window) < 0) {
+				mm_warnx(prog, "--window: '%s' is not a length "
+				    "such as 30m, 24h or 7d", wlen);
+				return MM_EINPUT;
+			}
+			break;
+		case O_OUTPUT:
+			if (*st.arg == '\0') {
+				mm_warnx(prog, "-o: empty file name");
+				return MM_EINPUT;
+			}
+			output = st.arg;
+			break;
+		case O_TITLE: r.title = st.arg; break;
+		case O_NOW:
+			if (mm_opt_double(&st, "now", 0, 1e11, &r.now) < 0)
+				return MM_EINPUT;
+			break;
+		default:
+			return o == -3 ? MM_OK : MM_EINPUT;
+		}
+	}
+	if (st.ind < argc) {
+		mm_warnx(prog, "unexpected argument '%s'", argv[st.ind]);
+		mm_usage(&st, opts, 0);
+		return MM_EINPUT;
+	}
+	if (wlen != NULL && !isnan(r.from)) {
+		mm_warnx(prog, "--window and --from cannot be used together");
+		return MM_EINPUT;
+	}
+	if (!isnan(r.from) && !isnan(r.to) && r.from > r.to) {
+		mm_warnx(prog, "--from is after --to");
+		return MM_EINPUT;
+	}
+	if (isnan(r.now)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r.now = (double)ts.tv_sec;
+	}
+	r.db = mm_db_path(dbpath);
+	mm_buf_init(&page);
+	if (read_db(r.db, &r, window, &err) < 0 ||
+	    read_store(mm_models_dir(models), &r, &err) < 0) {
+		mm_perr(prog, &err);
+		rc = err.code;
+		goto out;
+	}
+	mm_report_html(&r, &page);
+	if (write_page(output, &page, &err) < 0) {
+		mm_perr(prog, &err);
+		rc = err.code;
+	}
+out:
+	mm_buf_release(&page);
+	mm_report_release(&r);
+	if (fclose(stdout) != 0 && rc == MM_OK) {
+		mm_warnx(prog, "write error: %s", strerror(errno));
+		rc = MM_ESYS;
+	}
+	return rc;
+}

@@ -1,0 +1,1941 @@
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+#define CHART_W 1000
+#define MAXTICKS 16
+#define ALPHA 0.05		/* the p-value line; mm-psi's default */
+#define PSI_MODERATE 0.1	/* the PSI bands (DESIGN section 3) */
+#define PSI_SEVERE 0.2
+#define MAX_POINTS 200		/* dots with a tooltip up to this many */
+#define MAX_CELLS 4000		/* heat map cells with a tooltip */
+#define MIN_CELL 2		/* the narrowest heat map cell, pixels */
+#define MAX_ROWS 500		/* decisions listed */
+#define P_FLOOR 1e-12		/* smaller p-values are drawn here */
+#define PSI_FLOOR 0.01		/* smaller PSI is drawn here */
+
+/*
+ * Scales and charts.
+ */
+
+double
+mm_scale_map(const struct mm_scale *s, double v)
+{
+	double a = s->d0, z = s->d1;
+
+	if (s->log) {
+		if (!(v > 0))
+			return s->r0;
+		a = log10(a);
+		z = log10(z);
+		v = log10(v);
+	}
+	if (a == z)
+		return (s->r0 + s->r1) / 2;
+	return s->r0 + (v - a) / (z - a) * (s->r1 - s->r0);
+}
+
+void
+mm_chart_init(struct mm_chart *c, double w, double h, double x0, double x1,
+    double y0, double y1, int ylog)
+{
+	c->w = w;
+	c->h = h;
+	c->x = (struct mm_scale){ x0, x1, MM_CHART_LEFT, w - MM_CHART_RIGHT,
+	    0 };
+	c->y = (struct mm_scale){ y0, y1, h - MM_CHART_BOTTOM, MM_CHART_TOP,
+	    ylog };
+}
+
+double
+mm_chart_x(const struct mm_chart *c, double v)
+{
+	return mm_scale_map(&c->x, v);
+}
+
+double
+mm_chart_y(const struct mm_chart *c, double v)
+{
+	return mm_scale_map(&c->y, v);
+}
+
+void
+mm_svg_num(struct mm_buf *b, double v)
+{
+	char tmp[64];
+	long t = lround(v * 10);
+
+	if (!isfinite(v) || fabs(v) > 1e9) {
+		mm_buf_putc(b, '0');
+		return;
+	}
+	if (t % 10 == 0)
+		snprintf(tmp, sizeof(tmp), "%ld", t / 10);
+	else
+		snprintf(tmp, sizeof(tmp), "%s%ld.%ld", t < 0 ? "-" : "",
+		    labs(t) / 10, labs(t) % 10);
+	mm_buf_puts(b, tmp);
+}
+
+static void
+xy(struct mm_buf *b, double x, double y)
+{
+	mm_svg_num(b, x);
+	mm_buf_putc(b, ',');
+	mm_svg_num(b, y);
+}
+
+void
+mm_svg_points(struct mm_buf *b, const struct mm_chart *c, const double *x,
+    const double *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			mm_buf_putc(b, ' ');
+		xy(b, mm_chart_x(c, x[i]), mm_chart_y(c, y[i]));
+	}
+}
+
+void
+mm_svg_series(struct mm_buf *b, const struct mm_chart *c, const char *cls,
+    const double *x, const double *y, int n)
+{
+	int i = 0, j;
+
+	while (i < n) {
+		if (isnan(y[i])) {
+			i++;
+			continue;
+		}
+		for (j = i; j < n && !isnan(y[j]); j++)
+			;
+		mm_buf_printf(b, "<polyline class=\"%s\" points=\"", cls);
+		mm_svg_points(b, c, x + i, y + i, j - i);
+		if (j - i == 1) {
+			mm_buf_putc(b, ' ');
+			mm_svg_points(b, c, x + i, y + i, 1);
+		}
+		mm_buf_puts(b, "\"/>\n");
+		i = j;
+	}
+}
+
+static void
+rect(struct mm_buf *b, const char *cls, double x0, double y0, double x1,
+    double y1)
+{
+	mm_buf_printf(b, "<rect class=\"%s\" x=\"", cls);
+	mm_svg_num(b, x0);
+	mm_buf_puts(b, "\" y=\"");
+	mm_svg_num(b, y0);
+	mm_buf_puts(b, "\" width=\"");
+	mm_svg_num(b, x1 - x0);
+	mm_buf_puts(b, "\" height=\"");
+	mm_svg_num(b, y1 - y0);
+	mm_buf_puts(b, "\"/>\n");
+}
+
+static void
+line(struct mm_buf *b, const char *cls, double x0, double y0, double x1,
+    double y1)
+{
+	mm_buf_printf(b, "<line class=\"%s\" x1=\"", cls);
+	mm_svg_num(b, x0);
+	mm_buf_puts(b, "\" y1=\"");
+	mm_svg_num(b, y0);
+	mm_buf_puts(b, "\" x2=\"");
+	mm_svg_num(b, x1);
+	mm_buf_puts(b, "\" y2=\"");
+	mm_svg_num(b, y1);
+	mm_buf_puts(b, "\"/>\n");
+}
+
+static double
+clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+void
+mm_svg_bands(struct mm_buf *b, const struct mm_chart *c, double lo,
+    double hi)
+{
+	double left = c->x.r0, right = c->x.r1;
+	double top = c->y.d1 > c->y.d0 ? c->y.d1 : c->y.d0;
+	double bot = c->y.d1 > c->y.d0 ? c->y.d0 : c->y.d1;
+	double ylo = mm_chart_y(c, clampd(lo, bot, top));
+	double yhi = mm_chart_y(c, clampd(hi, bot, top));
+	double ytop = mm_chart_y(c, top);
+
+	if (yhi < ylo)
+		rect(b, "band band-moderate", left, yhi, right, ylo);
+	if (ytop < yhi)
+		rect(b, "band band-severe", left, ytop, right, yhi);
+	if (lo >= bot && lo <= top)
+		line(b, "thr thr-moderate", left, ylo, right, ylo);
+	if (hi >= bot && hi <= top)
+		line(b, "thr thr-severe", left, yhi, right, yhi);
+}
+
+/*
+ * HTML text.
+ */
+
+/* The length of the UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+void
+mm_html_escn(struct mm_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80) {
+			if ((len = utf8_len(p + i, n - i)) == 0) {
+				mm_buf_puts(b, "\xef\xbf\xbd");
+				i++;
+			} else {
+				mm_buf_put(b, s + i, len);
+				i += len;
+			}
+			continue;
+		}
+		switch (c) {
+		case '&': mm_buf_puts(b, "&amp;"); break;
+		case '<': mm_buf_puts(b, "&lt;"); break;
+		case '>': mm_buf_puts(b, "&gt;"); break;
+		case '"': mm_buf_puts(b, "&quot;"); break;
+		case '\'': mm_buf_puts(b, "&#39;"); break;
+		case '\t':
+		case '\n':
+			mm_buf_putc(b, (char)c);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				mm_buf_puts(b, "\xef\xbf\xbd");
+			else
+				mm_buf_putc(b, (char)c);
+		}
+		i++;
+	}
+}
+
+void
+mm_html_esc(struct mm_buf *b, const char *s)
+{
+	mm_html_escn(b, s, strlen(s));
+}
+
+/*
+ * Ticks.
+ */
+
+int
+mm_ticks(double lo, double hi, int max, double *t, double *step)
+{
+	static const double nice[] = { 1, 2, 2.5, 5, 10 };
+	double raw, mag, s = 0, v;
+	int i, n = 0;
+
+	if (!(hi > lo) || max < 2) {
+		*step = 0;
+		if (max < 1 || !isfinite(lo))
+			return 0;
+		t[0] = lo;
+		return 1;
+	}
+	if (max > MAXTICKS)
+		max = MAXTICKS;
+	raw = (hi - lo) / (max - 1);
+	mag = pow(10, floor(log10(raw)));
+	for (i = 0; i < 5; i++) {
+		s = nice[i] * mag;
+		if (s >= raw * (1 - 1e-9))
+			break;
+	}
+	for (v = ceil(lo / s - 1e-9) * s; v <= hi + s * 1e-9 && n < max;
+	    v += s) {
+		/* Snap to the step so 0.30000000000000004 prints as 0.3. */
+		t[n] = round(v / s) * s;
+		if (fabs(t[n]) < s * 1e-9)
+			t[n] = 0;
+		n++;
+	}
+	*step = s;
+	return n;
+}
+
+int
+mm_log_ticks(double lo, double hi, int max, double *t)
+{
+	static const int ksteps[] = { 1, 2, 5, 10, 20, 50, 100 };
+	int e0, e1, i, k, e, n = 0;
+
+	if (!(lo > 0) || !(hi >= lo) || max < 1)
+		return 0;
+	if (max > MAXTICKS)
+		max = MAXTICKS;
+	e0 = (int)ceil(log10(lo) - 1e-9);
+	e1 = (int)floor(log10(hi) + 1e-9);
+	if (e1 < e0)
+		return 0;
+	for (i = 0; (e1 - e0) / ksteps[i] + 1 > max && i < 6; i++)
+		;
+	k = ksteps[i];
+	/* Count down from the top so 1 is always a tick. */
+	for (e = e1; e >= e0 && n < max; e -= k)
+		t[n++] = pow(10, e);
+	return n;
+}
+
+int
+mm_time_ticks(double t0, double t1, int max, double *t, double *step)
+{
+	static const double steps[] = {
+		1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
+		7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400,
+		14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400, 364 * 86400
+	};
+	size_t i;
+	double s = 0, v;
+	int n = 0;
+
+	if (!(t1 >= t0) || max < 1)
+		return 0;
+	if (max > MAXTICKS)
+		max = MAXTICKS;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		s = steps[i];
+		if ((t1 - t0) / s < max)
+			break;
+	}
+	while ((t1 - t0) / s >= max)
+		s *= 2;
+	for (v = ceil(t0 / s) * s; v <= t1 && n < max; v += s)
+		t[n++] = v;
+	*step = s;
+	return n;
+}
+
+/*
+ * Colours.
+ */
+
+struct rgb {
+	double r, g, b;
+};
+
+static struct rgb
+mix(struct rgb a, struct rgb z, double f)
+{
+	f = clampd(f, 0, 1);
+	return (struct rgb){ a.r + (z.r - a.r) * f, a.g + (z.g - a.g) * f,
+	    a.b + (z.b - a.b) * f };
+}
+
+void
+mm_psi_colour(double psi, char *buf)
+{
+	static const struct rgb s0 = { 0xf0, 0xf7, 0xf2 };
+	static const struct rgb s1 = { 0xbb, 0xe2, 0xc7 };
+	static const struct rgb m0 = { 0xfd, 0xe6, 0x8a };
+	static const struct rgb m1 = { 0xf5, 0x9e, 0x0b };
+	static const struct rgb v0 = { 0xf8, 0x71, 0x71 };
+	static const struct rgb v1 = { 0x7f, 0x1d, 0x1d };
+	struct rgb c;
+
+	if (isnan(psi)) {
+		strcpy(buf, "#e5e7eb");
+		return;
+	}
+	if (psi < PSI_MODERATE)
+		c = mix(s0, s1, psi / PSI_MODERATE);
+	else if (psi < PSI_SEVERE)
+		c = mix(m0, m1, (psi - PSI_MODERATE) /
+		    (PSI_SEVERE - PSI_MODERATE));
+	else	/* The darkest red at ten times the severe band. */
+		c = mix(v0, v1, log10(psi / PSI_SEVERE));
+	snprintf(buf, 8, "#%02x%02x%02x", (unsigned)lround(c.r),
+	    (unsigned)lround(c.g), (unsigned)lround(c.b));
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+mm_bh_min(const double *p, int n)
+{
+	double *s = mm_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+	double q = NAN;
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!isnan(p[i]))
+			s[m++] = p[i];
+	qsort(s, (size_t)m, sizeof(double), cmp_double);
+	for (i = 0; i < m; i++)
+		if (isnan(q) || s[i] * m / (i + 1) < q)
+			q = s[i] * m / (i + 1);
+	free(s);
+	return isnan(q) ? q : fmin(q, 1);
+}
+
+/*
+ * The data.
+ */
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? mm_xstrdup(s) : NULL;
+}
+
+void
+mm_report_init(struct mm_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->title = "mm report";
+	r->from = NAN;
+	r->to = NAN;
+}
+
+void
+mm_report_release(struct mm_report *r)
+{
+	int i;
+
+	for (i = 0; i < r->nb; i++) {
+		free(r->b[i].id);
+		free(r->b[i].version);
+		free(r->b[i].status);
+	}
+	free(r->b);
+	for (i = 0; i < r->nfeat; i++) {
+		free(r->feat[i].name);
+		free(r->feat[i].psi);
+		free(r->feat[i].pval);
+	}
+	free(r->feat);
+	for (i = 0; i < r->nd; i++) {
+		free(r->d[i].source);
+		free(r->d[i].action);
+		free(r->d[i].reason);
+		free(r->d[i].exec_status);
+		free(r->d[i].exec_detail);
+		free(r->d[i].version);
+	}
+	free(r->d);
+	for (i = 0; i < r->nv; i++) {
+		free(r->v[i].name);
+		free(r->v[i].card);
+		free(r->v[i].created_at);
+	}
+	free(r->v);
+	mm_report_init(r);
+}
+
+static double *
+nan_array(int n)
+{
+	double *a = mm_xmalloc((size_t)n * sizeof(double));
+	int i;
+
+	for (i = 0; i < n; i++)
+		a[i] = NAN;
+	return a;
+}
+
+static struct mm_report_feat *
+feature(struct mm_report *r, const char *name)
+{
+	struct mm_report_feat *f;
+	int i;
+
+	for (i = 0; i < r->nfeat; i++)
+		if (strcmp(r->feat[i].name, name) == 0)
+			return &r->feat[i];
+	r->feat = mm_xrealloc(r->feat, (size_t)(r->nfeat + 1) *
+	    sizeof(*r->feat));
+	f = &r->feat[r->nfeat++];
+	f->name = mm_xstrdup(name);
+	f->psi = nan_array(r->capb);
+	f->pval = nan_array(r->capb);
+	return f;
+}
+
+/* Put the numbers of the JSON object text into each feature's column. */
+static void
+by_feature(struct mm_report *r, const char *text, int pval)
+{
+	const char *key;
+	json_t *root, *v;
+
+	if (text == NULL)
+		return;
+	root = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (json_is_object(root)) {
+		json_object_foreach(root, key, v) {
+			struct mm_report_feat *f = feature(r, key);
+
+			if (json_is_number(v))
+				(pval ? f->pval : f->psi)[r->nb - 1] =
+				    json_number_value(v);
+		}
+	}
+	json_decref(root);
+}
+
+void
+mm_report_add_batch(struct mm_report *r, const struct mm_report_batch *b,
+    const char *psi, const char *pval)
+{
+	struct mm_report_batch *nb;
+	int i, j, cap;
+
+	if (r->nb == r->capb) {
+		cap = r->capb ? 2 * r->capb : 64;
+		r->b = mm_xrealloc(r->b, (size_t)cap * sizeof(*r->b));
+		for (i = 0; i < r->nfeat; i++) {
+			struct mm_report_feat *f = &r->feat[i];
+
+			f->psi = mm_xrealloc(f->psi, (size_t)cap *
+			    sizeof(double));
+			f->pval = mm_xrealloc(f->pval, (size_t)cap *
+			    sizeof(double));
+			for (j = r->capb; j < cap; j++)
+				f->psi[j] = f->pval[j] = NAN;
+		}
+		r->capb = cap;
+	}
+	nb = &r->b[r->nb++];
+	*nb = *b;
+	nb->id = mm_xstrdup(b->id != NULL ? b->id : "");
+	nb->version = dup_or_null(b->version);
+	nb->status = dup_or_null(b->status);
+	by_feature(r, psi, 0);
+	by_feature(r, pval, 1);
+}
+
+void
+mm_report_add_decision(struct mm_report *r,
+    const struct mm_report_decision *d)
+{
+	struct mm_report_decision *nd;
+
+	if (r->nd == r->capd) {
+		r->capd = r->capd ? 2 * r->capd : 64;
+		r->d = mm_xrealloc(r->d, (size_t)r->capd * sizeof(*r->d));
+	}
+	nd = &r->d[r->nd++];
+	nd->ts = d->ts;
+	nd->source = mm_xstrdup(d->source != NULL ? d->source : "");
+	nd->action = mm_xstrdup(d->action != NULL ? d->action : "");
+	nd->reason = mm_xstrdup(d->reason != NULL ? d->reason : "");
+	nd->exec_status = dup_or_null(d->exec_status);
+	nd->exec_detail = dup_or_null(d->exec_detail);
+	nd->version = dup_or_null(d->version);
+}
+
+/*
+ * JSON text re-indented, two spaces a level, for reading.  Arrays of
+ * scalars stay on one line; every token is copied as it is, so numbers
+ * are shown exactly as stored.  s must be valid JSON.
+ */
+static const char *
+skip_string(const char *p)
+{
+	for (p++; *p != '\0' && *p != '"'; p++)
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+	return *p == '"' ? p + 1 : p;
+}
+
+static int
+flat_array(const char *p)
+{
+	for (p++; *p != '\0' && *p != ']'; ) {
+		if (*p == '[' || *p == '{')
+			return 0;
+		p = *p == '"' ? skip_string(p) : p + 1;
+	}
+	return 1;
+}
+
+static void
+indent(struct mm_buf *b, int depth)
+{
+	mm_buf_putc(b, '\n');
+	while (depth-- > 0)
+		mm_buf_puts(b, "  ");
+}
+
+static void
+pretty(struct mm_buf *b, const char *p)
+{
+	int depth = 0, flat = 0;
+	const char *q;
+
+	while (*p != '\0') {
+		switch (*p) {
+		case ' ': case '\t': case '\n': case '\r':
+			p++;
+			continue;
+		case '"':
+			q = skip_string(p);
+			mm_buf_put(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		case '{':
+		case '[':
+			q = mm_json_ws(p + 1);
+			if (*q == '}' || *q == ']') {
+				mm_buf_putc(b, *p);
+				mm_buf_putc(b, *q);
+				p = q + 1;
+				continue;
+			}
+			mm_buf_putc(b, *p);
+			if (*p == '[' && flat_array(p))
+				flat = 1;
+			else
+				indent(b, ++depth);
+			break;
+		case '}':
+		case ']':
+			if (flat)
+				flat = 0;
+			else
+				indent(b, --depth);
+			mm_buf_putc(b, *p);
+			break;
+		case ',':
+			mm_buf_putc(b, ',');
+			if (flat)
+				mm_buf_putc(b, ' ');
+			else
+				indent(b, depth);
+			break;
+		case ':':
+			mm_buf_puts(b, ": ");
+			break;
+		default:
+			mm_buf_putc(b, *p);
+		}
+		p++;
+	}
+}
+
+static double
+num_at(json_t *o, const char *k1, const char *k2)
+{
+	json_t *v = json_object_get(o, k1);
+
+	if (k2 != NULL)
+		v = json_object_get(v, k2);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+void
+mm_report_add_version(struct mm_report *r, const char *name,
+    const char *card)
+{
+	struct mm_report_version *v;
+	json_t *root = card ? json_loads(card, 0, NULL) : NULL, *at;
+	struct mm_buf b;
+	double n;
+
+	if (r->nv == r->capv) {
+		r->capv = r->capv ? 2 * r->capv : 16;
+		r->v = mm_xrealloc(r->v, (size_t)r->capv * sizeof(*r->v));
+	}
+	v = &r->v[r->nv++];
+	memset(v, 0, sizeof(*v));
+	v->name = mm_xstrdup(name);
+	v->f1 = v->accuracy = NAN;
+	v->rows_train = v->rows_valid = -1;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return;
+	}
+	mm_buf_init(&b);
+	pretty(&b, card);
+	v->card = b.p != NULL ? b.p : mm_xstrdup("");
+	at = json_object_get(root, "created_at");
+	if (json_is_string(at))
+		v->created_at = mm_xstrdup(json_string_value(at));
+	v->f1 = num_at(root, "metrics", "f1");
+	v->accuracy = num_at(root, "metrics", "accuracy");
+	if ((n = num_at(root, "rows", "train")) >= 0)
+		v->rows_train = (long)n;
+	if ((n = num_at(root, "rows", "validation")) >= 0)
+		v->rows_valid = (long)n;
+	json_decref(root);
+}
+
+/*
+ * The page.
+ */
+
+/* The decision actions that get a marker, and their shapes. */
+static const char *const actions[] = {
+	"promote", "retrain", "reject", "rollback"
+};
+#define NACTIONS 4
+
+static int
+action_index(const char *a)
+{
+	int i;
+
+	for (i = 0; i < NACTIONS; i++)
+		if (strcmp(a, actions[i]) == 0)
+			return i;
+	return NACTIONS;	/* any other action but "none" */
+}
+
+static const char *
+action_class(const char *a)
+{
+	int i = action_index(a);
+
+	return i < NACTIONS ? actions[i] : "other";
+}
+
+static int
+marked(const struct mm_report_decision *d)
+{
+	return strcmp(d->action, "none") != 0;
+}
+
+/* A marker's path, centred on (x, y), about 12 pixels across. */
+static void
+marker_path(struct mm_buf *b, const char *action, double x, double y)
+{
+	mm_buf_puts(b, "M");
+	switch (action_index(action)) {
+	case 0:		/* promote: a triangle pointing up */
+		xy(b, x, y - 6);
+		mm_buf_puts(b, "L");
+		xy(b, x + 6, y + 5);
+		mm_buf_puts(b, "L");
+		xy(b, x - 6, y + 5);
+		break;
+	case 1:		/* retrain: a circle */
+		xy(b, x - 5, y);
+		mm_buf_puts(b, "a5,5 0 1,0 10,0a5,5 0 1,0 -10,0");
+		break;
+	case 2:		/* reject: a square */
+		xy(b, x - 5, y - 5);
+		mm_buf_puts(b, "h10v10h-10");
+		break;
+	case 3:		/* rollback: a triangle pointing down */
+		xy(b, x, y + 6);
+		mm_buf_puts(b, "L");
+		xy(b, x + 6, y - 5);
+		mm_buf_puts(b, "L");
+		xy(b, x - 6, y - 5);
+		break;
+	default:	/* anything else: a diamond */
+		xy(b, x, y - 6);
+		mm_buf_puts(b, "L");
+		xy(b, x + 6, y);
+		mm_buf_puts(b, "L");
+		xy(b, x, y + 6);
+		mm_buf_puts(b, "L");
+		xy(b, x - 6, y);
+	}
+	mm_buf_puts(b, "Z");
+}
+
+static void
+fmt_time(char *buf, size_t size, double ts, const char *fmt)
+{
+	time_t t = fabs(ts) < 1e12 ? (time_t)floor(ts) : 0;
+	struct tm tm;
+
+	if (!(fabs(ts) < 1e12) || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	strftime(buf, size, fmt, &tm);
+}
+
+#define ISO "%Y-%m-%d %H:%M:%S"
+
+static void
+put_time(struct mm_buf *b, double ts)
+{
+	char tmp[64];
+
+	fmt_time(tmp, sizeof(tmp), ts, ISO);
+	mm_buf_puts(b, tmp);
+}
+
+/* A number for people: "0.912", or an en dash when unknown. */
+static void
+put_val(struct mm_buf *b, double v, int prec)
+{
+	if (isnan(v))
+		mm_buf_puts(b, "\xe2\x80\x93");
+	else
+		mm_buf_printf(b, "%.*f", prec, v);
+}
+
+static void
+put_p(struct mm_buf *b, double p)
+{
+	if (p >= 0.001)
+		mm_buf_printf(b, "%.3f", p);
+	else
+		mm_buf_printf(b, "%.2g", p);
+}
+
+/* The x domain all time charts share. */
+struct span {
+	double t0, t1;
+	int empty;
+};
+
+static void
+time_span(const struct mm_report *r, struct span *s)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int i;
+
+	for (i = 0; i < r->nb; i++) {
+		lo = fmin(lo, r->b[i].ts);
+		hi = fmax(hi, r->b[i].ts);
+	}
+	for (i = 0; i < r->nd; i++)
+		if (marked(&r->d[i])) {
+			lo = fmin(lo, r->d[i].ts);
+			hi = fmax(hi, r->d[i].ts);
+		}
+	s->empty = lo > hi;
+	if (isfinite(r->from))
+		lo = r->from;
+	if (isfinite(r->to))
+		hi = r->to;
+	if (!(lo <= hi)) {	/* no data, or no data inside the bounds */
+		if (isfinite(lo))
+			hi = lo;
+		else if (isfinite(hi))
+			lo = hi;
+		else
+			lo = hi = 0;
+	}
+	if (hi - lo < 60) {	/* one moment: a minute around it */
+		lo -= 30;
+		hi += 30;
+	}
+	s->t0 = lo;
+	s->t1 = hi;
+}
+
+static void
+svg_open(struct mm_buf *b, const struct mm_chart *c, const char *label)
+{
+	mm_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+	    "aria-label=\"", c->w, c->h);
+	mm_html_esc(b, label);
+	mm_buf_puts(b, "\">\n");
+}
+
+/* Decimals that show every multiple of step exactly. */
+static int
+decimals(double step)
+{
+	int d;
+
+	for (d = 0; d < 6; d++) {
+		double m = step * pow(10, d);
+
+		if (fabs(m - round(m)) < 1e-6 * m)
+			break;
+	}
+	return d;
+}
+
+static void
+text(struct mm_buf *b, const char *cls, double x, double y, const char *s)
+{
+	mm_buf_printf(b, "<text class=\"%s\" x=\"", cls);
+	mm_svg_num(b, x);
+	mm_buf_puts(b, "\" y=\"");
+	mm_svg_num(b, y);
+	mm_buf_puts(b, "\">");
+	mm_html_esc(b, s);
+	mm_buf_puts(b, "</text>\n");
+}
+
+/* Horizontal grid lines and their labels. */
+static void
+grid_y(struct mm_buf *b, const struct mm_chart *c, const double *t, int n,
+    double step)
+{
+	char tmp[32];
+	int i, e, dec = decimals(step);
+
+	for (i = 0; i < n; i++) {
+		double y = mm_chart_y(c, t[i]);
+
+		line(b, "grid", c->x.r0, y, c->x.r1, y);
+		if (c->y.log) {
+			e = (int)lround(log10(t[i]));
+			if (e >= -3 && e <= 0)
+				snprintf(tmp, sizeof(tmp), "%.*f", -e, t[i]);
+			else if (e > 0 && e <= 6)
+				snprintf(tmp, sizeof(tmp), "%.0f", t[i]);
+			else
+				snprintf(tmp, sizeof(tmp), "1e%d", e);
+		} else
+			snprintf(tmp, sizeof(tmp), "%.*f", dec, t[i]);
+		text(b, "tick ty", c->x.r0 - 8, y + 4, tmp);
+	}
+}
+
+/* The time axis: ticks in UTC along the bottom. */
+static void
+axis_x(struct mm_buf *b, const struct mm_chart *c)
+{
+	double t[MAXTICKS], step, y = c->y.r0;
+	const char *fmt;
+	char tmp[64];
+	int i, n;
+
+	n = mm_time_ticks(c->x.d0, c->x.d1, 8, t, &step);
+	if (step >= 86400)
+		fmt = "%b %d";
+	else if (c->x.d1 - c->x.d0 >= 86400)
+		fmt = "%b %d %H:%M";
+	else if (step >= 60)
+		fmt = "%H:%M";
+	else
+		fmt = "%H:%M:%S";
+	for (i = 0; i < n; i++) {
+		double x = mm_chart_x(c, t[i]);
+
+		line(b, "grid", x, c->y.r1, x, y);
+		line(b, "axis", x, y, x, y + 4);
+		fmt_time(tmp, sizeof(tmp), t[i], fmt);
+		text(b, "tick tx", x, y + 17, tmp);
+	}
+	line(b, "axis", c->x.r0, y, c->x.r1, y);
+}
+
+static void
+empty(struct mm_buf *b, const char *what)
+{
+	mm_buf_puts(b, "<p class=\"empty\">No data: ");
+	mm_html_esc(b, what);
+	mm_buf_puts(b, ".</p>\n");
+}
+
+static void
+section_open(struct mm_buf *b, const char *id, const char *title,
+    const char *note)
+{
+	mm_buf_printf(b, "<section id=\"%s\">\n<h2>", id);
+	mm_html_esc(b, title);
+	mm_buf_puts(b, "</h2>\n");
+	if (note != NULL) {
+		mm_buf_puts(b, "<p class=\"note\">");
+		mm_html_esc(b, note);
+		mm_buf_puts(b, "</p>\n");
+	}
+}
+
+static void
+section_close(struct mm_buf *b)
+{
+	mm_buf_puts(b, "</section>\n");
+}
+
+/* A small inline SVG of a legend entry's line or marker. */
+static void
+key_line(struct mm_buf *b, const char *cls, const char *label)
+{
+	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
+	    "<line class=\"%s\" x1=\"1\" y1=\"6\" x2=\"17\" y2=\"6\"/></svg>",
+	    cls);
+	mm_html_esc(b, label);
+	mm_buf_puts(b, "</span>\n");
+}
+
+static void
+key_marker(struct mm_buf *b, const char *action, int count)
+{
+	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 14\">"
+	    "<path class=\"lg lg-%s\" d=\"", action_class(action));
+	marker_path(b, action, 9, 7);
+	mm_buf_puts(b, "\"/></svg>");
+	mm_html_esc(b, action);
+	mm_buf_printf(b, " (%d)</span>\n", count);
+}
+
+static void
+key_swatch(struct mm_buf *b, const char *colour, const char *label)
+{
+	mm_buf_printf(b, "<span><i class=\"sw\" style=\"background:%s\">"
+	    "</i>", colour);
+	mm_html_esc(b, label);
+	mm_buf_puts(b, "</span>\n");
+}
+
+/* The low end of a [lo, 1] axis showing values down to min. */
+static double
+floor_tenth(double min)
+{
+	double lo = floor((min - 0.02) * 10) / 10;
+
+	return clampd(lo, 0, 0.9);
+}
+
+/* A decision not (yet) known to have been carried out is drawn hollow. */
+static int
+executed(const struct mm_report_decision *d)
+{
+	return d->exec_status != NULL && strcmp(d->exec_status, "executed") ==
+	    0;
+}
+
+/*
+ * Decision markers along the top of a chart, with a guide line each.
+ */
+static void
+decision_marks(struct mm_buf *b, const struct mm_report *r,
+    const struct mm_chart *c)
+{
+	int i;
+
+	for (i = 0; i < r->nd; i++) {
+		const struct mm_report_decision *d = &r->d[i];
+		const char *cls = action_class(d->action);
+		double x = mm_chart_x(c, d->ts);
+
+		if (!marked(d))
+			continue;
+		mm_buf_printf(b, "<line class=\"gl gl-%s\" x1=\"", cls);
+		mm_svg_num(b, x);
+		mm_buf_printf(b, "\" y1=\"%d\" x2=\"", MM_CHART_TOP);
+		mm_svg_num(b, x);
+		mm_buf_puts(b, "\" y2=\"");
+		mm_svg_num(b, c->y.r0);
+		mm_buf_puts(b, "\"/>\n");
+		mm_buf_printf(b, "<path class=\"mk mk-%s%s\" d=\"", cls,
+		    executed(d) ? "" : " hollow");
+		marker_path(b, d->action, x, MM_CHART_TOP - 13);
+		mm_buf_puts(b, "\"><title>");
+		put_time(b, d->ts);
+		mm_buf_puts(b, " UTC \xc2\xb7 ");
+		mm_html_esc(b, d->action);
+		mm_buf_puts(b, ": ");
+		mm_html_esc(b, d->reason);
+		if (d->exec_status != NULL) {
+			mm_buf_puts(b, " (");
+			mm_html_esc(b, d->exec_status);
+			mm_buf_puts(b, ")");
+		}
+		mm_buf_puts(b, "</title></path>\n");
+	}
+}
+
+/* Dots with a tooltip for each point, when there are not too many. */
+static void
+dots(struct mm_buf *b, const struct mm_report *r, const struct mm_chart *c,
+    const char *cls, const double *x, const double *y, const char *what)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nb; i++)
+		n += !isnan(y[i]);
+	if (n > MAX_POINTS)
+		return;
+	for (i = 0; i < r->nb; i++) {
+		if (isnan(y[i]))
+			continue;
+		mm_buf_printf(b, "<circle class=\"%s\" cx=\"", cls);
+		mm_svg_num(b, mm_chart_x(c, x[i]));
+		mm_buf_puts(b, "\" cy=\"");
+		mm_svg_num(b, mm_chart_y(c, y[i]));
+		mm_buf_puts(b, "\" r=\"2.5\"><title>");
+		mm_html_esc(b, r->b[i].id);
+		mm_buf_puts(b, " \xc2\xb7 ");
+		put_time(b, r->b[i].ts);
+		mm_buf_printf(b, " UTC \xc2\xb7 %s %.4f</title></circle>\n",
+		    what, y[i]);
+	}
+}
+
+static void
+section_trust(struct mm_buf *b, const struct mm_report *r,
+    const struct span *sp, double *x, double *y)
+{
+	double t[MAXTICKS], step, min = 1;
+	int count[NACTIONS + 1] = { 0 };
+	int i, n = 0, nmarks = 0, nhollow = 0, nt;
+	struct mm_chart c;
+
+	section_open(b, "trust", "Trust score", "Each batch's trust score "
+	    "(0 to 1), with every decision other than none marked at the "
+	    "top.");
+	for (i = 0; i < r->nb; i++) {
+		x[i] = r->b[i].ts;
+		y[i] = r->b[i].trust;
+		if (!isnan(y[i])) {
+			n++;
+			min = fmin(min, y[i]);
+		}
+	}
+	for (i = 0; i < r->nd; i++)
+		if (marked(&r->d[i])) {
+			count[action_index(r->d[i].action)]++;
+			nmarks++;
+			nhollow += !executed(&r->d[i]);
+		}
+	if (n == 0 && nmarks == 0) {
+		empty(b, "no batch has a trust score and there are no "
+		    "decisions");
+		section_close(b);
+		return;
+	}
+	mm_chart_init(&c, CHART_W, 280, sp->t0, sp->t1, floor_tenth(min), 1,
+	    0);
+	svg_open(b, &c, "trust score over time");
+	nt = mm_ticks(c.y.d0, c.y.d1, 6, t, &step);
+	grid_y(b, &c, t, nt, step);
+	axis_x(b, &c);
+	decision_marks(b, r, &c);
+	mm_svg_series(b, &c, "ln trust", x, y, r->nb);
+	dots(b, r, &c, "pt trust", x, y, "trust");
+	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
+	if (n > 0)
+		key_line(b, "ln trust", "trust score");
+	for (i = 0; i < NACTIONS; i++)
+		key_marker(b, actions[i], count[i]);
+	if (count[NACTIONS] > 0)
+		key_marker(b, "other", count[NACTIONS]);
+	if (nhollow > 0)
+		mm_buf_puts(b, "<span><svg class=\"key\" viewBox=\"0 0 18 14\">"
+		    "<path class=\"lg lg-other hollow\" d=\"M4,2h10v10h-10Z\"/>"
+		    "</svg>hollow: not executed</span>\n");
+	mm_buf_puts(b, "</div>\n");
+	if (n == 0)
+		empty(b, "no batch has a trust score");
+	section_close(b);
+}
+
+static const struct mm_report_version *
+find_version(const struct mm_report *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nv; i++)
+		if (strcmp(r->v[i].name, name) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+/* The F1 a version is held to: the active baseline, else its card's. */
+static double
+baseline(const struct mm_report *r, const char *version)
+{
+	const struct mm_report_version *v;
+
+	if (version == NULL)
+		return NAN;
+	if (r->has_active && strcmp(version, r->active.version) == 0 &&
+	    !isnan(r->active.baseline_f1))
+		return r->active.baseline_f1;
+	v = find_version(r, version);
+	return v != NULL ? v->f1 : NAN;
+}
+
+static void
+section_f1(struct mm_buf *b, const struct mm_report *r,
+    const struct span *sp, double *x, double *y)
+{
+	double t[MAXTICKS], step, min = 1, base, lastx = -1e9;
+	const char *prev = NULL;
+	int i, j, n = 0, nt, nchanges = 0, nbase = 0;
+	struct mm_chart c;
+
+	section_open(b, "f1", "F1 against the baseline", "Each batch's F1 "
+	    "(from its labelled rows), the baseline F1 of the version that "
+	    "served it (dashed), and every change of version.");
+	for (i = 0; i < r->nb; i++) {
+		x[i] = r->b[i].ts;
+		y[i] = r->b[i].f1;
+		if (!isnan(y[i])) {
+			n++;
+			min = fmin(min, y[i]);
+		}
+		base = baseline(r, r->b[i].version);
+		if (!isnan(base))
+			min = fmin(min, base);
+	}
+	if (n == 0) {
+		empty(b, "no batch has an F1 yet (F1 needs labels)");
+		section_close(b);
+		return;
+	}
+	mm_chart_init(&c, CHART_W, 280, sp->t0, sp->t1, floor_tenth(min), 1,
+	    0);
+	svg_open(b, &c, "F1 over time");
+	nt = mm_ticks(c.y.d0, c.y.d1, 6, t, &step);
+	grid_y(b, &c, t, nt, step);
+	axis_x(b, &c);
+	/* The baseline of each run of batches served by one version. */
+	for (i = 0; i < r->nb; i = j) {
+		const char *v = r->b[i].version;
+		double x0, x1, yb;
+
+		for (j = i + 1; j < r->nb && (r->b[j].version == NULL ||
+		    (v != NULL && strcmp(r->b[j].version, v) == 0)); j++)
+			;
+		if (isnan(base = baseline(r, v)))
+			continue;
+		x0 = mm_chart_x(&c, r->b[i].ts);
+		/* The last version serves to the end of the axis. */
+		x1 = j < r->nb ? mm_chart_x(&c, r->b[j].ts) : c.x.r1;
+		yb = mm_chart_y(&c, base);
+		mm_buf_puts(b, "<line class=\"base\" x1=\"");
+		mm_svg_num(b, x0);
+		mm_buf_puts(b, "\" y1=\"");
+		mm_svg_num(b, yb);
+		mm_buf_puts(b, "\" x2=\"");
+		mm_svg_num(b, x1);
+		mm_buf_puts(b, "\" y2=\"");
+		mm_svg_num(b, yb);
+		mm_buf_puts(b, "\"><title>baseline F1 of ");
+		mm_html_esc(b, v);
+		mm_buf_printf(b, ": %.4f</title></line>\n", base);
+		nbase++;
+	}
+	/* Version changes between consecutive batches. */
+	for (i = 0; i < r->nb; i++) {
+		const char *v = r->b[i].version;
+		double xv;
+
+		if (v == NULL)
+			continue;
+		if (prev != NULL && strcmp(prev, v) != 0) {
+			xv = mm_chart_x(&c, r->b[i].ts);
+			mm_buf_puts(b, "<line class=\"vc\" x1=\"");
+			mm_svg_num(b, xv);
+			mm_buf_printf(b, "\" y1=\"%d\" x2=\"", MM_CHART_TOP);
+			mm_svg_num(b, xv);
+			mm_buf_puts(b, "\" y2=\"");
+			mm_svg_num(b, c.y.r0);
+			mm_buf_puts(b, "\"><title>");
+			put_time(b, r->b[i].ts);
+			mm_buf_puts(b, " UTC \xc2\xb7 ");
+			mm_html_esc(b, prev);
+			mm_buf_puts(b, " \xe2\x86\x92 ");
+			mm_html_esc(b, v);
+			mm_buf_puts(b, "</title></line>\n");
+			/* Labels that would overlap are left out. */
+			if (xv - lastx > 130 && xv < c.x.r1 - 20) {
+				text(b, "vlabel", xv + 4, MM_CHART_TOP - 8, v);
+				lastx = xv;
+			}
+			nchanges++;
+		}
+		prev = v;
+	}
+	mm_svg_series(b, &c, "ln f1", x, y, r->nb);
+	dots(b, r, &c, "pt f1", x, y, "F1");
+	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
+	key_line(b, "ln f1", "F1");
+	if (nbase > 0)
+		key_line(b, "base", "baseline F1 of the serving version");
+	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
+	    "<line class=\"vc-key\" x1=\"9\" y1=\"0\" x2=\"9\" "
+	    "y2=\"12\"/></svg>version change (%d)</span>\n", nchanges);
+	mm_buf_puts(b, "</div>\n");
+	section_close(b);
+}
+
+/* The x extent of batch i's heat map cell: halfway to its neighbours. */
+static void
+cell_x(const struct mm_report *r, const struct mm_chart *c, int i,
+    double gap, double *x0, double *x1)
+{
+	double x = mm_chart_x(c, r->b[i].ts);
+	double lo = i > 0 ? (mm_chart_x(c, r->b[i - 1].ts) + x) / 2 : x;
+	double hi = i + 1 < r->nb ? (mm_chart_x(c, r->b[i + 1].ts) + x) / 2 :
+	    x;
+
+	/* A gap in the data stays a gap. */
+	if (i == 0 || x - lo > gap)
+		lo = x - gap;
+	if (i + 1 == r->nb || hi - x > gap)
+		hi = x + gap;
+	*x0 = fmax(lo, c->x.r0);
+	*x1 = fmin(hi, c->x.r1);
+}
+
+static void
+heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
+    double *tmp)
+{
+	int i, j, k, rowh = r->nfeat > 30 ? 8 : 16, titles;
+	double gap, y0, v, *x0s, *x1s;
+	struct mm_chart c;
+	char col[8];
+
+	mm_chart_init(&c, CHART_W, MM_CHART_TOP / 2 + rowh * r->nfeat +
+	    MM_CHART_BOTTOM, sp->t0, sp->t1, 0, 1, 0);
+	/* Half a cell is half the typical distance between batches. */
+	for (i = 1; i < r->nb; i++)
+		tmp[i - 1] = mm_chart_x(&c, r->b[i].ts) -
+		    mm_chart_x(&c, r->b[i - 1].ts);
+	if (r->nb > 1) {
+		qsort(tmp, (size_t)r->nb - 1, sizeof(double), cmp_double);
+		gap = fmax(tmp[(r->nb - 1) / 2] / 2, 0.5);
+	} else
+		gap = (c.x.r1 - c.x.r0) / 2;
+	/* Neighbours share an edge, to the tenth of a pixel. */
+	x0s = mm_xmalloc((size_t)r->nb * sizeof(double));
+	x1s = mm_xmalloc((size_t)r->nb * sizeof(double));
+	for (i = 0; i < r->nb; i++) {
+		cell_x(r, &c, i, gap, &x0s[i], &x1s[i]);
+		x0s[i] = round(x0s[i] * 10) / 10;
+		x1s[i] = round(x1s[i] * 10) / 10;
+	}
+	titles = (long)r->nb * r->nfeat <= MAX_CELLS;
+	svg_open(b, &c, "PSI by feature and batch");
+	axis_x(b, &c);		/* under the cells */
+	mm_buf_puts(b, "<g shape-rendering=\"crispEdges\">\n");
+	for (k = 0; k < r->nfeat; k++) {
+		const struct mm_report_feat *f = &r->feat[k];
+
+		y0 = MM_CHART_TOP / 2 + k * rowh;
+		/* Thin rows are labelled every other one. */
+		if (rowh >= 12 || k % 2 == 0)
+			text(b, "tick ty", c.x.r0 - 8, y0 + rowh / 2.0 + 4,
+			    f->name);
+		for (i = 0; i < r->nb; i = j + 1) {
+			/*
+			 * A cell is at least MIN_CELL pixels wide: batches
+			 * closer together share one, which shows their
+			 * largest PSI.  A gap in the data ends a cell.
+			 */
+			v = NAN;
+			for (j = i; j < r->nb; j++) {
+				if (!isnan(f->psi[j]) && !(f->psi[j] <= v))
+					v = f->psi[j];
+				if (j + 1 == r->nb || x0s[j + 1] > x1s[j] ||
+				    x1s[j] - x0s[i] >= MIN_CELL)
+					break;
+			}
+			mm_psi_colour(v, col);
+			mm_buf_puts(b, "<rect x=\"");
+			mm_svg_num(b, x0s[i]);
+			mm_buf_puts(b, "\" y=\"");
+			mm_svg_num(b, y0);
+			mm_buf_puts(b, "\" width=\"");
+			mm_svg_num(b, x1s[j] - x0s[i]);
+			mm_buf_printf(b, "\" height=\"%d\" fill=\"%s\"",
+			    rowh - 1, col);
+			if (!titles) {
+				mm_buf_puts(b, "/>\n");
+				continue;
+			}
+			mm_buf_puts(b, "><title>");
+			mm_html_esc(b, f->name);
+			mm_buf_puts(b, " \xc2\xb7 ");
+			mm_html_esc(b, r->b[i].id);
+			if (j > i) {
+				mm_buf_puts(b, " to ");
+				mm_html_esc(b, r->b[j].id);
+				mm_buf_puts(b, " \xc2\xb7 largest");
+			} else
+				mm_buf_puts(b, " \xc2\xb7");
+			mm_buf_puts(b, " PSI ");
+			put_val(b, v, 4);
+			mm_buf_puts(b, "</title></rect>\n");
+		}
+	}
+	free(x0s);
+	free(x1s);
+	mm_buf_puts(b, "</g>\n");
+	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
+	mm_psi_colour(0.05, col);
+	key_swatch(b, col, "stable (below 0.1)");
+	mm_psi_colour(0.15, col);
+	key_swatch(b, col, "moderate (0.1 to 0.2)");
+	mm_psi_colour(0.6, col);
+	key_swatch(b, col, "severe (0.2 and above; darker is more)");
+	mm_psi_colour(NAN, col);
+	key_swatch(b, col, "no value");
+	mm_buf_puts(b, "</div>\n");
+}
+
+static void
+section_psi(struct mm_buf *b, const struct mm_report *r,
+    const struct span *sp, double *x, double *y)
+{
+	double t[MAXTICKS], max = 0, top, ymod, ysev;
+	int i, k, n = 0, nt;
+	struct mm_chart c;
+	char cls[32];
+
+	section_open(b, "psi", "Drift: PSI per feature", "The population "
+	    "stability index of each feature in each batch against the "
+	    "model's reference, on a log scale (0.01 and below at the "
+	    "bottom); the bands mark moderate (0.1) and severe (0.2) "
+	    "drift.");
+	for (k = 0; k < r->nfeat; k++)
+		for (i = 0; i < r->nb; i++)
+			if (!isnan(r->feat[k].psi[i])) {
+				n++;
+				max = fmax(max, r->feat[k].psi[i]);
+			}
+	if (n == 0) {
+		empty(b, "no batch has PSI values");
+		section_close(b);
+		return;
+	}
+	for (i = 0; i < r->nb; i++)
+		x[i] = r->b[i].ts;
+	top = pow(10, ceil(log10(fmax(max, 0.3)) - 1e-9));
+	mm_chart_init(&c, CHART_W, 300, sp->t0, sp->t1, PSI_FLOOR, top, 1);
+	svg_open(b, &c, "PSI per feature over time");
+	mm_svg_bands(b, &c, PSI_MODERATE, PSI_SEVERE);
+	nt = mm_log_ticks(PSI_FLOOR, top, 7, t);
+	grid_y(b, &c, t, nt, 1);
+	axis_x(b, &c);
+	ymod = mm_chart_y(&c, PSI_MODERATE);
+	ysev = mm_chart_y(&c, PSI_SEVERE);
+	text(b, "tick band-label", c.x.r1 - 4, (ymod + ysev) / 2 + 4,
+	    "moderate");
+	text(b, "tick band-label", c.x.r1 - 4, ysev - 5, "severe");
+	for (k = 0; k < r->nfeat; k++) {
+		for (i = 0; i < r->nb; i++)
+			y[i] = isnan(r->feat[k].psi[i]) ? NAN :
+			    clampd(r->feat[k].psi[i], PSI_FLOOR, top);
+		snprintf(cls, sizeof(cls), "ln s%d%s", k % 10,
+		    k >= 20 ? " d2" : k >= 10 ? " d1" : "");
+		mm_svg_series(b, &c, cls, x, y, r->nb);
+	}
+	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
+	for (k = 0; k < r->nfeat; k++) {
+		snprintf(cls, sizeof(cls), "ln s%d%s", k % 10,
+		    k >= 20 ? " d2" : k >= 10 ? " d1" : "");
+		key_line(b, cls, r->feat[k].name);
+	}
+	mm_buf_puts(b, "</div>\n<h3>By feature and batch</h3>\n");
+	heatmap(b, r, sp, y);
+	section_close(b);
+}
+
+/* Batch i's p-values, one per feature, into p; returns how many. */
+static int
+batch_pvalues(const struct mm_report *r, int i, double *p, int *arg)
+{
+	int k, n = 0;
+
+	*arg = -1;
+	for (k = 0; k < r->nfeat; k++) {
+		p[k] = r->feat[k].pval[i];
+		if (isnan(p[k]))
+			continue;
+		n++;
+		if (*arg < 0 || p[k] < p[*arg])
+			*arg = k;
+	}
+	return n;
+}
+
+static void
+section_pval(struct mm_buf *b, const struct mm_report *r,
+    const struct span *sp, double *x, double *y)
+{
+	double t[MAXTICKS], min = 1, lo, *p, q;
+	int i, n = 0, nt, arg;
+	struct mm_chart c;
+
+	section_open(b, "pvalue", "Drift: p-values", "The chance of drift "
+	    "this large from sampling noise alone: each batch's smallest "
+	    "p-value, adjusted for the number of features "
+	    "(Benjamini-Hochberg, as mm-psi's threshold: chi2 does), on a "
+	    "log scale, 1e-12 and below at the bottom.  Red points, at or "
+	    "below 0.05, are batches where some feature has moved more "
+	    "than chance explains.");
+	p = mm_xmalloc((size_t)(r->nfeat > 0 ? r->nfeat : 1) *
+	    sizeof(double));
+	for (i = 0; i < r->nb; i++) {
+		x[i] = r->b[i].ts;
+		batch_pvalues(r, i, p, &arg);
+		y[i] = mm_bh_min(p, r->nfeat);
+		if (!isnan(y[i])) {
+			min = fmin(min, fmax(y[i], P_FLOOR));
+			n++;
+		}
+	}
+	if (n == 0) {
+		empty(b, "no batch has p-values");
+		section_close(b);
+		free(p);
+		return;
+	}
+	lo = pow(10, floor(log10(fmin(min, 0.01)) + 1e-9));
+	mm_chart_init(&c, CHART_W, 260, sp->t0, sp->t1, lo, 1, 1);
+	svg_open(b, &c, "adjusted smallest drift p-value per batch");
+	nt = mm_log_ticks(lo, 1, 7, t);
+	grid_y(b, &c, t, nt, 1);
+	axis_x(b, &c);
+	line(b, "thr thr-alpha", c.x.r0, mm_chart_y(&c, ALPHA), c.x.r1,
+	    mm_chart_y(&c, ALPHA));
+	text(b, "tick thr-label", c.x.r1 - 4, mm_chart_y(&c, ALPHA) - 5,
+	    "0.05");
+	/* Smaller values are drawn at the floor. */
+	for (i = 0; i < r->nb; i++)
+		if (!isnan(y[i]))
+			y[i] = fmax(y[i], lo);
+	mm_svg_series(b, &c, "ln pline", x, y, r->nb);
+	for (i = 0; i < r->nb; i++) {
+		if (isnan(y[i]))
+			continue;
+		batch_pvalues(r, i, p, &arg);
+		q = mm_bh_min(p, r->nfeat);
+		mm_buf_printf(b, "<circle class=\"pv%s\" cx=\"",
+		    q <= ALPHA ? " sig" : "");
+		mm_svg_num(b, mm_chart_x(&c, x[i]));
+		mm_buf_puts(b, "\" cy=\"");
+		mm_svg_num(b, mm_chart_y(&c, y[i]));
+		mm_buf_puts(b, "\" r=\"2.5\"><title>");
+		mm_html_esc(b, r->b[i].id);
+		mm_buf_puts(b, " \xc2\xb7 adjusted p-value ");
+		put_p(b, q);
+		mm_buf_puts(b, " \xc2\xb7 smallest p-value ");
+		put_p(b, p[arg]);
+		mm_buf_puts(b, " (");
+		mm_html_esc(b, r->feat[arg].name);
+		mm_buf_puts(b, ")</title></circle>\n");
+	}
+	free(p);
+	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
+	key_line(b, "ln pline", "adjusted smallest p-value");
+	key_line(b, "thr thr-alpha", "0.05");
+	mm_buf_puts(b, "</div>\n");
+	section_close(b);
+}
+
+static void
+put_text_or_dash(struct mm_buf *b, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		mm_buf_puts(b, "<span class=\"muted\">\xe2\x80\x93</span>");
+	else
+		mm_html_esc(b, s);
+}
+
+static void
+section_decisions(struct mm_buf *b, const struct mm_report *r)
+{
+	int count[NACTIONS + 1] = { 0 };
+	int i, nmarked = 0, nnone = 0, shown = 0, first = 1;
+
+	section_open(b, "decisions", "Decisions", NULL);
+	for (i = 0; i < r->nd; i++) {
+		if (marked(&r->d[i])) {
+			count[action_index(r->d[i].action)]++;
+			nmarked++;
+		} else
+			nnone++;
+	}
+	if (r->nd == 0) {
+		empty(b, "no decisions recorded");
+		section_close(b);
+		return;
+	}
+	mm_buf_printf(b, "<p class=\"note\">%d decision%s", r->nd,
+	    r->nd == 1 ? "" : "s");
+	for (i = 0; i <= NACTIONS; i++) {
+		if (count[i] == 0)
+			continue;
+		mm_buf_printf(b, "%s %d %s", first ? ":" : ",", count[i],
+		    i < NACTIONS ? actions[i] : "other");
+		first = 0;
+	}
+	if (nnone > 0)
+		mm_buf_printf(b, "%s %d none (not listed)", first ? ":" : ",",
+		    nnone);
+	mm_buf_putc(b, '.');
+	if (nmarked > MAX_ROWS)
+		mm_buf_printf(b, " The latest %d, newest first:", MAX_ROWS);
+	else if (nmarked > 0)
+		mm_buf_puts(b, " Newest first:");
+	mm_buf_puts(b, "</p>\n");
+	if (nmarked == 0) {
+		section_close(b);
+		return;
+	}
+	mm_buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr>"
+	    "<th>Time (UTC)</th><th>Action</th><th>Source</th>"
+	    "<th>Reason</th><th>Execution</th><th>Version</th>"
+	    "</tr></thead>\n<tbody>\n");
+	/* Newest first: what happened last is what is looked for. */
+	for (i = r->nd - 1; i >= 0 && shown < MAX_ROWS; i--) {
+		const struct mm_report_decision *d = &r->d[i];
+
+		if (!marked(d))
+			continue;
+		shown++;
+		mm_buf_printf(b, "<tr class=\"dec\"><td class=\"nowrap\">");
+		put_time(b, d->ts);
+		mm_buf_printf(b, "</td><td><span class=\"badge a-%s\">",
+		    action_class(d->action));
+		mm_html_esc(b, d->action);
+		mm_buf_puts(b, "</span></td><td>");
+		put_text_or_dash(b, d->source);
+		mm_buf_puts(b, "</td><td class=\"reason\">");
+		put_text_or_dash(b, d->reason);
+		mm_buf_puts(b, "</td><td>");
+		put_text_or_dash(b, d->exec_status);
+		if (d->exec_detail != NULL && *d->exec_detail != '\0') {
+			mm_buf_puts(b, "<div class=\"detail\">");
+			mm_html_esc(b, d->exec_detail);
+			mm_buf_puts(b, "</div>");
+		}
+		mm_buf_puts(b, "</td><td class=\"mono\">");
+		put_text_or_dash(b, d->version);
+		mm_buf_puts(b, "</td></tr>\n");
+	}
+	mm_buf_puts(b, "</tbody>\n</table></div>\n");
+	section_close(b);
+}
+
+static void
+put_rows(struct mm_buf *b, long n)
+{
+	if (n < 0)
+		mm_buf_puts(b, "\xe2\x80\x93");
+	else
+		mm_buf_printf(b, "%ld", n);
+}
+
+static void
+section_versions(struct mm_buf *b, const struct mm_report *r)
+{
+	int i;
+
+	section_open(b, "versions", "Model versions", "Newest first; the "
+	    "store as it is now, whatever the time range.");
+	if (r->nv == 0) {
+		empty(b, "the model store has no versions");
+		section_close(b);
+		return;
+	}
+	mm_buf_puts(b, "<div class=\"vers\">\n");
+	for (i = r->nv - 1; i >= 0; i--) {
+		const struct mm_report_version *v = &r->v[i];
+		int active = r->has_active &&
+		    strcmp(v->name, r->active.version) == 0;
+		int staged = strcmp(v->name, r->staged) == 0;
+		int previous = r->has_active &&
+		    strcmp(v->name, r->active.previous) == 0;
+
+		mm_buf_printf(b, "<article class=\"ver%s\">\n<h3>",
+		    active ? " active" : "");
+		mm_html_esc(b, v->name);
+		if (active)
+			mm_buf_puts(b, " <span class=\"badge a-active\">"
+			    "active</span>");
+		if (staged)
+			mm_buf_puts(b, " <span class=\"badge a-staged\">"
+			    "staged</span>");
+		if (previous)
+			mm_buf_puts(b, " <span class=\"badge a-previous\">"
+			    "previous</span>");
+		mm_buf_puts(b, "</h3>\n<dl>\n<dt>Created</dt><dd>");
+		put_text_or_dash(b, v->created_at);
+		mm_buf_puts(b, "</dd>\n<dt>F1</dt><dd>");
+		put_val(b, v->f1, 4);
+		mm_buf_puts(b, "</dd>\n<dt>Accuracy</dt><dd>");
+		put_val(b, v->accuracy, 4);
+		mm_buf_puts(b, "</dd>\n<dt>Rows</dt><dd>");
+		put_rows(b, v->rows_train);
+		mm_buf_puts(b, " train, ");
+		put_rows(b, v->rows_valid);
+		mm_buf_puts(b, " validation</dd>\n");
+		if (active) {
+			mm_buf_puts(b, "<dt>Baseline F1</dt><dd>");
+			put_val(b, r->active.baseline_f1, 4);
+			mm_buf_puts(b, "</dd>\n<dt>Live since</dt><dd>");
+			put_text_or_dash(b, r->active.promoted_at);
+			mm_buf_puts(b, "</dd>\n");
+		}
+		mm_buf_puts(b, "</dl>\n");
+		if (v->card != NULL) {
+			mm_buf_puts(b, "<details><summary>card.json</summary>"
+			    "<pre>");
+			mm_html_esc(b, v->card);
+			mm_buf_puts(b, "</pre></details>\n");
+		} else
+			mm_buf_puts(b, "<p class=\"warn\">card.json could not "
+			    "be read</p>\n");
+		mm_buf_puts(b, "</article>\n");
+	}
+	mm_buf_puts(b, "</div>\n");
+	section_close(b);
+}
+
+static void
+tile(struct mm_buf *b, const char *key, const char *cls)
+{
+	mm_buf_printf(b, "<div class=\"tile\"><div class=\"k\">%s</div>"
+	    "<div class=\"v%s%s\">", key, cls ? " " : "", cls ? cls : "");
+}
+
+static void
+tiles(struct mm_buf *b, const struct mm_report *r)
+{
+	double trust = NAN, f1 = NAN;
+	const char *status = NULL;
+	int i, nmarked = 0;
+
+	for (i = 0; i < r->nb; i++) {
+		if (!isnan(r->b[i].trust))
+			trust = r->b[i].trust;
+		if (!isnan(r->b[i].f1))
+			f1 = r->b[i].f1;
+		if (r->b[i].status != NULL)
+			status = r->b[i].status;
+	}
+	for (i = 0; i < r->nd; i++)
+		nmarked += marked(&r->d[i]);
+	mm_buf_puts(b, "<div class=\"tiles\">\n");
+	tile(b, "Batches", NULL);
+	mm_buf_printf(b, "%d</div></div>\n", r->nb);
+	tile(b, "Latest trust", NULL);
+	put_val(b, trust, 3);
+	mm_buf_puts(b, "</div></div>\n");
+	tile(b, "Latest F1", NULL);
+	put_val(b, f1, 3);
+	mm_buf_puts(b, "</div></div>\n");
+	tile(b, "Latest drift", status != NULL ? (strcmp(status, "severe") ==
+	    0 ? "bad" : strcmp(status, "moderate") == 0 ? "warn" : "ok") :
+	    NULL);
+	put_text_or_dash(b, status);
+	mm_buf_puts(b, "</div></div>\n");
+	tile(b, "Decisions", NULL);
+	mm_buf_printf(b, "%d</div></div>\n", nmarked);
+	tile(b, "Active version", "mono small");
+	put_text_or_dash(b, r->has_active ? r->active.version : NULL);
+	mm_buf_puts(b, "</div></div>\n</div>\n");
+}
+
+static const char style[] =
+":root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f5f6f8;"
+"--promote:#16a34a;--retrain:#d97706;--reject:#dc2626;"
+"--rollback:#7c3aed;--other:#64748b}\n"
+"*{box-sizing:border-box}\n"
+"body{margin:0;background:var(--bg);color:var(--fg);"
+"font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+"\"Helvetica Neue\",Arial,sans-serif}\n"
+"main{max-width:1080px;margin:0 auto;padding:24px 20px 40px}\n"
+"h1{font-size:22px;margin:0 0 4px}\n"
+"h2{font-size:16px;margin:0 0 4px}\n"
+"h3{font-size:13px;margin:14px 0 6px;color:var(--muted);"
+"font-weight:600}\n"
+".sub,.note{color:var(--muted);margin:0 0 8px;font-size:13px}\n"
+".tiles{display:grid;grid-template-columns:repeat(6,1fr);gap:10px;"
+"margin:18px 0}\n"
+".tile{background:#fff;border:1px solid var(--line);border-radius:8px;"
+"padding:10px 14px;min-width:0}\n"
+".tile .k{color:var(--muted);font-size:11px;text-transform:uppercase;"
+"letter-spacing:.05em}\n"
+".tile .v{font-size:20px;font-weight:600;"
+"font-variant-numeric:tabular-nums;overflow:hidden;"
+"text-overflow:ellipsis;white-space:nowrap}\n"
+".tile .v.small{font-size:14px;line-height:28px}\n"
+".ok{color:var(--promote)}.warn{color:var(--retrain)}"
+".bad{color:var(--reject)}\n"
+"section{background:#fff;border:1px solid var(--line);border-radius:8px;"
+"padding:16px 20px;margin:14px 0}\n"
+".empty{color:var(--muted);font-style:italic;margin:8px 0}\n"
+"svg{display:block;width:100%;height:auto;overflow:visible}\n"
+"svg text{font-size:11px;fill:var(--muted)}\n"
+".ty{text-anchor:end}.tx{text-anchor:middle}\n"
+".vlabel{font-size:10px;fill:#475569}\n"
+".thr-label{text-anchor:end;fill:var(--reject)}\n"
+".band-label{text-anchor:end;font-size:10px}\n"
+".grid{stroke:#eef0f3}.axis{stroke:#9ca3af}\n"
+".ln{fill:none;stroke-width:1.6;stroke-linejoin:round;"
+"stroke-linecap:round}\n"
+".trust{stroke:#2563eb}.f1{stroke:#0f766e}\n"
+"circle.trust{fill:#2563eb;stroke:#fff;stroke-width:.8}"
+"circle.f1{fill:#0f766e;stroke:#fff;stroke-width:.8}\n"
+".pline{stroke:#94a3b8;stroke-width:1}\n"
+".pv{fill:#64748b}.pv.sig{fill:var(--reject)}\n"
+".base{stroke:#0f766e;stroke-width:1.4;stroke-dasharray:6 4;"
+"opacity:.7}\n"
+".vc,.vc-key{stroke:#475569;stroke-width:1;stroke-dasharray:2 3}\n"
+".band-moderate{fill:#fef3c7;opacity:.7}"
+".band-severe{fill:#fef2f2}\n"
+".thr{stroke-width:1;stroke-dasharray:4 3}"
+".thr-moderate{stroke:#d97706}.thr-severe{stroke:#dc2626}"
+".thr-alpha{stroke:#dc2626}\n"
+".mk{stroke:#fff;stroke-width:1}\n"
+".mk.hollow,.lg.hollow{fill:#fff;stroke-width:1.6}\n"
+".gl{stroke-width:1;stroke-dasharray:3 3;opacity:.45}\n"
+".mk-promote,.lg-promote{fill:var(--promote)}"
+".gl-promote,.mk-promote.hollow{stroke:var(--promote)}\n"
+".mk-retrain,.lg-retrain{fill:var(--retrain)}"
+".gl-retrain,.mk-retrain.hollow{stroke:var(--retrain)}\n"
+".mk-reject,.lg-reject{fill:var(--reject)}"
+".gl-reject,.mk-reject.hollow{stroke:var(--reject)}\n"
+".mk-rollback,.lg-rollback{fill:var(--rollback)}"
+".gl-rollback,.mk-rollback.hollow{stroke:var(--rollback)}\n"
+".mk-other,.lg-other{fill:var(--other)}\n"
+".gl-other,.mk-other.hollow,.lg-other.hollow{stroke:var(--other)}\n"
+".s0{stroke:#4e79a7}.s1{stroke:#f28e2b}.s2{stroke:#e15759}"
+".s3{stroke:#76b7b2}.s4{stroke:#59a14f}.s5{stroke:#edc948}"
+".s6{stroke:#b07aa1}.s7{stroke:#ff9da7}.s8{stroke:#9c755f}"
+".s9{stroke:#bab0ac}.d1{stroke-dasharray:6 3}.d2{stroke-dasharray:2 3}\n"
+".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;"
+"color:var(--muted);margin-top:6px}\n"
+".legend span{display:inline-flex;align-items:center;gap:5px}\n"
+"svg.key{width:18px;height:14px;display:inline-block}\n"
+".sw{display:inline-block;width:14px;height:10px;border-radius:2px;"
+"border:1px solid #d1d5db}\n"
+".scroll{overflow:auto;max-height:640px}\n"
+"thead th{position:sticky;top:0;background:#fff}\n"
+"table{width:100%;border-collapse:collapse;font-size:13px}\n"
+"th,td{text-align:left;padding:6px 8px;border-bottom:1px solid "
+"var(--line);vertical-align:top}\n"
+"th{color:var(--muted);font-weight:600;font-size:12px}\n"
+"tbody tr:hover{background:#f9fafb}\n"
+".reason{min-width:240px}.nowrap{white-space:nowrap}\n"
+".detail{color:var(--muted);font-size:12px}\n"
+".mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
+"monospace}\n"
+".muted{color:var(--muted)}\n"
+".badge{display:inline-block;padding:1px 8px;border-radius:10px;"
+"font-size:12px;font-weight:600;color:#fff;background:var(--other)}\n"
+".a-promote,.a-active{background:var(--promote)}"
+".a-retrain{background:var(--retrain)}"
+".a-reject{background:var(--reject)}"
+".a-rollback{background:var(--rollback)}"
+".a-staged{background:#2563eb}.a-previous{background:#94a3b8}\n"
+".vers{display:grid;grid-template-columns:repeat(auto-fill,"
+"minmax(300px,1fr));gap:12px}\n"
+".ver{border:1px solid var(--line);border-radius:8px;padding:10px 14px}\n"
+".ver.active{border-color:var(--promote);"
+"box-shadow:inset 3px 0 0 var(--promote)}\n"
+".ver h3{font:600 14px ui-monospace,SFMono-Regular,Menlo,Consolas,"
+"monospace;color:var(--fg);margin:0 0 8px}\n"
+"dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;"
+"margin:0 0 8px;font-size:13px}\n"
+"dt{color:var(--muted)}dd{margin:0;font-variant-numeric:tabular-nums}\n"
+"summary{cursor:pointer;color:#2563eb;font-size:13px}\n"
+"pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"
+"monospace;background:#f8fafc;border:1px solid var(--line);"
+"border-radius:6px;padding:8px;overflow:auto;max-height:360px}\n"
+"footer{color:var(--muted);font-size:12px;text-align:center}\n"
+"@media (max-width:800px){.tiles{grid-template-columns:repeat(3,1fr)}}\n"
+"@media print{body{background:#fff}section{break-inside:avoid}}\n";
+
+static void
+header(struct mm_buf *b, const struct mm_report *r, const struct span *sp)
+{
+	mm_buf_puts(b, "<header>\n<h1>");
+	mm_html_esc(b, r->title);
+	mm_buf_puts(b, "</h1>\n<p class=\"sub\">");
+	if (!sp->empty || isfinite(r->from) || isfinite(r->to)) {
+		mm_buf_puts(b, "From ");
+		put_time(b, sp->t0);
+		mm_buf_puts(b, " to ");
+		put_time(b, sp->t1);
+		mm_buf_puts(b, " UTC \xc2\xb7 ");
+	}
+	mm_buf_puts(b, "database <span class=\"mono\">");
+	mm_html_esc(b, r->db != NULL ? r->db : "?");
+	mm_buf_puts(b, "</span> \xc2\xb7 generated ");
+	put_time(b, r->now);
+	mm_buf_puts(b, " UTC</p>\n</header>\n");
+}
+
+void
+mm_report_html(const struct mm_report *r, struct mm_buf *b)
+{
+	struct span sp;
+	double *x, *y;
+	int n = r->nb > 0 ? r->nb : 1;
+
+	x = mm_xmalloc((size_t)n * sizeof(double));
+	y = mm_xmalloc((size_t)n * sizeof(double));
+	time_span(r, &sp);
+	mm_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<meta name=\"generator\" content=\"mm-report " MM_VERSION
+	    "\">\n<title>");
+	mm_html_esc(b, r->title);
+	mm_buf_puts(b, "</title>\n<style>\n");
+	mm_buf_puts(b, style);
+	mm_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
+	header(b, r, &sp);
+	tiles(b, r);
+	if (sp.empty)
+		mm_buf_printf(b, "<p class=\"empty\">No data: no batches and "
+		    "no decisions %s.</p>\n", isfinite(r->from) ||
+		    isfinite(r->to) ? "in this time range" : "in the database");
+	section_trust(b, r, &sp, x, y);
+	section_f1(b, r, &sp, x, y);
+	section_psi(b, r, &sp, x, y);
+	section_pval(b, r, &sp, x, y);
+	section_decisions(b, r);
+	section_versions(b, r);
+	mm_buf_puts(b, "<footer>mm-report " MM_VERSION "</footer>\n"
+	    "</main>\n</body>\n</html>\n");
+	free(x);
+	free(y);
+}
