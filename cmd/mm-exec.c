@@ -90,6 +90,22 @@ set(struct result *r, const char *status, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A decision not carried out; with --dry-run, one that would not be. */
+static void __attribute__((format(printf, 3, 4)))
+skip(const struct exec *x, struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	r->status = x->dry_run ? "dry_run" : "skipped";
+	if (x->dry_run)
+		n = (size_t)snprintf(r->detail, sizeof(r->detail),
+		    "would skip: ");
+	va_start(ap, fmt);
+	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* decision_history gets every decision, with what became of it. */
 static int
 history(struct exec *x, double ts, const char *source, const char *action,
@@ -136,13 +152,12 @@ do_rollback(struct exec *x, struct result *r, struct mm_err *err)
 	if ((rc = mm_store_read_active(x->models, &a, err)) < 0)
 		return -1;
 	if (rc == 1) {
-		set(r, x->dry_run ? "dry_run" : "skipped", "no active version "
-		    "to roll back");
+		skip(x, r, "no active version to roll back");
 		return 0;
 	}
 	if (x->dry_run) {
 		if (a.previous[0] == '\0')
-			set(r, "dry_run", "would skip: no previous version");
+			skip(x, r, "no previous version to roll back to");
 		else
 			set(r, "dry_run", "would roll back from %s to %s",
 			    a.version, a.previous);
@@ -174,8 +189,7 @@ do_promote(struct exec *x, struct result *r, struct mm_err *err)
 	    err)) < 0)
 		return -1;
 	if (rc == 1) {
-		set(r, x->dry_run ? "dry_run" : "skipped", "no staged "
-		    "candidate to promote");
+		skip(x, r, "no staged candidate to promote");
 		return 0;
 	}
 	if (x->dry_run) {
@@ -289,7 +303,7 @@ snapshot(struct exec *x, const char *key, char *status, size_t size,
 
 static int
 exec_sql(struct exec *x, const char *sql, const char *key, const char *s1,
-    const char *s2, long long n, struct mm_err *err)
+    const char *s2, long long n, long long m, struct mm_err *err)
 {
 	sqlite3_stmt *st = mm_db_prepare(&x->db, sql, err);
 	int rc = 0;
@@ -307,6 +321,7 @@ exec_sql(struct exec *x, const char *sql, const char *key, const char *s1,
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int64(st, 4, n);
 	sqlite3_bind_double(st, 5, clock_now(x));
+	sqlite3_bind_int64(st, 6, m);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = mm_db_err(&x->db, err, "cannot update retrain_snapshots");
 	sqlite3_finalize(st);
@@ -438,6 +453,35 @@ fail:
 	return -1;
 }
 
+/*
+ * A decision made for another live version than the one live now is
+ * stale (a pipeline's decider runs ahead of its executor): acting on it
+ * could undo what was just done, so it is skipped.
+ */
+static int
+stale(struct exec *x, const struct mm_span *meta, struct result *r,
+    struct mm_err *err)
+{
+	struct mm_active a;
+	json_t *m, *v;
+	int rc, out = 0;
+
+	if (meta == NULL)
+		return 0;
+	m = json_loadb(meta->p, meta->n, 0, NULL);
+	v = json_is_object(m) ? json_object_get(m, "model_version") : NULL;
+	if (json_is_string(v)) {
+		rc = mm_store_read_active(x->models, &a, err);
+		if (rc == 0 && strcmp(a.version, json_string_value(v)) != 0) {
+			skip(x, r, "stale: decided while %s was live, %s is "
+			    "live now", json_string_value(v), a.version);
+			out = 1;
+		}
+	}
+	json_decref(m);
+	return out;
+}
+
 static int
 do_retrain(struct exec *x, double ts, const char *source, const char *reason,
     const struct mm_span *meta, struct result *r, int *recorded,
@@ -453,7 +497,7 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 	long long max_id;
 	size_t *rows, n, incomplete = 0, *tri, *vai, ntr = 0, nva = 0, i;
 	double cand, act;
-	int nclass = 0, ret = -1, locked = 0, *y;
+	int nclass = 0, ret = -1, locked = 0, found, *y;
 
 	mm_table_init(&t);
 	mm_train_init(&out);
@@ -463,14 +507,23 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 		goto out;
 	rows = mm_train_usable(&t, &n, &incomplete);
 	if ((long)n < rc->min_samples) {
-		set(r, x->dry_run ? "dry_run" : "skipped", "%zu labelled rows "
-		    "of evidence, min_samples is %ld", n, rc->min_samples);
+		skip(x, r, "%zu labelled rows of evidence, min_samples is %ld",
+		    n, rc->min_samples);
 		r->key[0] = '\0';
 		ret = 0;
 		goto out;
 	}
 	if (x->dry_run) {
-		set(r, "dry_run", "would retrain on %zu labelled rows", n);
+		if ((ret = snapshot(x, r->key, status, sizeof(status),
+		    err)) < 0)
+			goto out;
+		if (ret == 0 && (strcmp(status, "executed") == 0 ||
+		    strcmp(status, "skipped") == 0))
+			skip(x, r, "this evidence was already used (snapshot "
+			    "%s)", status);
+		else if (!stale(x, meta, r, err))
+			set(r, "dry_run", "would retrain on %zu labelled rows",
+			    n);
 		ret = 0;
 		goto out;
 	}
@@ -483,7 +536,9 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 	}
 	locked = 1;
 	ret = -1;
-	if (snapshot(x, r->key, status, sizeof(status), err) == 0) {
+	if ((found = snapshot(x, r->key, status, sizeof(status), err)) < 0)
+		goto out;
+	if (found == 0) {
 		if (strcmp(status, "executed") == 0 ||
 		    strcmp(status, "skipped") == 0) {
 			set(r, "skipped", "this evidence was already used "
@@ -509,11 +564,20 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 			ret = 0;
 			goto out;
 		}
-	} else {
+	}
+	/*
+	 * Only now: an interrupted retrain is completed above even though
+	 * the version it made live has made its decision stale.
+	 */
+	if (stale(x, meta, r, err)) {
+		ret = 0;
+		goto out;
+	}
+	if (found == 1) {
 		if (exec_sql(x, "INSERT INTO retrain_snapshots (key, status, "
 		    "n_rows, max_evidence_id, created_at, updated_at) VALUES "
-		    "(?1, 'pending', ?4, ?4, ?5, ?5)", r->key, NULL, NULL,
-		    (long long)n, err) < 0)
+		    "(?1, 'pending', ?4, ?6, ?5, ?5)", r->key, NULL, NULL,
+		    (long long)n, max_id, err) < 0)
 			goto out;
 		mm_fault("exec-snapshot-pending");
 	}
@@ -618,36 +682,6 @@ out:
 	return ret;
 }
 
-/*
- * A decision made for another live version than the one live now is
- * stale (a pipeline's decider runs ahead of its executor): acting on it
- * could undo what was just done, so it is skipped.
- */
-static int
-stale(struct exec *x, const struct mm_span *meta, struct result *r,
-    struct mm_err *err)
-{
-	struct mm_active a;
-	json_t *m, *v;
-	int rc, out = 0;
-
-	if (meta == NULL)
-		return 0;
-	m = json_loadb(meta->p, meta->n, 0, NULL);
-	v = json_is_object(m) ? json_object_get(m, "model_version") : NULL;
-	if (json_is_string(v)) {
-		rc = mm_store_read_active(x->models, &a, err);
-		if (rc == 0 && strcmp(a.version, json_string_value(v)) != 0) {
-			set(r, x->dry_run ? "dry_run" : "skipped", "stale: "
-			    "decided while %s was live, %s is live now",
-			    json_string_value(v), a.version);
-			out = 1;
-		}
-	}
-	json_decref(m);
-	return out;
-}
-
 static void
 exec_json(const struct result *r, struct mm_buf *b)
 {
@@ -719,8 +753,9 @@ do_record(struct exec *x, char *line, size_t len, struct mm_err *err)
 	f = mm_rec_get(&x->rec, "ts");
 	if (f == NULL || mm_json_number(f->val.p, &ts) == NULL)
 		ts = clock_now(x);
-	if ((a == MM_ROLLBACK || a == MM_RETRAIN || a == MM_PROMOTE) &&
-	    stale(x, meta, &r, err)) {
+	/* A retrain checks under the store's lock (see do_retrain). */
+	if ((a == MM_ROLLBACK || a == MM_PROMOTE) && stale(x, meta, &r,
+	    err)) {
 		rc = 0;
 		goto record;
 	}
@@ -736,7 +771,10 @@ do_record(struct exec *x, char *line, size_t len, struct mm_err *err)
 		    reason : "", meta, &r, &recorded, err);
 		break;
 	default:
-		set(&r, x->dry_run ? "dry_run" : "executed", "recorded");
+		if (x->dry_run)
+			set(&r, "dry_run", "would record");
+		else
+			set(&r, "executed", "recorded");
 		rc = 0;
 	}
 record:
@@ -778,8 +816,12 @@ run_input(struct exec *x, const char *path)
 		return MM_ESYS;
 	}
 	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0 && do_record(x, line, len, &err) == 0)
-			continue;
+		if (rc > 0) {
+			/* A record that succeeded may leave an error in err. */
+			memset(&err, 0, sizeof(err));
+			if (do_record(x, line, len, &err) == 0)
+				continue;
+		}
 		if (err.code == MM_EINPUT && err.where[0] == '\0') {
 			err.line = r.lineno;
 			mm_err_where(&err, r.name);

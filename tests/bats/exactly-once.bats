@@ -1,0 +1,317 @@
+#!/usr/bin/env bats
+# A retrain happens once per piece of evidence.  mm-exec is killed
+# (SIGKILL, through MM_FAULT) at every point of a retrain, then run again
+# on the same evidence and decision: there is then one new version (none
+# when the gate says no), live; the snapshot is executed (or skipped);
+# the evidence is consumed exactly when it is executed; decision_history
+# holds one row for the retrain that completed.  The same evidence a
+# third time is not used again.  Retrains hold the store's lock, so two
+# at once never make two versions.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+POINTS="exec-snapshot-pending exec-trained version-file-written
+version-tmp-complete version-renamed exec-version-written
+active-tmp-written active-renamed exec-activated exec-snapshot-done"
+
+# A is live; a retrain at T1 writes X.
+T0=1764140000
+T1=1764141000
+A=20251126T065320Z
+X=20251126T071000Z
+
+# yes.db holds evidence the gate takes (the label rule has changed), no.db
+# evidence it refuses.  ok-yes and ok-no hold what a run never killed
+# gives.  The retrain decision names A as the version it was decided
+# for, as mm-decide's do: once a killed run has made X live, it is stale,
+# and the interrupted retrain must still be completed.
+setup_file() {
+	local d=$BATS_FILE_TMPDIR e
+
+	mkdir -p "$d/cfg"
+	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
+	echo 'min_samples: 200' >"$d/cfg/retrain.yaml"
+	mm-train --synthetic --rows 1000 --models "$d/base" --config "$d/cfg" \
+	    --now "$T0" >/dev/null
+	mm-gen --batches 5 --batch-size 100 --seed 3 --concept-at 0 \
+	    --concept-strength 0.3 | mm-predict --models "$d/base" |
+	    mm-record --db "$d/yes.db" --config "$d/cfg" >/dev/null
+	mm-gen --batches 5 --batch-size 100 --seed 3 |
+	    mm-predict --models "$d/base" |
+	    mm-record --db "$d/no.db" --config "$d/cfg" >/dev/null
+	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"none","reason":"test","metadata":{}}}\n' \
+	    "$T1" >"$d/none"
+	printf '{"batch_id":"b2","ts":%s,"decision":{"action":"retrain","reason":"test","metadata":{"model_version":"%s"}}}\n' \
+	    "$T1" "$A" >"$d/retrain"
+	for e in yes no; do
+		mkdir "$d/ok-$e"
+		cp -a "$d/base" "$d/ok-$e/m"
+		cp "$d/$e.db" "$d/ok-$e/d.db"
+		mm-exec --db "$d/ok-$e/d.db" --models "$d/ok-$e/m" \
+		    --config "$d/cfg" --now "$T1" <"$d/retrain" >"$d/ok-$e/out"
+	done
+}
+
+# fresh EVIDENCE: w/m is a copy of the store (A live), w/d.db of the
+# evidence.
+fresh() {
+	rm -rf w
+	mkdir w
+	cp -a "$BATS_FILE_TMPDIR/base" w/m
+	cp "$BATS_FILE_TMPDIR/$1.db" w/d.db
+}
+
+# ex [FAULT]: mm-exec on w, killed at FAULT if given.
+ex() {
+	MM_FAULT=${1-} mm-exec --db w/d.db --models w/m \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1"
+}
+
+sql() {
+	sqlite3 w/d.db "$1"
+}
+
+# untimed FILE: FILE without the timing of a card, which changes.
+untimed() {
+	sed 's/,"fit_seconds":[^,}]*//' "$1"
+}
+
+# with_exec FILE EXEC: the record in FILE with "exec":EXEC added.
+with_exec() {
+	local r
+
+	r=$(cat "$1")
+	printf '%s\n' "${r%\}},\"exec\":$2}"
+}
+
+# evidence_back EVIDENCE: w/d.db holds the evidence again, as before the
+# retrain consumed it.
+evidence_back() {
+	sql "ATTACH '$BATS_FILE_TMPDIR/$1.db' AS o; DELETE FROM evidence;
+	    INSERT INTO evidence SELECT * FROM o.evidence"
+}
+
+# killed POINT: a run on w, killed at POINT after the "none" record before
+# the retrain was carried out and written.
+killed() {
+	run_split ex "$1" < <(cat "$BATS_FILE_TMPDIR/none" \
+	    "$BATS_FILE_TMPDIR/retrain")
+	[ "$status" = 137 ] || fail "$1: exit $status, want 137: $stderr"
+	[ "$output" = "$(with_exec "$BATS_FILE_TMPDIR/none" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')" ] ||
+	    fail "$1: wrote '$output' before it was killed"
+	[ -z "$(ls -A w/m/versions | grep -v "^$A\$" | grep -v "^$X\$" | grep -v '^\.tmp-')" ] ||
+	    fail "$1: versions/ holds $(ls -A w/m/versions | xargs)"
+}
+
+@test "killed at each point of a retrain the gate takes, then run again: one new version" {
+	local ok=$BATS_FILE_TMPDIR/ok-yes p k completed
+
+	k=$(sed 's/.*"retrain_key":"\([0-9a-f]*\)".*/\1/' "$ok/out")
+	[ ${#k} = 64 ]
+	[ "$(cat "$ok/out")" = "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.4324 on 100 held-out rows","model_version":"'$X'","retrain_key":"'$k'"}')" ]
+	completed=$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"executed","detail":"completed an interrupted retrain: '$X' active","model_version":"'$X'","retrain_key":"'$k'"}')
+	for p in $POINTS; do
+		fresh yes
+		killed "$p"
+		# The live version is A or X, never anything else.
+		grep -q '^{"version":"\('$A'\|'$X'\)"' w/m/active.json ||
+		    fail "$p: active.json is $(cat w/m/active.json)"
+		run_split ex <"$BATS_FILE_TMPDIR/retrain"
+		[ "$status" = 0 ] && [ -z "$stderr" ] ||
+		    fail "rerun after $p: exit $status: $stderr"
+		case $p in
+		exec-snapshot-pending|exec-trained|version-file-written|version-tmp-complete)
+			# Nothing in versions/ had the key: trained again.
+			[ "$output" = "$(cat "$ok/out")" ] ||
+			    fail "rerun after $p: $output"
+			;;
+		exec-snapshot-done)
+			# All done before the kill: the evidence is gone.
+			[ "$output" = "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}')" ] ||
+			    fail "rerun after $p: $output"
+			;;
+		*)
+			# X has the key: it is made live, not trained again.
+			[ "$output" = "$completed" ] ||
+			    fail "rerun after $p: $output, want $completed"
+			;;
+		esac
+		[ "$(ls -A w/m/versions | xargs)" = "$A $X" ] ||
+		    fail "rerun after $p: versions/ holds $(ls -A w/m/versions | xargs)"
+		for f in active.json versions/$X/card.json versions/$X/model.json versions/$X/reference.json; do
+			[ "$(untimed "w/m/$f")" = "$(untimed "$ok/m/$f")" ] ||
+			    fail "rerun after $p: $f differs from a run never killed: $(cat "w/m/$f")"
+		done
+		[ ! -e w/m/candidate.json ] || fail "rerun after $p: a candidate"
+		run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots"
+		[ "$output" = "$k|executed|500|500|$X" ] ||
+		    fail "rerun after $p: snapshots: $output"
+		run sql "SELECT count(*) FROM evidence"
+		[ "$output" = 0 ] || fail "rerun after $p: $output rows of evidence"
+		run sql "SELECT source, action, exec_status, model_version FROM decision_history WHERE exec_status = 'executed'"
+		[ "$output" = "b1|none|executed|
+b2|retrain|executed|$X" ] || fail "rerun after $p: history: $output"
+		run sql "SELECT count(*) FROM decision_history"
+		want=2
+		[ "$p" = exec-snapshot-done ] && want=3
+		[ "$output" = "$want" ] || fail "rerun after $p: $output history rows, want $want"
+		# The same evidence a third time is not used again.
+		evidence_back yes
+		run_split ex <"$BATS_FILE_TMPDIR/retrain"
+		[ "$status" = 0 ] && [ "$output" = "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}')" ] ||
+		    fail "third run after $p: exit $status: $output $stderr"
+		[ "$(ls -A w/m/versions | xargs)" = "$A $X" ] ||
+		    fail "third run after $p: versions/ holds $(ls -A w/m/versions | xargs)"
+		cmp -s w/m/active.json "$ok/m/active.json" ||
+		    fail "third run after $p: active.json is $(cat w/m/active.json)"
+		run sql "SELECT count(*) FROM evidence"
+		[ "$output" = 500 ] || fail "third run after $p: $output rows of evidence"
+	done
+}
+
+@test "killed at each point of a retrain the gate refuses, then run again: no version" {
+	local ok=$BATS_FILE_TMPDIR/ok-no p k
+
+	k=$(sed 's/.*"retrain_key":"\([0-9a-f]*\)".*/\1/' "$ok/out")
+	[ ${#k} = 64 ]
+	run cat "$ok/out"
+	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"candidate F1 0.9263 does not beat the active model'"'"'s 0.9574 by min_f1_gain 0.02 on 100 held-out rows","model_version":null,"retrain_key":"'$k'"}')"
+	for p in $POINTS; do
+		fresh no
+		case $p in
+		exec-snapshot-pending|exec-trained|exec-snapshot-done)
+			killed "$p"
+			run_split ex <"$BATS_FILE_TMPDIR/retrain"
+			[ "$status" = 0 ] && [ -z "$stderr" ] ||
+			    fail "rerun after $p: exit $status: $stderr"
+			if [ "$p" = exec-snapshot-done ]; then
+				[ "$output" = "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'$k'"}')" ] ||
+				    fail "rerun after $p: $output"
+			else
+				[ "$output" = "$(cat "$ok/out")" ] ||
+				    fail "rerun after $p: $output"
+			fi
+			;;
+		*)
+			# Not on the path of a refused retrain: no kill.
+			run_split ex "$p" <"$BATS_FILE_TMPDIR/retrain"
+			[ "$status" = 0 ] && [ "$output" = "$(cat "$ok/out")" ] ||
+			    fail "$p is not on the path, yet: exit $status: $output $stderr"
+			;;
+		esac
+		[ "$(ls -A w/m/versions | xargs)" = "$A" ] ||
+		    fail "after $p: versions/ holds $(ls -A w/m/versions | xargs)"
+		cmp -s w/m/active.json "$BATS_FILE_TMPDIR/base/active.json" ||
+		    fail "after $p: active.json is $(cat w/m/active.json)"
+		run sql "SELECT key, status, n_rows, max_evidence_id, quote(version) FROM retrain_snapshots"
+		[ "$output" = "$k|skipped|500|500|NULL" ] ||
+		    fail "after $p: snapshots: $output"
+		run sql "SELECT count(*) FROM evidence"
+		[ "$output" = 500 ] || fail "after $p: $output rows of evidence"
+		run sql "SELECT count(*) FROM decision_history WHERE action = 'retrain' AND exec_detail LIKE 'candidate F1 %'"
+		[ "$output" = 1 ] || fail "after $p: $output refused retrains in the history"
+		run_split ex <"$BATS_FILE_TMPDIR/retrain"
+		[ "$status" = 0 ] && [ "$output" = "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'$k'"}')" ] ||
+		    fail "third run after $p: exit $status: $output $stderr"
+		[ "$(ls -A w/m/versions | xargs)" = "$A" ] ||
+		    fail "third run after $p: versions/ holds $(ls -A w/m/versions | xargs)"
+	done
+}
+
+@test "killed again and again, the retrain still ends with one version" {
+	local ok=$BATS_FILE_TMPDIR/ok-yes p
+
+	fresh yes
+	for p in exec-snapshot-pending version-tmp-complete exec-trained \
+	    version-renamed active-tmp-written active-renamed; do
+		killed "$p"
+	done
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_output --partial '"exec":{"status":"executed","detail":"completed an interrupted retrain: '$X' active"'
+	run ls -A w/m/versions
+	assert_output "$A
+$X"
+	cmp w/m/active.json "$ok/m/active.json"
+	cmp w/m/versions/$X/model.json "$ok/m/versions/$X/model.json"
+	assert_equal "$(untimed w/m/versions/$X/card.json)" "$(untimed "$ok/m/versions/$X/card.json")"
+	run sql "SELECT status, version FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "executed|$X
+0"
+	run sql "SELECT action, exec_status FROM decision_history WHERE action = 'retrain'"
+	assert_output "retrain|executed"
+}
+
+# hold DIR: take DIR/.lock on descriptor 9, as another retrain would.
+hold() {
+	exec 9<>"$1/.lock"
+	flock -x 9
+}
+
+release() {
+	flock -u 9
+	exec 9>&-
+}
+
+@test "a retrain while the store is locked is skipped: retrain in progress" {
+	fresh yes
+	k=$(sed 's/.*"retrain_key":"\([0-9a-f]*\)".*/\1/' "$BATS_FILE_TMPDIR/ok-yes/out")
+	hold w/m
+	run_split ex <"$BATS_FILE_TMPDIR/retrain" 9>&-
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"retrain in progress","model_version":null,"retrain_key":"'$k'"}')"
+	run ls -A w/m/versions
+	assert_output "$A"
+	cmp w/m/active.json "$BATS_FILE_TMPDIR/base/active.json"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "0
+500"
+	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
+	assert_output "retrain|skipped|retrain in progress"
+	# The same with the lock held by flock(1), in the background.
+	release
+	flock w/m/.lock sleep 3 >/dev/null 2>&1 3>&- &
+	fp=$!
+	while flock -n w/m/.lock true; do sleep 0.05; done
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_output --partial '"exec":{"status":"skipped","detail":"retrain in progress"'
+	wait "$fp"
+	# Once the lock is free, the retrain goes ahead.
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_output "$(cat "$BATS_FILE_TMPDIR/ok-yes/out")"
+}
+
+@test "two retrains started together never make two versions" {
+	local i s1 s2
+
+	for i in 1 2 3 4; do
+		fresh yes
+		ex <"$BATS_FILE_TMPDIR/retrain" >out1 2>err1 &
+		p1=$!
+		ex <"$BATS_FILE_TMPDIR/retrain" >out2 2>err2 &
+		p2=$!
+		s1=0 s2=0
+		wait "$p1" || s1=$?
+		wait "$p2" || s2=$?
+		[ "$s1$s2" = 00 ] && [ -z "$(cat err1 err2)" ] ||
+		    fail "round $i: exit $s1 and $s2: $(cat err1 err2)"
+		run sh -c 'cat out1 out2 | grep -o "\"exec\":{\"status\":\"[a-z]*\",\"detail\":\"[^\"]*\"" | LC_ALL=C sort'
+		[ "${lines[0]}" = '"exec":{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.4324 on 100 held-out rows"' ] ||
+		    fail "round $i: $output"
+		case ${lines[1]} in
+		'"exec":{"status":"skipped","detail":"retrain in progress"') ;;
+		'"exec":{"status":"skipped","detail":"this evidence was already used (snapshot executed)"') ;;
+		'"exec":{"status":"skipped","detail":"0 labelled rows of evidence, min_samples is 200"') ;;
+		*) fail "round $i: $output" ;;
+		esac
+		[ "$(ls -A w/m/versions | xargs)" = "$A $X" ] ||
+		    fail "round $i: versions/ holds $(ls -A w/m/versions | xargs)"
+		run sql "SELECT status FROM retrain_snapshots; SELECT count(*) FROM evidence"
+		[ "$output" = "executed
+0" ] || fail "round $i: $output"
+	done
+}

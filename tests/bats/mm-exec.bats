@@ -1,0 +1,578 @@
+#!/usr/bin/env bats
+# mm-exec: what each action does to the model store and the database,
+# retrains and their gate, stale decisions, --dry-run, and bad input.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+PY=/usr/bin/python3
+
+# The store's first version A is trained at T0; decisions are carried
+# out at T1, so a version they write is X.  B is trained a minute after
+# A, on another sample (train_b).
+T0=1764140000
+T1=1764141000
+A=20251126T065320Z
+B=20251126T065420Z
+X=20251126T071000Z
+A_F1=0.9469387755102041
+B_F1=0.9456066945606695
+
+# Evidence: 100-row batches of mm-gen --seed 3 through A, recorded.  In
+# "yes" the label rule has changed (a retrained model is clearly better:
+# the gate says yes); in "no" it has not (the gate says no); "few" has
+# one batch, below min_samples.
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+
+	mkdir -p "$d/cfg"
+	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
+	echo 'min_samples: 200' >"$d/cfg/retrain.yaml"
+	mm-train --synthetic --rows 1000 --models "$d/base" --config "$d/cfg" \
+	    --now "$T0" >/dev/null
+	evidence() {
+		local db=$1
+
+		shift
+		mm-gen --batch-size 100 --seed 3 "$@" |
+		    mm-predict --models "$d/base" |
+		    mm-record --db "$d/$db" --config "$d/cfg" >/dev/null
+	}
+	evidence yes.db --batches 5 --concept-at 0 --concept-strength 0.3
+	evidence no.db --batches 5
+	evidence few.db --batches 1 --concept-at 0 --concept-strength 0.3
+	cat >"$d/key.py" <<'EOF'
+# key.py DB: the retrain key of the evidence in DB, computed as mm-exec(1)
+# documents it: SHA-256 over the rows with the newest row's feature names,
+# oldest first, of batch_id NUL, row_index (int64), names NUL, features,
+# label (int32), little-endian.
+import hashlib, sqlite3, struct, sys
+
+db = sqlite3.connect(sys.argv[1])
+names = db.execute("SELECT names FROM evidence ORDER BY id DESC LIMIT 1")
+names = names.fetchone()[0]
+h = hashlib.sha256()
+for bid, ix, feats, label in db.execute(
+        "SELECT batch_id, row_index, features, label FROM evidence "
+        "WHERE names = ? ORDER BY id", (names,)):
+    h.update(bid.encode() + b"\0" + struct.pack("<q", ix) +
+             names.encode() + b"\0" + feats + struct.pack("<i", label))
+print(h.hexdigest())
+EOF
+}
+
+# fresh EVIDENCE: m is a copy of the store (A live), d.db of the evidence.
+fresh() {
+	cp -a "$BATS_FILE_TMPDIR/base" m
+	cp "$BATS_FILE_TMPDIR/$1.db" d.db
+}
+
+ex() {
+	mm-exec --db d.db --models m --config "$BATS_FILE_TMPDIR/cfg" \
+	    --now "$T1" "$@"
+}
+
+# dec ACTION [METADATA]: a decision record for batch b1.
+dec() {
+	local meta='{}'
+
+	[ $# -gt 1 ] && meta=$2
+	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"%s","reason":"test","metadata":%s}}\n' \
+	    "$T1" "$1" "$meta"
+}
+
+# with_exec RECORD EXEC: RECORD with "exec":EXEC added at its end.
+with_exec() {
+	printf '%s\n' "${1%\}},\"exec\":$2}"
+}
+
+sql() {
+	sqlite3 d.db "$1"
+}
+
+key() {
+	$PY "$BATS_FILE_TMPDIR/key.py" "${1:-d.db}"
+}
+
+# Every file of the store, with its SHA-256; state adds the database.
+store_state() {
+	(cd m 2>/dev/null && find . -type f | LC_ALL=C sort | xargs -r sha256sum)
+}
+
+state() {
+	store_state
+	sha256sum d.db
+}
+
+# train_b ARG...: version B, after A, with ARG (--activate or --stage).
+train_b() {
+	mm-train --synthetic --rows 1000 --seed 2 --models m \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 60)) "$@" >/dev/null
+}
+
+@test "none and reject are recorded only, metadata byte for byte" {
+	fresh yes
+	before=$(store_state)
+	meta='{"f1": 0.50,"note":"caf\u00e9" , "n":1e3}'
+	{ dec none "$meta"; dec reject; } >in
+	run_split ex <in
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec none "$meta")" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	run sql "SELECT id, ts, source, action, reason, metadata, exec_status, exec_detail, quote(model_version), created_at FROM decision_history"
+	assert_output "1|1764141000.0|b1|none|test|$meta|executed|recorded|NULL|1764141000.0
+2|1764141000.0|b1|reject|test|{}|executed|recorded|NULL|1764141000.0"
+	run sql "SELECT metadata = CAST(x'$(printf '%s' "$meta" | od -An -tx1 | tr -d ' \n')' AS TEXT) FROM decision_history WHERE id = 1"
+	assert_output 1
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "0
+500"
+}
+
+@test "a decision without metadata, reason or batch_id is recorded as such" {
+	fresh yes
+	run_split ex <<<'{"window":"5m","decision":{"action":"none"}}
+{"decision":{"action":"reject","reason":"drift"}}'
+	assert_success
+	run sql "SELECT ts, source, action, reason, metadata FROM decision_history"
+	assert_output "1764141000.0|5m|none||{}
+1764141000.0|record|reject|drift|{}"
+}
+
+@test "rollback goes back to the previous version; a second one is skipped" {
+	fresh yes
+	train_b --activate
+	run_split ex < <(dec rollback)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"executed","detail":"rolled back from '$B' to '$A'","model_version":"'$A'","retrain_key":null}')"
+	run cat m/active.json
+	assert_output '{"version":"'$A'","previous_version":null,"metrics":{"baseline_f1":'$A_F1'},"promoted_at":"2025-11-26T07:10:00Z","rolled_back_from":"'$B'"}'
+	run sql "SELECT action, exec_status, exec_detail, model_version FROM decision_history"
+	assert_output "rollback|executed|rolled back from $B to $A|$A"
+	before=$(store_state)
+	run_split ex < <(dec rollback)
+	assert_success
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"no previous version to roll back to","model_version":null,"retrain_key":null}')"
+	run cat m/active.json
+	assert_output --partial '"version":"'$A'","previous_version":null'
+	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history WHERE id = 2"
+	assert_output "rollback|skipped|no previous version to roll back to|NULL"
+	# Only the database changed: one more history row.
+	assert_equal "$(store_state)" "$before"
+}
+
+@test "rollback with no live version is skipped" {
+	fresh yes
+	rm -rf m
+	run_split ex < <(dec rollback)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"no active version to roll back","model_version":null,"retrain_key":null}')"
+	[ ! -e m ]
+	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
+	assert_output "rollback|skipped|no active version to roll back"
+}
+
+@test "promote makes the staged candidate live; with nothing staged it is skipped" {
+	fresh yes
+	# Seed 3 does better than A: its F1 becomes the baseline.
+	mm-train --synthetic --rows 1000 --seed 3 --models m \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 60)) --stage >/dev/null
+	run_split ex < <(dec promote)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec promote)" '{"status":"executed","detail":"promoted '$B'","model_version":"'$B'","retrain_key":null}')"
+	run cat m/active.json
+	assert_output '{"version":"'$B'","previous_version":"'$A'","metrics":{"baseline_f1":0.9504132231404959},"promoted_at":"2025-11-26T07:10:00Z"}'
+	[ ! -e m/candidate.json ]
+	run_split ex < <(dec promote)
+	assert_success
+	assert_output "$(with_exec "$(dec promote)" '{"status":"skipped","detail":"no staged candidate to promote","model_version":null,"retrain_key":null}')"
+	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
+	assert_output "promote|executed|promoted $B|'$B'
+promote|skipped|no staged candidate to promote|NULL"
+}
+
+@test "retrain with fewer labelled rows than min_samples is skipped" {
+	fresh few
+	before=$(store_state)
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}')"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "0
+100"
+	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
+	assert_output "retrain|skipped|100 labelled rows of evidence, min_samples is 200"
+	assert_equal "$(store_state)" "$before"
+}
+
+@test "retrain that passes the gate: a new live version, its key, the evidence consumed" {
+	fresh yes
+	k=$(key)
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.4324 on 100 held-out rows","model_version":"'$X'","retrain_key":"'$k'"}')"
+	run ls -A m/versions
+	assert_output "$A
+$X"
+	run ls m/versions/$X
+	assert_output "card.json
+model.json
+reference.json"
+	[ -s m/versions/$X/reference.json ]
+	run grep -o '"retrain_key":"[^"]*"' m/versions/$X/card.json
+	assert_output '"retrain_key":"'$k'"'
+	# Trained on 80% of the rows, scored on the other 20%.
+	run grep -o '"rows":{[^}]*}\|"source":"[^"]*"\|"validation":"[^"]*"\|"reference_sha256":"[^"]*"' m/versions/$X/card.json
+	assert_output '"rows":{"train":400,"validation":100,"skipped_incomplete":0}
+"source":"retrain on evidence"
+"validation":"holdout"
+"reference_sha256":"'"$(sha256sum <m/versions/$X/reference.json | cut -d' ' -f1)"'"'
+	f1=$(grep -o '"metrics":{[^}]*}' m/versions/$X/card.json | sed 's/.*"f1":\([^,}]*\).*/\1/')
+	assert_equal "$f1" 0.625
+	run cat m/active.json
+	assert_output '{"version":"'$X'","previous_version":"'$A'","metrics":{"baseline_f1":'$f1'},"promoted_at":"2025-11-26T07:10:00Z"}'
+	run sql "SELECT key, status, n_rows, max_evidence_id, version, created_at, updated_at FROM retrain_snapshots"
+	assert_output "$k|executed|500|500|$X|1764141000.0|1764141000.0"
+	run sql "SELECT count(*) FROM evidence"
+	assert_output 0
+	run sql "SELECT source, action, reason, exec_status, model_version FROM decision_history"
+	assert_output "b1|retrain|test|executed|$X"
+	# mm-predict follows the new version.
+	run sh -c "mm-gen --batches 1 --batch-size 5 | mm-predict --models m | grep -o '\"model_version\":\"[^\"]*\"'"
+	assert_output '"model_version":"'$X'"'
+}
+
+@test "the snapshot holds the rows used and the newest evidence id" {
+	fresh yes
+	sql "DELETE FROM evidence WHERE id <= 60"
+	k=$(key)
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output --partial '"retrain_key":"'$k'"}}'
+	run sql "SELECT key, n_rows, max_evidence_id FROM retrain_snapshots"
+	assert_output "$k|440|500"
+}
+
+@test "retrain whose gate says no: snapshot skipped, no version, evidence kept" {
+	fresh no
+	k=$(key)
+	before=$(store_state)
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"candidate F1 0.9263 does not beat the active model'"'"'s 0.9574 by min_f1_gain 0.02 on 100 held-out rows","model_version":null,"retrain_key":"'$k'"}')"
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version) FROM retrain_snapshots"
+	assert_output "$k|skipped|500|500|NULL"
+	run sql "SELECT count(*) FROM evidence"
+	assert_output 500
+	run sql "SELECT action, exec_status FROM decision_history"
+	assert_output "retrain|skipped"
+	assert_equal "$(store_state)" "$before"
+}
+
+@test "the same evidence twice: the second retrain is skipped" {
+	fresh no
+	ex < <(dec retrain) >/dev/null
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}')"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "1
+500"
+	# Executed evidence is consumed; the same rows again are not used twice.
+	rm -rf m d.db
+	fresh yes
+	k=$(key)
+	ex < <(dec retrain) >/dev/null
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence SELECT * FROM o.evidence"
+	assert_equal "$(key)" "$k"
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}')"
+	run ls m/versions
+	assert_output "$A
+$X"
+	run sql "SELECT count(*) FROM evidence; SELECT status FROM retrain_snapshots; SELECT exec_status FROM decision_history"
+	assert_output "500
+executed
+executed
+skipped"
+}
+
+# Below 50 rows, the candidate is trained and scored on the whole set, so
+# the active model's F1 on it is mm-predict's; the candidate's is in its
+# card.  min_f1_gain equal to their difference, or above it by less than
+# 1e-9, still passes the gate; 2e-9 above it does not.
+@test "the gate: min_f1_gain with a 1e-9 tolerance, whole set below 50 rows" {
+	mkdir c0
+	cp "$BATS_FILE_TMPDIR/cfg/model.yaml" c0/
+	echo 'min_samples: 40' >c0/retrain.yaml
+	cp -a "$BATS_FILE_TMPDIR/base" m0
+	act=$(mm-gen --batches 1 --batch-size 40 --seed 5 --concept-at 0 \
+	    --concept-strength 0.3 | mm-predict --models m0 |
+	    mm-record --db d0.db --config c0 |
+	    sed 's/.*"metrics":{[^}]*"f1":\([^,}]*\).*/\1/')
+	try() {
+		rm -rf m d.db
+		cp -a m0 m
+		cp d0.db d.db
+		mm-exec --db d.db --models m --config "$1" --now "$T1" < <(dec retrain) |
+		    grep -o '"status":"[a-z]*","detail":"[^"]*"'
+	}
+	run try c0
+	assert_output '"status":"executed","detail":"retrained on 40 rows: '$X' active, F1 0.7692 against 0.7317 on 40 held-out rows"'
+	cand=$(sed 's/.*"metrics":{[^}]*"f1":\([^,}]*\).*/\1/' m/versions/$X/card.json)
+	for d in 0 5e-10 2e-9; do
+		mkdir "g$d"
+		cp c0/model.yaml "g$d/"
+		printf 'min_samples: 40\nmin_f1_gain: %s\n' \
+		    "$($PY -c "print(repr($cand - $act + $d))")" >"g$d/retrain.yaml"
+	done
+	run try g0
+	assert_output --partial '"status":"executed"'
+	run try g5e-10
+	assert_output --partial '"status":"executed"'
+	run try g2e-9
+	assert_output '"status":"skipped","detail":"candidate F1 0.7692 does not beat the active model'"'"'s 0.7317 by min_f1_gain 0.03752 on 40 held-out rows"'
+	run ls m/versions
+	assert_output "$A"
+}
+
+@test "a promoted candidate whose F1 is below the live baseline keeps the baseline" {
+	fresh yes
+	train_b --stage
+	run_split ex < <(dec promote)
+	assert_success
+	assert_output --partial '"exec":{"status":"executed","detail":"promoted '$B'"'
+	run cat m/active.json
+	assert_output '{"version":"'$B'","previous_version":"'$A'","metrics":{"baseline_f1":'$A_F1'},"promoted_at":"2025-11-26T07:10:00Z"}'
+	grep -q '"f1":'$B_F1'}' m/versions/$B/card.json
+}
+
+@test "stale decisions are skipped; a none is recorded all the same" {
+	fresh yes
+	train_b --stage
+	before=$(store_state)
+	old='{"model_version":"20251126T000000Z"}'
+	{
+		dec rollback "$old"
+		dec promote "$old"
+		dec retrain "$old"
+		dec none "$old"
+	} >in
+	stale='{"status":"skipped","detail":"stale: decided while 20251126T000000Z was live, '$A' is live now","model_version":null,"retrain_key":'
+	run_split ex <in
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec rollback "$old")" "${stale}null}")
+$(with_exec "$(dec promote "$old")" "${stale}null}")
+$(with_exec "$(dec retrain "$old")" "${stale}\"$(key)\"}")
+$(with_exec "$(dec none "$old")" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT action, exec_status, metadata FROM decision_history"
+	assert_output "rollback|skipped|$old
+promote|skipped|$old
+retrain|skipped|$old
+none|executed|$old"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "0
+500"
+	# Decided while A was live, it goes ahead.
+	run_split ex < <(dec promote '{"model_version":"'$A'"}')
+	assert_success
+	assert_output --partial '"exec":{"status":"executed","detail":"promoted '$B'"'
+}
+
+@test "decisions of mm-decide are carried out; replayed later, they are stale" {
+	fresh yes
+	mm-gen --batches 3 --batch-size 100 --seed 3 --concept-at 0 \
+	    --concept-strength 0.3 | mm-predict --models m |
+	    mm-decide --baseline-f1 0.55 --models m --config "$BATS_FILE_TMPDIR/cfg" >dec.ndjson
+	run_split ex <dec.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	run grep -o '"decision":{"action":"[a-z]*"\|"exec":{"status":"[a-z]*"' <<<"$output"
+	assert_output '"decision":{"action":"retrain"
+"exec":{"status":"executed"
+"decision":{"action":"none"
+"exec":{"status":"executed"
+"decision":{"action":"none"
+"exec":{"status":"executed"'
+	run sql "SELECT source, action, exec_status, quote(model_version) FROM decision_history"
+	assert_output "b000000|retrain|executed|'$X'
+b000001|none|executed|NULL
+b000002|none|executed|NULL"
+	# On new evidence, the same decisions are stale: X is live now.
+	mm-gen --batches 2 --batch-size 100 --seed 4 --start $T1 |
+	    sed 's/"batch_id":"b/"batch_id":"n/' |
+	    mm-predict --models m | mm-record --db d.db \
+	    --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
+	run_split ex <dec.ndjson
+	assert_success
+	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"stale: decided while '$A' was live, '$X' is live now","model_version":null,"retrain_key":"'"$(key)"'"}'
+	run ls m/versions
+	assert_output "$A
+$X"
+}
+
+@test "--dry-run changes nothing and says what it would do" {
+	fresh yes
+	train_b --activate
+	mm-train --synthetic --rows 1000 --seed 3 --models m \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 120)) --stage >/dev/null
+	C=20251126T065520Z
+	k=$(key)
+	for a in none reject rollback promote retrain; do dec $a; done >in
+	before=$(state)
+	run_split ex --dry-run <in
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec none)" '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec reject)" '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec rollback)" '{"status":"dry_run","detail":"would roll back from '$B' to '$A'","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec promote)" '{"status":"dry_run","detail":"would promote '$C'","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'$k'"}')"
+	assert_equal "$(state)" "$before"
+	run_split ex -n <in
+	assert_success
+	assert_equal "$(state)" "$before"
+	# Opening a database that is not there creates it, and that is all.
+	run_split mm-exec --dry-run --db new.db --models m --config "$BATS_FILE_TMPDIR/cfg" <in
+	assert_success
+	run sqlite3 new.db "SELECT count(*) FROM decision_history; SELECT count(*) FROM retrain_snapshots"
+	assert_output "0
+0"
+}
+
+@test "--dry-run says what it would skip" {
+	fresh no
+	ex < <(dec retrain) >/dev/null
+	rm m/active.json
+	before=$(state)
+	run_split ex -n <<EOF
+$(dec rollback)
+$(dec promote)
+$(dec retrain)
+EOF
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"dry_run","detail":"would skip: no active version to roll back","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec promote)" '{"status":"dry_run","detail":"would skip: no staged candidate to promote","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}')"
+	assert_equal "$(state)" "$before"
+	cp "$BATS_FILE_TMPDIR/few.db" d.db
+	run_split ex -n < <(dec retrain)
+	assert_success
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: 100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}')"
+	cp "$BATS_FILE_TMPDIR/base/active.json" m/
+	train_b --activate
+	before=$(state)
+	run_split ex -n < <(dec rollback '{"model_version":"v0"}')
+	assert_success
+	assert_output "$(with_exec "$(dec rollback '{"model_version":"v0"}')" '{"status":"dry_run","detail":"would skip: stale: decided while v0 was live, '$B' is live now","model_version":null,"retrain_key":null}')"
+	assert_equal "$(state)" "$before"
+}
+
+@test "records without a decision pass through unchanged and are not recorded" {
+	fresh yes
+	printf '%s\n' '{"batch_id":"x", "ts": 1.50e9 ,"metrics":{"f1":0.10}}' '{}' \
+	    '{"window":"5m","n_batches":3,"decisions":[]}' >in
+	run_split ex <in
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(cat in)"
+	run sql "SELECT count(*) FROM decision_history"
+	assert_output 0
+}
+
+@test "exec holds status, detail, model_version and retrain_key; an old one is replaced in place" {
+	fresh yes
+	printf '%s\n' '{"a":1,"decision":{"action":"none"},"exec":{"old":true},"z":[1.0]}' >in
+	for a in reject rollback promote retrain; do dec $a; done >>in
+	run_split ex <in
+	assert_success
+	out=$output
+	run $PY -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    print(list(r), list(r["exec"]))' <<<"$output"
+	assert_output "['a', 'decision', 'exec', 'z'] ['status', 'detail', 'model_version', 'retrain_key']
+['batch_id', 'ts', 'decision', 'exec'] ['status', 'detail', 'model_version', 'retrain_key']
+['batch_id', 'ts', 'decision', 'exec'] ['status', 'detail', 'model_version', 'retrain_key']
+['batch_id', 'ts', 'decision', 'exec'] ['status', 'detail', 'model_version', 'retrain_key']
+['batch_id', 'ts', 'decision', 'exec'] ['status', 'detail', 'model_version', 'retrain_key']"
+	assert_equal "${out%%$'\n'*}" '{"a":1,"decision":{"action":"none"},"exec":{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null},"z":[1.0]}'
+}
+
+@test "an invalid decision.action stops the run with exit 2" {
+	fresh yes
+	printf '%s\n' "$(dec none)" '{"decision":{"action":"restart"}}' "$(dec reject)" >in
+	run_split ex <in
+	assert_failure 2
+	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$stderr" "mm-exec: line 2: 'decision.action' is not one of none, reject, rollback, retrain, promote"
+	run sql "SELECT action FROM decision_history"
+	assert_output none
+	run_split ex <<<'{"decision":{"reason":"no action"}}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-exec: line 1: 'decision.action' is not one of none, reject, rollback, retrain, promote"
+	run_split ex <<<'{"decision":"retrain"}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-exec: line 1: 'decision' is not an object"
+}
+
+@test "truncated JSON stops the run with exit 2, named by file and line" {
+	fresh yes
+	printf '%s\n{"batch_id":"b2","decision":{"act' "$(dec none)" >in.ndjson
+	run_split ex <in.ndjson
+	assert_failure 2
+	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$stderr" "mm-exec: line 2: invalid JSON: unterminated string"
+	run_split ex in.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-exec: in.ndjson:2: invalid JSON: unterminated string"
+	run_split ex --skip-bad in.ndjson
+	assert_success
+	assert_equal "$stderr" "mm-exec: skipped 1 bad record"
+}
+
+@test "--skip-bad skips bad records after a retrain on an empty store" {
+	fresh yes
+	rm -rf m
+	printf '%s\nnot json\n%s\n' "$(dec retrain)" "$(dec none)" >in
+	run_split ex --skip-bad <in
+	assert_success
+	assert_equal "$stderr" "mm-exec: skipped 1 bad record"
+	assert_line --index 0 --partial '"exec":{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.0000 on 100 held-out rows"'
+	assert_line --index 1 --partial '"exec":{"status":"executed","detail":"recorded"'
+	run cat m/active.json
+	assert_output --partial '{"version":"'$X'","previous_version":null,'
+}
+
+@test "a --db that is not SQLite: exit 3, nothing written" {
+	fresh yes
+	echo 'not a database' >bad.db
+	run_split mm-exec --db bad.db --models m < <(dec none)
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-exec: bad.db: database error: not an SQLite database"
+	run cat bad.db
+	assert_output 'not a database'
+}
+
+@test "a corrupt active.json: exit 3" {
+	fresh yes
+	echo '{"version":' >m/active.json
+	run_split ex < <(dec rollback)
+	assert_failure 3
+	assert_output ""
+	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
+}
