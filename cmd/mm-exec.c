@@ -366,9 +366,12 @@ active_f1(struct exec *x, const struct mm_table *t, const size_t *idx,
 	double **all, *proba;
 	int *y, *pred, j, k;
 
-	if (mm_store_active(x->models, v, sizeof(v), err) < 0 ||
-	    mm_model_load(&m, x->models, v, err) < 0)
-		return NAN;
+	if (mm_store_active(x->models, v, sizeof(v), err) < 0) {
+		memset(err, 0, sizeof(*err));
+		return NAN;	/* nothing live */
+	}
+	if (mm_model_load(&m, x->models, v, err) < 0)
+		return -1;	/* err says why: the retrain fails */
 	all = mm_gather(t, idx, n, &y);
 	cols = mm_xcalloc((size_t)m.nfeat, sizeof(double *));
 	for (j = 0; j < m.nfeat; j++) {
@@ -482,6 +485,85 @@ stale(struct exec *x, const struct mm_span *meta, struct result *r,
 	return out;
 }
 
+/*
+ * Settle retrains that a crash left pending on other evidence (rows
+ * arrived before the rerun, so the key changed): one whose version was
+ * written is completed (made live, its evidence consumed); one that died
+ * before is marked failed.  Under the store lock.
+ */
+static int
+settle(struct exec *x, struct mm_store *s, const char *mine,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st, *up;
+	char key[MM_SHA_HEX], version[MM_VERSION_MAX];
+	long long max_id;
+	double f1;
+	int found, rc = -1, n = 0;
+
+	for (;;) {
+		st = mm_db_prepare(&x->db, "SELECT key, max_evidence_id FROM "
+		    "retrain_snapshots WHERE status = 'pending' AND key != ?1 "
+		    "ORDER BY id LIMIT 1", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, mine, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return n;
+		}
+		snprintf(key, sizeof(key), "%s", sqlite3_column_text(st, 0));
+		max_id = sqlite3_column_int64(st, 1);
+		sqlite3_finalize(st);
+		if ((found = version_with_key(x, key, version, sizeof(version),
+		    err)) < 0)
+			return -1;
+		if (found == 0 && (mm_store_card_f1(x->models, version, &f1,
+		    err) < 0 || mm_store_activate(s, version, f1, clock_now(x),
+		    err) < 0))
+			return -1;
+		if (mm_db_begin(&x->db, err) < 0)
+			return -1;
+		up = mm_db_prepare(&x->db, found == 0 ? "UPDATE "
+		    "retrain_snapshots SET status = 'executed', version = ?2, "
+		    "detail = 'completed after an interruption', updated_at = "
+		    "?3 WHERE key = ?1" : "UPDATE retrain_snapshots SET status "
+		    "= 'failed', detail = 'interrupted before a version was "
+		    "written', updated_at = ?3 WHERE key = ?1", err);
+		if (up == NULL)
+			goto fail;
+		sqlite3_bind_text(up, 1, key, -1, SQLITE_STATIC);
+		if (found == 0)
+			sqlite3_bind_text(up, 2, version, -1, SQLITE_STATIC);
+		sqlite3_bind_double(up, 3, clock_now(x));
+		rc = sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(up);
+		if (rc < 0) {
+			mm_db_err(&x->db, err, "cannot settle a retrain");
+			goto fail;
+		}
+		if (found == 0) {
+			up = mm_db_prepare(&x->db, "DELETE FROM evidence WHERE "
+			    "id <= ?1", err);
+			if (up == NULL)
+				goto fail;
+			sqlite3_bind_int64(up, 1, max_id);
+			rc = sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+			sqlite3_finalize(up);
+			if (rc < 0) {
+				mm_db_err(&x->db, err, "cannot consume evidence");
+				goto fail;
+			}
+		}
+		if (mm_db_commit(&x->db, err) < 0)
+			goto fail;
+		n++;
+	}
+fail:
+	mm_db_rollback(&x->db);
+	return -1;
+}
+
 static int
 do_retrain(struct exec *x, double ts, const char *source, const char *reason,
     const struct mm_span *meta, struct result *r, int *recorded,
@@ -497,14 +579,36 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 	long long max_id;
 	size_t *rows, n, incomplete = 0, *tri, *vai, ntr = 0, nva = 0, i;
 	double cand, act;
-	int nclass = 0, ret = -1, locked = 0, found, *y;
+	int nclass = 0, ret = -1, locked = 0, found, have, *y;
 
 	mm_table_init(&t);
 	mm_train_init(&out);
 	rows = NULL;
 	tri = vai = NULL;
+	if (!x->dry_run) {
+		if ((ret = mm_store_open(&s, x->models, 1, 1, err)) != 0) {
+			if (ret == 1) {
+				set(r, "skipped", "retrain in progress");
+				ret = 0;
+			}
+			goto out;
+		}
+		locked = 1;
+		ret = -1;
+	}
 	if (load_evidence(x, &t, r->key, &max_id, err) < 0)
 		goto out;
+	if (locked) {
+		if ((found = settle(x, &s, r->key, err)) < 0)
+			goto out;
+		if (found > 0) {
+			/* Rows were consumed: what is left is the evidence. */
+			mm_table_release(&t);
+			mm_table_init(&t);
+			if (load_evidence(x, &t, r->key, &max_id, err) < 0)
+				goto out;
+		}
+	}
 	rows = mm_train_usable(&t, &n, &incomplete);
 	if ((long)n < rc->min_samples) {
 		skip(x, r, "%zu labelled rows of evidence, min_samples is %ld",
@@ -527,15 +631,6 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 		ret = 0;
 		goto out;
 	}
-	if ((ret = mm_store_open(&s, x->models, 1, 1, err)) != 0) {
-		if (ret == 1) {
-			set(r, "skipped", "retrain in progress");
-			ret = 0;
-		}
-		goto out;
-	}
-	locked = 1;
-	ret = -1;
 	if ((found = snapshot(x, r->key, status, sizeof(status), err)) < 0)
 		goto out;
 	if (found == 0) {
@@ -547,8 +642,10 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 			goto out;
 		}
 		/* pending: a run died; finish what it did, redo the rest. */
-		if (version_with_key(x, r->key, r->version,
-		    sizeof(r->version), err) == 0) {
+		if ((have = version_with_key(x, r->key, r->version,
+		    sizeof(r->version), err)) < 0)
+			goto out;
+		if (have == 0) {
 			double f1;
 
 			if (mm_store_card_f1(x->models, r->version, &f1,
@@ -610,6 +707,17 @@ do_retrain(struct exec *x, double ts, const char *source, const char *reason,
 		free(y);
 	}
 	act = active_f1(x, &t, vai, nva, err);
+	if (act == -1) {
+		/* The live model cannot be scored: no fair gate, no retrain. */
+		set(r, "failed", "cannot score the live model: %s", err->msg);
+		memset(err, 0, sizeof(*err));
+		if (finish(x, r->key, "failed", max_id, ts, source, reason,
+		    meta, r, err) < 0)
+			goto out;
+		*recorded = 1;
+		ret = 0;
+		goto out;
+	}
 	snprintf(extra, sizeof(extra), "\"retrain_key\":\"%s\"", r->key);
 	job.data = &t;
 	job.train = tri;

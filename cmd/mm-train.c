@@ -118,7 +118,7 @@ synthetic(struct train *tr)
 	struct mm_rng r;
 	struct mm_err err = { 0 };
 	const char *names[MM_GEN_MAX_FEATURES];
-	char buf[MM_GEN_MAX_FEATURES][8];
+	char buf[MM_GEN_MAX_FEATURES][16];
 	double *x;
 	int *y, j;
 	size_t n = (size_t)tr->rows;

@@ -211,14 +211,14 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 	size_t n;
 
 	if (mm_span_eq(key, "batch_id")) {
-		if (*p == '"' && (q = mm_json_string(p, &s, &n, err)) == NULL)
-			return -1;	/* invalid JSON: err says how */
 		if (*p == '\0')
 			return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
 			    "truncated after 'batch_id'");
 		if (*p != '"')
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'batch_id' is not a string");
+		if ((q = mm_json_string(p, &s, &n, err)) == NULL)
+			return -1;	/* invalid JSON: err says how */
 		if (n == 0)
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'batch_id' is empty");

@@ -256,12 +256,12 @@ release() {
 
 @test "a retrain while the store is locked is skipped: retrain in progress" {
 	fresh yes
-	k=$(sed 's/.*"retrain_key":"\([0-9a-f]*\)".*/\1/' "$BATS_FILE_TMPDIR/ok-yes/out")
 	hold w/m
 	run_split ex <"$BATS_FILE_TMPDIR/retrain" 9>&-
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"retrain in progress","model_version":null,"retrain_key":"'$k'"}')"
+	# The lock comes first: the evidence is not read, so there is no key.
+	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"retrain in progress","model_version":null,"retrain_key":null}')"
 	run ls -A w/m/versions
 	assert_output "$A"
 	cmp w/m/active.json "$BATS_FILE_TMPDIR/base/active.json"
@@ -314,4 +314,28 @@ release() {
 		[ "$output" = "executed
 0" ] || fail "round $i: $output"
 	done
+}
+
+@test "a retrain killed after its version was written, then new rows: completed, not redone" {
+	fresh yes
+	killed exec-version-written
+	old=$(sql "SELECT key FROM retrain_snapshots WHERE status = 'pending'")
+	[ -n "$old" ] || fail "no pending snapshot"
+	# Rows arrive before the rerun, so the evidence, and its key, change.
+	mm-gen --batches 1 --batch-size 100 --seed 9 |
+	    sed 's/"batch_id":"b000000"/"batch_id":"late"/' |
+	    mm-predict --models w/m |
+	    mm-record --db w/d.db --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_equal "$stderr" ""
+	# The interrupted retrain is completed: its version is live, its
+	# evidence consumed; the 100 late rows are too few to train again.
+	assert_equal "$(sql "SELECT status, version FROM retrain_snapshots WHERE key = '$old'")" "executed|$X"
+	assert_equal "$(sed 's/.*"version":"\([^"]*\)".*/\1/' w/m/active.json)" "$X"
+	assert_equal "$(sql 'SELECT count(*) FROM evidence')" 100
+	assert_output --partial '"exec":{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200"'
+	run ls -A w/m/versions
+	assert_output "$A
+$X"
 }
