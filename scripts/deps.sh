@@ -6,7 +6,7 @@ set -eu
 want=${1:-test}
 
 build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
-test="$build valgrind bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn"
+test="$build valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn"
 verify="$test"
 bench="$verify hyperfine time"
 

@@ -39,4 +39,29 @@ check $vg "$BIN/mm-psi" --ref "$tmp/ref" --merge --by ts "$tmp/counts"
 printf '{"batch_id":"x","features":{"f0":[1,"a"]}}\n' >"$tmp/bad"
 check sh -c "$vg $BIN/mm-psi --ref $tmp/ref $tmp/bad; [ \$? = 2 ]"
 check sh -c "$vg $BIN/mm-psi --ref $tmp/ref --skip-bad $tmp/bad $tmp/batches >/dev/null"
+# The model, storage and decision programs.
+cfg=$tmp/cfg
+mkdir -p "$cfg"
+echo 'n_estimators: 10' >"$cfg/model.yaml"
+echo 'min_samples: 200' >"$cfg/retrain.yaml"
+check $vg "$BIN/mm-train" --synthetic --rows 600 --models "$tmp/m" \
+    --config "$cfg" --now 1764140000
+"$BIN/mm-gen" --batches 4 --batch-size 100 --seed 5 --concept-at 0 \
+    --concept-strength 0.3 >"$tmp/cb"
+check $vg "$BIN/mm-predict" --models "$tmp/m" "$tmp/cb"
+"$BIN/mm-predict" --models "$tmp/m" "$tmp/cb" >"$tmp/pred"
+check $vg "$BIN/mm-record" --db "$tmp/d.db" --config "$cfg" "$tmp/pred"
+check $vg "$BIN/mm-aggregate" --db "$tmp/d.db" --now 1764140300
+"$BIN/mm-aggregate" --db "$tmp/d.db" --now 1764140300 >"$tmp/agg"
+check $vg "$BIN/mm-trust" "$tmp/agg"
+"$BIN/mm-trust" "$tmp/agg" >"$tmp/trust"
+check $vg "$BIN/mm-alert" --db "$tmp/d.db" --now 1764140300 "$tmp/trust"
+check $vg "$BIN/mm-decide" --baseline-f1 0.99 --config "$cfg" "$tmp/trust"
+printf '{"batch_id":"r","ts":1764140400,"decision":{"action":"retrain","reason":"t","metadata":{}}}\n' >"$tmp/dec"
+check $vg "$BIN/mm-exec" --db "$tmp/d.db" --models "$tmp/m" --config "$cfg" \
+    --now 1764140400 "$tmp/dec"
+check $vg "$BIN/mm-decide" --replay --db "$tmp/d.db"
+check $vg "$BIN/mm-models" --models "$tmp/m" list
+check $vg "$BIN/mm-report" --db "$tmp/d.db" --models "$tmp/m" \
+    --now 1764140500 -o "$tmp/r.html"
 exit $fail
