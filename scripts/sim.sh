@@ -78,8 +78,8 @@ batch() {
 	sed "s/\"batch_id\":\"b000000\"/\"batch_id\":\"$(printf 'b%06d' "$i")\"/" |
 	"$bin/mm-predict" --models "$models" |
 	"$bin/mm-psi" --models "$models" |
-	"$bin/mm-record" --db "$db" |
 	"$bin/mm-trust" |
+	"$bin/mm-record" --db "$db" |
 	"$bin/mm-decide" --db "$db" --models "$models" |
 	"$bin/mm-exec" --db "$db" --models "$models" --now $ts >>"$log"
 	line=$(tail -n 1 "$log")
