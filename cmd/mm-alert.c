@@ -19,6 +19,7 @@
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 
 static const char *prog = "mm-alert";
 
@@ -51,9 +52,9 @@ struct alert {
 	struct mm_config cfg;
 	const char *cmd, *stream;
 	double now;
-	int have_now, skip_bad;
-	long skipped, raised, suppressed, failed;
-	size_t max_record;
+	int have_now;
+	long raised, suppressed, failed;
+	struct mm_run run;
 	struct mm_rec rec;
 	struct mm_buf out;
 };
@@ -295,36 +296,9 @@ pass:
 }
 
 static int
-run_input(struct alert *a, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
-
-	if (mm_reader_open(&r, path, a->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0 && do_record(a, line, len, &err) == 0)
-			continue;
-		if (err.code == MM_EINPUT && err.where[0] == '\0') {
-			err.line = r.lineno;
-			mm_err_where(&err, r.name);
-			if (a->skip_bad) {
-				a->skipped++;
-				memset(&err, 0, sizeof(err));
-				continue;
-			}
-		}
-		mm_perr(prog, &err);
-		mm_reader_release(&r);
-		return err.code;
-	}
-	mm_reader_release(&r);
-	return MM_OK;
+	return do_record(ctx, line, len, err);
 }
 
 int
@@ -339,9 +313,10 @@ main(int argc, char **argv)
 	    "warning or critical level." };
 	struct mm_err err = { 0 };
 	const char *dbpath = NULL, *config = NULL;
-	int o, i, rc = MM_OK;
+	int o, rc = MM_OK;
 
 	memset(&a, 0, sizeof(a));
+	a.run.prog = prog;
 	a.stream = "batches";
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
@@ -354,9 +329,10 @@ main(int argc, char **argv)
 			break;
 		case O_EXEC: a.cmd = st.arg; break;
 		case O_STREAM: a.stream = st.arg; break;
-		case O_SKIPBAD: a.skip_bad = 1; break;
+		case O_SKIPBAD: a.run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &a.max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &a.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -373,13 +349,7 @@ main(int argc, char **argv)
 	}
 	mm_rec_init(&a.rec);
 	mm_buf_init(&a.out);
-	if (st.ind >= argc)
-		rc = run_input(&a, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&a, argv[i]);
-	if (a.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", a.skipped,
-		    a.skipped == 1 ? "" : "s");
+	rc = mm_run(&a.run, argc - st.ind, argv + st.ind, on_line, &a);
 	if (rc == MM_OK && a.failed > 0) {
 		mm_warnx(prog, "%ld alert command%s failed", a.failed,
 		    a.failed == 1 ? "" : "s");
@@ -388,9 +358,5 @@ main(int argc, char **argv)
 	mm_rec_release(&a.rec);
 	mm_buf_release(&a.out);
 	mm_db_close(&a.db);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&a.run, rc);
 }

@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 #include "policy.h"
 #include "store.h"
 
@@ -62,9 +63,7 @@ struct decide {
 	long nf1;
 	double baseline;
 	unsigned fail_mask, decided_mask;
-	int skip_bad;
-	long skipped;
-	size_t max_record;
+	struct mm_run run;
 	struct mm_rec rec;
 	struct mm_buf out;
 };
@@ -237,36 +236,9 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 }
 
 static int
-run_input(struct decide *d, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
-
-	if (mm_reader_open(&r, path, d->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0 && do_record(d, line, len, &err) == 0)
-			continue;
-		if (err.code == MM_EINPUT && err.where[0] == '\0') {
-			err.line = r.lineno;
-			mm_err_where(&err, r.name);
-			if (d->skip_bad) {
-				d->skipped++;
-				memset(&err, 0, sizeof(err));
-				continue;
-			}
-		}
-		mm_perr(prog, &err);
-		mm_reader_release(&r);
-		return err.code;
-	}
-	mm_reader_release(&r);
-	return MM_OK;
+	return do_record(ctx, line, len, err);
 }
 
 /* Seed the recent actions from decision_history, oldest first. */
@@ -474,9 +446,10 @@ main(int argc, char **argv)
 	struct mm_err err = { 0 };
 	const char *config = NULL, *dbpath = NULL, *models = NULL;
 	double from = -INFINITY, to = INFINITY;
-	int o, i, rc = MM_OK, do_replay = 0;
+	int o, rc = MM_OK, do_replay = 0;
 
 	memset(&d, 0, sizeof(d));
+	d.run.prog = prog;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
@@ -502,9 +475,10 @@ main(int argc, char **argv)
 			if (mm_opt_double(&st, "to", -1e12, 1e12, &to) < 0)
 				return MM_EINPUT;
 			break;
-		case O_SKIPBAD: d.skip_bad = 1; break;
+		case O_SKIPBAD: d.run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &d.max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &d.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -546,21 +520,11 @@ main(int argc, char **argv)
 	}
 	mm_rec_init(&d.rec);
 	mm_buf_init(&d.out);
-	if (st.ind >= argc)
-		rc = run_input(&d, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&d, argv[i]);
-	if (d.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", d.skipped,
-		    d.skipped == 1 ? "" : "s");
+	rc = mm_run(&d.run, argc - st.ind, argv + st.ind, on_line, &d);
 	if (rc == MM_OK && (d.fail_mask & d.decided_mask))
 		rc = MM_ECHECK;
 	mm_rec_release(&d.rec);
 	mm_buf_release(&d.out);
 out:
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&d.run, rc);
 }

@@ -20,6 +20,7 @@
 #include "model.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 #include "policy.h"
 #include "sha.h"
 #include "store.h"
@@ -54,9 +55,9 @@ struct exec {
 	struct mm_config cfg;
 	const char *models;
 	double now;
-	int have_now, dry_run, skip_bad;
-	long skipped, passed;
-	size_t max_record;
+	int have_now, dry_run;
+	long passed;
+	struct mm_run run;
 	struct mm_rec rec, dec;
 	struct mm_buf out;
 };
@@ -911,40 +912,9 @@ out:
 }
 
 static int
-run_input(struct exec *x, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
-
-	if (mm_reader_open(&r, path, x->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0) {
-			/* A record that succeeded may leave an error in err. */
-			memset(&err, 0, sizeof(err));
-			if (do_record(x, line, len, &err) == 0)
-				continue;
-		}
-		if (err.code == MM_EINPUT && err.where[0] == '\0') {
-			err.line = r.lineno;
-			mm_err_where(&err, r.name);
-			if (x->skip_bad) {
-				x->skipped++;
-				memset(&err, 0, sizeof(err));
-				continue;
-			}
-		}
-		mm_perr(prog, &err);
-		mm_reader_release(&r);
-		return err.code ? err.code : MM_ESYS;
-	}
-	mm_reader_release(&r);
-	return MM_OK;
+	return do_record(ctx, line, len, err);
 }
 
 int
@@ -959,9 +929,10 @@ main(int argc, char **argv)
 	    "retrain) and record it." };
 	struct mm_err err = { 0 };
 	const char *dbpath = NULL, *config = NULL;
-	int o, i, rc = MM_OK;
+	int o, rc = MM_OK;
 
 	memset(&x, 0, sizeof(x));
+	x.run.prog = prog;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
@@ -973,9 +944,10 @@ main(int argc, char **argv)
 			x.have_now = 1;
 			break;
 		case O_DRYRUN: x.dry_run = 1; break;
-		case O_SKIPBAD: x.skip_bad = 1; break;
+		case O_SKIPBAD: x.run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &x.max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &x.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -995,20 +967,10 @@ main(int argc, char **argv)
 	mm_rec_init(&x.rec);
 	mm_rec_init(&x.dec);
 	mm_buf_init(&x.out);
-	if (st.ind >= argc)
-		rc = run_input(&x, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&x, argv[i]);
-	if (x.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", x.skipped,
-		    x.skipped == 1 ? "" : "s");
+	rc = mm_run(&x.run, argc - st.ind, argv + st.ind, on_line, &x);
 	mm_rec_release(&x.rec);
 	mm_rec_release(&x.dec);
 	mm_buf_release(&x.out);
 	mm_db_close(&x.db);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&x.run, rc);
 }

@@ -17,6 +17,7 @@
 #include "model.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 #include "store.h"
 
 static const char *prog = "mm-predict";
@@ -37,9 +38,7 @@ static const struct mm_opt opts[] = {
 struct predict {
 	const char *dir;
 	const char *pinned;	/* --model-version, or NULL to follow */
-	int skip_bad;
-	long skipped;
-	size_t max_record;
+	struct mm_run run;
 	int warned_extra;
 
 	struct mm_model model;
@@ -253,35 +252,9 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 }
 
 static int
-run_input(struct predict *pr, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
-
-	if (mm_reader_open(&r, path, pr->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0 && do_batch(pr, line, len, &err) == 0)
-			continue;
-		if (err.code == MM_EINPUT && err.where[0] == '\0') {
-			err.line = r.lineno;
-			mm_err_where(&err, r.name);
-			if (pr->skip_bad) {
-				pr->skipped++;
-				continue;
-			}
-		}
-		mm_perr(prog, &err);
-		mm_reader_release(&r);
-		return err.code;
-	}
-	mm_reader_release(&r);
-	return MM_OK;
+	return do_batch(ctx, line, len, err);
 }
 
 int
@@ -293,9 +266,10 @@ main(int argc, char **argv)
 	    "[--max-record BYTES] [FILE ...]",
 	    .about = "Add pred, proba and metrics to each batch record, "
 	    "with the active model version." };
-	int o, i, rc = MM_OK;
+	int o, rc = MM_OK;
 
 	memset(&pr, 0, sizeof(pr));
+	pr.run.prog = prog;
 	mm_batch_init(&pr.batch);
 	mm_rec_init(&pr.rec);
 	mm_buf_init(&pr.pred);
@@ -305,9 +279,10 @@ main(int argc, char **argv)
 		switch (o) {
 		case O_MODELS: pr.dir = st.arg; break;
 		case O_VERSION: pr.pinned = st.arg; break;
-		case O_SKIPBAD: pr.skip_bad = 1; break;
+		case O_SKIPBAD: pr.run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &pr.max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &pr.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -316,17 +291,7 @@ main(int argc, char **argv)
 	}
 	pr.dir = mm_models_dir(pr.dir);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (st.ind >= argc)
-		rc = run_input(&pr, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&pr, argv[i]);
-	if (pr.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", pr.skipped,
-		    pr.skipped == 1 ? "" : "s");
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
+	rc = mm_run(&pr.run, argc - st.ind, argv + st.ind, on_line, &pr);
 	if (pr.loaded)
 		mm_model_release(&pr.model);
 	free(pr.cols);
@@ -337,9 +302,5 @@ main(int argc, char **argv)
 	mm_buf_release(&pr.pred);
 	mm_buf_release(&pr.proba);
 	mm_buf_release(&pr.metrics);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&pr.run, rc);
 }

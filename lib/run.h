@@ -1,0 +1,43 @@
+/*
+ * run.h - the input loop every record-at-a-time program shares: read
+ * each named file (or standard input) line by line, hand each line to
+ * the program, and report a bad line as DESIGN section 10 says: stop at
+ * the first (exit 2) after every record before it was written, or with
+ * --skip-bad skip and count it.
+ */
+#ifndef MM_RUN_H
+#define MM_RUN_H
+
+#include <stddef.h>
+
+#include "mm.h"
+
+/*
+ * Handle one line; 0, or -1 with err.  An error with code MM_EINPUT and
+ * no err->where is about the line itself; anything else stops the run.
+ */
+typedef int (*mm_line_fn)(void *ctx, char *line, size_t len,
+    struct mm_err *err);
+
+struct mm_run {
+	const char *prog;
+	size_t max_record;	/* 0: MM_MAX_RECORD_DEFAULT */
+	int skip_bad;
+	long skipped;
+};
+
+/*
+ * Run fn over the files argv[0..argc) in turn, or standard input when
+ * argc is 0.  Messages go to stderr.  Returns an exit code (MM_OK).
+ */
+int mm_run(struct mm_run *run, int argc, char **argv, mm_line_fn fn,
+    void *ctx);
+
+/*
+ * The end of a program: say how many lines were skipped, and flush and
+ * close standard output (a full disk or a closed pipe is an error).
+ * Returns rc, or MM_ESYS if rc was MM_OK and output failed.
+ */
+int mm_run_finish(struct mm_run *run, int rc);
+
+#endif
