@@ -201,7 +201,7 @@ main(int argc, char **argv)
 	}
 	if (rc != MM_OK)
 		mm_db_rollback(&db);
-	else
+	else if (out.n > 0)
 		fwrite(out.p, 1, out.n, stdout);
 	mm_buf_release(&out);
 	mm_db_close(&db);
