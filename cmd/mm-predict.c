@@ -178,6 +178,20 @@ map_columns(struct predict *pr, struct mm_err *err)
 	return 0;
 }
 
+/* A class number, without printf's cost on every row. */
+static void
+put_class(struct mm_buf *b, int k)
+{
+	char tmp[12];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + k % 10);
+	while ((k /= 10) > 0);
+	while (n > 0)
+		mm_buf_putc(b, tmp[--n]);
+}
+
 static int
 do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 {
@@ -218,7 +232,7 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 			mm_buf_putc(&pr->pred, ',');
 			mm_buf_putc(&pr->proba, ',');
 		}
-		mm_buf_printf(&pr->pred, "%d", pr->yhat[i]);
+		put_class(&pr->pred, pr->yhat[i]);
 		n = mm_gen_fmt(num, round(best * 1e6) / 1e6);
 		mm_buf_put(&pr->proba, num, (size_t)n);
 	}
