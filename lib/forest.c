@@ -467,6 +467,18 @@ predict_rows(void *arg)
 
 						node[l] = nd->kids[v > nd->thr];
 					}
+				if (K == 2) {
+					/* Two classes: the shares sum to 1, so
+					 * class 1's is enough; class 0's is
+					 * filled in at the end. */
+					double *out = jb->proba +
+					    (blk + base) * 2 + 1;
+
+					for (l = 0; l < lanes; l++)
+						out[2 * l] += fl->value[
+						    (size_t)node[l] * 2 + 1];
+					continue;
+				}
 				for (l = 0; l < lanes; l++) {
 					const double *v = fl->value +
 					    (size_t)node[l] * K;
@@ -513,6 +525,9 @@ mm_forest_predict(const struct mm_forest *f, const double *const *cols,
 		pthread_join(th, NULL);
 	for (i = 0; i < n * (size_t)K; i++)
 		proba[i] /= f->ntrees;
+	if (K == 2)
+		for (i = 0; i < n; i++)
+			proba[2 * i] = 1.0 - proba[2 * i + 1];
 	for (ti = 0; ti < f->ntrees; ti++) {
 		free(flat[ti].node);
 		free(flat[ti].value);

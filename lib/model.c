@@ -1,4 +1,5 @@
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,55 +86,86 @@ bad(struct mm_err *err, const char *what, int tree)
 	return mm_errf(err, MM_EINPUT, 0, "not an mm model: %s", what);
 }
 
-/* An array of n numbers (ints when integer) from o[key]. */
+/*
+ * The numbers of the JSON array at v into out (room for max); integer:
+ * each must be a whole number.  The count goes to *cnt.  0 or -1.
+ */
 static int
-numbers(json_t *o, const char *key, size_t n, int integer, double *out)
+span_numbers(const struct mm_span *v, int integer, double *out, size_t max,
+    size_t *cnt)
 {
-	json_t *a = json_object_get(o, key), *v;
-	size_t i;
+	const char *p = v->p, *q;
+	size_t n = 0;
+	double x;
 
-	if (!json_is_array(a) || json_array_size(a) != n)
+	if (*p != '[')
 		return -1;
-	json_array_foreach(a, i, v) {
-		if (integer ? !json_is_integer(v) : !json_is_number(v))
-			return -1;
-		out[i] = json_number_value(v);
+	p = mm_json_ws(p + 1);
+	if (*p != ']') {
+		for (;;) {
+			if ((q = mm_json_number(p, &x)) == NULL || n == max ||
+			    (integer && x != floor(x)))
+				return -1;
+			out[n++] = x;
+			p = mm_json_ws(q);
+			if (*p == ']')
+				break;
+			if (*p != ',')
+				return -1;
+			p = mm_json_ws(p + 1);
+		}
 	}
+	*cnt = n;
 	return 0;
 }
 
-static int
-load_tree(struct mm_tree *t, json_t *o, int d, int K)
+static const struct mm_span *
+field(const struct mm_rec *r, const char *key)
 {
-	json_t *feat = json_object_get(o, "feature");
+	const struct mm_field *f = mm_rec_get(r, key);
+
+	return f ? &f->val : NULL;
+}
+
+/* One tree from the text of its object (a span of model.json). */
+static int
+load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
+    struct mm_rec *rec)
+{
+	const struct mm_span *feat, *thr, *left, *right, *counts;
 	double *tmp;
-	size_t n, i;
+	size_t n, c, i, cap;
 	int rc = -1, k;
 
-	if (!json_is_array(feat) || (n = json_array_size(feat)) == 0 ||
-	    n > 1000000)
+	if (mm_rec_parse(rec, obj->p, obj->n, NULL, NULL, NULL) < 0 ||
+	    (feat = field(rec, "feature")) == NULL ||
+	    (thr = field(rec, "threshold")) == NULL ||
+	    (left = field(rec, "left")) == NULL ||
+	    (right = field(rec, "right")) == NULL ||
+	    (counts = field(rec, "counts")) == NULL)
 		return -1;
-	tmp = mm_xmalloc(n * (size_t)(K > 1 ? K : 1) * sizeof(double));
-	for (i = 0; i < n; i++)
-		mm_tree_add_node(t, K);
-	if (numbers(o, "feature", n, 1, tmp) < 0)
+	cap = feat->n / 2 + 1;
+	tmp = mm_xmalloc(cap * (size_t)K * sizeof(double));
+	if (span_numbers(feat, 1, tmp, cap, &n) < 0 || n == 0 || n > 1000000)
 		goto out;
 	for (i = 0; i < n; i++) {
+		mm_tree_add_node(t, K);
 		if (tmp[i] < -1 || tmp[i] >= d)
 			goto out;
 		t->feature[i] = (int)tmp[i];
 	}
-	if (numbers(o, "threshold", n, 0, t->threshold) < 0)
+	if (span_numbers(thr, 0, t->threshold, n, &c) < 0 || c != n)
 		goto out;
-	if (numbers(o, "left", n, 1, tmp) < 0)
+	if (span_numbers(left, 1, tmp, n, &c) < 0 || c != n)
 		goto out;
 	for (i = 0; i < n; i++)
 		t->left[i] = (int)tmp[i];
-	if (numbers(o, "right", n, 1, tmp) < 0)
+	if (span_numbers(right, 1, tmp, n, &c) < 0 || c != n)
 		goto out;
 	for (i = 0; i < n; i++)
 		t->right[i] = (int)tmp[i];
-	if (numbers(o, "counts", n * (size_t)K, 1, t->value) < 0)
+	if (span_numbers(counts, 1, t->value, n * (size_t)K, &c) < 0 ||
+	    c != n * (size_t)K)
 		goto out;
 	/* Children come after their parent, so every walk ends. */
 	for (i = 0; i < n; i++) {
@@ -159,26 +191,53 @@ out:
 	return rc;
 }
 
+/* A small field as a JSON value (new reference), or NULL. */
+static json_t *
+small(const struct mm_rec *r, const char *key)
+{
+	const struct mm_span *v = field(r, key);
+
+	return v ? json_loadb(v->p, v->n, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+/*
+ * Parsed with mm's own scanner rather than a JSON tree: a model holds
+ * some hundred thousand numbers, and loading it is on every program's
+ * start-up path.
+ */
 int
 mm_model_parse(struct mm_model *m, const char *text, size_t len,
     struct mm_err *err)
 {
-	json_error_t jerr;
-	json_t *root, *fmt, *feats, *classes, *trees, *params, *v;
+	struct mm_rec top, sub;
+	const struct mm_span *trees;
 	struct mm_forest *f = &m->forest;
+	struct mm_span one;
+	json_t *fmt = NULL, *feats = NULL, *classes = NULL, *params = NULL;
+	json_t *v;
+	const char *p, *q;
 	size_t i;
-	int rc = -1;
+	int rc = -1, ntrees = 0;
 
 	mm_model_init(m);
-	root = json_loadb(text, len, 0, &jerr);
-	if (root == NULL)
-		return mm_errf(err, MM_EINPUT, jerr.line, "invalid model "
-		    "JSON: %s", jerr.text);
-	fmt = json_object_get(root, "format");
-	feats = json_object_get(root, "features");
-	classes = json_object_get(root, "classes");
-	trees = json_object_get(root, "trees");
-	params = json_object_get(root, "params");
+	mm_rec_init(&top);
+	mm_rec_init(&sub);
+	if (*mm_json_ws(text) != '{' && *mm_json_ws(text) != '\0') {
+		bad(err, "no \"format\":\"" MM_MODEL_FORMAT "\"", -1);
+		goto out;
+	}
+	if (mm_rec_parse(&top, text, len, NULL, NULL, err) < 0) {
+		char why[sizeof(err->msg)];
+
+		memcpy(why, err->msg, sizeof(why));
+		mm_errf(err, MM_EINPUT, 0, "invalid model JSON: %s", why);
+		goto out;
+	}
+	fmt = small(&top, "format");
+	feats = small(&top, "features");
+	classes = small(&top, "classes");
+	params = small(&top, "params");
+	trees = field(&top, "trees");
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt),
 	    MM_MODEL_FORMAT) != 0) {
 		bad(err, "no \"format\":\"" MM_MODEL_FORMAT "\"", -1);
@@ -186,8 +245,8 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	}
 	if (!json_is_array(feats) || json_array_size(feats) == 0 ||
 	    !json_is_integer(classes) || json_integer_value(classes) < 2 ||
-	    json_integer_value(classes) > MM_MAX_CLASSES || !json_is_array(trees) ||
-	    json_array_size(trees) == 0) {
+	    json_integer_value(classes) > MM_MAX_CLASSES || trees == NULL ||
+	    *trees->p != '[') {
 		bad(err, "features, classes or trees missing", -1);
 		goto out;
 	}
@@ -202,14 +261,33 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	}
 	f->d = m->nfeat;
 	f->nclass = (int)json_integer_value(classes);
-	f->trees = mm_xcalloc(json_array_size(trees), sizeof(*f->trees));
-	json_array_foreach(trees, i, v) {
+	/* Count the trees, then read each one's object. */
+	for (p = mm_json_ws(trees->p + 1); *p != ']';) {
+		if ((q = mm_json_skip(p, NULL)) == NULL)
+			break;
+		ntrees++;
+		p = mm_json_ws(q);
+		if (*p == ',')
+			p = mm_json_ws(p + 1);
+	}
+	if (ntrees == 0) {
+		bad(err, "features, classes or trees missing", -1);
+		goto out;
+	}
+	f->trees = mm_xcalloc((size_t)ntrees, sizeof(*f->trees));
+	for (p = mm_json_ws(trees->p + 1); f->ntrees < ntrees;) {
+		q = mm_json_skip(p, NULL);
+		one.p = p;
+		one.n = (size_t)(q - p);
 		f->ntrees++;
-		if (!json_is_object(v) || load_tree(&f->trees[i], v, f->d,
-		    f->nclass) < 0) {
-			bad(err, "malformed", (int)i);
+		if (*p != '{' || load_tree(&f->trees[f->ntrees - 1], &one,
+		    f->d, f->nclass, &sub) < 0) {
+			bad(err, "malformed", f->ntrees - 1);
 			goto out;
 		}
+		p = mm_json_ws(q);
+		if (*p == ',')
+			p = mm_json_ws(p + 1);
 	}
 	if (json_is_object(params)) {
 		f->params.n_estimators = (int)json_integer_value(
@@ -225,7 +303,12 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	}
 	rc = 0;
 out:
-	json_decref(root);
+	json_decref(fmt);
+	json_decref(feats);
+	json_decref(classes);
+	json_decref(params);
+	mm_rec_release(&top);
+	mm_rec_release(&sub);
 	if (rc < 0)
 		mm_model_release(m);
 	return rc;
