@@ -392,7 +392,7 @@ active_f1(struct exec *x, const struct mm_table *t, const size_t *idx,
 	pred = mm_xmalloc(n * sizeof(int));
 	mm_forest_predict(&m.forest, cols, n, proba);
 	mm_argmax(proba, n, m.forest.nclass, pred);
-	mm_score(y, pred, n, &sc);
+	mm_score(y, pred, n, m.forest.nclass, &sc);
 	free(proba);
 	free(pred);
 	free(cols);

@@ -239,7 +239,7 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 	mm_buf_putc(&pr->pred, ']');
 	mm_buf_putc(&pr->proba, ']');
 	if (b->has_labels)
-		mm_score(b->labels, pr->yhat, b->n, &sc);
+		mm_score(b->labels, pr->yhat, b->n, K, &sc);
 	else
 		sc.known = 0, sc.accuracy = sc.f1 = NAN;
 	mm_buf_reset(&pr->metrics);

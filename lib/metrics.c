@@ -6,7 +6,8 @@
 #include "mm.h"
 
 void
-mm_score(const int *y, const int *pred, size_t n, struct mm_scores *s)
+mm_score(const int *y, const int *pred, size_t n, int nclass,
+    struct mm_scores *s)
 {
 	size_t i, ok = 0;
 	int k, maxc = 1, binary = 1, present;
@@ -30,7 +31,7 @@ mm_score(const int *y, const int *pred, size_t n, struct mm_scores *s)
 		return;
 	}
 	s->accuracy = (double)ok / (double)s->known;
-	binary = maxc <= 1;
+	binary = maxc <= 1 && nclass <= 2;
 	tp = mm_xcalloc((size_t)maxc + 1, sizeof(long));
 	fp = mm_xcalloc((size_t)maxc + 1, sizeof(long));
 	fn = mm_xcalloc((size_t)maxc + 1, sizeof(long));

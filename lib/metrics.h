@@ -20,7 +20,13 @@ struct mm_scores {
 	double f1;		/* NaN when known is 0 */
 };
 
-void mm_score(const int *y, const int *pred, size_t n, struct mm_scores *s);
+/*
+ * nclass is the model's number of classes: with more than two, F1 is
+ * always macro, even on a batch that holds only classes 0 and 1.  0
+ * judges from the labels and predictions alone.
+ */
+void mm_score(const int *y, const int *pred, size_t n, int nclass,
+    struct mm_scores *s);
 
 /*
  * Split n rows into train and validation, each class apart, a share

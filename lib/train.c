@@ -210,7 +210,7 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 	mm_forest_predict(&out->forest, (const double *const *)vac,
 	    job->nvalid, proba);
 	mm_argmax(proba, job->nvalid, job->nclass, pred);
-	mm_score(vay, pred, job->nvalid, &out->scores);
+	mm_score(vay, pred, job->nvalid, job->nclass, &out->scores);
 	for (j = 0; j < job->data->nfeat; j++)
 		if (mm_ref_add(&ref, job->data->names[j], trc[j], job->ntrain,
 		    (int)job->bins, err) < 0)

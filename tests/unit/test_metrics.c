@@ -42,7 +42,7 @@ test_binary(void **state)
 	struct mm_scores s;
 
 	(void)state;
-	mm_score(y, pred, LEN(y), &s);
+	mm_score(y, pred, LEN(y), 0, &s);
 	assert_int_equal(s.known, 12);
 	/* sklearn: accuracy 8/12; F1 of class 1 (tp 5, fp 2, fn 2) 10/14 */
 	assert_rel(s.accuracy, 0.6666666666666666, 1e-15);
@@ -60,13 +60,13 @@ test_macro(void **state)
 	struct mm_scores s;
 
 	(void)state;
-	mm_score(y, pred, LEN(y), &s);
+	mm_score(y, pred, LEN(y), 0, &s);
 	assert_int_equal(s.known, 14);
 	/* sklearn, average="macro" */
 	assert_rel(s.accuracy, 0.6428571428571429, 1e-15);
 	assert_rel(s.f1, 0.6333333333333334, 1e-15);
 
-	mm_score(y2, pred2, LEN(y2), &s);
+	mm_score(y2, pred2, LEN(y2), 0, &s);
 	assert_int_equal(s.known, 6);
 	/* sklearn, average="macro": class 2 scores 0 */
 	assert_rel(s.accuracy, 0.6666666666666666, 1e-15);
@@ -84,22 +84,35 @@ test_unknown_labels(void **state)
 	struct mm_scores s;
 
 	(void)state;
-	mm_score(y, pred, LEN(y), &s);
+	mm_score(y, pred, LEN(y), 0, &s);
 	assert_int_equal(s.known, 4);
 	/* sklearn on the 4 known rows, y [1,0,1,0], pred [1,0,0,1] */
 	assert_exact(s.accuracy, 0.5);
 	assert_exact(s.f1, 0.5);
 
-	mm_score(none, zeros, LEN(none), &s);
+	mm_score(none, zeros, LEN(none), 0, &s);
 	assert_int_equal(s.known, 0);
 	assert_true(isnan(s.accuracy));
 	assert_true(isnan(s.f1));
-	mm_score(none, zeros, 0, &s);
+	mm_score(none, zeros, 0, 0, &s);
 	assert_int_equal(s.known, 0);
 	assert_true(isnan(s.accuracy) && isnan(s.f1));
 
+	/* A three-class model on a batch of classes 0 and 1 only: macro
+	 * over 0 and 1 (sklearn average="macro"), not binary F1 of 1. */
+	{
+		static const int y3[] = { 0, 0, 1, 1 };
+		static const int p3[] = { 0, 1, 1, 1 };
+
+		mm_score(y3, p3, LEN(y3), 3, &s);
+		/* class 0: tp 1, fn 1 -> 2/3; class 1: tp 2, fp 1 -> 4/5 */
+		assert_rel(s.f1, (2.0 / 3 + 0.8) / 2, 1e-15);
+		mm_score(y3, p3, LEN(y3), 2, &s);
+		assert_rel(s.f1, 0.8, 1e-15);
+	}
+
 	/* No row of class 1 anywhere: sklearn says F1 0.0 (and warns). */
-	mm_score(zeros, zeros, LEN(zeros), &s);
+	mm_score(zeros, zeros, LEN(zeros), 0, &s);
 	assert_int_equal(s.known, 3);
 	assert_exact(s.accuracy, 1.0);
 	assert_exact(s.f1, 0.0);
