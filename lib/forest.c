@@ -385,8 +385,9 @@ struct predict_job {
 	const struct mm_forest *f;
 	const struct flat *flat;
 	const double *const *cols;
-	size_t from, to;
+	size_t n;
 	double *proba;
+	size_t next;		/* the next block to take, shared */
 };
 
 static int
@@ -444,8 +445,13 @@ predict_rows(void *arg)
 	size_t i, blk, base, nb;
 	double *x = mm_xmalloc((size_t)BLOCK * d * sizeof(double));
 
-	for (blk = jb->from; blk < jb->to; blk += BLOCK) {
-		nb = jb->to - blk < BLOCK ? jb->to - blk : BLOCK;
+	/*
+	 * Threads take blocks as they go, so one slowed by other work on its
+	 * core does not hold the others up.
+	 */
+	while ((blk = __atomic_fetch_add(&((struct predict_job *)arg)->next,
+	    BLOCK, __ATOMIC_RELAXED)) < jb->n) {
+		nb = jb->n - blk < BLOCK ? jb->n - blk : BLOCK;
 		for (j = 0; j < d; j++)
 			for (i = 0; i < nb; i++)
 				x[i * d + j] = jb->cols[j][blk + i];
@@ -500,29 +506,28 @@ mm_forest_predict(const struct mm_forest *f, const double *const *cols,
     size_t n, double *proba)
 {
 	struct flat *flat;
-	struct predict_job jobs[2];
-	pthread_t th;
-	int K = f->nclass, ti, threaded;
+	struct predict_job job;
+	pthread_t th[8];
+	int K = f->nclass, ti, nth = 1, t;
 	size_t i;
 
 	memset(proba, 0, n * (size_t)K * sizeof(double));
 	flat = mm_xcalloc((size_t)f->ntrees, sizeof(*flat));
 	for (ti = 0; ti < f->ntrees; ti++)
 		flatten(&f->trees[ti], K, &flat[ti]);
-	jobs[0] = (struct predict_job){ f, flat, cols, 0, n, proba };
-	/* Two threads pay off only on larger batches. */
-	threaded = n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-	if (threaded) {
-		jobs[1] = jobs[0];
-		jobs[0].to = jobs[1].from = (n / 2) & ~(size_t)(BLOCK - 1);
-		if (pthread_create(&th, NULL, predict_rows, &jobs[1]) != 0) {
-			jobs[0].to = n;
-			threaded = 0;
-		}
+	job = (struct predict_job){ f, flat, cols, n, proba, 0 };
+	/* More threads pay off only on larger batches. */
+	if (n >= 4096) {
+		nth = (int)sysconf(_SC_NPROCESSORS_ONLN);
+		nth = nth < 1 ? 1 : nth > 8 ? 8 : nth;
 	}
-	predict_rows(&jobs[0]);
-	if (threaded)
-		pthread_join(th, NULL);
+	for (t = 1; t < nth; t++)
+		if (pthread_create(&th[t], NULL, predict_rows, &job) != 0)
+			break;
+	nth = t;
+	predict_rows(&job);
+	for (t = 1; t < nth; t++)
+		pthread_join(th[t], NULL);
 	for (i = 0; i < n * (size_t)K; i++)
 		proba[i] /= f->ntrees;
 	if (K == 2)
