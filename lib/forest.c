@@ -24,11 +24,15 @@ tree_release(struct mm_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+struct flat;
+static void free_flat(struct flat *flat, int ntrees);
+
 void
 mm_forest_release(struct mm_forest *f)
 {
 	int i;
 
+	free_flat(f->flat, f->ntrees);
 	for (i = 0; i < f->ntrees; i++)
 		tree_release(&f->trees[i]);
 	free(f->trees);
@@ -360,6 +364,7 @@ mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
 	for (j = 0; j < d; j++)
 		free(F.order[j]);
 	free(F.order);
+	mm_forest_prepare(f);
 	return 0;
 }
 
@@ -501,20 +506,50 @@ predict_rows(void *arg)
 	return NULL;
 }
 
+static struct flat *
+build_flat(const struct mm_forest *f)
+{
+	struct flat *flat = mm_xcalloc((size_t)(f->ntrees ? f->ntrees : 1),
+	    sizeof(*flat));
+	int ti;
+
+	for (ti = 0; ti < f->ntrees; ti++)
+		flatten(&f->trees[ti], f->nclass, &flat[ti]);
+	return flat;
+}
+
+static void
+free_flat(struct flat *flat, int ntrees)
+{
+	int ti;
+
+	if (flat == NULL)
+		return;
+	for (ti = 0; ti < ntrees; ti++) {
+		free(flat[ti].node);
+		free(flat[ti].value);
+	}
+	free(flat);
+}
+
+void
+mm_forest_prepare(struct mm_forest *f)
+{
+	free_flat(f->flat, f->ntrees);
+	f->flat = build_flat(f);
+}
+
 void
 mm_forest_predict(const struct mm_forest *f, const double *const *cols,
     size_t n, double *proba)
 {
-	struct flat *flat;
+	struct flat *flat = f->flat ? f->flat : build_flat(f);
 	struct predict_job job;
 	pthread_t th[8];
-	int K = f->nclass, ti, nth = 1, t;
+	int K = f->nclass, nth = 1, t;
 	size_t i;
 
 	memset(proba, 0, n * (size_t)K * sizeof(double));
-	flat = mm_xcalloc((size_t)f->ntrees, sizeof(*flat));
-	for (ti = 0; ti < f->ntrees; ti++)
-		flatten(&f->trees[ti], K, &flat[ti]);
 	job = (struct predict_job){ f, flat, cols, n, proba, 0 };
 	/* More threads pay off only on larger batches. */
 	if (n >= 4096) {
@@ -533,9 +568,6 @@ mm_forest_predict(const struct mm_forest *f, const double *const *cols,
 	if (K == 2)
 		for (i = 0; i < n; i++)
 			proba[2 * i] = 1.0 - proba[2 * i + 1];
-	for (ti = 0; ti < f->ntrees; ti++) {
-		free(flat[ti].node);
-		free(flat[ti].value);
-	}
-	free(flat);
+	if (flat != f->flat)
+		free_flat(flat, f->ntrees);
 }

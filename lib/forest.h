@@ -39,6 +39,7 @@ struct mm_forest {
 	int ntrees;
 	struct mm_tree *trees;
 	struct mm_forest_params params;
+	void *flat;		/* prediction layout, from mm_forest_prepare */
 };
 
 void mm_forest_init(struct mm_forest *f);
@@ -59,6 +60,13 @@ int mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
  */
 void mm_forest_predict(const struct mm_forest *f, const double *const *cols,
     size_t n, double *proba);
+
+/*
+ * Build the layout prediction walks, once, so each mm_forest_predict()
+ * need not (mm_forest_fit() and model loading call it).  Call again
+ * after changing the trees.
+ */
+void mm_forest_prepare(struct mm_forest *f);
 
 /* Append a tree's node to t; returns its index (for model loading). */
 int mm_tree_add_node(struct mm_tree *t, int nclass);

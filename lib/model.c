@@ -301,6 +301,7 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 		f->params.seed = (unsigned long)json_integer_value(
 		    json_object_get(params, "seed"));
 	}
+	mm_forest_prepare(f);
 	rc = 0;
 out:
 	json_decref(fmt);
