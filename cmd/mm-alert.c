@@ -62,12 +62,7 @@ struct alert {
 static double
 clock_now(const struct alert *a)
 {
-	struct timespec ts;
-
-	if (a->have_now)
-		return a->now;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return mm_clock(a->have_now ? &a->now : NULL);
 }
 
 /* Seconds since key last alerted, or INFINITY. */

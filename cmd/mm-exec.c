@@ -72,12 +72,7 @@ struct result {
 static double
 clock_now(const struct exec *x)
 {
-	struct timespec ts;
-
-	if (x->have_now)
-		return x->now;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return mm_clock(x->have_now ? &x->now : NULL);
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -62,12 +62,7 @@ struct record {
 static double
 clock_now(const struct record *r)
 {
-	struct timespec ts;
-
-	if (r->have_now)
-		return r->now;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return mm_clock(r->have_now ? &r->now : NULL);
 }
 
 static int

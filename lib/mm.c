@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mm.h"
 
@@ -119,4 +120,15 @@ mm_fault(const char *point)
 		raise(SIGKILL);
 		abort();
 	}
+}
+
+double
+mm_clock(const double *now)
+{
+	struct timespec ts;
+
+	if (now != NULL)
+		return *now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -46,6 +46,12 @@ void mm_warnx(const char *prog, const char *fmt, ...)
  */
 void mm_fault(const char *point);
 
+/*
+ * The time in Unix seconds: *now when a --now was given (now != NULL),
+ * else the clock.  Programs take --now wherever the clock matters.
+ */
+double mm_clock(const double *now);
+
 /* Allocation that never returns NULL: abort()s on exhaustion. */
 void *mm_xmalloc(size_t n);
 void *mm_xcalloc(size_t n, size_t size);
