@@ -29,36 +29,8 @@ OUT=bench/out
 PY=/usr/bin/python3	# the system python, which has numpy
 SECTIONS="psi model storage"
 
-missed=0
-
-die() {
-	echo "bench: $*" >&2
-	exit 3
-}
-
-need() {
-	for t in "$@"; do
-		[ -x "$t" ] || command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' not found (make bench installs it)"
-	done
-}
-
-# Seconds of the median run of command number $2 in hyperfine JSON $1.
-hf_median() {
-	"$PY" -c 'import json, sys
-print(json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' \
-		"$1" "$2"
-}
-
-# Target line: name, value, comparison (ge|le), bound, unit.
-target() {
-	awk -v name="$1" -v v="$2" -v op="$3" -v b="$4" -v unit="$5" 'BEGIN {
-		ok = op == "ge" ? v >= b : v <= b
-		printf "  %-26s %10.2f %-5s %s %8.2f %-5s %s\n", name, v, unit,
-		    op == "ge" ? ">=" : "<=", b, unit, ok ? "PASS" : "MISS"
-		exit ok ? 0 : 1
-	}' || missed=1
-}
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 build_tools() {
 	mkdir -p "$OUT"
