@@ -37,10 +37,10 @@ static const struct mm_opt opts[] = {
 	{ "fail-on", 0, "LEVEL", "exit 1 if any batch is moderate or "
 	    "severe" },
 #define O_THRESHOLD 5
-	{ "threshold", 0, "MODE", "status from 'fixed' bands or 'chi2' "
-	    "significance" },
+	{ "threshold", 0, "MODE", "'test' (significant and large enough) "
+	    "or 'fixed' bands" },
 #define O_ALPHA 6
-	{ "alpha", 0, "A", "significance level for p-values and psi_crit" },
+	{ "alpha", 0, "A", "significance level, after Benjamini-Hochberg" },
 #define O_FIT 7
 	{ "fit", 0, NULL, "write a reference fitted on the input" },
 #define O_BINS 8
@@ -77,12 +77,14 @@ struct psi {
 	struct mm_buf out;
 	int *colmap;		/* ref feature -> batch column */
 
-	/* Counts of the current batch, or the window's sums. */
-	long **counts, *missing, rows;
-	/* --window: a ring of per-batch counts. */
-	long ***ring, **ring_missing, *ring_rows;
+	/* Counts of the current batch (the last bin is "missing"). */
+	long **counts, rows;
+	int *catbins;		/* string index -> bin, for one column */
+	size_t ncatbins;
+	/* --window: a ring of per-batch counts and their sums. */
+	long ***ring, *ring_rows;
 	long head;
-	long **wsum, *wmissing, wrows;
+	long **wsum, wrows;
 
 	/* --fit: every value of every feature. */
 	struct mm_table fit;
@@ -95,7 +97,7 @@ struct psi {
 struct group {
 	char *key;		/* raw JSON of the --by value, or NULL */
 	long records;
-	long **counts, *missing, rows;
+	long **counts, rows;
 };
 
 static long **
@@ -122,14 +124,12 @@ free_counts(long **c, int nfeat)
 }
 
 static void
-zero_counts(const struct mm_ref *ref, long **c, long *missing)
+zero_counts(const struct mm_ref *ref, long **c)
 {
 	int i;
 
-	for (i = 0; i < ref->nfeat; i++) {
+	for (i = 0; i < ref->nfeat; i++)
 		memset(c[i], 0, (size_t)ref->f[i].nbins * sizeof(long));
-		missing[i] = 0;
-	}
 }
 
 static int
@@ -178,52 +178,78 @@ map_columns(struct psi *p, struct mm_err *err)
 	return 0;
 }
 
-static void
-count_batch(struct psi *p)
+/* Count one column into the bins of reference feature i. */
+static int
+count_column(struct psi *p, int i, const struct mm_col *c,
+    struct mm_err *err)
+{
+	const struct mm_ref_feat *f = &p->ref.f[i];
+	size_t k, nstr;
+
+	if (c->kind == MM_COL_STR && f->kind != MM_FEAT_CATEGORICAL)
+		return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds strings; "
+		    "the reference has numbers", f->name);
+	if (c->kind == MM_COL_NUM && f->kind == MM_FEAT_CATEGORICAL)
+		return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds numbers; "
+		    "the reference has categories", f->name);
+	if (c->kind != MM_COL_STR) {
+		mm_ref_count(f, c->v, p->batch.n, p->counts[i]);
+		return 0;
+	}
+	nstr = (size_t)mm_strtab_count(&c->strs);
+	if (nstr > p->ncatbins) {
+		p->ncatbins = nstr;
+		p->catbins = mm_xrealloc(p->catbins, nstr * sizeof(int));
+	}
+	for (k = 0; k < nstr; k++)
+		p->catbins[k] = mm_ref_cat_bin(f, mm_strtab_str(&c->strs,
+		    (int)k));
+	mm_ref_count_codes(f, c->v, p->batch.n, p->catbins, p->counts[i]);
+	return 0;
+}
+
+static int
+count_batch(struct psi *p, struct mm_err *err)
 {
 	int i;
 
-	zero_counts(&p->ref, p->counts, p->missing);
+	zero_counts(&p->ref, p->counts);
 	for (i = 0; i < p->ref.nfeat; i++)
-		mm_ref_count(&p->ref.f[i], p->batch.cols[p->colmap[i]].v,
-		    p->batch.n, p->counts[i], &p->missing[i]);
+		if (count_column(p, i, &p->batch.cols[p->colmap[i]], err) < 0)
+			return -1;
 	p->rows = (long)p->batch.n;
+	return 0;
 }
 
 /* Slide the window: drop the oldest batch, add the current one. */
 static void
-slide(struct psi *p, long **sum, long *summiss, long *sumrows)
+slide(struct psi *p, long **sum, long *sumrows)
 {
 	long **slot = p->ring[p->head];
 	int i, k;
 
-	for (i = 0; i < p->ref.nfeat; i++) {
+	for (i = 0; i < p->ref.nfeat; i++)
 		for (k = 0; k < p->ref.f[i].nbins; k++) {
 			sum[i][k] += p->counts[i][k] - slot[i][k];
 			slot[i][k] = p->counts[i][k];
 		}
-		summiss[i] += p->missing[i] - p->ring_missing[p->head][i];
-		p->ring_missing[p->head][i] = p->missing[i];
-	}
 	*sumrows += p->rows - p->ring_rows[p->head];
 	p->ring_rows[p->head] = p->rows;
 	p->head = (p->head + 1) % p->window;
 }
 
 static int
-emit_drift(struct psi *p, long **counts, long *missing, long rows,
-    struct mm_err *err)
+emit_drift(struct psi *p, long **counts, long rows, struct mm_err *err)
 {
 	struct mm_drift d;
 
 	mm_drift_init(&d, p->ref.nfeat);
-	if (mm_drift_compute(&d, &p->ref, counts, missing, rows,
-	    &p->cfg.drift) < 0) {
+	if (mm_drift_compute(&d, &p->ref, counts, rows, &p->cfg.drift) < 0) {
 		mm_drift_release(&d);
-		return mm_errf(err, MM_EINPUT, 0, "no feature has a value");
+		return mm_errf(err, MM_EINPUT, 0, "no rows");
 	}
 	mm_buf_reset(&p->out);
-	mm_drift_json(&d, &p->ref, &p->out);
+	mm_drift_json(&d, &p->ref, counts, &p->out);
 	if (d.status > p->worst)
 		p->worst = d.status;
 	mm_drift_release(&d);
@@ -244,12 +270,6 @@ counts_json(struct psi *p, struct mm_buf *b)
 			mm_buf_printf(b, k ? ",%ld" : "%ld", p->counts[i][k]);
 		mm_buf_putc(b, ']');
 	}
-	mm_buf_puts(b, "},\"missing\":{");
-	first = 1;
-	for (i = 0; i < p->ref.nfeat; i++) {
-		mm_jw_key(b, &first, p->ref.f[i].name);
-		mm_buf_printf(b, "%ld", p->missing[i]);
-	}
 	mm_buf_puts(b, "}}");
 }
 
@@ -266,9 +286,8 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 	if (p->batch.n == 0)
 		return mm_errf(err, MM_EINPUT, 0, "batch '%s' has no rows",
 		    p->batch.id);
-	if (map_columns(p, err) < 0)
+	if (map_columns(p, err) < 0 || count_batch(p, err) < 0)
 		return -1;
-	count_batch(p);
 	if (p->mode == COUNTS) {
 		mm_buf_reset(&p->out);
 		counts_json(p, &p->out);
@@ -279,10 +298,10 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 		return 0;
 	}
 	if (p->window > 1) {
-		slide(p, p->wsum, p->wmissing, &p->wrows);
-		if (emit_drift(p, p->wsum, p->wmissing, p->wrows, err) < 0)
+		slide(p, p->wsum, &p->wrows);
+		if (emit_drift(p, p->wsum, p->wrows, err) < 0)
 			return -1;
-	} else if (emit_drift(p, p->counts, p->missing, p->rows, err) < 0) {
+	} else if (emit_drift(p, p->counts, p->rows, err) < 0) {
 		return -1;
 	}
 	if (mm_rec_write(stdout, &p->rec, NULL, "drift", p->out.p,
@@ -305,15 +324,34 @@ do_fit_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 static int
 finish_fit(struct psi *p, struct mm_err *err)
 {
-	int i;
+	const struct mm_strtab *st;
+	const char **strs;
+	int i, k, rc;
 
 	if (p->fit.n == 0)
 		return mm_errf(err, MM_EINPUT, 0, "no rows to fit a reference "
 		    "on");
-	for (i = 0; i < p->fit.nfeat; i++)
-		if (mm_ref_add(&p->ref, p->fit.names[i], p->fit.cols[i],
-		    p->fit.n, (int)p->cfg.drift.bins, err) < 0)
+	p->ref.max_categories = p->cfg.drift.max_categories;
+	for (i = 0; i < p->fit.nfeat; i++) {
+		if (p->fit.kinds[i] != MM_COL_STR) {
+			rc = mm_ref_add(&p->ref, p->fit.names[i],
+			    p->fit.cols[i], p->fit.n, (int)p->cfg.drift.bins,
+			    err);
+		} else {
+			st = &p->fit.strs[i];
+			strs = mm_xcalloc((size_t)mm_strtab_count(st) + 1,
+			    sizeof(char *));
+			for (k = 0; k < mm_strtab_count(st); k++)
+				strs[k] = mm_strtab_str(st, k);
+			rc = mm_ref_add_cat(&p->ref, p->fit.names[i],
+			    p->fit.cols[i], p->fit.n, strs,
+			    mm_strtab_count(st),
+			    (int)p->cfg.drift.max_categories, err);
+			free(strs);
+		}
+		if (rc < 0)
 			return -1;
+	}
 	mm_ref_finish(&p->ref);
 	mm_buf_reset(&p->out);
 	mm_ref_json(&p->ref, &p->out);
@@ -340,61 +378,92 @@ find_group(struct psi *p, const struct mm_span *key)
 	memset(g, 0, sizeof(*g));
 	g->key = key ? mm_xstrndup(key->p, key->n) : NULL;
 	g->counts = alloc_counts(&p->ref);
-	g->missing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
 	return g;
 }
 
-/* Add one count array of a count record to g; -1 if it does not fit. */
+/*
+ * Check every count array of a count object against the reference and
+ * n, then add them to g: a bad record adds nothing.
+ */
 static int
-add_bins(struct psi *p, struct group *g, json_t *bins, json_t *miss,
+add_bins(struct psi *p, struct group *g, json_t *bins, long n,
     struct mm_err *err)
 {
+	long sum, v;
 	int i, k;
 
+	if (!json_is_object(bins))
+		return mm_errf(err, MM_EINPUT, 0, "counts are not an object");
 	for (i = 0; i < p->ref.nfeat; i++) {
 		const struct mm_ref_feat *f = &p->ref.f[i];
 		json_t *a = json_object_get(bins, f->name);
-		json_t *m = json_object_get(miss, f->name);
 
 		if (!json_is_array(a) || json_array_size(a) != (size_t)f->nbins)
 			return mm_errf(err, MM_EINPUT, 0, "counts of feature "
 			    "'%s' missing or of the wrong length", f->name);
-		for (k = 0; k < f->nbins; k++) {
+		for (sum = 0, k = 0; k < f->nbins; k++) {
 			json_t *c = json_array_get(a, (size_t)k);
 
-			if (!json_is_integer(c) || json_integer_value(c) < 0)
+			if (!json_is_integer(c) || json_integer_value(c) < 0 ||
+			    __builtin_add_overflow(sum,
+			    (long)json_integer_value(c), &sum))
 				return mm_errf(err, MM_EINPUT, 0, "count %d of "
 				    "feature '%s' is not a count", k, f->name);
-			g->counts[i][k] += (long)json_integer_value(c);
 		}
-		if (json_is_integer(m))
-			g->missing[i] += (long)json_integer_value(m);
+		if (sum != n)
+			return mm_errf(err, MM_EINPUT, 0, "counts of feature "
+			    "'%s' add up to %ld, not n %ld", f->name, sum, n);
+		for (k = 0; k < f->nbins; k++)
+			if (__builtin_add_overflow(g->counts[i][k],
+			    (long)json_integer_value(json_array_get(a,
+			    (size_t)k)), &v))
+				return mm_errf(err, MM_EINPUT, 0, "counts of "
+				    "feature '%s' overflow", f->name);
 	}
+	if (__builtin_add_overflow(g->rows, n, &v))
+		return mm_errf(err, MM_EINPUT, 0, "n overflows");
+	for (i = 0; i < p->ref.nfeat; i++) {
+		json_t *a = json_object_get(bins, p->ref.f[i].name);
+
+		for (k = 0; k < p->ref.f[i].nbins; k++)
+			g->counts[i][k] += (long)json_integer_value(
+			    json_array_get(a, (size_t)k));
+	}
+	g->rows += n;
 	return 0;
 }
 
+/*
+ * A count record: "counts" from mm-psi --counts, or a "drift" object
+ * that carries its counts (from mm-psi or mm-aggregate).
+ */
 static int
 do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 {
 	const struct mm_field *f, *byf = NULL;
 	json_error_t jerr;
-	json_t *c, *ref, *n;
+	json_t *c, *ref, *n, *bins;
 	struct group *g;
-	int rc = -1;
+	int rc = -1, drift = 0;
 
 	if (mm_rec_parse(&p->rec, line, len, NULL, NULL, err) < 0)
 		return -1;
-	if ((f = mm_rec_get(&p->rec, "counts")) == NULL)
-		return mm_errf(err, MM_EINPUT, 0, "'counts' missing (make "
-		    "count records with mm-psi --counts)");
+	if ((f = mm_rec_get(&p->rec, "counts")) == NULL &&
+	    (f = mm_rec_get(&p->rec, "drift")) == NULL)
+		return mm_errf(err, MM_EINPUT, 0, "neither 'counts' nor "
+		    "'drift' (make count records with mm-psi --counts)");
+	drift = mm_rec_get(&p->rec, "counts") == NULL;
 	if (p->by != NULL && (byf = mm_rec_get(&p->rec, p->by)) == NULL)
 		return mm_errf(err, MM_EINPUT, 0, "'%s' missing", p->by);
 	c = json_loadb(f->val.p, f->val.n, 0, &jerr);
 	ref = c ? json_object_get(c, "ref") : NULL;
 	n = c ? json_object_get(c, "n") : NULL;
+	bins = c ? json_object_get(c, drift ? "counts" : "bins") : NULL;
 	if (!json_is_object(c) || !json_is_string(ref) ||
-	    !json_is_integer(n)) {
-		mm_errf(err, MM_EINPUT, 0, "'counts' is not a count object");
+	    !json_is_integer(n) || json_integer_value(n) < 0 || bins == NULL) {
+		mm_errf(err, MM_EINPUT, 0, "'%s' is not a count object%s",
+		    drift ? "drift" : "counts", drift ? " (no ref, n and "
+		    "counts)" : "");
 		goto out;
 	}
 	if (strcmp(json_string_value(ref), p->ref.id) != 0) {
@@ -403,10 +472,8 @@ do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 		goto out;
 	}
 	g = find_group(p, byf ? &byf->val : NULL);
-	if (add_bins(p, g, json_object_get(c, "bins"),
-	    json_object_get(c, "missing"), err) < 0)
+	if (add_bins(p, g, bins, (long)json_integer_value(n), err) < 0)
 		goto out;
-	g->rows += (long)json_integer_value(n);
 	g->records++;
 	rc = 0;
 out:
@@ -422,7 +489,7 @@ finish_merge(struct psi *p, struct mm_err *err)
 
 	for (i = 0; i < p->ngroups; i++) {
 		g = &p->groups[i];
-		if (emit_drift(p, g->counts, g->missing, g->rows, err) < 0)
+		if (emit_drift(p, g->counts, g->rows, err) < 0)
 			return -1;
 		putchar('{');
 		if (p->by != NULL) {
@@ -463,19 +530,12 @@ load_reference(struct psi *p, const char *ref, const char *models,
 		return -1;
 	p->colmap = mm_xcalloc((size_t)p->ref.nfeat, sizeof(int));
 	p->counts = alloc_counts(&p->ref);
-	p->missing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
 	if (p->window > 1) {
 		p->ring = mm_xcalloc((size_t)p->window, sizeof(long **));
-		p->ring_missing = mm_xcalloc((size_t)p->window,
-		    sizeof(long *));
 		p->ring_rows = mm_xcalloc((size_t)p->window, sizeof(long));
-		for (i = 0; i < p->window; i++) {
+		for (i = 0; i < p->window; i++)
 			p->ring[i] = alloc_counts(&p->ref);
-			p->ring_missing[i] = mm_xcalloc((size_t)p->ref.nfeat,
-			    sizeof(long));
-		}
 		p->wsum = alloc_counts(&p->ref);
-		p->wmissing = mm_xcalloc((size_t)p->ref.nfeat, sizeof(long));
 	}
 	return 0;
 }
@@ -486,22 +546,17 @@ psi_release(struct psi *p)
 	int i, nf = p->ref.nfeat;
 
 	free_counts(p->counts, nf);
-	free(p->missing);
+	free(p->catbins);
 	if (p->ring != NULL)
-		for (i = 0; i < p->window; i++) {
+		for (i = 0; i < p->window; i++)
 			free_counts(p->ring[i], nf);
-			free(p->ring_missing[i]);
-		}
 	free(p->ring);
-	free(p->ring_missing);
 	free(p->ring_rows);
 	free_counts(p->wsum, nf);
-	free(p->wmissing);
 	mm_table_release(&p->fit);
 	for (i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].key);
 		free_counts(p->groups[i].counts, nf);
-		free(p->groups[i].missing);
 	}
 	free(p->groups);
 	free(p->colmap);
@@ -614,9 +669,14 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 			return -1;
 		}
 	}
+	if (threshold != NULL && strcmp(threshold, "chi2") == 0) {
+		mm_warnx(prog, "--threshold chi2 is now --threshold test "
+		    "(deprecated)");
+		threshold = "test";
+	}
 	if (threshold != NULL && strcmp(threshold, "fixed") != 0 &&
-	    strcmp(threshold, "chi2") != 0) {
-		mm_warnx(prog, "--threshold: '%s' is not 'fixed' or 'chi2'",
+	    strcmp(threshold, "test") != 0) {
+		mm_warnx(prog, "--threshold: '%s' is not 'test' or 'fixed'",
 		    threshold);
 		return -1;
 	}
@@ -647,7 +707,7 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 	p->cfg.drift.bins = bins;
 	p->cfg.drift.alpha = alpha;
 	p->cfg.drift.threshold = threshold == NULL ? -1 :
-	    strcmp(threshold, "chi2") == 0 ? MM_THRESHOLD_CHI2 :
+	    strcmp(threshold, "test") == 0 ? MM_THRESHOLD_TEST :
 	    MM_THRESHOLD_FIXED;
 	return 0;
 }

@@ -31,6 +31,8 @@ static const struct key drift_keys[] = {
 	{ "severe", K_DOUBLE, D(drift, severe), 0, 100 },
 	{ "threshold", K_THRESHOLD, D(drift, threshold), 0, 0 },
 	{ "alpha", K_DOUBLE, D(drift, alpha), 1e-12, 0.5 },
+	{ "max_categories", K_LONG, D(drift, max_categories), 1, 10000 },
+	{ "smoothing", K_DOUBLE, D(drift, smoothing), 0, 100 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -92,7 +94,7 @@ mm_config_defaults(struct mm_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->drift = (struct mm_drift_cfg){ 10, 1e-6, 0.1, 0.2,
-	    MM_THRESHOLD_FIXED, 0.05 };
+	    MM_THRESHOLD_TEST, 0.01, 20, 0.5 };
 	c->trust = (struct mm_trust_cfg){ { 0.30, 0.25, 0.15, 0.20, 0.10 },
 	    0.1, 0.3, 300, 1500, 0.70, 0.60, 300 };
 	c->retrain = (struct mm_retrain_cfg){ 0.2, 0.15, 0.02, 5, 5, 1000,
@@ -148,6 +150,15 @@ yerr(struct loader *ld, const yaml_event_t *ev, const char *fmt,
 	    fmt, key, val);
 	mm_err_where(ld->err, ld->path);
 	return -1;
+}
+
+/* An old spelling that still works: say so once, on standard error. */
+static void
+deprecated(struct loader *ld, const yaml_event_t *ev, const char *what)
+{
+	fprintf(stderr, "%s: %s:%ld: %s (deprecated)\n",
+	    program_invocation_short_name, ld->path,
+	    (long)ev->start_mark.line + 1, what);
 }
 
 /*
@@ -326,6 +337,9 @@ load_value(struct loader *ld, struct mm_config *c, const struct key *k,
 		if (scalar_num(ld, v, k->name, 0, k->lo, k->hi, &d) < 0)
 			return -1;
 		*(double *)(base + k->off) = d;
+		if (k->off == D(retrain, psi_threshold))
+			deprecated(ld, v, "'psi_threshold' is ignored: the "
+			    "policy rejects on drift.status severe");
 		return 0;
 	case K_LONG:
 		if (scalar_num(ld, v, k->name, 1, k->lo, k->hi, &d) < 0)
@@ -337,10 +351,15 @@ load_value(struct loader *ld, struct mm_config *c, const struct key *k,
 		    strcmp((char *)v->data.scalar.value, "fixed") == 0)
 			c->drift.threshold = MM_THRESHOLD_FIXED;
 		else if (v->type == YAML_SCALAR_EVENT &&
-		    strcmp((char *)v->data.scalar.value, "chi2") == 0)
-			c->drift.threshold = MM_THRESHOLD_CHI2;
-		else
-			return yerr(ld, v, "'%s' must be 'fixed' or 'chi2'%s",
+		    strcmp((char *)v->data.scalar.value, "test") == 0)
+			c->drift.threshold = MM_THRESHOLD_TEST;
+		else if (v->type == YAML_SCALAR_EVENT &&
+		    strcmp((char *)v->data.scalar.value, "chi2") == 0) {
+			c->drift.threshold = MM_THRESHOLD_TEST;
+			deprecated(ld, v, "'threshold: chi2' is now "
+			    "'threshold: test'");
+		} else
+			return yerr(ld, v, "'%s' must be 'test' or 'fixed'%s",
 			    k->name, "");
 		return 0;
 	case K_WEIGHTS:

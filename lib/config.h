@@ -12,13 +12,20 @@
 
 #include "mm.h"
 
-enum mm_threshold { MM_THRESHOLD_FIXED, MM_THRESHOLD_CHI2 };
+/*
+ * How a batch's drift status is graded: MM_THRESHOLD_TEST (the default)
+ * grades features that are both significant and large enough;
+ * MM_THRESHOLD_FIXED grades the mean raw PSI, for comparisons.
+ */
+enum mm_threshold { MM_THRESHOLD_FIXED, MM_THRESHOLD_TEST };
 
 struct mm_drift_cfg {
 	long bins;
 	double eps, moderate, severe;
 	int threshold;		/* enum mm_threshold */
 	double alpha;
+	long max_categories;
+	double smoothing;	/* pseudo-count per bin; 0: shares + eps */
 };
 
 /* The five trust components, in this order everywhere. */
@@ -33,7 +40,8 @@ struct mm_trust_cfg {
 };
 
 struct mm_retrain_cfg {
-	double psi_threshold, max_f1_drop, min_f1_gain;
+	double psi_threshold;	/* deprecated: rule 1 acts on drift.status */
+	double max_f1_drop, min_f1_gain;
 	long cooldown_batches, min_stable_batches, min_samples, buffer_rows;
 	double holdout;
 	long f1_window;		/* batches whose F1 rule 3 averages */

@@ -81,6 +81,22 @@ static const char *const migrations[] = {
 	"CREATE TABLE alert_state ("
 	"  key TEXT PRIMARY KEY,"
 	"  last_ts REAL NOT NULL);",
+	/*
+	 * 2: drift as mm-psi grades it (the drift object without its
+	 * counts), and each batch's bin counts, which windows sum.
+	 */
+	"ALTER TABLE metrics ADD COLUMN drift TEXT;"
+	"ALTER TABLE metrics_summary ADD COLUMN drift TEXT;"
+	"ALTER TABLE metrics_summary_history ADD COLUMN drift TEXT;"
+	"CREATE TABLE drift_counts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id TEXT NOT NULL UNIQUE,"
+	"  ts REAL NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  model_version TEXT,"
+	"  n INTEGER NOT NULL,"
+	"  counts TEXT NOT NULL);"
+	"CREATE INDEX drift_counts_ref_ts ON drift_counts(ref, ts);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)

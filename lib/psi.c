@@ -2,12 +2,23 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "psi.h"
+#include "rng.h"
 
 const char *const mm_status_names[3] = { "stable", "moderate", "severe" };
+const char *const mm_feat_kind_names[3] = { "numeric", "discrete",
+	"categorical" };
+
+/* The asymptotic test needs this expected count in every cell. */
+#define MIN_EXPECTED 5.0
+/* Monte Carlo: stop after this many exceedances (Besag and Clifford). */
+#define MC_HITS 20
+/* Monte Carlo: most draws (rows times bins times tables) per p-value. */
+#define MC_BUDGET 4e7
 
 void
 mm_ref_init(struct mm_ref *r)
@@ -18,12 +29,19 @@ mm_ref_init(struct mm_ref *r)
 void
 mm_ref_release(struct mm_ref *r)
 {
-	int i;
+	int i, k;
 
 	for (i = 0; i < r->nfeat; i++) {
-		free(r->f[i].name);
-		free(r->f[i].edges);
-		free(r->f[i].counts);
+		struct mm_ref_feat *f = &r->f[i];
+
+		free(f->name);
+		free(f->edges);
+		free(f->vals);
+		for (k = 0; k < f->ncats; k++)
+			free(f->cats[k]);
+		free(f->cats);
+		free(f->cat_order);
+		free(f->counts);
 	}
 	free(r->f);
 	memset(r, 0, sizeof(*r));
@@ -80,8 +98,28 @@ mm_quantile_sorted(const double *x, size_t n, double q)
 int
 mm_ref_bin(const struct mm_ref_feat *f, double v)
 {
-	int lo = 1, hi = f->nbins;	/* search edges[1 .. B-1] */
+	int lo, hi;
 
+	if (isnan(v))
+		return MM_BIN_MISSING(f);
+	if (f->kind == MM_FEAT_DISCRETE) {
+		lo = 0;
+		hi = f->nvals;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (f->vals[mid] < v)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < f->nvals && f->vals[lo] == v ? lo :
+		    MM_BIN_OTHER(f);
+	}
+	if (f->kind != MM_FEAT_NUMERIC)
+		return MM_BIN_OTHER(f);
+	lo = 1;
+	hi = f->nedges - 1;	/* search edges[1 .. B-1] */
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 
@@ -93,21 +131,36 @@ mm_ref_bin(const struct mm_ref_feat *f, double v)
 	return lo - 1;
 }
 
+int
+mm_ref_cat_bin(const struct mm_ref_feat *f, const char *s)
+{
+	int lo = 0, hi = f->ncats;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2, c;
+
+		c = strcmp(f->cats[f->cat_order[mid]], s);
+		if (c == 0)
+			return f->cat_order[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return MM_BIN_OTHER(f);
+}
+
 void
 mm_ref_count(const struct mm_ref_feat *f, const double *v, size_t n,
-    long *counts, long *missing)
+    long *counts)
 {
 	const double *e = f->edges + 1;
-	int j, inner = f->nbins - 1;
+	int j, inner = f->nedges - 2, miss = MM_BIN_MISSING(f);
 	size_t i;
 
-	if (inner > 32) {
-		for (i = 0; i < n; i++) {
-			if (isnan(v[i]))
-				(*missing)++;
-			else
-				counts[mm_ref_bin(f, v[i])]++;
-		}
+	if (f->kind != MM_FEAT_NUMERIC || inner > 32) {
+		for (i = 0; i < n; i++)
+			counts[mm_ref_bin(f, v[i])]++;
 		return;
 	}
 	/*
@@ -118,7 +171,7 @@ mm_ref_count(const struct mm_ref_feat *f, const double *v, size_t n,
 		int k = 0;
 
 		if (isnan(v[i])) {
-			(*missing)++;
+			counts[miss]++;
 			continue;
 		}
 		for (j = 0; j < inner; j++)
@@ -127,96 +180,440 @@ mm_ref_count(const struct mm_ref_feat *f, const double *v, size_t n,
 	}
 }
 
+void
+mm_ref_count_codes(const struct mm_ref_feat *f, const double *codes,
+    size_t n, const int *bins, long *counts)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		counts[isnan(codes[i]) ? MM_BIN_MISSING(f) :
+		    bins[(long)codes[i]]]++;
+}
+
+static struct mm_ref_feat *
+new_feat(struct mm_ref *r, const char *name, int kind, int nbins, size_t n)
+{
+	struct mm_ref_feat *f;
+
+	r->f = mm_xrealloc(r->f, (size_t)(r->nfeat + 1) * sizeof(*r->f));
+	f = &r->f[r->nfeat++];
+	memset(f, 0, sizeof(*f));
+	f->name = mm_xstrdup(name);
+	f->kind = kind;
+	f->nbins = nbins;
+	f->counts = mm_xcalloc((size_t)nbins, sizeof(long));
+	f->n = (long)n;
+	if ((long)n > r->rows)
+		r->rows = (long)n;
+	return f;
+}
+
 int
 mm_ref_add(struct mm_ref *r, const char *name, const double *v, size_t n,
     int bins, struct mm_err *err)
 {
 	struct mm_ref_feat *f;
-	double *x, step = 1.0 / bins, q;
-	size_t i, m = 0;
+	double *x, *e, step = 1.0 / bins, q;
+	size_t i, m = 0, distinct = 0;
 	int k, ne = 0;
 
 	x = mm_xmalloc((n ? n : 1) * sizeof(double));
 	for (i = 0; i < n; i++)
 		if (!isnan(v[i]))
-			x[m++] = v[i];
+			x[m++] = v[i] + 0.0;	/* -0 is 0, as files keep it */
 	if (m == 0) {
 		free(x);
 		return mm_errf(err, MM_EINPUT, 0, "feature '%s' has no values "
 		    "to fit", name);
 	}
 	qsort(x, m, sizeof(double), cmp_double);
-	r->f = mm_xrealloc(r->f, (size_t)(r->nfeat + 1) * sizeof(*r->f));
-	f = &r->f[r->nfeat++];
-	memset(f, 0, sizeof(*f));
-	f->name = mm_xstrdup(name);
-	f->edges = mm_xmalloc((size_t)(bins + 1) * sizeof(double));
-	for (k = 0; k <= bins; k++) {
-		q = k == bins ? 1.0 : k * step;
-		double e = mm_quantile_sorted(x, m, q);
-
-		/* Adding 0 turns -0 into 0, which a reference file keeps. */
-		if (ne == 0 || e > f->edges[ne - 1])
-			f->edges[ne++] = e + 0.0;
-	}
-	f->nedges = ne;
-	f->nbins = ne > 1 ? ne - 1 : 1;
-	f->counts = mm_xcalloc((size_t)f->nbins, sizeof(long));
-	f->n = (long)m;
-	f->missing = (long)(n - m);
 	for (i = 0; i < m; i++)
-		f->counts[mm_ref_bin(f, x[i])]++;
+		distinct += i == 0 || x[i] != x[i - 1];
 	if (r->bins == 0)
 		r->bins = bins;
-	if ((long)n > r->rows)
-		r->rows = (long)n;
+	if (distinct <= (size_t)bins) {
+		f = new_feat(r, name, MM_FEAT_DISCRETE, (int)distinct + 2, n);
+		f->vals = mm_xmalloc(distinct * sizeof(double));
+		for (i = 0; i < m; i++) {
+			if (i == 0 || x[i] != x[i - 1])
+				f->vals[f->nvals++] = x[i];
+			f->counts[f->nvals - 1]++;
+		}
+	} else {
+		e = mm_xmalloc((size_t)(bins + 1) * sizeof(double));
+		for (k = 0; k <= bins; k++) {
+			q = k == bins ? 1.0 : k * step;
+			double y = mm_quantile_sorted(x, m, q);
+
+			if (ne == 0 || y > e[ne - 1])
+				e[ne++] = y;
+		}
+		f = new_feat(r, name, MM_FEAT_NUMERIC, ne, n);
+		f->edges = e;
+		f->nedges = ne;
+		for (i = 0; i < m; i++)
+			f->counts[mm_ref_bin(f, x[i])]++;
+	}
+	f->counts[MM_BIN_MISSING(f)] = (long)(n - m);
 	free(x);
 	return 0;
 }
 
-double
-mm_psi(const struct mm_ref_feat *f, const long *counts, long n, double eps)
-{
-	double psi = 0, a, e;
-	int i;
+struct catcount {
+	const char *s;
+	long n;
+	int code;
+};
 
-	if (n <= 0 || f->n <= 0)
+static int
+cmp_catcount(const void *a, const void *b)
+{
+	const struct catcount *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->s, y->s);
+}
+
+static const struct mm_ref_feat *sort_feat;
+
+static int
+cmp_cat_order(const void *a, const void *b)
+{
+	return strcmp(sort_feat->cats[*(const int *)a],
+	    sort_feat->cats[*(const int *)b]);
+}
+
+/* Index the categories by byte order for mm_ref_cat_bin. */
+static void
+order_cats(struct mm_ref_feat *f)
+{
+	int k;
+
+	f->cat_order = mm_xmalloc((size_t)(f->ncats ? f->ncats : 1) *
+	    sizeof(int));
+	for (k = 0; k < f->ncats; k++)
+		f->cat_order[k] = k;
+	sort_feat = f;
+	qsort(f->cat_order, (size_t)f->ncats, sizeof(int), cmp_cat_order);
+	sort_feat = NULL;
+}
+
+int
+mm_ref_add_cat(struct mm_ref *r, const char *name, const double *codes,
+    size_t n, const char *const *strs, int nstrs, int max_categories,
+    struct mm_err *err)
+{
+	struct mm_ref_feat *f;
+	struct catcount *cc;
+	size_t i, m = 0;
+	int k, keep;
+
+	cc = mm_xcalloc((size_t)(nstrs ? nstrs : 1), sizeof(*cc));
+	for (k = 0; k < nstrs; k++) {
+		cc[k].s = strs[k];
+		cc[k].code = k;
+	}
+	for (i = 0; i < n; i++) {
+		if (isnan(codes[i]))
+			continue;
+		cc[(long)codes[i]].n++;
+		m++;
+	}
+	if (m == 0) {
+		free(cc);
+		return mm_errf(err, MM_EINPUT, 0, "feature '%s' has no values "
+		    "to fit", name);
+	}
+	qsort(cc, (size_t)nstrs, sizeof(*cc), cmp_catcount);
+	for (keep = 0; keep < nstrs && keep < max_categories &&
+	    cc[keep].n > 0; keep++)
+		;
+	f = new_feat(r, name, MM_FEAT_CATEGORICAL, keep + 2, n);
+	f->ncats = keep;
+	f->cats = mm_xcalloc((size_t)(keep ? keep : 1), sizeof(char *));
+	for (k = 0; k < nstrs; k++) {
+		if (k < keep) {
+			f->cats[k] = mm_xstrdup(cc[k].s);
+			f->counts[k] = cc[k].n;
+		} else {
+			f->counts[MM_BIN_OTHER(f)] += cc[k].n;
+		}
+	}
+	f->counts[MM_BIN_MISSING(f)] = (long)(n - m);
+	order_cats(f);
+	if (r->max_categories == 0)
+		r->max_categories = max_categories;
+	free(cc);
+	return 0;
+}
+
+double
+mm_psi_counts(const long *r, const long *c, int nbins, double smoothing,
+    double eps, int *kp)
+{
+	double psi = 0, m = 0, n = 0, a, e;
+	int i, k = 0;
+
+	for (i = 0; i < nbins; i++) {
+		m += (double)r[i];
+		n += (double)c[i];
+		k += r[i] + c[i] > 0;
+	}
+	if (kp != NULL)
+		*kp = k;
+	if (m <= 0 || n <= 0)
 		return NAN;
-	for (i = 0; i < f->nbins; i++) {
-		a = (double)counts[i] / (double)n;
-		e = (double)f->counts[i] / (double)f->n;
-		psi += (a - e) * log((a + eps) / (e + eps));
+	for (i = 0; i < nbins; i++) {
+		if (r[i] + c[i] == 0)
+			continue;
+		if (smoothing > 0) {
+			a = ((double)c[i] + smoothing) / (n + smoothing * k);
+			e = ((double)r[i] + smoothing) / (m + smoothing * k);
+			psi += (a - e) * log(a / e);
+		} else {
+			a = (double)c[i] / n;
+			e = (double)r[i] / m;
+			psi += (a - e) * log((a + eps) / (e + eps));
+		}
 	}
 	return psi;
 }
 
-double
-mm_psi_pvalue(double psi, long m, long n, int nbins)
+/* A 2 x K table of counts with its margins and expected counts. */
+struct table {
+	int k;
+	double m, n, total;
+	long *r, *c, *t;	/* reference, production and column totals */
+	double *er, *ec;	/* expected counts */
+};
+
+static void
+table_expect(struct table *tb)
 {
-	double stat;
+	int i;
+
+	for (i = 0; i < tb->k; i++) {
+		tb->er[i] = tb->m * (double)tb->t[i] / tb->total;
+		tb->ec[i] = tb->n * (double)tb->t[i] / tb->total;
+	}
+}
+
+static double
+pearson(const struct table *tb, const long *c)
+{
+	double x = 0, d;
+	int i;
+
+	for (i = 0; i < tb->k; i++) {
+		d = (double)c[i] - tb->ec[i];
+		x += d * d / tb->ec[i];
+		d = (double)(tb->t[i] - c[i]) - tb->er[i];
+		x += d * d / tb->er[i];
+	}
+	return x;
+}
+
+static double
+min_expected(const struct table *tb)
+{
+	double lo = INFINITY;
+	int i;
+
+	for (i = 0; i < tb->k; i++)
+		lo = fmin(lo, fmin(tb->er[i], tb->ec[i]));
+	return lo;
+}
+
+static double
+chi2_q(double x, int df)
+{
 	gsl_sf_result res;
 
-	if (nbins < 2)
+	if (x <= 0)
 		return 1.0;
-	if (n <= 0 || m <= 0 || isnan(psi))
-		return NAN;
-	stat = psi / (1.0 / (double)m + 1.0 / (double)n);
-	if (stat <= 0)
-		return 1.0;
-	gsl_set_error_handler_off();
-	if (gsl_sf_gamma_inc_Q_e((nbins - 1) / 2.0, stat / 2.0, &res) !=
-	    GSL_SUCCESS)
-		return stat > nbins ? 0.0 : 1.0;
+	if (gsl_sf_gamma_inc_Q_e(df / 2.0, x / 2.0, &res) != GSL_SUCCESS)
+		return x > df ? 0.0 : 1.0;
 	return res.val;
 }
 
-double
-mm_psi_crit(double alpha, long m, long n, int nbins)
+/*
+ * Two bins: the exact conditional test.  Given the margins, the
+ * production count of bin 0 is hypergeometric, and Pearson's statistic
+ * grows with its distance from the expected count, so the p-value is
+ * the chance of a count at least as far from it, on either side.
+ */
+static double
+exact2(const struct table *tb)
 {
-	if (nbins < 2 || n <= 0 || m <= 0)
+	double e = tb->ec[0], d = fabs((double)tb->c[0] - e);
+	double tol = 1e-9 * (1 + e), lo, hi, p = 0;
+	unsigned n1 = (unsigned)tb->t[0], n2 = (unsigned)tb->t[1];
+	unsigned draws = (unsigned)tb->n;
+
+	lo = floor(e - d + tol);	/* P(X <= lo) */
+	hi = ceil(e + d - tol);		/* P(X >= hi) */
+	if (lo >= 0)
+		p += gsl_cdf_hypergeometric_P((unsigned)lo, n1, n2, draws);
+	if (hi <= 0)
+		p += 1;
+	else if (hi <= (double)n1)
+		p += gsl_cdf_hypergeometric_Q((unsigned)hi - 1, n1, n2,
+		    draws);
+	return fmin(1.0, p);
+}
+
+static uint64_t
+table_seed(const struct table *tb)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int i;
+
+	for (i = 0; i < tb->k; i++) {
+		h = (h ^ (uint64_t)tb->r[i]) * 1099511628211ULL;
+		h = (h ^ (uint64_t)tb->c[i]) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * Monte Carlo p-value over tables with the same margins (draws without
+ * replacement from the pooled rows), seeded by the table.  It stops
+ * after MC_HITS tables at least as extreme (Besag and Clifford 1991),
+ * or after nmax tables, so p-values far from significance are cheap.
+ */
+static double
+monte_carlo(const struct table *tb, long nmax)
+{
+	struct mm_rng rng;
+	long *left, *x, draws, rem, r, hits = 0, j;
+	double obs = pearson(tb, tb->c), tol = 1e-9 * (1 + obs);
+	int i, small_is_c = tb->n <= tb->m;
+
+	left = mm_xmalloc((size_t)tb->k * sizeof(long));
+	x = mm_xmalloc((size_t)tb->k * sizeof(long));
+	mm_rng_seed(&rng, table_seed(tb), 0x6d6d);
+	draws = (long)(small_is_c ? tb->n : tb->m);
+	for (r = 1; r <= nmax; r++) {
+		memcpy(left, tb->t, (size_t)tb->k * sizeof(long));
+		memset(x, 0, (size_t)tb->k * sizeof(long));
+		rem = (long)tb->total;
+		for (j = 0; j < draws; j++) {
+			long u = (long)mm_rng_below(&rng, (uint64_t)rem);
+
+			for (i = 0; u >= left[i]; i++)
+				u -= left[i];
+			x[i]++;
+			left[i]--;
+			rem--;
+		}
+		if (!small_is_c)
+			for (i = 0; i < tb->k; i++)
+				x[i] = tb->t[i] - x[i];
+		if (pearson(tb, x) >= obs - tol && ++hits == MC_HITS) {
+			free(left);
+			free(x);
+			return (double)hits / (double)r;
+		}
+	}
+	free(left);
+	free(x);
+	return (double)(hits + 1) / (double)(nmax + 1);
+}
+
+/* Merge neighbouring bins until every expected count is large enough. */
+static void
+merge_small(struct table *tb)
+{
+	int i, k = 0;
+	long r = 0, c = 0;
+
+	for (i = 0; i < tb->k; i++) {
+		r += tb->r[i];
+		c += tb->c[i];
+		if (fmin(tb->m * (double)(r + c), tb->n * (double)(r + c)) /
+		    tb->total >= MIN_EXPECTED || i == tb->k - 1) {
+			tb->r[k] = r;
+			tb->c[k] = c;
+			k++;
+			r = c = 0;
+		}
+	}
+	/* A short last group joins the one before it. */
+	if (k >= 2 && fmin(tb->m, tb->n) * (double)(tb->r[k - 1] +
+	    tb->c[k - 1]) / tb->total < MIN_EXPECTED) {
+		tb->r[k - 2] += tb->r[k - 1];
+		tb->c[k - 2] += tb->c[k - 1];
+		k--;
+	}
+	tb->k = k;
+	for (i = 0; i < k; i++)
+		tb->t[i] = tb->r[i] + tb->c[i];
+	table_expect(tb);
+}
+
+double
+mm_homogeneity_p(const long *r, const long *c, int nbins, double p_min)
+{
+	struct table tb;
+	double p;
+	long nmax;
+	int i;
+
+	memset(&tb, 0, sizeof(tb));
+	tb.r = mm_xmalloc((size_t)(nbins ? nbins : 1) * 3 * sizeof(long));
+	tb.c = tb.r + nbins;
+	tb.t = tb.c + nbins;
+	tb.er = mm_xmalloc((size_t)(nbins ? nbins : 1) * 2 * sizeof(double));
+	tb.ec = tb.er + nbins;
+	for (i = 0; i < nbins; i++) {
+		if (r[i] + c[i] == 0)
+			continue;
+		tb.r[tb.k] = r[i];
+		tb.c[tb.k] = c[i];
+		tb.t[tb.k] = r[i] + c[i];
+		tb.m += (double)r[i];
+		tb.n += (double)c[i];
+		tb.k++;
+	}
+	tb.total = tb.m + tb.n;
+	gsl_set_error_handler_off();
+	if (tb.k < 2 || tb.m <= 0 || tb.n <= 0) {
+		p = tb.m > 0 && tb.n > 0 ? 1.0 : NAN;
+		goto out;
+	}
+	table_expect(&tb);
+	nmax = (long)ceil(2.0 / fmax(p_min, 1e-7));
+	if (min_expected(&tb) >= MIN_EXPECTED)
+		p = chi2_q(pearson(&tb, tb.c), tb.k - 1);
+	else if (tb.k == 2)
+		p = exact2(&tb);
+	else if (fmin(tb.m, tb.n) * tb.k * (double)nmax <= MC_BUDGET)
+		p = monte_carlo(&tb, nmax);
+	else {
+		/* Too many rows for Monte Carlo: then few bins are small. */
+		merge_small(&tb);
+		if (tb.k < 2)
+			p = 1.0;
+		else if (tb.k == 2 && min_expected(&tb) < MIN_EXPECTED)
+			p = exact2(&tb);
+		else
+			p = chi2_q(pearson(&tb, tb.c), tb.k - 1);
+	}
+out:
+	free(tb.r);
+	free(tb.er);
+	return p;
+}
+
+double
+mm_psi_crit(double alpha, long m, long n, int k)
+{
+	if (k < 2 || n <= 0 || m <= 0)
 		return NAN;
 	gsl_set_error_handler_off();
-	return gsl_cdf_chisq_Qinv(alpha, nbins - 1) *
+	return gsl_cdf_chisq_Qinv(alpha, k - 1) *
 	    (1.0 / (double)m + 1.0 / (double)n);
 }
 
@@ -262,62 +659,107 @@ mm_drift_init(struct mm_drift *d, int nfeat)
 	memset(d, 0, sizeof(*d));
 	d->nfeat = nfeat;
 	d->f = mm_xcalloc((size_t)(nfeat ? nfeat : 1), sizeof(*d->f));
+	d->drifted = mm_xcalloc((size_t)(nfeat ? nfeat : 1), sizeof(int));
 }
 
 void
 mm_drift_release(struct mm_drift *d)
 {
 	free(d->f);
+	free(d->drifted);
 	memset(d, 0, sizeof(*d));
+}
+
+static int
+band(double v, const struct mm_drift_cfg *cfg)
+{
+	if (!(v >= cfg->moderate))
+		return MM_STABLE;
+	return v >= cfg->severe ? MM_SEVERE : MM_MODERATE;
+}
+
+static const struct mm_drift *sort_drift;
+
+static int
+cmp_drifted(const void *a, const void *b)
+{
+	const struct mm_drift_feat *x = &sort_drift->f[*(const int *)a];
+	const struct mm_drift_feat *y = &sort_drift->f[*(const int *)b];
+
+	if (x->psi_adj != y->psi_adj)
+		return x->psi_adj > y->psi_adj ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
 }
 
 int
 mm_drift_compute(struct mm_drift *d, const struct mm_ref *ref,
-    long *const *counts, const long *missing, long rows,
-    const struct mm_drift_cfg *cfg)
+    long *const *counts, long rows, const struct mm_drift_cfg *cfg)
 {
-	double sum = 0, *p;
-	int i, used = 0, nsig = 0, *sig;
+	double sum = 0, *p, p_min;
+	int i, used = 0, tested = 0, *sig;
 
-	p = mm_xmalloc((size_t)ref->nfeat * sizeof(double));
-	sig = mm_xmalloc((size_t)ref->nfeat * sizeof(int));
 	d->rows = rows;
+	d->ndrifted = 0;
+	d->status = MM_STABLE;
+	if (rows <= 0)
+		return -1;
+	p = mm_xmalloc((size_t)(ref->nfeat ? ref->nfeat : 1) *
+	    sizeof(double));
+	sig = mm_xmalloc((size_t)(ref->nfeat ? ref->nfeat : 1) * sizeof(int));
 	for (i = 0; i < ref->nfeat; i++) {
 		const struct mm_ref_feat *f = &ref->f[i];
 		struct mm_drift_feat *o = &d->f[i];
-		long n = 0;
-		int b;
+		double m = (double)f->n, n = (double)rows;
 
-		for (b = 0; b < f->nbins; b++)
-			n += counts[i][b];
-		o->n = n;
-		o->missing = missing[i];
-		o->psi = mm_psi(f, counts[i], n, cfg->eps);
-		o->p_value = mm_psi_pvalue(o->psi, f->n, n, f->nbins);
-		o->crit = mm_psi_crit(cfg->alpha, f->n, n, f->nbins);
-		/* A single-bin feature has no test: leave it out of BH. */
-		p[i] = f->nbins > 1 ? o->p_value : NAN;
+		o->n = rows;
+		o->missing = counts[i][MM_BIN_MISSING(f)];
+		o->psi = mm_psi_counts(f->counts, counts[i], f->nbins,
+		    cfg->smoothing, cfg->eps, &o->k);
+		o->psi_adj = fmax(0, o->psi - (o->k - 1) * (1 / m + 1 / n));
+		o->crit = mm_psi_crit(cfg->alpha, f->n, rows, o->k);
+		tested += o->k >= 2;
+	}
+	/* The smallest p-value Benjamini-Hochberg could need to resolve. */
+	p_min = cfg->alpha / (tested ? tested : 1);
+	for (i = 0; i < ref->nfeat; i++) {
+		const struct mm_ref_feat *f = &ref->f[i];
+		struct mm_drift_feat *o = &d->f[i];
+
+		o->p_value = mm_homogeneity_p(f->counts, counts[i], f->nbins,
+		    p_min);
+		/* A feature with one bin has no test: left out of BH. */
+		p[i] = o->k >= 2 ? o->p_value : NAN;
+		if (cfg->threshold == MM_THRESHOLD_FIXED)
+			o->band = band(o->psi, cfg);
+		else
+			o->band = band(o->psi_adj, cfg);
 		if (!isnan(o->psi)) {
-			sum += o->psi;
+			sum += cfg->threshold == MM_THRESHOLD_FIXED ? o->psi :
+			    o->psi_adj;
 			used++;
 		}
 	}
-	nsig = mm_bh(p, ref->nfeat, cfg->alpha, sig);
-	for (i = 0; i < ref->nfeat; i++)
-		d->f[i].significant = sig[i];
+	mm_bh(p, ref->nfeat, cfg->alpha, sig);
+	d->score = used ? sum / used : NAN;
+	for (i = 0; i < ref->nfeat; i++) {
+		struct mm_drift_feat *o = &d->f[i];
+
+		o->significant = sig[i];
+		o->drifted = o->band > MM_STABLE &&
+		    (cfg->threshold == MM_THRESHOLD_FIXED || o->significant);
+		if (o->drifted)
+			d->drifted[d->ndrifted++] = i;
+		if (o->drifted && cfg->threshold == MM_THRESHOLD_TEST &&
+		    o->band > d->status)
+			d->status = o->band;
+	}
+	if (cfg->threshold == MM_THRESHOLD_FIXED)
+		d->status = band(d->score, cfg);
+	sort_drift = d;
+	qsort(d->drifted, (size_t)d->ndrifted, sizeof(int), cmp_drifted);
+	sort_drift = NULL;
 	free(p);
 	free(sig);
-	if (used == 0)
-		return -1;
-	d->score = sum / used;
-	if (d->score < cfg->moderate)
-		d->status = MM_STABLE;
-	else if (d->score < cfg->severe)
-		d->status = MM_MODERATE;
-	else
-		d->status = MM_SEVERE;
-	if (cfg->threshold == MM_THRESHOLD_CHI2 && nsig == 0)
-		d->status = MM_STABLE;
 	return 0;
 }
 
@@ -333,8 +775,9 @@ feature_map(const struct mm_drift *d, const struct mm_ref *ref,
 		mm_jw_key(b, &ffirst, ref->f[i].name);
 		switch (which) {
 		case 0: mm_jw_num(b, d->f[i].psi); break;
-		case 1: mm_jw_num(b, d->f[i].p_value); break;
-		case 2: mm_jw_num(b, d->f[i].crit); break;
+		case 1: mm_jw_num(b, d->f[i].psi_adj); break;
+		case 2: mm_jw_num(b, d->f[i].p_value); break;
+		case 3: mm_jw_num(b, d->f[i].crit); break;
 		default: mm_buf_printf(b, "%ld", d->f[i].missing); break;
 		}
 	}
@@ -343,18 +786,38 @@ feature_map(const struct mm_drift *d, const struct mm_ref *ref,
 
 void
 mm_drift_json(const struct mm_drift *d, const struct mm_ref *ref,
-    struct mm_buf *b)
+    long *const *counts, struct mm_buf *b)
 {
-	int first = 1;
+	int first = 1, i, k;
 
 	mm_buf_putc(b, '{');
 	feature_map(d, ref, b, &first, "psi", 0);
-	feature_map(d, ref, b, &first, "p_value", 1);
-	feature_map(d, ref, b, &first, "psi_crit", 2);
-	mm_buf_puts(b, ",\"drift_score\":");
+	feature_map(d, ref, b, &first, "psi_adj", 1);
+	feature_map(d, ref, b, &first, "p_value", 2);
+	feature_map(d, ref, b, &first, "psi_crit", 3);
+	mm_buf_puts(b, ",\"drifted\":[");
+	for (i = 0; i < d->ndrifted; i++) {
+		if (i > 0)
+			mm_buf_putc(b, ',');
+		mm_jw_str(b, ref->f[d->drifted[i]].name);
+	}
+	mm_buf_puts(b, "],\"drift_score\":");
 	mm_jw_num(b, d->score);
 	mm_buf_printf(b, ",\"status\":\"%s\",\"n\":%ld",
 	    mm_status_names[d->status], d->rows);
-	feature_map(d, ref, b, &first, "missing", 3);
+	feature_map(d, ref, b, &first, "missing", 4);
+	if (counts != NULL) {
+		mm_buf_printf(b, ",\"ref\":\"%s\",\"counts\":{", ref->id);
+		first = 1;
+		for (i = 0; i < ref->nfeat; i++) {
+			mm_jw_key(b, &first, ref->f[i].name);
+			mm_buf_putc(b, '[');
+			for (k = 0; k < ref->f[i].nbins; k++)
+				mm_buf_printf(b, k ? ",%ld" : "%ld",
+				    counts[i][k]);
+			mm_buf_putc(b, ']');
+		}
+		mm_buf_putc(b, '}');
+	}
 	mm_buf_putc(b, '}');
 }
