@@ -41,11 +41,12 @@ all: deps $(PROGS)
 deps:
 	@scripts/deps.sh build
 
-$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+# Packages come first: a parallel build must not compile before they are in.
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MM_CFLAGS) -c -o $@ $<
 
-$(BUILD)/lib/numparse.o: lib/numparse.cc
+$(BUILD)/lib/numparse.o: lib/numparse.cc | deps
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(MM_CXXFLAGS) -c -o $@ $<
 
