@@ -5,16 +5,24 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-@test "PSI, p-values, critical values and edges match numpy/scipy" {
-	run "$MM_TOP/scripts/verify.sh" 1500
+@test "reference, counts, PSI, p-values and statuses match numpy/scipy" {
+	run_split "$MM_TOP/scripts/verify.sh" psi
 	assert_success
-	assert_line --regexp '^verify_psi: [0-9]+ values checked, 0 differ$'
+	[ -z "$stderr" ]
+	# Seven runs: 20-row and 5000-row batches, --window 5, --merge,
+	# two comparisons of window and merge, --threshold fixed.
+	[ "$(grep -c '^verify_psi: [0-9]* values checked, 0 differ$' \
+	    <<<"$output")" -eq 7 ]
 	refute_output --regexp ', [1-9][0-9]* differ'
-	[ "$(grep -c ', 0 differ$' <<<"$output")" -eq 3 ]
+	# Every way to a p-value was taken and checked.
+	for check in reference counts psi 'p chi2' 'p exact' 'p merged' \
+	    'p monte carlo' 'p monte carlo bias' 'p one bin' status same; do
+		assert_line --regexp "^$check: [1-9][0-9]* values checked, 0 differ"
+	done
 }
 
 @test "random forest F1 is within 0.01 of scikit-learn's on the same rows" {
-	run_split "$MM_TOP/scripts/verify.sh" 1500
+	run_split "$MM_TOP/scripts/verify.sh" model
 	assert_success
 	[ -z "$stderr" ]
 	assert_line 'split: 3750 train rows, 1250 validation rows (stratified, seed 0)'
