@@ -186,8 +186,9 @@ test_open_fresh(void **state)
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 
+	/* One row per migration, 1 to the schema this mm writes. */
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM schema_version"),
-	    1);
+	    MM_DB_SCHEMA);
 	assert_int_equal(q_int(db.h, "SELECT max(version) FROM "
 	    "schema_version"), MM_DB_SCHEMA);
 	assert_string_equal(q_text(db.h, "PRAGMA journal_mode"), "wal");
@@ -224,12 +225,12 @@ test_reopen(void **state)
 	/* Opening again migrates nothing and writes nothing. */
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM schema_version"),
-	    1);
+	    MM_DB_SCHEMA);
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 1);
 	/* A second connection at the same time is no different. */
 	assert_int_equal(mm_db_open(&db2, f->path, &err), 0);
 	assert_int_equal(q_int(db2.h, "SELECT count(*) FROM schema_version"),
-	    1);
+	    MM_DB_SCHEMA);
 	mm_db_close(&db2);
 	mm_db_close(&db);
 	b2 = slurp(f->path, &n2);
@@ -241,7 +242,7 @@ test_reopen(void **state)
 	assert_int_equal(err.code, 0);
 }
 
-/* Make path a database that a future mm (schema 2) wrote. */
+/* Make path a database that a future mm (schema 3) wrote. */
 static void
 make_newer(const char *path)
 {
@@ -250,7 +251,7 @@ make_newer(const char *path)
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "CREATE TABLE schema_version ("
 	    "version INTEGER NOT NULL, applied_at REAL NOT NULL);"
-	    "INSERT INTO schema_version VALUES (1, 0), (2, 0);"
+	    "INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0);"
 	    "CREATE TABLE future (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 }
@@ -273,8 +274,8 @@ test_newer_schema(void **state)
 	assert_int_equal(err.code, MM_ESYS);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.where, f->path);
-	assert_string_equal(err.msg, "database schema 2 is newer than this mm "
-	    "knows (1); upgrade mm");
+	assert_string_equal(err.msg, "database schema 3 is newer than this mm "
+	    "knows (2); upgrade mm");
 	assert_null(db.h);
 	assert_null(db.path);
 	b2 = slurp(f->path, &n2);
@@ -448,13 +449,25 @@ test_tables(void **state)
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_string_equal(q_text(db.h, "SELECT name FROM sqlite_master "
 	    "WHERE type = 'table' ORDER BY name"), "alert_state "
-	    "decision_history evidence metrics metrics_summary "
+	    "decision_history drift_counts evidence metrics metrics_summary "
 	    "metrics_summary_history retrain_snapshots schema_version");
 	assert_string_equal(q_text(db.h, "SELECT tbl_name || '.' || name "
 	    "FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
 	    "ORDER BY name"), "decision_history.decision_history_ts "
+	    "drift_counts.drift_counts_ref_ts "
 	    "metrics_summary_history.metrics_summary_history_ts "
 	    "metrics.metrics_ts");
+	/* Windows select counts by reference, then time. */
+	assert_string_equal(q_text(db.h, "SELECT name FROM "
+	    "pragma_index_info('drift_counts_ref_ts') ORDER BY seqno"),
+	    "ref ts");
+	/* The drift object as graded, beside the numbers. */
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM pragma_table_info"
+	    "('metrics') WHERE name = 'drift' AND type = 'TEXT'"), 1);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM pragma_table_info"
+	    "('metrics_summary') WHERE name = 'drift'"), 1);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM pragma_table_info"
+	    "('metrics_summary_history') WHERE name = 'drift'"), 1);
 	/* metrics_ts leads with ts and covers the window averages. */
 	assert_string_equal(q_text(db.h, "SELECT name FROM "
 	    "pragma_index_info('metrics_ts') ORDER BY seqno"), "ts accuracy "
@@ -518,12 +531,66 @@ test_tables(void **state)
 	    "max_evidence_id, created_at, updated_at) VALUES "
 	    "('k2', 'done', 1000, 7, 2, 2)", SQLITE_CONSTRAINT_CHECK);
 
+	/* drift_counts: one row per batch_id, every column but the version. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO drift_counts (batch_id, "
+	    "ts, ref, model_version, n, counts) VALUES "
+	    "('b1', 1, 'r', NULL, 2, '{\"f0\":[1,1]}')", &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO drift_counts (batch_id, "
+	    "ts, ref, n, counts) VALUES ('b1', 2, 'r', 2, '{}')",
+	    SQLITE_CONSTRAINT_UNIQUE), "database error: UNIQUE constraint "
+	    "failed: drift_counts.batch_id");
+	assert_string_equal(violates(&db, "INSERT INTO drift_counts (batch_id, "
+	    "ts, n, counts) VALUES ('b2', 2, 2, '{}')",
+	    SQLITE_CONSTRAINT_NOTNULL), "database error: NOT NULL "
+	    "constraint failed: drift_counts.ref");
+	violates(&db, "INSERT INTO drift_counts (batch_id, ts, ref, n) VALUES "
+	    "('b2', 2, 'r', 2)", SQLITE_CONSTRAINT_NOTNULL);
+
 	/* alert_state: one row per key. */
 	assert_int_equal(mm_db_exec(&db, "INSERT INTO alert_state VALUES "
 	    "('a', 1)", &err), 0);
 	violates(&db, "INSERT INTO alert_state VALUES ('a', 2)",
 	    SQLITE_CONSTRAINT_PRIMARYKEY);
 	mm_db_close(&db);
+}
+
+/*
+ * A database of schema 1 (made by taking a new one back) is migrated
+ * forward on open, in one step, keeping its rows.
+ */
+static void
+test_migrate_from_1(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
+	    "drift_score, recorded_at) VALUES ('b1', 1, 0.25, 2);"
+	    "INSERT INTO metrics_summary (window, ts, n_batches, updated_at) "
+	    "VALUES ('5m', 1, 1, 1);"
+	    "DROP TABLE drift_counts;"
+	    "ALTER TABLE metrics DROP COLUMN drift;"
+	    "ALTER TABLE metrics_summary DROP COLUMN drift;"
+	    "ALTER TABLE metrics_summary_history DROP COLUMN drift;"
+	    "DELETE FROM schema_version WHERE version = 2", &err), 0);
+	mm_db_close(&db);
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
+	    "ORDER BY version"), "1 2");
+	assert_string_equal(q_text(db.h, "SELECT batch_id || ' ' || "
+	    "drift_score || ' ' || coalesce(drift, 'NULL') FROM metrics"),
+	    "b1 0.25 NULL");
+	assert_string_equal(q_text(db.h, "SELECT window || ' ' || "
+	    "coalesce(drift, 'NULL') FROM metrics_summary"), "5m NULL");
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM drift_counts"), 0);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'drift_counts_ref_ts'"), 1);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	mm_db_close(&db);
+	assert_int_equal(err.code, 0);
 }
 
 struct holder {
@@ -590,6 +657,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exec_prepare, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_1, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
 		    teardown),
 	};
