@@ -20,6 +20,18 @@ SUMMARY='{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"accuracy":0.75
 NOID='{"ts":1764140100,"metrics":{"accuracy":0.5}}'
 RAW='{"batch_id":"raw","ts":1764140120,"features":{"f0":[1]},"labels":[1]}'
 ODD='{"batch_id":"odd","metrics":"none","drift":[1,2]}'
+# A batch whose drift carries its reference id and bin counts, as mm-psi
+# writes them: two features of three and two bins (the last one is
+# "missing"), four rows; odd spacing around ref and counts.
+C1='{"batch_id":"c1","ts":1764140000,"metrics":{"n_samples":4,"model_version":"v1"},"drift":{"psi":{"a":0.5,"b":0.25},"p_value":{"a":0.01,"b":1},"drift_score":0.125,"status":"stable","n":4, "ref" : "0123456789abcdef","counts":{ "a":[1, 3,0] ,"b":[4,0]} ,"missing":{"a":0,"b":1e0}}}'
+# What metrics.drift keeps of it: everything but ref and counts, as it came.
+C1_DRIFT='{"psi":{"a":0.5,"b":0.25},"p_value":{"a":0.01,"b":1},"drift_score":0.125,"status":"stable","n":4 ,"missing":{"a":0,"b":1e0}}'
+
+# A batch c<id> with a drift object of n rows and the JSON text $3 after
+# "n":N, e.g. ',"ref":"r","counts":{...}'.
+cbatch() {
+	printf '{"batch_id":"%s","ts":1764140000,"metrics":{"n_samples":%s},"drift":{"drift_score":0,"status":"stable","n":%s%s}}\n' "$1" "$2" "$2" "$3"
+}
 
 COLS='batch_id, ts, model_version, n_samples, n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, drift_status, psi, p_value, trust_score, recorded_at'
 
@@ -149,6 +161,106 @@ b2|0.5'
 b2|2'
 }
 
+@test "drift: metrics.drift is the drift object without ref and counts, byte for byte" {
+	printf '%s\n' "$C1" "$B2" '{"batch_id":"m","ts":5,"metrics":{}}' >in.ndjson
+	run_split mm-record --db m.db --now $NOW in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat in.ndjson)"
+	run q m.db "SELECT batch_id, drift_score, drift_status, psi, p_value, drift FROM metrics ORDER BY id"
+	assert_output "c1|0.125|stable|{\"a\":0.5,\"b\":0.25}|{\"a\":0.01,\"b\":1}|$C1_DRIFT
+b2|0.1|moderate|{ \"f0\" : 0.10 }|{\"f0\":0.5}|{ \"psi\" : { \"f0\" : 0.10 } , \"p_value\":{\"f0\":0.5},\"drift_score\":0.10,\"status\":\"moderate\"}
+m|||||"
+}
+
+@test "drift_counts: one row per batch with ref and counts, the counts as they came" {
+	printf '%s\n' "$C1" "$B1" >in.ndjson
+	mm-record --db m.db --now $NOW in.ndjson >/dev/null
+	# B1's drift has no counts: no row for it.
+	run q m.db "SELECT batch_id, ts, ref, model_version, n, typeof(n), counts FROM drift_counts"
+	assert_output 'c1|1764140000.0|0123456789abcdef|v1|4|integer|{ "a":[1, 3,0] ,"b":[4,0]}'
+	# Counts without a ref (or a ref without counts) give no row, and
+	# no model_version is NULL.
+	{ cbatch c2 2 ',"counts":{"a":[2]}'; cbatch c3 2 ',"ref":"r"';
+	    cbatch c4 2 ',"ref":"r","counts":{"a":[1,1],"b":[0,0,2]}' |
+	    sed 's/"metrics":{[^}]*},//'; } | mm-record --db m.db >/dev/null
+	run q m.db "SELECT batch_id, ref, model_version IS NULL, n, counts FROM drift_counts ORDER BY id"
+	assert_output 'c1|0123456789abcdef|0|4|{ "a":[1, 3,0] ,"b":[4,0]}
+c4|r|1|2|{"a":[1,1],"b":[0,0,2]}'
+	run q m.db "SELECT count(*) FROM metrics"
+	assert_output 5
+}
+
+@test "drift_counts: the same batch twice is stored once, in one run or two" {
+	printf '%s\n' "$C1" "${C1/\[4,0\]/[3,1]}" >in.ndjson
+	run_split mm-record --db m.db in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "${C1/\[4,0\]/[2,2]}" | mm-record --db m.db >/dev/null
+	run q m.db "SELECT batch_id, counts FROM drift_counts"
+	assert_output 'c1|{ "a":[1, 3,0] ,"b":[4,0]}'
+}
+
+@test "drift: counts that do not add up, or are not counts, are bad input" {
+	local good bad
+	good=$(cbatch ok 4 ',"ref":"r","counts":{"a":[1,3],"b":[4]}')
+	while IFS='|' read -r bad msg; do
+		printf '%s\n%s\n' "$good" "$bad" >in.ndjson
+		rm -f m.db*
+		run_split mm-record --db m.db in.ndjson
+		assert_failure 2
+		assert_output "$good"
+		assert_equal "$stderr" "mm-record: in.ndjson:2: $msg"
+		run q m.db "SELECT group_concat(batch_id) FROM metrics; SELECT group_concat(batch_id) FROM drift_counts"
+		assert_output 'ok
+ok'
+	done <<-EOF
+	$(cbatch x 4 ',"ref":"r","counts":[1,3]')|'drift.counts' is not an object
+	$(cbatch x 4 ',"ref":"r","counts":null')|'drift.counts' is not an object
+	$(cbatch x 4 ',"ref":"r","counts":{ }')|'drift.counts' is empty
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[4],"b":4}')|'drift.counts.b' is not an array
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[5,-1]}')|'drift.counts.a': -1 is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[3.0,1]}')|'drift.counts.a': 3.0 is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[1e0,3]}')|'drift.counts.a': 1e0 is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":["4"]}')|'drift.counts.a': "4" is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[null,4]}')|'drift.counts.a': null is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[[4]]}')|'drift.counts.a': an array is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[1,99999999999999999999]}')|'drift.counts.a': 99999999999999999999 is not a count
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[1,3],"b":[1,2]}')|'drift.counts.b' sums to 3 but 'drift.n' is 4
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[1,3],"b":[]}')|'drift.counts.b' sums to 0 but 'drift.n' is 4
+	$(cbatch x 4 ',"ref":"r","counts":{"a":[1,3,1]}')|'drift.counts.a' sums to 5 but 'drift.n' is 4
+	$(cbatch x 4 ',"counts":{"a":[1,3],"b":[1,2]}')|'drift.counts.b' sums to 3 but 'drift.n' is 4
+	{"batch_id":"x","drift":{"ref":"r","counts":{"a":[1]}}}|'drift.n' missing
+	{"batch_id":"x","drift":{"n":-1,"ref":"r","counts":{"a":[1]}}}|'drift.n': -1 is not a count
+	{"batch_id":"x","drift":{"n":"1","ref":"r","counts":{"a":[1]}}}|'drift.n': "1" is not a count
+	{"batch_id":"x","drift":{"n":1,"ref":7,"counts":{"a":[1]}}}|'drift.ref' is not a string
+	{"batch_id":"x","drift":{"n":1,"ref":null}}|'drift.ref' is not a string
+	EOF
+}
+
+@test "drift: --skip-bad skips records with bad counts and stores nothing of them" {
+	{ cbatch a 2 ',"ref":"r","counts":{"f":[2,0]}'
+	    cbatch b 2 ',"ref":"r","counts":{"f":[2,1]}'
+	    cbatch c 2 ',"ref":"r","counts":{"f":[0,2]}'; } >in.ndjson
+	run_split mm-record --db m.db --skip-bad in.ndjson
+	assert_success
+	assert_output "$(sed -n '1p;3p' in.ndjson)"
+	assert_equal "$stderr" "mm-record: skipped 1 bad record"
+	run q m.db "SELECT group_concat(batch_id) FROM metrics; SELECT group_concat(batch_id || ':' || counts, ' ') FROM drift_counts"
+	assert_output 'a,c
+a:{"f":[2,0]} c:{"f":[0,2]}'
+}
+
+@test "drift: a severe batch keeps its counts, not its rows as evidence" {
+	printf '%s\n' "${C1/\"stable\"/\"severe\"}" |
+	    sed 's/"ts":1764140000,/&"features":{"a":[1,2,3,4]},"labels":[1,0,1,0],/' |
+	    mm-record --db m.db >/dev/null
+	run q m.db "SELECT drift_status FROM metrics; SELECT batch_id FROM drift_counts; SELECT count(*) FROM evidence"
+	assert_output 'severe
+c1
+0'
+}
+
 @test "records without what mm-record stores are passed on and not stored" {
 	printf '%s\n' "$SUMMARY" "$NOID" "$RAW" "$ODD" >in.ndjson
 	run_split mm-record --db m.db in.ndjson
@@ -254,21 +366,40 @@ d'
 	assert_equal "$(cat t.db)" "not a database"
 }
 
-@test "a new database has every table and schema version 1" {
+@test "a new database has every table and schema version 2" {
 	run_split mm-record --db m.db </dev/null
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	run q m.db 'SELECT version FROM schema_version'
-	assert_output 1
+	run q m.db 'SELECT version FROM schema_version ORDER BY version'
+	assert_output '1
+2'
 	run q m.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
-	assert_output 'alert_state decision_history evidence metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
+	assert_output 'alert_state decision_history drift_counts evidence metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
 	run q m.db 'PRAGMA journal_mode'
 	assert_output wal
 	# Opening it again migrates nothing.
 	mm-record --db m.db </dev/null
 	run q m.db 'SELECT count(*) FROM schema_version'
-	assert_output 1
+	assert_output 2
+}
+
+@test "a database of schema 1 is migrated to 2, its rows kept" {
+	printf '%s\n' "$B1" | mm-record --db m.db --now $NOW >/dev/null
+	# Take it back to what the first schema was.
+	q m.db 'DROP TABLE drift_counts; ALTER TABLE metrics DROP COLUMN drift;
+	    ALTER TABLE metrics_summary DROP COLUMN drift;
+	    ALTER TABLE metrics_summary_history DROP COLUMN drift;
+	    DELETE FROM schema_version WHERE version = 2'
+	printf '%s\n' "$C1" | mm-record --db m.db --now $NOW >/dev/null
+	run q m.db 'SELECT version FROM schema_version ORDER BY version'
+	assert_output '1
+2'
+	run q m.db 'SELECT batch_id, drift IS NULL FROM metrics ORDER BY id'
+	assert_output 'b1|1
+c1|0'
+	run q m.db 'SELECT batch_id FROM drift_counts'
+	assert_output c1
 }
 
 @test "a database with a newer schema is refused and left byte for byte" {
@@ -278,7 +409,7 @@ d'
 	run_split mm-record --db m.db <<<"$(acc b 2)"
 	assert_failure 3
 	assert_output ""
-	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (1); upgrade mm"
+	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (2); upgrade mm"
 	assert_equal "$(sha256sum m.db)" "$before"
 	run q m.db 'SELECT batch_id FROM metrics'
 	assert_output a
