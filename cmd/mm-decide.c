@@ -17,6 +17,7 @@
 #include "opt.h"
 #include "run.h"
 #include "policy.h"
+#include "psi.h"
 #include "store.h"
 
 static const char *prog = "mm-decide";
@@ -97,6 +98,86 @@ get_number(const struct mm_rec *rec, const char *obj, const char *key,
 	return rc;
 }
 
+/* The status named s, or -1. */
+static int
+status_parse(const char *s)
+{
+	int i;
+
+	for (i = MM_STABLE; i <= MM_SEVERE; i++)
+		if (strcmp(s, mm_status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * drifted: an array of feature names, or absent or null.  Sets the first
+ * name (borrowed from the array) and the count.  0, or -1 if not names.
+ */
+static int
+get_drifted(json_t *x, struct mm_signal *sig)
+{
+	json_t *v;
+	size_t i;
+
+	if (x == NULL || json_is_null(x))
+		return 0;
+	if (!json_is_array(x))
+		return -1;
+	json_array_foreach(x, i, v)
+		if (!json_is_string(v))
+			return -1;
+	sig->ndrifted = (int)json_array_size(x);
+	sig->drifted = sig->ndrifted > 0 ?
+	    json_string_value(json_array_get(x, 0)) : NULL;
+	return 0;
+}
+
+/*
+ * The record's drift: drift_score, status and drifted, each optional.  A
+ * drift object is left in *obj (NULL if none) for the caller to free:
+ * sig->drifted borrows from it.
+ */
+static int
+get_drift(const struct mm_rec *rec, struct mm_signal *sig, json_t **obj,
+    struct mm_err *err)
+{
+	const struct mm_field *f = mm_rec_get(rec, "drift");
+	json_t *o, *x;
+
+	*obj = NULL;
+	if (f == NULL)
+		return 0;
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if (json_is_null(o)) {
+		json_decref(o);
+		return 0;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return mm_errf(err, MM_EINPUT, 0, "'drift' is not an object");
+	}
+	*obj = o;
+	x = json_object_get(o, "drift_score");
+	if (json_is_number(x)) {
+		sig->has_drift = 1;
+		sig->drift_score = json_number_value(x);
+	} else if (x != NULL && !json_is_null(x))
+		return mm_errf(err, MM_EINPUT, 0, "'drift.drift_score' is "
+		    "not a number");
+	x = json_object_get(o, "status");
+	if (json_is_string(x) &&
+	    (sig->drift_status = status_parse(json_string_value(x))) >= 0)
+		sig->has_drift_status = 1;
+	else if (x != NULL && !json_is_null(x))
+		return mm_errf(err, MM_EINPUT, 0, "'drift.status' is not "
+		    "'stable', 'moderate' or 'severe'");
+	if (get_drifted(json_object_get(o, "drifted"), sig) < 0)
+		return mm_errf(err, MM_EINPUT, 0, "'drift.drifted' is not an "
+		    "array of feature names");
+	return 0;
+}
+
 /* Refresh baseline and staged from the store (cheap: two small files). */
 static int
 follow(struct decide *d, struct mm_err *err)
@@ -138,9 +219,11 @@ num_or_null(struct mm_buf *b, int has, double v)
 /* The decision object, with every input the policy used. */
 static void
 decision_json(const struct decide *d, const struct mm_signal *sig,
-    const struct mm_decision *dec, struct mm_buf *b)
+    json_t *drifted, const struct mm_decision *dec, struct mm_buf *b)
 {
 	const struct mm_retrain_cfg *c = &d->cfg.retrain;
+	json_t *v;
+	size_t k;
 	int i, from;
 
 	mm_buf_printf(b, "{\"action\":\"%s\",\"reason\":",
@@ -148,6 +231,22 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	mm_jw_str(b, dec->reason);
 	mm_buf_puts(b, ",\"metadata\":{\"drift_score\":");
 	num_or_null(b, sig->has_drift, sig->drift_score);
+	mm_buf_puts(b, ",\"drift_status\":");
+	if (sig->has_drift_status)
+		mm_jw_str(b, mm_status_names[sig->drift_status]);
+	else
+		mm_buf_puts(b, "null");
+	mm_buf_puts(b, ",\"drifted\":");
+	if (json_is_array(drifted)) {
+		mm_buf_putc(b, '[');
+		json_array_foreach(drifted, k, v) {
+			if (k > 0)
+				mm_buf_putc(b, ',');
+			mm_jw_str(b, json_string_value(v));
+		}
+		mm_buf_putc(b, ']');
+	} else
+		mm_buf_puts(b, "null");
 	mm_buf_puts(b, ",\"f1\":");
 	num_or_null(b, sig->has_f1, sig->f1);
 	mm_buf_puts(b, ",\"f1_sustained\":");
@@ -172,9 +271,7 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	for (i = from < 0 ? 0 : from; i < d->st.nrecent; i++)
 		mm_buf_printf(b, "%s\"%s\"", i > (from < 0 ? 0 : from) ?
 		    "," : "", mm_action_names[d->st.recent[i]]);
-	mm_buf_puts(b, "],\"policy\":{\"psi_threshold\":");
-	mm_jw_num(b, c->psi_threshold);
-	mm_buf_puts(b, ",\"max_f1_drop\":");
+	mm_buf_puts(b, "],\"policy\":{\"max_f1_drop\":");
 	mm_jw_num(b, c->max_f1_drop);
 	mm_buf_puts(b, ",\"min_f1_gain\":");
 	mm_jw_num(b, c->min_f1_gain);
@@ -187,21 +284,17 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 {
 	struct mm_signal sig = { 0 };
 	struct mm_decision dec;
+	json_t *drift = NULL;
 	long w;
-	int rc;
+	int rc = -1;
 
-	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0)
-		return -1;
-	if ((rc = get_number(&d->rec, "drift", "drift_score",
-	    &sig.drift_score, err)) < 0)
-		return -1;
-	sig.has_drift = rc;
-	if ((rc = get_number(&d->rec, "metrics", "f1", &sig.f1, err)) < 0)
-		return -1;
-	sig.has_f1 = rc;
-	if ((rc = get_number(&d->rec, "trust", "score", &sig.trust, err)) < 0)
-		return -1;
-	sig.has_trust = rc;
+	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0 ||
+	    get_drift(&d->rec, &sig, &drift, err) < 0)
+		goto out;
+	if ((sig.has_f1 = get_number(&d->rec, "metrics", "f1", &sig.f1,
+	    err)) < 0 || (sig.has_trust = get_number(&d->rec, "trust",
+	    "score", &sig.trust, err)) < 0)
+		goto out;
 	/*
 	 * A batch's F1 is noisy: a sustained drop (rule 3) is judged on the
 	 * mean of the last f1_window batches.  A summary record's F1 is a
@@ -218,21 +311,25 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 		sig.has_f1_sustained = 1;
 		sig.f1_sustained = sum / (double)n;
 	}
-	if (follow(d, err) < 0)
-		return -1;
-	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
-		return -1;
+	if (follow(d, err) < 0 ||
+	    mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
+		goto out;
 	if (sig.has_f1_sustained)
 		d->f1s[d->nf1++ % w] = sig.f1;
 	mm_buf_reset(&d->out);
-	decision_json(d, &sig, &dec, &d->out);
+	decision_json(d, &sig, json_object_get(drift, "drifted"), &dec,
+	    &d->out);
 	mm_policy_push(&d->st, dec.action);
 	d->decided_mask |= 1u << dec.action;
 	if (mm_rec_write(stdout, &d->rec, NULL, "decision", d->out.p,
-	    d->out.n) < 0 || fflush(stdout) != 0)
-		return mm_errf(err, MM_ESYS, 0, "write error: %s",
-		    strerror(errno));
-	return 0;
+	    d->out.n) < 0 || fflush(stdout) != 0) {
+		mm_errf(err, MM_ESYS, 0, "write error: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(drift);
+	return rc;
 }
 
 static int
@@ -301,6 +398,27 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 	    meta_number(meta, "baseline_f1", &st.has_baseline,
 	    &st.baseline_f1) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
+	/*
+	 * Metadata without drift_status was written by an mm whose rule 1
+	 * was drift_score >= psi_threshold: it is replayed by that rule.
+	 */
+	v = json_object_get(meta, "drift_status");
+	if (v == NULL) {
+		sig.drift_by_score = 1;
+		if (meta_number(pol, "psi_threshold", &has,
+		    &c.psi_threshold) < 0 || !has)
+			return mm_errf(err, MM_EINPUT, 0, "metadata is "
+			    "incomplete");
+	} else if (json_is_string(v)) {
+		if ((sig.drift_status = status_parse(json_string_value(v))) <
+		    0)
+			return mm_errf(err, MM_EINPUT, 0, "metadata has an "
+			    "unknown drift_status");
+		sig.has_drift_status = 1;
+	} else if (!json_is_null(v))
+		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
+	if (get_drifted(json_object_get(meta, "drifted"), &sig) < 0)
+		return mm_errf(err, MM_EINPUT, 0, "metadata is incomplete");
 	st.staged = json_is_true(json_object_get(meta, "staged"));
 	st.no_previous = json_is_false(json_object_get(meta, "has_previous"));
 	json_array_foreach(rec, i, v) {
@@ -311,7 +429,6 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 			    "unknown action");
 		mm_policy_push(&st, a);
 	}
-	meta_number(pol, "psi_threshold", &has, &c.psi_threshold);
 	meta_number(pol, "max_f1_drop", &has, &c.max_f1_drop);
 	meta_number(pol, "min_f1_gain", &has, &c.min_f1_gain);
 	c.cooldown_batches = (long)json_integer_value(json_object_get(pol,

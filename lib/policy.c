@@ -80,9 +80,30 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	    "trust", err) < 0 || check(st->has_baseline, st->baseline_f1, 0,
 	    1, "baseline_f1", err) < 0)
 		return -1;
-	if (sig->has_drift && sig->drift_score >= cfg->psi_threshold) {
-		say(out, MM_REJECT, "drift_score %.4g >= psi_threshold %.4g",
-		    sig->drift_score, cfg->psi_threshold);
+	if (sig->has_drift_status && (sig->drift_status < MM_STABLE ||
+	    sig->drift_status > MM_SEVERE))
+		return mm_errf(err, MM_EINPUT, 0, "drift_status %d is not "
+		    "stable, moderate or severe", sig->drift_status);
+	if (sig->ndrifted < (sig->drifted != NULL))
+		return mm_errf(err, MM_EINPUT, 0, "ndrifted %d is out of "
+		    "range [%d, inf]", sig->ndrifted, sig->drifted != NULL);
+	if (sig->drift_by_score) {
+		if (sig->has_drift && sig->drift_score >= cfg->psi_threshold) {
+			say(out, MM_REJECT, "drift_score %.4g >= "
+			    "psi_threshold %.4g", sig->drift_score,
+			    cfg->psi_threshold);
+			return 0;
+		}
+	} else if (sig->has_drift_status && sig->drift_status == MM_SEVERE) {
+		/* A long name is cut so that the count still fits. */
+		if (sig->drifted == NULL)
+			say(out, MM_REJECT, "drift severe");
+		else if (sig->ndrifted == 1)
+			say(out, MM_REJECT, "drift severe: '%.200s' drifted",
+			    sig->drifted);
+		else
+			say(out, MM_REJECT, "drift severe: '%.200s' drifted "
+			    "(+%d more)", sig->drifted, sig->ndrifted - 1);
 		return 0;
 	}
 	if (sig->has_f1 && st->has_baseline) {

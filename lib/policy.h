@@ -3,7 +3,7 @@
  * clock, no globals.  (policy config, signal, state) -> decision.
  *
  * Rules, first match wins:
- *   1. drift_score >= psi_threshold                      -> reject
+ *   1. drift_status is severe                            -> reject
  *   2. baseline_f1 - f1 >= max_f1_drop                   -> rollback
  *   3. baseline_f1 - f1_sustained >= min_f1_gain         -> retrain,
  *      unless one of the last cooldown_batches actions was retrain
@@ -11,6 +11,10 @@
  *   4. a candidate is staged and the last min_stable_batches actions
  *      were all none                                     -> promote
  *   5. otherwise                                         -> none
+ * Rule 1 needs a drift status (graded by mm-psi from a calibrated test
+ * and the effect size); a drift_score without one is not graded here.
+ * Replaying a decision that an older mm made (drift_by_score), rule 1 is
+ * drift_score >= psi_threshold instead, as it was then.
  * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
  * Rule 2 is skipped when the state knows there is no previous version:
  * a collapse with nothing to roll back to falls to rule 3 (retrain).
@@ -22,6 +26,7 @@
 
 #include "config.h"
 #include "mm.h"
+#include "psi.h"
 
 enum mm_action { MM_NONE, MM_REJECT, MM_ROLLBACK, MM_RETRAIN, MM_PROMOTE,
 	MM_NACTIONS };
@@ -30,9 +35,18 @@ extern const char *const mm_action_names[MM_NACTIONS];
 /* The action named s, or -1. */
 int mm_action_parse(const char *s);
 
+/*
+ * drifted is borrowed: the first of the batch's drifted features, named
+ * in the reason, or NULL; ndrifted counts them all.
+ */
 struct mm_signal {
 	int has_drift, has_f1, has_trust, has_f1_sustained;
 	double drift_score, f1, trust, f1_sustained;
+	int has_drift_status;
+	int drift_status;		/* enum mm_status */
+	const char *drifted;
+	int ndrifted;
+	int drift_by_score;		/* rule 1 of an older mm */
 };
 
 #define MM_POLICY_HISTORY 64
@@ -54,7 +68,8 @@ struct mm_decision {
 /*
  * Decide.  Returns 0, or -1 with err (MM_EINPUT) for inputs out of range:
  * a NaN or infinite value, drift_score < 0, f1 or trust or baseline_f1
- * outside [0, 1].
+ * outside [0, 1], a drift_status that is not a status, fewer drifted
+ * features than drifted names.
  */
 int mm_policy_decide(const struct mm_retrain_cfg *cfg,
     const struct mm_signal *sig, const struct mm_policy_state *st,

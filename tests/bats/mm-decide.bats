@@ -1,29 +1,39 @@
 #!/usr/bin/env bats
-# mm-decide: the decision object, the state kept across records and seeded
-# from the model store and the database, --fail-on, summary records,
-# pass-through, bad input, f1_window, and --replay.  The rules and their
-# boundaries one ulp either side are in tests/unit/test_policy.c.
+# mm-decide: the decision object, rule 1 on drift.status, the state kept
+# across records and seeded from the model store and the database,
+# --fail-on, summary records, pass-through, bad input, f1_window, and
+# --replay of decisions old and new.  The rules and their boundaries one
+# ulp either side are in tests/unit/test_policy.c.
 
 load helper
 bats_require_minimum_version 1.5.0
 
 # The default policy, as the metadata writes it.
-POLICY='{"psi_threshold":0.2,"max_f1_drop":0.15,"min_f1_gain":0.02,"cooldown_batches":5,"min_stable_batches":5}'
+POLICY='{"max_f1_drop":0.15,"min_f1_gain":0.02,"cooldown_batches":5,"min_stable_batches":5}'
 
 # Thresholds whose differences are exact in binary: 0.75 - 0.5 = 0.25,
 # 0.75 - 0.625 = 0.125.  Cooldown 3, promote after 2 nones.
 make_conf() {
 	mkdir -p conf
-	printf '%s\n' 'psi_threshold: 0.25' 'max_f1_drop: 0.25' \
+	printf '%s\n' 'max_f1_drop: 0.25' \
 	    'min_f1_gain: 0.125' 'cooldown_batches: 3' \
 	    'min_stable_batches: 2' >conf/retrain.yaml
 }
-CPOLICY='{"psi_threshold":0.25,"max_f1_drop":0.25,"min_f1_gain":0.125,"cooldown_batches":3,"min_stable_batches":2}'
+CPOLICY='{"max_f1_drop":0.25,"min_f1_gain":0.125,"cooldown_batches":3,"min_stable_batches":2}'
 
-# rec ID F1 [DRIFT [TRUST]]: a record with metrics, drift and trust.
+# The drift object of each status, as mm-psi writes it (in part).
+drift() {
+	case $1 in
+	stable) echo '{"drift_score":0.0625,"drifted":[],"status":"stable"}' ;;
+	moderate) echo '{"drift_score":0.125,"drifted":["f1"],"status":"moderate"}' ;;
+	severe) echo '{"drift_score":0.25,"drifted":["f3"],"status":"severe"}' ;;
+	esac
+}
+
+# rec ID F1 [STATUS [TRUST]]: a record with metrics, drift and trust.
 rec() {
-	printf '{"batch_id":"%s","ts":%s,"metrics":{"f1":%s},"drift":{"drift_score":%s},"trust":{"score":%s}}\n' \
-	    "$1" "${1#b}" "$2" "${3:-0.05}" "${4:-0.9}"
+	printf '{"batch_id":"%s","ts":%s,"metrics":{"f1":%s},"drift":%s,"trust":{"score":%s}}\n' \
+	    "$1" "${1#b}" "$2" "$(drift "${3:-stable}")" "${4:-0.9}"
 }
 
 # "action: reason" of each output line.
@@ -74,6 +84,8 @@ store_decisions() {
 		act=$(sed 's/.*"decision":{"action":"\([a-z]*\)".*/\1/' <<<"$l")
 		reason=$(sed 's/.*"decision":{[^}]*"reason":"\([^"]*\)".*/\1/' <<<"$l")
 		md=$(sed 's/.*"metadata"://; s/}}$//' <<<"$l")
+		reason=${reason//\'/\'\'}
+		md=${md//\'/\'\'}
 		printf "INSERT INTO decision_history (ts, source, action, reason, metadata, created_at) VALUES (%s, '%s', '%s', '%s', '%s', %s);\n" \
 		    "$ts" "$id" "$act" "$reason" "$md" "$ts"
 	done <"$out" | sqlite3 "$db"
@@ -83,31 +95,31 @@ store_decisions() {
 
 @test "the full decision object, with every input the policy used" {
 	make_conf
-	in=$(rec b1 0.5 0.125 0.75)
+	in=$(rec b1 0.5 moderate 0.75)
 	run_split mm-decide --config conf --baseline-f1 0.75 --staged <<<"$in"
 	assert_success
-	assert_output "${in%\}},\"decision\":{\"action\":\"rollback\",\"reason\":\"f1 dropped 0.25 below the baseline, >= max_f1_drop 0.25\",\"metadata\":{\"drift_score\":0.125,\"f1\":0.5,\"f1_sustained\":null,\"trust\":0.75,\"baseline_f1\":0.75,\"staged\":true,\"model_version\":null,\"recent\":[],\"policy\":$CPOLICY}}}"
+	assert_output "${in%\}},\"decision\":{\"action\":\"rollback\",\"reason\":\"f1 dropped 0.25 below the baseline, >= max_f1_drop 0.25\",\"metadata\":{\"drift_score\":0.125,\"drift_status\":\"moderate\",\"drifted\":[\"f1\"],\"f1\":0.5,\"f1_sustained\":null,\"trust\":0.75,\"baseline_f1\":0.75,\"staged\":true,\"model_version\":null,\"recent\":[],\"policy\":$CPOLICY}}}"
 	assert_equal "$stderr" ""
 }
 
 @test "a record with none of the inputs: none, every input null" {
 	run_split mm-decide <<<'{"batch_id":"b1"}'
 	assert_success
-	assert_output "{\"batch_id\":\"b1\",\"decision\":{\"action\":\"none\",\"reason\":\"no rule matched\",\"metadata\":{\"drift_score\":null,\"f1\":null,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":null,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}}"
+	assert_output "{\"batch_id\":\"b1\",\"decision\":{\"action\":\"none\",\"reason\":\"no rule matched\",\"metadata\":{\"drift_score\":null,\"drift_status\":null,\"drifted\":null,\"f1\":null,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":null,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}}"
 	assert_equal "$stderr" ""
 }
 
 @test "each action and its reason, with the default thresholds" {
 	{
-		rec b1 0.9 0.2
-		rec b2 0.9 0.19999999999999998
-		rec b3 0.8 0.05
-		rec b4 0.95 0.05
+		rec b1 0.9 severe
+		rec b2 0.9 moderate
+		rec b3 0.8
+		rec b4 0.95
 	} >in.ndjson
 	run_split mm-decide --baseline-f1 0.95 in.ndjson
 	assert_success
 	assert_equal "$(decisions <<<"$output")" \
-"reject: drift_score 0.2 >= psi_threshold 0.2
+"reject: drift severe: 'f3' drifted
 retrain: f1 dropped 0.05 below the baseline, >= min_f1_gain 0.02
 none: retrain cooldown: a retrain within the last 5 decisions
 none: no rule matched"
@@ -126,9 +138,73 @@ none: no rule matched"
 	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
 }
 
+# Rule 1: drift.status
+
+@test "drift.status severe rejects, naming the first drifted feature" {
+	sev() {
+		printf '{"batch_id":"%s","metrics":{"f1":0.5},"drift":{"drift_score":0.01,"status":"severe"%s}}\n' "$1" "$2"
+	}
+	{
+		sev b1 ',"drifted":["f3"]'
+		sev b2 ',"drifted":["f3","f0","f7"]'
+		sev b3 ''
+		sev b4 ',"drifted":[]'
+		sev b5 ',"drifted":null'
+	} >in.ndjson
+	# F1 has collapsed too: drift comes first, and the score is no part.
+	run_split mm-decide --baseline-f1 0.95 in.ndjson
+	assert_success
+	assert_equal "$(decisions <<<"$output")" \
+"reject: drift severe: 'f3' drifted
+reject: drift severe: 'f3' drifted (+2 more)
+reject: drift severe
+reject: drift severe
+reject: drift severe"
+	assert_equal "$(grep -o '"drift_status":[^,]*,"drifted":\(null\|\[[^]]*\]\)' <<<"$output")" \
+'"drift_status":"severe","drifted":["f3"]
+"drift_status":"severe","drifted":["f3","f0","f7"]
+"drift_status":"severe","drifted":null
+"drift_status":"severe","drifted":[]
+"drift_status":"severe","drifted":null'
+	assert_equal "$stderr" ""
+}
+
+@test "drift.status moderate or stable: the other rules decide" {
+	{
+		rec b1 0.95 moderate
+		rec b2 0.95 stable
+		rec b3 0.9 moderate
+		rec b4 0.5 moderate
+	} >in.ndjson
+	run_split mm-decide --baseline-f1 0.95 in.ndjson
+	assert_success
+	assert_equal "$(decisions <<<"$output")" \
+"none: no rule matched
+none: no rule matched
+retrain: f1 dropped 0.05 below the baseline, >= min_f1_gain 0.02
+rollback: f1 dropped 0.45 below the baseline, >= max_f1_drop 0.15"
+	assert_equal "$(meta drift_status <<<"$output" | tr '\n' ' ')" \
+	    '"moderate" "stable" "moderate" "moderate" '
+	assert_equal "$stderr" ""
+}
+
+@test "a drift without a status gives rule 1 nothing, however large" {
+	printf '%s\n' '{"batch_id":"b1","drift":{"drift_score":7.5}}' \
+	    '{"batch_id":"b2","drift":{"drift_score":7.5,"status":null,"drifted":["f3"]}}' \
+	    '{"batch_id":"b3","drift":null}' >in.ndjson
+	run_split mm-decide in.ndjson
+	assert_success
+	assert_equal "$(decisions <<<"$output" | sort -u)" "none: no rule matched"
+	assert_equal "$(meta drift_status <<<"$output" | tr '\n' ' ')" \
+	    "null null null "
+	assert_equal "$(meta drift_score <<<"$output" | tr '\n' ' ')" \
+	    "7.5 7.5 null "
+	assert_equal "$stderr" ""
+}
+
 @test "thresholds from retrain.yaml of --config, MM_CONFIG or ./config" {
 	make_conf
-	in=$(rec b1 0.625 0.2)
+	in=$(rec b1 0.625)
 	want="retrain: f1 dropped 0.125 below the baseline, >= min_f1_gain 0.125"
 	run_split mm-decide --config conf --baseline-f1 0.75 <<<"$in"
 	assert_success
@@ -144,16 +220,31 @@ none: no rule matched"
 	run_split mm-decide --baseline-f1 0.75 <<<"$in"
 	assert_equal "$(decisions <<<"$output")" "$want"
 
-	# Without any, the defaults: drift 0.2 rejects.
+	# Without any, the defaults: min_f1_gain 0.02.
 	rm -r config
 	run_split mm-decide --baseline-f1 0.75 <<<"$in"
 	assert_equal "$(decisions <<<"$output")" \
-	    "reject: drift_score 0.2 >= psi_threshold 0.2"
+	    "retrain: f1 dropped 0.125 below the baseline, >= min_f1_gain 0.02"
+}
+
+@test "psi_threshold in retrain.yaml loads with a warning and is not used" {
+	make_conf
+	printf 'psi_threshold: 0.01\n' >>conf/retrain.yaml
+	{ rec b1 0.75 moderate; rec b2 0.75 severe; } >in.ndjson
+	run_split mm-decide --config conf --baseline-f1 0.75 in.ndjson
+	assert_success
+	assert_equal "$(decisions <<<"$output")" \
+"none: no rule matched
+reject: drift severe: 'f3' drifted"
+	# Nor is it written: the policy does not use it.
+	assert_equal "$(grep -o '"policy":{[^}]*}' <<<"$output" | sort -u)" \
+	    "\"policy\":$CPOLICY"
+	assert_equal "$stderr" "mm-decide: conf/retrain.yaml:5: 'psi_threshold' is ignored: the policy rejects on drift.status severe (deprecated)"
 }
 
 @test "a bad retrain.yaml is an error naming file, line and key" {
 	mkdir conf
-	printf 'psi_threshold: 0.2\npsi: 1\n' >conf/retrain.yaml
+	printf 'max_f1_drop: 0.2\npsi: 1\n' >conf/retrain.yaml
 	run_split mm-decide --config conf <<<"$(rec b1 0.5)"
 	assert_failure 2
 	assert_output ""
@@ -208,7 +299,7 @@ none: no rule matched"
 	# Any other action resets the count.
 	{
 		rec b1 0.9; rec b2 0.9; rec b3 0.9; rec b4 0.9
-		rec b5 0.9 0.3
+		rec b5 0.9 severe
 		rec b6 0.9; rec b7 0.9; rec b8 0.9; rec b9 0.9; rec b10 0.9
 	} >in.ndjson
 	run_split mm-decide --baseline-f1 0.9 --staged in.ndjson
@@ -369,7 +460,7 @@ none: no rule matched"
 # --fail-on
 
 @test "--fail-on reject,rollback exits 1 after writing every record" {
-	{ rec b1 0.9; rec b2 0.9 0.5; rec b3 0.9; } >in.ndjson
+	{ rec b1 0.9; rec b2 0.9 severe; rec b3 0.9; } >in.ndjson
 	run_split mm-decide --baseline-f1 0.9 --fail-on reject,rollback in.ndjson
 	assert_failure 1
 	assert_output "$(mm-decide --baseline-f1 0.9 in.ndjson)"
@@ -395,16 +486,16 @@ none: no rule matched"
 # Records
 
 @test "summary records get decisions too" {
-	in='{"window":"5m","ts":1764140300.0,"n_batches":5,"metrics":{"accuracy":0.8,"f1":0.625,"avg_confidence":0.7,"latency_ms":1.5},"drift":{"drift_score":0.0625}}'
+	in='{"window":"5m","ts":1764140300.0,"n_batches":5,"metrics":{"accuracy":0.8,"f1":0.625,"avg_confidence":0.7,"latency_ms":1.5},"drift":{"drift_score":0.0625,"status":"moderate","drifted":["f2"]}}'
 	run_split mm-decide --baseline-f1 0.75 <<<"$in"
 	assert_success
-	assert_output "${in%\}},\"decision\":{\"action\":\"retrain\",\"reason\":\"f1 dropped 0.125 below the baseline, >= min_f1_gain 0.02\",\"metadata\":{\"drift_score\":0.0625,\"f1\":0.625,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":0.75,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}}"
+	assert_output "${in%\}},\"decision\":{\"action\":\"retrain\",\"reason\":\"f1 dropped 0.125 below the baseline, >= min_f1_gain 0.02\",\"metadata\":{\"drift_score\":0.0625,\"drift_status\":\"moderate\",\"drifted\":[\"f2\"],\"f1\":0.625,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":0.75,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}}"
 	assert_equal "$stderr" ""
 }
 
 @test "other fields pass through byte for byte; decision is replaced in place" {
 	in='{ "z":[1, 2] , "batch_id" : "b1","x":1.50,"e":1e-7,"metrics":{"f1":0.50,"n":1E0},"decision":{"old":true} ,"drift":{"drift_score":1.0e-1 },"u":{"k":[null,"s\"}"]},"n":-0.0}'
-	dec="\"decision\":{\"action\":\"none\",\"reason\":\"no rule matched\",\"metadata\":{\"drift_score\":0.1,\"f1\":0.5,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":0.5,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}"
+	dec="\"decision\":{\"action\":\"none\",\"reason\":\"no rule matched\",\"metadata\":{\"drift_score\":0.1,\"drift_status\":null,\"drifted\":null,\"f1\":0.5,\"f1_sustained\":null,\"trust\":null,\"baseline_f1\":0.5,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}"
 	run_split mm-decide --baseline-f1 0.5 <<<"$in"
 	assert_success
 	assert_output "${in/\"decision\":\{\"old\":true\}/$dec}"
@@ -443,22 +534,31 @@ none: no rule matched"
 	bad "$(rec b1 1.0000000000000002)" \
 	    "f1 1.0000000000000002 is out of range [0, 1]"
 	bad "$(rec b1 -0.25)" "f1 -0.25 is out of range [0, 1]"
-	bad "$(rec b1 0.5 -0.001)" "drift_score -0.001 is out of range [0, inf]"
-	bad "$(rec b1 0.5 0.1 2)" "trust 2 is out of range [0, 1]"
+	bad '{"batch_id":"b1","drift":{"drift_score":-0.001,"status":"stable"}}' \
+	    "drift_score -0.001 is out of range [0, inf]"
+	bad "$(rec b1 0.5 stable 2)" "trust 2 is out of range [0, 1]"
 	bad '{"batch_id":"b1","drift":{"drift_score":true}}' \
 	    "'drift.drift_score' is not a number"
 	bad '{"batch_id":"b1","trust":{"score":[0.5]}}' \
 	    "'trust.score' is not a number"
 	bad '{"batch_id":"b1","metrics":"f1"}' "'metrics' is not an object"
 	bad '{"batch_id":"b1","drift":0.3}' "'drift' is not an object"
+	bad '{"batch_id":"b1","drift":{"status":"Severe"}}' \
+	    "'drift.status' is not 'stable', 'moderate' or 'severe'"
+	bad '{"batch_id":"b1","drift":{"status":2}}' \
+	    "'drift.status' is not 'stable', 'moderate' or 'severe'"
+	bad '{"batch_id":"b1","drift":{"status":"severe","drifted":"f3"}}' \
+	    "'drift.drifted' is not an array of feature names"
+	bad '{"batch_id":"b1","drift":{"status":"severe","drifted":["f3",7]}}' \
+	    "'drift.drifted' is not an array of feature names"
 	bad '{"batch_id":"b1","metrics":{"f1":0.5}' \
 	    "invalid JSON: expected ',' or '}', found end of line"
 	bad '[1]' "invalid JSON: expected a JSON object, found '['"
 
 	# Limits hold at their ends.
-	run_split mm-decide <<<"$(rec b1 1 0 1)"
+	run_split mm-decide <<<"$(rec b1 1 stable 1)"
 	assert_success
-	run_split mm-decide <<<"$(rec b1 0 0 0)"
+	run_split mm-decide <<<"$(rec b1 0 stable 0)"
 	assert_success
 	assert_equal "$stderr" ""
 }
@@ -529,8 +629,8 @@ rollback: f1 dropped 0.25 below the baseline, >= max_f1_drop 0.25"
 	make_conf
 	make_db h.db
 	{
-		rec b1 0.75; rec b2 0.625 0.1 0.5; rec b3 0.625; rec b4 0.75
-		rec b5 0.75; rec b6 0.75; rec b7 0.75 0.3; rec b8 0.5
+		rec b1 0.75; rec b2 0.625 moderate 0.5; rec b3 0.625; rec b4 0.75
+		rec b5 0.75; rec b6 0.75; rec b7 0.75 severe; rec b8 0.5
 		printf '{"window":"1h","ts":9,"metrics":{"f1":0.75}}\n'
 	} >in.ndjson
 	mm-decide --config conf --baseline-f1 0.75 --staged in.ndjson >out.ndjson
@@ -590,6 +690,84 @@ rollback: f1 dropped 0.25 below the baseline, >= max_f1_drop 0.25"
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" "mm-decide: replayed 6 decisions, 0 differ"
+}
+
+# Metadata as an mm before drift.status wrote it: rule 1 was
+# drift_score >= policy.psi_threshold.
+old_meta() {
+	printf '{"drift_score":%s,"f1":0.9,"f1_sustained":null,"trust":0.9,"baseline_f1":0.9,"staged":false,"model_version":null,"recent":[],"policy":{"psi_threshold":%s,"max_f1_drop":0.15,"min_f1_gain":0.02,"cooldown_batches":5,"min_stable_batches":5}}' "$1" "$2"
+}
+
+# old_row DB TS ACTION DRIFT_SCORE PSI_THRESHOLD
+old_row() {
+	sqlite3 "$1" "INSERT INTO decision_history (ts, source, action, reason, metadata, created_at) VALUES ($2, 'b$2', '$3', 'old', '$(old_meta "$4" "$5")', $2)"
+}
+
+@test "--replay: decisions of an older mm replay by their own rule 1" {
+	make_db h.db
+	old_row h.db 1 reject 0.2 0.2
+	old_row h.db 2 none 0.19999999999999998 0.2
+	old_row h.db 3 reject 0.3 0.25
+	old_row h.db 4 none 0.1 0.25
+	run_split mm-decide --replay --db h.db
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "mm-decide: replayed 4 decisions, 0 differ"
+
+	# A tampered one is found, with the old rule's reason.
+	sqlite3 h.db "UPDATE decision_history SET action = 'none' WHERE id = 3"
+	sqlite3 h.db "UPDATE decision_history SET action = 'reject' WHERE id = 4"
+	run_split mm-decide --replay --db h.db
+	assert_failure 1
+	assert_output '{"id":3,"ts":3,"source":"b3","stored":"none","recomputed":"reject","reason":"drift_score 0.3 >= psi_threshold 0.25"}
+{"id":4,"ts":4,"source":"b4","stored":"reject","recomputed":"none","reason":"no rule matched"}'
+	assert_equal "$stderr" "mm-decide: replayed 4 decisions, 2 differ"
+
+	# Without drift_status, psi_threshold is needed.
+	sqlite3 h.db "INSERT INTO decision_history (ts, source, action, reason, metadata, created_at) VALUES (5, 'b5', 'none', 'r', '$(old_meta 0.1 0.2 | sed 's/"psi_threshold":0.2,//')', 5)"
+	run_split mm-decide --replay --db h.db --from 5
+	assert_failure 1
+	assert_output '{"id":5,"ts":5,"source":"b5","stored":"none","error":"metadata is incomplete"}'
+}
+
+@test "--replay: new decisions replay by drift.status, old and new mixed" {
+	make_db h.db
+	old_row h.db 1 reject 0.3 0.2
+	old_row h.db 2 none 0.1 0.2
+	{
+		rec b3 0.9 severe; rec b4 0.9 moderate; rec b5 0.9
+		printf '{"batch_id":"b6","ts":6,"drift":{"drift_score":9,"status":"severe","drifted":["f3","f1"]}}\n'
+		printf '{"batch_id":"b7","ts":7,"drift":{"drift_score":9}}\n'
+	} >in.ndjson
+	mm-decide --baseline-f1 0.9 in.ndjson >out.ndjson
+	assert_equal "$(decisions <out.ndjson)" \
+"reject: drift severe: 'f3' drifted
+none: no rule matched
+none: no rule matched
+reject: drift severe: 'f3' drifted (+1 more)
+none: no rule matched"
+	store_decisions out.ndjson h.db
+	run_split mm-decide --replay --db h.db
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "mm-decide: replayed 7 decisions, 0 differ"
+
+	# The stored status decides, with the reason built from drifted.
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"drift_status\":\"moderate\"', '\"drift_status\":\"severe\"') WHERE id = 4"
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"drift_status\":\"severe\"', '\"drift_status\":\"stable\"') WHERE id = 6"
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"drift_status\":null', '\"drift_status\":\"bad\"') WHERE id = 7"
+	run_split mm-decide --replay --db h.db
+	assert_failure 1
+	assert_output '{"id":4,"ts":4,"source":"b4","stored":"none","recomputed":"reject","reason":"drift severe: '"'f1'"' drifted"}
+{"id":6,"ts":6,"source":"b6","stored":"reject","recomputed":"none","reason":"no rule matched"}
+{"id":7,"ts":7,"source":"b7","stored":"none","error":"metadata has an unknown drift_status"}'
+	assert_equal "$stderr" "mm-decide: replayed 7 decisions, 3 differ"
+
+	# A new decision is not replayed by psi_threshold, even if present.
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"policy\":{', '\"policy\":{\"psi_threshold\":0,') WHERE id = 5"
+	run_split mm-decide --replay --db h.db --from 5 --to 5
+	assert_success
+	assert_equal "$stderr" "mm-decide: replayed 1 decision, 0 differ"
 }
 
 @test "--replay reports metadata it cannot use" {

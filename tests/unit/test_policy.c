@@ -2,7 +2,8 @@
  * test_policy.c - the decision policy (DESIGN section 5): every rule, its
  * boundary one ulp either side, the order between the rules, the retrain
  * cooldown, promotion after stable batches, out-of-range inputs, the
- * action names and the history.
+ * action names and the history.  Rule 1 acts on the drift status; the
+ * rule of an older mm (drift_score >= psi_threshold) is kept for replay.
  *
  * Most boundaries are tested twice: with the default thresholds, whose
  * decimal values are not exact in binary, and with dyadic values (0.75 -
@@ -23,12 +24,13 @@
 
 #include "config.h"
 #include "policy.h"
+#include "psi.h"
 
 #define EXPECT(c, s, st, action, reason) \
 	expect(__LINE__, (c), (s), (st), (action), (reason))
 #define EXPECT_ERR(c, s, st, msg) expect_err(__LINE__, (c), (s), (st), (msg))
 
-/* The defaults of retrain.yaml: 0.2, 0.15, 0.02, 5, 5. */
+/* The defaults of retrain.yaml: 0.15, 0.02, 5, 5 (psi_threshold 0.2). */
 static struct mm_retrain_cfg
 defaults(void)
 {
@@ -66,6 +68,27 @@ set_recent(struct mm_policy_state *st, const char *list)
 			fail_msg("set_recent: '%s' is not an action", tok);
 		st->recent[st->nrecent++] = a;
 	}
+}
+
+/* A drift status, with the first drifted feature and their number. */
+static struct mm_signal
+status(int drift_status, const char *drifted, int ndrifted)
+{
+	struct mm_signal s = { .has_drift_status = 1,
+	    .drift_status = drift_status, .drifted = drifted,
+	    .ndrifted = ndrifted };
+
+	return s;
+}
+
+/* A drift score judged as an older mm did, for replay. */
+static struct mm_signal
+by_score(double drift_score)
+{
+	struct mm_signal s = { .has_drift = 1, .drift_score = drift_score,
+	    .drift_by_score = 1 };
+
+	return s;
 }
 
 static struct mm_signal
@@ -174,12 +197,66 @@ test_nothing_known(void **state)
 	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
 }
 
-/* Rule 1 with psi_threshold 0.2. */
+/* Rule 1: a severe drift status rejects, naming the first drifted feature. */
 static void
-test_reject_default(void **state)
+test_reject_status(void **state)
 {
 	struct mm_retrain_cfg c = defaults();
-	struct mm_signal s = { .has_drift = 1, .drift_score = 0.2 };
+	struct mm_signal s = status(MM_SEVERE, "f3", 1);
+	struct mm_policy_state st = { 0 };
+	char name[300], want[300];
+
+	(void)state;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted");
+	s = status(MM_SEVERE, "f3", 2);
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted (+1 more)");
+	s = status(MM_SEVERE, "income band", 100);
+	EXPECT(&c, &s, &st, MM_REJECT,
+	    "drift severe: 'income band' drifted (+99 more)");
+	/* No names (threshold: fixed grades the batch, not features). */
+	s = status(MM_SEVERE, NULL, 0);
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe");
+	/* A long name is cut at 200 bytes; the count is kept. */
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	s = status(MM_SEVERE, name, 3);
+	snprintf(want, sizeof(want), "drift severe: '%.200s' drifted "
+	    "(+2 more)", name);
+	EXPECT(&c, &s, &st, MM_REJECT, want);
+
+	/* Moderate and stable do not reject. */
+	s = status(MM_MODERATE, "f3", 1);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s = status(MM_STABLE, NULL, 0);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+
+	/* The drift score plays no part, however large. */
+	s = status(MM_STABLE, NULL, 0);
+	s.has_drift = 1;
+	s.drift_score = 1e300;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s = status(MM_SEVERE, "f0", 1);
+	s.has_drift = 1;
+	s.drift_score = 0;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f0' drifted");
+
+	/* No status: no drift signal, whatever the score says. */
+	s = (struct mm_signal){ .has_drift = 1, .drift_score = 6.648 };
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	/* An absent status is not read. */
+	s = status(MM_SEVERE, "f3", 1);
+	s.has_drift_status = 0;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s.drift_status = 7;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+}
+
+/* Rule 1 of an older mm, for replay: drift_score >= psi_threshold 0.2. */
+static void
+test_reject_by_score_default(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	struct mm_signal s = by_score(0.2);
 	struct mm_policy_state st = { 0 };
 
 	(void)state;
@@ -199,14 +276,28 @@ test_reject_default(void **state)
 	s.drift_score = 1e300;
 	EXPECT(&c, &s, &st, MM_REJECT,
 	    "drift_score 1e+300 >= psi_threshold 0.2");
+	/* Without a drift score the old rule 1 is skipped. */
+	s.has_drift = 0;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+
+	/* The old rule alone: a status (there was none then) is not read. */
+	s = by_score(0.1);
+	s.has_drift_status = 1;
+	s.drift_status = MM_SEVERE;
+	s.drifted = "f3";
+	s.ndrifted = 1;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s.drift_score = 0.3;
+	s.drift_status = MM_STABLE;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift_score 0.3 >= psi_threshold 0.2");
 }
 
-/* Rule 1 with psi_threshold 0.25, and moved by an ulp. */
+/* The old rule 1 with psi_threshold 0.25, and moved by an ulp. */
 static void
-test_reject_dyadic(void **state)
+test_reject_by_score_dyadic(void **state)
 {
 	struct mm_retrain_cfg c = dyadic();
-	struct mm_signal s = { .has_drift = 1, .drift_score = 0.25 };
+	struct mm_signal s = by_score(0.25);
 	struct mm_policy_state st = { 0 };
 
 	(void)state;
@@ -235,6 +326,10 @@ test_reject_dyadic(void **state)
 	s.drift_score = 0.3;
 	EXPECT(&c, &s, &st, MM_REJECT,
 	    "drift_score 0.3 >= psi_threshold 0.1235");
+
+	/* psi_threshold is read by the old rule only. */
+	s.drift_by_score = 0;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
 }
 
 /* Rule 2 with max_f1_drop 0.15. */
@@ -415,6 +510,8 @@ test_rule_order(void **state)
 {
 	struct mm_retrain_cfg c = dyadic();
 	struct mm_signal s = { .has_drift = 1, .drift_score = 0.25,
+	    .has_drift_status = 1, .drift_status = MM_SEVERE,
+	    .drifted = "f3", .ndrifted = 1,
 	    .has_f1 = 1, .f1 = 0, .has_trust = 1, .trust = 0 };
 	struct mm_policy_state st = baseline(1);
 
@@ -422,12 +519,17 @@ test_rule_order(void **state)
 	/* Severe drift beats a catastrophic F1 drop and a staged candidate. */
 	st.staged = 1;
 	set_recent(&st, "none none none none none");
-	EXPECT(&c, &s, &st, MM_REJECT,
-	    "drift_score 0.25 >= psi_threshold 0.25");
-	/* Drift just below the threshold: the F1 drop decides. */
-	s.drift_score = nextafter(0.25, 0);
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted");
+	/* Moderate drift: the F1 drop decides. */
+	s.drift_status = MM_MODERATE;
 	EXPECT(&c, &s, &st, MM_ROLLBACK,
 	    "f1 dropped 1 below the baseline, >= max_f1_drop 0.25");
+	s.drift_status = MM_STABLE;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+	s.has_drift_status = 0;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+	s.has_drift_status = 1;
+	s.drift_status = MM_MODERATE;
 	/* Rollback beats retrain, and no cooldown holds it back. */
 	set_recent(&st, "retrain retrain retrain retrain retrain");
 	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
@@ -440,9 +542,19 @@ test_rule_order(void **state)
 	s.f1 = 1;
 	EXPECT(&c, &s, &st, MM_PROMOTE,
 	    "candidate staged and the last 5 decisions were none");
-	/* Drift beats promote too. */
-	s.drift_score = 0.25;
-	EXPECT(&c, &s, &st, MM_REJECT, NULL);
+	/* Drift beats promote too, and retrain. */
+	s.drift_status = MM_SEVERE;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted");
+	s.f1 = 0.875;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted");
+	/* Even in a retrain cooldown. */
+	set_recent(&st, "retrain none none none none");
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe: 'f3' drifted");
+	s.drift_status = MM_MODERATE;
+	EXPECT(&c, &s, &st, MM_NONE,
+	    "retrain cooldown: a retrain within the last 5 decisions");
+	s.f1 = 1;
+	set_recent(&st, "none none none none none");
 
 	/*
 	 * A retrain held back by its cooldown is none, and rule 4 is not
@@ -450,7 +562,7 @@ test_rule_order(void **state)
 	 */
 	c.cooldown_batches = 10;
 	c.min_stable_batches = 3;
-	s.drift_score = 0;
+	s.drift_status = MM_STABLE;
 	s.f1 = 0.875;
 	set_recent(&st, "retrain none none none");
 	EXPECT(&c, &s, &st, MM_NONE,
@@ -624,8 +736,9 @@ test_missing_inputs(void **state)
 	st.has_baseline = 1;
 	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
 
-	/* Without drift rule 1 is skipped, whatever drift_score holds. */
-	s = (struct mm_signal){ .has_drift = 0, .drift_score = 5 };
+	/* Without a status rule 1 is skipped, whatever the rest holds. */
+	s = (struct mm_signal){ .has_drift = 0, .drift_score = 5,
+	    .drift_status = MM_SEVERE, .drifted = "f0", .ndrifted = 1 };
 	st = (struct mm_policy_state){ 0 };
 	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
 
@@ -704,9 +817,9 @@ test_no_previous(void **state)
 	EXPECT(&c, &s, &st, MM_NONE, "retrain cooldown: a retrain within "
 	    "the last 5 decisions");
 	/* Severe drift still comes first. */
-	s.has_drift = 1;
-	s.drift_score = 0.25;
-	EXPECT(&c, &s, &st, MM_REJECT, NULL);
+	s.has_drift_status = 1;
+	s.drift_status = MM_SEVERE;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe");
 }
 
 static void
@@ -737,7 +850,31 @@ test_out_of_range(void **state)
 	s.drift_score = -0.0;
 	EXPECT(&c, &s, &okst, MM_NONE, NULL);
 	s.drift_score = 1e308;
+	EXPECT(&c, &s, &okst, MM_NONE, NULL);
+	s.drift_by_score = 1;
 	EXPECT(&c, &s, &okst, MM_REJECT, NULL);
+	s.drift_score = -1;
+	EXPECT_ERR(&c, &s, &okst, "drift_score -1 is out of range [0, inf]");
+
+	s = ok;
+	s.has_drift_status = 1;
+	s.drift_status = 3;
+	EXPECT_ERR(&c, &s, &okst,
+	    "drift_status 3 is not stable, moderate or severe");
+	s.drift_status = -1;
+	EXPECT_ERR(&c, &s, &okst,
+	    "drift_status -1 is not stable, moderate or severe");
+	s.drift_status = MM_SEVERE;
+	EXPECT(&c, &s, &okst, MM_REJECT, "drift severe");
+	s.drifted = "f1";
+	EXPECT_ERR(&c, &s, &okst, "ndrifted 0 is out of range [1, inf]");
+	s.ndrifted = -1;
+	EXPECT_ERR(&c, &s, &okst, "ndrifted -1 is out of range [1, inf]");
+	s.drifted = NULL;
+	EXPECT_ERR(&c, &s, &okst, "ndrifted -1 is out of range [0, inf]");
+	/* Drifted features without a name are counted but not named. */
+	s.ndrifted = 2;
+	EXPECT(&c, &s, &okst, MM_REJECT, "drift severe");
 
 	s = ok;
 	s.f1 = NAN;
@@ -796,8 +933,15 @@ test_out_of_range(void **state)
 	st = okst;
 	st.staged = 1;
 	s.drift_score = 5;
+	s.has_drift_status = 1;
+	s.drift_status = MM_SEVERE;
 	s.trust = 7;
 	EXPECT_ERR(&c, &s, &st, "trust 7 is out of range [0, 1]");
+	s.trust = 0.5;
+	s.drift_status = 9;
+	EXPECT_ERR(&c, &s, &st,
+	    "drift_status 9 is not stable, moderate or severe");
+	s.trust = 7;
 	s.f1 = 3;
 	st.baseline_f1 = 4;
 	EXPECT_ERR(&c, &s, &st, "f1 3 is out of range [0, 1]");
@@ -851,7 +995,17 @@ test_pure(void **state)
 	s.f1 = 0.75;
 	check_pure(&c, &s, &st, MM_PROMOTE,
 	    "candidate staged and the last 5 decisions were none");
-	s.drift_score = 0.5;
+	s.has_drift_status = 1;
+	s.drift_status = MM_MODERATE;
+	s.drifted = "f2";
+	s.ndrifted = 3;
+	check_pure(&c, &s, &st, MM_PROMOTE,
+	    "candidate staged and the last 5 decisions were none");
+	s.drift_status = MM_SEVERE;
+	check_pure(&c, &s, &st, MM_REJECT,
+	    "drift severe: 'f2' drifted (+2 more)");
+	assert_string_equal(s.drifted, "f2");
+	s = by_score(0.5);
 	check_pure(&c, &s, &st, MM_REJECT,
 	    "drift_score 0.5 >= psi_threshold 0.2");
 }
@@ -930,8 +1084,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_action_names),
 		cmocka_unit_test(test_nothing_known),
-		cmocka_unit_test(test_reject_default),
-		cmocka_unit_test(test_reject_dyadic),
+		cmocka_unit_test(test_reject_status),
+		cmocka_unit_test(test_reject_by_score_default),
+		cmocka_unit_test(test_reject_by_score_dyadic),
 		cmocka_unit_test(test_rollback_default),
 		cmocka_unit_test(test_rollback_dyadic),
 		cmocka_unit_test(test_no_previous),
