@@ -259,9 +259,21 @@ conf_error() {
 	    "conf/drift.yaml:1: 'alpha': 0.6 is out of range [1e-12, 0.5]"
 }
 
-@test "drift.yaml: threshold is fixed or chi2" {
+@test "drift.yaml: threshold is test or fixed" {
 	conf_error 'threshold: maybe\n' \
-	    "conf/drift.yaml:1: 'threshold' must be 'fixed' or 'chi2'"
+	    "conf/drift.yaml:1: 'threshold' must be 'test' or 'fixed'"
+}
+
+@test "drift.yaml: threshold chi2 is test, with a deprecation warning" {
+	make_ref
+	mkdir conf
+	printf 'threshold: test\n' >conf/drift.yaml
+	want=$(mm-psi --ref ref.json --config conf <<<"$GOOD")
+	printf '# older\nthreshold: chi2\n' >conf/drift.yaml
+	run_split mm-psi --ref ref.json --config conf <<<"$GOOD"
+	assert_success
+	assert_output "$want"
+	assert_equal "$stderr" "mm-psi: conf/drift.yaml:2: 'threshold: chi2' is now 'threshold: test' (deprecated)"
 }
 
 @test "drift.yaml: moderate must be below severe" {
@@ -392,7 +404,7 @@ bad_option() {
 }
 
 @test "--threshold x" {
-	bad_option "--threshold: 'x' is not 'fixed' or 'chi2'" --threshold x
+	bad_option "--threshold: 'x' is not 'test' or 'fixed'" --threshold x
 }
 
 @test "--alpha out of range" {

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +91,8 @@ check_defaults(const struct mm_config *c)
 	assert_true(c->drift.eps == 1e-6);
 	assert_true(c->drift.moderate == 0.1);
 	assert_true(c->drift.severe == 0.2);
-	assert_int_equal(c->drift.threshold, MM_THRESHOLD_FIXED);
-	assert_true(c->drift.alpha == 0.05);
+	assert_int_equal(c->drift.threshold, MM_THRESHOLD_TEST);
+	assert_true(c->drift.alpha == 0.01);
 	assert_true(c->trust.weight[MM_T_ACCURACY] == 0.30);
 	assert_true(c->trust.weight[MM_T_F1] == 0.25);
 	assert_true(c->trust.weight[MM_T_CONFIDENCE] == 0.15);
@@ -213,7 +215,7 @@ test_overrides(void **state)
 	struct mm_err err;
 
 	put_file(dir, "drift.yaml", "# drift\nbins: 20\neps: 1.0e-4\n"
-	    "threshold: chi2   # significance too\nalpha: 0.01\n"
+	    "threshold: fixed  # bands on the mean PSI\nalpha: 0.05\n"
 	    "severe: 0.5\n");
 	put_file(dir, "trust.yaml", "weights:\n  accuracy: 0.5\n  f1: 0.1\n"
 	    "  confidence: 0.1\n  drift: 0.2\n  latency: 0.1\n"
@@ -226,8 +228,8 @@ test_overrides(void **state)
 	assert_int_equal(mm_config_load(&c, dir, MM_CFG_ALL, &err), 0);
 	assert_int_equal(c.drift.bins, 20);
 	assert_true(c.drift.eps == 1e-4);
-	assert_int_equal(c.drift.threshold, MM_THRESHOLD_CHI2);
-	assert_true(c.drift.alpha == 0.01);
+	assert_int_equal(c.drift.threshold, MM_THRESHOLD_FIXED);
+	assert_true(c.drift.alpha == 0.05);
 	assert_true(c.drift.severe == 0.5);
 	assert_true(c.drift.moderate == 0.1);	/* kept */
 	assert_true(c.trust.weight[MM_T_ACCURACY] == 0.5);
@@ -286,6 +288,80 @@ test_weights_partial(void **state)
 	assert_true(c.trust.weight[MM_T_LATENCY] == 0.15);
 }
 
+/*
+ * Load dir with standard error going to a file; the file's text is left
+ * in out.
+ */
+static int
+load_stderr(const char *dir, struct mm_config *c, struct mm_err *err,
+    char *out, size_t size)
+{
+	char path[PATH_MAX + 64];
+	FILE *fp;
+	size_t n;
+	int fd, saved, rc;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	rc = mm_config_load(c, dir, MM_CFG_ALL, err);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(fd);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(out, 1, size - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	assert_int_equal(unlink(path), 0);
+	return rc;
+}
+
+/*
+ * Old spellings still load, each saying on standard error that it is
+ * deprecated: threshold chi2 is now test, and psi_threshold (rule 1 of
+ * the policy acts on drift.status now) is read but not used.
+ */
+static void
+test_deprecated(void **state)
+{
+	const char *dir = *state;
+	struct mm_config c;
+	struct mm_err err;
+	char out[1024], want[2 * PATH_MAX];
+
+	put_file(dir, "drift.yaml", "bins: 10\nthreshold: chi2\n");
+	put_file(dir, "retrain.yaml", "# old\npsi_threshold: 0.25\n"
+	    "max_f1_drop: 0.15\n");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(load_stderr(dir, &c, &err, out, sizeof(out)), 0);
+	assert_int_equal(c.drift.threshold, MM_THRESHOLD_TEST);
+	assert_true(c.retrain.psi_threshold == 0.25);
+	assert_true(c.retrain.max_f1_drop == 0.15);
+	snprintf(want, sizeof(want),
+	    "%s: %s/drift.yaml:2: 'threshold: chi2' is now 'threshold: "
+	    "test' (deprecated)\n"
+	    "%s: %s/retrain.yaml:2: 'psi_threshold' is ignored: the policy "
+	    "rejects on drift.status severe (deprecated)\n",
+	    program_invocation_short_name, dir,
+	    program_invocation_short_name, dir);
+	assert_string_equal(out, want);
+
+	/* The new spellings say nothing. */
+	put_file(dir, "drift.yaml", "threshold: test\n");
+	put_file(dir, "retrain.yaml", "max_f1_drop: 0.15\n");
+	assert_int_equal(load_stderr(dir, &c, &err, out, sizeof(out)), 0);
+	assert_int_equal(c.drift.threshold, MM_THRESHOLD_TEST);
+	assert_string_equal(out, "");
+	remove_file(dir, "drift.yaml");
+	remove_file(dir, "retrain.yaml");
+}
+
 static void
 test_errors_keys(void **state)
 {
@@ -325,7 +401,9 @@ test_errors_types(void **state)
 	expect_file_error(dir, "drift.yaml", "bins: [10]\n", 1,
 	    "'bins' must be a number");
 	expect_file_error(dir, "drift.yaml", "threshold: sometimes\n", 1,
-	    "'threshold' must be 'fixed' or 'chi2'");
+	    "'threshold' must be 'test' or 'fixed'");
+	expect_file_error(dir, "drift.yaml", "threshold: Test\n", 1,
+	    "'threshold' must be 'test' or 'fixed'");
 	expect_file_error(dir, "trust.yaml", "weights: 1\n", 1,
 	    "'weights' must be a mapping of the five component weights");
 	expect_file_error(dir, "trust.yaml", "weights: {accuracy: high}\n", 1,
@@ -582,6 +660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_overrides, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_weights_partial, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_deprecated, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_errors_keys, setup_dir,
 		    teardown_dir),
