@@ -1,6 +1,22 @@
 #!/usr/bin/env bats
-# mm-psi: --fit, PSI per batch, --window, chi-square thresholds, --fail-on,
-# the model store, --counts and --merge.  Bad input is in errors.bats.
+# mm-psi: --fit (numeric, discrete and categorical bins), PSI per batch,
+# missing values, --window, the test and Benjamini-Hochberg, --threshold,
+# --fail-on, the model store, --counts and --merge.  Bad input is in
+# errors.bats.
+#
+# Expected numbers were computed apart from mm, with numpy and scipy
+# (python3; scripts/verify_psi.py does the same at scale): shares
+# smoothed with 0.5 in each of the K bins not empty in both,
+#   PSI = sum (a_i - e_i) ln(a_i / e_i),  a_i = (c_i + .5) / (N + .5K)
+#   psi_adj = max(0, PSI - (K - 1)(1/M + 1/N))
+#   psi_crit = scipy.stats.chi2.isf(alpha, K - 1) * (1/M + 1/N)
+#   p_value = scipy.stats.chi2_contingency([r, c], correction=False)
+#             when every expected count is at least 5, and for two bins
+#             the two-sided hypergeometric tail (scipy.stats.hypergeom).
+# mm's p-values agree with scipy's to 1e-13 relative; the literals are
+# mm's last digits.  Tables with small expected counts and more than two
+# bins get a Monte Carlo p-value seeded by the counts: equal counts give
+# equal p-values; verify.bats checks those statistically.
 
 load helper
 bats_require_minimum_version 1.5.0
@@ -9,22 +25,27 @@ bats_require_minimum_version 1.5.0
 # bins, numpy's linear quantiles of a at 0, .25, .5, .75, 1 sit at the
 # virtual indexes 9q = 0, 2.25, 4.5, 6.75, 9 of the sorted sample:
 #   1, 3 + .25 * 1 = 3.25, 5 + .5 * 1 = 5.5, 7 + .75 * 1 = 7.75, 10
-# Bin counts (outer bins open): {1,2,3} {4,5} {6,7} {8,9,10} = 3,2,2,3.
-# c has a single edge, so one bin holding all ten values.
+# Bin counts (outer bins open): {1,2,3} {4,5} {6,7} {8,9,10} = 3,2,2,3,
+# and 0 in the missing bin.  c has one distinct value, at most 4: it is
+# discrete, with bins "5", other and missing = 10,0,0.  The id is the
+# first 16 hex digits of sha256 of the "features" array as written
+# (python3 hashlib).
 TRAIN='{"batch_id":"t","features":{"a":[1,2,3,4,5,6,7,8,9,10],"c":[5,5,5,5,5,5,5,5,5,5]}}'
-REF='{"format":"mm-reference/1","id":"5f3db756487b7958","bins":4,"rows":10,"features":[{"name":"a","n":10,"missing":0,"edges":[1,3.25,5.5,7.75,10],"counts":[3,2,2,3],"shares":[0.3,0.2,0.2,0.3]},{"name":"c","n":10,"missing":0,"edges":[5],"counts":[10],"shares":[1]}]}'
+REF='{"format":"mm-reference/2","id":"294f20f79048a3a7","bins":4,"max_categories":20,"rows":10,"features":[{"name":"a","kind":"numeric","n":10,"edges":[1,3.25,5.5,7.75,10],"counts":[3,2,2,3,0]},{"name":"c","kind":"discrete","n":10,"values":[5],"counts":[10,0,0]}]}'
 
-# A batch of ten rows against REF: a falls in the bins 4,3,1,2 times
-# ({1,2,2,3} {4,5,5} {6} {8,10}), shares .4 .3 .1 .2 against .3 .2 .2 .3:
-#   PSI(a) = .1 ln(.4/.3) + .1 ln(.3/.2) + .1 ln(.2/.1) + .1 ln(.3/.2)
-#          = .1 (.28768 + .40547 + .69315 + .40547) = .17918
-# (eps = 1e-6 moves the last digits); PSI(c) = 0 as c has one bin.
-# drift_score = (.17918 + 0) / 2 = .08959, below .1: stable.
-# Chi-square, 3 degrees of freedom, M = N = 10:
-#   stat = .17918 / (1/10 + 1/10) = .8959, p = .826
-#   psi_crit = 7.8147 (the .95 quantile) * .2 = 1.56295
+# A batch of ten rows against REF: a falls in the bins 4,3,1,2,0 times
+# ({1,2,2,3} {4,5,5} {6} {8,10}); the missing bin is empty in both, so
+# K = 4, M = N = 10:
+#   a_i = (4.5, 3.5, 1.5, 2.5) / 12, e_i = (3.5, 2.5, 2.5, 3.5) / 12
+#   PSI(a) = (ln(4.5/3.5) + ln(3.5/2.5) + ln(2.5/1.5) + ln(3.5/2.5)) / 12
+#          = (.25131 + .33647 + .51083 + .33647) / 12 = .119590
+#   psi_adj = max(0, .119590 - 3 * (1/10 + 1/10)) = 0
+#   psi_crit = 11.34487 * .2 = 2.268973
+# Pearson's statistic of [3,2,2,3] against [4,3,1,2] is the smallest any
+# table with these margins has, so p = 1 exactly (every Monte Carlo
+# table is as extreme).  c uses one bin: PSI 0, p 1, psi_crit null.
 B1='{"batch_id":"b1","features":{"a":[1,2,2,3,4,5,5,6,8,10],"c":[5,5,5,5,5,5,5,5,5,5]}}'
-D1='{"psi":{"a":0.1791750302615207,"c":0},"p_value":{"a":0.8264231143126505,"c":1},"psi_crit":{"a":1.5629455806502357,"c":null},"drift_score":0.08958751513076035,"status":"stable","n":10,"missing":{"a":0,"c":0}}'
+D1='{"psi":{"a":0.11959037710744355,"c":0},"psi_adj":{"a":0,"c":0},"p_value":{"a":1,"c":1},"psi_crit":{"a":2.2689733460288735,"c":null},"drifted":[],"drift_score":0,"status":"stable","n":10,"missing":{"a":0,"c":0},"ref":"294f20f79048a3a7","counts":{"a":[4,3,1,2,0],"c":[10,0,0]}}'
 
 # Two-row batches against REF, for --window:
 #   b1 a=[1,2]  -> counts 2,0,0,0     b2 a=[9,10] -> 0,0,0,2
@@ -38,28 +59,69 @@ make_ref() {
 	printf '%s\n' "$REF" >ref.json
 }
 
-# A reference of 1..100 in four bins: edges 1, 25.75, 50.5, 75.25, 100
-# (virtual indexes 99q = 24.75, 49.5, 74.25), 25 values in each bin.
-# With two features a and b when given "ab".
-make_ref100() {
+# A reference of 1..1000 in four bins: edges 1, 250.75, 500.5, 750.25,
+# 1000 (virtual indexes 999q = 249.75, 499.5, 749.25), 250 values in
+# each bin, M = 1000.  Features a and b, or only a when given "a".
+make_ref1000() {
 	local v
-	v=$(seq -s, 1 100)
-	if [ "${1:-}" = ab ]; then
-		printf '{"batch_id":"t","features":{"a":[%s],"b":[%s]}}\n' \
-		    "$v" "$v" | mm-psi --fit --bins 4 >ref100.json
+	v=$(seq -s, 1 1000)
+	if [ "${1:-}" = a ]; then
+		printf '{"batch_id":"t","features":{"a":[%s]}}\n' "$v"
 	else
-		printf '{"batch_id":"t","features":{"a":[%s]}}\n' "$v" |
-		    mm-psi --fit --bins 4 >ref100.json
-	fi
+		printf '{"batch_id":"t","features":{"a":[%s],"b":[%s]}}\n' \
+		    "$v" "$v"
+	fi | mm-psi --fit --bins 4 >ref1000.json
+}
+
+# vals W C0 C1 C2 C3 [NULLS]: C_i values in bin i of a reference of 1..4W
+# in four bins (bin i holds iW+1 .. iW+W), then NULLS nulls.
+vals() {
+	awk -v s="$*" 'BEGIN {
+		split(s, c, " "); w = c[1]; o = ""
+		for (i = 2; i <= 5; i++)
+			for (j = 0; j < c[i]; j++)
+				o = o (o == "" ? "" : ",") w * (i - 2) + 1 + (j * 37) % w
+		for (j = 0; j < c[6]; j++)
+			o = o (o == "" ? "" : ",") "null"
+		print o
+	}'
+}
+
+# rep V1 N1 V2 N2 ...: V1 N1 times, then V2 N2 times, comma-separated.
+rep() {
+	awk -v s="$*" 'BEGIN {
+		n = split(s, a, " "); o = ""
+		for (i = 1; i < n; i += 2)
+			for (j = 0; j < a[i + 1]; j++)
+				o = o (o == "" ? "" : ",") a[i]
+		print o
+	}'
+}
+
+# A reference of 200 rows with a numeric, a constant and a categorical
+# feature: n = 1..200 (edges 1, 50.75, 100.5, 150.25, 200, 50 values a
+# bin), c = 5 (discrete: "5", other, missing), s = "x" 100 times, "y" 60,
+# "z" 40 (categorical: x, y, z, other, missing).  M = 200.
+make_ref200() {
+	printf '{"batch_id":"t","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
+	    "$(seq -s, 1 200)" "$(rep 5 200)" \
+	    "$(rep '"x"' 100 '"y"' 60 '"z"' 40)" |
+	    mm-psi --fit --bins 4 >ref200.json
 }
 
 drift_of() {
 	sed 's/.*,"drift"://; s/}$//'
 }
 
+# The value of KEY (an object of numbers, an array or a scalar) in each
+# output line, one a line.
+field() {
+	grep -oE "\"$1\":(\{[^}]*\}|\[[^]]*\]|[^],}]*)" | sed "s/^\"$1\"://"
+}
+
 # --fit
 
-@test "--fit writes numpy-style quantile edges, bin counts and shares" {
+@test "--fit writes numpy quantile edges and counts with a missing bin; a constant is discrete" {
 	make_ref
 	run_split mm-psi --fit --bins 4 train.ndjson
 	assert_success
@@ -67,31 +129,62 @@ drift_of() {
 	assert_equal "$stderr" ""
 }
 
-@test "--fit pools records, removes duplicate edges and counts missing values" {
-	# x sorted = 1,1,1,1,1,1,2,3,4,5: quantiles at 9q = 0, 2.25, 4.5, 6.75,
-	# 9 are 1, 1, 1, 2 + .75 * 1 = 2.75, 5; duplicates removed leave
-	# edges 1, 2.75, 5 and two bins {1 x6, 2} {3,4,5} = 7,3.
-	# k is constant: one edge, one bin, 10 values.
+@test "--fit pools records, removes duplicate edges, reads -0 as 0 and counts missing values" {
+	# x sorted = 1,1,1,1,1,1,2,3,4,5 (five distinct values, more than
+	# four: numeric): quantiles at 9q = 0, 2.25, 4.5, 6.75, 9 are 1, 1,
+	# 1, 2 + .75 * 1 = 2.75, 5; duplicates removed leave edges 1, 2.75,
+	# 5 and two bins {1 x6, 2} {3,4,5} = 7,3, missing 0.
+	# k is constant: discrete, 10 in "7".
 	# m without its two nulls = -1,.5,2,3,4,5,6,7: 7q = 1.75, 3.5, 5.25
-	# give .5 + .75 * 1.5 = 1.625, 3.5, 5.25; two values in each bin.
+	# give .5 + .75 * 1.5 = 1.625, 3.5, 5.25; two values in each bin and
+	# two in missing.
+	# d = 0,1,-0,2,2,2,1,0,0 and a null: three distinct values (-0 is
+	# 0), discrete: "0" 4, "1" 2, "2" 3, other 0, missing 1.
+	# id: sha256 of the features array, as above.
 	printf '%s\n' \
-	    '{"batch_id":"r1","features":{"x":[1,1,1,1,1],"k":[7,7,7,7,7],"m":[null,0.5,2,null,-1]}}' \
-	    '{"batch_id":"r2","features":{"x":[1,2,3,4,5],"k":[7,7,7,7,7],"m":[3,4,5,6,7]}}' \
+	    '{"batch_id":"r1","features":{"x":[1,1,1,1,1],"k":[7,7,7,7,7],"m":[null,0.5,2,null,-1],"d":[0,1,-0,2,null]}}' \
+	    '{"batch_id":"r2","features":{"x":[1,2,3,4,5],"k":[7,7,7,7,7],"m":[3,4,5,6,7],"d":[2,2,1,0,0]}}' \
 	    >fit.ndjson
 	run_split mm-psi --fit --bins 4 fit.ndjson
 	assert_success
-	assert_output '{"format":"mm-reference/1","id":"4cc75578c6d8d3d6","bins":4,"rows":10,"features":[{"name":"x","n":10,"missing":0,"edges":[1,2.75,5],"counts":[7,3],"shares":[0.7,0.3]},{"name":"k","n":10,"missing":0,"edges":[7],"counts":[10],"shares":[1]},{"name":"m","n":8,"missing":2,"edges":[-1,1.625,3.5,5.25,7],"counts":[2,2,2,2],"shares":[0.25,0.25,0.25,0.25]}]}'
+	assert_output '{"format":"mm-reference/2","id":"f0ec12f0f39bb943","bins":4,"max_categories":20,"rows":10,"features":[{"name":"x","kind":"numeric","n":10,"edges":[1,2.75,5],"counts":[7,3,0]},{"name":"k","kind":"discrete","n":10,"values":[7],"counts":[10,0,0]},{"name":"m","kind":"numeric","n":10,"edges":[-1,1.625,3.5,5.25,7],"counts":[2,2,2,2,2]},{"name":"d","kind":"discrete","n":10,"values":[0,1,2],"counts":[4,2,3,0,1]}]}'
 	assert_equal "$stderr" ""
 }
 
-@test "--fit uses 10 bins by default" {
-	make_ref
-	run_split mm-psi --fit train.ndjson
+@test "--fit: strings are categorical, the max_categories most frequent first, ties in byte order" {
+	# s = b,a,c,a,b,d,null,c,a,"\u00e9": a 3, b 2, c 2, d 1, é 1.  Ties
+	# go by byte order: b before c, d (0x64) before é (0xc3 0xa9).
+	# Bins: a, b, c, d, é, other, missing = 3,2,2,1,1,0,1.
+	printf '%s\n' \
+	    '{"batch_id":"r1","features":{"s":["b","a","c","a","b"]}}' \
+	    '{"batch_id":"r2","features":{"s":["d",null,"c","a","\u00e9"]}}' \
+	    >fit.ndjson
+	run_split mm-psi --fit fit.ndjson
 	assert_success
-	[ "$(grep -o '"bins":10,' <<<"$output")" = '"bins":10,' ]
-	[ "$(grep -o '"counts":\[[^]]*\]' <<<"$output")" = \
-	    '"counts":[1,1,1,1,1,1,1,1,1,1]
-"counts":[10]' ]
+	[ "$(grep -o '"id".*' <<<"$output" | sed 's/"bins":[0-9]*,//')" = \
+	    '"id":"34fc26493affc8c4","max_categories":20,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b","c","d","é"],"counts":[3,2,2,1,1,0,1]}]}' ]
+	assert_equal "$stderr" ""
+
+	# max_categories: 2 keeps a and b; c, d and é go to other (4).
+	mkdir conf
+	printf 'max_categories: 2\n' >conf/drift.yaml
+	run_split mm-psi --fit --config conf fit.ndjson
+	assert_success
+	[ "$(grep -o '"id".*' <<<"$output" | sed 's/"bins":[0-9]*,//')" = \
+	    '"id":"f07f6dd00bbf8f1d","max_categories":2,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b"],"counts":[3,2,4,1]}]}' ]
+	assert_equal "$stderr" ""
+}
+
+@test "--fit: at most 'bins' distinct values are discrete, more get quantile bins" {
+	# Four bins.  d = 1,2,3,4,1,2,3,4,1: four distinct values, one bin
+	# each (3,2,2,2), other and missing.  q = 1,2,3,4,5,1,2,3,4: five,
+	# so numeric: sorted 1,1,2,2,3,3,4,4,5 at 8q = 0, 2, 4, 6, 8 gives
+	# edges 1..5, bins {1,1} {2,2} {3,3} {4,4,5} = 2,2,2,3, missing 0.
+	printf '{"batch_id":"t","features":{"d":[1,2,3,4,1,2,3,4,1],"q":[1,2,3,4,5,1,2,3,4]}}\n' \
+	    >t.ndjson
+	run_split mm-psi --fit --bins 4 t.ndjson
+	assert_success
+	assert_output '{"format":"mm-reference/2","id":"6798b85f6ad4adbe","bins":4,"max_categories":20,"rows":9,"features":[{"name":"d","kind":"discrete","n":9,"values":[1,2,3,4],"counts":[3,2,2,2,0,0]},{"name":"q","kind":"numeric","n":9,"edges":[1,2,3,4,5],"counts":[2,2,2,3,0]}]}'
 	assert_equal "$stderr" ""
 }
 
@@ -122,15 +215,33 @@ drift_of() {
 	# Two bins: the median at 9 * .5 = 4.5 is 5 + .5 * 1 = 5.5.
 	run_split mm-psi --fit --bins 2 --config conf train.ndjson
 	assert_success
-	[ "$(grep -o '"edges":\[[^]]*\]' <<<"$output")" = \
-	    '"edges":[1,5.5,10]
-"edges":[5]' ]
+	[ "$(grep -o '"edges":\[[^]]*\]' <<<"$output")" = '"edges":[1,5.5,10]' ]
 	assert_equal "$stderr" ""
 }
 
 # PSI
 
-@test "PSI: the drift object of a hand-computed batch" {
+@test "PSI: a hand-computed batch of 200 rows, every number derived" {
+	make_ref1000
+	# a: 90,45,35,30 against 250 each (M = 1000, N = 200, K = 4):
+	#   a_i = (90.5, 45.5, 35.5, 30.5) / 202, e_i = 250.5 / 1002 = .25
+	#   PSI = .19420, psi_adj = .19420 - 3 * (1/1000 + 1/200) = .17620
+	#   chi2_contingency: statistic 35.043, 3 df, p = 1.19282e-7
+	# b: 110,40,30,20: PSI = .42733, psi_adj = .40933, statistic
+	#   75.534, p = 2.78435e-16.
+	# psi_crit = 11.34487 * .006 = .068069 for both.  BH over two
+	# p-values: both far below .01 / 2.  Both drifted, b first (larger
+	# psi_adj); b is severe (>= .2), a moderate; drift_score = mean
+	# psi_adj = .29276; status severe.
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
+	    "$(vals 250 90 45 35 30)" "$(vals 250 110 40 30 20)" >h.ndjson
+	run_split mm-psi --ref ref1000.json h.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.19419756573743974,"b":0.42732985772151155},"psi_adj":{"a":0.17619756573743972,"b":0.40932985772151154},"p_value":{"a":1.192817989851983e-07,"b":2.7843492485258475e-16},"psi_crit":{"a":0.06806920038086621,"b":0.06806920038086621},"drifted":["b","a"],"drift_score":0.29276371172947563,"status":"severe","n":200,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[90,45,35,30,0],"b":[110,40,30,20,0]}}'
+	assert_equal "$stderr" ""
+}
+
+@test "PSI: the drift object of a small batch" {
 	make_ref
 	run_split mm-psi --ref ref.json <<<"$B1"
 	assert_success
@@ -149,32 +260,34 @@ drift_of() {
 	assert_equal "$stderr" ""
 }
 
-@test "PSI: null values are counted in missing and left out of the shares" {
+@test "PSI: nulls fall in the missing bin, compared like any other bin" {
 	make_ref
-	# a: 10 values of B1 plus two nulls; c: one null. Shares and PSI are
-	# those of B1; n counts every row.
+	# a: B1's values and two nulls: 4,3,1,2 and 2 missing against
+	# 3,2,2,3,0; K = 5, M = 10, N = 12:
+	#   a_i = (4.5, 3.5, 1.5, 2.5, 2.5) / 14.5,
+	#   e_i = (3.5, 2.5, 2.5, 3.5, .5) / 12.5
+	#   PSI = .32018, psi_adj = max(0, .32018 - 4 * (1/10 + 1/12)) = 0
+	#   p (Monte Carlo): .625; numpy, 1e6 tables: .7146.
+	# c: 11 "5" and one null against 10,0,0; K = 2:
+	#   PSI = (11.5/13 - 10.5/11) ln((11.5/13)/(10.5/11)) + (1.5/13 -
+	#   .5/11) ln((1.5/13)/(.5/11)) = .070464; exact p = 1 (a count of
+	#   one null is as near its expectation, 12/22 * 1 = .545, as can be).
+	# n counts every row.
 	run_split mm-psi --ref ref.json <<<'{"batch_id":"b","features":{"a":[1,null,2,2,3,4,5,5,6,8,10,null],"c":[5,5,5,5,5,5,5,5,5,null,5,5]}}'
 	assert_success
-	assert_output '{"batch_id":"b","features":{"a":[1,null,2,2,3,4,5,5,6,8,10,null],"c":[5,5,5,5,5,5,5,5,5,null,5,5]},"drift":{"psi":{"a":0.1791750302615207,"c":0},"p_value":{"a":0.8264231143126505,"c":1},"psi_crit":{"a":1.5629455806502357,"c":null},"drift_score":0.08958751513076035,"status":"stable","n":12,"missing":{"a":2,"c":1}}}'
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.3201817272200882,"c":0.07046437136100582},"psi_adj":{"a":0,"c":0},"p_value":{"a":0.625,"c":1},"psi_crit":{"a":2.434062424931064,"c":1.2163977101872228},"drifted":[],"drift_score":0,"status":"stable","n":12,"missing":{"a":2,"c":1},"ref":"294f20f79048a3a7","counts":{"a":[4,3,1,2,2],"c":[11,0,1]}}'
 	assert_equal "$stderr" ""
 }
 
-@test "PSI: values outside the training range fall in the outer bins" {
+@test "PSI: values outside the training range fall in the outer bins, new values in other" {
 	make_ref
-	# a = -5, 0 | 11, 100 (the nulls aside): counts 2,0,0,2, shares
-	# .5 0 0 .5 against .3 .2 .2 .3:
-	#   PSI = .2 ln((.5+eps)/(.3+eps)) * 2 + .2 ln((.2+eps)/eps) * 2
-	#       = .2 * .5108 * 2 + .2 * 12.206 * 2 = 5.0868
-	# c = 4 and 6 lie outside the single value 5: all in its one bin.
+	# a = -5, 0 | 11, 100 and two nulls: 2,0,0,2,2.  c = 5,5,5 | 4,6
+	# (never seen: other) and a null: 3,2,1.
 	in='{"batch_id":"b","features":{"a":[null,-5,0,11,100,null],"c":[5,null,5,4,6,5]}}'
-	run_split mm-psi --ref ref.json <<<"$in"
-	assert_success
-	assert_output "${in%\}},\"drift\":{\"psi\":{\"a\":5.086760774381554,\"c\":0},\"p_value\":{\"a\":0.0022618801358244146,\"c\":1},\"psi_crit\":{\"a\":2.7351547661379123,\"c\":null},\"drift_score\":2.543380387190777,\"status\":\"severe\",\"n\":6,\"missing\":{\"a\":2,\"c\":1}}}"
-	assert_equal "$stderr" ""
-
 	run_split mm-psi --ref ref.json --counts <<<"$in"
 	assert_success
-	assert_output '{"batch_id":"b","counts":{"ref":"5f3db756487b7958","n":6,"bins":{"a":[2,0,0,2],"c":[5]},"missing":{"a":2,"c":1}}}'
+	assert_output '{"batch_id":"b","counts":{"ref":"294f20f79048a3a7","n":6,"bins":{"a":[2,0,0,2,2],"c":[3,2,1]}}}'
+	assert_equal "$stderr" ""
 }
 
 @test "PSI: features not in the reference are ignored with one warning per run" {
@@ -200,6 +313,99 @@ ${r1%\}},\"drift\":$D1}"
 	assert_equal "$stderr" ""
 }
 
+@test "PSI: strings are counted by category; a new one falls in other and is flagged" {
+	make_ref200
+	# 64 rows.  n: 16 in each bin, c: all 5 (PSI 0).  s: x 20, y 12,
+	# z 8 and 24 of "w", never seen: other.  s against 100,60,40,0
+	# (K = 4, M = 200, N = 64):
+	#   PSI = 2.01780, psi_adj = 2.01780 - 3 * (1/200 + 1/64) = 1.95592
+	#   every expected count >= 5 (other: 64 * 24/264 = 5.8):
+	#   chi2_contingency p = 8.9267e-18
+	# n: PSI 0, p 1.  drift_score = 1.95592 / 3 = .65197.
+	printf '{"batch_id":"s","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
+	    "$(vals 50 16 16 16 16)" "$(rep 5 64)" \
+	    "$(rep '"x"' 20 '"y"' 12 '"z"' 8 '"w"' 24)" >s.ndjson
+	run_split mm-psi --ref ref200.json s.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":0,"c":0,"s":2.017795909926982},"psi_adj":{"n":0,"c":0,"s":1.9559209099269823},"p_value":{"n":1,"c":1,"s":8.926707408955881e-18},"psi_crit":{"n":0.2339878763092276,"c":null,"s":0.2339878763092276},"drifted":["s"],"drift_score":0.6519736366423274,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[64,0,0],"s":[20,12,8,24,0]}}'
+	assert_equal "$stderr" ""
+}
+
+@test "PSI: half the values missing is flagged" {
+	make_ref200
+	# n: 8 in each bin and 32 nulls against 50,50,50,50,0 (K = 5):
+	#   PSI = 2.89626, psi_adj = 2.89626 - 4 * (1/200 + 1/64) = 2.81376
+	#   expected missing counts 24.2 and 7.8: chi2_contingency,
+	#   p = 1.12926e-23.  s (32,19,13) is as in the reference: p .998.
+	printf '{"batch_id":"h","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
+	    "$(vals 50 8 8 8 8 32)" "$(rep 5 64)" \
+	    "$(rep '"x"' 32 '"y"' 19 '"z"' 13)" >h.ndjson
+	run_split mm-psi --ref ref200.json h.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":2.896264068368929,"c":0,"s":0.00016339577933492503},"psi_adj":{"n":2.813764068368929,"c":0,"s":0},"p_value":{"n":1.1292607801696438e-23,"c":1,"s":0.9980315554097128},"psi_crit":{"n":0.2738320228047447,"c":null,"s":0.18996327017200876},"drifted":["n"],"drift_score":0.9379213561229763,"status":"severe","n":64,"missing":{"n":32,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[8,8,8,8,32],"c":[64,0,0],"s":[32,19,13,0,0]}}'
+	assert_equal "$stderr" ""
+}
+
+@test "PSI: a constant column that takes a new value is flagged" {
+	make_ref200
+	# c: 48 "5" and 16 "6" (other) against 200,0,0: two bins, expected
+	# other count 64 * 16/264 = 3.9 < 5: exact.  X, the batch's count
+	# of "5", is hypergeometric (264 rows, 248 of them "5", 64 drawn),
+	# expected 60.12; P(|X - 60.12| >= 12.12) = P(X <= 48) = 2.91899e-11.
+	#   PSI = (48.5/65 - 200.5/201) ln(...) + (16.5/65 - .5/201) ln(...)
+	#       = 1.23562, psi_adj = 1.23562 - (1/200 + 1/64) = 1.21499
+	#   psi_crit = 6.63490 * .020625 = .136845
+	printf '{"batch_id":"c","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
+	    "$(vals 50 16 16 16 16)" "$(rep 5 48 6 16)" \
+	    "$(rep '"x"' 32 '"y"' 19 '"z"' 13)" >c.ndjson
+	run_split mm-psi --ref ref200.json c.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":0,"c":1.235618010388487,"s":0.00016339577933492503},"psi_adj":{"n":0,"c":1.2149930103884872,"s":0},"p_value":{"n":1,"c":2.9189905721575396e-11,"s":0.9980315554097128},"psi_crit":{"n":0.2339878763092276,"c":0.13684474239606256,"s":0.18996327017200876},"drifted":["c"],"drift_score":0.4049976701294957,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[48,16,0],"s":[32,19,13,0,0]}}'
+	assert_equal "$stderr" ""
+}
+
+@test "PSI: a batch whose every value is null reports drift, not an error" {
+	make_ref200
+	# 20 rows, all missing.  c: two bins, exact p = P(all 20 drawn from
+	# the 20 missing of 220) = 1 / C(220, 20) = 8.4012e-29.  n (K = 5)
+	# and s (K = 4) get Monte Carlo p-values: no table of 600 is as
+	# extreme, p = (0 + 1) / (600 + 1) = .0016639, where 600 = 2 / (.01
+	# / 3 features) tables resolve the smallest BH threshold.  All three
+	# are significant and far above severe:
+	#   n: PSI 7.56780, psi_adj 7.56780 - 4 * (1/200 + 1/20) = 7.34780
+	#   c: PSI 9.45225, psi_adj 9.39725; s: PSI 8.07774, psi_adj 7.91274
+	printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
+	    "$(rep null 20)" "$(rep null 20)" "$(rep null 20)" >z.ndjson
+	run_split mm-psi --ref ref200.json z.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":7.567799680851281,"c":9.45225365088479,"s":8.077736992522201},"psi_adj":{"n":7.347799680851281,"c":9.39725365088479,"s":7.912736992522201},"p_value":{"n":0.0016638935108153079,"c":8.401246254438963e-29,"s":0.0016638935108153079},"psi_crit":{"n":0.7302187274793192,"c":0.3649193130561668,"s":0.6239676701579402},"drifted":["c","s","n"],"drift_score":8.219263441419425,"status":"severe","n":20,"missing":{"n":20,"c":20,"s":20},"ref":"04a4dd5bdafce393","counts":{"n":[0,0,0,0,20],"c":[0,0,20],"s":[0,0,0,0,20]}}'
+	assert_equal "$stderr" ""
+}
+
+@test "PSI: a feature of the other kind than the reference's is bad input" {
+	make_ref200
+	good=$(printf '{"batch_id":"g","features":{"n":[1,2],"c":[5,5],"s":["x","y"]}}')
+	printf '%s\n' "$good" \
+	    '{"batch_id":"b","features":{"n":["1","2"],"c":[5,5],"s":["x","y"]}}' \
+	    "$good" >in.ndjson
+	run_split mm-psi --ref ref200.json in.ndjson
+	assert_failure 2
+	assert_equal "$(wc -l <<<"$output")" 1
+	assert_equal "$stderr" "mm-psi: in.ndjson:2: feature 'n' holds strings; the reference has numbers"
+
+	printf '%s\n' "$good" \
+	    '{"batch_id":"b","features":{"n":[1,2],"c":[5,5],"s":[1,2]}}' \
+	    "$good" >in.ndjson
+	run_split mm-psi --ref ref200.json in.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-psi: in.ndjson:2: feature 's' holds numbers; the reference has categories"
+
+	run_split mm-psi --ref ref200.json --skip-bad in.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 2
+	assert_equal "$stderr" "mm-psi: skipped 1 bad record"
+}
+
 @test "--window 2 gives the PSI of the last two batches together" {
 	make_ref
 	printf '%s\n' "$W1" "$W2" "$W3" >w.ndjson
@@ -214,9 +420,13 @@ ${r1%\}},\"drift\":$D1}"
 	got=$(drift_of <<<"$output")
 	want=$(mm-psi --ref ref.json together.ndjson | drift_of)
 	assert_equal "$got" "$want"
-	# The window's n counts the rows of both batches.
+	# The window's n counts the rows of both batches, its counts sum.
 	assert_equal "$(grep -o '"n":[0-9]*' <<<"$output" | tr '\n' ' ')" \
 	    '"n":2 "n":4 "n":4 '
+	assert_equal "$(grep -o '"counts":{"a":[^]]*]' <<<"$output")" \
+	    '"counts":{"a":[2,0,0,0,0]
+"counts":{"a":[2,0,0,2,0]
+"counts":{"a":[0,1,1,2,0]'
 	# Batch records pass through unchanged.
 	assert_equal "$(sed 's/,"drift":.*/}/' <<<"$output")" "$(cat w.ndjson)"
 }
@@ -229,185 +439,218 @@ ${r1%\}},\"drift\":$D1}"
 	assert_output "$(mm-psi --ref ref.json w.ndjson)"
 }
 
-@test "--threshold chi2 keeps a small noisy batch stable that fixed bands flag" {
-	make_ref100
-	# 8 rows against 100, bins of 25 each (shares .25):
-	#  m: counts 3,1,2,2, shares .375 .125 .25 .25
-	#     PSI = .125 ln 1.5 + .125 ln 2 = .1373: moderate
-	#     stat = .1373 / (1/100 + 1/8) = 1.017, chi2(3) p = .797
-	#  s: counts 4,1,1,2, shares .5 .125 .125 .25
-	#     PSI = .25 ln 2 + 2 * .125 ln 2 = .3466: severe
-	#     stat = .3466 / .135 = 2.567, p = .463
-	# Neither is significant at .05, so chi2 calls both stable.
-	printf '%s\n' \
-	    '{"batch_id":"m","features":{"a":[1,2,3,30,60,61,80,90]}}' \
-	    '{"batch_id":"s","features":{"a":[1,2,3,4,30,60,80,90]}}' \
-	    >noisy.ndjson
-	run_split mm-psi --ref ref100.json noisy.ndjson
-	assert_success
-	assert_equal "$(grep -o '"p_value":{"a":[^}]*},"psi_crit":{[^}]*},"drift_score":[^,]*,"status":"[a-z]*"' <<<"$output")" \
-	    '"p_value":{"a":0.7970832272211772},"psi_crit":{"a":1.0549882669389092},"drift_score":0.13732586942040256,"status":"moderate"
-"p_value":{"a":0.4632687293357883},"psi_crit":{"a":1.0549882669389092},"drift_score":0.3465720902874726,"status":"severe"'
-	assert_equal "$stderr" ""
+# The test, Benjamini-Hochberg and --threshold
 
-	run_split mm-psi --ref ref100.json --threshold chi2 noisy.ndjson
-	assert_success
-	assert_equal "$(grep -o '"drift_score":[^,]*,"status":"[a-z]*"' <<<"$output")" \
-	    '"drift_score":0.13732586942040256,"status":"stable"
-"drift_score":0.3465720902874726,"status":"stable"'
-	assert_equal "$stderr" ""
-
-	# threshold: chi2 in drift.yaml does the same; --threshold wins.
-	mkdir conf
-	printf 'threshold: chi2\n' >conf/drift.yaml
-	run_split mm-psi --ref ref100.json --config conf noisy.ndjson
-	assert_success
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"stable"
-"status":"stable"'
-	run_split mm-psi --ref ref100.json --config conf --threshold fixed \
-	    noisy.ndjson
-	assert_success
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"moderate"
-"status":"severe"'
+# a: 19,10,6,5 against 250 each (M = 1000, N = 40, K = 4):
+#   PSI = .25530, psi_adj = .25530 - 3 * (1/1000 + 1/40) = .17730
+#   chi2_contingency: statistic 11.541, p = .0091314
+# b: 10,10,10,10: PSI 0, p 1.  psi_crit = 11.34487 * .026 = .294967.
+make_bh() {
+	printf '{"batch_id":"bh","features":{"a":[%s],"b":[%s]}}\n' \
+	    "$(vals 250 19 10 6 5)" "$(vals 250 10 10 10 10)" >bh.ndjson
 }
 
-@test "--threshold chi2 still flags drift that is large and significant" {
-	make_ref100
-	# 40 rows all in the first bin: shares 1 0 0 0 against .25 each.
+@test "the test: a feature significant alone is not after Benjamini-Hochberg across two" {
+	make_bh
+	# Alone, p(a) = .0091 <= .01: drifted, moderate.  With b, BH needs
+	# p(1) <= .01/2 or p(2) <= .01: .0091 > .005 and 1 > .01, so nothing
+	# is significant: stable, though psi_adj(a) is moderate.
+	make_ref1000
+	run_split mm-psi --ref ref1000.json bh.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.25530431003163856,"b":0},"psi_adj":{"a":0.17730431003163855,"b":0},"p_value":{"a":0.009131369305733437,"b":1},"psi_crit":{"a":0.2949665349837536,"b":0.2949665349837536},"drifted":[],"drift_score":0.08865215501581927,"status":"stable","n":40,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[19,10,6,5,0],"b":[10,10,10,10,0]}}'
+	assert_equal "$stderr" ""
+
+	make_ref1000 a
+	run_split mm-psi --ref ref1000.json bh.ndjson
+	assert_success
+	assert_equal "$(field drifted <<<"$output") $(field status <<<"$output")" \
+	    '["a"] "moderate"'
+	assert_equal "$stderr" \
+	    "mm-psi: ignoring features not in the reference, such as 'b'"
+}
+
+@test "--alpha sets the level of the test and of psi_crit" {
+	make_bh
+	make_ref1000
+	# alpha .05: BH's first threshold .05/2 = .025 >= .0091; psi_crit =
+	# 7.81473 * .026 = .203183.
+	run_split mm-psi --ref ref1000.json --alpha 0.05 bh.ndjson
+	assert_success
+	assert_equal "$(field psi_crit <<<"$output")" \
+	    '{"a":0.20318292548453065,"b":0.20318292548453065}'
+	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	assert_equal "$stderr" ""
+
+	mkdir conf
+	printf 'alpha: 0.05\n' >conf/drift.yaml
+	run_split mm-psi --ref ref1000.json --config conf bh.ndjson
+	assert_success
+	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	run_split mm-psi --ref ref1000.json --config conf --alpha 0.01 bh.ndjson
+	assert_success
+	assert_equal "$(field drifted <<<"$output")" '[]'
+}
+
+@test "--threshold fixed flags a small noisy batch that the test keeps stable" {
+	make_ref1000 a
+	# 8 rows, 4,1,1,2 against 250 each:
+	#   a_i = (4.5, 1.5, 1.5, 2.5) / 10, e_i = .25
+	#   PSI = .2 ln 1.8 + 2 * .1 ln(.25/.15) = .11756 + .10217 = .21973
+	# fixed: the mean PSI .21973 is severe.  test: psi_adj = .21973 -
+	# 3 * (1/1000 + 1/8) < 0, so 0: stable whatever the p-value.
+	printf '{"batch_id":"s","features":{"a":[%s]}}\n' \
+	    "$(vals 250 4 1 1 2)" >s.ndjson
+	run_split mm-psi --ref ref1000.json --threshold fixed s.ndjson
+	assert_success
+	assert_equal "$(field psi <<<"$output") $(field drift_score <<<"$output") $(field status <<<"$output")" \
+	    '{"a":0.21972245773362198} 0.21972245773362198 "severe"'
+	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	assert_equal "$stderr" ""
+
+	run_split mm-psi --ref ref1000.json s.ndjson
+	assert_success
+	assert_equal "$(field psi_adj <<<"$output") $(field drifted <<<"$output")" \
+	    '{"a":0} []'
+	[[ $output == *'"drift_score":0,"status":"stable",'* ]]
+
+	# threshold: fixed in drift.yaml does the same; --threshold wins.
+	mkdir conf
+	printf 'threshold: fixed\n' >conf/drift.yaml
+	run_split mm-psi --ref ref1000.json --config conf s.ndjson
+	assert_success
+	[[ $output == *'"status":"severe"'* ]]
+	run_split mm-psi --ref ref1000.json --config conf --threshold test \
+	    s.ndjson
+	assert_success
+	[[ $output == *'"status":"stable"'* ]]
+}
+
+@test "the test: a huge batch with a small significant change stays stable" {
+	make_ref1000 a
+	# 20000 rows, 6000,5200,4600,4200 against 250 each:
+	#   chi2_contingency p = .00064059: significant
+	#   PSI = .018146, psi_adj = .018146 - 3 * (1/1000 + 1/20000)
+	#       = .014996: far below moderate, so not drifted.
 	printf '{"batch_id":"big","features":{"a":[%s]}}\n' \
-	    "$(seq -s, 1 20),$(seq -s, 1 20)" >big.ndjson
-	run_split mm-psi --ref ref100.json --threshold chi2 big.ndjson
+	    "$(vals 250 6000 5200 4600 4200)" >big.ndjson
+	run_split mm-psi --ref ref1000.json big.ndjson
 	assert_success
-	# PSI = .75 ln(1/.25) + 3 * .25 ln(.25/eps) = 1.0397 + 9.3219 = 10.3616
-	# stat = 10.3616 / (1/100 + 1/40) = 296: p far below .05.
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":10.36163366847283},"p_value":{"a":7.134455537588528e-64},"psi_crit":{"a":0.2735154766137913},"drift_score":10.36163366847283,"status":"severe","n":40,"missing":{"a":0}}'
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.018146430561806103},"psi_adj":{"a":0.014996430561806103},"p_value":{"a":0.0006405893573008208},"psi_crit":{"a":0.011912110066651585},"drifted":[],"drift_score":0.014996430561806103,"status":"stable","n":20000,"missing":{"a":0},"ref":"412da53f7ff6af0d","counts":{"a":[6000,5200,4600,4200,0]}}'
 	assert_equal "$stderr" ""
 }
 
-@test "--threshold chi2 applies Benjamini-Hochberg across features" {
-	make_ref100 ab
-	cp ref100.json refab.json
-	make_ref100
-	# 20 rows; a counts 11,5,2,2 (shares .55 .25 .1 .1), b 5,5,5,5:
-	#   PSI(a) = .3 ln 2.2 + 2 * .15 ln 2.5 = .2365 + .2749 = .5114
-	#   stat = .5114 / (1/100 + 1/20) = 8.52, chi2(3) p = .0363
-	#   PSI(b) = 0, p = 1; drift_score = .2557: severe by the bands.
-	# Alone, p(a) = .036 <= .05 is significant.  Across two features BH
-	# needs p(1) <= .05/2 or p(2) <= .05: .036 > .025 and 1 > .05, so
-	# nothing is significant and chi2 says stable.
-	a='1,2,3,4,5,6,7,8,9,10,11,30,31,32,33,34,60,61,80,90'
-	b='1,2,3,4,5,30,31,32,33,34,60,61,62,63,64,80,81,82,83,84'
-	printf '{"batch_id":"bh","features":{"a":[%s],"b":[%s]}}\n' "$a" "$b" \
-	    >ab.ndjson
-	printf '{"batch_id":"bh","features":{"a":[%s]}}\n' "$a" >a.ndjson
-	run_split mm-psi --ref refab.json ab.ndjson
+@test "--threshold chi2 is --threshold test, with a warning" {
+	make_bh
+	make_ref1000
+	want=$(mm-psi --ref ref1000.json --threshold test bh.ndjson)
+	run_split mm-psi --ref ref1000.json --threshold chi2 bh.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.5114219731405771,"b":0},"p_value":{"a":0.036341968213855484,"b":1},"psi_crit":{"a":0.4688836741950707,"b":0.4688836741950707},"drift_score":0.25571098657028857,"status":"severe","n":20,"missing":{"a":0,"b":0}}'
+	assert_output "$want"
+	assert_equal "$stderr" \
+	    "mm-psi: --threshold chi2 is now --threshold test (deprecated)"
 
-	run_split mm-psi --ref refab.json --threshold chi2 ab.ndjson
-	assert_success
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"stable"'
-
-	run_split mm-psi --ref ref100.json --threshold chi2 a.ndjson
-	assert_success
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"severe"'
-	assert_equal "$stderr" ""
-}
-
-@test "--alpha changes psi_crit, not the p-value" {
-	make_ref100
-	printf '{"batch_id":"m","features":{"a":[1,2,3,30,60,61,80,90]}}\n' \
-	    >m.ndjson
-	# psi_crit = chi2(3) quantile at 1 - alpha, times 1/100 + 1/8:
-	#   alpha .05: 7.8147 * .135 = 1.05499
-	#   alpha .01: 11.3449 * .135 = 1.53156
-	run_split mm-psi --ref ref100.json --alpha 0.01 m.ndjson
-	assert_success
-	assert_equal "$(grep -o '"p_value":.*"psi_crit":{[^}]*}' <<<"$output")" \
-	    '"p_value":{"a":0.7970832272211772},"psi_crit":{"a":1.5315570085694898}'
-	assert_equal "$stderr" ""
-
-	mkdir conf
-	printf 'alpha: 0.01\n' >conf/drift.yaml
-	run_split mm-psi --ref ref100.json --config conf m.ndjson
-	assert_success
-	assert_equal "$(grep -o '"psi_crit":{[^}]*}' <<<"$output")" \
-	    '"psi_crit":{"a":1.5315570085694898}'
-	run_split mm-psi --ref ref100.json --config conf --alpha 0.05 m.ndjson
-	assert_success
-	assert_equal "$(grep -o '"psi_crit":{[^}]*}' <<<"$output")" \
-	    '"psi_crit":{"a":1.0549882669389092}'
+	run_split mm-psi --ref ref1000.json --threshold bands bh.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-psi: --threshold: 'bands' is not 'test' or 'fixed'"
 }
 
 @test "moderate and severe come from drift.yaml" {
-	make_ref
-	mkdir conf
-	printf 'moderate: 0.05\nsevere: 0.08\n' >conf/drift.yaml
-	# drift_score .08959 of B1: above both.
-	run_split mm-psi --ref ref.json --config conf <<<"$B1"
+	make_ref1000
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
+	    "$(vals 250 90 45 35 30)" "$(vals 250 50 50 50 50)" >h.ndjson
+	# psi_adj(a) = .17620 (see the hand-computed batch): moderate by
+	# default, severe from .15, stable from .18.
+	run_split mm-psi --ref ref1000.json h.ndjson
 	assert_success
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"severe"'
-	printf 'moderate: 0.05\n' >conf/drift.yaml
-	run_split mm-psi --ref ref.json --config conf <<<"$B1"
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"moderate"'
+	assert_equal "$(field status <<<"$output")" '"moderate"'
+	mkdir conf
+	printf 'moderate: 0.05\nsevere: 0.15\n' >conf/drift.yaml
+	run_split mm-psi --ref ref1000.json --config conf h.ndjson
+	assert_success
+	assert_equal "$(field status <<<"$output")" '"severe"'
+	printf 'moderate: 0.18\nsevere: 0.3\n' >conf/drift.yaml
+	run_split mm-psi --ref ref1000.json --config conf h.ndjson
+	assert_success
+	assert_equal "$(field status <<<"$output")" '"stable"'
+	assert_equal "$(field drifted <<<"$output")" '[]'
 }
 
-@test "eps from drift.yaml bounds the PSI of an empty bin" {
+@test "smoothing: 0 keeps the older formula, with eps from drift.yaml bounding an empty bin" {
 	make_ref
 	mkdir conf
-	printf 'eps: 0.01\n' >conf/drift.yaml
-	# a = 1,2 | 9,10 (W1+W2 shape): shares .5 0 0 .5, eps .01:
+	printf 'smoothing: 0\neps: 0.01\n' >conf/drift.yaml
+	# a = 1,2 | 9,10: shares .5 0 0 .5 against .3 .2 .2 .3 (the missing
+	# bin, empty in both, is left out), eps .01:
 	#   2 * .2 ln(.51/.31) + 2 * .2 ln(.21/.01)
 	#   = 2 * .2 * .49784 + 2 * .2 * 3.04452 = 1.41694
 	run_split mm-psi --ref ref.json --config conf <<<'{"batch_id":"e","features":{"a":[1,2,9,10],"c":[5,5,5,5]}}'
 	assert_success
 	assert_equal "$(grep -o '"psi":{"a":[^,]*' <<<"$output")" \
 	    '"psi":{"a":1.416944346385041'
+	assert_equal "$stderr" ""
 }
 
+# --fail-on
+
 @test "--fail-on severe exits 1 after writing every record" {
-	make_ref
-	printf '%s\n' "$B1" "$W1" "$B1" >in.ndjson
-	run_split mm-psi --ref ref.json --fail-on severe in.ndjson
+	make_ref200
+	z=$(printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
+	    "$(rep null 20)" "$(rep null 20)" "$(rep null 20)")
+	printf '%s\n' "$z" "$z" >in.ndjson
+	run_split mm-psi --ref ref200.json --fail-on severe in.ndjson
 	assert_failure 1
-	assert_output "$(mm-psi --ref ref.json in.ndjson)"
-	[ "$(wc -l <<<"$output")" -eq 3 ]
+	assert_output "$(mm-psi --ref ref200.json in.ndjson)"
+	[ "$(wc -l <<<"$output")" -eq 2 ]
 	assert_equal "$stderr" ""
 }
 
 @test "--fail-on moderate exits 1 on a moderate batch, severe does not" {
-	make_ref100
-	printf '{"batch_id":"m","features":{"a":[1,2,3,30,60,61,80,90]}}\n' \
-	    >m.ndjson
-	run_split mm-psi --ref ref100.json --fail-on moderate m.ndjson
+	make_ref1000
+	# a moderate (psi_adj .17620, see the hand-computed batch), b as in
+	# the reference.
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
+	    "$(vals 250 90 45 35 30)" "$(vals 250 50 50 50 50)" >m.ndjson
+	run_split mm-psi --ref ref1000.json --fail-on moderate m.ndjson
 	assert_failure 1
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"moderate"'
+	assert_equal "$(field drifted <<<"$output")" '["a"]'
 	assert_equal "$stderr" ""
-	run_split mm-psi --ref ref100.json --fail-on severe m.ndjson
+	run_split mm-psi --ref ref1000.json --fail-on severe m.ndjson
 	assert_success
 	assert_equal "$stderr" ""
 }
 
-@test "--fail-on is not reached on stable batches, nor when chi2 calls them stable" {
+@test "--fail-on is not reached on stable batches" {
 	make_ref
 	run_split mm-psi --ref ref.json --fail-on moderate <<<"$B1"
 	assert_success
 	assert_output "${B1%\}},\"drift\":$D1}"
-	make_ref100
-	printf '{"batch_id":"s","features":{"a":[1,2,3,4,30,60,80,90]}}\n' \
-	    >s.ndjson
-	run_split mm-psi --ref ref100.json --fail-on moderate --threshold chi2 \
-	    s.ndjson
-	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "--fail-on severe: one feature of 30 drifted at 500 rows is seen" {
+	# mm-gen's population with 30 features; f7's spread grows by 1.5 in
+	# the drifted batch.  Measured: f7 psi_adj .38356, p 4.2e-47; the
+	# largest psi_adj of the other 29 is .0207.  The same batch without
+	# drift is stable.
+	mm-gen --rows 5000 --features 30 --seed 1 | mm-psi --fit >ref.json
+	mm-gen --batches 1 --batch-size 500 --features 30 --seed 2 \
+	    --drift-at 0 --drift-features f7 --scale 1.5 >drifted.ndjson
+	mm-gen --batches 1 --batch-size 500 --features 30 --seed 2 \
+	    >stable.ndjson
+	run_split mm-psi --ref ref.json --fail-on severe drifted.ndjson
+	assert_failure 1
+	assert_equal "$(field drifted <<<"$output")" '["f7"]'
+	[[ $output == *'"status":"severe","n":500,'* ]]
+	assert_equal "$stderr" ""
+	run_split mm-psi --ref ref.json --fail-on moderate stable.ndjson
+	assert_success
+	assert_equal "$(field drifted <<<"$output")" '[]'
+	assert_equal "$stderr" ""
+}
+
+# Inputs and the reference
 
 @test "several FILE arguments are read in order; - is standard input" {
 	make_ref
@@ -429,7 +672,7 @@ ${W3%\}}"
 	want=$(mm-psi --ref ref.json <<<"$B1")
 	mkdir -p store/versions/v1 store/versions/v0
 	printf '%s\n' "$REF" >store/versions/v1/reference.json
-	printf '{"format":"mm-reference/1"}\n' >store/versions/v0/reference.json
+	printf '{"format":"mm-reference/2"}\n' >store/versions/v0/reference.json
 	printf '{"version":"v1","previous_version":"v0"}\n' >store/active.json
 
 	run_split mm-psi --models store <<<"$B1"
@@ -453,7 +696,7 @@ ${W3%\}}"
 	make_ref
 	mkdir -p models/versions/v1
 	printf '{"version":"v1"}\n' >models/active.json
-	printf '{"format":"mm-reference/1"}\n' >models/versions/v1/reference.json
+	printf '{"format":"mm-reference/2"}\n' >models/versions/v1/reference.json
 	run_split mm-psi --ref ref.json <<<"$B1"
 	assert_success
 	assert_output "${B1%\}},\"drift\":$D1}"
@@ -471,14 +714,26 @@ ${W3%\}}"
 	assert_equal "$stderr" "mm-psi: no reference: give --ref FILE, or a model store with an active version (--models DIR)"
 }
 
+@test "a reference from older mm (mm-reference/1) is read, under the id of its new form" {
+	make_ref
+	# What mm-psi --fit --bins 4 wrote for TRAIN before: a's counts
+	# without a missing bin, c as one edge and one bin.  It reads as
+	# REF does, and counts made with either merge together.
+	printf '%s\n' '{"format":"mm-reference/1","id":"5f3db756487b7958","bins":4,"rows":10,"features":[{"name":"a","n":10,"missing":0,"edges":[1,3.25,5.5,7.75,10],"counts":[3,2,2,3],"shares":[0.3,0.2,0.2,0.3]},{"name":"c","n":10,"missing":0,"edges":[5],"counts":[10],"shares":[1]}]}' >old.json
+	run_split mm-psi --ref old.json <<<"$B1"
+	assert_success
+	assert_output "${B1%\}},\"drift\":$D1}"
+	assert_equal "$stderr" ""
+}
+
 # --counts and --merge
 
 @test "--counts writes the bin counts in place of features" {
 	make_ref
-	# B1's a: 4,3,1,2 as above; c: all ten in its one bin.
+	# B1's a: 4,3,1,2 and 0 missing; c: all ten in "5".
 	run_split mm-psi --ref ref.json --counts <<<'{"batch_id":"b1","ts":5,"features":{"a":[1,2,2,3,4,5,5,6,8,10],"c":[5,5,5,5,5,5,5,5,5,5]},"labels":[1,0,1,0,1,0,1,0,1,null],"pred":[1,1,1,1,1,1,1,1,1,1],"proba":[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5],"drift":{"x":1},"note":"k","metrics":{"f1":0.5}}'
 	assert_success
-	assert_output '{"batch_id":"b1","ts":5,"note":"k","metrics":{"f1":0.5},"counts":{"ref":"5f3db756487b7958","n":10,"bins":{"a":[4,3,1,2],"c":[10]},"missing":{"a":0,"c":0}}}'
+	assert_output '{"batch_id":"b1","ts":5,"note":"k","metrics":{"f1":0.5},"counts":{"ref":"294f20f79048a3a7","n":10,"bins":{"a":[4,3,1,2,0],"c":[10,0,0]}}}'
 	assert_equal "$stderr" ""
 }
 
@@ -525,16 +780,25 @@ make_batches() {
 	wait
 	[ "$(cat s?.counts | wc -l)" -eq 6 ]
 	want=$(mm-psi --ref ref.json whole.ndjson | drift_of)
-	[[ $want == *'"n":42,"missing":{"a":3,"c":0}}' ]]
+	[[ $want == *'"n":42,"missing":{"a":3,"c":0},'* ]]
 	run_split sh -c 'cat s1.counts s2.counts s3.counts | mm-psi --ref ref.json --merge'
 	assert_success
 	assert_output "{\"n_records\":6,\"drift\":$want}"
 	assert_equal "$stderr" ""
 }
 
+@test "--merge of drift records sums the counts they carry" {
+	make_ref
+	make_batches
+	want=$(mm-psi --ref ref.json --counts batches.ndjson |
+	    mm-psi --ref ref.json --merge)
+	run_split sh -c 'mm-psi --ref ref.json batches.ndjson | mm-psi --ref ref.json --merge'
+	assert_success
+	assert_output "$want"
+	assert_equal "$stderr" ""
+}
+
 @test "--merge of shards made by mm-gen equals PSI of one batch from mm-batch" {
-	[ -x "$MM_BIN/mm-gen" ] && [ -x "$MM_BIN/mm-batch" ] ||
-	    skip "mm-gen and mm-batch are not built yet"
 	mm-gen --batches 1 --batch-size 400 --seed 1 | mm-psi --fit >ref.json
 	mm-gen --batches 6 --batch-size 50 --seed 2 >batches.ndjson
 	split -l 2 batches.ndjson shard.
@@ -571,23 +835,26 @@ make_batches() {
 }
 
 @test "--merge with --fail-on judges the merged result" {
-	make_ref
-	printf '%s\n' "$W1" "$W2" | mm-psi --ref ref.json --counts >c.ndjson
-	run_split mm-psi --ref ref.json --merge --fail-on severe c.ndjson
+	make_ref200
+	# Two halves of the all-null batch: each 10 rows, merged 20: severe.
+	h=$(printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
+	    "$(rep null 10)" "$(rep null 10)" "$(rep null 10)")
+	printf '%s\n' "$h" "$h" | mm-psi --ref ref200.json --counts >c.ndjson
+	run_split mm-psi --ref ref200.json --merge --fail-on severe c.ndjson
 	assert_failure 1
-	assert_equal "$(grep -o '"status":"[a-z]*"' <<<"$output")" \
-	    '"status":"severe"'
+	assert_equal "$(field drifted <<<"$output")" '["c","s","n"]'
+	[[ $output == *'"status":"severe","n":20,'* ]]
 	assert_equal "$stderr" ""
 }
 
 @test "--merge refuses counts made with another reference" {
 	make_ref
-	make_ref100
+	make_ref1000
 	printf '%s\n' "$B1" | mm-psi --ref ref.json --counts >c.ndjson
-	run_split mm-psi --ref ref100.json --merge c.ndjson
+	run_split mm-psi --ref ref1000.json --merge c.ndjson
 	assert_failure 2
 	assert_output ""
-	assert_equal "$stderr" "mm-psi: c.ndjson:1: counts were made with reference '5f3db756487b7958', not '94606a1715751836'"
+	assert_equal "$stderr" "mm-psi: c.ndjson:1: counts were made with reference '294f20f79048a3a7', not '35ec4fdc2493d9d5'"
 }
 
 @test "--merge: a record without counts, or without the --by field" {
@@ -599,7 +866,75 @@ make_batches() {
 	assert_equal "$stderr" "mm-psi: c.ndjson:1: 'day' missing"
 	run_split mm-psi --ref ref.json --merge <<<"$B1"
 	assert_failure 2
-	assert_equal "$stderr" "mm-psi: line 1: 'counts' missing (make count records with mm-psi --counts)"
+	assert_equal "$stderr" "mm-psi: line 1: neither 'counts' nor 'drift' (make count records with mm-psi --counts)"
+	run_split mm-psi --ref ref.json --merge <<<'{"drift":{"psi":{"a":0}}}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-psi: line 1: 'drift' is not a count object (no ref, n and counts)"
+}
+
+# A count record against REF: counts(N, A, C) with n N and bins A, C.
+counts() {
+	printf '{"counts":{"ref":"294f20f79048a3a7","n":%s,"bins":{"a":[%s],"c":[%s]}}}\n' \
+	    "$1" "$2" "$3"
+}
+
+@test "--merge checks every count record before adding it" {
+	make_ref
+	{
+		counts 10 4,3,1,2,0 10,0,0
+		counts 10 5,3,1,2,-1 10,0,0
+		counts 10 4,3,1,2 10,0,0
+		counts 10 4,3,1,2,0 9,0,0
+		counts 10 4,3,1,2,0 10,0,0
+		counts 10 4,3,1,2.5,0 10,0,0
+		counts -1 4,3,1,2,0 10,0,0
+	} >c.ndjson
+	run_split mm-psi --ref ref.json --merge c.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-psi: c.ndjson:2: count 4 of feature 'a' is not a count"
+
+	for bad in 3 4 6 7; do
+		sed -n "1p;${bad}p" c.ndjson >one.ndjson
+		run_split mm-psi --ref ref.json --merge one.ndjson
+		assert_failure 2
+		assert_output ""
+		case $bad in
+		3) want="counts of feature 'a' missing or of the wrong length" ;;
+		4) want="counts of feature 'c' add up to 9, not n 10" ;;
+		6) want="count 3 of feature 'a' is not a count" ;;
+		7) want="'counts' is not a count object" ;;
+		esac
+		assert_equal "$stderr" "mm-psi: one.ndjson:2: $want"
+	done
+
+	# --skip-bad adds the good records (1 and 5) only.
+	run_split mm-psi --ref ref.json --merge --skip-bad c.ndjson
+	assert_success
+	[[ $output == '{"n_records":2,"drift":{'*'"n":20,'*'"counts":{"a":[8,6,2,4,0],"c":[20,0,0]}}}' ]]
+	assert_equal "$stderr" "mm-psi: skipped 5 bad records"
+}
+
+@test "--merge: counts that overflow when added are bad input" {
+	make_ref
+	h=4611686018427387904		# 2^62
+	{
+		counts $h $h,0,0,0,0 $h,0,0
+		counts $h $h,0,0,0,0 $h,0,0
+	} >c.ndjson
+	run_split mm-psi --ref ref.json --merge c.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-psi: c.ndjson:2: counts of feature 'a' overflow"
+
+	# No bin overflows, but n does: 2^63 - 1, then 1 more.
+	{
+		counts 9223372036854775807 $h,$((h - 1)),0,0,0 $h,$((h - 1)),0
+		counts 1 0,0,1,0,0 0,0,1
+	} >c.ndjson
+	run_split mm-psi --ref ref.json --merge c.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-psi: c.ndjson:2: n overflows"
 }
 
 @test "--merge of no records writes nothing" {
