@@ -15,7 +15,7 @@
 #      promoted once five decisions in a row were calm; F1 collapses
 #                                                     -> rollback
 # --size N plays the same phases with N rows a batch (default 256);
-# --small is --size 32.  Its output goes to data/sim-N unless --dir.
+# --small is --size 32.  Its output goes to data/sim/N unless --dir.
 #
 # --check exits 1 when an action had no reason:
 #   - a batch rejected outside phases 2 and 4, or a window rejected that
@@ -57,7 +57,7 @@ case $size in
 esac
 if [ -z "$dir" ]; then
 	dir=${MM_SIM_DIR:-data/sim}
-	[ "$size" = 256 ] || dir=$dir-$size
+	[ "$size" = 256 ] || dir=$dir/$size
 fi
 [ "$keep" = 1 ] || rm -rf "$dir"
 mkdir -p "$dir/config"
