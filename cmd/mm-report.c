@@ -23,24 +23,27 @@
 static const char *prog = "mm-report";
 
 static const struct mm_opt opts[] = {
-#define O_DB 0
+#define O_CONFIG 0
+	{ "config", 0, "DIR", "config directory: the drift bands and alpha "
+	    "(default: $MM_CONFIG or config)" },
+#define O_DB 1
 	{ "db", 0, "FILE", "database (default: $MM_DB or "
 	    "data/metrics/metrics.db)" },
-#define O_MODELS 1
+#define O_MODELS 2
 	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_FROM 2
+#define O_FROM 3
 	{ "from", 0, "TS", "leave out what is older than TS" },
-#define O_TO 3
+#define O_TO 4
 	{ "to", 0, "TS", "leave out what is newer than TS" },
-#define O_WINDOW 4
+#define O_WINDOW 5
 	{ "window", 'w', "LEN", "only the last LEN (such as 24h) before --to "
 	    "or the newest" },
-#define O_OUTPUT 5
+#define O_OUTPUT 6
 	{ "output", 'o', "FILE", "write to FILE, - for standard output "
 	    "(default report.html)" },
-#define O_TITLE 6
+#define O_TITLE 7
 	{ "title", 0, "TEXT", "the page's title (default \"mm report\")" },
-#define O_NOW 7
+#define O_NOW 8
 	{ "now", 0, "TS", "the time the page says it was made (default: the "
 	    "clock)" },
 	{ NULL, 0, NULL, NULL }
@@ -133,9 +136,11 @@ read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	/* drift is NULL in rows recorded before it: psi and p_value stand. */
 	st = mm_db_prepare(db, "SELECT batch_id, ts, model_version, f1, "
-	    "accuracy, trust_score, drift_score, drift_status, psi, p_value "
-	    "FROM metrics WHERE ts >= ?1 AND ts <= ?2 ORDER BY ts, id", err);
+	    "accuracy, trust_score, drift_score, drift_status, psi, p_value, "
+	    "drift FROM metrics WHERE ts >= ?1 AND ts <= ?2 ORDER BY ts, id",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
@@ -149,7 +154,8 @@ read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 		b.trust = col_num(st, 5);
 		b.drift_score = col_num(st, 6);
 		b.status = (char *)col_text(st, 7);
-		mm_report_add_batch(r, &b, col_text(st, 8), col_text(st, 9));
+		mm_report_add_batch(r, &b, col_text(st, 8), col_text(st, 9),
+		    col_text(st, 10));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -337,16 +343,18 @@ int
 main(int argc, char **argv)
 {
 	struct mm_optstate st = { .prog = "mm-report",
-	    .synopsis = "[--db FILE] [--models DIR] [--from TS] [--to TS] "
-	    "[--window LEN]\n"
-	    " [-o FILE] [--title TEXT] [--now TS]",
+	    .synopsis = "[--config DIR] [--db FILE] [--models DIR] [--from TS] "
+	    "[--to TS]\n"
+	    " [--window LEN] [-o FILE] [--title TEXT] [--now TS]",
 	    .about = "Write one self-contained HTML page with trust, F1, "
 	    "drift and decisions over time, and the model versions." };
+	struct mm_config cfg;
 	struct mm_report r;
 	struct mm_err err = { 0 };
 	struct mm_buf page;
 	struct timespec ts;
-	const char *dbpath = NULL, *models = NULL, *output = "report.html";
+	const char *config = NULL, *dbpath = NULL, *models = NULL;
+	const char *output = "report.html";
 	const char *wlen = NULL;
 	long window = 0;
 	int o, rc = MM_OK;
@@ -355,6 +363,7 @@ main(int argc, char **argv)
 	r.now = NAN;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
+		case O_CONFIG: config = st.arg; break;
 		case O_DB: dbpath = st.arg; break;
 		case O_MODELS: models = st.arg; break;
 		case O_FROM:
@@ -402,6 +411,14 @@ main(int argc, char **argv)
 		mm_warnx(prog, "--from is after --to");
 		return MM_EINPUT;
 	}
+	/* The bands and alpha mm-psi grades with, so the page agrees. */
+	if (mm_config_load(&cfg, config, MM_CFG_DRIFT, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
+	r.moderate = cfg.drift.moderate;
+	r.severe = cfg.drift.severe;
+	r.alpha = cfg.drift.alpha;
 	if (isnan(r.now)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		r.now = (double)ts.tv_sec;

@@ -9,9 +9,7 @@
 
 #define CHART_W 1000
 #define MAXTICKS 16
-#define ALPHA 0.05		/* the p-value line; mm-psi's default */
-#define PSI_MODERATE 0.1	/* the PSI bands (DESIGN section 3) */
-#define PSI_SEVERE 0.2
+#define MAX_TOP 10		/* drifted features listed and drawn */
 #define MAX_POINTS 200		/* dots with a tooltip up to this many */
 #define MAX_CELLS 4000		/* heat map cells with a tooltip */
 #define MIN_CELL 2		/* the narrowest heat map cell, pixels */
@@ -373,7 +371,7 @@ mix(struct rgb a, struct rgb z, double f)
 }
 
 void
-mm_psi_colour(double psi, char *buf)
+mm_psi_colour(double v, double moderate, double severe, char *buf)
 {
 	static const struct rgb s0 = { 0xf0, 0xf7, 0xf2 };
 	static const struct rgb s1 = { 0xbb, 0xe2, 0xc7 };
@@ -383,17 +381,16 @@ mm_psi_colour(double psi, char *buf)
 	static const struct rgb v1 = { 0x7f, 0x1d, 0x1d };
 	struct rgb c;
 
-	if (isnan(psi)) {
+	if (isnan(v)) {
 		strcpy(buf, "#e5e7eb");
 		return;
 	}
-	if (psi < PSI_MODERATE)
-		c = mix(s0, s1, psi / PSI_MODERATE);
-	else if (psi < PSI_SEVERE)
-		c = mix(m0, m1, (psi - PSI_MODERATE) /
-		    (PSI_SEVERE - PSI_MODERATE));
+	if (v < moderate)
+		c = mix(s0, s1, v / moderate);
+	else if (v < severe)
+		c = mix(m0, m1, (v - moderate) / (severe - moderate));
 	else	/* The darkest red at ten times the severe band. */
-		c = mix(v0, v1, log10(psi / PSI_SEVERE));
+		c = mix(v0, v1, severe > 0 ? log10(v / severe) : 1);
 	snprintf(buf, 8, "#%02x%02x%02x", (unsigned)lround(c.r),
 	    (unsigned)lround(c.g), (unsigned)lround(c.b));
 }
@@ -441,6 +438,9 @@ mm_report_init(struct mm_report *r)
 	r->title = "mm report";
 	r->from = NAN;
 	r->to = NAN;
+	r->moderate = 0.1;
+	r->severe = 0.2;
+	r->alpha = 0.01;
 }
 
 void
@@ -457,7 +457,9 @@ mm_report_release(struct mm_report *r)
 	for (i = 0; i < r->nfeat; i++) {
 		free(r->feat[i].name);
 		free(r->feat[i].psi);
+		free(r->feat[i].adj);
 		free(r->feat[i].pval);
+		free(r->feat[i].drifted);
 	}
 	free(r->feat);
 	for (i = 0; i < r->nd; i++) {
@@ -503,35 +505,81 @@ feature(struct mm_report *r, const char *name)
 	f = &r->feat[r->nfeat++];
 	f->name = mm_xstrdup(name);
 	f->psi = nan_array(r->capb);
+	f->adj = nan_array(r->capb);
 	f->pval = nan_array(r->capb);
+	f->drifted = mm_xcalloc((size_t)r->capb, 1);
 	return f;
 }
 
-/* Put the numbers of the JSON object text into each feature's column. */
+/* The columns of a feature that by_feature() fills. */
+enum { COL_PSI, COL_ADJ, COL_PVAL };
+
+/* Put the numbers of a JSON object into each feature's column. */
 static void
-by_feature(struct mm_report *r, const char *text, int pval)
+by_feature(struct mm_report *r, json_t *obj, int col)
 {
+	struct mm_report_feat *f;
 	const char *key;
-	json_t *root, *v;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach(obj, key, v) {
+		f = feature(r, key);
+		if (!json_is_number(v))
+			continue;
+		(col == COL_PSI ? f->psi : col == COL_ADJ ? f->adj :
+		    f->pval)[r->nb - 1] = json_number_value(v);
+	}
+}
+
+static void
+by_feature_text(struct mm_report *r, const char *text, int col)
+{
+	json_t *root;
 
 	if (text == NULL)
 		return;
 	root = json_loads(text, JSON_DECODE_ANY, NULL);
-	if (json_is_object(root)) {
-		json_object_foreach(root, key, v) {
-			struct mm_report_feat *f = feature(r, key);
+	by_feature(r, root, col);
+	json_decref(root);
+}
 
-			if (json_is_number(v))
-				(pval ? f->pval : f->psi)[r->nb - 1] =
-				    json_number_value(v);
-		}
+/* The last batch's share of its drift object: values, drifted, status. */
+static void
+drift_object(struct mm_report *r, const char *text)
+{
+	struct mm_report_batch *b = &r->b[r->nb - 1];
+	json_t *root, *v, *a;
+	size_t i;
+
+	if (text == NULL)
+		return;
+	root = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return;
+	}
+	by_feature(r, json_object_get(root, "psi"), COL_PSI);
+	by_feature(r, json_object_get(root, "psi_adj"), COL_ADJ);
+	by_feature(r, json_object_get(root, "p_value"), COL_PVAL);
+	if (json_is_array(a = json_object_get(root, "drifted"))) {
+		b->graded = 1;
+		json_array_foreach(a, i, v)
+			if (json_is_string(v))
+				feature(r, json_string_value(v))->
+				    drifted[r->nb - 1] = 1;
+	}
+	if (json_is_string(v = json_object_get(root, "status"))) {
+		free(b->status);
+		b->status = mm_xstrdup(json_string_value(v));
 	}
 	json_decref(root);
 }
 
 void
 mm_report_add_batch(struct mm_report *r, const struct mm_report_batch *b,
-    const char *psi, const char *pval)
+    const char *psi, const char *pval, const char *drift)
 {
 	struct mm_report_batch *nb;
 	int i, j, cap;
@@ -544,10 +592,15 @@ mm_report_add_batch(struct mm_report *r, const struct mm_report_batch *b,
 
 			f->psi = mm_xrealloc(f->psi, (size_t)cap *
 			    sizeof(double));
+			f->adj = mm_xrealloc(f->adj, (size_t)cap *
+			    sizeof(double));
 			f->pval = mm_xrealloc(f->pval, (size_t)cap *
 			    sizeof(double));
-			for (j = r->capb; j < cap; j++)
-				f->psi[j] = f->pval[j] = NAN;
+			f->drifted = mm_xrealloc(f->drifted, (size_t)cap);
+			for (j = r->capb; j < cap; j++) {
+				f->psi[j] = f->adj[j] = f->pval[j] = NAN;
+				f->drifted[j] = 0;
+			}
 		}
 		r->capb = cap;
 	}
@@ -556,8 +609,59 @@ mm_report_add_batch(struct mm_report *r, const struct mm_report_batch *b,
 	nb->id = mm_xstrdup(b->id != NULL ? b->id : "");
 	nb->version = dup_or_null(b->version);
 	nb->status = dup_or_null(b->status);
-	by_feature(r, psi, 0);
-	by_feature(r, pval, 1);
+	nb->graded = 0;
+	by_feature_text(r, psi, COL_PSI);
+	by_feature_text(r, pval, COL_PVAL);
+	drift_object(r, drift);
+}
+
+static int
+cmp_top(const void *a, const void *b)
+{
+	const struct mm_report_top *x = a, *y = b;
+
+	if (x->ndrifted != y->ndrifted)
+		return x->ndrifted > y->ndrifted ? -1 : 1;
+	/* A psi_adj that is not known goes after one that is. */
+	if (isnan(x->max_adj) != isnan(y->max_adj))
+		return isnan(x->max_adj) ? 1 : -1;
+	if (x->max_adj != y->max_adj && !isnan(x->max_adj))
+		return x->max_adj > y->max_adj ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int
+mm_report_rank(const struct mm_report *r, struct mm_report_top *top,
+    int max)
+{
+	struct mm_report_top *all, t;
+	int i, k, n = 0;
+
+	all = mm_xmalloc((size_t)(r->nfeat > 0 ? r->nfeat : 1) *
+	    sizeof(*all));
+	for (k = 0; k < r->nfeat; k++) {
+		const struct mm_report_feat *f = &r->feat[k];
+
+		t = (struct mm_report_top){ k, f->name, 0, NAN, -1, -1 };
+		for (i = 0; i < r->nb; i++) {
+			if (!f->drifted[i])
+				continue;
+			t.ndrifted++;
+			if (t.at_max < 0 || f->adj[i] > t.max_adj ||
+			    (isnan(t.max_adj) && !isnan(f->adj[i]))) {
+				t.max_adj = f->adj[i];
+				t.at_max = i;
+			}
+			t.last = i;
+		}
+		if (t.ndrifted > 0)
+			all[n++] = t;
+	}
+	qsort(all, (size_t)n, sizeof(*all), cmp_top);
+	for (i = 0; i < n && i < max; i++)
+		top[i] = all[i];
+	free(all);
+	return n;
 }
 
 void
@@ -1319,14 +1423,74 @@ cell_x(const struct mm_report *r, const struct mm_chart *c, int i,
 	*x1 = fmin(hi, c->x.r1);
 }
 
+/*
+ * What the heat map and the lines show of feature f in batch i: psi_adj,
+ * or the PSI of a batch recorded before psi_adj was.  *adj says which.
+ */
+static double
+drift_value(const struct mm_report_feat *f, int i, int *adj)
+{
+	*adj = !isnan(f->adj[i]);
+	return *adj ? f->adj[i] : f->psi[i];
+}
+
+static void
+put_pval(struct mm_buf *b, double p)
+{
+	if (isnan(p))
+		mm_buf_puts(b, "\xe2\x80\x93");
+	else
+		put_p(b, p);
+}
+
+/* A heat map cell's tooltip: batches i to j, the largest value at m. */
+static void
+cell_title(struct mm_buf *b, const struct mm_report *r,
+    const struct mm_report_feat *f, int i, int j, int m, int ndrifted)
+{
+	double v;
+	int adj;
+
+	mm_buf_puts(b, "<title>");
+	mm_html_esc(b, f->name);
+	mm_buf_puts(b, " \xc2\xb7 ");
+	mm_html_esc(b, r->b[i].id);
+	if (j > i) {
+		mm_buf_puts(b, " to ");
+		mm_html_esc(b, r->b[j].id);
+	}
+	if (m < 0) {
+		mm_buf_puts(b, " \xc2\xb7 no value</title>");
+		return;
+	}
+	v = drift_value(f, m, &adj);
+	mm_buf_printf(b, " \xc2\xb7 %s%s ", j > i ? "largest " : "",
+	    adj ? "psi_adj" : "PSI");
+	put_val(b, v, 4);
+	if (j == i && adj && !isnan(f->psi[i])) {
+		mm_buf_puts(b, " (PSI ");
+		put_val(b, f->psi[i], 4);
+		mm_buf_puts(b, ")");
+	}
+	if (j == i && !isnan(f->pval[i])) {
+		mm_buf_puts(b, " \xc2\xb7 p-value ");
+		put_p(b, f->pval[i]);
+	}
+	if (ndrifted > 0 && j == i)
+		mm_buf_puts(b, " \xc2\xb7 drifted");
+	else if (ndrifted > 0)
+		mm_buf_printf(b, " \xc2\xb7 drifted in %d", ndrifted);
+	mm_buf_puts(b, "</title>");
+}
+
 static void
 heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
     double *tmp)
 {
-	int i, j, k, rowh = r->nfeat > 30 ? 8 : 16, titles;
-	double gap, y0, v, *x0s, *x1s;
+	int i, j, k, m, nd, adj, rowh = r->nfeat > 30 ? 8 : 16, titles;
+	double gap, y0, v, w, *x0s, *x1s;
 	struct mm_chart c;
-	char col[8];
+	char col[8], label[96];
 
 	mm_chart_init(&c, CHART_W, MM_CHART_TOP / 2 + rowh * r->nfeat +
 	    MM_CHART_BOTTOM, sp->t0, sp->t1, 0, 1, 0);
@@ -1348,7 +1512,7 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 		x1s[i] = round(x1s[i] * 10) / 10;
 	}
 	titles = (long)r->nb * r->nfeat <= MAX_CELLS;
-	svg_open(b, &c, "PSI by feature and batch");
+	svg_open(b, &c, "psi_adj by feature and batch");
 	axis_x(b, &c);		/* under the cells */
 	mm_buf_puts(b, "<g shape-rendering=\"crispEdges\">\n");
 	for (k = 0; k < r->nfeat; k++) {
@@ -1363,17 +1527,23 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 			/*
 			 * A cell is at least MIN_CELL pixels wide: batches
 			 * closer together share one, which shows their
-			 * largest PSI.  A gap in the data ends a cell.
+			 * largest value.  A gap in the data ends a cell.
 			 */
 			v = NAN;
+			m = -1;
+			nd = 0;
 			for (j = i; j < r->nb; j++) {
-				if (!isnan(f->psi[j]) && !(f->psi[j] <= v))
-					v = f->psi[j];
+				w = drift_value(f, j, &adj);
+				if (!isnan(w) && !(w <= v)) {
+					v = w;
+					m = j;
+				}
+				nd += f->drifted[j];
 				if (j + 1 == r->nb || x0s[j + 1] > x1s[j] ||
 				    x1s[j] - x0s[i] >= MIN_CELL)
 					break;
 			}
-			mm_psi_colour(v, col);
+			mm_psi_colour(v, r->moderate, r->severe, col);
 			mm_buf_puts(b, "<rect x=\"");
 			mm_svg_num(b, x0s[i]);
 			mm_buf_puts(b, "\" y=\"");
@@ -1386,91 +1556,242 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 				mm_buf_puts(b, "/>\n");
 				continue;
 			}
-			mm_buf_puts(b, "><title>");
-			mm_html_esc(b, f->name);
-			mm_buf_puts(b, " \xc2\xb7 ");
-			mm_html_esc(b, r->b[i].id);
-			if (j > i) {
-				mm_buf_puts(b, " to ");
-				mm_html_esc(b, r->b[j].id);
-				mm_buf_puts(b, " \xc2\xb7 largest");
-			} else
-				mm_buf_puts(b, " \xc2\xb7");
-			mm_buf_puts(b, " PSI ");
-			put_val(b, v, 4);
-			mm_buf_puts(b, "</title></rect>\n");
+			mm_buf_puts(b, ">");
+			cell_title(b, r, f, i, j, m, nd);
+			mm_buf_puts(b, "</rect>\n");
 		}
 	}
 	free(x0s);
 	free(x1s);
 	mm_buf_puts(b, "</g>\n");
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
-	mm_psi_colour(0.05, col);
-	key_swatch(b, col, "stable (below 0.1)");
-	mm_psi_colour(0.15, col);
-	key_swatch(b, col, "moderate (0.1 to 0.2)");
-	mm_psi_colour(0.6, col);
-	key_swatch(b, col, "severe (0.2 and above; darker is more)");
-	mm_psi_colour(NAN, col);
+	mm_psi_colour(r->moderate / 2, r->moderate, r->severe, col);
+	snprintf(label, sizeof(label), "stable (below %g)", r->moderate);
+	key_swatch(b, col, label);
+	mm_psi_colour((r->moderate + r->severe) / 2, r->moderate, r->severe,
+	    col);
+	snprintf(label, sizeof(label), "moderate (%g to %g)", r->moderate,
+	    r->severe);
+	key_swatch(b, col, label);
+	mm_psi_colour(3 * r->severe, r->moderate, r->severe, col);
+	snprintf(label, sizeof(label), "severe (%g and above; darker is more)",
+	    r->severe);
+	key_swatch(b, col, label);
+	mm_psi_colour(NAN, r->moderate, r->severe, col);
 	key_swatch(b, col, "no value");
 	mm_buf_puts(b, "</div>\n");
 }
 
+/* The bottom of the psi_adj axis: 0.01, or lower for a lower band. */
+static double
+psi_floor(const struct mm_report *r)
+{
+	if (r->moderate > 0 && r->moderate < 2 * PSI_FLOOR)
+		return pow(10, floor(log10(r->moderate / 2)));
+	return PSI_FLOOR;
+}
+
+/* A ring where feature f drifted in batch i, with a tooltip. */
+static void
+ring(struct mm_buf *b, const struct mm_report *r, const struct mm_chart *c,
+    const struct mm_report_feat *f, int i, int series, double y)
+{
+	mm_buf_printf(b, "<circle class=\"dd s%d\" cx=\"", series);
+	mm_svg_num(b, mm_chart_x(c, r->b[i].ts));
+	mm_buf_puts(b, "\" cy=\"");
+	mm_svg_num(b, mm_chart_y(c, y));
+	mm_buf_puts(b, "\" r=\"3.5\"><title>");
+	mm_html_esc(b, f->name);
+	mm_buf_puts(b, " \xc2\xb7 ");
+	mm_html_esc(b, r->b[i].id);
+	mm_buf_puts(b, " \xc2\xb7 drifted, psi_adj ");
+	put_val(b, f->adj[i], 4);
+	mm_buf_puts(b, ", p-value ");
+	put_pval(b, f->pval[i]);
+	mm_buf_puts(b, "</title></circle>\n");
+}
+
+/*
+ * psi_adj of the features that drifted most, one line each, with a
+ * ring where a feature drifted (when there are not too many); then
+ * every feature in a heat map.
+ */
 static void
 section_psi(struct mm_buf *b, const struct mm_report *r,
-    const struct span *sp, double *x, double *y)
+    const struct span *sp, double *x, double *y,
+    const struct mm_report_top *top, int ntop)
 {
-	double t[MAXTICKS], max = 0, top, ymod, ysev;
-	int i, k, n = 0, nt;
+	double t[MAXTICKS], max = 0, ytop, ymod, ysev, lo = psi_floor(r), v;
+	int i, k, n = 0, nraw = 0, nt, adj, raw, nrings = 0;
 	struct mm_chart c;
 	char cls[32];
 
-	section_open(b, "psi", "Drift: PSI per feature", "The population "
-	    "stability index of each feature in each batch against the "
-	    "model's reference, on a log scale (0.01 and below at the "
-	    "bottom); the bands mark moderate (0.1) and severe (0.2) "
-	    "drift.");
-	for (k = 0; k < r->nfeat; k++)
-		for (i = 0; i < r->nb; i++)
-			if (!isnan(r->feat[k].psi[i])) {
-				n++;
-				max = fmax(max, r->feat[k].psi[i]);
-			}
+	section_open(b, "psi", "Drift: psi_adj per feature", NULL);
+	mm_buf_printf(b, "<p class=\"note\">psi_adj is a feature's PSI "
+	    "beyond what sampling noise alone gives.  The lines: the "
+	    "features that drifted most, as listed above, on a log scale "
+	    "(%g and below at the bottom); the bands mark moderate (%g) and "
+	    "severe (%g).  The heat map: every feature.", lo, r->moderate,
+	    r->severe);
+	for (i = 0; i < r->nb; i++) {
+		raw = 0;
+		for (k = 0; k < r->nfeat; k++) {
+			v = drift_value(&r->feat[k], i, &adj);
+			if (isnan(v))
+				continue;
+			n++;
+			raw |= !adj;
+		}
+		nraw += raw;
+	}
+	if (nraw > 0)
+		mm_buf_printf(b, "  %d batch%s recorded before psi_adj show%s "
+		    "PSI.", nraw, nraw == 1 ? "" : "es", nraw == 1 ? "s" : "");
+	mm_buf_puts(b, "</p>\n");
 	if (n == 0) {
 		empty(b, "no batch has PSI values");
 		section_close(b);
 		return;
 	}
-	for (i = 0; i < r->nb; i++)
+	if (ntop == 0) {
+		mm_buf_puts(b, "<p class=\"note\">No feature drifted, so no "
+		    "lines are drawn.</p>\n");
+		heatmap(b, r, sp, y);
+		section_close(b);
+		return;
+	}
+	for (i = 0; i < r->nb; i++) {
 		x[i] = r->b[i].ts;
-	top = pow(10, ceil(log10(fmax(max, 0.3)) - 1e-9));
-	mm_chart_init(&c, CHART_W, 300, sp->t0, sp->t1, PSI_FLOOR, top, 1);
-	svg_open(b, &c, "PSI per feature over time");
-	mm_svg_bands(b, &c, PSI_MODERATE, PSI_SEVERE);
-	nt = mm_log_ticks(PSI_FLOOR, top, 7, t);
+		for (k = 0; k < ntop; k++) {
+			v = drift_value(&r->feat[top[k].feat], i, &adj);
+			if (!isnan(v))
+				max = fmax(max, v);
+			nrings += r->feat[top[k].feat].drifted[i];
+		}
+	}
+	ytop = pow(10, ceil(log10(fmax(max, 1.5 * r->severe)) - 1e-9));
+	mm_chart_init(&c, CHART_W, 300, sp->t0, sp->t1, lo, ytop, 1);
+	svg_open(b, &c, "psi_adj of the most drifted features over time");
+	mm_svg_bands(b, &c, r->moderate, r->severe);
+	nt = mm_log_ticks(lo, ytop, 7, t);
 	grid_y(b, &c, t, nt, 1);
 	axis_x(b, &c);
-	ymod = mm_chart_y(&c, PSI_MODERATE);
-	ysev = mm_chart_y(&c, PSI_SEVERE);
+	ymod = mm_chart_y(&c, fmax(r->moderate, lo));
+	ysev = mm_chart_y(&c, r->severe);
 	text(b, "tick band-label", c.x.r1 - 4, (ymod + ysev) / 2 + 4,
 	    "moderate");
 	text(b, "tick band-label", c.x.r1 - 4, ysev - 5, "severe");
-	for (k = 0; k < r->nfeat; k++) {
-		for (i = 0; i < r->nb; i++)
-			y[i] = isnan(r->feat[k].psi[i]) ? NAN :
-			    clampd(r->feat[k].psi[i], PSI_FLOOR, top);
-		snprintf(cls, sizeof(cls), "ln s%d%s", k % 10,
-		    k >= 20 ? " d2" : k >= 10 ? " d1" : "");
+	for (k = 0; k < ntop; k++) {
+		const struct mm_report_feat *f = &r->feat[top[k].feat];
+
+		for (i = 0; i < r->nb; i++) {
+			v = drift_value(f, i, &adj);
+			y[i] = isnan(v) ? NAN : clampd(v, lo, ytop);
+		}
+		snprintf(cls, sizeof(cls), "ln s%d", k % 10);
 		mm_svg_series(b, &c, cls, x, y, r->nb);
+		for (i = 0; i < r->nb; i++)
+			if (nrings <= MAX_POINTS && f->drifted[i] &&
+			    !isnan(y[i]))
+				ring(b, r, &c, f, i, k % 10, y[i]);
 	}
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
-	for (k = 0; k < r->nfeat; k++) {
-		snprintf(cls, sizeof(cls), "ln s%d%s", k % 10,
-		    k >= 20 ? " d2" : k >= 10 ? " d1" : "");
-		key_line(b, cls, r->feat[k].name);
+	for (k = 0; k < ntop; k++) {
+		snprintf(cls, sizeof(cls), "ln s%d", k % 10);
+		key_line(b, cls, top[k].name);
 	}
-	mm_buf_puts(b, "</div>\n<h3>By feature and batch</h3>\n");
+	if (nrings <= MAX_POINTS)
+		mm_buf_puts(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
+		    "<circle class=\"dd\" cx=\"9\" cy=\"6\" r=\"3.5\" "
+		    "stroke=\"#64748b\"/></svg>drifted</span>\n");
+	mm_buf_puts(b, "</div>\n<h3>Every feature by batch</h3>\n");
 	heatmap(b, r, sp, y);
+	section_close(b);
+}
+
+/*
+ * The features that drifted most over the report's batches, as
+ * mm_report_rank() orders them.
+ */
+static void
+section_drifted(struct mm_buf *b, const struct mm_report *r,
+    const struct mm_report_top *top, int ntop, int nall)
+{
+	int i, k, ngraded = 0, nwith = 0, nold;
+	char col[8];
+
+	section_open(b, "drifted", "Drifted features", NULL);
+	mm_buf_printf(b, "<p class=\"note\">A feature drifted in a batch when "
+	    "its p-value was significant at alpha %g after Benjamini-Hochberg "
+	    "across the batch's features and its psi_adj, its PSI beyond what "
+	    "sampling noise gives, reached moderate (%g), as mm-psi grades "
+	    "it.  The features that drifted in the most batches come first, "
+	    "then those with the largest psi_adj.</p>\n", r->alpha,
+	    r->moderate);
+	for (i = 0; i < r->nb; i++) {
+		if (!r->b[i].graded)
+			continue;
+		ngraded++;
+		for (k = 0; k < r->nfeat; k++)
+			if (r->feat[k].drifted[i]) {
+				nwith++;
+				break;
+			}
+	}
+	nold = r->nb - ngraded;
+	if (ngraded == 0) {
+		empty(b, r->nb == 0 ? "no batches" : "no batch was graded "
+		    "feature by feature (recorded before per-feature drift)");
+		section_close(b);
+		return;
+	}
+	if (nall == 0)
+		mm_buf_printf(b, "<p class=\"none\">No feature drifted in the "
+		    "%d batch%s.", ngraded, ngraded == 1 ? "" : "es");
+	else
+		mm_buf_printf(b, "<p class=\"note\">%d of %d batch%s had a "
+		    "drifted feature; %d feature%s drifted.", nwith, ngraded,
+		    ngraded == 1 ? "" : "es", nall, nall == 1 ? "" : "s");
+	if (nold > 0)
+		mm_buf_printf(b, "  %d batch%s recorded before per-feature "
+		    "drift %s left out.", nold, nold == 1 ? "" : "es",
+		    nold == 1 ? "is" : "are");
+	if (nall > ntop)
+		mm_buf_printf(b, "  The %d that drifted most:", ntop);
+	mm_buf_puts(b, "</p>\n");
+	if (nall == 0) {
+		section_close(b);
+		return;
+	}
+	mm_buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr>"
+	    "<th>Feature</th><th class=\"num\">Batches drifted</th>"
+	    "<th class=\"num\">Largest psi_adj</th><th class=\"num\">"
+	    "p-value</th><th>In batch</th><th>Last drifted (UTC)</th>"
+	    "</tr></thead>\n<tbody>\n");
+	for (k = 0; k < ntop; k++) {
+		const struct mm_report_top *t = &top[k];
+		const struct mm_report_feat *f = &r->feat[t->feat];
+
+		mm_buf_puts(b, "<tr class=\"drift\"><td class=\"mono\">");
+		mm_html_esc(b, t->name);
+		mm_buf_printf(b, "</td><td class=\"num\">%d</td>"
+		    "<td class=\"num\">", t->ndrifted);
+		mm_psi_colour(t->max_adj, r->moderate, r->severe, col);
+		mm_buf_printf(b, "<i class=\"sw\" style=\"background:%s\"></i>",
+		    col);
+		put_val(b, t->max_adj, 4);
+		mm_buf_puts(b, "</td><td class=\"num\">");
+		put_pval(b, f->pval[t->at_max]);
+		mm_buf_puts(b, "</td><td class=\"mono\">");
+		mm_html_esc(b, r->b[t->at_max].id);
+		mm_buf_puts(b, "</td><td class=\"nowrap\">"
+		    "<span class=\"mono\">");
+		mm_html_esc(b, r->b[t->last].id);
+		mm_buf_puts(b, "</span> ");
+		put_time(b, r->b[t->last].ts);
+		mm_buf_puts(b, "</td></tr>\n");
+	}
+	mm_buf_puts(b, "</tbody>\n</table></div>\n");
 	section_close(b);
 }
 
@@ -1499,14 +1820,18 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 	double t[MAXTICKS], min = 1, lo, *p, q;
 	int i, n = 0, nt, arg;
 	struct mm_chart c;
+	char alpha[32];
 
-	section_open(b, "pvalue", "Drift: p-values", "The chance of drift "
-	    "this large from sampling noise alone: each batch's smallest "
-	    "p-value, adjusted for the number of features "
-	    "(Benjamini-Hochberg, as mm-psi's threshold: chi2 does), on a "
-	    "log scale, 1e-12 and below at the bottom.  Red points, at or "
-	    "below 0.05, are batches where some feature has moved more "
-	    "than chance explains.");
+	snprintf(alpha, sizeof(alpha), "%g", r->alpha);
+	section_open(b, "pvalue", "Drift: p-values", NULL);
+	mm_buf_printf(b, "<p class=\"note\">The chance of drift this large "
+	    "from sampling noise alone: each batch's smallest p-value, "
+	    "adjusted for the number of features (Benjamini-Hochberg, as "
+	    "mm-psi's threshold: test does), on a log scale, %g and below at "
+	    "the bottom.  Red points, at or below alpha (%s), are batches "
+	    "where some feature has moved more than chance explains; it "
+	    "drifted if its psi_adj also reached moderate.</p>\n", P_FLOOR,
+	    alpha);
 	p = mm_xmalloc((size_t)(r->nfeat > 0 ? r->nfeat : 1) *
 	    sizeof(double));
 	for (i = 0; i < r->nb; i++) {
@@ -1524,16 +1849,16 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 		free(p);
 		return;
 	}
-	lo = pow(10, floor(log10(fmin(min, 0.01)) + 1e-9));
+	lo = pow(10, floor(log10(fmin(min, fmin(r->alpha, 0.01))) + 1e-9));
 	mm_chart_init(&c, CHART_W, 260, sp->t0, sp->t1, lo, 1, 1);
 	svg_open(b, &c, "adjusted smallest drift p-value per batch");
 	nt = mm_log_ticks(lo, 1, 7, t);
 	grid_y(b, &c, t, nt, 1);
 	axis_x(b, &c);
-	line(b, "thr thr-alpha", c.x.r0, mm_chart_y(&c, ALPHA), c.x.r1,
-	    mm_chart_y(&c, ALPHA));
-	text(b, "tick thr-label", c.x.r1 - 4, mm_chart_y(&c, ALPHA) - 5,
-	    "0.05");
+	line(b, "thr thr-alpha", c.x.r0, mm_chart_y(&c, r->alpha), c.x.r1,
+	    mm_chart_y(&c, r->alpha));
+	text(b, "tick thr-label", c.x.r1 - 4, mm_chart_y(&c, r->alpha) - 5,
+	    alpha);
 	/* Smaller values are drawn at the floor. */
 	for (i = 0; i < r->nb; i++)
 		if (!isnan(y[i]))
@@ -1545,7 +1870,7 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 		batch_pvalues(r, i, p, &arg);
 		q = mm_bh_min(p, r->nfeat);
 		mm_buf_printf(b, "<circle class=\"pv%s\" cx=\"",
-		    q <= ALPHA ? " sig" : "");
+		    q <= r->alpha ? " sig" : "");
 		mm_svg_num(b, mm_chart_x(&c, x[i]));
 		mm_buf_puts(b, "\" cy=\"");
 		mm_svg_num(b, mm_chart_y(&c, y[i]));
@@ -1562,7 +1887,7 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 	free(p);
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
 	key_line(b, "ln pline", "adjusted smallest p-value");
-	key_line(b, "thr thr-alpha", "0.05");
+	key_line(b, "thr thr-alpha", alpha);
 	mm_buf_puts(b, "</div>\n");
 	section_close(b);
 }
@@ -1847,6 +2172,10 @@ static const char style[] =
 ".sw{display:inline-block;width:14px;height:10px;border-radius:2px;"
 "border:1px solid #d1d5db}\n"
 ".scroll{overflow:auto;max-height:640px}\n"
+"th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+"td.num .sw{margin-right:6px;vertical-align:-1px}\n"
+".none{color:var(--promote);margin:8px 0}\n"
+"circle.dd{fill:#fff;stroke-width:1.6}\n"
 "thead th{position:sticky;top:0;background:#fff}\n"
 "table{width:100%;border-collapse:collapse;font-size:13px}\n"
 "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid "
@@ -1906,13 +2235,16 @@ header(struct mm_buf *b, const struct mm_report *r, const struct span *sp)
 void
 mm_report_html(const struct mm_report *r, struct mm_buf *b)
 {
+	struct mm_report_top top[MAX_TOP];
 	struct span sp;
 	double *x, *y;
-	int n = r->nb > 0 ? r->nb : 1;
+	int n = r->nb > 0 ? r->nb : 1, nall, ntop;
 
 	x = mm_xmalloc((size_t)n * sizeof(double));
 	y = mm_xmalloc((size_t)n * sizeof(double));
 	time_span(r, &sp);
+	nall = mm_report_rank(r, top, MAX_TOP);
+	ntop = nall < MAX_TOP ? nall : MAX_TOP;
 	mm_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n"
@@ -1930,7 +2262,8 @@ mm_report_html(const struct mm_report *r, struct mm_buf *b)
 		    isfinite(r->to) ? "in this time range" : "in the database");
 	section_trust(b, r, &sp, x, y);
 	section_f1(b, r, &sp, x, y);
-	section_psi(b, r, &sp, x, y);
+	section_drifted(b, r, top, ntop, nall);
+	section_psi(b, r, &sp, x, y, top, ntop);
 	section_pval(b, r, &sp, x, y);
 	section_decisions(b, r);
 	section_versions(b, r);

@@ -98,8 +98,13 @@ int mm_time_ticks(double t0, double t1, int max, double *t, double *step);
  */
 double mm_bh_min(const double *p, int n);
 
-/* A PSI value's heat map colour, "#rrggbb", into buf (8 bytes). */
-void mm_psi_colour(double psi, char *buf);
+/*
+ * The heat map colour of a drift value (psi_adj, or PSI where that is
+ * all there is) under the bands moderate < severe, "#rrggbb", into buf
+ * (8 bytes): greens below moderate, ambers up to severe, reds from
+ * severe, darkest at ten times severe; grey for NaN.
+ */
+void mm_psi_colour(double v, double moderate, double severe, char *buf);
 
 /* One batch, one row of the metrics table.  NaN where NULL. */
 struct mm_report_batch {
@@ -108,12 +113,30 @@ struct mm_report_batch {
 	char *version;			/* NULL when unknown */
 	double f1, accuracy, trust, drift_score;
 	char *status;			/* drift status, NULL when unknown */
+	int graded;			/* set by mm_report_add_batch(): the
+					   batch's drift lists its drifted
+					   features */
 };
 
-/* A feature seen in the PSI or p-value of any batch, by batch. */
+/* A feature seen in the drift of any batch, by batch. */
 struct mm_report_feat {
 	char *name;
-	double *psi, *pval;		/* one per batch, NaN when absent */
+	double *psi, *adj, *pval;	/* one per batch, NaN when absent */
+	char *drifted;			/* one per batch, 0 or 1 */
+};
+
+/*
+ * A feature that drifted in the report's batches: in how many, its
+ * largest psi_adj among them and the batch of that (whose p-value the
+ * report shows), and the last batch it drifted in.  Indices are into
+ * r->feat and r->b; name is borrowed from r.
+ */
+struct mm_report_top {
+	int feat;
+	const char *name;
+	int ndrifted;
+	double max_adj;			/* NaN when no psi_adj was given */
+	int at_max, last;
 };
 
 struct mm_report_decision {
@@ -132,7 +155,10 @@ struct mm_report_version {
 };
 
 struct mm_report {
-	/* What the caller sets before mm_report_html(). */
+	/*
+	 * What the caller sets before mm_report_html(); mm_report_init()
+	 * sets the title and mm-psi's default bands and alpha.
+	 */
 	const char *title;
 	const char *db;			/* the database shown in the header */
 	double now;			/* when the report is made */
@@ -140,6 +166,8 @@ struct mm_report {
 	int has_active;
 	struct mm_active active;
 	char staged[MM_VERSION_MAX];	/* "" when nothing is staged */
+	double moderate, severe;	/* psi_adj bands (mm-psi's config) */
+	double alpha;			/* significance level, after BH */
 
 	/* Owned; filled by mm_report_add_*(). */
 	struct mm_report_batch *b;
@@ -157,11 +185,26 @@ void mm_report_release(struct mm_report *r);
 
 /*
  * Add a batch, in time order.  Strings are copied; version and status
- * may be NULL.  psi and pval are the JSON text of the metrics table's
- * columns ({"f0":0.01,...}) or NULL; what is not a number is left out.
+ * may be NULL; b->graded is ignored.  psi and pval are the JSON text of
+ * the metrics table's columns ({"f0":0.01,...}) or NULL; drift is the
+ * text of its drift column (the drift object of mm-psi without counts)
+ * or NULL for batches recorded before it.  What drift holds wins: its
+ * psi, psi_adj, p_value and status, and, when it has a "drifted" array,
+ * the batch is graded and those features are drifted in it.  What is
+ * not a number (or not a string in "drifted") is left out.
  */
 void mm_report_add_batch(struct mm_report *r,
-    const struct mm_report_batch *b, const char *psi, const char *pval);
+    const struct mm_report_batch *b, const char *psi, const char *pval,
+    const char *drift);
+
+/*
+ * The features that drifted in at least one batch, into top (at most
+ * max of them): most batches drifted first, then the largest psi_adj,
+ * then the name in byte order.  Returns how many features drifted in
+ * all, which may be more than max.
+ */
+int mm_report_rank(const struct mm_report *r, struct mm_report_top *top,
+    int max);
 
 /* Add a decision, in time order.  Strings are copied. */
 void mm_report_add_decision(struct mm_report *r,

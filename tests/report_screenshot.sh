@@ -51,7 +51,7 @@ for f in "$tmp/shot.err" "$tmp/dom.err"; do
 done
 
 # The DOM as the browser built it holds every section.
-for id in trust f1 psi pvalue decisions versions; do
+for id in trust f1 drifted psi pvalue decisions versions; do
 	grep -q "<section id=\"$id\">" "$tmp/dom.html" ||
 	    say "section '$id' missing from the DOM"
 done

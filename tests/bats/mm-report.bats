@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # mm-report: one self-contained page with every section, a marker per
-# decision, the decisions table, version cards, time ranges, empty and
-# bad databases, options, and the page as a browser renders it.
+# decision, the decisions table, the drifted features, version cards,
+# time ranges, the drift config, empty and bad databases, options, and
+# the page as a browser renders it.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -43,6 +44,27 @@ make_db() {
 	     'executed', 'recorded', NULL, 0),
 	    ($((T0 + 300)), 'b5', 'rollback', 'f1 dropped', '{}', 'skipped',
 	     'no previous version to roll back to', NULL, 0)"
+}
+
+# The drift column as mm-record fills it from mm-psi's drift object:
+# b0 was recorded before it (NULL); b1-b3 are stable; f0 drifts in b4
+# and b5, and a feature whose name is markup in b4 only.
+grade_db() {
+	printf '%s' '{"psi":{"f0":0.04,"f1":0.02},"psi_adj":{"f0":0,"f1":0},"p_value":{"f0":0.7,"f1":0.9},"drifted":[],"drift_score":0,"status":"stable"}' >stable.json
+	printf '%s' '{"psi":{"f0":0.45,"f1":0.02,"x<&>\"y":0.3},"psi_adj":{"f0":0.31,"f1":0,"x<&>\"y":0.16},"p_value":{"f0":1e-20,"f1":0.9,"x<&>\"y":1e-5},"drifted":["f0","x<&>\"y"],"drift_score":0.157,"status":"severe"}' >b4.json
+	printf '%s' '{"psi":{"f0":0.6,"f1":0.02,"x<&>\"y":0.05},"psi_adj":{"f0":0.46,"f1":0,"x<&>\"y":0},"p_value":{"f0":0,"f1":0.9,"x<&>\"y":0.5},"drifted":["f0"],"drift_score":0.153,"status":"severe"}' >b5.json
+	sqlite3 m.db "UPDATE metrics SET drift = NULL WHERE batch_id = 'b0';
+	    UPDATE metrics SET drift = CAST(readfile('stable.json') AS TEXT)
+	    WHERE batch_id IN ('b1', 'b2', 'b3');
+	    UPDATE metrics SET drift = CAST(readfile('b4.json') AS TEXT)
+	    WHERE batch_id = 'b4';
+	    UPDATE metrics SET drift = CAST(readfile('b5.json') AS TEXT)
+	    WHERE batch_id = 'b5'"
+}
+
+# One section of report.html, from its <section> line to </section>.
+section() {
+	sed -n "/^<section id=\"$1\">/,/^<\/section>/p" "${2:-report.html}"
 }
 
 # Two small versions: the first active, the second staged.
@@ -88,12 +110,14 @@ tile() {
 	    '@import' '<img' '<iframe'; do
 		assert_equal "$(occurs "$s" report.html)" 0
 	done
-	for h in 'Trust score' 'F1 against the baseline' \
-	    'Drift: PSI per feature' 'Drift: p-values' 'Decisions' \
+	for h in 'Trust score' 'F1 against the baseline' 'Drifted features' \
+	    'Drift: psi_adj per feature' 'Drift: p-values' 'Decisions' \
 	    'Model versions'; do
 		assert_equal "$(occurs "<h2>$h</h2>" report.html)" 1
 	done
-	assert_equal "$(occurs 'No data' report.html)" 0
+	# Nothing in metrics.drift: the one section that needs it says so.
+	assert_equal "$(occurs 'No data' report.html)" 1
+	assert_equal "$(occurs 'No data: no batch was graded feature by feature (recorded before per-feature drift).' report.html)" 1
 	assert_equal "$(tile Batches)" 6
 	assert_equal "$(tile 'Latest trust')" 0.620
 	assert_equal "$(tile 'Latest drift')" severe
@@ -139,21 +163,159 @@ tile() {
 	grep -q 'version change (1)' report.html
 }
 
-@test "drift: PSI lines and bands, the heat map, p-values" {
+@test "drift before metrics.drift: the heat map of PSI, p-values" {
 	make_db
+	sqlite3 m.db "UPDATE metrics SET drift = NULL"
 	report
 	assert_success
-	assert_equal "$(occurs '<polyline class="ln s0"' report.html)" 1
-	assert_equal "$(occurs '<polyline class="ln s1"' report.html)" 1
-	assert_equal "$(occurs 'class="band band-moderate"' report.html)" 1
-	assert_equal "$(occurs 'class="band band-severe"' report.html)" 1
-	assert_equal "$(occurs '<title>f0 · b4 · PSI 0.4500</title>' report.html)" 1
+	# Nothing is graded, so no feature drifted and no lines are drawn.
+	assert_equal "$(occurs 'No feature drifted, so no lines are drawn.' report.html)" 1
+	assert_equal "$(occurs '<polyline class="ln s' report.html)" 0
+	assert_equal "$(occurs '6 batches recorded before psi_adj show PSI.' report.html)" 1
+	# The heat map colours the PSI columns: 0.45 severe, 0.05 green.
+	assert_equal "$(occurs 'fill="#cd5353"><title>f0 · b4 · PSI 0.4500 · p-value 1e-20</title>' report.html)" 1
+	assert_equal "$(occurs 'fill="#d6eddd"><title>f0 · b2 · PSI 0.0500 · p-value 0.600</title>' report.html)" 1
 	# p-values of 1e-20 and 0 are significant, at the floor.  With two
 	# features, b2's 0.6 and 0.9 adjust to min(0.6 * 2, 0.9 * 2 / 2).
 	assert_equal "$(occurs '<circle class="pv sig"' report.html)" 2
 	grep -q 'b4 · adjusted p-value 2e-20 · smallest p-value 1e-20 (f0)' report.html
 	grep -q 'b5 · adjusted p-value 0 · smallest p-value 0 (f0)' report.html
 	grep -q 'b2 · adjusted p-value 0.900 · smallest p-value 0.600 (f0)' report.html
+}
+
+@test "drifted features: from metrics.drift, ranked, names escaped" {
+	make_db
+	grade_db
+	report
+	assert_success
+	assert_equal "$stderr" ""
+	section drifted >got
+	cat >want <<'EOF'
+<section id="drifted">
+<h2>Drifted features</h2>
+<p class="note">A feature drifted in a batch when its p-value was significant at alpha 0.01 after Benjamini-Hochberg across the batch's features and its psi_adj, its PSI beyond what sampling noise gives, reached moderate (0.1), as mm-psi grades it.  The features that drifted in the most batches come first, then those with the largest psi_adj.</p>
+<p class="note">2 of 5 batches had a drifted feature; 2 features drifted.  1 batch recorded before per-feature drift is left out.</p>
+<div class="scroll"><table>
+<thead><tr><th>Feature</th><th class="num">Batches drifted</th><th class="num">Largest psi_adj</th><th class="num">p-value</th><th>In batch</th><th>Last drifted (UTC)</th></tr></thead>
+<tbody>
+<tr class="drift"><td class="mono">f0</td><td class="num">2</td><td class="num"><i class="sw" style="background:#cc5353"></i>0.4600</td><td class="num">0</td><td class="mono">b5</td><td class="nowrap"><span class="mono">b5</span> 2025-11-26 06:58:20</td></tr>
+<tr class="drift"><td class="mono">x&lt;&amp;&gt;&quot;y</td><td class="num">1</td><td class="num"><i class="sw" style="background:#f8bb3e"></i>0.1600</td><td class="num">1e-05</td><td class="mono">b4</td><td class="nowrap"><span class="mono">b4</span> 2025-11-26 06:57:20</td></tr>
+</tbody>
+</table></div>
+</section>
+EOF
+	diff -u want got
+	assert_equal "$(occurs 'x<&>' report.html)" 0
+	# Their psi_adj lines, ringed where they drifted, named below.
+	assert_equal "$(occurs '<polyline class="ln s0"' report.html)" 1
+	assert_equal "$(occurs '<polyline class="ln s1"' report.html)" 1
+	assert_equal "$(occurs '<circle class="dd ' report.html)" 3
+	assert_equal "$(occurs '</svg>x&lt;&amp;&gt;&quot;y</span>' report.html)" 1
+	assert_equal "$(occurs 'class="band band-moderate"' report.html)" 1
+	assert_equal "$(occurs 'class="band band-severe"' report.html)" 1
+	# The heat map colours psi_adj; b0 has only its PSI.
+	assert_equal "$(occurs '<title>f0 · b4 · psi_adj 0.3100 (PSI 0.4500) · p-value 1e-20 · drifted</title>' report.html)" 1
+	assert_equal "$(occurs 'fill="#f0f7f2"><title>f0 · b2 · psi_adj 0.0000 (PSI 0.0400) · p-value 0.700</title>' report.html)" 1
+	assert_equal "$(occurs '<title>f0 · b0 · PSI 0.0300 · p-value 0.800</title>' report.html)" 1
+	assert_equal "$(tile 'Latest drift')" severe
+}
+
+@test "drifted features from the real pipeline: the ones mm-gen moved" {
+	mkdir conf
+	printf 'n_estimators: 5\n' >conf/model.yaml
+	mm-train --config conf --models m --synthetic --rows 1000 --now $T0 \
+	    >/dev/null
+	mm-gen --batches 6 --batch-size 256 --seed 12 --drift-at 3 \
+	    --drift-features f0,f3 | mm-predict --models m |
+	    mm-psi --models m | mm-record --db m.db >/dev/null
+	report
+	assert_success
+	section drifted >got
+	grep -qx '<p class="note">3 of 6 batches had a drifted feature; 2 features drifted.</p>' got
+	# Feature, batches drifted, last drifted: psi_adj is mm-psi's.
+	sed -n 's|^<tr class="drift"><td class="mono">\([^<]*\)</td><td class="num">\([0-9]*\)</td>.*<span class="mono">\([^<]*\)</span> \(.*\)</td></tr>$|\1 \2 \3 \4|p' got |
+	    sort >rows
+	cat >want <<'EOF'
+f0 3 b000005 2025-11-26 06:58:20
+f3 3 b000005 2025-11-26 06:58:20
+EOF
+	diff -u want rows
+	# Before the shift, 256 rows of noise: every psi_adj below moderate.
+	grep -o 'b00000[012] · psi_adj [0-9.]*' report.html | awk '
+	    { n++; if ($NF >= 0.1) bad++ }
+	    END { exit !(n == 30 && bad == 0) }'
+	assert_equal "$(tile 'Latest drift')" severe
+}
+
+@test "drifted features: none in graded batches" {
+	make_db
+	grade_db
+	sqlite3 m.db "UPDATE metrics SET drift = CAST(readfile('stable.json')
+	    AS TEXT)"
+	report
+	assert_success
+	section drifted | tail -n 2 >got
+	cat >want <<'EOF'
+<p class="none">No feature drifted in the 6 batches.</p>
+</section>
+EOF
+	diff -u want got
+	assert_equal "$(occurs '<tr class="drift">' report.html)" 0
+	assert_equal "$(occurs 'No feature drifted, so no lines are drawn.' report.html)" 1
+	assert_equal "$(tile 'Latest drift')" stable
+}
+
+@test "--config, \$MM_CONFIG or ./config: the bands and alpha of drift.yaml" {
+	make_db
+	grade_db
+	mkdir conf
+	printf 'moderate: 0.2\nsevere: 0.5\nalpha: 0.001\n' >conf/drift.yaml
+	report --config conf
+	assert_success
+	assert_equal "$stderr" ""
+	grep -q 'significant at alpha 0.001 after Benjamini-Hochberg' report.html
+	grep -q 'reached moderate (0.2), as mm-psi grades it' report.html
+	grep -q '</i>stable (below 0.2)</span>' report.html
+	grep -q '</i>moderate (0.2 to 0.5)</span>' report.html
+	grep -q '</i>severe (0.5 and above; darker is more)</span>' report.html
+	grep -q 'the bands mark moderate (0.2) and severe (0.5)' report.html
+	grep -q 'at or below alpha (0.001)' report.html
+	grep -q '">0.001</text>' report.html
+	# 0.31 is moderate now, not severe; 0.16 is stable.
+	assert_equal "$(occurs 'fill="#facc5b"><title>f0 · b4 · psi_adj' report.html)" 1
+	assert_equal "$(occurs 'style="background:#c6e6d0"></i>0.1600' report.html)" 1
+	# The same from $MM_CONFIG, and from ./config.
+	cp report.html want.html
+	MM_CONFIG=conf report
+	assert_success
+	cmp want.html report.html
+	mv conf config
+	report
+	assert_success
+	cmp want.html report.html
+	# mm-psi's defaults without one.
+	rm -r config
+	report
+	assert_success
+	grep -q 'at or below alpha (0.01)' report.html
+	report --config nowhere
+	assert_failure 2
+	assert_equal "$stderr" "mm-report: config directory 'nowhere': No such file or directory"
+}
+
+@test "a bad drift.yaml exits 2 and writes nothing" {
+	make_db
+	mkdir conf
+	printf 'moderate: 0.3\nsevere: 0.2\n' >conf/drift.yaml
+	report --config conf
+	assert_failure 2
+	assert_output ""
+	[[ $stderr == "mm-report: conf/drift.yaml"*"'moderate' must be below 'severe'" ]]
+	printf 'alpha: lots\n' >conf/drift.yaml
+	report --config conf
+	assert_failure 2
+	[[ $stderr == "mm-report: conf/drift.yaml:1:"* ]]
+	[ ! -e report.html ]
 }
 
 @test "version cards: state, metrics and card.json" {
@@ -256,8 +418,9 @@ tile() {
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_equal "$(occurs 'No data' report.html)" 7
+	assert_equal "$(occurs 'No data' report.html)" 8
 	grep -q 'No data: no batches and no decisions in the database.' report.html
+	grep -q 'No data: no batches.' report.html
 	assert_equal "$(occurs '<svg' report.html)" 0
 }
 
@@ -332,7 +495,8 @@ tile() {
 @test "help and version" {
 	run_split mm-report --help
 	assert_success
-	assert_line --index 0 "usage: mm-report [--db FILE] [--models DIR] [--from TS] [--to TS] [--window LEN]"
+	assert_line --index 0 "usage: mm-report [--config DIR] [--db FILE] [--models DIR] [--from TS] [--to TS]"
+	assert_line --index 1 "                 [--window LEN] [-o FILE] [--title TEXT] [--now TS]"
 	run_split mm-report --version
 	assert_success
 	assert_output --regexp '^mm-report [0-9]+\.[0-9]+\.[0-9]+$'
@@ -341,6 +505,7 @@ tile() {
 @test "headless Chromium renders the page: not blank, no console errors" {
 	command -v chromium >/dev/null || skip "chromium is not installed"
 	make_db
+	grade_db
 	make_store
 	report
 	assert_success
