@@ -9,8 +9,14 @@ bats_require_minimum_version 1.5.0
 # Reference: a = 1..10 in four bins (edges 1, 3.25, 5.5, 7.75, 10), c = 5.
 REF='{"format":"mm-reference/1","id":"5f3db756487b7958","bins":4,"rows":10,"features":[{"name":"a","n":10,"missing":0,"edges":[1,3.25,5.5,7.75,10],"counts":[3,2,2,3],"shares":[0.3,0.2,0.2,0.3]},{"name":"c","n":10,"missing":0,"edges":[5],"counts":[10],"shares":[1]}]}'
 GOOD='{"batch_id":"g","features":{"a":[1,2],"c":[5,5]}}'
-# GOOD against REF: a counts 2,0,0,0.
-GOOD_OUT='{"batch_id":"g","features":{"a":[1,2],"c":[5,5]},"drift":{"psi":{"a":9.508672713995265,"c":0},"p_value":{"a":0.0012184432254216243,"c":1},"psi_crit":{"a":4.688836741950706,"c":null},"drift_score":4.754336356997633,"status":"severe","n":2,"missing":{"a":0,"c":0}}}'
+# GOOD against REF (an mm-reference/1 file, loaded as numeric a with a
+# missing bin and discrete c): a counts 2,0,0,0,0 against 3,2,2,3,0; the
+# four bins not empty in both give shares (c + .5)/4 = .625,.125,.125,.125
+# and (r + .5)/12, so PSI = 0.48040059804116464 (numpy), below the noise
+# 3 (1/10 + 1/2) = 1.8, psi_adj 0; expected counts are small, so the
+# p-value is Monte Carlo (20 of the first 40 tables as extreme: 0.5);
+# psi_crit = chi2.isf(.01, 3) * .6.  c is one value: one bin, no test.
+GOOD_OUT='{"batch_id":"g","features":{"a":[1,2],"c":[5,5]},"drift":{"psi":{"a":0.48040059804116464,"c":0},"psi_adj":{"a":0,"c":0},"p_value":{"a":0.5,"c":1},"psi_crit":{"a":6.806920038086621,"c":null},"drifted":[],"drift_score":0,"status":"stable","n":2,"missing":{"a":0,"c":0},"ref":"294f20f79048a3a7","counts":{"a":[2,0,0,0,0],"c":[2,0,0]}}}'
 
 make_ref() {
 	printf '%s\n' "$REF" >ref.json
@@ -51,7 +57,7 @@ bad_line() {
 
 @test "a non-number in a feature array" {
 	bad_line '{"batch_id":"b","features":{"a":[1,"x"],"c":[5,5]}}' \
-	    "feature 'a' value 1 is not a number: \"x\""
+	    "feature 'a' value 1 is a string, earlier values are numbers"
 }
 
 @test "a number out of the double range" {
@@ -107,9 +113,17 @@ bad_line() {
 	    "batch 'b' has no rows"
 }
 
-@test "a batch with no value in any feature" {
-	bad_line '{"batch_id":"b","features":{"a":[null],"c":[null]}}' \
-	    "no feature has a value"
+@test "a batch with no value in any feature is drift in the missing bins" {
+	make_ref
+	printf '%s\n' '{"batch_id":"b","features":{"a":[null],"c":[null]}}' \
+	    >in.ndjson
+	run_split mm-psi --ref ref.json in.ndjson
+	assert_success
+	# One row, missing in both features: the missing bin is the fifth of
+	# a and the third of c; one row is too few to call it drift.
+	assert_output --partial '"n":1,"missing":{"a":1,"c":1},"ref":"294f20f79048a3a7","counts":{"a":[0,0,0,0,1],"c":[0,0,1]}}}'
+	assert_output --partial '"drifted":[],'
+	assert_equal "$stderr" ""
 }
 
 @test "a bad line in a FILE is named FILE:LINE" {
@@ -127,7 +141,7 @@ bad_line() {
 	    >in.ndjson
 	run_split mm-psi --ref ref.json --counts <in.ndjson
 	assert_failure 2
-	assert_output '{"batch_id":"g","counts":{"ref":"5f3db756487b7958","n":2,"bins":{"a":[2,0,0,0],"c":[2]},"missing":{"a":0,"c":0}}}'
+	assert_output '{"batch_id":"g","counts":{"ref":"294f20f79048a3a7","n":2,"bins":{"a":[2,0,0,0,0],"c":[2,0,0]}}}'
 	assert_equal "$stderr" "mm-psi: line 2: invalid JSON: truncated in feature 'a'"
 }
 
@@ -187,10 +201,14 @@ $GOOD_OUT"
 
 @test "--skip-bad with --fail-on still fails on drift" {
 	make_ref
-	printf '%s\n' "$GOOD" '' >in.ndjson
+	# c was always 5 and is now 9 in all 20 rows: the exact test gives
+	# p = 1 / C(30, 20) = 3.3e-8, and psi_adj is far above severe.
+	printf '%s\n' '{"batch_id":"d","features":{"a":[1,1,1,1,1,4,4,4,4,4,6,6,6,6,6,8,8,8,8,8],"c":[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9]}}' \
+	    '' >in.ndjson
 	run_split mm-psi --ref ref.json --skip-bad --fail-on severe in.ndjson
 	assert_failure 1
-	assert_output "$GOOD_OUT"
+	assert_output --partial '"drifted":["c"],'
+	assert_output --partial '"status":"severe"'
 	assert_equal "$stderr" "mm-psi: skipped 1 bad record"
 }
 
@@ -328,7 +346,7 @@ conf_error() {
 	printf '{"a":1}\n' >x.json
 	run_split mm-psi --ref x.json <<<"$GOOD"
 	assert_failure 2
-	assert_equal "$stderr" "mm-psi: x.json: not an mm reference: no \"format\":\"mm-reference/1\""
+	assert_equal "$stderr" "mm-psi: x.json: not an mm reference: no \"format\":\"mm-reference/2\""
 	printf '{"a":\n' >x.json
 	run_split mm-psi --ref x.json <<<"$GOOD"
 	assert_failure 2
