@@ -190,7 +190,7 @@ $(batches 6 11 'none executed')"
 	assert_equal "$stderr" ""
 	assert_equal "$(decisions)" "$(batches 0 7 'reject executed')"
 	run q "SELECT DISTINCT substr(reason, 1, 12), exec_detail FROM decision_history"
-	assert_output "drift_score |recorded"
+	assert_output "drift severe|recorded"
 	# Measured: drift_score 1.40 to 1.88; F1 .757 to .805, drops of
 	# .146 to .194: most of them would be a rollback, but reject comes
 	# first.
