@@ -204,7 +204,8 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 	int k, K, n;
 
 	if (mm_batch_parse(b, &pr->rec, line, len, MM_BATCH_ID |
-	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0)
+	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0 ||
+	    mm_batch_require_numeric(b, err) < 0)
 		return -1;
 	if (follow(pr, err) < 0)
 		return -1;

@@ -91,6 +91,7 @@ read_batches(struct train *tr, const char *path, struct mm_table *t)
 	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
 		if (rc > 0 && mm_batch_parse(&b, &rec, line, len,
 		    MM_BATCH_FEATURES | MM_BATCH_LABELS, &err) == 0 &&
+		    mm_batch_require_numeric(&b, &err) == 0 &&
 		    mm_table_add(t, &b, &err) == 0)
 			continue;
 		err.line = r.lineno;
@@ -148,6 +149,7 @@ synthetic(struct train *tr)
 	tr->data.labels = y;
 	tr->data.labelled = n;
 	for (j = 0; j < shape.features; j++) {
+		tr->data.kinds[j] = MM_COL_NUM;
 		tr->data.cols[j] = mm_xmalloc(n * sizeof(double));
 		memcpy(tr->data.cols[j], x + (size_t)j * n,
 		    n * sizeof(double));
@@ -162,9 +164,10 @@ static int
 align(struct train *tr)
 {
 	struct mm_table *v = &tr->valid;
+	struct mm_strtab *strs;
 	double **cols;
 	char **names;
-	int i, j;
+	int *kinds, i, j;
 
 	if (v->nfeat != tr->data.nfeat) {
 		mm_warnx(prog, "--validate: %d features, the training data "
@@ -173,6 +176,8 @@ align(struct train *tr)
 	}
 	cols = mm_xcalloc((size_t)v->nfeat, sizeof(double *));
 	names = mm_xcalloc((size_t)v->nfeat, sizeof(char *));
+	kinds = mm_xcalloc((size_t)v->nfeat, sizeof(int));
+	strs = mm_xcalloc((size_t)v->nfeat, sizeof(struct mm_strtab));
 	for (i = 0; i < v->nfeat; i++) {
 		for (j = 0; j < v->nfeat; j++)
 			if (strcmp(v->names[j], tr->data.names[i]) == 0)
@@ -182,15 +187,23 @@ align(struct train *tr)
 			    tr->data.names[i]);
 			free(cols);
 			free(names);
+			free(kinds);
+			free(strs);
 			return MM_EINPUT;
 		}
 		cols[i] = v->cols[j];
 		names[i] = v->names[j];
+		kinds[i] = v->kinds[j];
+		strs[i] = v->strs[j];
 	}
 	free(v->cols);
 	free(v->names);
+	free(v->kinds);
+	free(v->strs);
 	v->cols = cols;
 	v->names = names;
+	v->kinds = kinds;
+	v->strs = strs;
 	return MM_OK;
 }
 

@@ -19,10 +19,12 @@ mm_batch_release(struct mm_batch *b)
 	for (i = 0; i < b->ncap; i++) {
 		free(b->cols[i].name);
 		free(b->cols[i].v);
+		mm_strtab_release(&b->cols[i].strs);
 	}
 	free(b->cols);
 	free(b->labels);
 	free(b->id);
+	mm_buf_release(&b->tmp);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -32,62 +34,174 @@ bad(struct mm_err *err, const char *fmt, const char *a, long long i)
 	return mm_errf(err, MM_EINPUT, 0, fmt, a, i);
 }
 
-/* Parse "[num|null, ...]" into c; *pp at '['. */
+/*
+ * Past a value of c at *pp: 1 and past the closing ']', 0 and at the
+ * next value after a ',', or -1 with err.
+ */
 static int
-parse_column(struct mm_col *c, size_t *count, const char **pp,
-    struct mm_err *err)
+next_value(const struct mm_col *c, const char **pp, struct mm_err *err)
+{
+	const char *p = mm_json_ws(*pp);
+	char what[32];
+
+	if (*p == ']') {
+		*pp = p + 1;
+		return 1;
+	}
+	if (*p == ',') {
+		*pp = mm_json_ws(p + 1);
+		return 0;
+	}
+	if (*p == '\0')
+		return mm_errf(err, MM_EINPUT, 0, "invalid JSON: truncated in "
+		    "feature '%s'", c->name);
+	return mm_errf(err, MM_EINPUT, 0, "invalid JSON: expected ',' or ']' "
+	    "in feature '%s', found %s", c->name,
+	    mm_json_what(p, what, sizeof(what)));
+}
+
+static void
+col_reserve(struct mm_col *c, size_t n)
+{
+	if (n < c->cap)
+		return;
+	c->cap = c->cap ? 2 * c->cap : 1024;
+	c->v = mm_xrealloc(c->v, c->cap * sizeof(double));
+}
+
+/*
+ * The rest of a column of strings, from its first string at *pp after n
+ * nulls: each string decoded and interned into c->strs.
+ */
+static int
+parse_strings(struct mm_batch *b, struct mm_col *c, size_t n, size_t *count,
+    const char **pp, struct mm_err *err)
+{
+	const char *p = *pp, *q, *s;
+	size_t slen;
+	double v;
+	char what[32];
+	int k, rc;
+
+	do {
+		col_reserve(c, n);
+		if (*p == 'n' && strncmp(p, "null", 4) == 0) {
+			c->v[n++] = NAN;
+			p += 4;
+		} else if (*p == '"') {
+			if ((q = mm_json_string(p, &s, &slen, err)) == NULL)
+				return -1;
+			if (memchr(s, '\\', slen) == NULL) {
+				k = mm_strtab_intern(&c->strs, s, slen);
+			} else {
+				mm_buf_reset(&b->tmp);
+				if (mm_json_unescape(s, slen, &b->tmp) < 0)
+					return mm_errf(err, MM_EINPUT, 0,
+					    "feature '%s' value %zu has a \\u "
+					    "escape of a NUL or a lone "
+					    "surrogate: %s", c->name, n,
+					    mm_json_token(p, what,
+					    sizeof(what)));
+				k = mm_strtab_intern(&c->strs, b->tmp.p,
+				    b->tmp.n);
+			}
+			c->v[n++] = k;
+			p = q;
+		} else if (*p == '\0') {
+			return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
+			    "truncated in feature '%s'", c->name);
+		} else if (mm_json_number(p, &v) != NULL) {
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' value "
+			    "%zu is a number, earlier values are strings",
+			    c->name, n);
+		} else {
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' value "
+			    "%zu is not a string: %s", c->name, n,
+			    mm_json_token(p, what, sizeof(what)));
+		}
+	} while ((rc = next_value(c, &p, err)) == 0);
+	if (rc < 0)
+		return -1;
+	c->kind = MM_COL_STR;
+	*count = n;
+	*pp = p;
+	return 0;
+}
+
+/* Whether c's first n values are all null. */
+static int
+all_null(const struct mm_col *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isnan(c->v[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Parse "[num|null, ...]" or "[str|null, ...]" into c; *pp at '['.
+ * Numbers take the fast path, written out in full and keeping nothing
+ * for the kind; a string turns to parse_strings().
+ */
+static int
+parse_column(struct mm_batch *b, struct mm_col *c, size_t *count,
+    const char **pp, struct mm_err *err)
 {
 	const char *p = *pp, *q;
 	size_t n = 0;
 	double v;
 	char what[32];
 
+	c->kind = MM_COL_NONE;
+	mm_strtab_reset(&c->strs);
 	if (*p != '[')
 		return bad(err, "feature '%s' is not an array", c->name, 0);
 	p = mm_json_ws(p + 1);
-	if (*p != ']') {
-		for (;;) {
-			if (n == c->cap) {
-				c->cap = c->cap ? 2 * c->cap : 1024;
-				c->v = mm_xrealloc(c->v,
-				    c->cap * sizeof(double));
-			}
-			if (*p == 'n' && strncmp(p, "null", 4) == 0) {
-				c->v[n++] = NAN;
-				p += 4;
-			} else if ((q = mm_json_number(p, &v)) != NULL) {
-				if (!isfinite(v))
-					return bad(err, "feature '%s' value "
-					    "%lld is out of range", c->name,
-					    (long long)n);
-				c->v[n++] = v;
-				p = q;
-			} else {
-				if (*p == '\0')
-					return mm_errf(err, MM_EINPUT, 0,
-					    "invalid JSON: truncated in "
-					    "feature '%s'", c->name);
-				return mm_errf(err, MM_EINPUT, 0, "feature "
-				    "'%s' value %zu is not a number: %s",
-				    c->name, n, mm_json_token(p, what,
-				    sizeof(what)));
-			}
-			p = mm_json_ws(p);
-			if (*p == ']')
-				break;
-			if (*p != ',') {
-				if (*p == '\0')
-					return mm_errf(err, MM_EINPUT, 0,
-					    "invalid JSON: truncated in "
-					    "feature '%s'", c->name);
-				return mm_errf(err, MM_EINPUT, 0, "invalid "
-				    "JSON: expected ',' or ']' in feature "
-				    "'%s', found %s", c->name,
-				    mm_json_what(p, what, sizeof(what)));
-			}
-			p = mm_json_ws(p + 1);
-		}
+	if (*p == ']') {
+		*count = 0;
+		*pp = p + 1;
+		return 0;
 	}
+	for (;;) {
+		if (n == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 1024;
+			c->v = mm_xrealloc(c->v, c->cap * sizeof(double));
+		}
+		if (*p == 'n' && strncmp(p, "null", 4) == 0) {
+			c->v[n++] = NAN;
+			p += 4;
+		} else if ((q = mm_json_number(p, &v)) != NULL) {
+			if (!isfinite(v))
+				return bad(err, "feature '%s' value %lld is "
+				    "out of range", c->name, (long long)n);
+			c->v[n++] = v;
+			p = q;
+		} else if (*p == '"') {
+			if (!all_null(c, n))
+				return mm_errf(err, MM_EINPUT, 0, "feature "
+				    "'%s' value %zu is a string, earlier "
+				    "values are numbers", c->name, n);
+			*pp = p;
+			return parse_strings(b, c, n, count, pp, err);
+		} else if (*p == '\0') {
+			return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
+			    "truncated in feature '%s'", c->name);
+		} else {
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' value "
+			    "%zu is not a number: %s", c->name, n,
+			    mm_json_token(p, what, sizeof(what)));
+		}
+		p = mm_json_ws(p);
+		if (*p == ']')
+			break;
+		if (*p != ',')
+			return next_value(c, &p, err);	/* the error */
+		p = mm_json_ws(p + 1);
+	}
+	if (!all_null(c, n))
+		c->kind = MM_COL_NUM;
 	*count = n;
 	*pp = p + 1;
 	return 0;
@@ -96,9 +210,10 @@ parse_column(struct mm_col *c, size_t *count, const char **pp,
 static int
 parse_features(struct mm_batch *b, const char **pp, struct mm_err *err)
 {
-	const char *p = *pp, *s;
+	const char *p = *pp, *s, *q;
 	size_t n = 0, slen;
 	struct mm_col *c;
+	char what[32];
 	int i;
 
 	if (*p != '{')
@@ -109,8 +224,19 @@ parse_features(struct mm_batch *b, const char **pp, struct mm_err *err)
 	if (*p == '}')
 		return mm_errf(err, MM_EINPUT, 0, "'features' is empty");
 	for (;;) {
-		if ((p = mm_json_string(p, &s, &slen, err)) == NULL)
+		if ((q = mm_json_string(p, &s, &slen, err)) == NULL)
 			return -1;
+		if (memchr(s, '\\', slen) != NULL) {
+			mm_buf_reset(&b->tmp);
+			if (mm_json_unescape(s, slen, &b->tmp) < 0)
+				return mm_errf(err, MM_EINPUT, 0, "feature "
+				    "name %s has a \\u escape of a NUL or a "
+				    "lone surrogate",
+				    mm_json_token(p, what, sizeof(what)));
+			s = b->tmp.p;
+			slen = b->tmp.n;
+		}
+		p = q;
 		if (b->nfeat == b->ncap) {
 			b->ncap = b->ncap ? 2 * b->ncap : 16;
 			b->cols = mm_xrealloc(b->cols,
@@ -133,7 +259,7 @@ parse_features(struct mm_batch *b, const char **pp, struct mm_err *err)
 			return mm_errf(err, MM_EINPUT, 0,
 			    "invalid JSON: expected ':' in 'features'");
 		p = mm_json_ws(p + 1);
-		if (parse_column(c, &n, &p, err) < 0)
+		if (parse_column(b, c, &n, &p, err) < 0)
 			return -1;
 		if (b->nfeat == 0)
 			b->n = n;
@@ -282,6 +408,34 @@ mm_batch_parse(struct mm_batch *b, struct mm_rec *rec, const char *line,
 	if (b->has_labels && had_features && b->nlabels != b->n)
 		return mm_errf(err, MM_EINPUT, 0, "'labels' has %zu values, "
 		    "features have %zu", b->nlabels, b->n);
+	return 0;
+}
+
+int
+mm_batch_require_numeric(const struct mm_batch *b, struct mm_err *err)
+{
+	const struct mm_col *c;
+	struct mm_buf tok;
+	char what[32];
+	size_t i;
+	int j, k;
+
+	for (j = 0; j < b->nfeat; j++) {
+		c = &b->cols[j];
+		if (c->kind != MM_COL_STR)
+			continue;
+		for (i = 0; isnan(c->v[i]); i++)
+			;
+		k = (int)c->v[i];
+		mm_buf_init(&tok);
+		mm_jw_strn(&tok, mm_strtab_str(&c->strs, k),
+		    mm_strtab_len(&c->strs, k));
+		mm_errf(err, MM_EINPUT, 0, "feature '%s' value %zu is not a "
+		    "number: %s", c->name, i, mm_json_token(tok.p, what,
+		    sizeof(what)));
+		mm_buf_release(&tok);
+		return -1;
+	}
 	return 0;
 }
 

@@ -5,10 +5,14 @@
  *    "features":{"f0":[0.1,null],"f1":[2,3]},"labels":[1,null]}
  *
  * Feature arrays are read straight into doubles (NaN for null) without
- * building a JSON tree; labels into ints (-1 for null).  A struct
- * mm_batch is reused from record to record, so memory stays at the size
- * of the largest batch.  The record's top-level field spans are left in
- * the caller's struct mm_rec for pass-through.
+ * building a JSON tree; labels into ints (-1 for null).  A feature may
+ * instead hold strings (categorical values, "region":["north",null]):
+ * its column then interns the decoded strings and holds each one's index
+ * as a double.  A column holds numbers or strings, never both.  Feature
+ * names are decoded too.  A struct mm_batch is reused from record to
+ * record, so memory stays at the size of the largest batch.  The
+ * record's top-level field spans are left in the caller's struct mm_rec
+ * for pass-through.
  */
 #ifndef MM_BATCH_H
 #define MM_BATCH_H
@@ -17,11 +21,20 @@
 
 #include "json.h"
 #include "mm.h"
+#include "strtab.h"
+
+enum mm_col_kind {
+	MM_COL_NONE,		/* every value null (or no values) */
+	MM_COL_NUM,		/* numbers */
+	MM_COL_STR		/* strings: v[i] is an index into strs */
+};
 
 struct mm_col {
-	char *name;		/* owned */
+	char *name;		/* owned, decoded */
 	double *v;		/* owned, n values, NaN where null */
 	size_t cap;
+	int kind;		/* enum mm_col_kind */
+	struct mm_strtab strs;	/* MM_COL_STR: the decoded strings */
 };
 
 struct mm_batch {
@@ -37,6 +50,7 @@ struct mm_batch {
 	int has_labels;
 	size_t nlabels;		/* labels read; equals n once parsed */
 	unsigned flags;
+	struct mm_buf tmp;	/* decoding scratch */
 };
 
 /* What mm_batch_parse() must find. */
@@ -54,6 +68,13 @@ void mm_batch_release(struct mm_batch *b);
  */
 int mm_batch_parse(struct mm_batch *b, struct mm_rec *rec, const char *line,
     size_t len, unsigned flags, struct mm_err *err);
+
+/*
+ * Fail unless every feature holds numbers (or nulls only), with the
+ * message a string value got before strings were allowed:
+ * feature 'f0' value 3 is not a number: "abc".  0, or -1 with err.
+ */
+int mm_batch_require_numeric(const struct mm_batch *b, struct mm_err *err);
 
 /* The column named name, or NULL. */
 const struct mm_col *mm_batch_col(const struct mm_batch *b, const char *name);

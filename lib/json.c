@@ -170,6 +170,94 @@ mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
 	return q + 1;
 }
 
+/* Four hex digits at p into *u; -1 if they are not. */
+static int
+hex4(const char *p, const char *end, unsigned *u)
+{
+	int i, d;
+
+	if (end - p < 4)
+		return -1;
+	*u = 0;
+	for (i = 0; i < 4; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			d = p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			d = p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			d = p[i] - 'A' + 10;
+		else
+			return -1;
+		*u = *u << 4 | (unsigned)d;
+	}
+	return 0;
+}
+
+static void
+put_utf8(struct mm_buf *b, unsigned u)
+{
+	char c[4];
+	size_t n;
+
+	if (u < 0x80) {
+		c[0] = (char)u;
+		n = 1;
+	} else if (u < 0x800) {
+		c[0] = (char)(0xc0 | u >> 6);
+		c[1] = (char)(0x80 | (u & 0x3f));
+		n = 2;
+	} else if (u < 0x10000) {
+		c[0] = (char)(0xe0 | u >> 12);
+		c[1] = (char)(0x80 | (u >> 6 & 0x3f));
+		c[2] = (char)(0x80 | (u & 0x3f));
+		n = 3;
+	} else {
+		c[0] = (char)(0xf0 | u >> 18);
+		c[1] = (char)(0x80 | (u >> 12 & 0x3f));
+		c[2] = (char)(0x80 | (u >> 6 & 0x3f));
+		c[3] = (char)(0x80 | (u & 0x3f));
+		n = 4;
+	}
+	mm_buf_put(b, c, n);
+}
+
+int
+mm_json_unescape(const char *raw, size_t n, struct mm_buf *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *p = raw, *end = raw + n, *q, *e;
+	unsigned u, lo;
+
+	while ((q = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		mm_buf_put(out, p, (size_t)(q - p));
+		if (++q == end)
+			return -1;
+		if (*q != 'u') {
+			if (*q == '\0' || (e = strchr(from, *q)) == NULL)
+				return -1;
+			mm_buf_putc(out, to[e - from]);
+			p = q + 1;
+			continue;
+		}
+		if (hex4(++q, end, &u) < 0 || u == 0 ||
+		    (u >= 0xdc00 && u <= 0xdfff))
+			return -1;
+		q += 4;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (end - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+			    hex4(q + 2, end, &lo) < 0 || lo < 0xdc00 ||
+			    lo > 0xdfff)
+				return -1;
+			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			q += 6;
+		}
+		put_utf8(out, u);
+		p = q;
+	}
+	mm_buf_put(out, p, (size_t)(end - p));
+	return 0;
+}
+
 static const char *
 literal(const char *p, const char *word, struct mm_err *err)
 {

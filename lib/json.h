@@ -104,6 +104,14 @@ void mm_buf_putc(struct mm_buf *b, char c);
 void mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Append to out the string whose raw bytes (between the quotes) are
+ * raw[0..n): escapes decoded, \uXXXX (and surrogate pairs) to UTF-8.
+ * Returns 0, or -1 on a bad escape, a lone surrogate, or \u0000 (a C
+ * string cannot hold it); out may then hold part of the string.
+ */
+int mm_json_unescape(const char *raw, size_t n, struct mm_buf *out);
+
 /* JSON values.  Non-finite numbers are written as null. */
 void mm_jw_num(struct mm_buf *b, double v);
 void mm_jw_str(struct mm_buf *b, const char *s);

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +18,12 @@ mm_table_release(struct mm_table *t)
 	for (j = 0; j < t->nfeat; j++) {
 		free(t->names[j]);
 		free(t->cols[j]);
+		mm_strtab_release(&t->strs[j]);
 	}
 	free(t->names);
 	free(t->cols);
+	free(t->kinds);
+	free(t->strs);
 	free(t->labels);
 	memset(t, 0, sizeof(*t));
 }
@@ -32,8 +36,13 @@ mm_table_set_features(struct mm_table *t, int nfeat, const char *const *names)
 	t->nfeat = nfeat;
 	t->names = mm_xcalloc((size_t)nfeat, sizeof(char *));
 	t->cols = mm_xcalloc((size_t)nfeat, sizeof(double *));
-	for (j = 0; j < nfeat; j++)
+	t->kinds = mm_xcalloc((size_t)nfeat, sizeof(int));
+	t->strs = mm_xcalloc((size_t)nfeat, sizeof(struct mm_strtab));
+	for (j = 0; j < nfeat; j++) {
 		t->names[j] = mm_xstrdup(names[j]);
+		t->kinds[j] = MM_COL_NONE;
+		mm_strtab_init(&t->strs[j]);
+	}
 }
 
 static void
@@ -49,6 +58,29 @@ reserve(struct mm_table *t, size_t more)
 	t->labels = mm_xrealloc(t->labels, t->cap * sizeof(int));
 }
 
+static const char *
+kind_name(int kind)
+{
+	return kind == MM_COL_STR ? "strings" : "numbers";
+}
+
+/* Intern c's strings into column j of t and append their indices. */
+static void
+add_strings(struct mm_table *t, int j, const struct mm_col *c, size_t n)
+{
+	double *dst = t->cols[j] + t->n;
+	int *map, k, m = mm_strtab_count(&c->strs);
+	size_t i;
+
+	map = mm_xmalloc((size_t)m * sizeof(int));
+	for (k = 0; k < m; k++)
+		map[k] = mm_strtab_intern(&t->strs[j],
+		    mm_strtab_str(&c->strs, k), mm_strtab_len(&c->strs, k));
+	for (i = 0; i < n; i++)
+		dst[i] = isnan(c->v[i]) ? NAN : map[(int)c->v[i]];
+	free(map);
+}
+
 int
 mm_table_add(struct mm_table *t, const struct mm_batch *b, struct mm_err *err)
 {
@@ -57,21 +89,36 @@ mm_table_add(struct mm_table *t, const struct mm_batch *b, struct mm_err *err)
 	int j;
 
 	if (t->names == NULL) {
-		t->nfeat = b->nfeat;
-		t->names = mm_xcalloc((size_t)b->nfeat, sizeof(char *));
-		t->cols = mm_xcalloc((size_t)b->nfeat, sizeof(double *));
+		const char **names = mm_xcalloc((size_t)b->nfeat,
+		    sizeof(char *));
+
 		for (j = 0; j < b->nfeat; j++)
-			t->names[j] = mm_xstrdup(b->cols[j].name);
+			names[j] = b->cols[j].name;
+		mm_table_set_features(t, b->nfeat, names);
+		free(names);
 	}
 	if (b->nfeat != t->nfeat)
 		return mm_errf(err, MM_EINPUT, 0, "batch has %d features, the "
 		    "first had %d", b->nfeat, t->nfeat);
-	reserve(t, b->n);
 	for (j = 0; j < t->nfeat; j++) {
 		if ((c = mm_batch_col(b, t->names[j])) == NULL)
 			return mm_errf(err, MM_EINPUT, 0, "feature '%s' "
 			    "missing", t->names[j]);
-		memcpy(t->cols[j] + t->n, c->v, b->n * sizeof(double));
+		if (c->kind != MM_COL_NONE && t->kinds[j] != MM_COL_NONE &&
+		    c->kind != t->kinds[j])
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds "
+			    "%s here, %s in earlier batches", t->names[j],
+			    kind_name(c->kind), kind_name(t->kinds[j]));
+	}
+	reserve(t, b->n);
+	for (j = 0; j < t->nfeat; j++) {
+		c = mm_batch_col(b, t->names[j]);
+		if (c->kind == MM_COL_STR)
+			add_strings(t, j, c, b->n);
+		else
+			memcpy(t->cols[j] + t->n, c->v, b->n * sizeof(double));
+		if (c->kind != MM_COL_NONE)
+			t->kinds[j] = c->kind;
 	}
 	for (i = 0; i < b->n; i++) {
 		int y = b->has_labels ? b->labels[i] : -1;
@@ -90,8 +137,11 @@ mm_table_push(struct mm_table *t, const double *const *cols, size_t i,
 	int j;
 
 	reserve(t, 1);
-	for (j = 0; j < t->nfeat; j++)
+	for (j = 0; j < t->nfeat; j++) {
 		t->cols[j][t->n] = cols[j][i];
+		if (t->kinds[j] == MM_COL_NONE && !isnan(cols[j][i]))
+			t->kinds[j] = MM_COL_NUM;
+	}
 	t->labels[t->n] = label;
 	t->labelled += label >= 0;
 	t->n++;

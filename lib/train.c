@@ -167,6 +167,20 @@ card_json(struct mm_buf *b, const struct mm_train_job *job,
 	mm_buf_puts(b, "}\n");
 }
 
+/* The forest splits on numbers only; categorical features come later. */
+static int
+numeric_only(const struct mm_table *t, struct mm_err *err)
+{
+	int j;
+
+	for (j = 0; j < t->nfeat; j++)
+		if (t->kinds != NULL && t->kinds[j] == MM_COL_STR)
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds "
+			    "strings; the forest takes numbers only",
+			    t->names[j]);
+	return 0;
+}
+
 int
 mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
     struct mm_err *err)
@@ -181,6 +195,8 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 	long *balance;
 	size_t i;
 
+	if (numeric_only(job->data, err) < 0 || numeric_only(vt, err) < 0)
+		return -1;
 	mm_ref_init(&ref);
 	trc = mm_gather(job->data, job->train, job->ntrain, &try);
 	if (job->shuffle) {

@@ -200,6 +200,20 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
 	    "mm-predict: line 1: 'labels' has 1 values, features have 2"
 }
 
+@test "a feature that holds strings is bad input, as any value not a number" {
+	make_store
+	s='"f3":[null,"north","south","north",null,"east","west","north"],"f4"'
+	run_split mm-predict --models m <<<"${B8/\"f3\":\[*\],\"f4\"/$s}"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-predict: line 1: feature 'f3' value 1 is not a number: \"north\""
+	# Strings after numbers in one feature are refused as they are read.
+	run_split mm-predict --models m <<<"${B8/\"f3\":\[-0.689713/\"f3\":[-0.689713,\"north\"}"
+	assert_failure 2
+	assert_equal "$stderr" "mm-predict: line 1: feature 'f3' value 1 is a string, earlier values are numbers"
+}
+
 @test "no active version: a usage error that says what to do" {
 	run_split mm-predict <<<"$B8"
 	assert_failure 2

@@ -376,6 +376,20 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	[ ! -e m ]
 }
 
+@test "a feature that holds strings is bad input: the forest takes numbers" {
+	small_config
+	printf '%s\n' \
+	    '{"batch_id":"a","features":{"f0":[1,2],"f1":[3,4]},"labels":[0,1]}' \
+	    '{"batch_id":"b","features":{"f0":[1,2],"f1":[null,"south"]},"labels":[0,1]}' \
+	    >s.ndjson
+	run_split train s.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" \
+	    "mm-train: s.ndjson:2: feature 'f1' value 1 is not a number: \"south\""
+	[ ! -e m ]
+}
+
 @test "a model store that cannot be a directory is a storage error" {
 	small_config
 	# Tests may run as root, whom modes do not stop: use a regular file.

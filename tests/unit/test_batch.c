@@ -1,6 +1,6 @@
 /*
- * test_batch.c - decoding batch records into columns, and every way a
- * batch record can be wrong.
+ * test_batch.c - decoding batch records into columns of numbers or of
+ * strings, and every way a batch record can be wrong.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,7 +218,7 @@ test_errors_columns(void **state)
 	    "\"f1\":[3],\"f2\":[4,5,6]}}",
 	    "feature 'f2' has 3 values, 'f0' has 1");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,\"a\"]}}",
-	    "feature 'f0' value 1 is not a number: \"a\"");
+	    "feature 'f0' value 1 is a string, earlier values are numbers");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[true]}}",
 	    "feature 'f0' value 0 is not a number: true");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,2,nul]}}",
@@ -300,6 +300,301 @@ test_errors_labels(void **state)
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,2]},"
 	    "\"labels\":[1 0]}", "invalid JSON: expected ',' or ']' in "
 	    "'labels'");
+}
+
+/* Column c holds strings: want[i] for row i, NULL where null. */
+static void
+check_strings(const struct mm_col *c, const char *const *want, size_t n)
+{
+	size_t i;
+	int k;
+
+	assert_int_equal(c->kind, MM_COL_STR);
+	for (i = 0; i < n; i++) {
+		if (want[i] == NULL) {
+			if (!isnan(c->v[i]))
+				fail_msg("%s[%zu] = %g, want null", c->name, i,
+				    c->v[i]);
+			continue;
+		}
+		k = mm_strtab_find(&c->strs, want[i], strlen(want[i]));
+		if (k < 0)
+			fail_msg("%s: '%s' not interned", c->name, want[i]);
+		if (c->v[i] != (double)k)
+			fail_msg("%s[%zu] = %g, want %d ('%s')", c->name, i,
+			    c->v[i], k, want[i]);
+	}
+}
+
+static void
+test_strings(void **state)
+{
+	const char *line = "{\"batch_id\":\"s\",\"features\":{"
+	    "\"region\":[\"north\",null,\"south\",\"north\",\"\"],"
+	    "\"x\":[1.5,2,null,4,5],\"none\":[null,null,null,null,null],"
+	    "\"late\":[null, null,\"b\" ,\"a\",\"b\"]},"
+	    "\"labels\":[0,1,0,1,0]}";
+	static const char *const region[] = {
+		"north", NULL, "south", "north", "",
+	};
+	static const char *const late[] = { NULL, NULL, "b", "a", "b" };
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+	const struct mm_col *c;
+	size_t i;
+
+	(void)state;
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	assert_int_equal(parse(&b, &rec, line, ALL, &err), 0);
+	assert_int_equal(b.n, 5);
+	assert_int_equal(b.nfeat, 4);
+	/* Indices in first-seen order. */
+	c = mm_batch_col(&b, "region");
+	check_strings(c, region, 5);
+	assert_int_equal(mm_strtab_count(&c->strs), 3);
+	assert_string_equal(mm_strtab_str(&c->strs, 0), "north");
+	assert_string_equal(mm_strtab_str(&c->strs, 1), "south");
+	assert_string_equal(mm_strtab_str(&c->strs, 2), "");
+	assert_same_double(c->v[0], 0.0);
+	assert_same_double(c->v[2], 1.0);
+	assert_same_double(c->v[3], 0.0);
+	assert_same_double(c->v[4], 2.0);
+	/* Numbers as before; nulls only is neither kind. */
+	c = mm_batch_col(&b, "x");
+	assert_int_equal(c->kind, MM_COL_NUM);
+	assert_int_equal(mm_strtab_count(&c->strs), 0);
+	assert_same_double(c->v[1], 2.0);
+	assert_same_double(c->v[2], NAN);
+	c = mm_batch_col(&b, "none");
+	assert_int_equal(c->kind, MM_COL_NONE);
+	for (i = 0; i < 5; i++)
+		assert_same_double(c->v[i], NAN);
+	/* Nulls before the first string. */
+	c = mm_batch_col(&b, "late");
+	check_strings(c, late, 5);
+	assert_string_equal(mm_strtab_str(&c->strs, 0), "b");
+	assert_same_double(c->v[2], 0.0);
+	assert_same_double(c->v[3], 1.0);
+	/* No rows at all: no kind. */
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"e\",\"features\":"
+	    "{\"a\":[]}}", ALL, &err), 0);
+	assert_int_equal(b.cols[0].kind, MM_COL_NONE);
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
+}
+
+/* Strings and names are decoded: one string, however it is escaped. */
+static void
+test_string_escapes(void **state)
+{
+	const char *line = "{\"batch_id\":\"s\",\"features\":{"
+	    "\"temp\\u00e9rature\":[\"caf\\u00e9\",\"caf\xc3\xa9\","
+	    "\"a\\\"b\",\"\\ud83d\\ude00\",\"tab\\there\",\"\\/\"],"
+	    "\"q\\\"k\":[1,2,3,4,5,6]}}";
+	static const char *const want[] = {
+		"caf\xc3\xa9", "caf\xc3\xa9", "a\"b", "\xf0\x9f\x98\x80",
+		"tab\there", "/",
+	};
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+	const struct mm_col *c;
+
+	(void)state;
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	assert_int_equal(parse(&b, &rec, line, ALL, &err), 0);
+	assert_string_equal(b.cols[0].name, "temp\xc3\xa9rature");
+	assert_string_equal(b.cols[1].name, "q\"k");
+	c = mm_batch_col(&b, "temp\xc3\xa9rature");
+	assert_non_null(c);
+	check_strings(c, want, 6);
+	assert_int_equal(mm_strtab_count(&c->strs), 5);
+	assert_same_double(c->v[1], 0.0);
+	assert_int_equal(mm_strtab_len(&c->strs, 0), 5);
+	/* The record itself passes through as it came. */
+	assert_memory_equal(mm_rec_get(&rec, "features")->val.p,
+	    "{\"temp\\u00e9rature\":[\"caf\\u00e9\"", 27);
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
+	/* Two spellings of one name are one feature. */
+	expect_error("{\"batch_id\":\"b\",\"features\":{"
+	    "\"temp\\u00e9rature\":[1],\"temp\xc3\xa9rature\":[2]}}",
+	    "feature 'temp\xc3\xa9rature' appears twice");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"a\":[1],"
+	    "\"\\u0061\":[2]}}", "feature 'a' appears twice");
+}
+
+static void
+test_errors_strings(void **state)
+{
+	(void)state;
+	/* A column holds numbers or strings, never both. */
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[1,null,3,"
+	    "4,\"n\"]}}",
+	    "feature 'x' value 4 is a string, earlier values are numbers");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[null,\"a\","
+	    "null,\"b\",5]}}",
+	    "feature 'x' value 4 is a number, earlier values are strings");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",-0.5]}}",
+	    "feature 'x' value 1 is a number, earlier values are strings");
+	/* Other values in a column of strings. */
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",true]}}",
+	    "feature 'x' value 1 is not a string: true");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",[\"b\"]]"
+	    "}}", "feature 'x' value 1 is not a string: an array");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",]}}",
+	    "feature 'x' value 1 is not a string: ']'");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\" \"b\"]}}",
+	    "invalid JSON: expected ',' or ']' in feature 'x', found '\"'");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",\"b",
+	    "invalid JSON: unterminated string");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\",",
+	    "invalid JSON: truncated in feature 'x'");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\"",
+	    "invalid JSON: truncated in feature 'x'");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\\x\"]}}",
+	    "invalid JSON: bad escape in string");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"a\tb\"]}}",
+	    "invalid JSON: control character 0x09 in string");
+	/* Escapes that decode to no text. */
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"ok\","
+	    "\"a\\u0000\"]}}", "feature 'x' value 1 has a \\u escape of a "
+	    "NUL or a lone surrogate: \"a\\u0000\"");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":["
+	    "\"\\ud800\"]}}", "feature 'x' value 0 has a \\u escape of a "
+	    "NUL or a lone surrogate: \"\\ud800\"");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"a\\u0000\":[1]}}",
+	    "feature name \"a\\u0000\" has a \\u escape of a NUL or a lone "
+	    "surrogate");
+	/* Unequal lengths, whatever the kinds. */
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"s\":[\"a\",\"b\"],"
+	    "\"x\":[1]}}", "feature 'x' has 1 values, 's' has 2");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"s\":[\"a\"]},"
+	    "\"labels\":[1,0]}", "'labels' has 2 values, features have 1");
+}
+
+/* mm_batch_require_numeric() fails as a string value did before. */
+static void
+expect_numeric_error(const char *line, const char *msg)
+{
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	if (parse(&b, &rec, line, ALL, &err) != 0)
+		fail_msg("refused: %s: %s", line, err.msg);
+	assert_int_equal(mm_batch_require_numeric(&b, &err), -1);
+	assert_int_equal(err.code, MM_EINPUT);
+	assert_int_equal(err.line, 0);
+	assert_string_equal(err.msg, msg);
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
+}
+
+static void
+test_require_numeric(void **state)
+{
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+
+	(void)state;
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"a\"]}}", "feature 'f0' value 0 is not a number: \"a\"");
+	/* The first string, after nulls, in the first column of strings. */
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"x\":[1,2,3,"
+	    "4],\"n\":[null,null,null,null],\"s\":[null,null,null,\"abc\"],"
+	    "\"t\":[\"a\",\"b\",\"c\",\"d\"]}}",
+	    "feature 's' value 3 is not a number: \"abc\"");
+	/* Long strings cut as mm_json_token() cuts them. */
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"abcdefghijklmnopqrstuvwxyz\"]}}", "feature 'f0' value 0 is not "
+	    "a number: \"abcdefghijklmnopqrs...");
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"abcdefghijklmnopqrstuv\"]}}", "feature 'f0' value 0 is not "
+	    "a number: \"abcdefghijklmnopqrstuv\"");
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"abcdefghijklmnopqrstuvw\"]}}", "feature 'f0' value 0 is not "
+	    "a number: \"abcdefghijklmnopqrs...");
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"\"]}}", "feature 'f0' value 0 is not a number: \"\"");
+	/* Escapes as JSON writes them again. */
+	expect_numeric_error("{\"batch_id\":\"b\",\"features\":{\"f0\":"
+	    "[\"a\\\"b\\\\c\\nd\"]}}", "feature 'f0' value 0 is not a number: "
+	    "\"a\\\"b\\\\c\\nd\"");
+	/* Numbers and nulls pass. */
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"b\",\"features\":{"
+	    "\"x\":[1,null],\"n\":[null,null]}}", ALL, &err), 0);
+	assert_int_equal(mm_batch_require_numeric(&b, &err), 0);
+	/* Only this record's columns count. */
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"b\",\"features\":{"
+	    "\"x\":[1,null],\"s\":[\"a\",\"b\"]}}", ALL, &err), 0);
+	assert_int_equal(mm_batch_require_numeric(&b, &err), -1);
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"b\",\"features\":{"
+	    "\"x\":[1,null]}}", ALL, &err), 0);
+	assert_int_equal(mm_batch_require_numeric(&b, &err), 0);
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
+}
+
+/* One struct, one column position, a different kind each record. */
+static void
+test_reuse_kinds(void **state)
+{
+	static const char *const lines[] = {
+		"{\"batch_id\":\"1\",\"features\":{\"c\":[\"x\",\"y\",\"x\"],"
+		    "\"d\":[1,2,3]}}",
+		"{\"batch_id\":\"2\",\"features\":{\"c\":[1,2],\"d\":[\"p\","
+		    "null]}}",
+		"{\"batch_id\":\"3\",\"features\":{\"c\":[null],\"d\":[null]}}",
+		"{\"batch_id\":\"4\",\"features\":{\"c\":[\"y\",\"z\"],"
+		    "\"d\":[\"p\",\"q\"]}}",
+	};
+	static const char *const c1[] = { "x", "y", "x" };
+	static const char *const d2[] = { "p", NULL };
+	static const char *const c4[] = { "y", "z" };
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+
+	(void)state;
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	assert_int_equal(parse(&b, &rec, lines[0], ALL, &err), 0);
+	check_strings(&b.cols[0], c1, 3);
+	assert_int_equal(b.cols[1].kind, MM_COL_NUM);
+	assert_int_equal(parse(&b, &rec, lines[1], ALL, &err), 0);
+	assert_int_equal(b.cols[0].kind, MM_COL_NUM);
+	assert_int_equal(mm_strtab_count(&b.cols[0].strs), 0);
+	assert_same_double(b.cols[0].v[1], 2.0);
+	check_strings(&b.cols[1], d2, 2);
+	assert_int_equal(mm_strtab_count(&b.cols[1].strs), 1);
+	assert_int_equal(parse(&b, &rec, lines[2], ALL, &err), 0);
+	assert_int_equal(b.cols[0].kind, MM_COL_NONE);
+	assert_int_equal(b.cols[1].kind, MM_COL_NONE);
+	assert_int_equal(mm_strtab_count(&b.cols[1].strs), 0);
+	/* Strings from earlier records are gone; indices start at 0. */
+	assert_int_equal(parse(&b, &rec, lines[3], ALL, &err), 0);
+	check_strings(&b.cols[0], c4, 2);
+	assert_int_equal(mm_strtab_find(&b.cols[0].strs, "x", 1), -1);
+	assert_same_double(b.cols[0].v[0], 0.0);
+	assert_same_double(b.cols[1].v[1], 1.0);
+	/* A failed record in between, then a good one. */
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"5\",\"features\":"
+	    "{\"c\":[\"a\",\"b\",1]}}", ALL, &err), -1);
+	assert_int_equal(parse(&b, &rec, lines[0], ALL, &err), 0);
+	check_strings(&b.cols[0], c1, 3);
+	assert_int_equal(mm_strtab_count(&b.cols[0].strs), 2);
+	assert_int_equal(b.cols[1].kind, MM_COL_NUM);
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
 }
 
 /* Fill a batch line with nfeat columns of n rows named prefix0.. */
@@ -457,6 +752,11 @@ main(void)
 		cmocka_unit_test(test_errors_labels),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_passthrough),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_string_escapes),
+		cmocka_unit_test(test_errors_strings),
+		cmocka_unit_test(test_require_numeric),
+		cmocka_unit_test(test_reuse_kinds),
 	};
 
 	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * test_json.c - the record scanner, byte-for-byte pass-through, the JSON
- * number grammar, number formatting and the text buffer.
+ * number grammar, string unescaping, number formatting and the text
+ * buffer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -764,6 +765,89 @@ test_scanner_primitives(void **state)
 	assert_false(mm_span_eq(&sp, "a"));
 }
 
+/* Unescaping raw (a C string) appends exactly want[0..wn) to a buffer. */
+static void
+unescape_ok(const char *raw, const char *want, size_t wn)
+{
+	struct mm_buf b;
+
+	mm_buf_init(&b);
+	mm_buf_puts(&b, "<");
+	if (mm_json_unescape(raw, strlen(raw), &b) != 0)
+		fail_msg("refused: %s", raw);
+	if (b.n != wn + 1 || memcmp(b.p + 1, want, wn) != 0)
+		fail_msg("'%s' gave '%s' (%zu bytes)", raw, b.p + 1, b.n - 1);
+	assert_int_equal(b.p[b.n], '\0');
+	mm_buf_release(&b);
+}
+
+#define assert_unescape(raw, want) unescape_ok((raw), (want), strlen(want))
+
+static void
+unescape_bad(const char *raw)
+{
+	struct mm_buf b;
+
+	mm_buf_init(&b);
+	if (mm_json_unescape(raw, strlen(raw), &b) != -1)
+		fail_msg("accepted: %s", raw);
+	mm_buf_release(&b);
+}
+
+static void
+test_unescape(void **state)
+{
+	struct mm_buf b;
+
+	(void)state;
+	/* No backslash: the bytes as they are, UTF-8 included. */
+	assert_unescape("", "");
+	assert_unescape("north", "north");
+	assert_unescape("temp\xc3\xa9rature", "temp\xc3\xa9rature");
+	/* Every short escape. */
+	assert_unescape("\\\"\\\\\\/\\b\\f\\n\\r\\t",
+	    "\"\\/\b\f\n\r\t");
+	assert_unescape("a\\nb\\\\", "a\nb\\");
+	/* \u to UTF-8: one, two, three and (a surrogate pair) four bytes. */
+	assert_unescape("\\u0041\\u007f", "A\x7f");
+	assert_unescape("temp\\u00e9rature", "temp\xc3\xa9rature");
+	assert_unescape("\\u00E9\\u07ff", "\xc3\xa9\xdf\xbf");
+	assert_unescape("\\u0800\\u20ac\\uffff", "\xe0\xa0\x80"
+	    "\xe2\x82\xac\xef\xbf\xbf");
+	assert_unescape("\\ud83d\\ude00!", "\xf0\x9f\x98\x80!");
+	assert_unescape("\\uD800\\uDC00", "\xf0\x90\x80\x80");
+	assert_unescape("\\udbff\\udfff", "\xf4\x8f\xbf\xbf");
+	assert_unescape("\\u0001", "\x01");
+	/* What a C string cannot hold, or is not a character. */
+	unescape_bad("\\u0000");
+	unescape_bad("a\\u0000b");
+	unescape_bad("\\ud800");
+	unescape_bad("\\ud800x");
+	unescape_bad("\\ud800\\n");
+	unescape_bad("\\ud800\\u0041");
+	unescape_bad("\\ud800\\ud800");
+	unescape_bad("\\udc00");
+	unescape_bad("\\udfff\\ud800");
+	/* Escapes the scanner would refuse. */
+	unescape_bad("\\");
+	unescape_bad("ab\\");
+	unescape_bad("\\x41");
+	unescape_bad("\\u12");
+	unescape_bad("\\u12g4");
+	unescape_bad("\\U0041");
+	/* Only raw[0..n) is read: an escape cut by n is bad. */
+	mm_buf_init(&b);
+	assert_int_equal(mm_json_unescape("\\u00e9", 4, &b), -1);
+	mm_buf_reset(&b);
+	assert_int_equal(mm_json_unescape("ab\\ncd", 4, &b), 0);
+	assert_int_equal(b.n, 3);
+	assert_string_equal(b.p, "ab\n");
+	/* It appends. */
+	assert_int_equal(mm_json_unescape("\\t", 2, &b), 0);
+	assert_string_equal(b.p, "ab\n\t");
+	mm_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -790,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_jw_key),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_scanner_primitives),
+		cmocka_unit_test(test_unescape),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
