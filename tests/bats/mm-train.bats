@@ -77,7 +77,7 @@ card() {
 	assert_equal "$(grep -c '^{"feature":\[' m/versions/$V0/model.json)" 20
 	run grep -o '^{"format":"[^"]*","id":"[^"]*","bins":[0-9]*' \
 	    m/versions/$V0/reference.json
-	assert_output --regexp '^\{"format":"mm-reference/1","id":"[0-9a-f]{16}","bins":10$'
+	assert_output --regexp '^\{"format":"mm-reference/2","id":"[0-9a-f]{16}","bins":10$'
 	assert_equal "$(field rows <m/versions/$V0/reference.json)" 300
 }
 
