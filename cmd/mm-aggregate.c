@@ -249,6 +249,27 @@ bind_summary(sqlite3_stmt *st, const char *name, double now, long n,
 		sqlite3_bind_null(st, 10);
 }
 
+/* 1 if some batch of the window (from, now] has drift counts, else 0. */
+static int
+any_counts(struct agg *a, double from, struct mm_err *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	q = mm_db_prepare(&a->db, "SELECT EXISTS (SELECT 1 FROM drift_counts "
+	    "WHERE ts > ?1 AND ts <= ?2)", err);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_double(q, 1, from);
+	sqlite3_bind_double(q, 2, a->now);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		rc = mm_db_err(&a->db, err, "cannot read drift counts");
+	else
+		rc = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* One window: query, store, print.  Returns 0, 1 if empty, -1 error. */
 static int
 window(struct agg *a, const char *name, long seconds, struct mm_err *err)
@@ -291,17 +312,21 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 		rc = 1;		/* an empty window says nothing */
 		goto out;
 	}
-	if (a->have_ref) {
-		r = window_drift(a, a->now - (double)seconds, a->now, &d, err);
-		if (r < 0)
+	r = a->have_ref ? window_drift(a, a->now - (double)seconds, a->now,
+	    &d, err) : 1;
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		dp = &d;
+		mm_buf_reset(&a->drift);
+		mm_drift_json(&d, &a->ref, a->counts, &a->drift);
+		mm_buf_reset(&a->stored);
+		mm_drift_json(&d, &a->ref, NULL, &a->stored);
+	} else {
+		/* Only drift that was measured can be missed. */
+		if ((r = any_counts(a, a->now - (double)seconds, err)) < 0)
 			goto out;
-		if (r == 0) {
-			dp = &d;
-			mm_buf_reset(&a->drift);
-			mm_drift_json(&d, &a->ref, a->counts, &a->drift);
-			mm_buf_reset(&a->stored);
-			mm_drift_json(&d, &a->ref, NULL, &a->stored);
-		} else {
+		if (r > 0) {
 			mm_buf_puts(&a->nocounts, a->nocounts.n ? ", " : "");
 			mm_buf_puts(&a->nocounts, name);
 		}
@@ -340,11 +365,14 @@ out:
 	return rc;
 }
 
-/* Say once why some summaries have no drift. */
+/*
+ * Say once why some summaries have no drift, when their batches had
+ * some: windows of batches that mm-psi never saw have none to leave out.
+ */
 static void
 say_why(const struct agg *a)
 {
-	if (a->printed == 0)
+	if (a->printed == 0 || a->nocounts.n == 0)
 		return;
 	if (!a->have_ref)
 		mm_warnx(prog, "%s: window drift left out", a->why);

@@ -332,6 +332,7 @@ finish_fit(struct psi *p, struct mm_err *err)
 		return mm_errf(err, MM_EINPUT, 0, "no rows to fit a reference "
 		    "on");
 	p->ref.max_categories = p->cfg.drift.max_categories;
+	p->ref.bins = p->cfg.drift.bins;
 	for (i = 0; i < p->fit.nfeat; i++) {
 		if (p->fit.kinds[i] != MM_COL_STR) {
 			rc = mm_ref_add(&p->ref, p->fit.names[i],
@@ -382,6 +383,12 @@ find_group(struct psi *p, const struct mm_span *key)
 }
 
 /*
+ * Counts above this are refused: sums of reference and production
+ * counts stay exact in a double and far from overflowing a long.
+ */
+#define MAX_COUNT ((long)1 << 50)
+
+/*
  * Check every count array of a count object against the reference and
  * n, then add them to g: a bad record adds nothing.
  */
@@ -416,11 +423,11 @@ add_bins(struct psi *p, struct group *g, json_t *bins, long n,
 		for (k = 0; k < f->nbins; k++)
 			if (__builtin_add_overflow(g->counts[i][k],
 			    (long)json_integer_value(json_array_get(a,
-			    (size_t)k)), &v))
+			    (size_t)k)), &v) || v > MAX_COUNT)
 				return mm_errf(err, MM_EINPUT, 0, "counts of "
 				    "feature '%s' overflow", f->name);
 	}
-	if (__builtin_add_overflow(g->rows, n, &v))
+	if (__builtin_add_overflow(g->rows, n, &v) || v > MAX_COUNT)
 		return mm_errf(err, MM_EINPUT, 0, "n overflows");
 	for (i = 0; i < p->ref.nfeat; i++) {
 		json_t *a = json_object_get(bins, p->ref.f[i].name);

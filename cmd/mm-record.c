@@ -45,6 +45,7 @@ struct record {
 	struct mm_db db;
 	struct mm_config cfg;
 	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
+	int warned_str;		/* said once: string features, no evidence */
 	double now;
 	int have_now;
 	long group;
@@ -349,6 +350,16 @@ store_evidence(struct record *r, double ts, struct mm_err *err)
 
 	if (!b->has_labels || b->nfeat == 0)
 		return 0;
+	/* The forest takes numbers only: strings would be stored as codes. */
+	for (j = 0; j < b->nfeat; j++)
+		if (b->cols[j].kind == MM_COL_STR) {
+			if (!r->warned_str)
+				mm_warnx(prog, "batch '%s': feature '%s' holds "
+				    "strings; its rows are not kept as "
+				    "evidence", b->id, b->cols[j].name);
+			r->warned_str = 1;
+			return 0;
+		}
 	mm_buf_reset(&r->names);
 	for (j = 0; j < b->nfeat; j++) {
 		if (j > 0)

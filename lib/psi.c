@@ -214,9 +214,9 @@ mm_ref_add(struct mm_ref *r, const char *name, const double *v, size_t n,
     int bins, struct mm_err *err)
 {
 	struct mm_ref_feat *f;
-	double *x, *e, step = 1.0 / bins, q;
+	double *x, *e, step = 1.0 / bins, q, lastq = 0;
 	size_t i, m = 0, distinct = 0;
-	int k, ne = 0;
+	int k, ne = 0, split = 0;
 
 	x = mm_xmalloc((n ? n : 1) * sizeof(double));
 	for (i = 0; i < n; i++)
@@ -241,13 +241,26 @@ mm_ref_add(struct mm_ref *r, const char *name, const double *v, size_t n,
 			f->counts[f->nvals - 1]++;
 		}
 	} else {
-		e = mm_xmalloc((size_t)(bins + 1) * sizeof(double));
+		/*
+		 * A value that two quantiles share holds at least 1/bins of
+		 * the rows (zero in a zero-inflated amount, say): it gets a
+		 * bin of its own, [v, nextafter(v)), so that a change in how
+		 * often it occurs is seen.
+		 */
+		e = mm_xmalloc((size_t)(2 * bins + 2) * sizeof(double));
 		for (k = 0; k <= bins; k++) {
 			q = k == bins ? 1.0 : k * step;
 			double y = mm_quantile_sorted(x, m, q);
 
-			if (ne == 0 || y > e[ne - 1])
-				e[ne++] = y;
+			if (ne == 0 || y > lastq) {
+				if (ne == 0 || y > e[ne - 1])
+					e[ne++] = y;
+				split = 0;
+			} else if (!split) {
+				e[ne++] = nextafter(y, INFINITY);
+				split = 1;
+			}
+			lastq = y;
 		}
 		f = new_feat(r, name, MM_FEAT_NUMERIC, ne, n);
 		f->edges = e;

@@ -81,7 +81,8 @@ drive() {
 # The cron form at time NOW.
 cron() {
 	set -o pipefail
-	mm-aggregate --db D --config C --now "$1" | mm-trust --config C |
+	mm-aggregate --db D --models m --config C --now "$1" |
+	    mm-trust --config C |
 	    mm-decide --db D --models m --config C |
 	    mm-exec --db D --models m --config C --now "$1"
 }

@@ -493,3 +493,16 @@ Try 'mm-record --help' for more information."
 	run q m.db 'SELECT batch_id FROM metrics'
 	assert_output a
 }
+
+@test "rows with string features are not kept as evidence, said once" {
+	printf '%s\n' \
+	    '{"batch_id":"s1","ts":1764140100,"features":{"r":["a","b"],"x":[1,2]},"labels":[0,1],"metrics":{"n_samples":2,"accuracy":1,"f1":1}}' \
+	    '{"batch_id":"s2","ts":1764140160,"features":{"r":["c",null],"x":[3,4]},"labels":[1,0],"metrics":{"n_samples":2,"accuracy":1,"f1":1}}' \
+	    >in.ndjson
+	run_split mm-record --db m.db in.ndjson
+	assert_success
+	assert_output "$(cat in.ndjson)"
+	assert_equal "$stderr" "mm-record: batch 's1': feature 'r' holds strings; its rows are not kept as evidence"
+	assert_equal "$(sqlite3 m.db 'SELECT count(*) FROM evidence')" 0
+	assert_equal "$(sqlite3 m.db 'SELECT count(*) FROM metrics')" 2
+}

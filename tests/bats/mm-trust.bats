@@ -128,13 +128,15 @@ one() {
 	    '{"batch_id":"s1","ts":1764140100,"metrics":{"accuracy":1,"f1":0.75,"avg_confidence":0.875,"latency_ms":100},"drift":{"drift_score":0.25}}' \
 	    '{"batch_id":"s2","ts":1764140200,"metrics":{"accuracy":0.5,"f1":0.25,"avg_confidence":0.625,"latency_ms":500},"drift":{"drift_score":0.15}}' |
 	    mm-record --db m.db >/dev/null
-	# Averages .75, .5, .75, 300 ms, .2:
-	#   trust = .30 * .75 + .25 * .5 + .15 * .75 + .20 * .5 + .10 * 1
-	#         = .225 + .125 + .1125 + .1 + .1 = .6625
+	# Averages .75, .5, .75, 300 ms.  A window's drift comes from the bin
+	# counts of its batches, and these hand-made records carry none, so
+	# the drift component is left out and the others scaled by 1 / .8:
+	#   trust = (.30 * .75 + .25 * .5 + .15 * .75 + .10 * 1) / .8
+	#         = (.225 + .125 + .1125 + .1) / .8 = .703125
 	run_split sh -c 'mm-aggregate --db m.db --now 1764140300 --window 5m | mm-trust'
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "{\"window\":\"5m\",\"ts\":1764140300,\"n_batches\":2,\"metrics\":{\"accuracy\":0.75,\"f1\":0.5,\"avg_confidence\":0.75,\"latency_ms\":300},\"drift\":{\"drift_score\":0.2},\"trust\":{\"score\":0.6625,\"components\":{\"accuracy\":0.75,\"f1\":0.5,\"confidence\":0.75,\"drift\":0.49999999999999994,\"latency\":1},$DEFAULT_WEIGHTS}}"
+	assert_output "{\"window\":\"5m\",\"ts\":1764140300,\"n_batches\":2,\"metrics\":{\"accuracy\":0.75,\"f1\":0.5,\"avg_confidence\":0.75,\"latency_ms\":300},\"trust\":{\"score\":0.7031249999999999,\"components\":{\"accuracy\":0.75,\"f1\":0.5,\"confidence\":0.75,\"latency\":1},\"weights\":{\"accuracy\":0.37499999999999994,\"f1\":0.3125,\"confidence\":0.18749999999999997,\"latency\":0.125}}}"
 }
 
 @test "weights and ramps come from trust.yaml of --config or MM_CONFIG" {
