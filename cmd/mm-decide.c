@@ -16,6 +16,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "run.h"
+#include "metrics.h"
 #include "policy.h"
 #include "psi.h"
 #include "store.h"
@@ -62,6 +63,19 @@ struct decide {
 	int know_previous;
 	double f1s[1000];		/* recent batch F1, a ring */
 	long nf1;
+	/*
+	 * Rule 3's pool: the confusion counts of the recent batches the
+	 * live version served, oldest first, at most f1_window_rows rows
+	 * (and at least the newest batch).
+	 */
+	int k;				/* classes, 0 before any counts */
+	long *pool;			/* k x k, the sum of the ring */
+	long **ring;			/* owned, nring batches of k x k */
+	long *ring_rows;
+	int nring, ringcap;
+	char pool_version[MM_VERSION_MAX];
+	const char *dbpath;		/* seed the pool from it, or NULL */
+	int seeded;
 	double baseline;
 	unsigned fail_mask, decided_mask;
 	struct mm_run run;
@@ -207,6 +221,175 @@ follow(struct decide *d, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * Confusion counts from JSON: a k x k array of arrays of counts.  Sets
+ * *k and fills cm (allocated, k x k).  0, 1 if absent or null, -1 bad.
+ */
+static int
+parse_confusion(json_t *a, long **cm, int *k)
+{
+	size_t i, j, n;
+
+	*cm = NULL;
+	if (a == NULL || json_is_null(a))
+		return 1;
+	if (!json_is_array(a) || (n = json_array_size(a)) < 2 ||
+	    n > MM_MAX_CLASSES)
+		return -1;
+	*cm = mm_xcalloc(n * n, sizeof(long));
+	for (i = 0; i < n; i++) {
+		json_t *row = json_array_get(a, i);
+
+		if (!json_is_array(row) || json_array_size(row) != n)
+			goto bad;
+		for (j = 0; j < n; j++) {
+			json_t *c = json_array_get(row, j);
+
+			if (!json_is_integer(c) || json_integer_value(c) < 0 ||
+			    json_integer_value(c) > (json_int_t)1 << 50)
+				goto bad;
+			(*cm)[i * n + j] = (long)json_integer_value(c);
+		}
+	}
+	*k = (int)n;
+	return 0;
+bad:
+	free(*cm);
+	*cm = NULL;
+	return -1;
+}
+
+static void
+put_confusion(struct mm_buf *b, const long *cm, int k)
+{
+	int i, j;
+
+	if (cm == NULL) {
+		mm_buf_puts(b, "null");
+		return;
+	}
+	mm_buf_putc(b, '[');
+	for (i = 0; i < k; i++) {
+		mm_buf_puts(b, i ? ",[" : "[");
+		for (j = 0; j < k; j++)
+			mm_buf_printf(b, j ? ",%ld" : "%ld", cm[i * k + j]);
+		mm_buf_putc(b, ']');
+	}
+	mm_buf_putc(b, ']');
+}
+
+static void
+pool_reset(struct decide *d, int k, const char *version)
+{
+	int i;
+
+	for (i = 0; i < d->nring; i++)
+		free(d->ring[i]);
+	d->nring = 0;
+	free(d->pool);
+	d->k = k;
+	d->pool = k > 0 ? mm_xcalloc((size_t)(k * k), sizeof(long)) : NULL;
+	snprintf(d->pool_version, sizeof(d->pool_version), "%s", version);
+}
+
+/* Add a batch's counts as the newest; drop the oldest past the cap. */
+static void
+pool_add(struct decide *d, const long *cm)
+{
+	long rows = mm_confusion_total(cm, d->k), total = 0;
+	int i, drop = 0;
+
+	if (d->nring == d->ringcap) {
+		d->ringcap = d->ringcap ? 2 * d->ringcap : 64;
+		d->ring = mm_xrealloc(d->ring, (size_t)d->ringcap *
+		    sizeof(*d->ring));
+		d->ring_rows = mm_xrealloc(d->ring_rows, (size_t)d->ringcap *
+		    sizeof(long));
+	}
+	d->ring[d->nring] = mm_xmalloc((size_t)(d->k * d->k) * sizeof(long));
+	memcpy(d->ring[d->nring], cm, (size_t)(d->k * d->k) * sizeof(long));
+	d->ring_rows[d->nring++] = rows;
+	for (i = 0; i < d->k * d->k; i++)
+		d->pool[i] += cm[i];
+	for (i = 0; i < d->nring; i++)
+		total += d->ring_rows[i];
+	while (drop < d->nring - 1 && total - d->ring_rows[drop] >=
+	    d->cfg.retrain.f1_window_rows) {
+		total -= d->ring_rows[drop];
+		for (i = 0; i < d->k * d->k; i++)
+			d->pool[i] -= d->ring[drop][i];
+		free(d->ring[drop]);
+		drop++;
+	}
+	if (drop > 0) {
+		memmove(d->ring, d->ring + drop, (size_t)(d->nring - drop) *
+		    sizeof(*d->ring));
+		memmove(d->ring_rows, d->ring_rows + drop,
+		    (size_t)(d->nring - drop) * sizeof(long));
+		d->nring -= drop;
+	}
+}
+
+/*
+ * Seed the pool from the database: the counts of the batches the live
+ * version served before this record's batch (all of them when the
+ * batch is not stored), newest first until the cap, added oldest first.
+ */
+static int
+pool_seed(struct decide *d, const char *batch_id, struct mm_err *err)
+{
+	struct mm_db db;
+	sqlite3_stmt *st;
+	json_t *a;
+	long **got = NULL, rows = 0, *cm;
+	int n = 0, cap = 0, k, rc = -1, step;
+
+	d->seeded = 1;
+	if (d->dbpath == NULL || d->active[0] == '\0')
+		return 0;
+	if (mm_db_open(&db, d->dbpath, err) < 0)
+		return -1;
+	st = mm_db_prepare(&db, "SELECT confusion FROM metrics WHERE "
+	    "model_version = ?1 AND confusion IS NOT NULL AND id < "
+	    "coalesce((SELECT id FROM metrics WHERE batch_id = ?2), "
+	    "9223372036854775807) ORDER BY id DESC", err);
+	if (st == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, d->active, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, batch_id ? batch_id : "", -1,
+	    SQLITE_STATIC);
+	while (rows < d->cfg.retrain.f1_window_rows &&
+	    (step = sqlite3_step(st)) == SQLITE_ROW) {
+		a = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		    NULL);
+		if (parse_confusion(a, &cm, &k) != 0 || (d->k != 0 &&
+		    k != d->k)) {
+			json_decref(a);
+			free(cm);
+			break;	/* another class count: older model */
+		}
+		json_decref(a);
+		if (d->k == 0)
+			pool_reset(d, k, d->active);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			got = mm_xrealloc(got, (size_t)cap * sizeof(*got));
+		}
+		got[n++] = cm;
+		rows += mm_confusion_total(cm, k);
+	}
+	while (n > 0) {
+		pool_add(d, got[--n]);
+		free(got[n]);
+	}
+	rc = 0;
+out:
+	free(got);
+	sqlite3_finalize(st);
+	mm_db_close(&db);
+	return rc;
+}
+
 static void
 num_or_null(struct mm_buf *b, int has, double v)
 {
@@ -251,6 +434,19 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	num_or_null(b, sig->has_f1, sig->f1);
 	mm_buf_puts(b, ",\"f1_sustained\":");
 	num_or_null(b, sig->has_f1_sustained, sig->f1_sustained);
+	if (sig->nclass > 0) {
+		mm_buf_puts(b, ",\"confusion\":");
+		put_confusion(b, sig->confusion, sig->nclass);
+		mm_buf_puts(b, ",\"pooled\":");
+		put_confusion(b, sig->pooled, sig->nclass);
+		mm_buf_printf(b, ",\"rows\":%ld,\"f1_upper\":", dec->rows);
+		mm_jw_num(b, dec->f1_upper);
+		mm_buf_printf(b, ",\"pooled_rows\":%ld,\"pooled_f1\":",
+		    dec->pooled_rows);
+		mm_jw_num(b, dec->pooled_f1);
+		mm_buf_puts(b, ",\"pooled_upper\":");
+		mm_jw_num(b, dec->pooled_upper);
+	}
 	mm_buf_puts(b, ",\"trust\":");
 	num_or_null(b, sig->has_trust, sig->trust);
 	mm_buf_puts(b, ",\"baseline_f1\":");
@@ -275,8 +471,45 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	mm_jw_num(b, c->max_f1_drop);
 	mm_buf_puts(b, ",\"min_f1_gain\":");
 	mm_jw_num(b, c->min_f1_gain);
-	mm_buf_printf(b, ",\"cooldown_batches\":%ld,\"min_stable_batches\":"
-	    "%ld}}}", c->cooldown_batches, c->min_stable_batches);
+	mm_buf_puts(b, ",\"alpha_f1\":");
+	mm_jw_num(b, c->alpha_f1);
+	mm_buf_printf(b, ",\"f1_window_rows\":%ld,\"cooldown_batches\":%ld,"
+	    "\"min_stable_batches\":%ld}}}", c->f1_window_rows,
+	    c->cooldown_batches, c->min_stable_batches);
+}
+
+/*
+ * The record's confusion counts (metrics.confusion) and the version that
+ * served it (metrics.model_version, or NULL).  *cm NULL when absent.
+ */
+static int
+get_counts(const struct mm_rec *rec, long **cm, int *k, char *version,
+    size_t vsize, struct mm_err *err)
+{
+	const struct mm_field *f = mm_rec_get(rec, "metrics");
+	json_t *o, *v;
+	int rc;
+
+	*cm = NULL;
+	version[0] = '\0';
+	if (f == NULL)
+		return 0;
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return 0;	/* get_number says what is wrong */
+	}
+	if ((rc = parse_confusion(json_object_get(o, "confusion"), cm,
+	    k)) < 0) {
+		json_decref(o);
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
+		    "a square array of counts");
+	}
+	v = json_object_get(o, "model_version");
+	if (json_is_string(v))
+		snprintf(version, vsize, "%s", json_string_value(v));
+	json_decref(o);
+	return 0;
 }
 
 static int
@@ -284,35 +517,64 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 {
 	struct mm_signal sig = { 0 };
 	struct mm_decision dec;
+	const struct mm_field *idf;
 	json_t *drift = NULL;
-	long w;
-	int rc = -1;
+	char served[MM_VERSION_MAX], *bid = NULL;
+	long *cm = NULL, w;
+	int rc = -1, k = 0, window;
 
 	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0 ||
 	    get_drift(&d->rec, &sig, &drift, err) < 0)
 		goto out;
 	if ((sig.has_f1 = get_number(&d->rec, "metrics", "f1", &sig.f1,
 	    err)) < 0 || (sig.has_trust = get_number(&d->rec, "trust",
-	    "score", &sig.trust, err)) < 0)
+	    "score", &sig.trust, err)) < 0 ||
+	    get_counts(&d->rec, &cm, &k, served, sizeof(served), err) < 0)
 		goto out;
+	window = mm_rec_get(&d->rec, "window") != NULL;
 	/*
-	 * A batch's F1 is noisy: a sustained drop (rule 3) is judged on the
-	 * mean of the last f1_window batches.  A summary record's F1 is a
-	 * mean already.
+	 * Without counts, a batch's F1 is judged as older mm did: a sustained
+	 * drop (rule 3) on the mean of the last f1_window batches.  A summary
+	 * record's F1 is a mean already.
 	 */
 	w = d->cfg.retrain.f1_window;
-	if (sig.has_f1 && w > 1 && mm_rec_get(&d->rec, "window") == NULL) {
-		long k, n = d->nf1 < w ? d->nf1 + 1 : w;
+	if (cm == NULL && sig.has_f1 && w > 1 && !window) {
+		long j, n = d->nf1 < w ? d->nf1 + 1 : w;
 		double sum = 0;
 
 		/* The ring with this F1 in; kept only if the record is. */
-		for (k = 0; k < n; k++)
-			sum += k == d->nf1 % w ? sig.f1 : d->f1s[k];
+		for (j = 0; j < n; j++)
+			sum += j == d->nf1 % w ? sig.f1 : d->f1s[j];
 		sig.has_f1_sustained = 1;
 		sig.f1_sustained = sum / (double)n;
 	}
-	if (follow(d, err) < 0 ||
-	    mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
+	if (follow(d, err) < 0)
+		goto out;
+	if (cm != NULL) {
+		sig.nclass = k;
+		sig.confusion = cm;
+		if (window) {
+			/* A window of the live version is a pool already. */
+			if (served[0] == '\0' || strcmp(served, d->active) == 0)
+				sig.pooled = cm;
+		} else if (served[0] == '\0' || strcmp(served,
+		    d->active) == 0) {
+			if (!d->seeded) {
+				idf = mm_rec_get(&d->rec, "batch_id");
+				if (idf != NULL && idf->val.n >= 2)
+					bid = mm_xstrndup(idf->val.p + 1,
+					    idf->val.n - 2);
+				if (pool_seed(d, bid, err) < 0)
+					goto out;
+			}
+			if (d->k != k || strcmp(d->pool_version,
+			    d->active) != 0)
+				pool_reset(d, k, d->active);
+			pool_add(d, cm);
+			sig.pooled = d->pool;
+		}
+	}
+	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
 		goto out;
 	if (sig.has_f1_sustained)
 		d->f1s[d->nf1++ % w] = sig.f1;
@@ -328,6 +590,8 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 	}
 	rc = 0;
 out:
+	free(bid);
+	free(cm);
 	json_decref(drift);
 	return rc;
 }
@@ -372,17 +636,17 @@ meta_number(json_t *m, const char *key, int *has, double *v)
 	return x == NULL || json_is_null(x) || *has ? 0 : -1;
 }
 
-/* Recompute one stored decision from its metadata. */
+/* Recompute one stored decision from its metadata; cm[] gets counts. */
 static int
-replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
-    struct mm_err *err)
+replay_meta(json_t *meta, const char *stored, struct mm_decision *dec,
+    long **cm, struct mm_err *err)
 {
 	struct mm_retrain_cfg c;
 	struct mm_policy_state st;
 	struct mm_signal sig;
 	json_t *pol = json_object_get(meta, "policy"), *rec, *v;
 	size_t i;
-	int has, a;
+	int has, a, k = 0, kp = 0;
 
 	(void)stored;
 	memset(&st, 0, sizeof(st));
@@ -431,11 +695,37 @@ replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
 	}
 	meta_number(pol, "max_f1_drop", &has, &c.max_f1_drop);
 	meta_number(pol, "min_f1_gain", &has, &c.min_f1_gain);
+	/* Decisions on confusion counts carry them and the bound's level. */
+	if (json_object_get(meta, "confusion") != NULL) {
+		if (parse_confusion(json_object_get(meta, "confusion"), cm,
+		    &k) != 0 || parse_confusion(json_object_get(meta,
+		    "pooled"), cm + 1, &kp) < 0 || (cm[1] != NULL &&
+		    kp != k) || meta_number(pol, "alpha_f1", &has,
+		    &c.alpha_f1) < 0 || !has)
+			return mm_errf(err, MM_EINPUT, 0, "metadata is "
+			    "incomplete");
+		sig.nclass = k;
+		sig.confusion = cm[0];
+		sig.pooled = cm[1];
+	}
 	c.cooldown_batches = (long)json_integer_value(json_object_get(pol,
 	    "cooldown_batches"));
 	c.min_stable_batches = (long)json_integer_value(json_object_get(pol,
 	    "min_stable_batches"));
 	return mm_policy_decide(&c, &sig, &st, dec, err);
+}
+
+static int
+replay_one(json_t *meta, const char *stored, struct mm_decision *dec,
+    struct mm_err *err)
+{
+	long *cm[2] = { NULL, NULL };
+	int rc;
+
+	rc = replay_meta(meta, stored, dec, cm, err);
+	free(cm[0]);
+	free(cm[1]);
+	return rc;
 }
 
 static int
@@ -627,6 +917,7 @@ main(int argc, char **argv)
 	if (dbpath != NULL || exists(mm_db_path(NULL))) {
 		struct mm_db db;
 
+		d.dbpath = mm_db_path(dbpath);
 		if (mm_db_open(&db, mm_db_path(dbpath), &err) < 0 ||
 		    seed(&d, &db, &err) < 0) {
 			mm_perr(prog, &err);
@@ -642,6 +933,9 @@ main(int argc, char **argv)
 		rc = MM_ECHECK;
 	mm_rec_release(&d.rec);
 	mm_buf_release(&d.out);
+	pool_reset(&d, 0, "");
+	free(d.ring);
+	free(d.ring_rows);
 out:
 	return mm_run_finish(&d.run, rc);
 }

@@ -60,6 +60,8 @@ static const struct key retrain_keys[] = {
 	{ "buffer_rows", K_LONG, D(retrain, buffer_rows), 1, 1e9 },
 	{ "holdout", K_DOUBLE, D(retrain, holdout), 0.01, 0.99 },
 	{ "f1_window", K_LONG, D(retrain, f1_window), 1, 1000 },
+	{ "alpha_f1", K_DOUBLE, D(retrain, alpha_f1), 1e-6, 0.5 },
+	{ "f1_window_rows", K_LONG, D(retrain, f1_window_rows), 1, 1e9 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -98,7 +100,7 @@ mm_config_defaults(struct mm_config *c)
 	c->trust = (struct mm_trust_cfg){ { 0.30, 0.25, 0.15, 0.20, 0.10 },
 	    0.1, 0.3, 300, 1500, 0.70, 0.60, 300 };
 	c->retrain = (struct mm_retrain_cfg){ 0.2, 0.15, 0.02, 5, 5, 1000,
-	    10000, 0.2, 1 };
+	    10000, 0.2, 1, 0.01, 2000 };
 	c->model = (struct mm_model_cfg){ 200, 6, 5, 42, 0.25 };
 	c->aggregate.nwindows = 3;
 	c->aggregate.seconds[0] = 300;

@@ -45,6 +45,8 @@ struct mm_retrain_cfg {
 	long cooldown_batches, min_stable_batches, min_samples, buffer_rows;
 	double holdout;
 	long f1_window;		/* batches whose F1 rule 3 averages */
+	double alpha_f1;	/* 1 - level of the F1 upper bounds */
+	long f1_window_rows;	/* labelled rows rule 3 pools, at most */
 };
 
 struct mm_model_cfg {

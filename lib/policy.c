@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "metrics.h"
 #include "policy.h"
 
 const char *const mm_action_names[MM_NACTIONS] = {
@@ -63,15 +64,98 @@ say(struct mm_decision *out, int action, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Rule 3's cooldown: 1 (out set to none) if a retrain was recent. */
+static int
+cooldown(const struct mm_retrain_cfg *cfg, const struct mm_policy_state *st,
+    struct mm_decision *out)
+{
+	int i, n;
+
+	n = st->nrecent < cfg->cooldown_batches ? st->nrecent :
+	    (int)cfg->cooldown_batches;
+	for (i = st->nrecent - n; i < st->nrecent; i++)
+		if (st->recent[i] == MM_RETRAIN) {
+			say(out, MM_NONE, "retrain cooldown: a retrain within "
+			    "the last %ld decisions", cfg->cooldown_batches);
+			return 1;
+		}
+	return 0;
+}
+
+/* Rules 4 and 5. */
+static int
+promote_or_none(const struct mm_retrain_cfg *cfg,
+    const struct mm_policy_state *st, struct mm_decision *out)
+{
+	int i;
+
+	if (st->staged && st->nrecent >= cfg->min_stable_batches) {
+		for (i = st->nrecent - (int)cfg->min_stable_batches;
+		    i < st->nrecent; i++)
+			if (st->recent[i] != MM_NONE)
+				break;
+		if (i == st->nrecent) {
+			say(out, MM_PROMOTE, "candidate staged and the last "
+			    "%ld decisions were none",
+			    cfg->min_stable_batches);
+			return 0;
+		}
+	}
+	say(out, MM_NONE, "no rule matched");
+	return 0;
+}
+
+/* Rules 2 to 5 on confusion counts. */
+static int
+decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
+    const struct mm_policy_state *st, struct mm_decision *out)
+{
+	int k = sig->nclass;
+	double line;
+
+	out->rows = mm_confusion_total(sig->confusion, k);
+	out->f1_upper = mm_f1_upper(sig->confusion, k, cfg->alpha_f1,
+	    MM_F1_DRAWS);
+	out->pooled_rows = sig->pooled ? mm_confusion_total(sig->pooled, k) :
+	    0;
+	if (out->pooled_rows > 0) {
+		out->pooled_f1 = mm_confusion_f1(sig->pooled, k);
+		out->pooled_upper = mm_f1_upper(sig->pooled, k, cfg->alpha_f1,
+		    MM_F1_DRAWS);
+	}
+	if (!st->has_baseline)
+		return promote_or_none(cfg, st, out);
+	line = st->baseline_f1 - cfg->max_f1_drop;
+	/* With nothing to roll back to, a collapse is retrained on. */
+	if (out->rows > 0 && out->f1_upper < line && !st->no_previous) {
+		say(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is below "
+		    "baseline %.4g - max_f1_drop %.4g", out->f1_upper,
+		    out->rows, st->baseline_f1, cfg->max_f1_drop);
+		return 0;
+	}
+	line = st->baseline_f1 - cfg->min_f1_gain;
+	if (out->pooled_rows > 0 && out->pooled_upper < line) {
+		if (cooldown(cfg, st, out))
+			return 0;
+		say(out, MM_RETRAIN, "f1 upper bound %.4g on %ld recent rows "
+		    "is below baseline %.4g - min_f1_gain %.4g",
+		    out->pooled_upper, out->pooled_rows, st->baseline_f1,
+		    cfg->min_f1_gain);
+		return 0;
+	}
+	return promote_or_none(cfg, st, out);
+}
+
 int
 mm_policy_decide(const struct mm_retrain_cfg *cfg,
     const struct mm_signal *sig, const struct mm_policy_state *st,
     struct mm_decision *out, struct mm_err *err)
 {
 	double drop;
-	int i, n;
+	int i;
 
 	memset(out, 0, sizeof(*out));
+	out->f1_upper = out->pooled_f1 = out->pooled_upper = NAN;
 	if (check(sig->has_drift, sig->drift_score, 0, INFINITY,
 	    "drift_score", err) < 0 || check(sig->has_f1, sig->f1, 0, 1,
 	    "f1", err) < 0 || check(sig->has_f1_sustained, sig->f1_sustained,
@@ -84,6 +168,15 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	    sig->drift_status > MM_SEVERE))
 		return mm_errf(err, MM_EINPUT, 0, "drift_status %d is not "
 		    "stable, moderate or severe", sig->drift_status);
+	if (sig->nclass < 0 || sig->nclass > MM_MAX_CLASSES ||
+	    (sig->nclass > 0 && sig->confusion == NULL))
+		return mm_errf(err, MM_EINPUT, 0, "nclass %d is out of range "
+		    "[0, %d]", sig->nclass, MM_MAX_CLASSES);
+	for (i = 0; i < sig->nclass * sig->nclass; i++)
+		if (sig->confusion[i] < 0 || (sig->pooled != NULL &&
+		    sig->pooled[i] < 0))
+			return mm_errf(err, MM_EINPUT, 0, "a confusion count "
+			    "is negative");
 	if (sig->ndrifted < (sig->drifted != NULL))
 		return mm_errf(err, MM_EINPUT, 0, "ndrifted %d is out of "
 		    "range [%d, inf]", sig->ndrifted, sig->drifted != NULL);
@@ -106,6 +199,8 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 			    "(+%d more)", sig->drifted, sig->ndrifted - 1);
 		return 0;
 	}
+	if (sig->nclass > 0)
+		return decide_counts(cfg, sig, st, out);
 	if (sig->has_f1 && st->has_baseline) {
 		drop = st->baseline_f1 - sig->f1;
 		/* With nothing to roll back to, a collapse is retrained on. */
@@ -118,15 +213,8 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 		if (sig->has_f1_sustained)
 			drop = st->baseline_f1 - sig->f1_sustained;
 		if (drop >= cfg->min_f1_gain) {
-			n = st->nrecent < cfg->cooldown_batches ? st->nrecent :
-			    (int)cfg->cooldown_batches;
-			for (i = st->nrecent - n; i < st->nrecent; i++)
-				if (st->recent[i] == MM_RETRAIN) {
-					say(out, MM_NONE, "retrain cooldown: a "
-					    "retrain within the last %ld "
-					    "decisions", cfg->cooldown_batches);
-					return 0;
-				}
+			if (cooldown(cfg, st, out))
+				return 0;
 			if (sig->has_f1_sustained)
 				say(out, MM_RETRAIN, "f1 over recent batches "
 				    "is %.4g below the baseline, >= "
@@ -138,18 +226,5 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 			return 0;
 		}
 	}
-	if (st->staged && st->nrecent >= cfg->min_stable_batches) {
-		for (i = st->nrecent - (int)cfg->min_stable_batches;
-		    i < st->nrecent; i++)
-			if (st->recent[i] != MM_NONE)
-				break;
-		if (i == st->nrecent) {
-			say(out, MM_PROMOTE, "candidate staged and the last "
-			    "%ld decisions were none",
-			    cfg->min_stable_batches);
-			return 0;
-		}
-	}
-	say(out, MM_NONE, "no rule matched");
-	return 0;
+	return promote_or_none(cfg, st, out);
 }

@@ -4,8 +4,12 @@
  *
  * Rules, first match wins:
  *   1. drift_status is severe                            -> reject
- *   2. baseline_f1 - f1 >= max_f1_drop                   -> rollback
- *   3. baseline_f1 - f1_sustained >= min_f1_gain         -> retrain,
+ *   2. F1 has collapsed beyond doubt: the upper bound (level
+ *      1 - alpha_f1) of F1 on the rows at hand is below
+ *      baseline_f1 - max_f1_drop                         -> rollback
+ *   3. F1 has degraded beyond doubt: the upper bound of F1 on the
+ *      pooled recent rows of the live version is below
+ *      baseline_f1 - min_f1_gain                         -> retrain,
  *      unless one of the last cooldown_batches actions was retrain
  *                                                        -> none
  *   4. a candidate is staged and the last min_stable_batches actions
@@ -18,8 +22,12 @@
  * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
  * Rule 2 is skipped when the state knows there is no previous version:
  * a collapse with nothing to roll back to falls to rule 3 (retrain).
- * A catastrophic drop is judged on the F1 at hand; a sustained one on
- * f1_sustained, the F1 averaged over recent batches (f1 when not given).
+ * The bounds come from confusion counts (mm_f1_upper in metrics.h), so
+ * a large collapse is seen in one batch and a small degradation once
+ * enough rows prove it, while noise in small batches moves nothing.  A
+ * signal without counts (a hand-made record, a decision an older mm
+ * made) is judged as older mm did: on its F1 as given, and for rule 3
+ * on f1_sustained, the F1 averaged over recent batches (f1 if absent).
  */
 #ifndef MM_POLICY_H
 #define MM_POLICY_H
@@ -47,7 +55,20 @@ struct mm_signal {
 	const char *drifted;
 	int ndrifted;
 	int drift_by_score;		/* rule 1 of an older mm */
+	/*
+	 * Confusion counts (borrowed, nclass x nclass, row = true class):
+	 * the rows at hand, and the recent rows of the live version pooled
+	 * (at most f1_window_rows of them).  nclass 0: no counts.
+	 */
+	int nclass;
+	const long *confusion, *pooled;
 };
+
+/* The most classes a confusion matrix may have. */
+#define MM_MAX_CLASSES 1000
+
+/* Posterior draws behind each F1 bound. */
+#define MM_F1_DRAWS 4000
 
 #define MM_POLICY_HISTORY 64
 
@@ -63,6 +84,10 @@ struct mm_policy_state {
 struct mm_decision {
 	int action;			/* enum mm_action */
 	char reason[256];
+	/* From the counts, for the record (NaN without them). */
+	double f1_upper;		/* rows at hand */
+	double pooled_f1, pooled_upper;	/* pooled rows */
+	long rows, pooled_rows;
 };
 
 /*
