@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "batch.h"
 #include "config.h"
@@ -71,6 +72,9 @@ struct psi {
 	long skipped;
 	size_t max_record;
 	int warned_extra;
+	const char *models;	/* following this store's live version */
+	char version[MM_VERSION_MAX];	/* ... whose reference is loaded */
+	struct stat active_st;	/* active.json when last read */
 
 	struct mm_batch batch;
 	struct mm_rec rec;
@@ -99,6 +103,8 @@ struct group {
 	long records;
 	long **counts, rows;
 };
+
+static int follow_store(struct psi *, struct mm_err *);
 
 static long **
 alloc_counts(const struct mm_ref *ref)
@@ -286,6 +292,8 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 	if (p->batch.n == 0)
 		return mm_errf(err, MM_EINPUT, 0, "batch '%s' has no rows",
 		    p->batch.id);
+	if (p->models != NULL && follow_store(p, err) < 0)
+		return -1;
 	if (map_columns(p, err) < 0 || count_batch(p, err) < 0)
 		return -1;
 	if (p->mode == COUNTS) {
@@ -513,30 +521,16 @@ finish_merge(struct psi *p, struct mm_err *err)
 	return 0;
 }
 
-static int
-load_reference(struct psi *p, const char *ref, const char *models,
-    struct mm_err *err)
+/* The arrays that follow the reference's shape. */
+static void
+alloc_state(struct psi *p)
 {
-	char path[4096];
 	int i;
 
-	if (ref == NULL) {
-		if (mm_store_active_file(mm_models_dir(models),
-		    "reference.json", path, sizeof(path), err) < 0) {
-			if (err->code == MM_EINPUT) {
-				err->where[0] = '\0';
-				mm_errf(err, MM_EINPUT, 0, "no reference: give "
-				    "--ref FILE, or a model store with an "
-				    "active version (--models DIR)");
-			}
-			return -1;
-		}
-		ref = path;
-	}
-	if (mm_ref_load(&p->ref, ref, err) < 0)
-		return -1;
 	p->colmap = mm_xcalloc((size_t)p->ref.nfeat, sizeof(int));
 	p->counts = alloc_counts(&p->ref);
+	p->head = 0;
+	p->wrows = 0;
 	if (p->window > 1) {
 		p->ring = mm_xcalloc((size_t)p->window, sizeof(long **));
 		p->ring_rows = mm_xcalloc((size_t)p->window, sizeof(long));
@@ -544,6 +538,93 @@ load_reference(struct psi *p, const char *ref, const char *models,
 			p->ring[i] = alloc_counts(&p->ref);
 		p->wsum = alloc_counts(&p->ref);
 	}
+}
+
+static void
+free_state(struct psi *p)
+{
+	int i, nf = p->ref.nfeat;
+
+	free_counts(p->counts, nf);
+	if (p->ring != NULL)
+		for (i = 0; i < p->window; i++)
+			free_counts(p->ring[i], nf);
+	free(p->ring);
+	free(p->ring_rows);
+	free_counts(p->wsum, nf);
+	free(p->colmap);
+	p->counts = p->wsum = NULL;
+	p->ring = NULL;
+	p->ring_rows = NULL;
+	p->colmap = NULL;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * The active version's reference.  Following the store, a stat of
+ * active.json per batch; when another version went live, its reference
+ * replaces the old one (a window starts again: counts against other
+ * bins do not add up).  0, or -1 with err.
+ */
+static int
+follow_store(struct psi *p, struct mm_err *err)
+{
+	struct mm_active a;
+	struct mm_ref ref;
+	struct stat st;
+	char path[4096];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/active.json", p->models);
+	if (p->ref.nfeat > 0 && stat(path, &st) == 0 &&
+	    same_file(&st, &p->active_st))
+		return 0;
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if ((rc = mm_store_read_active(p->models, &a, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		if (p->ref.nfeat > 0)
+			return 0;	/* keep what was loaded */
+		return mm_errf(err, MM_EINPUT, 0, "no reference: give --ref "
+		    "FILE, or a model store with an active version (--models "
+		    "DIR)");
+	}
+	p->active_st = st;
+	if (p->ref.nfeat > 0 && strcmp(a.version, p->version) == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/versions/%s/reference.json",
+	    p->models, a.version);
+	if (mm_ref_load(&ref, path, err) < 0) {
+		err->code = MM_ESYS;	/* active.json names a broken version */
+		return -1;
+	}
+	free_state(p);
+	mm_ref_release(&p->ref);
+	p->ref = ref;
+	snprintf(p->version, sizeof(p->version), "%s", a.version);
+	alloc_state(p);
+	return 0;
+}
+
+static int
+load_reference(struct psi *p, const char *ref, const char *models,
+    struct mm_err *err)
+{
+	if (ref == NULL) {
+		p->models = mm_models_dir(models);
+		return follow_store(p, err);
+	}
+	if (mm_ref_load(&p->ref, ref, err) < 0)
+		return -1;
+	alloc_state(p);
 	return 0;
 }
 
@@ -552,21 +633,14 @@ psi_release(struct psi *p)
 {
 	int i, nf = p->ref.nfeat;
 
-	free_counts(p->counts, nf);
+	free_state(p);
 	free(p->catbins);
-	if (p->ring != NULL)
-		for (i = 0; i < p->window; i++)
-			free_counts(p->ring[i], nf);
-	free(p->ring);
-	free(p->ring_rows);
-	free_counts(p->wsum, nf);
 	mm_table_release(&p->fit);
 	for (i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].key);
 		free_counts(p->groups[i].counts, nf);
 	}
 	free(p->groups);
-	free(p->colmap);
 	mm_ref_release(&p->ref);
 	mm_batch_release(&p->batch);
 	mm_rec_release(&p->rec);
