@@ -259,6 +259,12 @@ load_weights(struct loader *ld, struct mm_config *c, const yaml_event_t *start)
 			yaml_event_delete(&k);
 			return -1;
 		}
+		if (seen[i]) {
+			yerr(ld, &k, "key 'weights.%s' given twice%s",
+			    mm_trust_names[i], "");
+			yaml_event_delete(&k);
+			return -1;
+		}
 		if (next(ld, &v) < 0) {
 			yaml_event_delete(&k);
 			return -1;
@@ -281,7 +287,6 @@ load_weights(struct loader *ld, struct mm_config *c, const yaml_event_t *start)
 		return yerr(ld, ld->key, "'%s' must sum to 1, not %s",
 		    "weights", s);
 	}
-	(void)seen;
 	memcpy(c->trust.weight, w, sizeof(w));
 	return 0;
 }

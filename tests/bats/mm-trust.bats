@@ -284,3 +284,13 @@ one() {
 	assert_output ""
 	assert_equal "$stderr" "mm-trust: cannot open 'nowhere.ndjson': No such file or directory"
 }
+
+@test "a weight given twice in trust.yaml is exit 2 naming the key" {
+	mkdir conf
+	printf 'weights:\n  accuracy: 0.3\n  accuracy: 0.3\n  f1: 0.25\n' \
+	    >conf/trust.yaml
+	run_split mm-trust --config conf <<<'{"metrics":{"accuracy":1}}'
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-trust: conf/trust.yaml:3: key 'weights.accuracy' given twice"
+}
