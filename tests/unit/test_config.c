@@ -113,6 +113,9 @@ check_defaults(const struct mm_config *c)
 	assert_int_equal(c->retrain.min_samples, 1000);
 	assert_int_equal(c->retrain.buffer_rows, 10000);
 	assert_true(c->retrain.holdout == 0.2);
+	assert_int_equal(c->retrain.f1_window, 1);
+	assert_true(c->retrain.alpha_f1 == 0.01);
+	assert_int_equal(c->retrain.f1_window_rows, 2000);
 	assert_int_equal(c->model.n_estimators, 200);
 	assert_int_equal(c->model.max_depth, 6);
 	assert_int_equal(c->model.min_samples_leaf, 5);
@@ -221,7 +224,8 @@ test_overrides(void **state)
 	    "  confidence: 0.1\n  drift: 0.2\n  latency: 0.1\n"
 	    "latency_bad_ms: 2000\ncritical: 0.5\n");
 	put_file(dir, "retrain.yaml", "cooldown_batches: 0\n"
-	    "min_samples: 250\nholdout: 0.3\n");
+	    "min_samples: 250\nholdout: 0.3\nalpha_f1: 0.05\n"
+	    "f1_window_rows: 640\n");
 	put_file(dir, "model.yaml", "seed: 4294967295\nmax_depth: 64\n"
 	    "n_estimators: 10.0\n");
 	put_file(dir, "aggregate.yaml", "windows: [30s, 1m, 2h, 7d]\n");
@@ -244,6 +248,8 @@ test_overrides(void **state)
 	assert_int_equal(c.retrain.cooldown_batches, 0);
 	assert_int_equal(c.retrain.min_samples, 250);
 	assert_true(c.retrain.holdout == 0.3);
+	assert_true(c.retrain.alpha_f1 == 0.05);
+	assert_int_equal(c.retrain.f1_window_rows, 640);
 	assert_int_equal(c.retrain.buffer_rows, 10000);
 	assert_int_equal(c.model.seed, 4294967295L);
 	assert_int_equal(c.model.max_depth, 64);
@@ -433,6 +439,14 @@ test_errors_range(void **state)
 	    "'seed': 4294967296 is out of range [0, 4.29497e+09]");
 	expect_file_error(dir, "retrain.yaml", "holdout: 1\n", 1,
 	    "'holdout': 1 is out of range [0.01, 0.99]");
+	expect_file_error(dir, "retrain.yaml", "alpha_f1: 0\n", 1,
+	    "'alpha_f1': 0 is out of range [1e-06, 0.5]");
+	expect_file_error(dir, "retrain.yaml", "alpha_f1: 0.6\n", 1,
+	    "'alpha_f1': 0.6 is out of range [1e-06, 0.5]");
+	expect_file_error(dir, "retrain.yaml", "f1_window_rows: 0\n", 1,
+	    "'f1_window_rows': 0 is out of range [1, 1e+09]");
+	expect_file_error(dir, "retrain.yaml", "f1_window_rows: 0.5\n", 1,
+	    "'f1_window_rows' must be a whole number, not '0.5'");
 	expect_file_error(dir, "trust.yaml", "weights:\n  accuracy: 1.5\n", 2,
 	    "'weights.accuracy': 1.5 is out of range [0, 1]");
 }

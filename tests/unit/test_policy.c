@@ -4,6 +4,9 @@
  * cooldown, promotion after stable batches, out-of-range inputs, the
  * action names and the history.  Rule 1 acts on the drift status; the
  * rule of an older mm (drift_score >= psi_threshold) is kept for replay.
+ * Rules 2 and 3 judge confusion counts by an upper bound on F1 when the
+ * signal has them (test_counts_*), and the F1 as given when it has not
+ * (the point rules, tested to the ulp below).
  *
  * Most boundaries are tested twice: with the default thresholds, whose
  * decimal values are not exact in binary, and with dyadic values (0.75 -
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "policy.h"
 #include "psi.h"
 
@@ -1078,6 +1082,396 @@ test_sequence(void **state)
 	}
 }
 
+/*
+ * Rules 2 and 3 on confusion counts.  The bound is a posterior quantile
+ * (mm_f1_upper in metrics.h), so its lines cannot be met to an ulp: the
+ * tables below sit clearly on one side, and the reasons and recorded
+ * numbers are checked against mm_f1_upper itself.  Defaults: baseline
+ * 0.95 puts rule 2's line at 0.8 and rule 3's at 0.93.
+ */
+
+/* Two-class counts tn, fp, fn, tp (row = true class). */
+#define T2(tn, fp, fn, tp) ((const long[]){ (tn), (fp), (fn), (tp) })
+
+/* A batch's counts and the pooled counts (NULL: not pooled). */
+static struct mm_signal
+counts(int k, const long *cm, const long *pooled)
+{
+	struct mm_signal s = { .nclass = k, .confusion = cm,
+	    .pooled = pooled };
+
+	return s;
+}
+
+static double
+upper(const struct mm_retrain_cfg *c, const long *cm, int k)
+{
+	return mm_f1_upper(cm, k, c->alpha_f1, MM_F1_DRAWS);
+}
+
+static const char *
+rollback_reason(const struct mm_retrain_cfg *c, const long *cm, int k,
+    double baseline_f1)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "f1 upper bound %.4g on %ld rows is below "
+	    "baseline %.4g - max_f1_drop %.4g", upper(c, cm, k),
+	    mm_confusion_total(cm, k), baseline_f1, c->max_f1_drop);
+	return buf;
+}
+
+static const char *
+retrain_reason(const struct mm_retrain_cfg *c, const long *pooled, int k,
+    double baseline_f1)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "f1 upper bound %.4g on %ld recent rows is "
+	    "below baseline %.4g - min_f1_gain %.4g", upper(c, pooled, k),
+	    mm_confusion_total(pooled, k), baseline_f1, c->min_f1_gain);
+	return buf;
+}
+
+/* The numbers the decision records for the metadata, to the bit. */
+static void
+expect_numbers(int line, const struct mm_retrain_cfg *c,
+    const struct mm_signal *s, const struct mm_policy_state *st)
+{
+	struct mm_decision d;
+	struct mm_err err = { 0 };
+	double want;
+	int k = s->nclass;
+
+	memset(&d, 0xa5, sizeof(d));
+	if (mm_policy_decide(c, s, st, &d, &err) != 0)
+		fail_msg("line %d: error '%s'", line, err.msg);
+	if (d.rows != mm_confusion_total(s->confusion, k))
+		fail_msg("line %d: rows %ld", line, d.rows);
+	want = upper(c, s->confusion, k);
+	if (memcmp(&d.f1_upper, &want, sizeof(want)) != 0)
+		fail_msg("line %d: f1_upper %.17g, want %.17g", line,
+		    d.f1_upper, want);
+	if (s->pooled == NULL || mm_confusion_total(s->pooled, k) == 0) {
+		if (d.pooled_rows != 0 || !isnan(d.pooled_f1) ||
+		    !isnan(d.pooled_upper))
+			fail_msg("line %d: pooled %ld rows, f1 %g, upper %g, "
+			    "want 0, nan, nan", line, d.pooled_rows,
+			    d.pooled_f1, d.pooled_upper);
+		return;
+	}
+	if (d.pooled_rows != mm_confusion_total(s->pooled, k))
+		fail_msg("line %d: pooled_rows %ld", line, d.pooled_rows);
+	want = mm_confusion_f1(s->pooled, k);
+	if (memcmp(&d.pooled_f1, &want, sizeof(want)) != 0)
+		fail_msg("line %d: pooled_f1 %.17g, want %.17g", line,
+		    d.pooled_f1, want);
+	want = upper(c, s->pooled, k);
+	if (memcmp(&d.pooled_upper, &want, sizeof(want)) != 0)
+		fail_msg("line %d: pooled_upper %.17g, want %.17g", line,
+		    d.pooled_upper, want);
+}
+
+#define NUMBERS(c, s, st) expect_numbers(__LINE__, (c), (s), (st))
+
+/* Rule 2: a collapse beyond doubt in one batch rolls back. */
+static void
+test_counts_rollback(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	const long *swapped = T2(0, 32, 32, 0), *poor = T2(22, 10, 8, 24);
+	const long *k3 = (const long[]){ 0, 11, 11, 11, 0, 10, 11, 10, 0 };
+	struct mm_signal s = counts(2, swapped, swapped);
+	struct mm_policy_state st = baseline(0.95);
+
+	(void)state;
+	assert_true(c.alpha_f1 == 0.01);
+	/* Labels swapped on 64 rows: F1 0, bound about 0.05. */
+	EXPECT(&c, &s, &st, MM_ROLLBACK, rollback_reason(&c, swapped, 2,
+	    0.95));
+	NUMBERS(&c, &s, &st);
+	/* The same with three classes (macro F1 0). */
+	s = counts(3, k3, k3);
+	EXPECT(&c, &s, &st, MM_ROLLBACK, rollback_reason(&c, k3, 3, 0.95));
+	/* No pool: rule 2 needs only the batch. */
+	s = counts(2, swapped, NULL);
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+	NUMBERS(&c, &s, &st);
+
+	/*
+	 * F1 0.727 on 64 rows is 0.22 below the baseline, but its bound
+	 * (0.85) is not below 0.8: no rollback, where the point rule (F1
+	 * as given, no counts) rolls back.  The pool of the same rows is
+	 * below 0.93 beyond doubt: retrain.
+	 */
+	assert_true(mm_confusion_f1(poor, 2) < 0.8);
+	assert_true(upper(&c, poor, 2) > 0.8);
+	s = counts(2, poor, poor);
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, poor, 2, 0.95));
+	s = counts(2, poor, NULL);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s = f1_only(mm_confusion_f1(poor, 2));
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+
+	/* A lower baseline moves the line below even the swapped bound. */
+	s = counts(2, swapped, NULL);
+	st = baseline(0.15);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	/* A wider max_f1_drop too. */
+	st = baseline(0.95);
+	c.max_f1_drop = 0.94;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+}
+
+/* Rule 3: the pooled rows, not one batch, show a degradation. */
+static void
+test_counts_retrain(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	const long *noisy = T2(30, 2, 4, 28);		/* F1 .903, 64 rows */
+	const long *down = T2(900, 100, 100, 900);	/* F1 .90, bound .92 */
+	const long *fine = T2(944, 56, 56, 944);	/* F1 .944, .956 */
+	const long *some = T2(140, 10, 14, 136);	/* F1 .919, 300 rows */
+	struct mm_signal s = counts(2, noisy, noisy);
+	struct mm_policy_state st = baseline(0.95);
+
+	(void)state;
+	/* One batch 0.047 below the baseline: noise at 64 rows. */
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	NUMBERS(&c, &s, &st);
+	s = f1_only(mm_confusion_f1(noisy, 2));
+	EXPECT(&c, &s, &st, MM_RETRAIN, NULL);
+	/* 2000 rows at 0.90: beyond doubt below 0.93. */
+	s = counts(2, noisy, down);
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, down, 2, 0.95));
+	NUMBERS(&c, &s, &st);
+	/* 2000 rows at 0.944: not below 0.93 beyond doubt. */
+	s = counts(2, noisy, fine);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	NUMBERS(&c, &s, &st);
+	/* Without a pool (rows of another version) rule 3 is skipped. */
+	s = counts(2, down, NULL);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	/* An empty pool too. */
+	s = counts(2, down, T2(0, 0, 0, 0));
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	NUMBERS(&c, &s, &st);
+
+	/*
+	 * alpha_f1 is the bound's level: F1 0.919 on 300 rows has a 99%
+	 * bound of 0.95 and a median of 0.92, below 0.93.
+	 */
+	s = counts(2, some, some);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	c.alpha_f1 = 0.5;
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, some, 2, 0.95));
+	NUMBERS(&c, &s, &st);
+	/* min_f1_gain moves the line: 0.95 - 0.01 is above 0.9522. */
+	c = defaults();
+	c.min_f1_gain = 0.001;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	st = baseline(0.96);
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, some, 2, 0.96));
+	/* Three classes: macro F1 of the pool. */
+	c = defaults();
+	st = baseline(0.95);
+	{
+		const long *k3 = (const long[]){ 900, 60, 40, 50, 500, 50,
+		    30, 30, 340 };
+
+		s = counts(3, k3, k3);
+		assert_true(upper(&c, k3, 3) < 0.93);
+		EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, k3, 3,
+		    0.95));
+		/* Macro F1 0.856, bound 0.876: above 0.85 - 0.02. */
+		st = baseline(0.85);
+		EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	}
+}
+
+/* The rules' order, the cooldown and rule 4 with counts. */
+static void
+test_counts_order(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	const long *swapped = T2(0, 32, 32, 0), *down = T2(900, 100, 100,
+	    900), *fine = T2(944, 56, 56, 944);
+	struct mm_signal s = counts(2, swapped, down);
+	struct mm_policy_state st = baseline(0.95);
+	const char *cool =
+	    "retrain cooldown: a retrain within the last 5 decisions";
+
+	(void)state;
+	st.staged = 1;
+	set_recent(&st, "none none none none none");
+	/* Severe drift first. */
+	s.has_drift_status = 1;
+	s.drift_status = MM_SEVERE;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe");
+	/* Then rollback, in a retrain cooldown too. */
+	s.drift_status = MM_MODERATE;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, rollback_reason(&c, swapped, 2,
+	    0.95));
+	set_recent(&st, "retrain retrain retrain retrain retrain");
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+	/* Then retrain, held back by its cooldown. */
+	s.confusion = fine;
+	EXPECT(&c, &s, &st, MM_NONE, cool);
+	set_recent(&st, "retrain none none none none");
+	EXPECT(&c, &s, &st, MM_NONE, cool);
+	set_recent(&st, "retrain none none none none none");
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, down, 2, 0.95));
+	/* Retrain beats promote; with the pool fine, promote. */
+	set_recent(&st, "none none none none none");
+	EXPECT(&c, &s, &st, MM_RETRAIN, NULL);
+	s.pooled = fine;
+	EXPECT(&c, &s, &st, MM_PROMOTE,
+	    "candidate staged and the last 5 decisions were none");
+	/* A cooldown that held a retrain back is none: no promote. */
+	c.cooldown_batches = 10;
+	c.min_stable_batches = 3;
+	s.pooled = down;
+	set_recent(&st, "retrain none none none");
+	EXPECT(&c, &s, &st, MM_NONE,
+	    "retrain cooldown: a retrain within the last 10 decisions");
+
+	/* Counts win over the F1 given: the point rules are not read. */
+	c = defaults();
+	set_recent(&st, "");
+	st.staged = 0;
+	s = counts(2, fine, fine);
+	s.has_f1 = 1;
+	s.f1 = 0;
+	s.has_f1_sustained = 1;
+	s.f1_sustained = 0;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s = counts(2, swapped, swapped);
+	s.has_f1 = 1;
+	s.f1 = 1;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+}
+
+/* No previous version: a collapse falls to rule 3 and retrains. */
+static void
+test_counts_no_previous(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	const long *swapped = T2(0, 32, 32, 0);
+	struct mm_signal s = counts(2, swapped, swapped);
+	struct mm_policy_state st = baseline(0.95);
+
+	(void)state;
+	st.no_previous = 1;
+	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, swapped, 2,
+	    0.95));
+	NUMBERS(&c, &s, &st);
+	set_recent(&st, "none retrain");
+	EXPECT(&c, &s, &st, MM_NONE,
+	    "retrain cooldown: a retrain within the last 5 decisions");
+	/* Rows of another version (no pool): nothing to act on. */
+	set_recent(&st, "");
+	s.pooled = NULL;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	/* With a previous version, the same batch rolls back. */
+	st.no_previous = 0;
+	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
+}
+
+/* Without a baseline or without rows, the bounds are recorded only. */
+static void
+test_counts_nothing_to_judge(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	const long *swapped = T2(0, 32, 32, 0), *zero = T2(0, 0, 0, 0);
+	struct mm_signal s = counts(2, swapped, swapped);
+	struct mm_policy_state st = { .staged = 1 };
+	struct mm_decision d;
+	struct mm_err err = { 0 };
+
+	(void)state;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	NUMBERS(&c, &s, &st);
+	set_recent(&st, "none none none none none");
+	EXPECT(&c, &s, &st, MM_PROMOTE, NULL);
+	/* No labelled row: no bound, no rule 2 or 3. */
+	st = baseline(0.95);
+	s = counts(2, zero, zero);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	assert_int_equal(mm_policy_decide(&c, &s, &st, &d, &err), 0);
+	assert_int_equal(d.rows, 0);
+	assert_int_equal(d.pooled_rows, 0);
+	assert_true(isnan(d.f1_upper) && isnan(d.pooled_f1) &&
+	    isnan(d.pooled_upper));
+	/* Without counts nothing is bounded. */
+	s = f1_only(0.5);
+	memset(&d, 0xa5, sizeof(d));
+	assert_int_equal(mm_policy_decide(&c, &s, &st, &d, &err), 0);
+	assert_int_equal(d.action, MM_ROLLBACK);
+	assert_int_equal(d.rows, 0);
+	assert_int_equal(d.pooled_rows, 0);
+	assert_true(isnan(d.f1_upper) && isnan(d.pooled_f1) &&
+	    isnan(d.pooled_upper));
+}
+
+static void
+test_counts_errors(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	long cm[4] = { 30, 2, 4, 28 }, pool[4] = { 30, 2, 4, 28 };
+	struct mm_signal s = counts(2, cm, pool);
+	struct mm_policy_state st = baseline(0.95);
+
+	(void)state;
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	s.nclass = -1;
+	EXPECT_ERR(&c, &s, &st, "nclass -1 is out of range [0, 1000]");
+	s.nclass = MM_MAX_CLASSES + 1;
+	EXPECT_ERR(&c, &s, &st, "nclass 1001 is out of range [0, 1000]");
+	/* Counts said to be there and not given. */
+	s = counts(2, NULL, pool);
+	EXPECT_ERR(&c, &s, &st, "nclass 2 is out of range [0, 1000]");
+	s = counts(2, cm, pool);
+	cm[2] = -1;
+	EXPECT_ERR(&c, &s, &st, "a confusion count is negative");
+	cm[2] = 4;
+	pool[3] = -28;
+	EXPECT_ERR(&c, &s, &st, "a confusion count is negative");
+	/* Before any rule, severe drift included. */
+	s.has_drift_status = 1;
+	s.drift_status = MM_SEVERE;
+	EXPECT_ERR(&c, &s, &st, "a confusion count is negative");
+	pool[3] = 28;
+	EXPECT(&c, &s, &st, MM_REJECT, "drift severe");
+	/* nclass 0: the counts are not read. */
+	s = counts(0, NULL, NULL);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+	cm[0] = -5;
+	s = counts(0, cm, cm);
+	EXPECT(&c, &s, &st, MM_NONE, "no rule matched");
+}
+
+/* Counts and the state are read, not written. */
+static void
+test_counts_pure(void **state)
+{
+	struct mm_retrain_cfg c = defaults();
+	long cm[4] = { 0, 32, 32, 0 }, pool[4] = { 900, 100, 100, 900 };
+	long cm0[4], pool0[4];
+	struct mm_signal s = counts(2, cm, pool);
+	struct mm_policy_state st = baseline(0.95);
+
+	(void)state;
+	memcpy(cm0, cm, sizeof(cm));
+	memcpy(pool0, pool, sizeof(pool));
+	check_pure(&c, &s, &st, MM_ROLLBACK, rollback_reason(&c, cm, 2,
+	    0.95));
+	st.no_previous = 1;
+	check_pure(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, pool, 2,
+	    0.95));
+	assert_memory_equal(cm, cm0, sizeof(cm));
+	assert_memory_equal(pool, pool0, sizeof(pool));
+}
+
 int
 main(void)
 {
@@ -1101,6 +1495,13 @@ main(void)
 		cmocka_unit_test(test_pure),
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_sequence),
+		cmocka_unit_test(test_counts_rollback),
+		cmocka_unit_test(test_counts_retrain),
+		cmocka_unit_test(test_counts_order),
+		cmocka_unit_test(test_counts_no_previous),
+		cmocka_unit_test(test_counts_nothing_to_judge),
+		cmocka_unit_test(test_counts_errors),
+		cmocka_unit_test(test_counts_pure),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
