@@ -17,6 +17,9 @@ settings: alpha 0.01 after Benjamini-Hochberg, moderate 0.1, smoothing
   - a 0.5-sd shift on 1 of 10 features, 20-row batches: flagged per
     batch (rarely), and by a window of 60 such batches (an hour at one
     a minute) summed with mm-psi --window 60
+  - a zero-inflated feature (95% zeros, the rest |N(0, 1)| x 100) whose
+    share of zeros falls to 50%, 64 rows: flagged in the first batch;
+    and with the share unchanged, the batches flagged
   - with no drift, the share of batches flagged, at each batch size
 
 Each trial fits its own reference on 5000 rows (mm-gen --rows, seed
@@ -53,15 +56,21 @@ class Power:
             shutil.copy2(os.path.join(bindir, os.path.basename(prog)), prog)
         self.tmp = tmp
 
-    def reference(self, trial, features=10, constant=False):
-        path = os.path.join(self.tmp, f"ref-{trial}-{features}-{constant}")
+    def reference(self, trial, features=10, constant=False, zeros=False):
+        path = os.path.join(self.tmp,
+                            f"ref-{trial}-{features}-{constant}-{zeros}")
         if os.path.exists(path):
             return path
         train = run([self.gen, "--rows", "5000", "--seed", str(1000 + trial),
                      "--features", str(features), "--no-labels"])
-        if constant:
+        if constant or zeros:
             rec = json.loads(train)
-            rec["features"]["k"] = [0] * len(rec["features"]["f0"])
+            n = len(rec["features"]["f0"])
+            if constant:
+                rec["features"]["k"] = [0] * n
+            if zeros:
+                rec["features"]["z"] = zero_inflated(
+                    random.Random(3000 + trial), n, 0.95)
             train = json.dumps(rec) + "\n"
         with open(path + ".tmp", "w") as f:
             f.write(run([self.psi, "--fit"], train))
@@ -76,6 +85,12 @@ class Power:
     def drift(self, ref, text, *opts):
         out = run([self.psi, "--ref", ref, *opts], text)
         return [json.loads(line)["drift"] for line in out.splitlines()]
+
+
+def zero_inflated(rng, n, share):
+    """n values, each 0 with probability share, else |N(0, 1)| x 100."""
+    return [0.0 if rng.random() < share else
+            round(abs(rng.gauss(0, 1)) * 100, 2) for _ in range(n)]
 
 
 def shift2(p, t):
@@ -129,6 +144,22 @@ def no_drift(p, t, n, size, features=10):
     return sum(d["status"] != "stable" for d in ds)
 
 
+def zeros(p, t, share):
+    """
+    20 batches of 64 whose z has the given share of zeros: is the first
+    flagged, with z drifted, and how many are flagged.
+    """
+    rng = random.Random(4000 + t)
+    recs = []
+    for line in p.batches(t, 20, 64).splitlines():
+        rec = json.loads(line)
+        rec["features"]["z"] = zero_inflated(rng, 64, share)
+        recs.append(json.dumps(rec) + "\n")
+    ds = p.drift(p.reference(t, zeros=True), "".join(recs))
+    return (ds[0]["status"] != "stable", "z" in ds[0]["drifted"],
+            sum(d["status"] != "stable" for d in ds))
+
+
 def pct(k, n):
     return f"{100.0 * k / n:.1f}% ({k} of {n})"
 
@@ -151,8 +182,9 @@ def main(argv):
         T = range(trials)
         # References first, so that no two threads fit the same one.
         list(pool.map(lambda a: p.reference(*a),
-                      [(t, f, c) for t in T
-                       for f, c in ((10, False), (30, False), (10, True))]))
+                      [(t, f, c, z) for t in T
+                       for f, c, z in ((10, False, False), (30, False, False),
+                                       (10, True, False), (10, False, True))]))
 
         def each(f, *a):
             return list(pool.map(lambda t: f(p, t, *a), T))
@@ -198,6 +230,14 @@ def main(argv):
                      pct(sum(a for a, _, _ in s), 60 * trials)))
         rows.append(("  no drift, window of 60: flagged", "1200",
                      pct(sum(b for _, b, _ in s), trials)))
+        s = each(zeros, 0.5)
+        rows.append(("95% zeros in 1 of 11 features fall to 50%: flagged "
+                     "in the first batch", "64",
+                     f"{pct(sum(a for a, _, _ in s), trials)}, that "
+                     f"feature drifted in {sum(b for _, b, _ in s)}"))
+        s = each(zeros, 0.95)
+        rows.append(("  no drift, 95% zeros: batches flagged", "64",
+                     pct(sum(c for _, _, c in s), 20 * trials)))
     print(f"drift power: mm-psi with the default drift.yaml (alpha 0.01 "
           f"after BH, moderate 0.1), {trials} trials, 5000-row references")
     w = max(len(r[0]) for r in rows)

@@ -2,10 +2,11 @@
 # Check mm's numbers against independent numpy/scipy/scikit-learn
 # computations.
 #   scripts/verify.sh [psi|model]     (make verify: both)
-# psi: mm-psi's reference, counts, PSI, p-values and statuses on seeded
-# data of every feature kind, in batches of 20 and 5000 rows, per batch,
-# over windows and merged (scripts/verify_psi.py); model: mm-train's
-# forest against scikit-learn's (scripts/verify_model.py).
+# psi: mm-psi's reference (edges to the last bit, the bins of point
+# masses included), counts, PSI, p-values and statuses on seeded data of
+# every feature kind, in batches of 20 and 5000 rows, per batch, over
+# windows and merged (scripts/verify_psi.py); model: mm-train's forest
+# against scikit-learn's (scripts/verify_model.py).
 set -eu
 cd "$(dirname "$0")/.."
 what=${1:-all}

@@ -9,15 +9,21 @@ usage: verify_psi.py all MM-PSI DIR
        verify_psi.py same OUT1 OUT2
 
 gen writes DIR/train.ndjson (5000 rows in five records), DIR/small.ndjson
-(30 batches of 20 rows) and DIR/large.ndjson (4 batches of 5000 rows),
-seeded, with features of every kind: numeric, numeric with many ties
-(duplicate edges), discrete, binary, constant, categorical (more than 20
-strings, escapes, non-ASCII) and partly missing; some batches drift.
+(30 batches of 20 rows) and DIR/large.ndjson (5 batches of 5000 rows),
+seeded, with features of every kind: numeric, numeric with many ties and
+46% zeros (a point mass at the bottom), numeric with point masses in the
+middle and at the top, discrete, binary, constant, categorical (more than
+20 strings, escapes, non-ASCII) and partly missing; some batches drift,
+one of them only in how often the point masses occur.
 
 check recomputes from TRAIN (the records REF was fitted on), REF and
 BATCHES what mm-psi wrote to OUT, and prints one line per check:
 
-  reference    kinds, edges (numpy.quantile), values, categories, counts
+  reference    kinds, edges (numpy.quantile, to the last bit), values,
+               categories, counts
+  split edges  each edge nextafter(v, inf) that gives a point mass v (a
+               value two quantiles share) a bin of its own: the edge, to
+               the last bit, and the count of v in that bin
   counts       each batch's bins: numeric by the edges, discrete by value,
                categorical by string, "other" and "missing"
   psi          smoothed PSI, psi_adj and psi_crit (scipy.stats.chi2)
@@ -34,9 +40,9 @@ BATCHES what mm-psi wrote to OUT, and prints one line per check:
   status       Benjamini-Hochberg on mm's p-values, drifted (order
                included), drift_score and status
 
-to 1e-9 relative.  --window N: OUT came from mm-psi --window N (counts
-summed over the last N batches); --merge: OUT holds the one record of
-mm-psi --merge over all of BATCHES.
+to 1e-9 relative, edges and values exactly.  --window N: OUT came from
+mm-psi --window N (counts summed over the last N batches); --merge: OUT
+holds the one record of mm-psi --merge over all of BATCHES.
 
 all does everything below in DIR with the program MM-PSI: gen, --fit,
 then checks PSI per batch of 20 and of 5000 rows, --window 5, --counts
@@ -106,8 +112,11 @@ CATS = ["north", "south", "east", "west", "centre", "caf\u00e9", 'say "hi"',
         "k", "l", "m", "n", "o", "p", "q", "r", "s", "t"]
 
 
-def draw(rng, n, drift=None):
-    """n rows of every feature; drift names what moves."""
+def draw(rng, rng2, n, drift=None):
+    """
+    n rows of every feature; drift names what moves.  "mass" draws from
+    rng2 so that the other features are what they were before it.
+    """
     drift = drift or {}
     w = 1.0 / np.arange(1, len(CATS) + 1) ** 1.1
     cols = {}
@@ -130,6 +139,11 @@ def draw(rng, n, drift=None):
     for i in np.flatnonzero(rng.random(n) < drift.get("missing", 0.15)):
         p[i] = None
     cols["part"] = p
+    # Point masses: 40 in a quarter of the rows (two quantiles or more
+    # share it), and the cap 65 in about 17% (the top two quantiles).
+    m = np.minimum(np.round(rng2.normal(50, 20, n), 2), 65.0)
+    m[rng2.random(n) < drift.get("mass", 0.25)] = 40.0
+    cols["mass"] = m
     return cols
 
 
@@ -144,9 +158,10 @@ def record(bid, cols):
 
 def gen(outdir):
     rng = np.random.default_rng(20251126)
+    rng2 = np.random.default_rng(20261130)
     with open(os.path.join(outdir, "train.ndjson"), "w") as f:
         for i in range(5):
-            print(record(f"t{i}", draw(rng, 1000)), file=f)
+            print(record(f"t{i}", draw(rng, rng2, 1000)), file=f)
     small = {}
     for b in range(10, 15):
         small[b] = {"shift": 1.5}
@@ -158,14 +173,16 @@ def gen(outdir):
         small[b] = {"missing": 0.6, "zeros": 1.0}
     with open(os.path.join(outdir, "small.ndjson"), "w") as f:
         for b in range(30):
-            print(record(f"s{b:02d}", draw(rng, 20, small.get(b))), file=f)
+            print(record(f"s{b:02d}", draw(rng, rng2, 20, small.get(b))),
+                  file=f)
     large = [None,
              {"shift": 0.08, "missing": 0.16, "disc_new": 1},
              {"scale": 1.5, "cat_new": 0.001, "disc_new": 3, "const": 2e-4},
-             {"missing": 1.0, "flag": 0.06}]
+             {"missing": 1.0, "flag": 0.06},
+             {"zeros": 0.7, "mass": 0.05}]
     with open(os.path.join(outdir, "large.ndjson"), "w") as f:
         for b, d in enumerate(large):
-            print(record(f"l{b}", draw(rng, 5000, d)), file=f)
+            print(record(f"l{b}", draw(rng, rng2, 5000, d)), file=f)
 
 
 # The reference, recomputed.
@@ -177,6 +194,35 @@ def columns(path):
             for k, v in json.loads(line)["features"].items():
                 cols.setdefault(k, []).extend(v)
     return cols
+
+
+def quantile_edges(x, bins):
+    """
+    The edges of numeric bins: the quantiles 0, 1/bins, ..., 1 in order,
+    each pushed when above the quantile before it (and the last edge); a
+    quantile equal to the one before it is a point mass v, which gets
+    the bin [v, nextafter(v, inf)) once per run of equal quantiles.
+    Returns the edges and the indexes of the nextafter ones.
+    """
+    q = np.quantile(x, np.linspace(0, 1, bins + 1))
+    edges, split, run = [], [], False
+    for k, y in enumerate(q):
+        if k == 0 or y > q[k - 1]:
+            if not edges or y > edges[-1]:
+                edges.append(float(y))
+            run = False
+        elif not run:
+            split.append(len(edges))
+            edges.append(float(np.nextafter(y, np.inf)))
+            run = True
+    return edges, split
+
+
+def same_float(a, b):
+    """a and b are the same double (0 and -0 apart)."""
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+        and float(a) == float(b) and \
+        math.copysign(1, float(a)) == math.copysign(1, float(b))
 
 
 def fit(values, bins, max_categories):
@@ -201,12 +247,9 @@ def fit(values, bins, max_categories):
             feat["values"] = vals.tolist()
             feat["counts"] = [int((x == v).sum()) for v in vals] + [0]
         else:
-            q = np.quantile(x, np.linspace(0, 1, bins + 1))
-            edges = [q[0]]
-            for y in q[1:]:
-                if y > edges[-1]:
-                    edges.append(y)
+            edges, split = quantile_edges(x, bins)
             feat["kind"] = "numeric"
+            feat["split"] = split
             feat["edges"] = [float(e) for e in edges]
             idx = np.searchsorted(np.asarray(edges[1:-1]), x, side="right")
             feat["counts"] = np.bincount(
@@ -235,11 +278,34 @@ def check_reference(tally, train, ref):
             tally.add("reference", len(got) == len(want[key]),
                       f"{name} {key}: {got} != {want[key]}")
             for a, b in zip(got, want[key]):
-                tally.add("reference", close(a, b) if key != "categories"
-                          else a == b, f"{name} {key}: {a} != {b}")
+                tally.add("reference", same_float(a, b)
+                          if key != "categories" else a == b,
+                          f"{name} {key}: {a!r} != {b!r}")
         tally.add("reference", feat["counts"] == want["counts"],
                   f"{name} counts {feat['counts']} != {want['counts']}")
         tally.add("reference", feat["n"] == want["n"], f"{name} n")
+        if feat["kind"] == "numeric":
+            check_split(tally, name, feat, want, cols[name])
+
+
+def check_split(tally, name, feat, want, values):
+    """
+    Each point mass's edge is one ulp above the mass, and the mass's bin
+    holds exactly the training values equal to it (counted here by
+    value, not through the edges).
+    """
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    got, counts = feat["edges"], feat["counts"]
+    for i in want["split"]:
+        v = want["edges"][i - 1]
+        ok = i < len(got) and same_float(got[i], want["edges"][i]) and \
+            got[i] == np.nextafter(got[i - 1], np.inf)
+        tally.add("split edges", ok, f"{name} edge {i}: {got[i:i + 1]} "
+                  f"!= nextafter({v!r})")
+        k = int((x == v).sum())
+        tally.add("split edges", counts[i - 1:i] == [k],
+                  f"{name} bin {i - 1} of mass {v!r}: "
+                  f"{counts[i - 1:i]} != {k}")
 
 
 def bin_counts(feat, values):
@@ -635,7 +701,7 @@ def run_all(mm_psi, outdir):
     print("PSI, 30 batches of 20 rows:")
     psi("out1", small)
     bad += check_files(train, ref, small, path("out1"), dict(opt))
-    print("PSI, 4 batches of 5000 rows:")
+    print("PSI, 5 batches of 5000 rows:")
     psi("out2", large)
     bad += check_files(train, ref, large, path("out2"), dict(opt))
     print("PSI, --window 5 over the 20-row batches:")

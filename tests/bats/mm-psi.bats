@@ -129,11 +129,14 @@ field() {
 	assert_equal "$stderr" ""
 }
 
-@test "--fit pools records, removes duplicate edges, reads -0 as 0 and counts missing values" {
+@test "--fit pools records, gives a point mass a bin of its own, reads -0 as 0 and counts missing values" {
 	# x sorted = 1,1,1,1,1,1,2,3,4,5 (five distinct values, more than
 	# four: numeric): quantiles at 9q = 0, 2.25, 4.5, 6.75, 9 are 1, 1,
-	# 1, 2 + .75 * 1 = 2.75, 5; duplicates removed leave edges 1, 2.75,
-	# 5 and two bins {1 x6, 2} {3,4,5} = 7,3, missing 0.
+	# 1, 2 + .75 * 1 = 2.75, 5.  1 is a point mass (two quantiles share
+	# it): the edge nextafter(1, inf) = 1 + 2^-52 = 1.0000000000000002
+	# (python3 math.nextafter) follows it once, and the third 1 adds
+	# nothing.  Edges 1, 1.0000000000000002, 2.75, 5 and three bins
+	# {1 x6} {2} {3,4,5} = 6,1,3, missing 0.
 	# k is constant: discrete, 10 in "7".
 	# m without its two nulls = -1,.5,2,3,4,5,6,7: 7q = 1.75, 3.5, 5.25
 	# give .5 + .75 * 1.5 = 1.625, 3.5, 5.25; two values in each bin and
@@ -147,7 +150,7 @@ field() {
 	    >fit.ndjson
 	run_split mm-psi --fit --bins 4 fit.ndjson
 	assert_success
-	assert_output '{"format":"mm-reference/2","id":"f0ec12f0f39bb943","bins":4,"max_categories":20,"rows":10,"features":[{"name":"x","kind":"numeric","n":10,"edges":[1,2.75,5],"counts":[7,3,0]},{"name":"k","kind":"discrete","n":10,"values":[7],"counts":[10,0,0]},{"name":"m","kind":"numeric","n":10,"edges":[-1,1.625,3.5,5.25,7],"counts":[2,2,2,2,2]},{"name":"d","kind":"discrete","n":10,"values":[0,1,2],"counts":[4,2,3,0,1]}]}'
+	assert_output '{"format":"mm-reference/2","id":"d7ea324fb5b09738","bins":4,"max_categories":20,"rows":10,"features":[{"name":"x","kind":"numeric","n":10,"edges":[1,1.0000000000000002,2.75,5],"counts":[6,1,3,0]},{"name":"k","kind":"discrete","n":10,"values":[7],"counts":[10,0,0]},{"name":"m","kind":"numeric","n":10,"edges":[-1,1.625,3.5,5.25,7],"counts":[2,2,2,2,2]},{"name":"d","kind":"discrete","n":10,"values":[0,1,2],"counts":[4,2,3,0,1]}]}'
 	assert_equal "$stderr" ""
 }
 
@@ -161,8 +164,7 @@ field() {
 	    >fit.ndjson
 	run_split mm-psi --fit fit.ndjson
 	assert_success
-	[ "$(grep -o '"id".*' <<<"$output" | sed 's/"bins":[0-9]*,//')" = \
-	    '"id":"34fc26493affc8c4","max_categories":20,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b","c","d","é"],"counts":[3,2,2,1,1,0,1]}]}' ]
+	assert_output '{"format":"mm-reference/2","id":"34fc26493affc8c4","bins":10,"max_categories":20,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b","c","d","é"],"counts":[3,2,2,1,1,0,1]}]}'
 	assert_equal "$stderr" ""
 
 	# max_categories: 2 keeps a and b; c, d and é go to other (4).
@@ -170,8 +172,31 @@ field() {
 	printf 'max_categories: 2\n' >conf/drift.yaml
 	run_split mm-psi --fit --config conf fit.ndjson
 	assert_success
-	[ "$(grep -o '"id".*' <<<"$output" | sed 's/"bins":[0-9]*,//')" = \
-	    '"id":"f07f6dd00bbf8f1d","max_categories":2,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b"],"counts":[3,2,4,1]}]}' ]
+	assert_output '{"format":"mm-reference/2","id":"f07f6dd00bbf8f1d","bins":10,"max_categories":2,"rows":10,"features":[{"name":"s","kind":"categorical","n":10,"categories":["a","b"],"counts":[3,2,4,1]}]}'
+	assert_equal "$stderr" ""
+}
+
+@test "--fit: a reference of strings alone records the bins configured" {
+	# No numeric feature to take bins from: "bins" is still the value
+	# --fit ran with (it was 0), and the id, of the features alone
+	# (sha256 of [{"name":"s","kind":"categorical","n":3,
+	# "categories":["a","b"],"counts":[2,1,0,0]}]), is the same for all.
+	printf '{"batch_id":"r","features":{"s":["a","b","a"]}}\n' >fit.ndjson
+	run_split mm-psi --fit fit.ndjson
+	assert_success
+	assert_output '{"format":"mm-reference/2","id":"d3f3dc53d85bc2d1","bins":10,"max_categories":20,"rows":3,"features":[{"name":"s","kind":"categorical","n":3,"categories":["a","b"],"counts":[2,1,0,0]}]}'
+	assert_equal "$stderr" ""
+
+	run_split mm-psi --fit --bins 4 fit.ndjson
+	assert_success
+	assert_output '{"format":"mm-reference/2","id":"d3f3dc53d85bc2d1","bins":4,"max_categories":20,"rows":3,"features":[{"name":"s","kind":"categorical","n":3,"categories":["a","b"],"counts":[2,1,0,0]}]}'
+
+	mkdir conf
+	printf 'bins: 7\n' >conf/drift.yaml
+	run_split mm-psi --fit --config conf fit.ndjson
+	assert_success
+	assert_equal "$(field bins <<<"$output")" 7
+	assert_equal "$(field id <<<"$output")" '"d3f3dc53d85bc2d1"'
 	assert_equal "$stderr" ""
 }
 
@@ -361,6 +386,56 @@ ${r1%\}},\"drift\":$D1}"
 	run_split mm-psi --ref ref200.json c.ndjson
 	assert_success
 	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":0,"c":1.235618010388487,"s":0.00016339577933492503},"psi_adj":{"n":0,"c":1.2149930103884872,"s":0},"p_value":{"n":1,"c":2.9189905721575396e-11,"s":0.9980315554097128},"psi_crit":{"n":0.2339878763092276,"c":0.13684474239606256,"s":0.18996327017200876},"drifted":["c"],"drift_score":0.4049976701294957,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[48,16,0],"s":[32,19,13,0,0]}}'
+	assert_equal "$stderr" ""
+}
+
+# A zero-inflated feature: z = 181 zeros and 1..20 (201 rows, 90%
+# zeros; 21 distinct values, numeric).  numpy's quantiles at 200q = 0,
+# 20, ..., 180 are all 0 (sorted[180] is the last zero), and at 200 it is
+# 20.  0 is a point mass: edges 0, nextafter(0, inf) = 2^-1074 (written
+# "%.15g", 4.94065645841247e-324, which reads back as it), 20; bins
+# {0} = 181, (0, inf) = 20, missing 0.  The id is sha256 of the
+# features array as written.  Before point masses had bins of their own
+# the edges were 0, 20: one value bin, so no batch of numbers could move
+# the PSI of z from 0.
+make_zeros() {
+	printf '{"batch_id":"t","features":{"z":[%s,%s]}}\n' \
+	    "$(rep 0 181)" "$(seq -s, 1 20)" | mm-psi --fit >zeros.json
+}
+
+@test "PSI: a zero-inflated feature whose share of zeros falls is flagged" {
+	make_zeros
+	assert_equal "$(cat zeros.json)" '{"format":"mm-reference/2","id":"849af8fe6ff548b6","bins":10,"max_categories":20,"rows":201,"features":[{"name":"z","kind":"numeric","n":201,"edges":[0,4.94065645841247e-324,20],"counts":[181,20,0]}]}'
+	# 100 rows, 50 zeros and 1..50: 50,50 against 181,20 (K = 2, M =
+	# 201, N = 100):
+	#   a_i = (50.5, 50.5) / 101, e_i = (181.5, 20.5) / 202
+	#   PSI = -.39851 ln(.5 / .89851) + .39851 ln(.5 / .10149) = .86909
+	#   psi_adj = .86909 - (1/201 + 1/100) = .85412
+	#   expected counts 76.7, 23.3 (batch), 154.3, 46.7: all >= 5, so
+	#   chi2_contingency: p = 9.41877e-15
+	#   psi_crit = 6.63490 * (1/201 + 1/100) = .099358
+	# Severe, and z is named.
+	printf '{"batch_id":"half","features":{"z":[%s,%s]}}\n' \
+	    "$(rep 0 50)" "$(seq -s, 1 50)" >half.ndjson
+	run_split mm-psi --ref zeros.json half.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"z":0.8690934494486323},"psi_adj":{"z":0.8541183250705229},"p_value":{"z":9.418765567771835e-15},"psi_crit":{"z":0.09935840183618834},"drifted":["z"],"drift_score":0.8541183250705229,"status":"severe","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[50,50,0]}}'
+	assert_equal "$stderr" ""
+
+	# The same share, 90 zeros and 1..10: PSI 6.6476e-5, psi_adj 0,
+	# chi2_contingency p = .98917.  Stable.
+	printf '{"batch_id":"same","features":{"z":[%s,%s]}}\n' \
+	    "$(rep 0 90)" "$(seq -s, 1 10)" >same.ndjson
+	run_split mm-psi --ref zeros.json same.ndjson
+	assert_success
+	assert_equal "$(drift_of <<<"$output")" '{"psi":{"z":6.647567826272264e-05},"psi_adj":{"z":0},"p_value":{"z":0.9891715405287127},"psi_crit":{"z":0.09935840183618834},"drifted":[],"drift_score":0,"status":"stable","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[90,10,0]}}'
+	assert_equal "$stderr" ""
+
+	# The bin of the zeros holds 0 and -0 and, the first bin being open,
+	# anything below; one ulp above 0 is in the next.
+	run_split mm-psi --ref zeros.json --counts <<<'{"batch_id":"u","features":{"z":[-1,-0.0,0,4.94065645841247e-324,5e-324,20,25,null]}}'
+	assert_success
+	assert_output '{"batch_id":"u","counts":{"ref":"849af8fe6ff548b6","n":8,"bins":{"z":[3,4,1]}}}'
 	assert_equal "$stderr" ""
 }
 
@@ -915,25 +990,46 @@ counts() {
 	assert_equal "$stderr" "mm-psi: skipped 5 bad records"
 }
 
-@test "--merge: counts that overflow when added are bad input" {
+@test "--merge: counts or n above 2^50, alone or summed, are bad input" {
+	# Sums are kept in doubles too, exact up to 2^53: mm-psi takes any
+	# bin's summed count and the summed n up to 2^50 = 1125899906842624
+	# (python3: 2 ** 50), and not one more.
 	make_ref
-	h=4611686018427387904		# 2^62
+	h=562949953421312		# 2^49
+	m=1125899906842624		# 2^50
 	{
 		counts $h $h,0,0,0,0 $h,0,0
 		counts $h $h,0,0,0,0 $h,0,0
 	} >c.ndjson
 	run_split mm-psi --ref ref.json --merge c.ndjson
+	assert_success
+	[[ $output == *'"n":1125899906842624,'*'"counts":{"a":[1125899906842624,0,0,0,0],"c":[1125899906842624,0,0]}}}' ]]
+	assert_equal "$stderr" ""
+
+	counts 1 1,0,0,0,0 1,0,0 >>c.ndjson
+	run_split mm-psi --ref ref.json --merge c.ndjson
 	assert_failure 2
 	assert_output ""
-	assert_equal "$stderr" "mm-psi: c.ndjson:2: counts of feature 'a' overflow"
+	assert_equal "$stderr" "mm-psi: c.ndjson:3: counts of feature 'a' overflow"
 
-	# No bin overflows, but n does: 2^63 - 1, then 1 more.
+	# Alone: 2^50 + 1, and 2^62, in one record.
+	for v in $((m + 1)) 4611686018427387904; do
+		counts $v $v,0,0,0,0 $v,0,0 >c.ndjson
+		run_split mm-psi --ref ref.json --merge c.ndjson
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "mm-psi: c.ndjson:1: counts of feature 'a' overflow"
+	done
+
+	# No bin passes 2^50, but n does: 2^50 rows in two bins, then one
+	# more in a third.
 	{
-		counts 9223372036854775807 $h,$((h - 1)),0,0,0 $h,$((h - 1)),0
+		counts $m $h,$h,0,0,0 $h,$h,0
 		counts 1 0,0,1,0,0 0,0,1
 	} >c.ndjson
 	run_split mm-psi --ref ref.json --merge c.ndjson
 	assert_failure 2
+	assert_output ""
 	assert_equal "$stderr" "mm-psi: c.ndjson:2: n overflows"
 }
 

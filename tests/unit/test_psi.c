@@ -1,10 +1,10 @@
 /*
- * test_psi.c - drift against a reference (psi.h): quantile edges, the
- * three kinds of bins and the missing bin, counting, smoothed PSI,
- * psi_adj, the homogeneity test (asymptotic, exact, Monte Carlo), the
- * critical PSI, Benjamini-Hochberg, the drift status rules, windows,
- * the drift JSON, and reference files (mm-reference/2, and /1 as older
- * mm wrote them).
+ * test_psi.c - drift against a reference (psi.h): quantile edges and
+ * the bins of point masses, the three kinds of bins and the missing
+ * bin, counting, smoothed PSI, psi_adj, the homogeneity test
+ * (asymptotic, exact, Monte Carlo), the critical PSI,
+ * Benjamini-Hochberg, the drift status rules, windows, the drift JSON,
+ * and reference files (mm-reference/2, and /1 as older mm wrote them).
  *
  * Literals marked "numpy" or "scipy" were computed with /usr/bin/python3
  * (numpy 1.24, scipy 1.10) and pasted with repr(); "sha256" ids are
@@ -150,9 +150,11 @@ static void
 test_ref_numeric(void **state)
 {
 	/*
-	 * numpy, for each: x without NaN, edges np.quantile(x, [k * (1.0 /
-	 * B) for k < B] + [1.0]) with duplicates removed, counts
-	 * np.bincount(np.searchsorted(edges[1:-1], x, side='right')).
+	 * numpy, for each: x without NaN, quantiles np.quantile(x, [k *
+	 * (1.0 / B) for k < B] + [1.0]) made edges by the rule of
+	 * test_edges_point_mass (scripts/verify_psi.py, quantile_edges),
+	 * counts np.bincount(np.searchsorted(edges[1:-1], x,
+	 * side='right')).
 	 *
 	 * By hand too: 1..8, B = 4, index (n - 1)q = 0, 1.75, 3.5, 5.25, 7
 	 * gives edges 1, 2.75, 4.5, 6.25, 8; 1,2 | 3,4 | 5,6 | 7,8, and
@@ -163,23 +165,27 @@ test_ref_numeric(void **state)
 	static const long c1[] = { 2, 2, 2, 2, 1 };
 	/*
 	 * Six ones and 2..6, B = 4: index 10q = 0, 2.5, 5 fall among the
-	 * ones, 7.5 gives 3 + .5 (4 - 3) = 3.5, 10 gives 6: edges 1, 1, 1,
-	 * 3.5, 6, so 1, 3.5, 6 after removing duplicates: two value bins,
-	 * eight values below 3.5 and three above.
+	 * ones, 7.5 gives 3 + .5 (4 - 3) = 3.5, 10 gives 6: quantiles 1, 1,
+	 * 1, 3.5, 6.  1 is a point mass: edges 1, 1 + 2^-52, 3.5, 6, three
+	 * value bins, the six ones, 2 and 3, and 4, 5 and 6.
 	 */
 	static const double v2[] = { 1, 2, 1, 3, 1, 4, 1, 5, 1, 6, 1 };
-	static const double e2[] = { 1, 3.5, 6 };
-	static const long c2[] = { 8, 3, 0 };
+	static const double e2[] = { 1, 0x1.0000000000001p+0, 3.5, 6 };
+	static const long c2[] = { 6, 2, 3, 0 };
 	/*
-	 * B = 10, thirteen distinct values.  Bin 3 is empty: 0.5 is an
-	 * edge, so the four 0.5s go to the bin above.
+	 * B = 10, thirteen distinct values.  The quantiles at .4 and .5
+	 * (index 16q = 6.4 and 8) both fall among the four 0.5s: 0.5 is a
+	 * point mass, with edges 0.5 and 0.5 + 2^-53.  Bin 3 is empty: 0.5
+	 * is an edge, so the four 0.5s go to the bin above, a bin of their
+	 * own; 0.7 is in the next.
 	 */
 	static const double v4[] = { 0.5, 0.25, 3.0, 0.25, 0.75, 1.5, 0.5,
 	    2.25, 0.5, 0.125, 10.0, 0.5, 0.3, 0.7, 0.9, 1.1, 0.05 };
 	static const double e4[] = { 0.05, 0.2, 0.26, 0.46000000000000013,
-	    0.5, 0.7300000000000001, 0.9400000000000003, 1.4200000000000004,
-	    2.5500000000000003, 10.0 };
-	static const long c4[] = { 2, 2, 1, 0, 5, 2, 1, 2, 2, 0 };
+	    0.5, 0x1.0000000000001p-1, 0.7300000000000001,
+	    0.9400000000000003, 1.4200000000000004, 2.5500000000000003,
+	    10.0 };
+	static const long c4[] = { 2, 2, 1, 0, 4, 1, 2, 1, 2, 2, 0 };
 	/* B + 1 distinct values: numeric, edges at the values themselves. */
 	static const double v5[] = { 5, 4, 3, 2, 1 };
 	static const double e5[] = { 1, 2, 3, 4, 5 };
@@ -195,8 +201,8 @@ test_ref_numeric(void **state)
 	assert_int_equal(mm_ref_add(&r, "five", v5, 5, 4, &err), 0);
 	assert_int_equal(r.nfeat, 4);
 	check_numeric(&r.f[0], "f1", 5, e1, c1, 9);
-	check_numeric(&r.f[1], "dup", 3, e2, c2, 11);
-	check_numeric(&r.f[2], "ten", 10, e4, c4, 17);
+	check_numeric(&r.f[1], "dup", 4, e2, c2, 11);
+	check_numeric(&r.f[2], "ten", 11, e4, c4, 17);
 	check_numeric(&r.f[3], "five", 5, e5, c5, 5);
 	/* bins as first asked for; rows the most values given. */
 	assert_int_equal(r.bins, 4);
@@ -515,6 +521,198 @@ test_ref_count_paths(void **state)
 		free(got);
 		free(want);
 	}
+	mm_ref_release(&r);
+}
+
+/*
+ * Probe f at each v[i]: mm_ref_bin and mm_ref_count must both give
+ * want[i].
+ */
+static void
+expect_bins(const struct mm_ref_feat *f, const double *v, const int *want,
+    int n)
+{
+	long counts[32];
+	int i, k;
+
+	assert_true(f->nbins <= 32);
+	for (i = 0; i < n; i++) {
+		if (mm_ref_bin(f, v[i]) != want[i])
+			fail_msg("%s: bin of %a = %d, want %d", f->name, v[i],
+			    mm_ref_bin(f, v[i]), want[i]);
+		memset(counts, 0, sizeof(counts));
+		mm_ref_count(f, &v[i], 1, counts);
+		for (k = 0; k < f->nbins; k++)
+			if (counts[k] != (k == want[i]))
+				fail_msg("%s: %a counted in bin %d, want %d",
+				    f->name, v[i], k, want[i]);
+	}
+}
+
+/*
+ * The edges of a numeric feature, from its quantiles y_0 <= ... <= y_B
+ * in order: y_k is an edge when above y_{k-1} (and the last edge); a
+ * y_k equal to y_{k-1} is a point mass v, and nextafter(v, inf) follows
+ * v once per run of equal quantiles, so v has the bin [v, v+) of its
+ * own.  Every case has 9 or 17 values, so the quantiles (index (n-1)q =
+ * 2k, exact) are sorted values, and numpy agrees (python:
+ * scripts/verify_psi.py, quantile_edges; np.nextafter).  The next
+ * doubles are written in hex: 0x1p-1074 is the least above 0, 2 + 2^-51
+ * the least above 2.  Around each point mass v: one ulp below v, v, v+
+ * and one ulp above v+.
+ */
+static void
+test_edges_point_mass(void **state)
+{
+	/* No mass: 3 twice, but only one quantile (index 2) falls on it. */
+	static const double none[] = { 8, 3, 1, 7, 3, 5, 2, 6, 4 };
+	static const double e_none[] = { 1, 3, 4, 6, 8 };
+	static const long c_none[] = { 2, 2, 2, 3, 0 };
+	/*
+	 * At the bottom: 0 0 0 0 0 1 2 3 4, quantiles 0, 0, 0, 2, 4:
+	 * edges 0, 0+, 2, 4; bins {0 x5} {1} {2 3 4}.
+	 */
+	static const double bottom[] = { 3, 0, 4, 0, 1, 0, 2, 0, 0 };
+	static const double e_bottom[] = { 0, 0x1p-1074, 2, 4 };
+	static const long c_bottom[] = { 5, 1, 3, 0 };
+	static const double p_bottom[] = { -0x1p-1074, -0.0, 0, 0x1p-1074,
+	    0x1p-1073, -1e300, 0x1.fffffffffffffp+0, 2 };
+	static const int b_bottom[] = { 0, 0, 0, 1, 1, 0, 1, 2 };
+	/*
+	 * At the top: 0 1 2 3 4 4 4 4 4, quantiles 0, 2, 4, 4, 4: edges
+	 * 0, 2, 4, 4+.  4+ is the outer edge: the last bin, [4, inf), holds
+	 * the fours (and anything above them in production).
+	 */
+	static const double top[] = { 4, 0, 4, 1, 4, 2, 4, 3, 4 };
+	static const double e_top[] = { 0, 2, 4, 0x1.0000000000001p+2 };
+	static const long c_top[] = { 2, 2, 5, 0 };
+	static const double p_top[] = { 0x1.fffffffffffffp+1, 4,
+	    0x1.0000000000001p+2, 0x1.0000000000002p+2, 1e300 };
+	static const int b_top[] = { 1, 2, 2, 2, 2 };
+	/*
+	 * In the middle: 0 1 2 2 2 2 2 3 4, quantiles 0, 2, 2, 2, 4: edges
+	 * 0, 2, 2+, 4; bins {0 1} {2 x5} {3 4}.
+	 */
+	static const double mid[] = { 2, 0, 2, 1, 2, 4, 2, 3, 2 };
+	static const double e_mid[] = { 0, 2, 0x1.0000000000001p+1, 4 };
+	static const long c_mid[] = { 2, 5, 2, 0 };
+	static const double p_mid[] = { 0x1.fffffffffffffp+0, 2,
+	    0x1.0000000000001p+1, 0x1.0000000000002p+1 };
+	static const int b_mid[] = { 0, 1, 2, 2 };
+	/*
+	 * Two masses, B = 8: 0 1 2 2 2 2.25 2.5 2.75 3 3 3 3.5 4 5 6 7 8,
+	 * quantiles at index 0, 2, ..., 16: 0, 2, 2, 2.5, 3, 3, 4, 6, 8.
+	 * Edges 0, 2, 2+, 2.5, 3, 3+, 4, 6, 8 (nine, as many as B + 1
+	 * allows); bins {0 1} {2 x3} {2.25} {2.5 2.75} {3 x3} {3.5} {4 5}
+	 * {6 7 8}.
+	 */
+	static const double two[] = { 3, 8, 2, 0, 2.75, 3, 5, 2.25, 2, 7, 1,
+	    3.5, 3, 6, 2.5, 4, 2 };
+	static const double e_two[] = { 0, 2, 0x1.0000000000001p+1, 2.5, 3,
+	    0x1.8000000000001p+1, 4, 6, 8 };
+	static const long c_two[] = { 2, 3, 1, 2, 3, 1, 2, 3, 0 };
+	static const double p_two[] = { 0x1.fffffffffffffp+0, 2,
+	    0x1.0000000000001p+1, 0x1.0000000000002p+1, 0x1.7ffffffffffffp+1,
+	    3, 0x1.8000000000001p+1, 0x1.8000000000002p+1 };
+	static const int b_two[] = { 0, 1, 2, 2, 3, 4, 5, 5 };
+	/*
+	 * A quantile one ulp above a mass: 0 .5 1 1 1 1+ 1+ 2 3, quantiles
+	 * 0, 1, 1, 1+, 3.  1+ is above the quantile before it but is
+	 * already the last edge: edges 0, 1, 1+, 3.
+	 */
+	static const double ulp[] = { 0, 0.5, 1, 1, 1, 0x1.0000000000001p+0,
+	    0x1.0000000000001p+0, 2, 3 };
+	static const double e_ulp[] = { 0, 1, 0x1.0000000000001p+0, 3 };
+	static const long c_ulp[] = { 2, 3, 4, 0 };
+	struct mm_ref r;
+	struct mm_err err;
+
+	(void)state;
+	mm_ref_init(&r);
+	assert_int_equal(mm_ref_add(&r, "none", none, 9, 4, &err), 0);
+	assert_int_equal(mm_ref_add(&r, "bottom", bottom, 9, 4, &err), 0);
+	assert_int_equal(mm_ref_add(&r, "top", top, 9, 4, &err), 0);
+	assert_int_equal(mm_ref_add(&r, "mid", mid, 9, 4, &err), 0);
+	assert_int_equal(mm_ref_add(&r, "two", two, 17, 8, &err), 0);
+	assert_int_equal(mm_ref_add(&r, "ulp", ulp, 9, 4, &err), 0);
+	check_numeric(&r.f[0], "none", 5, e_none, c_none, 9);
+	check_numeric(&r.f[1], "bottom", 4, e_bottom, c_bottom, 9);
+	check_numeric(&r.f[2], "top", 4, e_top, c_top, 9);
+	check_numeric(&r.f[3], "mid", 4, e_mid, c_mid, 9);
+	check_numeric(&r.f[4], "two", 9, e_two, c_two, 17);
+	check_numeric(&r.f[5], "ulp", 4, e_ulp, c_ulp, 9);
+	expect_bins(&r.f[1], p_bottom, b_bottom, 8);
+	expect_bins(&r.f[2], p_top, b_top, 5);
+	expect_bins(&r.f[3], p_mid, b_mid, 4);
+	expect_bins(&r.f[4], p_two, b_two, 8);
+	mm_ref_release(&r);
+}
+
+/*
+ * A zero-inflated feature: 190 zeros and 1..10 (11 distinct values,
+ * numeric), B = 10.  The quantiles 0 to .9 are 0 (index 199q <= 179.1,
+ * and the zeros fill indexes 0..189), 1 is 10: edges 0, 0x1p-1074, 10,
+ * counts 190, 10.  Before, the edges were 0, 10: one value bin, and no
+ * batch of numbers could move its PSI from 0.
+ *
+ * 100 rows, half of them zero: 50, 50 against 190, 10 (K = 2): every
+ * expected count >= 5, so chi-square; scipy: chi2_contingency p
+ * 4.0929062278261686e-20, PSI 1.2977359421208707, psi_adj
+ * 1.2827359421208708 (minus 1/200 + 1/100): severe, and drifted.
+ * 95 zeros and 5 others, the same share: PSI 9.730777779300768e-05,
+ * psi_adj 0, p 1 (proportional counts): stable.
+ */
+static void
+test_drift_point_mass(void **state)
+{
+	double x[200];
+	long c[3], *counts[1] = { c };
+	struct mm_ref r;
+	struct mm_err err;
+	struct mm_config cfg;
+	struct mm_drift d;
+	static const double e[] = { 0, 0x1p-1074, 10 };
+	static const long rc[] = { 190, 10, 0 };
+	int i;
+
+	(void)state;
+	mm_config_defaults(&cfg);
+	for (i = 0; i < 200; i++)
+		x[i] = i % 20 == 7 ? i / 20 + 1 : 0;
+	mm_ref_init(&r);
+	assert_int_equal(mm_ref_add(&r, "spend", x, 200, 10, &err), 0);
+	check_numeric(&r.f[0], "spend", 3, e, rc, 200);
+
+	for (i = 0; i < 100; i++)
+		x[i] = i % 2 ? i : 0;
+	memset(c, 0, sizeof(c));
+	mm_ref_count(&r.f[0], x, 100, c);
+	assert_int_equal(c[0], 50);
+	assert_int_equal(c[1], 50);
+	mm_drift_init(&d, 1);
+	assert_int_equal(mm_drift_compute(&d, &r, counts, 100, &cfg.drift), 0);
+	assert_rel(d.f[0].psi, 1.2977359421208707, 1e-12);
+	assert_rel(d.f[0].psi_adj, 1.2827359421208708, 1e-12);
+	assert_rel(d.f[0].p_value, 4.0929062278261686e-20, 1e-9);
+	assert_int_equal(d.status, MM_SEVERE);
+	assert_int_equal(d.ndrifted, 1);
+	assert_int_equal(d.drifted[0], 0);
+	mm_drift_release(&d);
+
+	for (i = 0; i < 100; i++)
+		x[i] = i % 20 == 3 ? i : 0;
+	memset(c, 0, sizeof(c));
+	mm_ref_count(&r.f[0], x, 100, c);
+	assert_int_equal(c[0], 95);
+	assert_int_equal(c[1], 5);
+	mm_drift_init(&d, 1);
+	assert_int_equal(mm_drift_compute(&d, &r, counts, 100, &cfg.drift), 0);
+	assert_rel(d.f[0].psi, 9.730777779300768e-05, 1e-9);
+	assert_exact(d.f[0].psi_adj, 0);
+	assert_rel(d.f[0].p_value, 1.0, 1e-12);
+	assert_int_equal(d.status, MM_STABLE);
+	assert_int_equal(d.ndrifted, 0);
+	mm_drift_release(&d);
 	mm_ref_release(&r);
 }
 
@@ -1940,6 +2138,8 @@ main(void)
 		cmocka_unit_test(test_ref_categorical),
 		cmocka_unit_test(test_ref_bin),
 		cmocka_unit_test(test_ref_count_paths),
+		cmocka_unit_test(test_edges_point_mass),
+		cmocka_unit_test(test_drift_point_mass),
 		cmocka_unit_test(test_psi_counts),
 		cmocka_unit_test(test_homogeneity_asymptotic),
 		cmocka_unit_test(test_homogeneity_exact),
