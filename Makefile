@@ -9,6 +9,8 @@
 #   make bench      benchmarks (bench/)
 #   make lint       house style checks
 #   make install    PREFIX=/usr/local
+#   make fuzz       each libFuzzer harness in tests/fuzz/ for FUZZ_SECONDS
+#   make fuzz-smoke each harness for a few seconds, and its crashers replayed
 
 PREFIX ?= /usr/local
 CC ?= cc
@@ -34,7 +36,7 @@ UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS = $(wildcard man/*.1)
 
 .PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
-	install clean verify train
+	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz
 
 all: deps $(PROGS)
 
@@ -98,6 +100,52 @@ bench: all
 verify: all
 	@scripts/deps.sh verify
 	@scripts/verify.sh
+
+# Fuzzing: the harnesses tests/fuzz/fuzz_*.c and the library, built by
+# clang with libFuzzer and the sanitizers into build/fuzz/ (a make of
+# its own, as check-asan does).  tests/fuzz/run.sh runs them FUZZ_JOBS
+# at a time; findings land in build/fuzz/artifacts/.  Some of them:
+#   make fuzz FUZZ_TARGETS="ref model" FUZZ_SECONDS=60
+FUZZ_BUILD = build/fuzz
+FUZZ_CC = clang
+FUZZ_CXX = clang++
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+deps-fuzz:
+	@scripts/deps.sh fuzz
+
+fuzz-build: deps-fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		CXX=$(FUZZ_CXX) \
+		CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		CXXFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		$(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh -t $(FUZZ_SECONDS) -j $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh -t $(FUZZ_SMOKE_SECONDS) -j $(FUZZ_JOBS) -r \
+		$(FUZZ_TARGETS)
+
+# Only through fuzz-build, where BUILD is $(FUZZ_BUILD).
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libmm.a \
+		$(LIB_HDR)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/libmm.a $(LDFLAGS) $(LDLIBS)
+
+$(FUZZ_BUILD)/fuzz_mmbatch: tests/fuzz/fuzz_mmbatch.c tests/fuzz/fuzz.h \
+		tests/fuzz/mmbatch_shim.h cmd/mm-batch.c $(BUILD)/libmm.a \
+		$(LIB_HDR)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -fsanitize=fuzzer \
+		-include tests/fuzz/mmbatch_shim.h -o $@ $< cmd/mm-batch.c \
+		$(BUILD)/libmm.a $(LDFLAGS) $(LDLIBS)
 
 lint: deps-test
 	@scripts/lint.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages mm needs, only those missing. Idempotent.
-# Usage: scripts/deps.sh [build|test|verify|bench|all]   (default: test)
+# Usage: scripts/deps.sh [build|test|verify|bench|fuzz|all]   (default: test)
 set -eu
 
 want=${1:-test}
@@ -9,13 +9,17 @@ build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libs
 test="$build valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn"
 verify="$test"
 bench="$verify hyperfine time"
+# clang with libFuzzer and the sanitizer runtimes, for make fuzz.
+fuzz="$build clang libclang-rt-14-dev"
 
 case $want in
 build) pkgs=$build ;;
 test) pkgs=$test ;;
 verify) pkgs=$verify ;;
-bench|all) pkgs=$bench ;;
-*) echo "deps.sh: unknown set '$want' (build, test, verify, bench, all)" >&2; exit 2 ;;
+bench) pkgs=$bench ;;
+fuzz) pkgs=$fuzz ;;
+all) pkgs="$bench clang libclang-rt-14-dev" ;;
+*) echo "deps.sh: unknown set '$want' (build, test, verify, bench, fuzz, all)" >&2; exit 2 ;;
 esac
 
 missing=
