@@ -8,9 +8,12 @@
  * last bin of every feature is "missing" (null, NaN):
  *
  *   numeric      edges e_0 < ... < e_B at the reference's quantiles
- *                (numpy's default linear method, duplicates removed); v
- *                falls in bin #{ j in 1..B-1 : e_j <= v }, so the outer
- *                bins are open.  Bins: B value bins, missing.
+ *                (numpy's default linear method, duplicates removed); a
+ *                value two quantiles share (a point mass, such as the
+ *                zeros of a zero-inflated amount) is followed by the edge
+ *                nextafter(v), so it has the bin [v, nextafter(v)) of its
+ *                own.  v falls in bin #{ j in 1..B-1 : e_j <= v }, so the
+ *                outer bins are open.  Bins: the value bins, missing.
  *   discrete     a numeric feature with at most B distinct reference
  *                values: one bin per value, "other" for values the
  *                reference never had, missing.
