@@ -313,8 +313,7 @@ pool_add(struct decide *d, const long *cm)
 		d->pool[i] += cm[i];
 	for (i = 0; i < d->nring; i++)
 		total += d->ring_rows[i];
-	while (drop < d->nring - 1 && total - d->ring_rows[drop] >=
-	    d->cfg.retrain.f1_window_rows) {
+	while (drop < d->nring - 1 && total > d->cfg.retrain.f1_window_rows) {
 		total -= d->ring_rows[drop];
 		for (i = 0; i < d->k * d->k; i++)
 			d->pool[i] -= d->ring[drop][i];

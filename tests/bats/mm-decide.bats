@@ -1,15 +1,18 @@
 #!/usr/bin/env bats
 # mm-decide: the decision object, rule 1 on drift.status, the state kept
 # across records and seeded from the model store and the database,
-# --fail-on, summary records, pass-through, bad input, f1_window, and
-# --replay of decisions old and new.  The rules and their boundaries one
-# ulp either side are in tests/unit/test_policy.c.
+# --fail-on, summary records, pass-through, bad input, f1_window, rules
+# 2 and 3 on confusion counts (the bounds, the pool of the live version
+# and its cap, summary records, bad counts), and --replay of decisions
+# old and new.  The rules and their boundaries are in
+# tests/unit/test_policy.c; the bound's coverage in test_metrics.c; the
+# policy through the real programs in policy-sim.bats.
 
 load helper
 bats_require_minimum_version 1.5.0
 
 # The default policy, as the metadata writes it.
-POLICY='{"max_f1_drop":0.15,"min_f1_gain":0.02,"cooldown_batches":5,"min_stable_batches":5}'
+POLICY='{"max_f1_drop":0.15,"min_f1_gain":0.02,"alpha_f1":0.01,"f1_window_rows":2000,"cooldown_batches":5,"min_stable_batches":5}'
 
 # Thresholds whose differences are exact in binary: 0.75 - 0.5 = 0.25,
 # 0.75 - 0.625 = 0.125.  Cooldown 3, promote after 2 nones.
@@ -19,7 +22,7 @@ make_conf() {
 	    'min_f1_gain: 0.125' 'cooldown_batches: 3' \
 	    'min_stable_batches: 2' >conf/retrain.yaml
 }
-CPOLICY='{"max_f1_drop":0.25,"min_f1_gain":0.125,"cooldown_batches":3,"min_stable_batches":2}'
+CPOLICY='{"max_f1_drop":0.25,"min_f1_gain":0.125,"alpha_f1":0.01,"f1_window_rows":2000,"cooldown_batches":3,"min_stable_batches":2}'
 
 # The drift object of each status, as mm-psi writes it (in part).
 drift() {
@@ -621,6 +624,304 @@ rollback: f1 dropped 0.25 below the baseline, >= max_f1_drop 0.25"
 	assert_equal "$(meta f1_sustained <<<"$output" | tr '\n' ' ')" \
 	    "0.75 null 0.625 0.625 "
 	assert_equal "$stderr" "mm-decide: skipped 1 bad record"
+}
+
+# Confusion counts: rules 2 and 3 on an upper bound of F1
+
+GOOD='[[30,2],[4,28]]'		# F1 0.903 on 64 rows: bound 0.97
+SWAP='[[0,32],[32,0]]'		# labels swapped: F1 0, bound 0.05
+POOR='[[22,10],[8,24]]'		# F1 0.727 on 64 rows: bound 0.85
+
+# crec ID COUNTS [VERSION [STATUS]]: a batch record with confusion
+# counts (and an F1 the counts overrule), served by VERSION.
+crec() {
+	local v=
+	[ -n "${3:-}" ] && v=",\"model_version\":\"$3\""
+	printf '{"batch_id":"%s","ts":%s,"metrics":{"f1":1,"confusion":%s%s},"drift":%s}\n' \
+	    "$1" "${1#b}" "$2" "$v" "$(drift "${4:-stable}")"
+}
+
+# The value of one metadata key of each output line, arrays included.
+md() {
+	sed 's/.*"metadata"://' |
+	    grep -o "\"$1\":\\(null\\|\\[[][0-9,]*\\]\\|[^,}]*\\)" |
+	    sed "s/^\"$1\"://"
+}
+
+# True if the reason's bound is the metadata's, to four digits.
+bound_in_reason() {
+	local l=$1 key=$2 want got
+	want=$(printf '%.4g' "$(md "$key" <<<"$l")")
+	got=$(sed 's/.*"reason":"f1 upper bound \([0-9.e-]*\) on .*/\1/' <<<"$l")
+	[ "$got" = "$want" ] || { echo "reason has $got, $key $want"; return 1; }
+}
+
+@test "counts: the batch's and the pool's F1 bounds in the metadata" {
+	in=$(crec b1 "$GOOD")
+	run_split mm-decide --baseline-f1 0.95 <<<"$in"
+	assert_success
+	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
+	u=$(md f1_upper <<<"$output")
+	# F1 0.903 (56 / 62); the pool is this batch.
+	assert_output "${in%\}},\"decision\":{\"action\":\"none\",\"reason\":\"no rule matched\",\"metadata\":{\"drift_score\":0.0625,\"drift_status\":\"stable\",\"drifted\":[],\"f1\":1,\"f1_sustained\":null,\"confusion\":$GOOD,\"pooled\":$GOOD,\"rows\":64,\"f1_upper\":$u,\"pooled_rows\":64,\"pooled_f1\":0.9032258064516129,\"pooled_upper\":$u,\"trust\":null,\"baseline_f1\":0.95,\"staged\":false,\"model_version\":null,\"recent\":[],\"policy\":$POLICY}}}"
+	# The bound is above the F1 and below 1, and the same every run.
+	awk -v u="$u" 'BEGIN { exit !(u > 0.9032258064516129 && u < 1) }'
+	assert_equal "$(mm-decide --baseline-f1 0.95 <<<"$in")" "$output"
+	assert_equal "$stderr" ""
+
+	# Without a baseline nothing is judged, but the bounds are kept.
+	run_split mm-decide <<<"$in"
+	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
+	assert_equal "$(md f1_upper <<<"$output")" "$u"
+	# Without counts the metadata has none of these keys.
+	run_split mm-decide --baseline-f1 0.95 <<<"$(rec b1 0.9)"
+	refute_output --partial '"confusion"'
+	refute_output --partial '"pooled'
+}
+
+@test "counts: a collapse rolls back in one batch; a noisy batch is not acted on" {
+	{ crec b1 "$SWAP"; crec b2 "$GOOD"; } >in.ndjson
+	run_split mm-decide --baseline-f1 0.95 in.ndjson
+	assert_success
+	assert_equal "$(decisions <<<"$output" | sed 's/bound [0-9.e-]* on/bound U on/')" \
+"rollback: f1 upper bound U on 64 rows is below baseline 0.95 - max_f1_drop 0.15
+retrain: f1 upper bound U on 128 recent rows is below baseline 0.95 - min_f1_gain 0.02"
+	bound_in_reason "$(head -n 1 <<<"$output")" f1_upper
+	awk -v u="$(md f1_upper <<<"$output" | head -n 1)" \
+	    'BEGIN { exit !(u < 0.1) }'
+	# Without a store the version does not change: the collapsed batch
+	# stays in the pool, and a good batch after it retrains.
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" "64 128 "
+	assert_equal "$(md pooled <<<"$output" | tail -n 1)" '[[30,34],[36,28]]'
+	assert_equal "$stderr" ""
+
+	# F1 0.903, 0.047 below the baseline: noise at 64 rows.  The
+	# point rule on the same F1 retrains.
+	run_split mm-decide --baseline-f1 0.95 <<<"$(crec b1 "$GOOD")"
+	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
+	run_split mm-decide --baseline-f1 0.95 <<<"$(rec b1 0.9032258064516129)"
+	assert_equal "$(decisions <<<"$output" | cut -d: -f1)" retrain
+
+	# F1 0.727: too few rows to roll back on (bound 0.85 > 0.8), enough
+	# to be sure it is below 0.93.  The point rule rolls back.
+	run_split mm-decide --baseline-f1 0.95 <<<"$(crec b1 "$POOR")"
+	assert_equal "$(decisions <<<"$output" | sed 's/bound [0-9.e-]* on/bound U on/')" \
+	    "retrain: f1 upper bound U on 64 recent rows is below baseline 0.95 - min_f1_gain 0.02"
+	bound_in_reason "$output" pooled_upper
+	run_split mm-decide --baseline-f1 0.95 <<<"$(rec b1 0.7272727272727273)"
+	assert_equal "$(decisions <<<"$output" | cut -d: -f1)" rollback
+
+	# Severe drift still comes first.
+	run_split mm-decide --baseline-f1 0.95 <<<"$(crec b1 "$SWAP" '' severe)"
+	assert_equal "$(decisions <<<"$output")" "reject: drift severe: 'f3' drifted"
+}
+
+@test "counts: the pool sums the live version's batches, at most f1_window_rows" {
+	make_conf
+	echo 'f1_window_rows: 200' >>conf/retrain.yaml
+	for i in 1 2 3 4 5; do crec b$i "$GOOD"; done >in.ndjson
+	run_split mm-decide --config conf --baseline-f1 0.95 in.ndjson
+	assert_success
+	# 64, 128, 192; a fourth batch would make 256: the oldest goes.
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" \
+	    "64 128 192 192 192 "
+	assert_equal "$(md pooled <<<"$output" | tr '\n' ' ')" \
+	    "[[30,2],[4,28]] [[60,4],[8,56]] [[90,6],[12,84]] [[90,6],[12,84]] [[90,6],[12,84]] "
+	assert_equal "$(md rows <<<"$output" | sort -u)" 64
+	assert_equal "$(grep -o '"f1_window_rows":[0-9]*' <<<"$output" | sort -u)" \
+	    '"f1_window_rows":200'
+	assert_equal "$stderr" ""
+
+	# A batch larger than the cap is pooled alone.
+	sed -i 's/f1_window_rows: 200/f1_window_rows: 50/' conf/retrain.yaml
+	run_split mm-decide --config conf --baseline-f1 0.95 in.ndjson
+	assert_success
+	assert_equal "$(md pooled_rows <<<"$output" | sort -u)" 64
+	assert_equal "$(md pooled <<<"$output" | sort -u)" "$GOOD"
+
+	# Batches of other sizes: the newest that fit in 200 rows.
+	{
+		crec b1 '[[50,0],[0,50]]'; crec b2 '[[20,0],[0,20]]'
+		crec b3 '[[40,0],[0,40]]'; crec b4 '[[5,0],[0,5]]'
+	} >in2.ndjson
+	sed -i 's/f1_window_rows: 50/f1_window_rows: 200/' conf/retrain.yaml
+	run_split mm-decide --config conf --baseline-f1 0.95 in2.ndjson
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" \
+	    "100 140 120 130 "
+
+	# A change in the number of classes starts a new pool.
+	{ crec b1 "$GOOD"; crec b2 '[[20,1,1],[1,20,1],[1,1,18]]'; } >in3.ndjson
+	run_split mm-decide --config conf --baseline-f1 0.95 in3.ndjson
+	assert_success
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" "64 64 "
+}
+
+@test "counts: pooled rows prove a drop that no batch proves" {
+	# Every batch F1 0.906, 0.044 below the baseline: no batch alone
+	# proves it is below 0.93; a dozen or so pooled do.
+	for i in $(seq 1 22); do crec b$i '[[29,3],[3,29]]'; done >in.ndjson
+	run_split mm-decide --baseline-f1 0.95 in.ndjson
+	assert_success
+	n=$(decisions <<<"$output" | grep -n '^retrain' | head -n 1 | cut -d: -f1)
+	[ "$n" -ge 10 ] && [ "$n" -le 16 ]
+	assert_equal "$(decisions <<<"$output" | head -n $((n - 1)) | sort -u)" \
+	    "none: no rule matched"
+	assert_equal "$(sed -n "${n}p" <<<"$output" | decisions | sed 's/bound [0-9.e-]* on/bound U on/')" \
+	    "retrain: f1 upper bound U on $((64 * n)) recent rows is below baseline 0.95 - min_f1_gain 0.02"
+	bound_in_reason "$(sed -n "${n}p" <<<"$output")" pooled_upper
+	# The bound falls with the pool's rows below 0.93; the F1 stays.
+	md pooled_upper <<<"$output" | head -n "$n" |
+	    awk -v n="$n" '(($1 < 0.93) != (NR == n)) { exit 1 }'
+	assert_equal "$(md pooled_f1 <<<"$output" | sort -u)" 0.90625
+	# Then the cooldown, then the same evidence retrains again.
+	assert_equal "$(decisions <<<"$output" | sed -n "$((n + 1)),$((n + 5))p" | sort -u)" \
+	    "none: retrain cooldown: a retrain within the last 5 decisions"
+	assert_equal "$(decisions <<<"$output" | sed -n "$((n + 6))p" | cut -d: -f1)" retrain
+}
+
+@test "counts: rows of another version are not pooled; a new version starts a pool" {
+	make_store stage
+	NEW=20251126T065500Z
+	{
+		crec b1 "$GOOD" "$ACTIVE"; crec b2 "$GOOD" other
+		crec b3 "$GOOD" "$ACTIVE"
+	} >in.ndjson
+	run_split mm-decide --models m in.ndjson
+	assert_success
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" "64 0 128 "
+	assert_equal "$(md pooled <<<"$output" | sed -n 2p)" null
+	assert_equal "$(md pooled_f1 <<<"$output" | sed -n 2p)" null
+	assert_equal "$(md pooled_upper <<<"$output" | sed -n 2p)" null
+	# Another version's collapse: nothing to roll back (no previous)
+	# and no pool to retrain on.
+	run_split mm-decide --models m <<<"$(crec b1 "$SWAP" other)"
+	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
+	assert_equal "$(md has_previous <<<"$output")" false
+	run_split mm-decide --models m <<<"$(crec b1 "$SWAP" "$ACTIVE")"
+	assert_equal "$(decisions <<<"$output" | cut -d: -f1)" retrain
+	assert_equal "$stderr" ""
+
+	# The live version changes while mm-decide runs: the pool starts
+	# again from the new version's first batch.
+	mkfifo fifo
+	mm-decide --models m <fifo >out.ndjson &
+	exec 7>fifo
+	crec b1 "$GOOD" "$ACTIVE" >&7
+	crec b2 "$GOOD" "$ACTIVE" >&7
+	for i in $(seq 100); do
+		[ "$(wc -l <out.ndjson)" -ge 2 ] && break
+		sleep 0.1
+	done
+	mm-models --models m --now 1764140200 promote >/dev/null
+	crec b3 "$GOOD" "$ACTIVE" >&7
+	crec b4 "$GOOD" "$NEW" >&7
+	crec b5 "$SWAP" "$NEW" >&7
+	exec 7>&-
+	wait
+	assert_equal "$(md model_version <out.ndjson | tr '\n' ' ')" \
+	    "\"$ACTIVE\" \"$ACTIVE\" \"$NEW\" \"$NEW\" \"$NEW\" "
+	assert_equal "$(md pooled_rows <out.ndjson | tr '\n' ' ')" \
+	    "64 128 0 64 128 "
+	# Now there is a version to roll back to.
+	assert_equal "$(md has_previous <out.ndjson | tail -n 1)" true
+	assert_equal "$(decisions <out.ndjson | tail -n 1 | cut -d: -f1)" rollback
+}
+
+@test "counts: a summary record of the live version is its own pool" {
+	make_store
+	win() {
+		printf '{"window":"5m","ts":%s,"n_batches":10,"metrics":{"f1":1,"confusion":%s%s}}\n' \
+		    "$1" "$2" "${3:+,\"model_version\":\"$3\"}"
+	}
+	{
+		crec b1 "$GOOD" "$ACTIVE"
+		win 2 '[[300,20],[40,280]]' "$ACTIVE"
+		crec b3 "$GOOD" "$ACTIVE"
+		win 4 '[[300,20],[40,280]]'
+		win 5 '[[300,20],[40,280]]' other
+	} >in.ndjson
+	run_split mm-decide --models m --baseline-f1 0.95 in.ndjson
+	assert_success
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" \
+	    "64 640 128 640 0 "
+	assert_equal "$(md rows <<<"$output" | tr '\n' ' ')" "64 640 64 640 640 "
+	# F1 0.903 on 640 rows is below 0.93 beyond doubt.
+	assert_equal "$(decisions <<<"$output" | cut -d: -f1 | tr '\n' ' ')" \
+	    "none retrain none none none "
+	assert_equal "$(decisions <<<"$output" | sed -n 4p)" \
+	    "none: retrain cooldown: a retrain within the last 5 decisions"
+	assert_equal "$stderr" ""
+}
+
+@test "counts: metrics.confusion that is not a square array of counts is an error" {
+	bad() {
+		run_split mm-decide <<<"{\"batch_id\":\"b1\",\"metrics\":{\"confusion\":$1}}"
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" \
+		    "mm-decide: line 1: 'metrics.confusion' is not a square array of counts"
+	}
+	bad '"[[1,2],[3,4]]"'
+	bad '[]'
+	bad '[[1]]'
+	bad '[[1,2]]'
+	bad '[[1,2],[3]]'
+	bad '[[1,2],[3,4,5]]'
+	bad '[[1,-2],[3,4]]'
+	bad '[[1.5,2],[3,4]]'
+	bad '[[1,2],[3,"4"]]'
+	bad '[[1,2],3]'
+	# null is no counts: the point rules.
+	run_split mm-decide --baseline-f1 0.95 <<<'{"batch_id":"b1","metrics":{"f1":0.5,"confusion":null}}'
+	assert_success
+	assert_equal "$(decisions <<<"$output")" \
+	    "rollback: f1 dropped 0.45 below the baseline, >= max_f1_drop 0.15"
+	# An empty batch has counts but no rows: nothing to judge.
+	run_split mm-decide --baseline-f1 0.95 <<<'{"batch_id":"b1","metrics":{"confusion":[[0,0],[0,0]]}}'
+	assert_success
+	assert_equal "$(decisions <<<"$output")" "none: no rule matched"
+	assert_equal "$(md f1_upper <<<"$output")" null
+	assert_equal "$(md rows <<<"$output")" 0
+}
+
+@test "--replay: decisions on counts replay the same; tampered counts are found" {
+	make_db h.db
+	{
+		crec b1 "$GOOD"; crec b2 "$SWAP"; crec b3 "$POOR"
+		crec b4 "$POOR"; crec b5 "$GOOD"
+	} >in.ndjson
+	mm-decide --baseline-f1 0.95 in.ndjson >out.ndjson
+	assert_equal "$(decisions <out.ndjson | cut -d: -f1 | tr '\n' ' ')" \
+	    "none rollback retrain none none "
+	store_decisions out.ndjson h.db
+	run_split mm-decide --replay --db h.db
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "mm-decide: replayed 5 decisions, 0 differ"
+	MM_CONFIG=/nonexistent run_split mm-decide --replay --db h.db
+	assert_success
+
+	# The rollback's counts made healthy (its pool still holds them: a
+	# retrain); the retrain's pool taken away; a level that makes the
+	# first batch's bound its median.
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"confusion\":$SWAP', '\"confusion\":$GOOD') WHERE id = 2"
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"pooled\":[[', '\"pooled\":null,\"x\":[[') WHERE id = 3"
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"alpha_f1\":0.01', '\"alpha_f1\":0.5') WHERE id = 1"
+	run_split mm-decide --replay --db h.db
+	assert_failure 1
+	assert_equal "$(sed 's/bound [0-9.e-]* on/bound U on/' <<<"$output")" \
+'{"id":1,"ts":1,"source":"b1","stored":"none","recomputed":"retrain","reason":"f1 upper bound U on 64 recent rows is below baseline 0.95 - min_f1_gain 0.02"}
+{"id":2,"ts":2,"source":"b2","stored":"rollback","recomputed":"retrain","reason":"f1 upper bound U on 128 recent rows is below baseline 0.95 - min_f1_gain 0.02"}
+{"id":3,"ts":3,"source":"b3","stored":"retrain","recomputed":"none","reason":"no rule matched"}'
+	assert_equal "$stderr" "mm-decide: replayed 5 decisions, 3 differ"
+
+	# Counts without their level, or a pool of another size: incomplete.
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"alpha_f1\":0.01,', '') WHERE id = 4"
+	sqlite3 h.db "UPDATE decision_history SET metadata = replace(metadata, '\"pooled\":[[', '\"pooled\":[[1,1,1],[1,1,1],[1,1,1]],\"x\":[[') WHERE id = 5"
+	run_split mm-decide --replay --db h.db --from 4
+	assert_failure 1
+	assert_output '{"id":4,"ts":4,"source":"b4","stored":"none","error":"metadata is incomplete"}
+{"id":5,"ts":5,"source":"b5","stored":"none","error":"metadata is incomplete"}'
 }
 
 # --replay
