@@ -16,6 +16,7 @@
 #include "db.h"
 #include "json.h"
 #include "mm.h"
+#include "model.h"
 #include "ndjson.h"
 #include "opt.h"
 
@@ -54,13 +55,13 @@ struct record {
 	long stored, duplicates, passed, skipped, rows;
 
 	struct mm_batch batch;
-	struct mm_rec rec, sub;
+	struct mm_rec rec, sub, msub;
 	struct mm_buf pending;	/* lines waiting for their commit */
 	long npending;
 	int in_txn;
 	struct mm_buf names, blob;
 	struct mm_buf drift;	/* the drift object without ref and counts */
-	struct mm_buf status, ref;
+	struct mm_buf status, ref, version;
 };
 
 static double
@@ -75,9 +76,9 @@ prepare(struct record *r, struct mm_err *err)
 	r->ins_metrics = mm_db_prepare(&r->db, "INSERT OR IGNORE INTO metrics "
 	    "(batch_id, ts, model_version, n_samples, n_labelled, accuracy, "
 	    "f1, avg_confidence, latency_ms, drift_score, drift_status, psi, "
-	    "p_value, trust_score, recorded_at, drift) VALUES "
+	    "p_value, trust_score, recorded_at, drift, confusion) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16)", err);
+	    "?15, ?16, ?17)", err);
 	if (r->ins_metrics == NULL)
 		return -1;
 	r->ins_counts = mm_db_prepare(&r->db, "INSERT OR IGNORE INTO "
@@ -105,26 +106,6 @@ bind_json_number(sqlite3_stmt *st, int i, json_t *o, const char *key)
 		sqlite3_bind_double(st, i, json_number_value(v));
 	else
 		sqlite3_bind_null(st, i);
-}
-
-static void
-bind_json_text(sqlite3_stmt *st, int i, json_t *v)
-{
-	char *s;
-
-	if (v == NULL || json_is_null(v)) {
-		sqlite3_bind_null(st, i);
-		return;
-	}
-	if (json_is_string(v)) {
-		sqlite3_bind_text(st, i, json_string_value(v), -1,
-		    SQLITE_TRANSIENT);
-		return;
-	}
-	s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(17));
-	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	free(s);
 }
 
 /*
@@ -321,6 +302,207 @@ read_drift(struct record *r, const struct mm_field *f, struct drift_in *d,
 	return 0;
 }
 
+/*
+ * The fields of a record's metrics object that mm-record stores, as
+ * spans of the line: NULL when absent or null.
+ */
+struct metrics_in {
+	const struct mm_field *n_samples, *n_labelled, *accuracy, *f1,
+	    *confidence, *latency, *version, *confusion;
+};
+
+static const struct mm_field *
+get_value(const struct mm_rec *o, const char *key)
+{
+	const struct mm_field *f = mm_rec_get(o, key);
+
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+		return NULL;
+	return f;
+}
+
+static int
+check_count(const struct mm_field *f, const char *key, long long *v,
+    struct mm_err *err)
+{
+	char tok[64];
+
+	if (f != NULL && count_at(f->val.p, v) != f->val.p + f->val.n)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is not a "
+		    "count", key, mm_json_token(f->val.p, tok, sizeof(tok)));
+	return 0;
+}
+
+/* A number from 0, to 1 when share is set. */
+static int
+check_number(const struct mm_field *f, const char *key, int share,
+    struct mm_err *err)
+{
+	char tok[64];
+	double v;
+
+	if (f == NULL)
+		return 0;
+	mm_json_token(f->val.p, tok, sizeof(tok));
+	if (mm_json_number(f->val.p, &v) != f->val.p + f->val.n)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is not a "
+		    "number", key, tok);
+	if (!(v >= 0 && v <= (share ? 1 : HUGE_VAL)) || !isfinite(v))
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is out of "
+		    "range %s", key, tok, share ? "[0, 1]" : "[0, inf)");
+	return 0;
+}
+
+/*
+ * metrics.confusion must be k arrays of k counts, k a model's number of
+ * classes (2 to MM_MAX_CLASSES).  *total gets the rows counted, *right
+ * those on the diagonal.  The line is known to be valid JSON.
+ */
+static int
+check_confusion(const struct mm_field *f, long long *total,
+    long long *right, struct mm_err *err)
+{
+	const char *p = f->val.p, *q;
+	char tok[64];
+	long long v;
+	long k = 0, row = 0, col;
+
+	*total = *right = 0;
+	if (*p != '[')
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
+		    "an array");
+	for (p = mm_json_ws(p + 1); *p != ']';) {
+		if (*p != '[')
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion': "
+			    "row %ld is not an array", row);
+		col = 0;
+		for (p = mm_json_ws(p + 1); *p != ']'; col++) {
+			if ((q = count_at(p, &v)) == NULL ||
+			    (*(q = mm_json_ws(q)) != ',' && *q != ']'))
+				return mm_errf(err, MM_EINPUT, 0,
+				    "'metrics.confusion': %s is not a count",
+				    mm_json_token(p, tok, sizeof(tok)));
+			*total = *total > LLONG_MAX - v ? LLONG_MAX :
+			    *total + v;
+			if (col == row)
+				*right += v;
+			p = *q == ',' ? mm_json_ws(q + 1) : q;
+		}
+		if (row == 0)
+			k = col;
+		else if (col != k)
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
+			    "is not square: row %ld has %ld count%s, row 0 %ld",
+			    row, col, col == 1 ? "" : "s", k);
+		row++;
+		if (*(p = mm_json_ws(p + 1)) == ',')
+			p = mm_json_ws(p + 1);
+	}
+	if (row == 0)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is "
+		    "empty");
+	if (row != k)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
+		    "square: %ld row%s of %ld count%s", row, row == 1 ? "" :
+		    "s", k, k == 1 ? "" : "s");
+	if (k < 2 || k > MM_MAX_CLASSES)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' has %ld "
+		    "class%s, not 2 to %d", k, k == 1 ? "" : "es",
+		    MM_MAX_CLASSES);
+	return 0;
+}
+
+/*
+ * Check what can be checked of the confusion counts: their total is the
+ * number of labelled rows, as n_labelled and the labels say, and the
+ * accuracy is the share on the diagonal.  (Not F1: which class it is of
+ * is the model's to say.)
+ */
+static int
+check_totals(const struct record *r, const struct metrics_in *m,
+    struct mm_err *err)
+{
+	const struct mm_batch *b = &r->batch;
+	long long total, right, n;
+	char have[32], want[32];
+	double acc;
+	size_t i, known = 0;
+
+	if (check_confusion(m->confusion, &total, &right, err) < 0)
+		return -1;
+	if (m->n_labelled != NULL) {
+		count_at(m->n_labelled->val.p, &n);
+		if (n != total)
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
+			    "counts %lld rows but 'metrics.n_labelled' is %lld",
+			    total, n);
+	}
+	if (b->has_labels) {
+		for (i = 0; i < b->nlabels; i++)
+			known += b->labels[i] >= 0;
+		if ((long long)known != total)
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
+			    "counts %lld rows but 'labels' has %zu known",
+			    total, known);
+	}
+	if (total == 0) {
+		if (m->accuracy != NULL || m->f1 != NULL)
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.%s' is not "
+			    "null but 'metrics.confusion' counts no rows",
+			    m->accuracy != NULL ? "accuracy" : "f1");
+		return 0;
+	}
+	if (m->accuracy == NULL)
+		return 0;
+	mm_json_number(m->accuracy->val.p, &acc);
+	if (fabs(acc - (double)right / (double)total) > 1e-9) {
+		mm_json_token(m->accuracy->val.p, have, sizeof(have));
+		mm_fmt_double(want, sizeof(want), (double)right /
+		    (double)total);
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.accuracy' is %s "
+		    "but 'metrics.confusion' gives %s", have, want);
+	}
+	return 0;
+}
+
+/*
+ * Read and check the metrics object at f into m.  What is stored must be
+ * what it says: counts, shares in [0, 1], a time from 0, a version name,
+ * confusion counts that fit the batch.
+ */
+static int
+read_metrics(struct record *r, const struct mm_field *f,
+    struct metrics_in *m, struct mm_err *err)
+{
+	struct mm_rec *o = &r->msub;
+	long long v;
+
+	if (mm_rec_parse(o, f->val.p, f->val.n, NULL, NULL, err) < 0)
+		return -1;
+	m->n_samples = get_value(o, "n_samples");
+	m->n_labelled = get_value(o, "n_labelled");
+	m->accuracy = get_value(o, "accuracy");
+	m->f1 = get_value(o, "f1");
+	m->confidence = get_value(o, "avg_confidence");
+	m->latency = get_value(o, "latency_ms");
+	m->version = get_value(o, "model_version");
+	m->confusion = get_value(o, "confusion");
+	if (check_count(m->n_samples, "n_samples", &v, err) < 0 ||
+	    check_count(m->n_labelled, "n_labelled", &v, err) < 0 ||
+	    check_number(m->accuracy, "accuracy", 1, err) < 0 ||
+	    check_number(m->f1, "f1", 1, err) < 0 ||
+	    check_number(m->confidence, "avg_confidence", 1, err) < 0 ||
+	    check_number(m->latency, "latency_ms", 0, err) < 0)
+		return -1;
+	if (m->version != NULL && string_value(m->version, &r->version) ==
+	    NULL)
+		return mm_errf(err, MM_EINPUT, 0, "'metrics.model_version' is "
+		    "not a string");
+	if (m->confusion != NULL && check_totals(r, m, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* A field of the record as a JSON value (new reference), or NULL. */
 static json_t *
 field(const struct mm_rec *rec, const char *key, struct mm_err *err,
@@ -394,7 +576,7 @@ store_evidence(struct record *r, double ts, struct mm_err *err)
 /* The batch's bin counts, which mm-aggregate sums over windows. */
 static int
 store_counts(struct record *r, double ts, const struct drift_in *d,
-    json_t *version, struct mm_err *err)
+    const char *version, struct mm_err *err)
 {
 	sqlite3_stmt *st = r->ins_counts;
 	const char *ref;
@@ -405,7 +587,10 @@ store_counts(struct record *r, double ts, const struct drift_in *d,
 	sqlite3_bind_text(st, 1, r->batch.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, ts);
 	sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
-	bind_json_text(st, 4, version);
+	if (version != NULL)
+		sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)strtoll(d->n->val.p, NULL,
 	    10));
 	sqlite3_bind_text(st, 6, d->counts->val.p, (int)d->counts->val.n,
@@ -423,16 +608,17 @@ static int
 store(struct record *r, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
-	const struct mm_field *df;
+	const struct mm_field *df, *mf;
 	struct drift_in d;
+	struct metrics_in m;
 	sqlite3_stmt *st = r->ins_metrics;
-	json_t *metrics, *trust, *v;
-	const char *status;
+	json_t *trust;
+	const char *status, *version = NULL;
 	double ts;
-	int rc = 0, bad = 0, has_drift;
+	int rc = 0, bad = 0, has_drift, has_metrics;
 
 	memset(&d, 0, sizeof(d));
-	metrics = field(&r->rec, "metrics", err, &bad);
+	memset(&m, 0, sizeof(m));
 	trust = field(&r->rec, "trust", err, &bad);
 	if (bad) {
 		rc = -1;
@@ -440,10 +626,16 @@ store(struct record *r, struct mm_err *err)
 	}
 	df = mm_rec_get(&r->rec, "drift");
 	has_drift = df != NULL && df->val.p[0] == '{';
-	if (b->id == NULL || (!json_is_object(metrics) && !has_drift)) {
+	mf = mm_rec_get(&r->rec, "metrics");
+	has_metrics = mf != NULL && mf->val.p[0] == '{';
+	if (b->id == NULL || (!has_metrics && !has_drift)) {
 		r->passed++;
 		goto out;
 	}
+	if (has_metrics && (rc = read_metrics(r, mf, &m, err)) < 0)
+		goto out;
+	if (m.version != NULL)
+		version = r->version.p;
 	if (has_drift && (rc = read_drift(r, df, &d, err)) < 0)
 		goto out;
 	ts = b->has_ts ? b->ts : clock_now(r);
@@ -454,16 +646,16 @@ store(struct record *r, struct mm_err *err)
 	}
 	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, ts);
-	v = metrics ? json_object_get(metrics, "model_version") : NULL;
-	if (!json_is_string(v))
-		v = NULL;
-	bind_json_text(st, 3, v);
-	bind_json_number(st, 4, metrics, "n_samples");
-	bind_json_number(st, 5, metrics, "n_labelled");
-	bind_json_number(st, 6, metrics, "accuracy");
-	bind_json_number(st, 7, metrics, "f1");
-	bind_json_number(st, 8, metrics, "avg_confidence");
-	bind_json_number(st, 9, metrics, "latency_ms");
+	if (version != NULL)
+		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_raw_number(st, 4, m.n_samples);
+	bind_raw_number(st, 5, m.n_labelled);
+	bind_raw_number(st, 6, m.accuracy);
+	bind_raw_number(st, 7, m.f1);
+	bind_raw_number(st, 8, m.confidence);
+	bind_raw_number(st, 9, m.latency);
 	bind_raw_number(st, 10, d.score);
 	status = string_value(d.status, &r->status);
 	if (status != NULL)
@@ -479,6 +671,7 @@ store(struct record *r, struct mm_err *err)
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 16);
+	bind_raw(st, 17, m.confusion);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		rc = mm_db_err(&r->db, err, "cannot store metrics");
@@ -490,7 +683,7 @@ store(struct record *r, struct mm_err *err)
 		goto out;
 	}
 	r->stored++;
-	if ((rc = store_counts(r, ts, &d, v, err)) < 0)
+	if ((rc = store_counts(r, ts, &d, version, err)) < 0)
 		goto out;
 	/*
 	 * Rows of a batch whose drift is severe are not kept as evidence:
@@ -500,7 +693,6 @@ store(struct record *r, struct mm_err *err)
 		goto out;
 	rc = store_evidence(r, ts, err);
 out:
-	json_decref(metrics);
 	json_decref(trust);
 	return rc;
 }
@@ -656,12 +848,14 @@ main(int argc, char **argv)
 	mm_batch_init(&r.batch);
 	mm_rec_init(&r.rec);
 	mm_rec_init(&r.sub);
+	mm_rec_init(&r.msub);
 	mm_buf_init(&r.pending);
 	mm_buf_init(&r.names);
 	mm_buf_init(&r.blob);
 	mm_buf_init(&r.drift);
 	mm_buf_init(&r.status);
 	mm_buf_init(&r.ref);
+	mm_buf_init(&r.version);
 	if (st.ind >= argc)
 		rc = run_input(&r, NULL);
 	for (i = st.ind; i < argc && rc == MM_OK; i++)
@@ -672,12 +866,14 @@ main(int argc, char **argv)
 	mm_batch_release(&r.batch);
 	mm_rec_release(&r.rec);
 	mm_rec_release(&r.sub);
+	mm_rec_release(&r.msub);
 	mm_buf_release(&r.pending);
 	mm_buf_release(&r.names);
 	mm_buf_release(&r.blob);
 	mm_buf_release(&r.drift);
 	mm_buf_release(&r.status);
 	mm_buf_release(&r.ref);
+	mm_buf_release(&r.version);
 out:
 	sqlite3_finalize(r.ins_metrics);
 	sqlite3_finalize(r.ins_counts);

@@ -97,9 +97,29 @@ static const char *const migrations[] = {
 	"  n INTEGER NOT NULL,"
 	"  counts TEXT NOT NULL);"
 	"CREATE INDEX drift_counts_ref_ts ON drift_counts(ref, ts);",
+	/*
+	 * 3: each batch's confusion counts (the JSON text as it came),
+	 * which windows sum, and windows of one model version: both window
+	 * queries are answered from an index alone.  Summaries say whose
+	 * batches they cover, and keep their summed counts.
+	 */
+	"ALTER TABLE metrics ADD COLUMN confusion TEXT;"
+	"DROP INDEX metrics_ts;"
+	"CREATE INDEX metrics_ts ON metrics(ts, n_samples, avg_confidence,"
+	"  latency_ms, confusion);"
+	"CREATE INDEX metrics_version_ts ON metrics(model_version, ts,"
+	"  n_samples, avg_confidence, latency_ms, confusion);"
+	"ALTER TABLE metrics_summary ADD COLUMN model_version TEXT;"
+	"ALTER TABLE metrics_summary ADD COLUMN n_samples INTEGER;"
+	"ALTER TABLE metrics_summary ADD COLUMN confusion TEXT;"
+	"ALTER TABLE metrics_summary_history ADD COLUMN model_version TEXT;"
+	"ALTER TABLE metrics_summary_history ADD COLUMN n_samples INTEGER;"
+	"ALTER TABLE metrics_summary_history ADD COLUMN confusion TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+_Static_assert(NMIGRATIONS == MM_DB_SCHEMA, "MM_DB_SCHEMA is not the last "
+    "migration");
 #define BUSY_MS 10000		/* how long to wait for another writer */
 
 const char *

@@ -27,6 +27,20 @@ C1='{"batch_id":"c1","ts":1764140000,"metrics":{"n_samples":4,"model_version":"v
 # What metrics.drift keeps of it: everything but ref and counts, as it came.
 C1_DRIFT='{"psi":{"a":0.5,"b":0.25},"p_value":{"a":0.01,"b":1},"drift_score":0.125,"status":"stable","n":4 ,"missing":{"a":0,"b":1e0}}'
 
+# Metrics as mm-predict writes them, with confusion counts (row = true
+# class, column = predicted) spaced oddly: five of six rows labelled,
+# true 0 -> 2 right, 1 predicted 1; true 1 -> 2 right.  Accuracy 4/5,
+# F1 of class 1 = 2 TP / (2 TP + FP + FN) = 4/5.
+CM1='{"batch_id":"cm1","ts":1764140000,"metrics":{"n_samples":6,"n_labelled":5,"accuracy":0.8,"f1":0.8,"confusion":[[2, 1],[0,2]],"avg_confidence":0.75,"latency_ms":0.5,"model_version":"v1"}}'
+
+# A batch m<id> with three rows, two of them labelled, and the metrics
+# $2 (JSON text inside the braces).
+mbatch() {
+	printf '{"batch_id":"m%s","ts":1764140000,"labels":[1,0,null],"metrics":{%s}}\n' "$1" "$2"
+}
+# Metrics that are all right: 1 of 2 labelled rows right.
+MGOOD='"n_samples":3,"n_labelled":2,"accuracy":0.5,"f1":0.6666666666666666,"confusion":[[0,1],[0,1]],"avg_confidence":0.75,"latency_ms":1.5,"model_version":"v1"'
+
 # A batch c<id> with a drift object of n rows and the JSON text $3 after
 # "n":N, e.g. ',"ref":"r","counts":{...}'.
 cbatch() {
@@ -261,6 +275,99 @@ c1
 0'
 }
 
+@test "metrics.confusion is stored as the JSON text it came as" {
+	printf '%s\n' "$CM1" "$B2" "$(mbatch 1 "$MGOOD")" >in.ndjson
+	run_split mm-record --db m.db in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat in.ndjson)"
+	run q m.db "SELECT batch_id, model_version, n_samples, n_labelled, accuracy, typeof(confusion), coalesce(confusion, 'NULL') FROM metrics ORDER BY id"
+	assert_output 'cm1|v1|6|5|0.8|text|[[2, 1],[0,2]]
+b2|v2|2||0.5|null|NULL
+m1|v1|3|2|0.5|text|[[0,1],[0,1]]'
+	# Counts of three classes, and of no labelled row at all.
+	printf '%s\n' \
+	    '{"batch_id":"k3","labels":[2,0,1,1],"metrics":{"accuracy":0.5,"confusion":[[0,0,1],[0,1,1],[0,0,1]]}}' \
+	    '{"batch_id":"k0","labels":[null,null],"metrics":{"n_labelled":0,"accuracy":null,"f1":null,"confusion":[[0,0],[0,0]]}}' |
+	    mm-record --db m.db --now $NOW >/dev/null
+	run q m.db "SELECT confusion FROM metrics WHERE batch_id IN ('k3', 'k0') ORDER BY id"
+	assert_output '[[0,0,1],[0,1,1],[0,0,1]]
+[[0,0],[0,0]]'
+}
+
+@test "metrics out of range, of the wrong type or with counts that do not fit are bad input" {
+	local good bad msg
+	good=$(mbatch ok "$MGOOD")
+	while IFS='|' read -r bad msg; do
+		printf '%s\n%s\n' "$good" "$(mbatch x "$bad")" >in.ndjson
+		rm -f m.db*
+		run_split mm-record --db m.db in.ndjson
+		assert_failure 2
+		assert_output "$good"
+		assert_equal "$stderr" "mm-record: in.ndjson:2: $msg"
+		run q m.db "SELECT group_concat(batch_id) FROM metrics"
+		assert_output 'mok'
+	done <<-'EOF'
+	"f1":91.5|'metrics.f1': 91.5 is out of range [0, 1]
+	"accuracy":-0.25|'metrics.accuracy': -0.25 is out of range [0, 1]
+	"accuracy":1.0000001|'metrics.accuracy': 1.0000001 is out of range [0, 1]
+	"avg_confidence":2|'metrics.avg_confidence': 2 is out of range [0, 1]
+	"latency_ms":-1|'metrics.latency_ms': -1 is out of range [0, inf)
+	"latency_ms":1e999|'metrics.latency_ms': 1e999 is out of range [0, inf)
+	"f1":"0.9"|'metrics.f1': "0.9" is not a number
+	"avg_confidence":[0.5]|'metrics.avg_confidence': an array is not a number
+	"n_samples":-3|'metrics.n_samples': -3 is not a count
+	"n_samples":3.0|'metrics.n_samples': 3.0 is not a count
+	"n_labelled":"2"|'metrics.n_labelled': "2" is not a count
+	"model_version":7|'metrics.model_version' is not a string
+	"confusion":{"a":1}|'metrics.confusion' is not an array
+	"confusion":[]|'metrics.confusion' is empty
+	"confusion":[1,1]|'metrics.confusion': row 0 is not an array
+	"confusion":[[1,1]]|'metrics.confusion' is not square: 1 row of 2 counts
+	"confusion":[[1,1],[0]]|'metrics.confusion' is not square: row 1 has 1 count, row 0 2
+	"confusion":[[0,1],[0,1],[0,0]]|'metrics.confusion' is not square: 3 rows of 2 counts
+	"confusion":[[2]]|'metrics.confusion' has 1 class, not 2 to 1000
+	"confusion":[[1,-1],[0,2]]|'metrics.confusion': -1 is not a count
+	"confusion":[[1,1.0],[0,0]]|'metrics.confusion': 1.0 is not a count
+	"confusion":[[1,null],[0,1]]|'metrics.confusion': null is not a count
+	"n_labelled":2,"confusion":[[0,1],[1,1]]|'metrics.confusion' counts 3 rows but 'metrics.n_labelled' is 2
+	"confusion":[[1,1],[1,0]]|'metrics.confusion' counts 3 rows but 'labels' has 2 known
+	"confusion":[[0,1],[0,0]]|'metrics.confusion' counts 1 rows but 'labels' has 2 known
+	"accuracy":0.5,"confusion":[[1,0],[0,1]]|'metrics.accuracy' is 0.5 but 'metrics.confusion' gives 1
+	"accuracy":0.3333,"confusion":[[1,0],[1,1]]|'metrics.confusion' counts 3 rows but 'labels' has 2 known
+	EOF
+	# With no labelled row, accuracy and f1 are null.
+	printf '%s\n' '{"batch_id":"z","labels":[null],"metrics":{"accuracy":0,"confusion":[[0,0],[0,0]]}}' >z.ndjson
+	run_split mm-record --db m.db z.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-record: z.ndjson:1: 'metrics.accuracy' is not null but 'metrics.confusion' counts no rows"
+	printf '%s\n' '{"batch_id":"z","metrics":{"f1":0.5,"confusion":[[0,0],[0,0]]}}' >z.ndjson
+	run_split mm-record --db m.db z.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-record: z.ndjson:1: 'metrics.f1' is not null but 'metrics.confusion' counts no rows"
+	# Without labels or n_labelled, any total is taken; the accuracy is
+	# still the diagonal's share: 2 of 3 is .6666666666666666 (or within
+	# 1e-9 of it).
+	printf '%s\n' '{"batch_id":"t","metrics":{"accuracy":0.6666666666666666,"confusion":[[1,1],[0,1]]}}' \
+	    '{"batch_id":"u","metrics":{"accuracy":0.666666666667,"confusion":[[1,1],[0,1]]}}' |
+	    mm-record --db m.db >/dev/null
+	run q m.db "SELECT batch_id, confusion FROM metrics WHERE batch_id IN ('t', 'u')"
+	assert_output 't|[[1,1],[0,1]]
+u|[[1,1],[0,1]]'
+}
+
+@test "--skip-bad skips metrics out of range, and stores none of them" {
+	{ mbatch a "$MGOOD"; mbatch b '"f1":91.5'
+	    mbatch c '"confusion":[[0,1],[1,1]]'; mbatch d '"f1":1'; } >in.ndjson
+	run_split mm-record --db m.db --skip-bad in.ndjson
+	assert_success
+	assert_output "$(sed -n '1p;4p' in.ndjson)"
+	assert_equal "$stderr" "mm-record: skipped 2 bad records"
+	run q m.db "SELECT group_concat(batch_id) FROM metrics; SELECT count(*) FROM metrics WHERE f1 > 1"
+	assert_output 'ma,md
+0'
+}
+
 @test "records without what mm-record stores are passed on and not stored" {
 	printf '%s\n' "$SUMMARY" "$NOID" "$RAW" "$ODD" >in.ndjson
 	run_split mm-record --db m.db in.ndjson
@@ -366,14 +473,15 @@ d'
 	assert_equal "$(cat t.db)" "not a database"
 }
 
-@test "a new database has every table and schema version 2" {
+@test "a new database has every table and schema version 3" {
 	run_split mm-record --db m.db </dev/null
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
 	run q m.db 'SELECT version FROM schema_version ORDER BY version'
 	assert_output '1
-2'
+2
+3'
 	run q m.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
 	assert_output 'alert_state decision_history drift_counts evidence metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
 	run q m.db 'PRAGMA journal_mode'
@@ -381,12 +489,26 @@ d'
 	# Opening it again migrates nothing.
 	mm-record --db m.db </dev/null
 	run q m.db 'SELECT count(*) FROM schema_version'
-	assert_output 2
+	assert_output 3
 }
 
-@test "a database of schema 1 is migrated to 2, its rows kept" {
+# SQL that takes a database of schema 3 back to what 2 was.
+UNDO_3='DROP INDEX metrics_version_ts; DROP INDEX metrics_ts;
+    CREATE INDEX metrics_ts ON metrics(ts, accuracy, f1, avg_confidence,
+      latency_ms, drift_score);
+    ALTER TABLE metrics DROP COLUMN confusion;
+    ALTER TABLE metrics_summary DROP COLUMN model_version;
+    ALTER TABLE metrics_summary DROP COLUMN n_samples;
+    ALTER TABLE metrics_summary DROP COLUMN confusion;
+    ALTER TABLE metrics_summary_history DROP COLUMN model_version;
+    ALTER TABLE metrics_summary_history DROP COLUMN n_samples;
+    ALTER TABLE metrics_summary_history DROP COLUMN confusion;
+    DELETE FROM schema_version WHERE version = 3'
+
+@test "a database of schema 1 is migrated to 3, its rows kept" {
 	printf '%s\n' "$B1" | mm-record --db m.db --now $NOW >/dev/null
 	# Take it back to what the first schema was.
+	q m.db "$UNDO_3"
 	q m.db 'DROP TABLE drift_counts; ALTER TABLE metrics DROP COLUMN drift;
 	    ALTER TABLE metrics_summary DROP COLUMN drift;
 	    ALTER TABLE metrics_summary_history DROP COLUMN drift;
@@ -394,12 +516,28 @@ d'
 	printf '%s\n' "$C1" | mm-record --db m.db --now $NOW >/dev/null
 	run q m.db 'SELECT version FROM schema_version ORDER BY version'
 	assert_output '1
-2'
+2
+3'
 	run q m.db 'SELECT batch_id, drift IS NULL FROM metrics ORDER BY id'
 	assert_output 'b1|1
 c1|0'
 	run q m.db 'SELECT batch_id FROM drift_counts'
 	assert_output c1
+}
+
+@test "a database of schema 2 is migrated to 3: confusion counts are stored from then on" {
+	printf '%s\n' "$B1" | mm-record --db m.db --now $NOW >/dev/null
+	q m.db "$UNDO_3"
+	run q m.db 'SELECT max(version) FROM schema_version'
+	assert_output 2
+	printf '%s\n' "$CM1" | mm-record --db m.db --now $NOW >/dev/null
+	run q m.db 'SELECT version FROM schema_version ORDER BY version'
+	assert_output '1
+2
+3'
+	run q m.db "SELECT batch_id, accuracy, coalesce(confusion, 'NULL') FROM metrics ORDER BY id"
+	assert_output 'b1|1.0|NULL
+cm1|0.8|[[2, 1],[0,2]]'
 }
 
 @test "a database with a newer schema is refused and left byte for byte" {
@@ -409,7 +547,7 @@ c1|0'
 	run_split mm-record --db m.db <<<"$(acc b 2)"
 	assert_failure 3
 	assert_output ""
-	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (2); upgrade mm"
+	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (3); upgrade mm"
 	assert_equal "$(sha256sum m.db)" "$before"
 	run q m.db 'SELECT batch_id FROM metrics'
 	assert_output a

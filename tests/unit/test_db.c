@@ -147,6 +147,27 @@ q_text(sqlite3 *h, const char *sql)
 	return buf;
 }
 
+/* The query plan SQLite makes for sql: its steps joined with ' '. */
+static const char *
+plan(sqlite3 *h, const char *sql)
+{
+	static char buf[1024];
+	char eqp[512];
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(h, eqp, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    n ? " " : "", (const char *)sqlite3_column_text(st, 3));
+		assert_true(n < sizeof(buf));
+	}
+	sqlite3_finalize(st);
+	return buf;
+}
+
 static void
 test_path(void **state)
 {
@@ -242,7 +263,7 @@ test_reopen(void **state)
 	assert_int_equal(err.code, 0);
 }
 
-/* Make path a database that a future mm (schema 3) wrote. */
+/* Make path a database that a future mm (schema 4) wrote. */
 static void
 make_newer(const char *path)
 {
@@ -251,7 +272,8 @@ make_newer(const char *path)
 	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "CREATE TABLE schema_version ("
 	    "version INTEGER NOT NULL, applied_at REAL NOT NULL);"
-	    "INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0);"
+	    "INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), "
+	    "(4, 0);"
 	    "CREATE TABLE future (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 }
@@ -274,8 +296,8 @@ test_newer_schema(void **state)
 	assert_int_equal(err.code, MM_ESYS);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.where, f->path);
-	assert_string_equal(err.msg, "database schema 3 is newer than this mm "
-	    "knows (2); upgrade mm");
+	assert_string_equal(err.msg, "database schema 4 is newer than this mm "
+	    "knows (3); upgrade mm");
 	assert_null(db.h);
 	assert_null(db.path);
 	b2 = slurp(f->path, &n2);
@@ -456,7 +478,7 @@ test_tables(void **state)
 	    "ORDER BY name"), "decision_history.decision_history_ts "
 	    "drift_counts.drift_counts_ref_ts "
 	    "metrics_summary_history.metrics_summary_history_ts "
-	    "metrics.metrics_ts");
+	    "metrics.metrics_ts metrics.metrics_version_ts");
 	/* Windows select counts by reference, then time. */
 	assert_string_equal(q_text(db.h, "SELECT name FROM "
 	    "pragma_index_info('drift_counts_ref_ts') ORDER BY seqno"),
@@ -468,10 +490,37 @@ test_tables(void **state)
 	    "('metrics_summary') WHERE name = 'drift'"), 1);
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM pragma_table_info"
 	    "('metrics_summary_history') WHERE name = 'drift'"), 1);
-	/* metrics_ts leads with ts and covers the window averages. */
+	/* Each batch's confusion counts, as JSON text. */
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM pragma_table_info"
+	    "('metrics') WHERE name = 'confusion' AND type = 'TEXT'"), 1);
+	/* A summary says whose batches it covers, with their counts. */
+	assert_string_equal(q_text(db.h, "SELECT name || ':' || type FROM "
+	    "pragma_table_info('metrics_summary') WHERE name IN "
+	    "('model_version', 'n_samples', 'confusion') ORDER BY cid"),
+	    "model_version:TEXT n_samples:INTEGER confusion:TEXT");
+	assert_string_equal(q_text(db.h, "SELECT name || ':' || type FROM "
+	    "pragma_table_info('metrics_summary_history') WHERE name IN "
+	    "('model_version', 'n_samples', 'confusion') ORDER BY cid"),
+	    "model_version:TEXT n_samples:INTEGER confusion:TEXT");
+	/*
+	 * Windows select batches by time, or by version and then time; both
+	 * indexes cover what a window sums.
+	 */
 	assert_string_equal(q_text(db.h, "SELECT name FROM "
-	    "pragma_index_info('metrics_ts') ORDER BY seqno"), "ts accuracy "
-	    "f1 avg_confidence latency_ms drift_score");
+	    "pragma_index_info('metrics_ts') ORDER BY seqno"), "ts n_samples "
+	    "avg_confidence latency_ms confusion");
+	assert_string_equal(q_text(db.h, "SELECT name FROM "
+	    "pragma_index_info('metrics_version_ts') ORDER BY seqno"),
+	    "model_version ts n_samples avg_confidence latency_ms confusion");
+	assert_string_equal(plan(db.h, "SELECT id, n_samples, "
+	    "avg_confidence, latency_ms, confusion FROM metrics WHERE "
+	    "model_version = 'v' AND ts > 0 AND ts <= 1"),
+	    "SEARCH metrics USING COVERING INDEX metrics_version_ts "
+	    "(model_version=? AND ts>? AND ts<?)");
+	assert_string_equal(plan(db.h, "SELECT id, n_samples, "
+	    "avg_confidence, latency_ms, confusion FROM metrics WHERE "
+	    "ts > 0 AND ts <= 1"),
+	    "SEARCH metrics USING COVERING INDEX metrics_ts (ts>? AND ts<?)");
 
 	/* metrics: one row per batch_id. */
 	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
@@ -554,6 +603,21 @@ test_tables(void **state)
 	mm_db_close(&db);
 }
 
+/* SQL that takes a database of schema 3 back to what 2 was. */
+static const char undo_3[] =
+    "DROP INDEX metrics_version_ts;"
+    "DROP INDEX metrics_ts;"
+    "CREATE INDEX metrics_ts ON metrics(ts, accuracy, f1, avg_confidence,"
+    "  latency_ms, drift_score);"
+    "ALTER TABLE metrics DROP COLUMN confusion;"
+    "ALTER TABLE metrics_summary DROP COLUMN model_version;"
+    "ALTER TABLE metrics_summary DROP COLUMN n_samples;"
+    "ALTER TABLE metrics_summary DROP COLUMN confusion;"
+    "ALTER TABLE metrics_summary_history DROP COLUMN model_version;"
+    "ALTER TABLE metrics_summary_history DROP COLUMN n_samples;"
+    "ALTER TABLE metrics_summary_history DROP COLUMN confusion;"
+    "DELETE FROM schema_version WHERE version = 3;";
+
 /*
  * A database of schema 1 (made by taking a new one back) is migrated
  * forward on open, in one step, keeping its rows.
@@ -569,8 +633,9 @@ test_migrate_from_1(void **state)
 	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
 	    "drift_score, recorded_at) VALUES ('b1', 1, 0.25, 2);"
 	    "INSERT INTO metrics_summary (window, ts, n_batches, updated_at) "
-	    "VALUES ('5m', 1, 1, 1);"
-	    "DROP TABLE drift_counts;"
+	    "VALUES ('5m', 1, 1, 1);", &err), 0);
+	assert_int_equal(mm_db_exec(&db, undo_3, &err), 0);
+	assert_int_equal(mm_db_exec(&db, "DROP TABLE drift_counts;"
 	    "ALTER TABLE metrics DROP COLUMN drift;"
 	    "ALTER TABLE metrics_summary DROP COLUMN drift;"
 	    "ALTER TABLE metrics_summary_history DROP COLUMN drift;"
@@ -579,15 +644,71 @@ test_migrate_from_1(void **state)
 
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
-	    "ORDER BY version"), "1 2");
+	    "ORDER BY version"), "1 2 3");
 	assert_string_equal(q_text(db.h, "SELECT batch_id || ' ' || "
-	    "drift_score || ' ' || coalesce(drift, 'NULL') FROM metrics"),
-	    "b1 0.25 NULL");
+	    "drift_score || ' ' || coalesce(drift, 'NULL') || ' ' || "
+	    "coalesce(confusion, 'NULL') FROM metrics"), "b1 0.25 NULL NULL");
 	assert_string_equal(q_text(db.h, "SELECT window || ' ' || "
 	    "coalesce(drift, 'NULL') FROM metrics_summary"), "5m NULL");
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM drift_counts"), 0);
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'drift_counts_ref_ts'"), 1);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name = 'metrics_version_ts'"), 1);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	mm_db_close(&db);
+	assert_int_equal(err.code, 0);
+}
+
+/*
+ * A database of schema 2 gets the confusion column, the window indexes
+ * and the summaries' new columns, all NULL in the rows it had.
+ */
+static void
+test_migrate_from_2(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(mm_db_exec(&db, undo_3, &err), 0);
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
+	    "model_version, n_samples, accuracy, f1, recorded_at, drift) "
+	    "VALUES ('b1', 1, 'v1', 8, 0.5, 0.25, 2, '{}');"
+	    "INSERT INTO metrics_summary (window, ts, n_batches, accuracy, "
+	    "updated_at) VALUES ('5m', 1, 1, 0.5, 1);"
+	    "INSERT INTO metrics_summary_history (window, ts, n_batches, "
+	    "accuracy, created_at) VALUES ('5m', 1, 1, 0.5, 1);", &err), 0);
+	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
+	    "ORDER BY version"), "1 2");
+	mm_db_close(&db);
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
+	    "ORDER BY version"), "1 2 3");
+	assert_string_equal(q_text(db.h, "SELECT batch_id || ' ' || "
+	    "model_version || ' ' || n_samples || ' ' || accuracy || ' ' || "
+	    "f1 || ' ' || drift || ' ' || coalesce(confusion, 'NULL') FROM "
+	    "metrics"), "b1 v1 8 0.5 0.25 {} NULL");
+	assert_string_equal(q_text(db.h, "SELECT window || ' ' || accuracy || "
+	    "' ' || coalesce(model_version, 'NULL') || ' ' || "
+	    "coalesce(n_samples, 'NULL') || ' ' || coalesce(confusion, "
+	    "'NULL') FROM metrics_summary UNION ALL SELECT window || ' ' || "
+	    "accuracy || ' ' || coalesce(model_version, 'NULL') || ' ' || "
+	    "coalesce(n_samples, 'NULL') || ' ' || coalesce(confusion, "
+	    "'NULL') FROM metrics_summary_history"),
+	    "5m 0.5 NULL NULL NULL 5m 0.5 NULL NULL NULL");
+	/* The indexes are those of a new database. */
+	assert_string_equal(q_text(db.h, "SELECT name FROM "
+	    "pragma_index_info('metrics_ts') ORDER BY seqno"), "ts n_samples "
+	    "avg_confidence latency_ms confusion");
+	assert_string_equal(q_text(db.h, "SELECT name FROM "
+	    "pragma_index_info('metrics_version_ts') ORDER BY seqno"),
+	    "model_version ts n_samples avg_confidence latency_ms confusion");
+	/* The row it had is found by version. */
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics WHERE "
+	    "model_version = 'v1' AND ts > 0 AND ts <= 1"), 1);
 	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
 	mm_db_close(&db);
 	assert_int_equal(err.code, 0);
@@ -658,6 +779,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_2, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
 		    teardown),
