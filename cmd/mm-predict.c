@@ -53,6 +53,7 @@ struct predict {
 	double *p;
 	int *yhat;
 	size_t cap;
+	long *cm;		/* the batch's confusion counts, K x K */
 };
 
 static double
@@ -80,6 +81,8 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	pr->loaded = 1;
 	snprintf(pr->version, sizeof(pr->version), "%s", version);
 	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
+	pr->cm = mm_xrealloc(pr->cm, (size_t)m.forest.nclass *
+	    (size_t)m.forest.nclass * sizeof(long));
 	return 0;
 }
 
@@ -178,11 +181,11 @@ map_columns(struct predict *pr, struct mm_err *err)
 	return 0;
 }
 
-/* A class number, without printf's cost on every row. */
+/* A class number or a count, without printf's cost on every row. */
 static void
-put_class(struct mm_buf *b, int k)
+put_class(struct mm_buf *b, long k)
 {
-	char tmp[12];
+	char tmp[24];
 	int n = 0;
 
 	do
@@ -192,11 +195,48 @@ put_class(struct mm_buf *b, int k)
 		mm_buf_putc(b, tmp[--n]);
 }
 
+/*
+ * A label the model has no class for cannot be counted in its confusion
+ * matrix, nor scored: it is bad input.
+ */
+static int
+check_labels(const struct predict *pr, struct mm_err *err)
+{
+	const struct mm_batch *b = &pr->batch;
+	int K = pr->model.forest.nclass;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->labels[i] >= K)
+			return mm_errf(err, MM_EINPUT, 0, "row %zu has label %d, "
+			    "not a class of model %s (0 to %d)", i,
+			    b->labels[i], pr->version, K - 1);
+	return 0;
+}
+
+/* "confusion":[[..],..]: row = true class, column = predicted. */
+static void
+put_confusion(struct mm_buf *b, const long *cm, int K)
+{
+	int t, p;
+
+	mm_buf_putc(b, '[');
+	for (t = 0; t < K; t++) {
+		mm_buf_puts(b, t ? ",[" : "[");
+		for (p = 0; p < K; p++) {
+			if (p > 0)
+				mm_buf_putc(b, ',');
+			put_class(b, cm[t * K + p]);
+		}
+		mm_buf_putc(b, ']');
+	}
+	mm_buf_putc(b, ']');
+}
+
 static int
 do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 {
 	struct mm_batch *b = &pr->batch;
-	struct mm_scores sc;
 	struct mm_kv kv[3];
 	double t0, ms, conf = 0, best;
 	char num[32];
@@ -209,7 +249,8 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 		return -1;
 	if (follow(pr, err) < 0)
 		return -1;
-	if (map_columns(pr, err) < 0)
+	if (map_columns(pr, err) < 0 ||
+	    (b->has_labels && check_labels(pr, err) < 0))
 		return -1;
 	K = pr->model.forest.nclass;
 	reserve(pr, b->n);
@@ -239,16 +280,18 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 	}
 	mm_buf_putc(&pr->pred, ']');
 	mm_buf_putc(&pr->proba, ']');
+	/* Counts add up over batches; accuracy and F1 come from them. */
+	memset(pr->cm, 0, (size_t)K * (size_t)K * sizeof(long));
 	if (b->has_labels)
-		mm_score(b->labels, pr->yhat, b->n, K, &sc);
-	else
-		sc.known = 0, sc.accuracy = sc.f1 = NAN;
+		mm_confusion_add(pr->cm, K, b->labels, pr->yhat, b->n);
 	mm_buf_reset(&pr->metrics);
-	mm_buf_printf(&pr->metrics, "{\"n_samples\":%zu,\"n_labelled\":%zu,"
-	    "\"accuracy\":", b->n, sc.known);
-	mm_jw_num(&pr->metrics, sc.accuracy);
+	mm_buf_printf(&pr->metrics, "{\"n_samples\":%zu,\"n_labelled\":%ld,"
+	    "\"accuracy\":", b->n, mm_confusion_total(pr->cm, K));
+	mm_jw_num(&pr->metrics, mm_confusion_accuracy(pr->cm, K));
 	mm_buf_puts(&pr->metrics, ",\"f1\":");
-	mm_jw_num(&pr->metrics, sc.f1);
+	mm_jw_num(&pr->metrics, mm_confusion_f1(pr->cm, K));
+	mm_buf_puts(&pr->metrics, ",\"confusion\":");
+	put_confusion(&pr->metrics, pr->cm, K);
 	mm_buf_puts(&pr->metrics, ",\"avg_confidence\":");
 	mm_jw_num(&pr->metrics, b->n ? conf / (double)b->n : NAN);
 	mm_buf_printf(&pr->metrics, ",\"latency_ms\":%.3f,"
@@ -312,6 +355,7 @@ main(int argc, char **argv)
 	free(pr.cols);
 	free(pr.p);
 	free(pr.yhat);
+	free(pr.cm);
 	mm_batch_release(&pr.batch);
 	mm_rec_release(&pr.rec);
 	mm_buf_release(&pr.pred);

@@ -31,9 +31,10 @@ B8='{"batch_id":"b000000","ts":1764140000,"features":{"f0":[0.208373,1.40969,-0.
 #   pred   0 1 1 1 1 1 0 0
 # TP 4, FP 1 (row 6), FN 2 (rows 1 and 8), TN 1:
 #   accuracy 5/8 = .625, F1 = 2 TP / (2 TP + FP + FN) = 8/11
+#   confusion (row = true class) [[TN, FP], [FN, TP]] = [[1,1],[2,4]]
 # avg_confidence is the mean of the unrounded probabilities.
 P8='"pred":[0,1,1,1,1,1,0,0],"proba":[0.551598,0.964464,0.960179,1,0.652149,0.820238,0.804113,0.533274]'
-M8='"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.625,"f1":0.7272727272727273,"avg_confidence":0.7857517482517482,"latency_ms":L,"model_version":"20251126T065320Z"}'
+M8='"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.625,"f1":0.7272727272727273,"confusion":[[1,1],[2,4]],"avg_confidence":0.7857517482517482,"latency_ms":L,"model_version":"20251126T065320Z"}'
 
 # Records with latency_ms, which is measured, replaced by L.
 unlatent() {
@@ -65,7 +66,7 @@ features() {
 	mm-predict --models m in.ndjson >out.ndjson
 	run $PY -c '
 import json, sys
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 ins = open("in.ndjson").read().split("\n")[:-1]
 outs = open("out.ndjson").read().split("\n")[:-1]
 assert len(ins) == len(outs) == 6
@@ -81,6 +82,8 @@ for i, o in zip(ins, outs):
     assert m["n_labelled"] == 50
     assert abs(m["accuracy"] - accuracy_score(y, r["pred"])) < 1e-12
     assert abs(m["f1"] - f1_score(y, r["pred"])) < 1e-12
+    assert m["confusion"] == confusion_matrix(y, r["pred"],
+                                              labels=[0, 1]).tolist()
     assert m["model_version"] == "20251126T065320Z"
 print("ok")
 '
@@ -93,29 +96,30 @@ print("ok")
 	run_split mm-predict --models m <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	want=${in/\"metrics\":\{\"old\":1\}/\"metrics\":{\"n_samples\":2,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"avg_confidence\":0.7642307692307692,\"latency_ms\":L,\"model_version\":\"$V1\"\}}
+	want=${in/\"metrics\":\{\"old\":1\}/\"metrics\":{\"n_samples\":2,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"confusion\":[[0,0],[0,0]],\"avg_confidence\":0.7642307692307692,\"latency_ms\":L,\"model_version\":\"$V1\"\}}
 	want=${want/\"pred\":\[9,9\]/\"pred\":[1,1]}
 	assert_equal "$(unlatent <<<"$output")" "${want%\}},\"proba\":[0.764231,0.764231]}"
 }
 
-@test "without labels, accuracy and f1 are null" {
+@test "without labels, accuracy and f1 are null and nothing is counted" {
 	make_store
 	nolab=${B8%,\"labels\":*}}
 	run_split mm-predict --models m <<<"$nolab"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${nolab%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+	assert_equal "$(unlatent <<<"$output")" "${nolab%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"confusion\":[[0,0],[0,0]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
 }
 
 @test "labels partly unknown: accuracy and f1 over the known ones" {
 	make_store
 	part=${B8/\"labels\":\[1,1,1,1,1,0,0,1\]/\"labels\":[1,null,1,null,1,0,null,1]}
 	# Known rows 1 3 5 6 8: labels 1 1 1 0 1, pred 0 1 1 1 0.
-	# TP 2, FP 1, FN 2, TN 0: accuracy 2/5, F1 4/7.
+	# TP 2, FP 1, FN 2, TN 0: accuracy 2/5, F1 4/7; the unknown ones are
+	# not counted: confusion [[0,1],[2,2]].
 	run_split mm-predict --models m <<<"$part"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${part%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":5,\"accuracy\":0.4,\"f1\":0.5714285714285714,\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+	assert_equal "$(unlatent <<<"$output")" "${part%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":5,\"accuracy\":0.4,\"f1\":0.5714285714285714,\"confusion\":[[0,1],[2,2]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
 }
 
 @test "three classes: proba of the predicted class, macro F1" {
@@ -133,8 +137,83 @@ print("ok")
 	#   class 1: TP 2 FP 1 FN 3 F1 4/8
 	#   class 2: TP 1 FP 0 FN 1 F1 2/3
 	# macro F1 = (0 + .5 + .6667) / 3 = .38889; accuracy 3/8.
+	# confusion, row = true class: 0 -> [0,1,0]; 1 (rows 2 3 5 7 8,
+	# predicted 1 0 0 1 0) -> [3,2,0]; 2 (rows 4 6: 2 0) -> [1,0,1].
 	assert_equal "$(unlatent <<<"$output" | sed 's/.*"labels"/"labels"/')" \
-	    '"labels":[0,1,1,2,1,2,1,1],"pred":[1,1,0,2,0,0,1,0],"proba":[0.562105,0.594518,0.61325,0.785025,0.501246,0.649029,0.461771,0.652401],"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.375,"f1":0.38888888888888884,"avg_confidence":0.6024182355120751,"latency_ms":L,"model_version":"20251126T065320Z"}}'
+	    '"labels":[0,1,1,2,1,2,1,1],"pred":[1,1,0,2,0,0,1,0],"proba":[0.562105,0.594518,0.61325,0.785025,0.501246,0.649029,0.461771,0.652401],"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.375,"f1":0.38888888888888884,"confusion":[[0,1,0],[3,2,0],[1,0,1]],"avg_confidence":0.6024182355120751,"latency_ms":L,"model_version":"20251126T065320Z"}}'
+}
+
+@test "accuracy and f1 are those of the confusion counts, which sum over batches" {
+	# Two and three classes, a fifth of the labels unknown: per batch,
+	# confusion is scikit-learn's confusion_matrix over the known rows
+	# (labels = the model's classes), and accuracy and f1 are both
+	# scikit-learn's on those rows and what the counts give: the
+	# diagonal's share, and F1 of class 1 (binary) or the macro F1 over
+	# the classes that occur in a row or column.  So a window's summed
+	# counts give the accuracy and F1 of all its rows.
+	mkdir conf
+	printf 'n_estimators: 20\n' >conf/model.yaml
+	mm-train --config conf --models m2 --synthetic --rows 400 --seed 1 \
+	    --now $T0 >/dev/null
+	mm-gen --rows 400 --seed 1 --classes 3 |
+	    mm-train --config conf --models m3 --now $T0 >/dev/null
+	for k in 2 3; do
+		mm-gen --batches 6 --batch-size 40 --seed 5 --flip-y 0.2 \
+		    --classes $k | sed -E 's/(\[|,)[0-9]+(,[0-9]+,[0-9]+,[0-9]+,[0-9]+\]?)/\1null\2/g' |
+		    mm-predict --models m$k
+	done >out.ndjson
+	run $PY - out.ndjson <<'PY'
+import json, sys
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+def f1_of(cm):
+    k = len(cm)
+    classes = [1] if k == 2 else [c for c in range(k)
+        if sum(cm[c]) + sum(cm[t][c] for t in range(k)) > 0]
+    s = 0
+    for c in classes:
+        tp = cm[c][c]
+        fn = sum(cm[c]) - tp
+        fp = sum(cm[t][c] for t in range(k)) - tp
+        s += 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0
+    return s / len(classes)
+
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    m, k = r["metrics"], len(r["metrics"]["confusion"])
+    rows = [(y, p) for y, p in zip(r["labels"], r["pred"]) if y is not None]
+    y, p = [a for a, _ in rows], [b for _, b in rows]
+    assert 0 < len(rows) < 40, len(rows)
+    cm = confusion_matrix(y, p, labels=list(range(k))).tolist()
+    assert m["confusion"] == cm, (m["confusion"], cm)
+    assert m["n_labelled"] == len(rows) == sum(map(sum, cm))
+    acc = sum(cm[c][c] for c in range(k)) / len(rows)
+    assert m["accuracy"] == acc
+    assert abs(acc - accuracy_score(y, p)) < 1e-15
+    assert m["f1"] == f1_of(cm), (m["f1"], f1_of(cm))
+    avg = "binary" if k == 2 else "macro"
+    assert abs(m["f1"] - f1_score(y, p, average=avg)) < 1e-12
+    n += 1
+print(n)
+PY
+	assert_output 12
+}
+
+@test "a label that is not a class of the model is bad input" {
+	make_store
+	# Model V1 has classes 0 and 1: row 3's label 2 cannot be counted.
+	bad=${B8/\"labels\":\[1,1,1,1,1,0,0,1\]/\"labels\":[1,1,1,2,1,0,null,1]}
+	printf '%s\n' "$B8" "$bad" "$B8" >in.ndjson
+	run_split mm-predict --models m in.ndjson
+	assert_failure 2
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	assert_equal "$stderr" "mm-predict: in.ndjson:2: row 3 has label 2, not a class of model $V1 (0 to 1)"
+	run_split mm-predict --models m --skip-bad in.ndjson
+	assert_success
+	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}
+${B8%\}},$P8,$M8}"
+	assert_equal "$stderr" "mm-predict: skipped 1 bad record"
 }
 
 @test "features are matched by name, in any order" {
