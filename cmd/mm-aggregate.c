@@ -1,9 +1,11 @@
 /*
- * mm-aggregate - roll batch metrics up into time windows, and compute
- * each window's drift from its batches' summed bin counts.
+ * mm-aggregate - roll the batch metrics of one model version up into
+ * time windows: accuracy and F1 from the batches' summed confusion
+ * counts, the window's drift from their summed bin counts.
  */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "config.h"
 #include "db.h"
 #include "json.h"
+#include "metrics.h"
 #include "mm.h"
 #include "opt.h"
 #include "psi.h"
@@ -35,18 +38,28 @@ static const struct mm_opt opts[] = {
 	{ "now", 0, "TS", "end of the windows (default: the clock)" },
 #define O_WINDOW 4
 	{ "window", 'w', "LEN", "one window such as 5m, 1h or 24h" },
+#define O_VERSION 5
+	{ "model-version", 'V', "V", "windows of version V, not of the live "
+	    "one" },
 	{ NULL, 0, NULL, NULL }
 };
 
-/* The averages are columns 1..4 in this order. */
-static const char *const cols[] = {
-	"accuracy", "f1", "avg_confidence", "latency_ms"
-};
+/*
+ * The batches of a window: of one version, or (with no version to ask
+ * for) every batch.  Each query is answered from an index alone.
+ */
+static const char *const q_version = "SELECT id, n_samples, "
+    "avg_confidence, latency_ms, confusion FROM metrics "
+    "WHERE model_version = ?3 AND ts > ?1 AND ts <= ?2";
+static const char *const q_all = "SELECT id, n_samples, avg_confidence, "
+    "latency_ms, confusion FROM metrics WHERE ts > ?1 AND ts <= ?2";
 
 struct agg {
 	struct mm_db db;
 	struct mm_config cfg;
-	struct mm_ref ref;	/* the live version's, if have_ref */
+	const char *version;	/* whose windows, or NULL for every batch */
+	char live[MM_VERSION_MAX];
+	struct mm_ref ref;	/* the version's, if have_ref */
 	int have_ref;
 	char why[512];		/* why there is no reference */
 	long **counts;		/* a window's summed bin counts */
@@ -55,43 +68,66 @@ struct agg {
 	struct mm_buf drift;	/* a window's drift, with its counts */
 	struct mm_buf stored;	/* ... and without, as stored */
 	struct mm_buf nocounts;	/* windows left without drift */
+	struct mm_buf confusion; /* a window's summed confusion counts */
+	long *cells;		/* one batch's confusion counts */
+	size_t ncells;
 	int printed;		/* summary records so far */
 };
 
-static void
-put_avg(struct mm_buf *b, sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		mm_buf_puts(b, "null");
-	else
-		mm_jw_num(b, sqlite3_column_double(st, col));
-}
+/*
+ * A window's metrics.  Counts add up; the means are weighted by the
+ * batches' n_samples.  A batch without a value adds nothing to it.
+ */
+struct sums {
+	long n;			/* batches */
+	long long rows;		/* n_samples summed */
+	int has_rows;
+	double conf, conf_rows, lat, lat_rows;
+	long *cm;		/* k x k summed confusion counts */
+	int k;			/* 0: no batch had counts */
+};
 
 /*
- * The live version's reference, against which windows sum the counts
- * of the batches scored with it.  0 when loaded; 1 when there is no
- * store or no live version (a->why says which); -1 with err.
+ * Whose windows: the version asked for, else the live one; none when
+ * there is no store or no live version (a->why says which).  The
+ * version's reference, against which windows sum the bin counts of the
+ * batches scored with it, is loaded when the store has it.  0, or -1
+ * with err.
  */
 static int
-load_reference(struct agg *a, const char *dir, struct mm_err *err)
+load_version(struct agg *a, const char *dir, const char *pinned,
+    struct mm_err *err)
 {
+	struct mm_active act;
 	char path[4096];
 	struct stat st;
-	int i;
+	int i, rc;
 
+	a->version = pinned;
 	if (stat(dir, &st) < 0 && errno == ENOENT) {
 		snprintf(a->why, sizeof(a->why), "no model store '%s'", dir);
-		return 1;
+		return 0;
 	}
-	if (mm_store_active_file(dir, "reference.json", path, sizeof(path),
-	    err) < 0) {
-		if (err->code != MM_EINPUT)
+	if (pinned == NULL) {
+		if ((rc = mm_store_read_active(dir, &act, err)) < 0)
 			return -1;
-		memset(err, 0, sizeof(*err));
-		snprintf(a->why, sizeof(a->why), "no live model version in "
-		    "'%s'", dir);
-		return 1;
+		if (rc == 1) {
+			snprintf(a->why, sizeof(a->why), "no live model "
+			    "version in '%s'", dir);
+			return 0;
+		}
+		snprintf(a->live, sizeof(a->live), "%s", act.version);
+		a->version = a->live;
 	}
+	snprintf(path, sizeof(path), "%s/versions/%s", dir, a->version);
+	if (pinned != NULL && stat(path, &st) < 0 && errno == ENOENT) {
+		snprintf(a->why, sizeof(a->why), "no version '%s' in '%s'",
+		    pinned, dir);
+		return 0;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/versions/%s/"
+	    "reference.json", dir, a->version) >= sizeof(path))
+		return mm_errf(err, MM_ESYS, 0, "path too long");
 	if (mm_ref_load(&a->ref, path, err) < 0) {
 		err->code = MM_ESYS;	/* the store is storage, not input */
 		return -1;
@@ -219,37 +255,215 @@ out:
 	return rc;
 }
 
+/* The batch_id of metrics row id, for messages. */
+static void
+batch_name(struct agg *a, sqlite3_int64 id, char *buf, size_t size)
+{
+	struct mm_err err = { 0 };
+	sqlite3_stmt *q;
+
+	snprintf(buf, size, "#%lld", (long long)id);
+	q = mm_db_prepare(&a->db, "SELECT batch_id FROM metrics WHERE id = ?1",
+	    &err);
+	if (q == NULL)
+		return;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(buf, size, "%s", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+}
+
+/* A stored confusion matrix that mm-record could not have written. */
+static int __attribute__((format(printf, 4, 5)))
+bad_confusion(struct agg *a, sqlite3_int64 id, struct mm_err *err,
+    const char *fmt, ...)
+{
+	char what[256], name[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	batch_name(a, id, name, sizeof(name));
+	mm_errf(err, MM_ESYS, 0, "confusion counts of batch '%s': %s", name,
+	    what);
+	mm_err_where(err, a->db.path);
+	return -1;
+}
+
+/*
+ * The counts of confusion text as mm-record checked them, into
+ * a->cells: k rows of k counts.  The window reads one per batch, so
+ * they are scanned here, not built as a JSON tree.  k, or -1.
+ */
+static long
+scan_confusion(struct agg *a, const char *p)
+{
+	long k = 0, row = 0, col, v;
+	size_t n = 0;
+
+	if (*(p = mm_json_ws(p)) != '[')
+		return -1;
+	for (p = mm_json_ws(p + 1); *p != ']'; row++) {
+		if (*p != '[')
+			return -1;
+		for (col = 0, p = mm_json_ws(p + 1); *p != ']'; col++) {
+			if (*p < '0' || *p > '9')
+				return -1;
+			for (v = 0; *p >= '0' && *p <= '9'; p++) {
+				if (v > (LONG_MAX - 9) / 10)
+					return -1;
+				v = v * 10 + (*p - '0');
+			}
+			if (n == a->ncells) {
+				a->ncells = a->ncells ? 2 * a->ncells : 64;
+				a->cells = mm_xrealloc(a->cells, a->ncells *
+				    sizeof(long));
+			}
+			a->cells[n++] = v;
+			if (*(p = mm_json_ws(p)) == ',')
+				p = mm_json_ws(p + 1);
+			else if (*p != ']')
+				return -1;
+		}
+		if (row == 0)
+			k = col;
+		else if (col != k)
+			return -1;
+		if (*(p = mm_json_ws(p + 1)) == ',')
+			p = mm_json_ws(p + 1);
+		else if (*p != ']')
+			return -1;
+	}
+	if (*mm_json_ws(p + 1) != '\0' || row != k || k < 2)
+		return -1;
+	return k;
+}
+
+/* Add one batch's confusion counts (JSON text) to s->cm. */
+static int
+add_confusion(struct agg *a, struct sums *s, sqlite3_int64 id,
+    const char *text, struct mm_err *err)
+{
+	long k, i;
+
+	if ((k = scan_confusion(a, text)) < 0)
+		return bad_confusion(a, id, err, "not a square array of "
+		    "counts");
+	if (s->k == 0) {
+		s->k = (int)k;
+		s->cm = mm_xcalloc((size_t)(k * k), sizeof(long));
+	} else if (s->k != k)
+		return bad_confusion(a, id, err, "%ld classes, the window's "
+		    "other batches %d", k, s->k);
+	for (i = 0; i < k * k; i++)
+		s->cm[i] += a->cells[i];
+	return 0;
+}
+
+/*
+ * Sum the window (from, now]: its batches, rows, confusion counts, and
+ * the means weighted by rows.  0, or -1 with err.
+ */
+static int
+window_sums(struct agg *a, double from, struct sums *s, struct mm_err *err)
+{
+	sqlite3_stmt *q;
+	sqlite3_int64 rows;
+	int rc = -1, step;
+
+	q = mm_db_prepare(&a->db, a->version != NULL ? q_version : q_all,
+	    err);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_double(q, 1, from);
+	sqlite3_bind_double(q, 2, a->now);
+	if (a->version != NULL)
+		sqlite3_bind_text(q, 3, a->version, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		s->n++;
+		if (sqlite3_column_type(q, 4) != SQLITE_NULL &&
+		    add_confusion(a, s, sqlite3_column_int64(q, 0),
+		    (const char *)sqlite3_column_text(q, 4), err) < 0)
+			goto out;
+		if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+			continue;
+		rows = sqlite3_column_int64(q, 1);
+		s->rows += rows;
+		s->has_rows = 1;
+		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+			s->conf += sqlite3_column_double(q, 2) * (double)rows;
+			s->conf_rows += (double)rows;
+		}
+		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+			s->lat += sqlite3_column_double(q, 3) * (double)rows;
+			s->lat_rows += (double)rows;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		mm_db_err(&a->db, err, "cannot read metrics");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The mean of a weighted sum; NaN (null) with no weight. */
+static double
+mean(double sum, double weight)
+{
+	return weight > 0 ? sum / weight : NAN;
+}
+
+static void
+bind_num(sqlite3_stmt *st, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 /* Bind the window's values to an insert into a summary table. */
 static void
-bind_summary(sqlite3_stmt *st, const char *name, double now, long n,
-    sqlite3_stmt *q, const struct mm_drift *d, const struct mm_buf *drift,
-    double wall)
+bind_summary(struct agg *a, sqlite3_stmt *st, const char *name,
+    const struct sums *s, const struct mm_drift *d)
 {
-	int c;
-
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, now);
-	sqlite3_bind_int64(st, 3, n);
-	for (c = 1; c <= 4; c++) {
-		if (sqlite3_column_type(q, c) == SQLITE_NULL)
-			sqlite3_bind_null(st, 3 + c);
-		else
-			sqlite3_bind_double(st, 3 + c,
-			    sqlite3_column_double(q, c));
-	}
-	if (d != NULL && isfinite(d->score))
-		sqlite3_bind_double(st, 8, d->score);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_double(st, 9, wall);
+	sqlite3_bind_double(st, 2, a->now);
+	sqlite3_bind_int64(st, 3, s->n);
+	bind_num(st, 4, s->k ? mm_confusion_accuracy(s->cm, s->k) : NAN);
+	bind_num(st, 5, s->k ? mm_confusion_f1(s->cm, s->k) : NAN);
+	bind_num(st, 6, mean(s->conf, s->conf_rows));
+	bind_num(st, 7, mean(s->lat, s->lat_rows));
+	bind_num(st, 8, d != NULL ? d->score : NAN);
+	sqlite3_bind_double(st, 9, a->wall);
 	if (d != NULL)
-		sqlite3_bind_text(st, 10, drift->p, (int)drift->n,
+		sqlite3_bind_text(st, 10, a->stored.p, (int)a->stored.n,
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 10);
+	if (a->version != NULL)
+		sqlite3_bind_text(st, 11, a->version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 11);
+	if (s->has_rows)
+		sqlite3_bind_int64(st, 12, s->rows);
+	else
+		sqlite3_bind_null(st, 12);
+	if (s->k)
+		sqlite3_bind_text(st, 13, a->confusion.p, (int)a->confusion.n,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 13);
 }
 
-/* 1 if some batch of the window (from, now] has drift counts, else 0. */
+/*
+ * 1 if some batch of the window (from, now] has drift counts, else 0:
+ * of the window's version when there is one.
+ */
 static int
 any_counts(struct agg *a, double from, struct mm_err *err)
 {
@@ -257,11 +471,16 @@ any_counts(struct agg *a, double from, struct mm_err *err)
 	int rc;
 
 	q = mm_db_prepare(&a->db, "SELECT EXISTS (SELECT 1 FROM drift_counts "
-	    "WHERE ts > ?1 AND ts <= ?2)", err);
+	    "WHERE ts > ?1 AND ts <= ?2 AND (?3 IS NULL OR "
+	    "model_version = ?3))", err);
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_double(q, 1, from);
 	sqlite3_bind_double(q, 2, a->now);
+	if (a->version != NULL)
+		sqlite3_bind_text(q, 3, a->version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 3);
 	if (sqlite3_step(q) != SQLITE_ROW)
 		rc = mm_db_err(&a->db, err, "cannot read drift counts");
 	else
@@ -270,50 +489,63 @@ any_counts(struct agg *a, double from, struct mm_err *err)
 	return rc;
 }
 
+/* The summed confusion counts as JSON, row = true class. */
+static void
+confusion_json(const struct sums *s, struct mm_buf *b)
+{
+	int t, p;
+
+	mm_buf_reset(b);
+	mm_buf_putc(b, '[');
+	for (t = 0; t < s->k; t++) {
+		mm_buf_puts(b, t ? ",[" : "[");
+		for (p = 0; p < s->k; p++)
+			mm_buf_printf(b, "%s%ld", p ? "," : "",
+			    s->cm[t * s->k + p]);
+		mm_buf_putc(b, ']');
+	}
+	mm_buf_putc(b, ']');
+}
+
 /* One window: query, store, print.  Returns 0, 1 if empty, -1 error. */
 static int
 window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 {
-	sqlite3_stmt *q = NULL, *up = NULL, *hist = NULL;
+	sqlite3_stmt *up = NULL, *hist = NULL;
 	struct mm_buf *b = &a->out;
 	struct mm_drift d;
 	const struct mm_drift *dp = NULL;
-	long n;
+	struct sums s;
+	double from = a->now - (double)seconds;
 	int i, rc = -1, r;
 
+	memset(&s, 0, sizeof(s));
 	mm_drift_init(&d, a->have_ref ? a->ref.nfeat : 0);
-	q = mm_db_prepare(&a->db, "SELECT count(*), avg(accuracy), avg(f1), "
-	    "avg(avg_confidence), avg(latency_ms) "
-	    "FROM metrics WHERE ts > ?1 AND ts <= ?2", err);
 	up = mm_db_prepare(&a->db, "INSERT INTO metrics_summary (window, ts, "
 	    "n_batches, accuracy, f1, avg_confidence, latency_ms, "
-	    "drift_score, updated_at, drift) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10) ON CONFLICT (window) DO UPDATE SET "
+	    "drift_score, updated_at, drift, model_version, n_samples, "
+	    "confusion) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13) ON CONFLICT (window) DO UPDATE SET "
 	    "ts = excluded.ts, n_batches = excluded.n_batches, "
 	    "accuracy = excluded.accuracy, f1 = excluded.f1, "
 	    "avg_confidence = excluded.avg_confidence, "
 	    "latency_ms = excluded.latency_ms, drift_score = "
 	    "excluded.drift_score, updated_at = excluded.updated_at, "
-	    "drift = excluded.drift", err);
+	    "drift = excluded.drift, model_version = excluded.model_version, "
+	    "n_samples = excluded.n_samples, confusion = excluded.confusion",
+	    err);
 	hist = mm_db_prepare(&a->db, "INSERT INTO metrics_summary_history "
 	    "(window, ts, n_batches, accuracy, f1, avg_confidence, "
-	    "latency_ms, drift_score, created_at, drift) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, ?9, ?10)", err);
-	if (q == NULL || up == NULL || hist == NULL)
+	    "latency_ms, drift_score, created_at, drift, model_version, "
+	    "n_samples, confusion) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13)", err);
+	if (up == NULL || hist == NULL || window_sums(a, from, &s, err) < 0)
 		goto out;
-	sqlite3_bind_double(q, 1, a->now - (double)seconds);
-	sqlite3_bind_double(q, 2, a->now);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		mm_db_err(&a->db, err, "cannot read metrics");
-		goto out;
-	}
-	n = (long)sqlite3_column_int64(q, 0);
-	if (n == 0) {
+	if (s.n == 0) {
 		rc = 1;		/* an empty window says nothing */
 		goto out;
 	}
-	r = a->have_ref ? window_drift(a, a->now - (double)seconds, a->now,
-	    &d, err) : 1;
+	r = a->have_ref ? window_drift(a, from, a->now, &d, err) : 1;
 	if (r < 0)
 		goto out;
 	if (r == 0) {
@@ -324,17 +556,19 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 		mm_drift_json(&d, &a->ref, NULL, &a->stored);
 	} else {
 		/* Only drift that was measured can be missed. */
-		if ((r = any_counts(a, a->now - (double)seconds, err)) < 0)
+		if ((r = any_counts(a, from, err)) < 0)
 			goto out;
 		if (r > 0) {
 			mm_buf_puts(&a->nocounts, a->nocounts.n ? ", " : "");
 			mm_buf_puts(&a->nocounts, name);
 		}
 	}
+	if (s.k)
+		confusion_json(&s, &a->confusion);
 	for (i = 0; i < 2; i++) {
 		sqlite3_stmt *st = i ? hist : up;
 
-		bind_summary(st, name, a->now, n, q, dp, &a->stored, a->wall);
+		bind_summary(a, st, name, &s, dp);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			mm_db_err(&a->db, err, "cannot store the summary");
 			goto out;
@@ -344,11 +578,29 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 	mm_jw_str(b, name);
 	mm_buf_puts(b, ",\"ts\":");
 	mm_jw_num(b, a->now);
-	mm_buf_printf(b, ",\"n_batches\":%ld,\"metrics\":{", n);
-	for (i = 0; i < 4; i++) {
-		mm_buf_printf(b, "%s\"%s\":", i ? "," : "", cols[i]);
-		put_avg(b, q, 1 + i);
+	mm_buf_printf(b, ",\"n_batches\":%ld", s.n);
+	if (a->version != NULL) {
+		mm_buf_puts(b, ",\"model_version\":");
+		mm_jw_str(b, a->version);
 	}
+	mm_buf_puts(b, ",\"metrics\":{\"n_samples\":");
+	if (s.has_rows)
+		mm_buf_printf(b, "%lld", s.rows);
+	else
+		mm_buf_puts(b, "null");
+	mm_buf_puts(b, ",\"accuracy\":");
+	mm_jw_num(b, s.k ? mm_confusion_accuracy(s.cm, s.k) : NAN);
+	mm_buf_puts(b, ",\"f1\":");
+	mm_jw_num(b, s.k ? mm_confusion_f1(s.cm, s.k) : NAN);
+	mm_buf_puts(b, ",\"confusion\":");
+	if (s.k)
+		mm_buf_put(b, a->confusion.p, a->confusion.n);
+	else
+		mm_buf_puts(b, "null");
+	mm_buf_puts(b, ",\"avg_confidence\":");
+	mm_jw_num(b, mean(s.conf, s.conf_rows));
+	mm_buf_puts(b, ",\"latency_ms\":");
+	mm_jw_num(b, mean(s.lat, s.lat_rows));
 	mm_buf_putc(b, '}');
 	if (dp != NULL) {
 		mm_buf_puts(b, ",\"drift\":");
@@ -358,8 +610,8 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 	a->printed++;
 	rc = 0;
 out:
+	free(s.cm);
 	mm_drift_release(&d);
-	sqlite3_finalize(q);
 	sqlite3_finalize(up);
 	sqlite3_finalize(hist);
 	return rc;
@@ -385,15 +637,17 @@ int
 main(int argc, char **argv)
 {
 	struct mm_optstate st = { .prog = "mm-aggregate",
-	    .synopsis = "[--db FILE] [--models DIR] [--config DIR] [--now TS] "
-	    "[--window LEN]",
-	    .about = "Roll batch metrics and drift up over each time window "
-	    "ending now, store and print one summary record per window." };
+	    .synopsis = "[--db FILE] [--models DIR] [--model-version V] "
+	    "[--config DIR]\n"
+	    " [--now TS] [--window LEN]",
+	    .about = "Roll the batch metrics and drift of the live model "
+	    "version up over each time window ending now, store and print "
+	    "one summary record per window." };
 	struct agg a;
 	struct mm_err err = { 0 };
 	struct timespec ts;
 	const char *dbpath = NULL, *config = NULL, *one = NULL;
-	const char *models = NULL;
+	const char *models = NULL, *pinned = NULL;
 	long seconds;
 	int o, i, rc = MM_OK;
 
@@ -404,6 +658,16 @@ main(int argc, char **argv)
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
 		case O_MODELS: models = st.arg; break;
+		case O_VERSION:
+			pinned = st.arg;
+			if (*pinned == '\0' || *pinned == '.' ||
+			    strchr(pinned, '/') != NULL ||
+			    strlen(pinned) >= MM_VERSION_MAX) {
+				mm_warnx(prog, "--model-version: '%s' is not "
+				    "a version name", pinned);
+				return MM_EINPUT;
+			}
+			break;
 		case O_CONFIG: config = st.arg; break;
 		case O_NOW:
 			if (mm_opt_double(&st, "now", 0, 1e11, &a.now) < 0)
@@ -437,7 +701,7 @@ main(int argc, char **argv)
 		a.cfg.aggregate.seconds[0] = seconds;
 		strcpy(a.cfg.aggregate.name[0], one);
 	}
-	if (load_reference(&a, mm_models_dir(models), &err) < 0) {
+	if (load_version(&a, mm_models_dir(models), pinned, &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
 		goto done;
@@ -455,6 +719,7 @@ main(int argc, char **argv)
 	mm_buf_init(&a.drift);
 	mm_buf_init(&a.stored);
 	mm_buf_init(&a.nocounts);
+	mm_buf_init(&a.confusion);
 	/* One transaction: the windows are one consistent snapshot. */
 	if (mm_db_begin(&a.db, &err) < 0) {
 		rc = err.code;
@@ -482,12 +747,14 @@ main(int argc, char **argv)
 	mm_buf_release(&a.drift);
 	mm_buf_release(&a.stored);
 	mm_buf_release(&a.nocounts);
+	mm_buf_release(&a.confusion);
 	mm_db_close(&a.db);
 done:
 	if (a.counts != NULL)
 		for (i = 0; i < a.ref.nfeat; i++)
 			free(a.counts[i]);
 	free(a.counts);
+	free(a.cells);
 	mm_ref_release(&a.ref);
 	if (fclose(stdout) != 0 && rc == MM_OK) {
 		mm_warnx(prog, "write error: %s", strerror(errno));

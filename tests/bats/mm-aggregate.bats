@@ -1,60 +1,78 @@
 #!/usr/bin/env bats
-# mm-aggregate: summary records over (now - length, now], the
-# metrics_summary and metrics_summary_history tables, windows from
-# --window and aggregate.yaml, each window's drift from summed bin counts
-# (the same as mm-psi --merge of its batches), and errors.
+# mm-aggregate: summary records over (now - length, now] of the batches
+# one model version served (the live one, or --model-version; every
+# batch when there is no live version), the metrics_summary and
+# metrics_summary_history tables, windows from --window and
+# aggregate.yaml, each window's accuracy and F1 from summed confusion
+# counts and its drift from summed bin counts (the same as mm-psi --merge
+# of its batches), and errors.
 
 bats_require_minimum_version 1.5.0
 load helper
 
+PY=/usr/bin/python3
 N=1764140300
+# The version of the store that setup_file trains (mm-train --now T0).
+VM=20251125T194640Z
 
-# A batch with metrics: id, ts, accuracy, f1, avg_confidence, latency_ms,
-# and a drift_score that windows no longer average (their drift comes from
-# bin counts, below).
+# A batch with metrics as mm-predict writes them, served by VM: id, ts,
+# n_samples, confusion (row = true class, column = predicted; null for a
+# row stored before mm-predict counted), avg_confidence, latency_ms; and
+# a drift_score that windows do not average (their drift comes from bin
+# counts, below).
 batch() {
-	printf '{"batch_id":"%s","ts":%s,"metrics":{"accuracy":%s,"f1":%s,"avg_confidence":%s,"latency_ms":%s},"drift":{"drift_score":%s}}\n' "$@"
+	printf '{"batch_id":"%s","ts":%s,"metrics":{"n_samples":%s,"confusion":%s,"avg_confidence":%s,"latency_ms":%s,"model_version":"%s"},"drift":{"drift_score":0.25}}\n' "$1" "$2" "$3" "$4" "$5" "$6" "${7:-$VM}"
 }
 
 # Eight batches around N (the windows end at N):
-#   r1  N          in 5m, 1h, 24h   1     1     .875  100  .25
-#   r2  N - 120    in 5m, 1h, 24h   .5    .5    .625  300  .125
-#   r3  N - 300    in 1h, 24h       .75   .25   .5    200  .5
-#   r4  N - 3599   in 1h, 24h       .25   .25   .5    600  .125
-#   r5  N - 3600   in 24h           0     .5    .25   900  .5
-#   r8  N - 7200   in 24h           null  null  .25   900  0
-#   r6  N + 1      in none (after now)
-#   r7  N - 86400  in none (exactly 24h before now)
-# 5m = r1 r2:      accuracy 1.5/2 = .75, f1 1.5/2 = .75,
-#                  confidence 1.5/2 = .75, latency 400/2 = 200
-# 1h = r1..r4:     accuracy 2.5/4 = .625, f1 2/4 = .5,
-#                  confidence 2.5/4 = .625, latency 1200/4 = 300
-# 24h = r1..r5 r8: accuracy and f1 over the five with labels:
-#                  2.5/5 = .5 and 2.5/5 = .5; confidence 3/6 = .5,
-#                  latency 3000/6 = 500
-# None has bin counts, and there is no model store: no window has drift.
+#   r1  N          in 5m, 1h, 24h    8 rows  [[3,1],[0,4]]    .875   100
+#   r2  N - 120    in 5m, 1h, 24h    8       [[2,2],[2,2]]    .625   300
+#   r3  N - 300    in 1h, 24h       16       [[6,2],[4,4]]    .5     200
+#   r4  N - 3599   in 1h, 24h       16       [[4,4],[4,4]]    .5     600
+#   r5  N - 3600   in 24h           32       [[10,6],[10,6]]  .25    900
+#   r8  N - 7200   in 24h           32       no counts        .25    900
+#   r6  N + 1      in none (after now)  8    [[1,3],[3,1]]    .125   5
+#   r7  N - 86400  in none (exactly 24h before now), as r6
+# A window's confusion is the sum of its batches'; accuracy is its
+# diagonal's share and F1 that of class 1, 2 TP / (2 TP + FP + FN), as
+# scikit-learn's accuracy_score and f1_score give them on the rows the
+# counts stand for (to 1e-15; tests/bats/mm-aggregate.bats derives
+# them so).  avg_confidence and latency_ms are means weighted by
+# n_samples:
+# 5m = r1 r2:       [[5,3],[2,6]]: accuracy 11/16 = .6875, F1 12/17;
+#                   16 rows, confidence (7 + 5) / 16 = .75,
+#                   latency (800 + 2400) / 16 = 200
+# 1h = r1..r4:      [[15,9],[10,14]]: accuracy 29/48, F1 28/47;
+#                   48 rows, confidence 28/48, latency 16000/48
+# 24h = r1..r5 r8:  r8 has no counts and adds nothing to them:
+#                   [[25,15],[20,20]]: accuracy 45/80 = .5625, F1 40/75;
+#                   112 rows (r8's too), confidence 44/112,
+#                   latency 73600/112
+# None has bin counts, and there is no model store: each window holds
+# every batch, and no window has drift.
 make_db() {
 	{
-		batch r1 $N 1 1 0.875 100 0.25
-		batch r2 $((N - 120)) 0.5 0.5 0.625 300 0.125
-		batch r3 $((N - 300)) 0.75 0.25 0.5 200 0.5
-		batch r4 $((N - 3599)) 0.25 0.25 0.5 600 0.125
-		batch r5 $((N - 3600)) 0 0.5 0.25 900 0.5
-		batch r6 $((N + 1)) 0.125 0.125 0.125 5 0.75
-		batch r7 $((N - 86400)) 0.125 0.125 0.125 5 0.75
-		batch r8 $((N - 7200)) null null 0.25 900 0
+		batch r1 $N 8 '[[3,1],[0,4]]' 0.875 100
+		batch r2 $((N - 120)) 8 '[[2,2],[2,2]]' 0.625 300
+		batch r3 $((N - 300)) 16 '[[6,2],[4,4]]' 0.5 200
+		batch r4 $((N - 3599)) 16 '[[4,4],[4,4]]' 0.5 600
+		batch r5 $((N - 3600)) 32 '[[10,6],[10,6]]' 0.25 900
+		batch r6 $((N + 1)) 8 '[[1,3],[3,1]]' 0.125 5
+		batch r7 $((N - 86400)) 8 '[[1,3],[3,1]]' 0.125 5
+		batch r8 $((N - 7200)) 32 null 0.25 900
 	} | mm-record --db m.db >/dev/null
 }
 
-S5M='{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"accuracy":0.75,"f1":0.75,"avg_confidence":0.75,"latency_ms":200}}'
-S1H='{"window":"1h","ts":1764140300,"n_batches":4,"metrics":{"accuracy":0.625,"f1":0.5,"avg_confidence":0.625,"latency_ms":300}}'
-S24H='{"window":"24h","ts":1764140300,"n_batches":6,"metrics":{"accuracy":0.5,"f1":0.5,"avg_confidence":0.5,"latency_ms":500}}'
+S5M='{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"n_samples":16,"accuracy":0.6875,"f1":0.7058823529411765,"confusion":[[5,3],[2,6]],"avg_confidence":0.75,"latency_ms":200}}'
+S1H='{"window":"1h","ts":1764140300,"n_batches":4,"metrics":{"n_samples":48,"accuracy":0.6041666666666666,"f1":0.5957446808510638,"confusion":[[15,9],[10,14]],"avg_confidence":0.5833333333333334,"latency_ms":333.3333333333333}}'
+S24H='{"window":"24h","ts":1764140300,"n_batches":6,"metrics":{"n_samples":112,"accuracy":0.5625,"f1":0.5333333333333333,"confusion":[[25,15],[20,20]],"avg_confidence":0.39285714285714285,"latency_ms":657.1428571428571}}'
 
-# Said once when some window is printed without drift for want of a
-# model store.
-NOSTORE="mm-aggregate: no model store 'models': window drift left out"
+# Summary records as they are when the windows are of version $1.
+of_version() {
+	sed "s/\"n_batches\":[0-9]*,/&\"model_version\":\"$1\",/"
+}
 
-SUMMARY_COLS='window, ts, n_batches, accuracy, f1, avg_confidence, latency_ms, drift_score IS NULL, drift IS NULL'
+SUMMARY_COLS='window, ts, n_batches, accuracy, f1, avg_confidence, latency_ms, drift_score IS NULL, drift IS NULL, model_version IS NULL, n_samples, confusion'
 
 q() {
 	sqlite3 "$@"
@@ -70,29 +88,126 @@ $S1H
 $S24H"
 }
 
+@test "the window metrics are those scikit-learn gives of the rows, and of the counts" {
+	make_db
+	mm-aggregate --db m.db --now $N >out.ndjson
+	# Rows rebuilt from each batch's counts, as in the table above.
+	run $PY - out.ndjson <<'PY'
+import json, sys
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+B = {"5m": ["r1", "r2"], "1h": ["r1", "r2", "r3", "r4"],
+     "24h": ["r1", "r2", "r3", "r4", "r5", "r8"]}
+CM = {"r1": [[3, 1], [0, 4]], "r2": [[2, 2], [2, 2]], "r3": [[6, 2], [4, 4]],
+      "r4": [[4, 4], [4, 4]], "r5": [[10, 6], [10, 6]], "r8": None}
+N = {"r1": 8, "r2": 8, "r3": 16, "r4": 16, "r5": 32, "r8": 32}
+C = {"r1": .875, "r2": .625, "r3": .5, "r4": .5, "r5": .25, "r8": .25}
+L = {"r1": 100, "r2": 300, "r3": 200, "r4": 600, "r5": 900, "r8": 900}
+for line in open(sys.argv[1]):
+    w = json.loads(line)
+    m, ids = w["metrics"], B[w["window"]]
+    y, p = [], []
+    for i in ids:
+        for t in range(2):
+            for c in range(2):
+                k = CM[i][t][c] if CM[i] else 0
+                y += [t] * k
+                p += [c] * k
+    assert w["n_batches"] == len(ids)
+    assert m["confusion"] == confusion_matrix(y, p).tolist()
+    assert abs(m["accuracy"] - accuracy_score(y, p)) < 1e-15
+    assert abs(m["f1"] - f1_score(y, p)) < 1e-15
+    n = sum(N[i] for i in ids)
+    assert m["n_samples"] == n
+    assert abs(m["avg_confidence"] - sum(N[i] * C[i] for i in ids) / n) < 1e-15
+    assert abs(m["latency_ms"] - sum(N[i] * L[i] for i in ids) / n) < 1e-12
+print("ok")
+PY
+	assert_output ok
+}
+
+@test "accuracy and F1 of summed counts, not a mean of batch scores: a 10-row and a 1000-row batch" {
+	# Two batches as mm-predict leaves them:
+	#   small  10 rows  [[0,5],[5,0]]        accuracy 0,  F1 0
+	#   large  1000     [[450,50],[50,450]]  accuracy .9, F1 .9
+	# The mean of their scores would be .45 both.  Their rows together,
+	# [[450,55],[55,450]]: accuracy 900/1010, F1 2*450 / (900 + 55 + 55)
+	# = 900/1010 = .8910891089108911 (scikit-learn's accuracy_score and
+	# f1_score of these 1010 rows: .8910891089108911 both).
+	# Confidence and latency weighted by rows: (10 * .5 + 1000 * .9) /
+	# 1010 = 905/1010 = .8960396039603961; (10 * 1 + 1000 * 10) / 1010 =
+	# 10010/1010 = 9.910891089108912.
+	printf '%s\n' \
+	    "{\"batch_id\":\"small\",\"ts\":$((N - 10)),\"metrics\":{\"n_samples\":10,\"n_labelled\":10,\"accuracy\":0,\"f1\":0,\"confusion\":[[0,5],[5,0]],\"avg_confidence\":0.5,\"latency_ms\":1,\"model_version\":\"$VM\"}}" \
+	    "{\"batch_id\":\"large\",\"ts\":$((N - 20)),\"metrics\":{\"n_samples\":1000,\"n_labelled\":1000,\"accuracy\":0.9,\"f1\":0.9,\"confusion\":[[450,50],[50,450]],\"avg_confidence\":0.9,\"latency_ms\":10,\"model_version\":\"$VM\"}}" |
+	    mm-record --db m.db >/dev/null
+	run_split mm-aggregate --db m.db --now $N -w 5m
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"n_samples":1010,"accuracy":0.8910891089108911,"f1":0.8910891089108911,"confusion":[[450,55],[55,450]],"avg_confidence":0.8960396039603961,"latency_ms":9.910891089108912}}'
+	run q m.db "SELECT $SUMMARY_COLS FROM metrics_summary"
+	assert_output '5m|1764140300.0|2|0.891089108910891|0.891089108910891|0.896039603960396|9.91089108910891|1|1|1|1010|[[450,55],[55,450]]'
+}
+
+@test "a window of mm-predict's batches is scikit-learn's scores of all their rows" {
+	# A 10-row and a 1000-row batch scored by the store's model; the
+	# window's confusion, accuracy and F1 are those of the 1010 rows
+	# together, its confidence the mean of all 1010 probabilities.
+	local d=$BATS_FILE_TMPDIR
+	{ mm-gen --batches 1 --batch-size 10 --seed 3 --flip-y 0.3 \
+	    --start $((N - 100))
+	  mm-gen --batches 1 --batch-size 1000 --seed 4 --start $((N - 50)) |
+	    sed 's/"b000000"/"b000001"/'; } |
+	    mm-predict --models "$d/M" >scored.ndjson
+	mm-record --db m.db scored.ndjson >/dev/null
+	mm-aggregate --db m.db --models "$d/M" --now $N -w 5m >out.ndjson
+	run $PY - scored.ndjson out.ndjson <<'PY'
+import json, sys
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+b = [json.loads(l) for l in open(sys.argv[1])]
+(w,) = [json.loads(l) for l in open(sys.argv[2])]
+y = sum((r["labels"] for r in b), [])
+p = sum((r["pred"] for r in b), [])
+pr = sum((r["proba"] for r in b), [])
+m = w["metrics"]
+assert w["n_batches"] == 2 and m["n_samples"] == len(y) == 1010
+assert w["model_version"] == b[0]["metrics"]["model_version"]
+assert m["confusion"] == confusion_matrix(y, p).tolist()
+assert abs(m["accuracy"] - accuracy_score(y, p)) < 1e-15
+assert abs(m["f1"] - f1_score(y, p)) < 1e-15
+# Not the mean of the two batches' scores: the small one is far off.
+mean = (b[0]["metrics"]["f1"] + b[1]["metrics"]["f1"]) / 2
+assert abs(m["f1"] - mean) > 0.01, (m["f1"], mean)
+# proba is rounded to 6 decimals; avg_confidence is not.
+assert abs(m["avg_confidence"] - sum(pr) / len(pr)) < 1e-6
+print("ok")
+PY
+	assert_output ok
+}
+
 @test "a window is (now - length, now]: a batch at now is in, one at now - length is out" {
 	make_db
 	# 5m ending N + 180 is (N - 120, N + 180]: r2 at N - 120 is out;
-	# r1 and r6 are in:  accuracy and f1 (1 + .125) / 2 = .5625,
-	# confidence (.875 + .125) / 2 = .5, latency 105 / 2 = 52.5
+	# r1 and r6 are in: [[4,4],[3,5]], accuracy 9/16 = .5625, F1 10/18,
+	# 16 rows, confidence (7 + 1) / 16 = .5, latency 840 / 16 = 52.5
 	run_split mm-aggregate --db m.db --now $((N + 180)) --window 5m
 	assert_success
-	assert_output '{"window":"5m","ts":1764140480,"n_batches":2,"metrics":{"accuracy":0.5625,"f1":0.5625,"avg_confidence":0.5,"latency_ms":52.5}}'
-	# One second earlier r2 is in: accuracy and f1 1.625 / 3,
-	# confidence 1.625 / 3, latency 405 / 3 = 135
+	assert_output '{"window":"5m","ts":1764140480,"n_batches":2,"metrics":{"n_samples":16,"accuracy":0.5625,"f1":0.5882352941176471,"confusion":[[4,4],[3,5]],"avg_confidence":0.5,"latency_ms":52.5}}'
+	# One second earlier r2 is in: [[6,6],[5,7]], accuracy 13/24,
+	# F1 14/25, 24 rows, confidence 13/24, latency 3240 / 24 = 135
 	run_split mm-aggregate --db m.db --now $((N + 179)) --window 5m
 	assert_success
-	assert_output '{"window":"5m","ts":1764140479,"n_batches":3,"metrics":{"accuracy":0.5416666666666666,"f1":0.5416666666666666,"avg_confidence":0.5416666666666666,"latency_ms":135}}'
+	assert_output '{"window":"5m","ts":1764140479,"n_batches":3,"metrics":{"n_samples":24,"accuracy":0.5416666666666666,"f1":0.56,"confusion":[[6,6],[5,7]],"avg_confidence":0.5416666666666666,"latency_ms":135}}'
 	# Ending N - 1, r1 at N is after now, r3 at N - 300 inside:
-	# r2 r3:  accuracy 1.25 / 2 = .625, f1 .75 / 2 = .375,
-	# confidence 1.125 / 2 = .5625, latency 250
+	# r2 r3: [[8,4],[6,6]], accuracy 14/24, F1 12/22, 24 rows,
+	# confidence 13/24, latency 5600 / 24
 	run_split mm-aggregate --db m.db --now $((N - 1)) --window 5m
 	assert_success
-	assert_output '{"window":"5m","ts":1764140299,"n_batches":2,"metrics":{"accuracy":0.625,"f1":0.375,"avg_confidence":0.5625,"latency_ms":250}}'
-	# --now may have a fraction: 2m ending N + .5 holds r1 alone.
+	assert_output '{"window":"5m","ts":1764140299,"n_batches":2,"metrics":{"n_samples":24,"accuracy":0.5833333333333334,"f1":0.5454545454545454,"confusion":[[8,4],[6,6]],"avg_confidence":0.5416666666666666,"latency_ms":233.33333333333334}}'
+	# --now may have a fraction: 2m ending N + .5 holds r1 alone:
+	# accuracy 7/8, F1 8/9.
 	run_split mm-aggregate --db m.db --now $N.5 --window 2m
 	assert_success
-	assert_output '{"window":"2m","ts":1764140300.5,"n_batches":1,"metrics":{"accuracy":1,"f1":1,"avg_confidence":0.875,"latency_ms":100}}'
+	assert_output '{"window":"2m","ts":1764140300.5,"n_batches":1,"metrics":{"n_samples":8,"accuracy":0.875,"f1":0.8888888888888888,"confusion":[[3,1],[0,4]],"avg_confidence":0.875,"latency_ms":100}}'
 	assert_equal "$stderr" ""
 }
 
@@ -106,10 +221,10 @@ $S24H"
 0'
 
 	# Only r5-like data, 3600 s old: out of 5m and 1h.
-	batch old $((N - 3600)) 0.5 0.5 0.5 10 0 | mm-record --db m.db >/dev/null
+	batch old $((N - 3600)) 4 '[[1,1],[1,1]]' 0.5 10 | mm-record --db m.db >/dev/null
 	run_split mm-aggregate --db m.db --now $N
 	assert_success
-	assert_output '{"window":"24h","ts":1764140300,"n_batches":1,"metrics":{"accuracy":0.5,"f1":0.5,"avg_confidence":0.5,"latency_ms":10}}'
+	assert_output '{"window":"24h","ts":1764140300,"n_batches":1,"metrics":{"n_samples":4,"accuracy":0.5,"f1":0.5,"confusion":[[1,1],[1,1]],"avg_confidence":0.5,"latency_ms":10}}'
 	assert_equal "$stderr" ""
 	run q m.db "SELECT window FROM metrics_summary"
 	assert_output 24h
@@ -121,7 +236,7 @@ $S24H"
 	run_split mm-aggregate --db m.db --now $N --window 2m
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output '{"window":"2m","ts":1764140300,"n_batches":1,"metrics":{"accuracy":1,"f1":1,"avg_confidence":0.875,"latency_ms":100}}'
+	assert_output '{"window":"2m","ts":1764140300,"n_batches":1,"metrics":{"n_samples":8,"accuracy":0.875,"f1":0.8888888888888888,"confusion":[[3,1],[0,4]],"avg_confidence":0.875,"latency_ms":100}}'
 	run_split mm-aggregate --db m.db --now $N -w 1d
 	assert_success
 	assert_output "${S24H/24h/1d}"
@@ -152,28 +267,28 @@ $S5M"
 	make_db
 	mm-aggregate --db m.db --now $N >/dev/null
 	run q m.db "SELECT $SUMMARY_COLS FROM metrics_summary ORDER BY ts, n_batches"
-	assert_output '5m|1764140300.0|2|0.75|0.75|0.75|200.0|1|1
-1h|1764140300.0|4|0.625|0.5|0.625|300.0|1|1
-24h|1764140300.0|6|0.5|0.5|0.5|500.0|1|1'
+	assert_output '5m|1764140300.0|2|0.6875|0.705882352941177|0.75|200.0|1|1|1|16|[[5,3],[2,6]]
+1h|1764140300.0|4|0.604166666666667|0.595744680851064|0.583333333333333|333.333333333333|1|1|1|48|[[15,9],[10,14]]
+24h|1764140300.0|6|0.5625|0.533333333333333|0.392857142857143|657.142857142857|1|1|1|112|[[25,15],[20,20]]'
 	# 60 s later r1..r3 remain in 1h, r4 (N - 3599) leaves it; a new
 	# batch arrives at N + 60.
-	batch r9 $((N + 60)) 0 0 0 1000 1 | mm-record --db m.db >/dev/null
+	batch r9 $((N + 60)) 16 '[[0,8],[8,0]]' 0 1000 | mm-record --db m.db >/dev/null
 	run_split mm-aggregate --db m.db --now $((N + 60))
 	assert_success
 	run q m.db "SELECT $SUMMARY_COLS FROM metrics_summary ORDER BY window"
-	# 5m:  r1 r2 r9 (r6 at N + 1 too):  4 batches
-	#      accuracy (1 + .5 + 0 + .125) / 4 = .40625
-	#      f1 the same, confidence (.875 + .625 + 0 + .125) / 4 = .40625,
-	#      latency (100 + 300 + 1000 + 5) / 4 = 351.25
-	# 1h:  r1 r2 r3 r6 r9:  5 batches
-	#      accuracy 2.375 / 5 = .475, f1 1.875 / 5 = .375,
-	#      confidence 2.125 / 5 = .425, latency 1605 / 5 = 321
-	# 24h: r1..r6 r8 r9: 8 batches; accuracy and f1 over seven:
-	#      2.625 / 7 = .375 both, confidence 3.125 / 8 = .390625,
-	#      latency 4005 / 8 = 500.625
-	assert_output '1h|1764140360.0|5|0.475|0.375|0.425|321.0|1|1
-24h|1764140360.0|8|0.375|0.375|0.390625|500.625|1|1
-5m|1764140360.0|4|0.40625|0.40625|0.40625|351.25|1|1'
+	# 5m:  r1 r2 r9 (r6 at N + 1 too): 4 batches, 40 rows
+	#      [[6,14],[13,7]]: accuracy 13/40 = .325, F1 14/41,
+	#      confidence (7 + 5 + 0 + 1) / 40 = .325,
+	#      latency (800 + 2400 + 16000 + 40) / 40 = 481
+	# 1h:  r1 r2 r3 r6 r9: 5 batches, 56 rows
+	#      [[12,16],[17,11]]: accuracy 23/56, F1 22/55 = .4,
+	#      confidence 21/56 = .375, latency 22440 / 56
+	# 24h: r1..r6 r8 r9: 8 batches, 136 rows; counts of all but r8:
+	#      [[26,26],[31,21]]: accuracy 47/104, F1 42/99,
+	#      confidence 45/136, latency 89640 / 136
+	assert_output '1h|1764140360.0|5|0.410714285714286|0.4|0.375|400.714285714286|1|1|1|56|[[12,16],[17,11]]
+24h|1764140360.0|8|0.451923076923077|0.424242424242424|0.330882352941176|659.117647058824|1|1|1|136|[[26,26],[31,21]]
+5m|1764140360.0|4|0.325|0.341463414634146|0.325|481.0|1|1|1|40|[[6,14],[13,7]]'
 	run q m.db 'SELECT count(*) FROM metrics_summary'
 	assert_output 3
 }
@@ -183,16 +298,17 @@ $S5M"
 	mm-aggregate --db m.db --now $N >/dev/null
 	mm-aggregate --db m.db --now $((N + 300)) >/dev/null
 	run q m.db "SELECT $SUMMARY_COLS FROM metrics_summary_history ORDER BY id"
-	# 300 s on, 5m holds only r6 (N + 1).  1h = r1 r2 r3 r6: accuracy
-	# 2.375 / 4, f1 1.875 / 4, confidence 2.125 / 4, latency 605 / 4.
-	# 24h = r1..r6 r8: accuracy and f1 2.625 / 6 = .4375 (r8 has none),
-	# confidence 3.125 / 7, latency 3005 / 7.
-	assert_output '5m|1764140300.0|2|0.75|0.75|0.75|200.0|1|1
-1h|1764140300.0|4|0.625|0.5|0.625|300.0|1|1
-24h|1764140300.0|6|0.5|0.5|0.5|500.0|1|1
-5m|1764140600.0|1|0.125|0.125|0.125|5.0|1|1
-1h|1764140600.0|4|0.59375|0.46875|0.53125|151.25|1|1
-24h|1764140600.0|7|0.4375|0.4375|0.446428571428571|429.285714285714|1|1'
+	# 300 s on, 5m holds only r6 (N + 1): accuracy 2/8, F1 2/8.
+	# 1h = r1 r2 r3 r6, 40 rows: [[12,8],[9,11]], accuracy 23/40,
+	# F1 22/39, confidence 21/40, latency 6440 / 40 = 161.
+	# 24h = r1..r6 r8, 120 rows: [[26,18],[23,21]] (r8 has none),
+	# accuracy 47/88, F1 42/83, confidence 45/120, latency 73640 / 120.
+	assert_output '5m|1764140300.0|2|0.6875|0.705882352941177|0.75|200.0|1|1|1|16|[[5,3],[2,6]]
+1h|1764140300.0|4|0.604166666666667|0.595744680851064|0.583333333333333|333.333333333333|1|1|1|48|[[15,9],[10,14]]
+24h|1764140300.0|6|0.5625|0.533333333333333|0.392857142857143|657.142857142857|1|1|1|112|[[25,15],[20,20]]
+5m|1764140600.0|1|0.25|0.25|0.125|5.0|1|1|1|8|[[1,3],[3,1]]
+1h|1764140600.0|4|0.575|0.564102564102564|0.525|161.0|1|1|1|40|[[12,8],[9,11]]
+24h|1764140600.0|7|0.534090909090909|0.506024096385542|0.375|613.666666666667|1|1|1|120|[[26,18],[23,21]]'
 	run q m.db 'SELECT window, count(*) FROM metrics_summary_history GROUP BY window ORDER BY window'
 	assert_output '1h|2
 24h|2
@@ -207,17 +323,30 @@ $S5M"
 	assert_output "$(cat first.ndjson)"
 }
 
-@test "averages of nothing are null: no labels, no metrics" {
+@test "what no batch gives is null: no labels, no counts, no metrics" {
+	# a: no labelled row, so counts of nothing; b: drift only; c: a row
+	# stored before mm-predict counted, with n_samples but no counts.
 	printf '%s\n' \
-	    '{"batch_id":"a","ts":1764140290,"metrics":{"n_samples":4,"accuracy":null,"f1":null,"avg_confidence":0.5,"latency_ms":10}}' \
-	    '{"batch_id":"b","ts":1764140295,"drift":{"drift_score":0.5}}' |
+	    '{"batch_id":"a","ts":1764140290,"metrics":{"n_samples":4,"n_labelled":0,"accuracy":null,"f1":null,"confusion":[[0,0],[0,0]],"avg_confidence":0.5,"latency_ms":10}}' \
+	    '{"batch_id":"b","ts":1764140295,"drift":{"drift_score":0.5}}' \
+	    '{"batch_id":"c","ts":1764140296,"metrics":{"n_samples":4,"accuracy":0.5,"f1":0.5}}' |
 	    mm-record --db m.db >/dev/null
 	run_split mm-aggregate --db m.db --now $N --window 5m
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output '{"window":"5m","ts":1764140300,"n_batches":2,"metrics":{"accuracy":null,"f1":null,"avg_confidence":0.5,"latency_ms":10}}'
-	run q m.db "SELECT window, n_batches, accuracy IS NULL, f1 IS NULL, avg_confidence FROM metrics_summary"
-	assert_output '5m|2|1|1|0.5'
+	# c's accuracy and F1 are not counts: left out.
+	assert_output '{"window":"5m","ts":1764140300,"n_batches":3,"metrics":{"n_samples":8,"accuracy":null,"f1":null,"confusion":[[0,0],[0,0]],"avg_confidence":0.5,"latency_ms":10}}'
+	run q m.db "SELECT window, n_batches, accuracy IS NULL, f1 IS NULL, avg_confidence, n_samples, confusion FROM metrics_summary"
+	assert_output '5m|3|1|1|0.5|8|[[0,0],[0,0]]'
+	# Without a count anywhere, confusion is null too; without
+	# n_samples, so are the rows and the means they weigh.
+	run_split mm-aggregate --db m.db --now 1764140296 --window 2s
+	assert_success
+	assert_output '{"window":"2s","ts":1764140296,"n_batches":2,"metrics":{"n_samples":4,"accuracy":null,"f1":null,"confusion":null,"avg_confidence":null,"latency_ms":null}}'
+	run_split mm-aggregate --db m.db --now 1764140295 --window 1s
+	assert_success
+	assert_output '{"window":"1s","ts":1764140295,"n_batches":1,"metrics":{"n_samples":null,"accuracy":null,"f1":null,"confusion":null,"avg_confidence":null,"latency_ms":null}}'
+	assert_equal "$stderr" ""
 }
 
 @test "a bad --window value is a usage error" {
@@ -237,12 +366,23 @@ $S5M"
 	assert_equal "$stderr" "mm-aggregate: --now: 'yesterday' is not a number from 0 to 1e+11"
 }
 
+@test "a bad --model-version is a usage error" {
+	for v in '' ../x a/b .hidden; do
+		run_split mm-aggregate --db m.db --now $N --model-version "$v"
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "mm-aggregate: --model-version: '$v' is not a version name"
+	done
+	[ ! -e m.db ]
+}
+
 @test "an unexpected argument is a usage error" {
 	run_split mm-aggregate --db m.db --now $N extra
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" "mm-aggregate: unexpected argument 'extra'
-usage: mm-aggregate [--db FILE] [--models DIR] [--config DIR] [--now TS] [--window LEN]
+usage: mm-aggregate [--db FILE] [--models DIR] [--model-version V] [--config DIR]
+                    [--now TS] [--window LEN]
 Try 'mm-aggregate --help' for more information."
 	[ ! -e m.db ]
 }
@@ -271,12 +411,12 @@ Try 'mm-aggregate --help' for more information."
 
 @test "a database with a newer schema is refused and left byte for byte" {
 	make_db
-	q m.db 'INSERT INTO schema_version VALUES (3, 0)'
+	q m.db 'INSERT INTO schema_version VALUES (4, 0)'
 	before=$(sha256sum m.db)
 	run_split mm-aggregate --db m.db --now $N
 	assert_failure 3
 	assert_output ""
-	assert_equal "$stderr" "mm-aggregate: m.db: database schema 3 is newer than this mm knows (2); upgrade mm"
+	assert_equal "$stderr" "mm-aggregate: m.db: database schema 4 is newer than this mm knows (3); upgrade mm"
 	assert_equal "$(sha256sum m.db)" "$before"
 }
 
@@ -286,6 +426,34 @@ Try 'mm-aggregate --help' for more information."
 	assert_success
 	assert_output "$S5M"
 	assert_equal "$stderr" ""
+}
+
+@test "stored confusion counts that mm-record could not have written are exit 3 naming the batch" {
+	make_db
+	mm-aggregate --db m.db --now $N >/dev/null
+	before=$(q m.db 'SELECT count(*) FROM metrics_summary_history')
+	while IFS='|' read -r cm msg; do
+		q m.db "UPDATE metrics SET confusion = '$cm' WHERE batch_id = 'r2'"
+		run_split mm-aggregate --db m.db --now $N
+		assert_failure 3
+		assert_output ""
+		assert_equal "$stderr" "mm-aggregate: m.db: confusion counts of batch 'r2': $msg"
+	done <<-'EOF'
+	[[1,1],[1]]|not a square array of counts
+	[[1,-1],[1,1]]|not a square array of counts
+	[[1,1],[1,"1"]]|not a square array of counts
+	[[1]]|not a square array of counts
+	{}|not a square array of counts
+	EOF
+	# Two batches of a window with different classes cannot be summed.
+	q m.db "UPDATE metrics SET confusion = '[[2,2],[2,2]]' WHERE batch_id = 'r2';
+	    UPDATE metrics SET confusion = '[[1,1,1],[1,1,1],[1,1,1]]' WHERE batch_id = 'r1'"
+	run_split mm-aggregate --db m.db --now $N
+	assert_failure 3
+	assert_equal "$stderr" "mm-aggregate: m.db: confusion counts of batch 'r1': 3 classes, the window's other batches 2"
+	# Nothing was stored by the failed runs.
+	run q m.db 'SELECT count(*) FROM metrics_summary_history'
+	assert_output "$before"
 }
 
 # Window drift.  A model trained once for the file, and twelve batches of
@@ -320,7 +488,7 @@ ref_of() {
 	run_split mm-aggregate --db m.db --models "$d/M" --now $N --window 1h
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output --regexp '^\{"window":"1h","ts":1764140300,"n_batches":12,"metrics":\{[^}]*\},"drift":\{"psi":'
+	assert_output --regexp '^\{"window":"1h","ts":1764140300,"n_batches":12,"model_version":"20251125T194640Z","metrics":\{[^}]*\},"drift":\{"psi":'
 	agg=$(drift_of <<<"$output")
 	run_split mm-psi --merge --models "$d/M" "$d/scored"
 	assert_success
@@ -394,34 +562,137 @@ PY
 	assert_output 0
 }
 
-@test "batches scored against another reference are left out of the window" {
-	local d=$BATS_FILE_TMPDIR
+@test "a window holds the live version's batches: metrics, counts and drift of those alone" {
+	local d=$BATS_FILE_TMPDIR v2
 	cp -R "$d/M" M
 	# A second version on another sample has another reference; it goes
 	# live and scores twelve more batches, interleaved in time.
 	mm-train --synthetic --seed 7 --models M --activate --now $((T0 + 100)) >/dev/null
+	v2=20251125T194820Z
 	mm-gen --batches 12 --batch-size 64 --seed 9 --start $((S + 30)) |
 	    sed 's/"batch_id":"b/"batch_id":"v2-/' |
 	    mm-predict --models M | mm-psi --models M >v2.ndjson
+	[ "$(grep -c "\"model_version\":\"$v2\"" v2.ndjson)" = 12 ]
 	cat "$d/scored" v2.ndjson | mm-record --db m.db >/dev/null
 	run q m.db 'SELECT count(DISTINCT ref), count(*) FROM drift_counts'
 	assert_output '2|24'
-	# The live version's reference: only its twelve batches count (the
-	# metrics still average all 24).
+	# The live version's twelve batches: their metrics, and the drift
+	# of their counts against its reference.
 	run_split mm-aggregate --db m.db --models M --now $N -w 1h
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output --partial '"n_batches":24,'
+	assert_output --partial "\"n_batches\":12,\"model_version\":\"$v2\",\"metrics\":"
 	assert_equal "$(drift_of <<<"$output")" \
 	    "$(mm-psi --merge --models M v2.ndjson | drift_of)"
 	[[ $output == *"\"ref\":\"$(ref_of v2.ndjson)\""* ]]
-	# Rolled back, the first version's reference comes back with it.
+	printf '%s\n' "$output" >live.ndjson
+	run $PY - v2.ndjson live.ndjson <<'PY'
+import json, sys
+b = [json.loads(l) for l in open(sys.argv[1])]
+(w,) = [json.loads(l) for l in open(sys.argv[2])]
+cm = [[sum(r["metrics"]["confusion"][t][p] for r in b) for p in range(2)]
+      for t in range(2)]
+assert w["metrics"]["confusion"] == cm, (w["metrics"]["confusion"], cm)
+assert w["metrics"]["n_samples"] == 768
+print("ok")
+PY
+	assert_output ok
+	# --model-version asks for the first version's windows, drift against
+	# its own reference.
+	run_split mm-aggregate --db m.db --models M --model-version $VM --now $N -w 1h
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --partial "\"n_batches\":12,\"model_version\":\"$VM\",\"metrics\":"
+	assert_equal "$(drift_of <<<"$output")" \
+	    "$(mm-psi --merge --ref M/versions/$VM/reference.json "$d/scored" | drift_of)"
+	pinned=$output
+	# Rolled back, the first version is live again: the same windows.
 	mm-models --models M --now $((T0 + 200)) rollback >/dev/null
 	run_split mm-aggregate --db m.db --models M --now $N -w 1h
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" \
-	    "$(mm-psi --merge --models M "$d/scored" | drift_of)"
+	assert_output "$pinned"
 	[[ $output == *"\"ref\":\"$(ref_of "$d/scored")\""* ]]
+	run q m.db "SELECT model_version, n_batches FROM metrics_summary_history ORDER BY id"
+	assert_output "$v2|12
+$VM|12
+$VM|12"
+}
+
+@test "each window covers one version's batches: the live one, --model-version, or every batch" {
+	local d=$BATS_FILE_TMPDIR
+	# The store's live version VM served a1 and a2; "other" b1 and b2;
+	# x was stored without a version.  Interleaved in one minute.
+	{ batch a1 $((N - 100)) 10 '[[4,1],[0,5]]' 0.9 2
+	  batch b1 $((N - 90)) 10 '[[0,5],[5,0]]' 0.5 8 other
+	  batch a2 $((N - 80)) 30 '[[10,5],[5,10]]' 0.7 4
+	  batch b2 $((N - 70)) 10 '[[3,2],[2,3]]' 0.6 6 other
+	  batch x $((N - 60)) 10 '[[5,0],[0,5]]' 1 1 |
+	    sed 's/,"model_version":"[^"]*"//'; } | mm-record --db m.db >/dev/null
+	# VM: a1 a2, [[14,6],[5,15]]: accuracy 29/40 = .725, F1 30/41
+	# (scikit-learn: .725, .7317073170731706); 40 rows, confidence
+	# (9 + 21) / 40 = .75, latency (20 + 120) / 40 = 3.5.
+	run_split mm-aggregate --db m.db --models "$d/M" --now $N -w 5m
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "{\"window\":\"5m\",\"ts\":1764140300,\"n_batches\":2,\"model_version\":\"$VM\",\"metrics\":{\"n_samples\":40,\"accuracy\":0.725,\"f1\":0.7317073170731707,\"confusion\":[[14,6],[5,15]],\"avg_confidence\":0.75,\"latency_ms\":3.5}}"
+	# other: b1 b2, [[3,7],[7,3]]: accuracy 6/20, F1 6/20 (scikit-learn:
+	# .3 both); 20 rows, confidence 11/20, latency 140/20.  It is not in
+	# the store, so it has no reference: no drift, and none was measured.
+	run_split mm-aggregate --db m.db --models "$d/M" --model-version other --now $N -w 5m
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"window":"5m","ts":1764140300,"n_batches":2,"model_version":"other","metrics":{"n_samples":20,"accuracy":0.3,"f1":0.3,"confusion":[[3,7],[7,3]],"avg_confidence":0.55,"latency_ms":7}}'
+	# No live version (no store): every batch, and no model_version.
+	# [[22,13],[12,23]]: accuracy 45/70, F1 46/71 (scikit-learn:
+	# .6428571428571429, .647887323943662); 70 rows, confidence 51/70,
+	# latency 290/70.
+	run_split mm-aggregate --db m.db --models nowhere --now $N -w 5m
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"window":"5m","ts":1764140300,"n_batches":5,"metrics":{"n_samples":70,"accuracy":0.6428571428571429,"f1":0.647887323943662,"confusion":[[22,13],[12,23]],"avg_confidence":0.7285714285714285,"latency_ms":4.142857142857143}}'
+	run q m.db "SELECT coalesce(model_version, 'NULL'), n_batches, n_samples, confusion FROM metrics_summary_history ORDER BY id"
+	assert_output "$VM|2|40|[[14,6],[5,15]]
+other|2|20|[[3,7],[7,3]]
+NULL|5|70|[[22,13],[12,23]]"
+	# A version that served no batch has empty windows: nothing printed,
+	# nothing stored.
+	run_split mm-aggregate --db m.db --models "$d/M" --model-version 20251126T000000Z --now $N
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run q m.db 'SELECT count(*) FROM metrics_summary_history'
+	assert_output 3
+}
+
+@test "cron: a version promoted after the last batch is not rolled back on its predecessor's F1" {
+	# The issue's reproduction: V1 live, V2 staged; ten batches under a
+	# concept change, scored by V1, whose F1 collapses; V2 is promoted
+	# at 1764143700; the cron run twenty seconds later.  V2 has served
+	# no batch, so its windows are empty and nothing is judged: V2 stays
+	# live.  (Windows over every batch judged V2 on V1's rows and rolled
+	# it back.)
+	mm-train --synthetic --rows 1000 --models m --now 1764140000 >/dev/null
+	mm-train --synthetic --rows 1000 --seed 2 --models m --now 1764140060 --stage >/dev/null
+	mm-gen --batches 10 --batch-size 200 --start 1764143000 --concept-at 0 \
+	    --concept-strength 0.4 | mm-predict --models m |
+	    mm-record --db d.db >/dev/null
+	run q d.db 'SELECT DISTINCT model_version FROM metrics'
+	assert_output 20251126T065320Z
+	mm-models --models m --now 1764143700 promote >/dev/null
+	run_split sh -c 'mm-aggregate --db d.db --models m --now 1764143720 |
+	    mm-trust | mm-decide --db d.db --models m |
+	    mm-exec --db d.db --models m --now 1764143720'
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run sed 's/"promoted_at".*//' m/active.json
+	assert_output '{"version":"20251126T065420Z","previous_version":"20251126T065320Z","metrics":{"baseline_f1":0.9543568464730291},'
+	run q d.db 'SELECT count(*) FROM decision_history'
+	assert_output 0
+	# V1's windows still say what V1 did, for whoever asks.
+	run_split mm-aggregate --db d.db --models m --model-version 20251126T065320Z --now 1764143720 -w 1h
+	assert_success
+	assert_output --regexp '^\{"window":"1h","ts":1764143720,"n_batches":10,"model_version":"20251126T065320Z","metrics":\{"n_samples":2000,"accuracy":0\.[0-9]+,"f1":0\.3[0-9]+,'
 }
 
 @test "drift.yaml of --config grades the window as it grades mm-psi --merge" {
@@ -443,13 +714,14 @@ PY
 @test "a window without counts has no drift, and nothing to say about it" {
 	local d=$BATS_FILE_TMPDIR ref
 	ref=$(ref_of "$d/scored")
-	# Batches with metrics and an old drift object, no counts.
+	# Batches of the live version with metrics and an old drift object,
+	# no counts.
 	make_db
 	run_split mm-aggregate --db m.db --models "$d/M" --now $N
 	assert_success
-	assert_output "$S5M
+	assert_output "$(of_version $VM <<<"$S5M
 $S1H
-$S24H"
+$S24H")"
 	# No batch of these windows was scored by mm-psi: nothing was missed.
 	assert_equal "$stderr" ""
 	run q m.db 'SELECT window, drift_score IS NULL, drift IS NULL FROM metrics_summary ORDER BY ts, n_batches'
@@ -461,7 +733,7 @@ $S24H"
 	run_split mm-aggregate --db m.db --models "$d/M" --now $N
 	assert_success
 	assert_equal "$stderr" ""
-	assert_line --index 0 "$S5M"
+	assert_line --index 0 "$(of_version $VM <<<"$S5M")"
 	assert_line --index 1 --partial '"n_batches":16,'
 	assert_line --index 1 --partial '"drift":{"psi":'
 	run q m.db 'SELECT window, drift_score IS NULL, drift IS NULL FROM metrics_summary ORDER BY ts, n_batches'
@@ -470,12 +742,14 @@ $S24H"
 24h|0|0'
 }
 
-@test "no model store, or no live version: no drift, said once" {
+@test "no model store, or no live version: every batch, no drift, said once" {
 	local d=$BATS_FILE_TMPDIR
 	mm-record --db m.db "$d/scored" >/dev/null
 	run_split mm-aggregate --db m.db --models nowhere --now $N -w 1h
 	assert_success
 	assert_equal "$stderr" "mm-aggregate: no model store 'nowhere': window drift left out"
+	# No version to ask for: the window is of every batch and says of
+	# no version.
 	assert_output --regexp '^\{"window":"1h","ts":1764140300,"n_batches":12,"metrics":\{[^}]*\}\}$'
 	run q m.db "SELECT drift_score IS NULL, drift IS NULL FROM metrics_summary"
 	assert_output '1|1'
@@ -486,6 +760,14 @@ $S24H"
 	assert_equal "$stderr" "mm-aggregate: no live model version in 'E': window drift left out"
 	assert_equal "${#lines[@]}" 2
 	[[ $output != *'"drift"'* ]]
+	[[ $output != *'"model_version"'* ]]
+	# A version asked for that the store does not hold: its windows,
+	# without drift, said once.
+	run_split mm-aggregate --db m.db --models E --model-version $VM --now $N
+	assert_success
+	assert_equal "$stderr" "mm-aggregate: no version '$VM' in 'E': window drift left out"
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp "^\{\"window\":\"1h\",\"ts\":1764140300,\"n_batches\":12,\"model_version\":\"$VM\",\"metrics\":\{[^}]*\}\}\$"
 	# Nothing printed, nothing said.
 	run_split mm-aggregate --db m.db --models E --now $((N + 86400))
 	assert_success

@@ -125,10 +125,12 @@ one() {
 
 @test "summary records from mm-aggregate get a trust score" {
 	printf '%s\n' \
-	    '{"batch_id":"s1","ts":1764140100,"metrics":{"accuracy":1,"f1":0.75,"avg_confidence":0.875,"latency_ms":100},"drift":{"drift_score":0.25}}' \
-	    '{"batch_id":"s2","ts":1764140200,"metrics":{"accuracy":0.5,"f1":0.25,"avg_confidence":0.625,"latency_ms":500},"drift":{"drift_score":0.15}}' |
+	    '{"batch_id":"s1","ts":1764140100,"metrics":{"n_samples":8,"accuracy":1,"f1":1,"confusion":[[6,0],[0,2]],"avg_confidence":0.875,"latency_ms":100},"drift":{"drift_score":0.25}}' \
+	    '{"batch_id":"s2","ts":1764140200,"metrics":{"n_samples":8,"accuracy":0.5,"f1":0,"confusion":[[4,2],[2,0]],"avg_confidence":0.625,"latency_ms":500},"drift":{"drift_score":0.15}}' |
 	    mm-record --db m.db >/dev/null
-	# Averages .75, .5, .75, 300 ms.  A window's drift comes from the bin
+	# The window's counts [[10,2],[2,2]]: accuracy 12/16 = .75, F1
+	# 4 / (4 + 2 + 2) = .5; confidence and latency weighted by rows, .75
+	# and 300 ms.  A window's drift comes from the bin
 	# counts of its batches, and these hand-made records carry none, so
 	# the drift component is left out and the others scaled by 1 / .8:
 	#   trust = (.30 * .75 + .25 * .5 + .15 * .75 + .10 * 1) / .8
@@ -136,7 +138,7 @@ one() {
 	run_split sh -c 'mm-aggregate --db m.db --now 1764140300 --window 5m | mm-trust'
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "{\"window\":\"5m\",\"ts\":1764140300,\"n_batches\":2,\"metrics\":{\"accuracy\":0.75,\"f1\":0.5,\"avg_confidence\":0.75,\"latency_ms\":300},\"trust\":{\"score\":0.7031249999999999,\"components\":{\"accuracy\":0.75,\"f1\":0.5,\"confidence\":0.75,\"latency\":1},\"weights\":{\"accuracy\":0.37499999999999994,\"f1\":0.3125,\"confidence\":0.18749999999999997,\"latency\":0.125}}}"
+	assert_output "{\"window\":\"5m\",\"ts\":1764140300,\"n_batches\":2,\"metrics\":{\"n_samples\":16,\"accuracy\":0.75,\"f1\":0.5,\"confusion\":[[10,2],[2,2]],\"avg_confidence\":0.75,\"latency_ms\":300},\"trust\":{\"score\":0.7031249999999999,\"components\":{\"accuracy\":0.75,\"f1\":0.5,\"confidence\":0.75,\"latency\":1},\"weights\":{\"accuracy\":0.37499999999999994,\"f1\":0.3125,\"confidence\":0.18749999999999997,\"latency\":0.125}}}"
 }
 
 @test "weights and ramps come from trust.yaml of --config or MM_CONFIG" {
