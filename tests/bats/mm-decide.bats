@@ -827,6 +827,41 @@ retrain: f1 upper bound U on 128 recent rows is below baseline 0.95 - min_f1_gai
 	assert_equal "$(decisions <out.ndjson | tail -n 1 | cut -d: -f1)" rollback
 }
 
+@test "counts: --db seeds the pool with the live version's batches recorded before" {
+	make_store
+	{
+		crec b1 "$GOOD" "$ACTIVE"; crec b2 "$GOOD" "$ACTIVE"
+		crec b3 "$GOOD" other; crec b4 "$GOOD" "$ACTIVE"
+		crec b5 '[[29,3],[3,29]]' "$ACTIVE"; crec b6 "$GOOD" "$ACTIVE"
+	} >in.ndjson
+	mm-record --db h.db in.ndjson >/dev/null
+	# b5 is judged with b1, b2 and b4: not another version's b3, nor
+	# b6, recorded after it.
+	run_split mm-decide --db h.db --models m <<<"$(sed -n 5p in.ndjson)"
+	assert_success
+	assert_equal "$(md pooled <<<"$output")" '[[119,9],[15,113]]'
+	assert_equal "$(md pooled_rows <<<"$output")" 256
+	assert_equal "$stderr" ""
+	# The run goes on from there: b6 adds to the seeded pool.
+	run_split mm-decide --db h.db --models m <<<"$(sed -n 5,6p in.ndjson)"
+	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" "256 320 "
+	# A batch not recorded is judged with every batch recorded.
+	run_split mm-decide --db h.db --models m <<<"$(crec b7 "$GOOD" "$ACTIVE")"
+	assert_equal "$(md pooled_rows <<<"$output")" 384
+	# Seeded newest first, up to f1_window_rows.
+	make_conf
+	echo 'f1_window_rows: 150' >>conf/retrain.yaml
+	run_split mm-decide --config conf --db h.db --models m \
+	    <<<"$(sed -n 5p in.ndjson)"
+	assert_equal "$(md pooled <<<"$output")" '[[59,5],[7,57]]'
+	# Without the database, the batch alone; a batch of another version
+	# seeds nothing.
+	run_split mm-decide --models m <<<"$(sed -n 5p in.ndjson)"
+	assert_equal "$(md pooled_rows <<<"$output")" 64
+	run_split mm-decide --db h.db --models m <<<"$(sed -n 3p in.ndjson)"
+	assert_equal "$(md pooled <<<"$output")" null
+}
+
 @test "counts: a summary record of the live version is its own pool" {
 	make_store
 	win() {
