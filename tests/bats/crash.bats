@@ -5,6 +5,7 @@
 # never a mix, every version is complete, and readers work.  Running the
 # command again ends in the state a run that was never killed gives.
 # Changes wait for the store's lock, so racing commands never both act.
+# (mm-exec's retrains are killed at every point in exactly-once.bats.)
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -481,4 +482,102 @@ $X-2"
 	assert_output '{"version":"'$X'"
 {"version":"'$X'-2"'
 	sound "after both" w/m
+}
+
+# mm-exec carries out rollbacks and promotes with the same store calls
+# as mm-models, and is as safe killed at each point.  Run again, a
+# decision the killed run had already carried out is skipped, saying why.
+
+# rerun_exec POINT: mm-exec run again ends in the state after a run
+# never killed; after RERUN_SKIPS's point ("point:detail") it skips.
+rerun_exec() {
+	local p=$1
+
+	run_split in_store "" w/m "${CMD[@]}"
+	[ "$status" = 0 ] && [ -z "$stderr" ] ||
+	    fail "rerun after $p: exit $status: $stderr"
+	if [ "$p" = "${RERUN_SKIPS%%:*}" ]; then
+		[[ $output == *'"exec":{"status":"skipped","detail":"'"${RERUN_SKIPS#*:}"'","model_version":null,"retrain_key":null}}' ]] ||
+		    fail "rerun after $p: $output"
+	else
+		[ "$output" = "$OK_OUT" ] ||
+		    fail "rerun after $p: $output, want $OK_OUT"
+	fi
+	same_store "rerun after $p" w/m ok/m
+}
+
+# exec_cmd ACTION [METADATA]: mm-exec on one decision.
+exec_cmd() {
+	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"%s","reason":"test","metadata":%s}}\n' \
+	    "$T4" "$1" "${2:-{\}}" >"$BATS_TEST_TMPDIR/$1.ndjson"
+	CMD=(mm-exec --db "$BATS_TEST_TMPDIR/h.db" --now "$T4"
+	    "$BATS_TEST_TMPDIR/$1.ndjson")
+	RERUN=rerun_exec
+}
+
+@test "mm-exec promote, killed at each point" {
+	exec_cmd promote
+	RERUN_SKIPS="candidate-removed:no staged candidate to promote"
+	crash_each full "active-tmp-written active-renamed promote-activated candidate-removed"
+	assert_equal "$OK_OUT" '{"batch_id":"b1","ts":'$T4',"decision":{"action":"promote","reason":"test","metadata":{}},"exec":{"status":"executed","detail":"promoted '$C'","model_version":"'$C'","retrain_key":null}}'
+	run cat ok/m/active.json
+	assert_output '{"version":"'$C'","previous_version":"'$B'","metrics":{"baseline_f1":0.9315068493150684},"promoted_at":"2025-11-26T09:53:20Z"}'
+}
+
+@test "mm-exec rollback, killed at each point" {
+	exec_cmd rollback '{"model_version":"'$B'"}'
+	RERUN_SKIPS="active-renamed:stale: decided while $B was live, $A is live now"
+	crash_each full "active-tmp-written active-renamed"
+	assert_equal "$OK_OUT" '{"batch_id":"b1","ts":'$T4',"decision":{"action":"rollback","reason":"test","metadata":{"model_version":"'$B'"}},"exec":{"status":"executed","detail":"rolled back from '$B' to '$A'","model_version":"'$A'","retrain_key":null}}'
+}
+
+# Found in review: the check for a stale decision came before the lock,
+# so two executors acting on decisions made under the same version both
+# went ahead, and a promote was undone by a rollback that never saw it.
+# Both wait for the lock here; the one that gets it second finds the
+# store changed under it.
+@test "mm-exec: a promote and a rollback decided under the same version, at once: one acts, the other is stale" {
+	local i s1 s2 meta='{"model_version":"'$B'"}'
+
+	for i in 1 2 3; do
+		copy full w
+		exec_cmd promote "$meta"
+		exec_cmd rollback "$meta"
+		hold w/m
+		in_store "" w/m mm-exec --db "$BATS_TEST_TMPDIR/h.db" \
+		    --now "$T4" "$BATS_TEST_TMPDIR/promote.ndjson" \
+		    >out1 2>err1 9>&- &
+		p1=$!
+		in_store "" w/m mm-exec --db "$BATS_TEST_TMPDIR/h.db" \
+		    --now "$T4" "$BATS_TEST_TMPDIR/rollback.ndjson" \
+		    >out2 2>err2 9>&- &
+		p2=$!
+		sleep 0.3
+		kill -0 "$p1"
+		kill -0 "$p2"
+		same_store "lock held" w/m "$BATS_FILE_TMPDIR/full"
+		release
+		s1=0 s2=0
+		wait "$p1" || s1=$?
+		wait "$p2" || s2=$?
+		[ "$s1$s2" = 00 ] && [ -z "$(cat err1 err2)" ] ||
+		    fail "round $i: exit $s1 and $s2: $(cat err1 err2)"
+		run sh -c 'cat out1 out2 | grep -o "\"exec\":{\"status\":\"[a-z]*\",\"detail\":\"[^\"]*\"" | LC_ALL=C sort'
+		case $output in
+		'"exec":{"status":"executed","detail":"promoted '$C'"
+"exec":{"status":"skipped","detail":"stale: decided while '$B' was live, '$C' is live now"')
+			run cat w/m/active.json
+			assert_output --partial '{"version":"'$C'","previous_version":"'$B'"'
+			[ ! -e w/m/candidate.json ]
+			;;
+		'"exec":{"status":"executed","detail":"rolled back from '$B' to '$A'"
+"exec":{"status":"skipped","detail":"stale: decided while '$B' was live, '$A' is live now"')
+			run cat w/m/active.json
+			assert_output --partial '{"version":"'$A'","previous_version":null'
+			cmp w/m/candidate.json "$BATS_FILE_TMPDIR/full/candidate.json"
+			;;
+		*) fail "round $i: $output" ;;
+		esac
+		sound "round $i" w/m
+	done
 }

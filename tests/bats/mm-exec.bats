@@ -42,19 +42,27 @@ setup_file() {
 	evidence no.db --batches 5
 	evidence few.db --batches 1 --concept-at 0 --concept-strength 0.3
 	cat >"$d/key.py" <<'EOF'
-# key.py DB: the retrain key of the evidence in DB, computed as mm-exec(1)
-# documents it: SHA-256 over the rows with the newest row's feature names,
-# oldest first, of batch_id NUL, row_index (int64), names NUL, features,
-# label (int32), little-endian.
+# key.py DB [HORIZON [CAP]]: the retrain key of the evidence in DB up to
+# HORIZON (default: all), computed as mm-exec(1) documents it: of the
+# rows with id <= HORIZON the newest CAP (default 10000), of those the
+# ones with the newest row's feature names, oldest first; SHA-256 over
+# batch_id NUL, row_index (int64), names NUL, features, label (int32),
+# little-endian.
 import hashlib, sqlite3, struct, sys
 
 db = sqlite3.connect(sys.argv[1])
-names = db.execute("SELECT names FROM evidence ORDER BY id DESC LIMIT 1")
+top = int(sys.argv[2]) if len(sys.argv) > 2 else 2**62
+cap = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+ids = [r[0] for r in db.execute(
+    "SELECT id FROM evidence WHERE id <= ? ORDER BY id DESC LIMIT ?",
+    (top, cap))]
+names = db.execute("SELECT names FROM evidence WHERE id = ?", (ids[0],))
 names = names.fetchone()[0]
 h = hashlib.sha256()
 for bid, ix, feats, label in db.execute(
         "SELECT batch_id, row_index, features, label FROM evidence "
-        "WHERE names = ? ORDER BY id", (names,)):
+        "WHERE names = ? AND id >= ? AND id <= ? ORDER BY id",
+        (names, ids[-1], ids[0])):
     h.update(bid.encode() + b"\0" + struct.pack("<q", ix) +
              names.encode() + b"\0" + feats + struct.pack("<i", label))
 print(h.hexdigest())
@@ -90,8 +98,9 @@ sql() {
 	sqlite3 d.db "$1"
 }
 
+# key [HORIZON [CAP]]: the key of the evidence in d.db.
 key() {
-	$PY "$BATS_FILE_TMPDIR/key.py" "${1:-d.db}"
+	$PY "$BATS_FILE_TMPDIR/key.py" d.db "$@"
 }
 
 # Every file of the store, with its SHA-256; state adds the database.
@@ -390,25 +399,31 @@ none|executed|$old"
 	assert_output --partial '"exec":{"status":"executed","detail":"promoted '$B'"'
 }
 
-@test "decisions of mm-decide are carried out; replayed later, they are stale" {
+# d.db holds batches b000000 to b000004 (100 labelled rows each, ids 1 to
+# 500); mm-decide sees b000002 to b000004 and decides to retrain on the
+# first.  Its horizon is the newest row of b000002: 300 rows.
+@test "decisions of mm-decide are carried out on the evidence up to their batch; replayed later, they are stale" {
 	fresh yes
-	mm-gen --batches 3 --batch-size 100 --seed 3 --concept-at 0 \
-	    --concept-strength 0.3 | mm-predict --models m |
-	    mm-decide --baseline-f1 0.55 --models m --config "$BATS_FILE_TMPDIR/cfg" >dec.ndjson
+	mm-gen --batches 5 --batch-size 100 --seed 3 --concept-at 0 \
+	    --concept-strength 0.3 | sed -n '3,5p' | mm-predict --models m |
+	    mm-decide --baseline-f1 0.7 --models m --config "$BATS_FILE_TMPDIR/cfg" >dec.ndjson
 	run_split ex <dec.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	run grep -o '"decision":{"action":"[a-z]*"\|"exec":{"status":"[a-z]*"' <<<"$output"
+	run grep -o '"decision":{"action":"[a-z]*"\|"exec":{"status":"[a-z]*","detail":"[^,]*' <<<"$output"
 	assert_output '"decision":{"action":"retrain"
-"exec":{"status":"executed"
+"exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active
 "decision":{"action":"none"
-"exec":{"status":"executed"
+"exec":{"status":"executed","detail":"recorded"
 "decision":{"action":"none"
-"exec":{"status":"executed"'
+"exec":{"status":"executed","detail":"recorded"'
 	run sql "SELECT source, action, exec_status, quote(model_version) FROM decision_history"
-	assert_output "b000000|retrain|executed|'$X'
-b000001|none|executed|NULL
-b000002|none|executed|NULL"
+	assert_output "b000002|retrain|executed|'$X'
+b000003|none|executed|NULL
+b000004|none|executed|NULL"
+	run sql "SELECT n_rows, max_evidence_id FROM retrain_snapshots; SELECT min(id), count(*) FROM evidence"
+	assert_output "300|300
+301|200"
 	# On new evidence, the same decisions are stale: X is live now.
 	mm-gen --batches 2 --batch-size 100 --seed 4 --start $T1 |
 	    sed 's/"batch_id":"b/"batch_id":"n/' |
@@ -416,7 +431,7 @@ b000002|none|executed|NULL"
 	    --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
 	run_split ex <dec.ndjson
 	assert_success
-	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"stale: decided while '$A' was live, '$X' is live now","model_version":null,"retrain_key":"'"$(key)"'"}'
+	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"stale: decided while '$A' was live, '$X' is live now","model_version":null,"retrain_key":null}'
 	run ls m/versions
 	assert_output "$A
 $X"
@@ -575,4 +590,208 @@ for l in sys.stdin:
 	assert_failure 3
 	assert_output ""
 	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
+}
+
+# The evidence horizon.  d.db holds batches b000000 to b000004, recorded
+# at 1764140000 + 60 i, 100 labelled rows each: ids 1 to 500.
+
+@test "a retrain uses the rows up to its decision's evidence_horizon, and consumes only those" {
+	fresh yes
+	k=$(key 300)
+	[ "$k" != "$(key)" ]
+	run_split ex < <(dec retrain '{"evidence_horizon":300}')
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active, F1 '
+	assert_output --partial '"retrain_key":"'$k'"}}'
+	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots"
+	assert_output "$k|executed|300|300|$X"
+	run sql "SELECT min(id), max(id), count(*) FROM evidence"
+	assert_output "301|500|200"
+	grep -q '"retrain_key":"'$k'"' m/versions/$X/card.json
+}
+
+@test "without one in the metadata, mm-exec finds the horizon: the decision's batch, a window's ts" {
+	fresh yes
+	{
+		dec retrain '{"evidence_horizon":null}' | sed 's/"b1"/"b000002"/'
+		printf '{"window":"5m","ts":1764140120.0,"decision":{"action":"retrain","reason":"test"}}\n'
+		printf '{"window":"1h","ts":1764139999,"decision":{"action":"retrain","reason":"test"}}\n'
+		# A batch never recorded: every row.
+		dec retrain
+	} >in
+	before=$(state)
+	run_split ex -n <in
+	assert_success
+	assert_equal "$stderr" ""
+	run grep -o '"exec":{[^}]*}' <<<"$output"
+	assert_output '"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$(key 300)"'"}
+"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$(key 300)"'"}
+"exec":{"status":"dry_run","detail":"would skip: 0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}
+"exec":{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'"$(key)"'"}'
+	assert_equal "$(state)" "$before"
+}
+
+@test "of the rows up to the horizon, the newest buffer_rows, as mm-record keeps them" {
+	fresh yes
+	mkdir c
+	cp "$BATS_FILE_TMPDIR/cfg/model.yaml" c/
+	printf 'min_samples: 200\nbuffer_rows: 350\n' >c/retrain.yaml
+	k=$(key 450 350)
+	run_split mm-exec --db d.db --models m --config c --now "$T1" \
+	    < <(dec retrain '{"evidence_horizon":450}')
+	assert_success
+	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 350 rows: '$X' active, F1 '
+	assert_output --partial '"retrain_key":"'$k'"}}'
+	# Consumed: the rows used, and those past the buffer before them.
+	run sql "SELECT n_rows, max_evidence_id FROM retrain_snapshots; SELECT min(id), count(*) FROM evidence"
+	assert_output "350|450
+451|50"
+}
+
+@test "an evidence_horizon that is not a whole number stops the run with exit 2" {
+	fresh yes
+	for h in '"300"' -1 1.5 true; do
+		run_split ex < <(dec none; dec retrain "{\"evidence_horizon\":$h}")
+		assert_failure 2
+		assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+		assert_equal "$stderr" "mm-exec: line 2: 'decision.metadata.evidence_horizon' is not a whole number of 0 or more"
+	done
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "0
+500"
+}
+
+# Found in review: the evidence was read into 256 columns at most, and
+# wider rows were dropped without a word.
+@test "rows of 300 features are evidence like any other" {
+	$PY - >wide.ndjson <<'PYEOF'
+import json, random
+r = random.Random(7)
+for b in range(3):
+    rows = [[r.gauss(0, 1) for _ in range(300)] for _ in range(100)]
+    print(json.dumps({"batch_id": "w%d" % b, "ts": 1764140000 + 60 * b,
+        "features": {"f%d" % j: [row[j] for row in rows] for j in range(300)},
+        "labels": [int(row[0] + row[1] > 0) for row in rows],
+        "metrics": {}}))
+PYEOF
+	mm-record --db d.db --config "$BATS_FILE_TMPDIR/cfg" <wide.ndjson >/dev/null
+	run sql "SELECT count(*), length(max(features)) FROM evidence"
+	assert_output "300|2400"
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active, F1 '
+	assert_output --partial 'against 0.0000 on 60 held-out rows"'
+	run grep -c '"f299"' m/versions/$X/model.json
+	assert_output 1
+}
+
+# corrupt_page DB N: the N-th leaf page of DB's evidence table gets a
+# page type no page has.
+corrupt_page() {
+	local db=$1 n=$2 page size
+
+	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	page=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = 'evidence' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET $n")
+	size=$(sqlite3 "$db" 'PRAGMA page_size')
+	printf '\102' | dd of="$db" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null
+}
+
+# Found in review: a read error part-way through the evidence ended the
+# scan, and the retrain went ahead on part of it, under its key.
+@test "an evidence table that cannot be read to the end: exit 3, nothing written" {
+	fresh yes
+	corrupt_page d.db 8
+	before=$(store_state)
+	run_split ex < <(dec none; dec retrain; dec none)
+	assert_failure 3
+	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$stderr" "mm-exec: d.db: cannot read evidence: database disk image is malformed"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT action FROM decision_history"
+	assert_output "0
+none"
+	run_split ex -n < <(dec retrain)
+	assert_failure 3
+	assert_equal "$stderr" "mm-exec: d.db: cannot read evidence: database disk image is malformed"
+}
+
+# Found in review: a corrupt active.json was taken for "nothing live", so
+# the gate compared the candidate with nothing; the new version was then
+# written, and the run failed making it live.
+@test "a corrupt active.json stops a retrain before anything is written: exit 3" {
+	fresh yes
+	echo '{"version":' >m/active.json
+	before=$(state)
+	run_split ex < <(dec retrain)
+	assert_failure 3
+	assert_output ""
+	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
+	assert_equal "$(state)" "$before"
+	run ls m/versions
+	assert_output "$A"
+	run_split ex -n < <(dec retrain)
+	assert_failure 3
+	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
+}
+
+# Found in review: a rollback to a version whose directory is gone exited
+# 2 and stopped the stream.
+@test "a rollback to a version that is not in the store is skipped, and the stream goes on" {
+	fresh yes
+	train_b --activate
+	rm -rf "m/versions/$A"
+	before=$(store_state)
+	run_split ex < <(dec rollback; dec none)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"previous version '$A' is not in the store","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
+	assert_output "rollback|skipped|previous version $A is not in the store
+none|executed|recorded"
+	run_split ex -n < <(dec rollback)
+	assert_success
+	assert_output --partial '"detail":"would skip: previous version '$A' is not in the store"'
+}
+
+@test "a promote of a candidate that is not in the store is skipped" {
+	fresh yes
+	train_b --stage
+	rm -rf "m/versions/$B"
+	before=$(store_state)
+	run_split ex < <(dec promote; dec none)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"staged candidate '$B' is not in the store"'
+	assert_line --index 1 --partial '"exec":{"status":"executed","detail":"recorded"'
+	assert_equal "$(store_state)" "$before"
+}
+
+@test "--fail-on reject: exit 1 once every record is carried out and written" {
+	fresh yes
+	{ dec none; dec reject; dec none; } >in
+	run_split ex --fail-on reject <in
+	assert_failure 1
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 1 "$(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	run sql "SELECT action FROM decision_history"
+	assert_output "none
+reject
+none"
+	run_split ex --fail-on rollback,retrain <in
+	assert_success
+	run_split ex --fail-on retrain,reject -n <in
+	assert_failure 1
+	run_split ex --fail-on rejected <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-exec: --fail-on: 'rejected' is not an action (none, reject, rollback, retrain, promote)"
+	# An error still says what it is.
+	echo 'not json' >>in
+	run_split ex --fail-on reject <in
+	assert_failure 2
 }

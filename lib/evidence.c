@@ -1,0 +1,261 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence.h"
+
+/* A statement that could not step to its end: what SQLite says. */
+static int
+step_err(struct mm_db *db, sqlite3_stmt *st, struct mm_err *err,
+    const char *what)
+{
+	mm_db_err(db, err, what);
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
+    long *horizon, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*horizon = MM_HORIZON_ALL;
+	if (batch_id != NULL) {
+		st = mm_db_prepare(db, "SELECT id FROM metrics WHERE batch_id "
+		    "= ?1", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return 1;	/* never recorded: no horizon */
+		if (rc != SQLITE_ROW)
+			return mm_db_err(db, err, "cannot read metrics");
+		/*
+		 * Newest first, each row's batch looked up by its unique
+		 * batch_id: only rows recorded after the batch are passed
+		 * over.  CROSS JOIN keeps SQLite to that order.
+		 */
+		st = mm_db_prepare(db, "SELECT e.id FROM evidence e CROSS JOIN "
+		    "metrics m ON m.batch_id = e.batch_id WHERE m.id <= (SELECT "
+		    "id FROM metrics WHERE batch_id = ?1) ORDER BY e.id DESC "
+		    "LIMIT 1", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
+	} else {
+		st = mm_db_prepare(db, "SELECT id FROM evidence WHERE ts <= ?1 "
+		    "ORDER BY id DESC LIMIT 1", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_double(st, 1, ts);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*horizon = (long)sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*horizon = 0;
+	else
+		return step_err(db, st, err, "cannot read evidence");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void
+mm_evidence_init(struct mm_evidence *e)
+{
+	memset(e, 0, sizeof(*e));
+	mm_table_init(&e->rows);
+}
+
+void
+mm_evidence_release(struct mm_evidence *e)
+{
+	mm_table_release(&e->rows);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * The newest names at or below horizon into *names (owned), and the id
+ * below which rows are past the cap into *floor.  0; 1 when there is no
+ * row; -1 with err.
+ */
+static int
+newest(struct mm_db *db, long horizon, long cap, char **names,
+    sqlite3_int64 *floor, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*floor = INT64_MIN;
+	st = mm_db_prepare(db, "SELECT names FROM evidence WHERE id <= ?1 "
+	    "ORDER BY id DESC LIMIT 1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, horizon);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 1;
+	}
+	if (rc != SQLITE_ROW)
+		return step_err(db, st, err, "cannot read evidence");
+	*names = mm_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (cap <= 0)
+		return 0;
+	/* As mm-record trims: rows up to the cap-th newest are gone. */
+	st = mm_db_prepare(db, "SELECT id FROM evidence WHERE id <= ?1 ORDER "
+	    "BY id DESC LIMIT 1 OFFSET ?2", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, horizon);
+	sqlite3_bind_int64(st, 2, cap);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*floor = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		step_err(db, st, err, "cannot read evidence");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	free(*names);
+	*names = NULL;
+	return -1;
+}
+
+/* Split names at its commas into *nm (owned, pointing into copy). */
+static int
+split_names(char *copy, const char ***nm)
+{
+	char *p;
+	int n = 1, i = 0;
+
+	for (p = copy; *p != '\0'; p++)
+		n += *p == ',';
+	*nm = mm_xcalloc((size_t)n, sizeof(char *));
+	for (p = copy;; p++) {
+		if (i == 0 || p[-1] == '\0')
+			(*nm)[i++] = p;
+		if (*p == '\0')
+			break;
+		if (*p == ',')
+			*p = '\0';
+	}
+	return n;
+}
+
+int
+mm_evidence_load(struct mm_db *db, long horizon, long cap,
+    struct mm_evidence *e, struct mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 floor, id, ix;
+	struct mm_sha sha;
+	char *names = NULL, *copy = NULL;
+	const char **nm = NULL;
+	const double **cols = NULL;
+	double *row = NULL;
+	int32_t label;
+	size_t width;
+	int nf, j, rc, hashing = 0;
+
+	e->key[0] = '\0';
+	e->max_id = 0;
+	if ((rc = newest(db, horizon, cap, &names, &floor, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	copy = mm_xstrdup(names);
+	nf = names[0] == '\0' ? 0 : split_names(copy, &nm);
+	mm_table_set_features(&e->rows, nf, nm);
+	width = (size_t)nf * sizeof(double);
+	row = mm_xmalloc(width ? width : 1);
+	cols = mm_xcalloc(nf ? (size_t)nf : 1, sizeof(double *));
+	for (j = 0; j < nf; j++)
+		cols[j] = &row[j];
+	st = mm_db_prepare(db, "SELECT id, batch_id, row_index, features, "
+	    "label FROM evidence WHERE id > ?1 AND id <= ?2 AND names = ?3 "
+	    "ORDER BY id", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, floor);
+	sqlite3_bind_int64(st, 2, horizon);
+	sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
+	mm_sha_init(&sha);
+	hashing = 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *bid = (const char *)sqlite3_column_text(st, 1);
+		const void *blob = sqlite3_column_blob(st, 3);
+
+		id = sqlite3_column_int64(st, 0);
+		if (bid == NULL || (size_t)sqlite3_column_bytes(st, 3) !=
+		    width) {
+			mm_errf(err, MM_ESYS, 0, "corrupt: evidence row %lld "
+			    "holds %d bytes of features, its %d names need "
+			    "%zu", (long long)id, sqlite3_column_bytes(st, 3),
+			    nf, width);
+			mm_err_where(err, db->path);
+			goto fail;
+		}
+		if (width > 0)
+			memcpy(row, blob, width);
+		ix = sqlite3_column_int64(st, 2);
+		label = sqlite3_column_int(st, 4);
+		mm_table_push(&e->rows, cols, 0, label);
+		e->max_id = (long)id;
+		mm_sha_update(&sha, bid, strlen(bid) + 1);
+		mm_sha_update(&sha, &ix, sizeof(ix));
+		mm_sha_update(&sha, names, strlen(names) + 1);
+		mm_sha_update(&sha, row, width);
+		mm_sha_update(&sha, &label, sizeof(label));
+	}
+	if (rc != SQLITE_DONE) {
+		/* Never a key over part of the evidence. */
+		mm_db_err(db, err, "cannot read evidence");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	mm_sha_final(&sha, e->key);
+	free(row);
+	free(cols);
+	free(nm);
+	free(copy);
+	free(names);
+	return 0;
+fail:
+	if (hashing) {
+		char junk[MM_SHA_HEX];
+
+		mm_sha_final(&sha, junk);
+	}
+	sqlite3_finalize(st);
+	free(row);
+	free(cols);
+	free(nm);
+	free(copy);
+	free(names);
+	mm_table_release(&e->rows);
+	mm_table_init(&e->rows);
+	e->key[0] = '\0';
+	e->max_id = 0;
+	return -1;
+}
+
+int
+mm_evidence_consume(struct mm_db *db, long max_id, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+
+	st = mm_db_prepare(db, "DELETE FROM evidence WHERE id <= ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, max_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return step_err(db, st, err, "cannot consume evidence");
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -1,0 +1,877 @@
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "metrics.h"
+#include "model.h"
+#include "policy.h"
+#include "retrain.h"
+#include "rng.h"
+#include "train.h"
+
+const char *const mm_snap_names[MM_SNAP_N] = {
+	"pending", "executed", "skipped", "failed"
+};
+
+static double
+now(const struct mm_exec *x)
+{
+	return mm_clock(x->now);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+set(struct mm_exec_result *r, const char *status, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* A decision not carried out; with dry_run, one that would not be. */
+static void __attribute__((format(printf, 3, 4)))
+skip(const struct mm_exec *x, struct mm_exec_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	r->status = x->dry_run ? "dry_run" : "skipped";
+	if (x->dry_run)
+		n = (size_t)snprintf(r->detail, sizeof(r->detail),
+		    "would skip: ");
+	va_start(ap, fmt);
+	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
+	va_end(ap);
+}
+
+int
+mm_history_add(struct mm_db *db, const struct mm_history *h, double at,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	st = mm_db_prepare(db, "INSERT INTO decision_history (ts, source, "
+	    "action, reason, metadata, exec_status, exec_detail, "
+	    "model_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9)", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, h->ts);
+	sqlite3_bind_text(st, 2, h->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, h->reason, -1, SQLITE_STATIC);
+	if (h->meta != NULL)
+		sqlite3_bind_text(st, 5, h->meta, (int)h->meta_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, 5, "{}", 2, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, h->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, h->detail, -1, SQLITE_STATIC);
+	if (h->version != NULL && h->version[0] != '\0')
+		sqlite3_bind_text(st, 8, h->version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_double(st, 9, at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = mm_db_err(db, err, "cannot record the decision");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+snap_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < MM_SNAP_N; i++)
+		if (s != NULL && strcmp(s, mm_snap_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	const char *v, *d;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	st = mm_db_prepare(db, "SELECT status, n_rows, max_evidence_id, "
+	    "version, detail FROM retrain_snapshots WHERE key = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->status = snap_parse((const char *)sqlite3_column_text(st,
+		    0));
+		s->n_rows = (long)sqlite3_column_int64(st, 1);
+		s->max_id = (long)sqlite3_column_int64(st, 2);
+		v = (const char *)sqlite3_column_text(st, 3);
+		d = (const char *)sqlite3_column_text(st, 4);
+		snprintf(s->version, sizeof(s->version), "%s", v ? v : "");
+		snprintf(s->detail, sizeof(s->detail), "%s", d ? d : "");
+		rc = s->status < 0 ? -1 : 0;
+		sqlite3_finalize(st);
+		if (rc < 0) {
+			mm_errf(err, MM_ESYS, 0, "corrupt: retrain snapshot "
+			    "with an unknown status");
+			mm_err_where(err, db->path);
+		}
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mm_db_err(db, err, "cannot read retrain_snapshots");
+	return 1;
+}
+
+/* Run st (prepared, bound) to its end; 0, or -1 with err. */
+static int
+run(struct mm_db *db, sqlite3_stmt *st, const char *what, struct mm_err *err)
+{
+	int rc = 0;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = mm_db_err(db, err, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
+    long max_id, double at, struct mm_err *err)
+{
+	struct mm_snapshot s;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (mm_db_begin(db, err) < 0)
+		return -1;
+	if ((rc = mm_snapshot_get(db, key, &s, err)) < 0)
+		goto fail;
+	if (rc == 0 && (s.status == MM_SNAP_EXECUTED ||
+	    s.status == MM_SNAP_SKIPPED)) {
+		mm_db_rollback(db);
+		return 1;
+	}
+	st = mm_db_prepare(db, rc == 1 ? "INSERT INTO retrain_snapshots (key, "
+	    "status, n_rows, max_evidence_id, created_at, updated_at) VALUES "
+	    "(?1, 'pending', ?2, ?3, ?4, ?4)" : "UPDATE retrain_snapshots SET "
+	    "status = 'pending', n_rows = ?2, max_evidence_id = ?3, version "
+	    "= NULL, detail = NULL, updated_at = ?4 WHERE key = ?1", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, n_rows);
+	sqlite3_bind_int64(st, 3, max_id);
+	sqlite3_bind_double(st, 4, at);
+	if (run(db, st, "cannot update retrain_snapshots", err) < 0 ||
+	    mm_db_commit(db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	mm_db_rollback(db);
+	return -1;
+}
+
+int
+mm_snapshot_finish(struct mm_db *db, const char *key, int status,
+    const char *version, const char *detail, const struct mm_history *h,
+    double at, struct mm_err *err)
+{
+	struct mm_snapshot s;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (status != MM_SNAP_EXECUTED && status != MM_SNAP_SKIPPED &&
+	    status != MM_SNAP_FAILED)
+		return mm_errf(err, MM_ESYS, 0, "a retrain cannot finish "
+		    "%s", status >= 0 && status < MM_SNAP_N ?
+		    mm_snap_names[status] : "so");
+	if (mm_db_begin(db, err) < 0)
+		return -1;
+	if ((rc = mm_snapshot_get(db, key, &s, err)) < 0)
+		goto fail;
+	if (rc == 1 || s.status != MM_SNAP_PENDING) {
+		mm_errf(err, MM_ESYS, 0, "retrain snapshot %.16s is %s, not "
+		    "pending", key, rc == 1 ? "missing" :
+		    mm_snap_names[s.status]);
+		goto fail;
+	}
+	st = mm_db_prepare(db, "UPDATE retrain_snapshots SET status = ?2, "
+	    "version = ?3, detail = ?4, updated_at = ?5 WHERE key = ?1", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mm_snap_names[status], -1, SQLITE_STATIC);
+	if (version != NULL && version[0] != '\0')
+		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, at);
+	if (run(db, st, "cannot update retrain_snapshots", err) < 0)
+		goto fail;
+	if (status == MM_SNAP_EXECUTED &&
+	    mm_evidence_consume(db, s.max_id, err) < 0)
+		goto fail;
+	if (h != NULL && mm_history_add(db, h, at, err) < 0)
+		goto fail;
+	if (mm_db_commit(db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	mm_db_rollback(db);
+	return -1;
+}
+
+int
+mm_retrain_find_version(const char *models, const char *key, char *version,
+    size_t size, struct mm_err *err)
+{
+	char **names, *card, needle[MM_SHA_HEX + 20];
+	size_t len;
+	int n, i, rc = 1;
+
+	if (mm_store_list(models, &names, &n, err) < 0)
+		return -1;
+	snprintf(needle, sizeof(needle), "\"retrain_key\":\"%s\"", key);
+	for (i = n - 1; i >= 0 && rc == 1; i--) {
+		if (mm_store_read_file(models, names[i], "card.json", &card,
+		    &len, err) < 0) {
+			/* A version without a card is no retrain's. */
+			if (err->code != MM_EINPUT)
+				rc = -1;
+			continue;
+		}
+		if (strstr(card, needle) != NULL) {
+			snprintf(version, size, "%s", names[i]);
+			rc = 0;
+		}
+		free(card);
+	}
+	if (rc == 1)
+		memset(err, 0, sizeof(*err));
+	mm_store_list_free(names, n);
+	return rc;
+}
+
+/* Make version, a retrain's, live with its card's F1 as the baseline. */
+static int
+make_live(const struct mm_exec *x, struct mm_store *s, const char *version,
+    struct mm_err *err)
+{
+	double f1;
+
+	if (mm_store_card_f1(x->models, version, &f1, err) < 0)
+		return -1;
+	return mm_store_activate(s, version, f1, now(x), err);
+}
+
+int
+mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
+    const char *mine, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	char key[MM_SHA_HEX], version[MM_VERSION_MAX];
+	int rc, found, n = 0;
+
+	for (;;) {
+		st = mm_db_prepare(x->db, "SELECT key FROM retrain_snapshots "
+		    "WHERE status = 'pending' AND key != ?1 ORDER BY id LIMIT "
+		    "1", err);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, mine ? mine : "", -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			snprintf(key, sizeof(key), "%s",
+			    sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return n;
+		if (rc != SQLITE_ROW)
+			return mm_db_err(x->db, err, "cannot read "
+			    "retrain_snapshots");
+		if ((found = mm_retrain_find_version(x->models, key, version,
+		    sizeof(version), err)) < 0)
+			return -1;
+		if (found == 0) {
+			if (make_live(x, s, version, err) < 0 ||
+			    mm_snapshot_finish(x->db, key, MM_SNAP_EXECUTED,
+			    version, "completed after an interruption", NULL,
+			    now(x), err) < 0)
+				return -1;
+			n++;
+		} else if (mm_snapshot_finish(x->db, key, MM_SNAP_FAILED,
+		    NULL, "interrupted before a version was written", NULL,
+		    now(x), err) < 0)
+			return -1;
+	}
+}
+
+/*
+ * A decision made while another version was live than a (NULL: none
+ * is live now) is stale: acting on it could undo what was just done.
+ */
+static int
+stale(const struct mm_exec *x, const struct mm_exec_decision *d,
+    const struct mm_active *a, struct mm_exec_result *r)
+{
+	if (d->decided_for == NULL || a == NULL ||
+	    strcmp(a->version, d->decided_for) == 0)
+		return 0;
+	skip(x, r, "stale: decided while %s was live, %s is live now",
+	    d->decided_for, a->version);
+	return 1;
+}
+
+/*
+ * versions/<v> of the store holds model.json and card.json: 1; 0 when
+ * one is missing; -1 with err when the store cannot be read.
+ */
+static int
+complete(const char *models, const char *v, struct mm_err *err)
+{
+	static const char *const files[] = { "model.json", "card.json" };
+	char path[4096];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/versions/%s/%s", models, v,
+		    files[i]);
+		if (stat(path, &st) == 0)
+			continue;
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		mm_errf(err, MM_ESYS, 0, "cannot check: %s", strerror(errno));
+		mm_err_where(err, path);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Under the lock (or, dry, without): the active version into *a, NULL
+ * when none is live.  0, or -1 with err (a corrupt active.json).
+ */
+static int
+active(const struct mm_exec *x, struct mm_active *buf,
+    const struct mm_active **a, struct mm_err *err)
+{
+	int rc = mm_store_read_active(x->models, buf, err);
+
+	*a = rc == 0 ? buf : NULL;
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+do_rollback(const struct mm_exec *x, const struct mm_exec_decision *d,
+    struct mm_exec_result *r, struct mm_err *err)
+{
+	struct mm_store s;
+	struct mm_active buf;
+	const struct mm_active *a;
+	int rc;
+
+	if (active(x, &buf, &a, err) < 0)
+		return -1;
+	if (a == NULL) {
+		skip(x, r, "no active version to roll back");
+		return 0;
+	}
+	if (!x->dry_run && mm_store_open(&s, x->models, 0, 0, err) != 0)
+		return -1;
+	/* Under the lock, nothing changes between the check and the act. */
+	if (!x->dry_run && (rc = active(x, &buf, &a, err)) < 0)
+		goto out;
+	rc = 0;
+	if (a == NULL) {
+		skip(x, r, "no active version to roll back");
+		goto out;
+	}
+	if (stale(x, d, a, r))
+		goto out;
+	if (a->previous[0] == '\0') {
+		skip(x, r, "no previous version to roll back to");
+		goto out;
+	}
+	if ((rc = complete(x->models, a->previous, err)) <= 0) {
+		if (rc == 0)
+			skip(x, r, "previous version %s is not in the store",
+			    a->previous);
+		goto out;
+	}
+	rc = 0;
+	if (x->dry_run) {
+		set(r, "dry_run", "would roll back from %s to %s", a->version,
+		    a->previous);
+		goto out;
+	}
+	rc = mm_store_rollback(&s, NULL, now(x), r->version,
+	    sizeof(r->version), err);
+	if (rc == 0)
+		set(r, "executed", "rolled back from %s to %s", a->version,
+		    r->version);
+	else if (rc == 1) {
+		set(r, "skipped", "no previous version to roll back to");
+		rc = 0;
+	}
+out:
+	if (!x->dry_run)
+		mm_store_close(&s);
+	return rc;
+}
+
+static int
+do_promote(const struct mm_exec *x, const struct mm_exec_decision *d,
+    struct mm_exec_result *r, struct mm_err *err)
+{
+	struct mm_store s;
+	struct mm_active buf;
+	const struct mm_active *a;
+	char cand[MM_VERSION_MAX];
+	int rc;
+
+	if ((rc = mm_store_read_candidate(x->models, cand, sizeof(cand),
+	    err)) < 0)
+		return -1;
+	if (rc == 1) {
+		skip(x, r, "no staged candidate to promote");
+		return 0;
+	}
+	if (!x->dry_run && mm_store_open(&s, x->models, 0, 0, err) != 0)
+		return -1;
+	/* Under the lock, nothing changes between the check and the act. */
+	if ((rc = active(x, &buf, &a, err)) < 0 ||
+	    (rc = mm_store_read_candidate(x->models, cand, sizeof(cand),
+	    err)) < 0)
+		goto out;
+	if (stale(x, d, a, r)) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == 1) {
+		skip(x, r, "no staged candidate to promote");
+		rc = 0;
+		goto out;
+	}
+	if ((rc = complete(x->models, cand, err)) <= 0) {
+		if (rc == 0)
+			skip(x, r, "staged candidate %s is not in the store",
+			    cand);
+		goto out;
+	}
+	rc = 0;
+	if (x->dry_run) {
+		set(r, "dry_run", "would promote %s", cand);
+		goto out;
+	}
+	rc = mm_store_promote(&s, now(x), r->version, sizeof(r->version),
+	    err);
+	if (rc == 0)
+		set(r, "executed", "promoted %s", r->version);
+	else if (rc == 1) {
+		set(r, "skipped", "no staged candidate to promote");
+		rc = 0;
+	}
+out:
+	if (!x->dry_run)
+		mm_store_close(&s);
+	return rc;
+}
+
+int
+mm_exec_horizon(const struct mm_exec *x, const struct mm_exec_decision *d,
+    long *horizon, struct mm_err *err)
+{
+	if (d->has_horizon) {
+		*horizon = d->horizon;
+		return 0;
+	}
+	if (d->batch_id == NULL && !d->window) {
+		*horizon = MM_HORIZON_ALL;
+		return 0;
+	}
+	return mm_evidence_horizon(x->db, d->batch_id, d->ts, horizon,
+	    err) < 0 ? -1 : 0;
+}
+
+/*
+ * F1 of the live version (NULL: none) on rows idx of t into *f1: NaN
+ * when none is live or it has other features.  0; 1 when it cannot be
+ * loaded (err says why).
+ */
+static int
+active_f1(const struct mm_exec *x, const struct mm_active *a,
+    const struct mm_table *t, const size_t *idx, size_t n, double *f1,
+    struct mm_err *err)
+{
+	struct mm_model m;
+	struct mm_scores sc;
+	const double **cols;
+	double **all, *proba;
+	int *y, *pred, j, k;
+
+	*f1 = NAN;
+	if (a == NULL)
+		return 0;
+	if (mm_model_load(&m, x->models, a->version, err) < 0)
+		return 1;
+	all = mm_gather(t, idx, n, &y);
+	cols = mm_xcalloc((size_t)m.nfeat, sizeof(double *));
+	for (j = 0; j < m.nfeat; j++) {
+		for (k = 0; k < t->nfeat; k++)
+			if (strcmp(t->names[k], m.features[j]) == 0)
+				break;
+		if (k == t->nfeat)
+			break;		/* other features: not comparable */
+		cols[j] = all[k];
+	}
+	if (j == m.nfeat) {
+		proba = mm_xmalloc(n * (size_t)m.forest.nclass *
+		    sizeof(double));
+		pred = mm_xmalloc(n * sizeof(int));
+		mm_forest_predict(&m.forest, cols, n, proba);
+		mm_argmax(proba, n, m.forest.nclass, pred);
+		mm_score(y, pred, n, m.forest.nclass, &sc);
+		*f1 = sc.f1;
+		free(proba);
+		free(pred);
+	}
+	free(cols);
+	mm_free_cols(all, t->nfeat);
+	free(y);
+	mm_model_release(&m);
+	return 0;
+}
+
+/* The rows a retrain trains on and scores on. */
+struct split {
+	size_t *train, *valid, ntrain, nvalid;
+	int nclass;
+};
+
+static void
+split_rows(const struct mm_exec *x, const struct mm_table *t,
+    const size_t *rows, size_t n, struct split *sp)
+{
+	struct mm_rng rng;
+	size_t *a, *b, i;
+	int *y;
+
+	sp->nclass = 0;
+	for (i = 0; i < n; i++)
+		if (t->labels[rows[i]] + 1 > sp->nclass)
+			sp->nclass = t->labels[rows[i]] + 1;
+	sp->train = mm_xmalloc((n ? n : 1) * sizeof(size_t));
+	sp->valid = mm_xmalloc((n ? n : 1) * sizeof(size_t));
+	if (n < 50) {
+		/* Too few to hold rows out: train and score on all. */
+		memcpy(sp->train, rows, n * sizeof(size_t));
+		memcpy(sp->valid, rows, n * sizeof(size_t));
+		sp->ntrain = sp->nvalid = n;
+		return;
+	}
+	a = mm_xmalloc(n * sizeof(size_t));
+	b = mm_xmalloc(n * sizeof(size_t));
+	y = mm_xmalloc(n * sizeof(int));
+	for (i = 0; i < n; i++)
+		y[i] = t->labels[rows[i]];
+	mm_rng_seed(&rng, (uint64_t)x->cfg->model.seed, 3);
+	mm_stratified_split(y, n, sp->nclass, x->cfg->retrain.holdout, &rng,
+	    a, &sp->ntrain, b, &sp->nvalid);
+	for (i = 0; i < sp->ntrain; i++)
+		sp->train[i] = rows[a[i]];
+	for (i = 0; i < sp->nvalid; i++)
+		sp->valid[i] = rows[b[i]];
+	free(a);
+	free(b);
+	free(y);
+}
+
+/* A retrain in progress: what it holds, released by retrain_release. */
+struct retrain {
+	const struct mm_exec *x;
+	const struct mm_exec_decision *d;
+	struct mm_exec_result *r;
+	struct mm_store s;
+	int locked;
+	struct mm_active abuf;
+	const struct mm_active *a;	/* live under the lock, or NULL */
+	struct mm_evidence ev;
+	size_t *rows, n, incomplete;
+	struct split sp;
+	struct mm_train_out out;
+	int recorded;			/* the history row went in */
+};
+
+static void
+retrain_release(struct retrain *t)
+{
+	if (t->locked)
+		mm_store_close(&t->s);
+	mm_evidence_release(&t->ev);
+	mm_train_release(&t->out);
+	free(t->rows);
+	free(t->sp.train);
+	free(t->sp.valid);
+}
+
+/* Step 9: the snapshot finished, the history row, in one transaction. */
+static int
+finish(struct retrain *t, int status, struct mm_err *err)
+{
+	const struct mm_exec_decision *d = t->d;
+	struct mm_history h = { d->ts, d->source, "retrain", d->reason,
+	    d->meta, d->meta_len, t->r->status, t->r->detail, t->r->version };
+
+	if (mm_snapshot_finish(t->x->db, t->r->key, status, t->r->version,
+	    t->r->detail, &h, now(t->x), err) < 0)
+		return -1;
+	t->recorded = 1;
+	mm_fault("exec-snapshot-done");
+	return 0;
+}
+
+/* Steps 1 to 3; 1 when the retrain stops there (r says why). */
+static int
+gather(struct retrain *t, struct mm_err *err)
+{
+	const struct mm_exec *x = t->x;
+	long horizon, cap = x->cfg->retrain.buffer_rows;
+	int rc;
+
+	if (!x->dry_run) {
+		if ((rc = mm_store_open(&t->s, x->models, 1, 1, err)) < 0)
+			return -1;
+		if (rc == 1) {
+			set(t->r, "skipped", "retrain in progress");
+			return 1;
+		}
+		t->locked = 1;
+	}
+	if (active(x, &t->abuf, &t->a, err) < 0 ||
+	    mm_exec_horizon(x, t->d, &horizon, err) < 0 ||
+	    mm_evidence_load(x->db, horizon, cap, &t->ev, err) < 0)
+		return -1;
+	if (t->locked) {
+		if ((rc = mm_retrain_settle(x, &t->s, t->ev.key, err)) < 0)
+			return -1;
+		if (rc > 0) {
+			/* Rows were consumed, the live version changed. */
+			mm_evidence_release(&t->ev);
+			mm_evidence_init(&t->ev);
+			if (active(x, &t->abuf, &t->a, err) < 0 ||
+			    mm_evidence_load(x->db, horizon, cap, &t->ev,
+			    err) < 0)
+				return -1;
+		}
+	}
+	snprintf(t->r->key, sizeof(t->r->key), "%s", t->ev.key);
+	t->rows = mm_train_usable(&t->ev.rows, &t->n, &t->incomplete);
+	return 0;
+}
+
+/*
+ * Step 4: the key's snapshot.  1 when the retrain stops there (used
+ * already, or completed), 0 to go on, -1 with err.
+ */
+static int
+resume(struct retrain *t, struct mm_err *err)
+{
+	struct mm_snapshot sn;
+	int rc;
+
+	if ((rc = mm_snapshot_get(t->x->db, t->r->key, &sn, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (sn.status == MM_SNAP_EXECUTED || sn.status == MM_SNAP_SKIPPED) {
+		skip(t->x, t->r, "this evidence was already used (snapshot "
+		    "%s)", mm_snap_names[sn.status]);
+		return 1;
+	}
+	if (t->x->dry_run)
+		return 0;
+	/* Pending (a run died) or failed: finish what it did. */
+	if ((rc = mm_retrain_find_version(t->x->models, t->r->key,
+	    t->r->version, sizeof(t->r->version), err)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (make_live(t->x, &t->s, t->r->version, err) < 0 ||
+	    mm_snapshot_begin(t->x->db, t->r->key, (long)t->n, t->ev.max_id,
+	    now(t->x), err) < 0)
+		return -1;
+	set(t->r, "executed", "completed an interrupted retrain: %s active",
+	    t->r->version);
+	return finish(t, MM_SNAP_EXECUTED, err) < 0 ? -1 : 1;
+}
+
+/* Steps 7 to 9, under the lock. */
+static int
+train(struct retrain *t, struct mm_err *err)
+{
+	const struct mm_exec *x = t->x;
+	const struct mm_retrain_cfg *c = &x->cfg->retrain;
+	struct mm_train_job job = { 0 };
+	char extra[MM_SHA_HEX + 20];
+	double cand, act;
+	int rc;
+
+	if ((rc = mm_snapshot_begin(x->db, t->r->key, (long)t->n,
+	    t->ev.max_id, now(x), err)) < 0)
+		return -1;
+	if (rc == 1)	/* resume() saw it otherwise, under the lock */
+		return mm_errf(err, MM_ESYS, 0, "retrain snapshot %.16s was "
+		    "finished by another run", t->r->key);
+	mm_fault("exec-snapshot-pending");
+	split_rows(x, &t->ev.rows, t->rows, t->n, &t->sp);
+	if (active_f1(x, t->a, &t->ev.rows, t->sp.valid, t->sp.nvalid, &act,
+	    err) == 1) {
+		/* The live model cannot be scored: no fair gate, no retrain. */
+		set(t->r, "failed", "cannot score the live model: %s",
+		    err->msg);
+		memset(err, 0, sizeof(*err));
+		return finish(t, MM_SNAP_FAILED, err);
+	}
+	snprintf(extra, sizeof(extra), "\"retrain_key\":\"%s\"", t->r->key);
+	job.data = &t->ev.rows;
+	job.train = t->sp.train;
+	job.valid = t->sp.valid;
+	job.ntrain = t->sp.ntrain;
+	job.nvalid = t->sp.nvalid;
+	job.nclass = t->sp.nclass < 2 ? 2 : t->sp.nclass;
+	job.model = &x->cfg->model;
+	job.bins = x->cfg->drift.bins;
+	job.now = now(x);
+	job.source = "retrain on evidence";
+	job.validation = "holdout";
+	job.incomplete = t->incomplete;
+	job.extra = extra;
+	if (mm_train_run(&job, &t->out, err) < 0) {
+		set(t->r, "failed", "%s", err->msg);
+		memset(err, 0, sizeof(*err));
+		return finish(t, MM_SNAP_FAILED, err);
+	}
+	mm_fault("exec-trained");
+	cand = t->out.scores.f1;
+	if (isnan(act))
+		act = 0;	/* nothing live to beat */
+	if (!(cand - act >= c->min_f1_gain - 1e-9)) {
+		set(t->r, "skipped", "candidate F1 %.4f does not beat the "
+		    "active model's %.4f by min_f1_gain %.4g on %zu held-out "
+		    "rows", cand, act, c->min_f1_gain, t->sp.nvalid);
+		return finish(t, MM_SNAP_SKIPPED, err);
+	}
+	{
+		struct mm_store_file files[3] = {
+			{ "model.json", t->out.model.p, t->out.model.n },
+			{ "reference.json", t->out.reference.p,
+			    t->out.reference.n },
+			{ "card.json", t->out.card.p, t->out.card.n },
+		};
+
+		if (mm_store_write_version(&t->s, now(x), files, 3,
+		    t->r->version, sizeof(t->r->version), err) < 0)
+			return -1;
+	}
+	mm_fault("exec-version-written");
+	if (mm_store_activate(&t->s, t->r->version, cand, now(x), err) < 0)
+		return -1;
+	mm_fault("exec-activated");
+	set(t->r, "executed", "retrained on %zu rows: %s active, F1 %.4f "
+	    "against %.4f on %zu held-out rows", t->n, t->r->version, cand,
+	    act, t->sp.nvalid);
+	return finish(t, MM_SNAP_EXECUTED, err);
+}
+
+/*
+ * A retrain.  *recorded is set when its history row went in with the
+ * snapshot (step 9).
+ */
+static int
+do_retrain(const struct mm_exec *x, const struct mm_exec_decision *d,
+    struct mm_exec_result *r, int *recorded, struct mm_err *err)
+{
+	struct retrain t;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.x = x;
+	t.d = d;
+	t.r = r;
+	mm_evidence_init(&t.ev);
+	mm_train_init(&t.out);
+	if ((rc = gather(&t, err)) != 0 || (rc = resume(&t, err)) != 0)
+		goto out;
+	/*
+	 * Only now: an interrupted retrain is completed above even though
+	 * the version it made live has made its decision stale.
+	 */
+	if (stale(x, d, t.a, r))
+		goto out;
+	if ((long)t.n < x->cfg->retrain.min_samples) {
+		skip(x, r, "%zu labelled rows of evidence, min_samples is %ld",
+		    t.n, x->cfg->retrain.min_samples);
+		r->key[0] = '\0';
+		goto out;
+	}
+	if (x->dry_run) {
+		set(r, "dry_run", "would retrain on %zu labelled rows", t.n);
+		goto out;
+	}
+	rc = train(&t, err);
+out:
+	*recorded = t.recorded;
+	retrain_release(&t);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+mm_exec_decision(const struct mm_exec *x, const struct mm_exec_decision *d,
+    struct mm_exec_result *r, struct mm_err *err)
+{
+	struct mm_history h;
+	int rc = 0, recorded = 0;
+
+	memset(r, 0, sizeof(*r));
+	switch (d->action) {
+	case MM_ROLLBACK:
+		rc = do_rollback(x, d, r, err);
+		break;
+	case MM_PROMOTE:
+		rc = do_promote(x, d, r, err);
+		break;
+	case MM_RETRAIN:
+		rc = do_retrain(x, d, r, &recorded, err);
+		break;
+	default:
+		set(r, x->dry_run ? "dry_run" : "executed", x->dry_run ?
+		    "would record" : "recorded");
+	}
+	if (rc == 0 && !x->dry_run && !recorded) {
+		h.ts = d->ts;
+		h.source = d->source;
+		h.action = mm_action_names[d->action];
+		h.reason = d->reason;
+		h.meta = d->meta;
+		h.meta_len = d->meta_len;
+		h.status = r->status;
+		h.detail = r->detail;
+		h.version = r->version;
+		rc = mm_history_add(x->db, &h, now(x), err);
+	}
+	/* Nothing here is about the input line: the store or database. */
+	if (rc < 0)
+		err->code = MM_ESYS;
+	return rc < 0 ? -1 : 0;
+}
