@@ -519,6 +519,7 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 	const struct mm_field *idf;
 	json_t *drift = NULL;
 	char served[MM_VERSION_MAX], *bid = NULL;
+	const char *pv;
 	long *cm = NULL, w;
 	int rc = -1, k = 0, window;
 
@@ -556,8 +557,12 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 			/* A window of the live version is a pool already. */
 			if (served[0] == '\0' || strcmp(served, d->active) == 0)
 				sig.pooled = cm;
-		} else if (served[0] == '\0' || strcmp(served,
-		    d->active) == 0) {
+		} else if (sig.has_drift_status &&
+		    sig.drift_status == MM_SEVERE) {
+			/* Rejected rows are no evidence of the model's F1. */
+			sig.pooled = d->k == k ? d->pool : NULL;
+		} else if (served[0] == '\0' || d->active[0] == '\0' ||
+		    strcmp(served, d->active) == 0) {
 			if (!d->seeded) {
 				idf = mm_rec_get(&d->rec, "batch_id");
 				if (idf != NULL && idf->val.n >= 2)
@@ -566,9 +571,10 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 				if (pool_seed(d, bid, err) < 0)
 					goto out;
 			}
-			if (d->k != k || strcmp(d->pool_version,
-			    d->active) != 0)
-				pool_reset(d, k, d->active);
+			/* Without a store, the pool follows the records. */
+			pv = d->active[0] != '\0' ? d->active : served;
+			if (d->k != k || strcmp(d->pool_version, pv) != 0)
+				pool_reset(d, k, pv);
 			pool_add(d, cm);
 			sig.pooled = d->pool;
 		}

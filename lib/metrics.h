@@ -50,8 +50,8 @@ long mm_confusion_total(const long *cm, int k);
 /*
  * An upper confidence bound at level 1 - alpha on the F1 of the process
  * that produced the counts: the 1 - alpha quantile of F1 under the
- * Dirichlet posterior of the cell shares (a pseudo-count of 0.1 per
- * cell), over `draws` draws seeded by the counts, so the same counts
+ * Dirichlet posterior of the cell shares (one pseudo-count on each
+ * diagonal cell, none off it, so the bound leans high), over `draws` draws seeded by the counts, so the same counts
  * always give the same bound.  NaN when no row is counted.  A seeded
  * simulation in the tests shows it holds its level.
  */

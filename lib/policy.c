@@ -105,13 +105,12 @@ promote_or_none(const struct mm_retrain_cfg *cfg,
 	return 0;
 }
 
-/* Rules 2 to 5 on confusion counts. */
-static int
-decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
-    const struct mm_policy_state *st, struct mm_decision *out)
+/* What the counts say, for rules 2 and 3 and for the record. */
+static void
+count_stats(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
+    struct mm_decision *out)
 {
 	int k = sig->nclass;
-	double line;
 
 	out->rows = mm_confusion_total(sig->confusion, k);
 	out->f1_upper = mm_f1_upper(sig->confusion, k, cfg->alpha_f1,
@@ -123,6 +122,16 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 		out->pooled_upper = mm_f1_upper(sig->pooled, k, cfg->alpha_f1,
 		    MM_F1_DRAWS);
 	}
+}
+
+/* Rules 2 to 5 on confusion counts (count_stats has run). */
+static int
+decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
+    const struct mm_policy_state *st, struct mm_decision *out)
+{
+	double line;
+
+	(void)sig;
 	if (!st->has_baseline)
 		return promote_or_none(cfg, st, out);
 	line = st->baseline_f1 - cfg->max_f1_drop;
@@ -168,10 +177,12 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	    sig->drift_status > MM_SEVERE))
 		return mm_errf(err, MM_EINPUT, 0, "drift_status %d is not "
 		    "stable, moderate or severe", sig->drift_status);
-	if (sig->nclass < 0 || sig->nclass > MM_MAX_CLASSES ||
-	    (sig->nclass > 0 && sig->confusion == NULL))
+	if (sig->nclass < 0 || sig->nclass > MM_MAX_CLASSES)
 		return mm_errf(err, MM_EINPUT, 0, "nclass %d is out of range "
 		    "[0, %d]", sig->nclass, MM_MAX_CLASSES);
+	if (sig->nclass > 0 && sig->confusion == NULL)
+		return mm_errf(err, MM_EINPUT, 0, "nclass %d without confusion "
+		    "counts", sig->nclass);
 	for (i = 0; i < sig->nclass * sig->nclass; i++)
 		if (sig->confusion[i] < 0 || (sig->pooled != NULL &&
 		    sig->pooled[i] < 0))
@@ -180,6 +191,8 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	if (sig->ndrifted < (sig->drifted != NULL))
 		return mm_errf(err, MM_EINPUT, 0, "ndrifted %d is out of "
 		    "range [%d, inf]", sig->ndrifted, sig->drifted != NULL);
+	if (sig->nclass > 0)
+		count_stats(cfg, sig, out);
 	if (sig->drift_by_score) {
 		if (sig->has_drift && sig->drift_score >= cfg->psi_threshold) {
 			say(out, MM_REJECT, "drift_score %.4g >= "
