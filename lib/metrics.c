@@ -1,3 +1,4 @@
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,20 @@ mm_f1_upper(const long *cm, int k, double alpha, int draws)
 
 	if (mm_confusion_total(cm, k) == 0 || draws < 1)
 		return NAN;
+	/*
+	 * Two classes: F1 = 2q / (1 + q) with q = tp / (tp + fp + fn), and
+	 * q is Beta(tp + 1, fp + fn) under this posterior whatever tn is,
+	 * so the quantile is exact, and a thousand times cheaper.
+	 */
+	if (k == 2) {
+		double a = (double)cm[3] + F1_PRIOR_DIAG;
+		double b = (double)(cm[1] + cm[2]) + F1_PRIOR_OFF, q;
+
+		if (b <= 0)
+			return 1;
+		q = gsl_cdf_beta_Pinv(1 - alpha, a, b);
+		return 2 * q / (1 + q);
+	}
 	for (i = 0; i < k * k; i++)
 		seed = (seed ^ (uint64_t)cm[i]) * 1099511628211ULL;
 	mm_rng_seed(&r, seed, 0x6631);

@@ -50,10 +50,13 @@ long mm_confusion_total(const long *cm, int k);
 /*
  * An upper confidence bound at level 1 - alpha on the F1 of the process
  * that produced the counts: the 1 - alpha quantile of F1 under the
- * Dirichlet posterior of the cell shares (one pseudo-count on each
- * diagonal cell, none off it, so the bound leans high), over `draws` draws seeded by the counts, so the same counts
- * always give the same bound.  NaN when no row is counted.  A seeded
- * simulation in the tests shows it holds its level.
+ * Dirichlet posterior of the cell shares with one pseudo-count on each
+ * diagonal cell and none off it (so the bound leans high).  For two
+ * classes the quantile is exact (a Beta's); for more it is the
+ * empirical one of `draws` draws seeded by the counts.  Either way the
+ * same counts give the same bound.  NaN when no row is counted or draws
+ * is below 1.  A seeded simulation in the tests shows it holds its
+ * level.
  */
 double mm_f1_upper(const long *cm, int k, double alpha, int draws);
 
