@@ -390,9 +390,10 @@ first_version() {
 # a retrain the evidence already holds the rows of later batches.  The
 # decision's evidence horizon keeps them out: every retrain trains on the
 # rows it would have had batch by batch.  From batch 4 on the labels
-# follow another rule; batch by batch the gate refuses a retrain at
-# b000004 (640 rows, most before the change) and takes one at b000010
-# (1408 rows).  buffer_rows is large enough that mm-record trims nothing:
+# follow another rule; batch by batch the F1 bound on the pooled counts
+# calls for a retrain at b000005 (768 rows, most from before the
+# change), which the gate refuses, again after the cooldown at 1536
+# rows, refused too, and at 2304 rows the retrained model goes live.  buffer_rows is large enough that mm-record trims nothing:
 # its trim runs ahead of mm-exec too.
 @test "a stream in one pipe and batch by batch: the same retrains, and the first new model byte for byte" {
 	local vb vp f
@@ -409,9 +410,10 @@ first_version() {
 	play batch
 	play pipe
 	run retrains batch
-	[ "${#lines[@]}" = 2 ] || fail "batch by batch: $output"
-	[[ ${lines[0]} == *'|skipped|640|640' ]] &&
-	    [[ ${lines[1]} == *'|executed|1408|1408' ]] ||
+	[ "${#lines[@]}" = 3 ] || fail "batch by batch: $output"
+	[[ ${lines[0]} == *'|skipped|768|768' ]] &&
+	    [[ ${lines[1]} == *'|skipped|1536|1536' ]] &&
+	    [[ ${lines[2]} == *'|executed|2304|2304' ]] ||
 	    fail "batch by batch: $output"
 	assert_equal "$(retrains pipe)" "$output"
 	run grep -c '"decision":{"action":"retrain"' batch/out pipe/out
