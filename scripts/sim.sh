@@ -26,10 +26,10 @@
 #     Binomial(n, alpha) gives but once in a thousand runs fails.
 #   - at the default size, unless promote, reject, retrain and rollback
 #     were all executed, first appearing in that order.
-# A retrain or rollback decided where nothing changed (phase 1, phase 3
-# once the retrain went live, phase 5 once the rollback did) comes from
-# the noise of one batch's F1; it is listed, but fails nothing until the
-# F1 rules judge pooled counts with confidence bounds.
+#   - a retrain or rollback decided where nothing changed (phase 1,
+#     phase 3 once the retrain went live, phase 5 once the rollback did):
+#     the F1 rules judge confidence bounds on confusion counts, so noise
+#     in one batch's F1 moves nothing at either size.
 set -eu
 cd "$(dirname "$0")/.."
 bin=${MM_BIN:-$PWD/bin}
