@@ -154,7 +154,7 @@ void
 mm_ref_count(const struct mm_ref_feat *f, const double *v, size_t n,
     long *counts)
 {
-	const double *e = f->edges + 1;
+	const double *e;
 	int j, inner = f->nedges - 2, miss = MM_BIN_MISSING(f);
 	size_t i;
 
@@ -163,6 +163,7 @@ mm_ref_count(const struct mm_ref_feat *f, const double *v, size_t n,
 			counts[mm_ref_bin(f, v[i])]++;
 		return;
 	}
+	e = f->edges + 1;
 	/*
 	 * With few bins a branch-free count of the inner edges at or below
 	 * v beats a binary search, whose branches go a random way per value.

@@ -198,7 +198,10 @@ read_counts(json_t *a, struct mm_ref_feat *f, long *sum)
 		    json_integer_value(c) > (json_int_t)1 << 50)
 			return -1;
 		f->counts[i] = (long)json_integer_value(c);
-		*sum += f->counts[i];
+		/* n is at most 2^50 too: a sum past it is no reference. */
+		if (__builtin_add_overflow(*sum, f->counts[i], sum) ||
+		    *sum > (long)1 << 50)
+			return -1;
 	}
 	return 0;
 }
@@ -320,9 +323,11 @@ load_feature_v1(struct mm_ref_feat *f, json_t *o)
 		if (!json_is_integer(c) || json_integer_value(c) < 0)
 			return -1;
 		f->counts[i] = (long)json_integer_value(c);
-		sum += f->counts[i];
+		if (__builtin_add_overflow(sum, f->counts[i], &sum) ||
+		    sum > (long)1 << 50)
+			return -1;
 	}
-	if (sum != (long)json_integer_value(n))
+	if (sum != (long)json_integer_value(n) || missing > (long)1 << 50)
 		return -1;
 	f->counts[MM_BIN_MISSING(f)] = missing;
 	f->n = sum + missing;
