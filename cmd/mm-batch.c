@@ -511,8 +511,9 @@ append(struct batcher *b, unsigned long seq, const struct field *ts,
 		col = &b->cols[c];
 		if (b->rows > 0)
 			mm_buf_putc(&col->v, ',');
-		f = &b->f[col->field];
-		if (b->names.v[col->name].stamp == seq && f->kind == K_NUM)
+		/* Only a field this row has is looked at (a row may have none). */
+		if (b->names.v[col->name].stamp == seq &&
+		    (f = &b->f[col->field])->kind == K_NUM)
 			mm_buf_put(&col->v, f->val.p, f->val.n);
 		else
 			mm_buf_put(&col->v, "null", 4);

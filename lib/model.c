@@ -158,12 +158,19 @@ load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
 		goto out;
 	if (span_numbers(left, 1, tmp, n, &c) < 0 || c != n)
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Checked before the cast: a double past an int is no index. */
+		if (!(tmp[i] >= -1 && tmp[i] < (double)n))
+			goto out;
 		t->left[i] = (int)tmp[i];
+	}
 	if (span_numbers(right, 1, tmp, n, &c) < 0 || c != n)
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (!(tmp[i] >= -1 && tmp[i] < (double)n))
+			goto out;
 		t->right[i] = (int)tmp[i];
+	}
 	if (span_numbers(counts, 1, t->value, n * (size_t)K, &c) < 0 ||
 	    c != n * (size_t)K)
 		goto out;

@@ -327,7 +327,8 @@ load_feature_v1(struct mm_ref_feat *f, json_t *o)
 		    sum > (long)1 << 50)
 			return -1;
 	}
-	if (sum != (long)json_integer_value(n) || missing > (long)1 << 50)
+	if (sum != (long)json_integer_value(n) || missing > (long)1 << 50 ||
+	    sum + missing > (long)1 << 50)
 		return -1;
 	f->counts[MM_BIN_MISSING(f)] = missing;
 	f->n = sum + missing;
