@@ -158,22 +158,6 @@ run_command(const char *cmd, const char *text, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static char *
-string_field(const struct mm_rec *rec, const char *key)
-{
-	const struct mm_field *f = mm_rec_get(rec, key);
-	json_t *v;
-	char *s = NULL;
-
-	if (f == NULL)
-		return NULL;
-	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
-	if (json_is_string(v))
-		s = mm_xstrdup(json_string_value(v));
-	json_decref(v);
-	return s;
-}
-
 static int
 do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 {
@@ -220,8 +204,8 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 		ts = clock_now(a);
 	else if (mm_json_number(f->val.p, &ts) == NULL || !isfinite(ts))
 		return mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");
-	window = string_field(&a->rec, "window");
-	batch = string_field(&a->rec, "batch_id");
+	window = mm_rec_get_string(&a->rec, "window");
+	batch = mm_rec_get_string(&a->rec, "batch_id");
 	snprintf(key, sizeof(key), "%s:%s", window ? window : a->stream, sev);
 	if (last_alert(a, key, &last, err) < 0) {
 		free(window);

@@ -56,23 +56,6 @@ struct exec {
 	struct mm_buf out;
 };
 
-/* The string value of rec's field key (owned), or NULL. */
-static char *
-span_string(const struct mm_rec *rec, const char *key)
-{
-	const struct mm_field *f = mm_rec_get(rec, key);
-	json_t *v;
-	char *s = NULL;
-
-	if (f == NULL)
-		return NULL;
-	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
-	if (json_is_string(v))
-		s = mm_xstrdup(json_string_value(v));
-	json_decref(v);
-	return s;
-}
-
 /*
  * What the executor reads from the metadata: the version live when the
  * decision was made, and the decision's evidence horizon.  *meta owned.
@@ -141,7 +124,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		return mm_errf(err, MM_EINPUT, 0, "'decision' is not an "
 		    "object");
 	memset(&d, 0, sizeof(d));
-	action = span_string(&e->dec, "action");
+	action = mm_rec_get_string(&e->dec, "action");
 	if (action == NULL || (d.action = mm_action_parse(action)) < 0) {
 		mm_errf(err, MM_EINPUT, 0, "'decision.action' is not one of "
 		    "none, reject, rollback, retrain, promote");
@@ -154,10 +137,10 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		d.meta = f->val.p;
 		d.meta_len = f->val.n;
 	}
-	reason = span_string(&e->dec, "reason");
+	reason = mm_rec_get_string(&e->dec, "reason");
 	d.reason = reason ? reason : "";
-	batch = span_string(&e->rec, "batch_id");
-	window = batch ? NULL : span_string(&e->rec, "window");
+	batch = mm_rec_get_string(&e->rec, "batch_id");
+	window = batch ? NULL : mm_rec_get_string(&e->rec, "window");
 	d.batch_id = batch;
 	d.window = window != NULL;
 	d.source = batch ? batch : window ? window : "record";

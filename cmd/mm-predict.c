@@ -86,15 +86,6 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	return 0;
 }
 
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /*
  * Follow the store: a stat of active.json per batch, and a reload when
  * it was replaced and names another version.
@@ -110,7 +101,7 @@ follow(struct predict *pr, struct mm_err *err)
 	if (pr->pinned != NULL)
 		return pr->loaded ? 0 : load(pr, pr->pinned, err);
 	snprintf(path, sizeof(path), "%s/active.json", pr->dir);
-	if (pr->loaded && stat(path, &st) == 0 && same_file(&st,
+	if (pr->loaded && stat(path, &st) == 0 && mm_same_file(&st,
 	    &pr->active_st))
 		return 0;
 	if (stat(path, &st) < 0)

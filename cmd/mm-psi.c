@@ -559,14 +559,6 @@ free_state(struct psi *p)
 	p->colmap = NULL;
 }
 
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /*
  * The active version's reference.  Following the store, a stat of
  * active.json per batch; when another version went live, its reference
@@ -584,7 +576,7 @@ follow_store(struct psi *p, struct mm_err *err)
 
 	snprintf(path, sizeof(path), "%s/active.json", p->models);
 	if (p->ref.nfeat > 0 && stat(path, &st) == 0 &&
-	    same_file(&st, &p->active_st))
+	    mm_same_file(&st, &p->active_st))
 		return 0;
 	if (stat(path, &st) < 0)
 		memset(&st, 0, sizeof(st));

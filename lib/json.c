@@ -663,3 +663,19 @@ mm_jw_key(struct mm_buf *b, int *first, const char *key)
 	mm_jw_str(b, key);
 	mm_buf_putc(b, ':');
 }
+
+char *
+mm_rec_get_string(const struct mm_rec *r, const char *key)
+{
+	const struct mm_field *f = mm_rec_get(r, key);
+	struct mm_buf b;
+	char *s = NULL;
+
+	if (f == NULL || f->val.n < 2 || f->val.p[0] != '"')
+		return NULL;
+	mm_buf_init(&b);
+	if (mm_json_unescape(f->val.p + 1, f->val.n - 2, &b) == 0)
+		s = mm_xstrndup(b.p ? b.p : "", b.n);
+	mm_buf_release(&b);
+	return s;
+}

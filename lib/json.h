@@ -55,6 +55,12 @@ int mm_rec_parse(struct mm_rec *r, const char *line, size_t len,
 const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 
 /*
+ * The decoded value of the string field key (new, the caller frees), or
+ * NULL when the field is absent, not a string, or holds a NUL.
+ */
+char *mm_rec_get_string(const struct mm_rec *r, const char *key);
+
+/*
  * Write the record and a newline to out: every field as it came, except
  * fields named in drop (a NULL-terminated list, or NULL), and key set to
  * the JSON text val (replaced in place, or appended last).  key may be

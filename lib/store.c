@@ -728,3 +728,11 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 		return unstage(s, err);
 	return 0;
 }
+
+int
+mm_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}

@@ -23,6 +23,15 @@
 
 #define MM_VERSION_MAX 64
 
+struct stat;
+
+/*
+ * 1 if two stat(2)s are of the same file unchanged (device, inode and
+ * modification time): how programs that follow the store tell that
+ * active.json was replaced.
+ */
+int mm_same_file(const struct stat *a, const struct stat *b);
+
 /* The model directory: dir if given, else $MM_MODELS, else "models". */
 const char *mm_models_dir(const char *dir);
 
