@@ -131,15 +131,27 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 {
 	double line;
 
-	(void)sig;
 	if (!st->has_baseline)
 		return promote_or_none(cfg, st, out);
 	line = st->baseline_f1 - cfg->max_f1_drop;
-	/* With nothing to roll back to, a collapse is retrained on. */
 	if (out->rows > 0 && out->f1_upper < line && !st->no_previous) {
 		say(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is below "
 		    "baseline %.4g - max_f1_drop %.4g", out->f1_upper,
 		    out->rows, st->baseline_f1, cfg->max_f1_drop);
+		return 0;
+	}
+	/*
+	 * With nothing to roll back to, a collapse of the live version's
+	 * rows is retrained on at once: the pool would wait for the rows
+	 * from before the collapse to age out.
+	 */
+	if (out->rows > 0 && out->f1_upper < line && sig->pooled != NULL) {
+		if (cooldown(cfg, st, out))
+			return 0;
+		say(out, MM_RETRAIN, "f1 upper bound %.4g on %ld rows is below "
+		    "baseline %.4g - max_f1_drop %.4g, and no version to roll "
+		    "back to", out->f1_upper, out->rows, st->baseline_f1,
+		    cfg->max_f1_drop);
 		return 0;
 	}
 	line = st->baseline_f1 - cfg->min_f1_gain;

@@ -20,8 +20,9 @@
  * Replaying a decision that an older mm made (drift_by_score), rule 1 is
  * drift_score >= psi_threshold instead, as it was then.
  * Rules 2 and 3 need f1 and a baseline; without them they are skipped.
- * Rule 2 is skipped when the state knows there is no previous version:
- * a collapse with nothing to roll back to falls to rule 3 (retrain).
+ * When the state knows there is no previous version, a collapse (rule
+ * 2's bound on rows the live version served) is a retrain instead, with
+ * rule 3's cooldown.
  * The bounds come from confusion counts (mm_f1_upper in metrics.h), so
  * a large collapse is seen in one batch and a small degradation once
  * enough rows prove it, while noise in small batches moves nothing.  A

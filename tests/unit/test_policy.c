@@ -1351,7 +1351,7 @@ test_counts_order(void **state)
 	EXPECT(&c, &s, &st, MM_ROLLBACK, NULL);
 }
 
-/* No previous version: a collapse falls to rule 3 and retrains. */
+/* No previous version: a collapse is retrained on at once. */
 static void
 test_counts_no_previous(void **state)
 {
@@ -1362,8 +1362,16 @@ test_counts_no_previous(void **state)
 
 	(void)state;
 	st.no_previous = 1;
-	EXPECT(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, swapped, 2,
-	    0.95));
+	EXPECT(&c, &s, &st, MM_RETRAIN, NULL);
+	{
+		struct mm_decision d;
+		struct mm_err e;
+
+		assert_int_equal(mm_policy_decide(&c, &s, &st, &d, &e), 0);
+		assert_non_null(strstr(d.reason, "on 64 rows is below "
+		    "baseline 0.95 - max_f1_drop 0.15, and no version to roll "
+		    "back to"));
+	}
 	NUMBERS(&c, &s, &st);
 	set_recent(&st, "none retrain");
 	EXPECT(&c, &s, &st, MM_NONE,
@@ -1459,6 +1467,7 @@ test_counts_pure(void **state)
 	long cm0[4], pool0[4];
 	struct mm_signal s = counts(2, cm, pool);
 	struct mm_policy_state st = baseline(0.95);
+	char why[512];
 
 	(void)state;
 	memcpy(cm0, cm, sizeof(cm));
@@ -1466,8 +1475,10 @@ test_counts_pure(void **state)
 	check_pure(&c, &s, &st, MM_ROLLBACK, rollback_reason(&c, cm, 2,
 	    0.95));
 	st.no_previous = 1;
-	check_pure(&c, &s, &st, MM_RETRAIN, retrain_reason(&c, pool, 2,
-	    0.95));
+	/* Nothing to roll back to: the collapse is retrained on. */
+	snprintf(why, sizeof(why), "%s, and no version to roll back to",
+	    rollback_reason(&c, cm, 2, 0.95));
+	check_pure(&c, &s, &st, MM_RETRAIN, why);
 	assert_memory_equal(cm, cm0, sizeof(cm));
 	assert_memory_equal(pool, pool0, sizeof(pool));
 }
