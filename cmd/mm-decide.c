@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "evidence.h"
 #include "json.h"
 #include "mm.h"
 #include "ndjson.h"
@@ -76,7 +77,10 @@ struct decide {
 	char pool_version[MM_VERSION_MAX];
 	const char *dbpath;		/* seed the pool from it, or NULL */
 	int seeded;
+	struct mm_db db;		/* for evidence horizons, once open */
+	int db_open;
 	double baseline;
+	long horizon;			/* of the record at hand, -1 unknown */
 	unsigned fail_mask, decided_mask;
 	struct mm_run run;
 	struct mm_rec rec;
@@ -110,6 +114,16 @@ get_number(const struct mm_rec *rec, const char *obj, const char *key,
 	}
 	json_decref(o);
 	return rc;
+}
+
+/* A number at the record's top level: 1 found, 0 absent or not one. */
+static int
+top_number(const struct mm_rec *rec, const char *key, double *v)
+{
+	const struct mm_field *f = mm_rec_get(rec, key);
+
+	return f != NULL && mm_json_number(f->val.p, v) != NULL &&
+	    isfinite(*v);
 }
 
 /* The status named s, or -1. */
@@ -459,6 +473,9 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	if (d->know_previous)
 		mm_buf_printf(b, ",\"has_previous\":%s",
 		    d->st.no_previous ? "false" : "true");
+	/* Where the evidence stood at this record: mm-exec trains to it. */
+	if (d->horizon >= 0)
+		mm_buf_printf(b, ",\"evidence_horizon\":%ld", d->horizon);
 	mm_buf_puts(b, ",\"recent\":[");
 	from = d->st.nrecent - (int)(c->cooldown_batches >
 	    c->min_stable_batches ? c->cooldown_batches :
@@ -508,6 +525,40 @@ get_counts(const struct mm_rec *rec, long **cm, int *k, char *version,
 	if (json_is_string(v))
 		snprintf(version, vsize, "%s", json_string_value(v));
 	json_decref(o);
+	return 0;
+}
+
+/*
+ * The evidence horizon of the record at hand (d->horizon, -1 when not
+ * known): the newest evidence row recorded with its batch, or for a
+ * window by its ts.  0, or -1 with err.
+ */
+static int
+horizon(struct decide *d, int window, struct mm_err *err)
+{
+	char *bid = NULL;
+	double ts = 0;
+	int rc;
+
+	d->horizon = -1;
+	if (d->dbpath == NULL)
+		return 0;
+	if (!d->db_open) {
+		if (mm_db_open(&d->db, d->dbpath, err) < 0)
+			return -1;
+		d->db_open = 1;
+	}
+	if (window) {
+		if (!top_number(&d->rec, "ts", &ts))
+			return 0;
+	} else if ((bid = mm_rec_get_string(&d->rec, "batch_id")) == NULL)
+		return 0;
+	rc = mm_evidence_horizon(&d->db, bid, ts, &d->horizon, err);
+	free(bid);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		d->horizon = -1;
 	return 0;
 }
 
@@ -579,7 +630,8 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 			sig.pooled = d->pool;
 		}
 	}
-	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0)
+	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0 ||
+	    horizon(d, window, err) < 0)
 		goto out;
 	if (sig.has_f1_sustained)
 		d->f1s[d->nf1++ % w] = sig.f1;
@@ -939,6 +991,8 @@ main(int argc, char **argv)
 	mm_rec_release(&d.rec);
 	mm_buf_release(&d.out);
 	pool_reset(&d, 0, "");
+	if (d.db_open)
+		mm_db_close(&d.db);
 	free(d.ring);
 	free(d.ring_rows);
 out:

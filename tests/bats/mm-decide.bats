@@ -1156,3 +1156,20 @@ none: no rule matched"
 	assert_success
 	assert_equal "$(md pooled_rows <<<"$output" | tr '\n' ' ')" "64 128 64 "
 }
+
+@test "with --db each decision carries its evidence horizon" {
+	mm-train --synthetic --rows 500 --models m --now 1764140000 >/dev/null
+	mm-gen --batches 3 --batch-size 64 | mm-predict --models m |
+	    mm-record --db d.db >rec.ndjson
+	# Recording ran ahead: all 192 rows are in; each decision's horizon
+	# is where the evidence stood with its own batch.
+	run_split mm-decide --db d.db --models m rec.ndjson
+	assert_success
+	assert_equal "$(grep -o '"evidence_horizon":[0-9]*' <<<"$output" | tr '\n' ' ')" \
+	    '"evidence_horizon":64 "evidence_horizon":128 "evidence_horizon":192 '
+	# A batch never recorded, or no database: no horizon.
+	run_split mm-decide --models m rec.ndjson
+	refute_output --partial evidence_horizon
+	run_split mm-decide --db d.db --models m < <(sed 's/"b00000/"x00000/' rec.ndjson)
+	refute_output --partial evidence_horizon
+}
