@@ -45,7 +45,7 @@ static const long sizes[4] = { 20, 64, 256, 5000 };
 
 static double scale = 1;	/* share of the full simulation run */
 static double zipf_cum[NCAT];
-static char cat_buf[NCAT][4];
+static char cat_buf[NCAT][16];
 static const char *cat_strs[NCAT];
 
 /* A change to production data, for the power checks. */
