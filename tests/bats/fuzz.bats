@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# The libFuzzer harnesses (tests/fuzz/): every crasher a fuzzer found is
+# kept in tests/fuzz/crashers/TARGET/ and replayed here, through the
+# harness that found it, as a regression test, and so are the seeds.
+# Fuzzing itself is make fuzz-smoke (seconds) and make fuzz (minutes).
+
+load helper
+
+FUZZ_BUILD=${MM_FUZZ_BUILD:-$MM_TOP/build/fuzz}
+export UBSAN_OPTIONS=print_stacktrace=1
+
+setup_file() {
+	# A make of its own: nothing of the make that runs the suite.
+	(cd "$MM_TOP" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+	    make -s -j"$(nproc)" fuzz-build >/dev/null) || return 1
+}
+
+# Run target $1's harness on each of its seeds and crashers.
+replay() {
+	local f
+	for f in "$MM_TOP/tests/fuzz/corpus/$1"/* \
+	    "$MM_TOP/tests/fuzz/crashers/$1"/*; do
+		[ -f "$f" ] || continue
+		run "$FUZZ_BUILD/fuzz_$1" "$f"
+		if [ "$status" != 0 ]; then
+			echo "${f#"$MM_TOP"/} fails:"
+			echo "$output" | grep -E 'ERROR|SUMMARY|runtime error|check failed|does not|#[0-9]+ 0x' | head -20
+			return 1
+		fi
+	done
+}
+
+@test "fuzz_record runs its seeds and crashers clean" {
+	replay record
+}
+
+@test "fuzz_batch runs its seeds and crashers clean" {
+	replay batch
+}
+
+@test "fuzz_write runs its seeds and crashers clean" {
+	replay write
+}
+
+@test "fuzz_rows runs its seeds and crashers clean" {
+	replay rows
+}
+
+@test "fuzz_mmbatch runs its seeds and crashers clean" {
+	replay mmbatch
+}
+
+@test "fuzz_config runs its seeds and crashers clean" {
+	replay config
+}
+
+@test "fuzz_model runs its seeds and crashers clean" {
+	replay model
+}
+
+@test "fuzz_ref runs its seeds and crashers clean" {
+	replay ref
+}
+
+@test "every harness in tests/fuzz/ is replayed here" {
+	local f t
+	for f in "$MM_TOP"/tests/fuzz/fuzz_*.c; do
+		t=${f##*/fuzz_}
+		t=${t%.c}
+		grep -q "^	replay $t\$" "$BATS_TEST_FILENAME" ||
+		    { echo "fuzz_$t is not replayed"; return 1; }
+	done
+}
