@@ -15,9 +15,10 @@ setup_file() {
 	    make -s -j"$(nproc)" fuzz-build >/dev/null) || return 1
 }
 
-# Run target $1's harness on each of its seeds and crashers.
+# Run target $1's harness on each of its seeds and crashers; name each
+# that fails.
 replay() {
-	local f
+	local f bad=0
 	for f in "$MM_TOP/tests/fuzz/corpus/$1"/* \
 	    "$MM_TOP/tests/fuzz/crashers/$1"/*; do
 		[ -f "$f" ] || continue
@@ -25,9 +26,10 @@ replay() {
 		if [ "$status" != 0 ]; then
 			echo "${f#"$MM_TOP"/} fails:"
 			echo "$output" | grep -E 'ERROR|SUMMARY|runtime error|check failed|does not|#[0-9]+ 0x' | head -20
-			return 1
+			bad=1
 		fi
 	done
+	return "$bad"
 }
 
 @test "fuzz_record runs its seeds and crashers clean" {
