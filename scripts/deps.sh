@@ -6,7 +6,8 @@ set -eu
 want=${1:-test}
 
 build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
-test="$build valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn"
+# clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
+test="$build valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 verify="$test"
 bench="$verify hyperfine time"
 # clang with libFuzzer and the sanitizer runtimes, for make fuzz.
@@ -16,9 +17,8 @@ case $want in
 build) pkgs=$build ;;
 test) pkgs=$test ;;
 verify) pkgs=$verify ;;
-bench) pkgs=$bench ;;
+bench|all) pkgs=$bench ;;
 fuzz) pkgs=$fuzz ;;
-all) pkgs="$bench clang libclang-rt-14-dev" ;;
 *) echo "deps.sh: unknown set '$want' (build, test, verify, bench, fuzz, all)" >&2; exit 2 ;;
 esac
 

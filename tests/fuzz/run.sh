@@ -10,7 +10,7 @@
 # crash, in libFuzzer's fork mode, for all of SECONDS.  Exits 1 if any
 # target found something or failed a replay.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
 # Stack traces for undefined behaviour too.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
@@ -71,7 +71,7 @@ one() {
 	cov=$(printf '%s\n' "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(printf '%s\n' "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(printf '%s\n' "$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
-	found=$(ls "$FUZZ_BUILD/artifacts/$t" | wc -l)
+	found=$(find "$FUZZ_BUILD/artifacts/$t" -type f | wc -l)
 	crashes=$(printf '%s\n' "$last" |
 	    sed -n 's|.*oom/timeout/crash: \([0-9/]*\).*|\1|p')
 	if [ "$rc" = 0 ] && [ "${crashes:-0/0/0}" = 0/0/0 ]; then
