@@ -156,6 +156,10 @@ load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
 	}
 	if (span_numbers(thr, 0, t->threshold, n, &c) < 0 || c != n)
 		goto out;
+	/* A threshold past the doubles could not be written back. */
+	for (i = 0; i < n; i++)
+		if (!isfinite(t->threshold[i]))
+			goto out;
 	if (span_numbers(left, 1, tmp, n, &c) < 0 || c != n)
 		goto out;
 	for (i = 0; i < n; i++) {

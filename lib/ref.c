@@ -175,7 +175,8 @@ read_nums(json_t *a, double **out, int *n, int strictly_up)
 
 		if (!json_is_number(e))
 			return -1;
-		(*out)[i] = json_number_value(e);
+		/* -0 is 0, as mm writes it, so the id stays the same. */
+		(*out)[i] = json_number_value(e) + 0.0;
 		if (strictly_up && i > 0 && !((*out)[i] > (*out)[i - 1]))
 			return -1;
 	}
