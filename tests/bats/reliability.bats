@@ -55,13 +55,14 @@ ids() {
 	grep -o '"batch_id":"[^"]*"' "$1" | cut -d'"' -f4
 }
 
-# wait_lines FILE N: wait (10 s at most) until FILE has N lines.
+# wait_lines FILE N: wait (60 s at most: sanitizer builds on a busy
+# machine are slow) until FILE has N lines.
 wait_lines() {
 	local i=0
 
 	while [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -lt "$2" ]; do
 		i=$((i + 1))
-		if [ "$i" -gt 200 ]; then
+		if [ "$i" -gt 1200 ]; then
 			echo "$1 has $(wc -l <"$1") lines, not $2" >&2
 			return 1
 		fi
