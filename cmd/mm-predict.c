@@ -83,6 +83,8 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
 	pr->cm = mm_xrealloc(pr->cm, (size_t)m.forest.nclass *
 	    (size_t)m.forest.nclass * sizeof(long));
+	/* The probabilities are rows x classes: a new model sizes them anew. */
+	pr->cap = 0;
 	return 0;
 }
 

@@ -48,3 +48,27 @@ $r2"
 	assert_output "$r1
 $r1"
 }
+
+@test "mm-predict follows a switch to a model with more classes" {
+	# The probability buffers were sized for the old number of classes
+	# (a heap overflow under ASan, a crash in a release build).
+	mm-train --synthetic --rows 500 --models m --now 1764140000 >/dev/null
+	mm-gen --rows 600 --classes 3 |
+	    mm-train --models m --now 1764140060 --stage >/dev/null
+	mm-gen --batches 1 --batch-size 2000 >a.ndjson
+	mm-gen --batches 2 --batch-size 2000 --seed 4 >b.ndjson
+	mkfifo in
+	mm-predict --models m <in >out.ndjson 2>err &
+	exec 5>in
+	cat a.ndjson >&5
+	while [ "$(wc -l <out.ndjson)" -lt 1 ]; do sleep 0.1; done
+	mm-models --models m --now 1764140120 promote >/dev/null
+	cat b.ndjson >&5
+	exec 5>&-
+	wait $!
+	assert_equal "$(wc -l <out.ndjson)" 3
+	# Three classes: the last batch's confusion is 3 x 3.
+	run sh -c "tail -n 1 out.ndjson | grep -o '\"confusion\":\[\[[0-9]*,[0-9]*,[0-9]*\],\[[0-9]*,[0-9]*,[0-9]*\],\[[0-9]*,[0-9]*,[0-9]*\]\]'"
+	assert_success
+	assert_equal "$(grep -c 'now using model version' err)" 1
+}
