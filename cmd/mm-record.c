@@ -723,12 +723,19 @@ flush(struct record *r, struct mm_err *err)
 		}
 		r->in_txn = 0;
 	}
+	/*
+	 * A record larger than stdio's buffer is written at once, and a
+	 * failed write then leaves nothing for fflush to report: check both.
+	 */
 	if (r->pending.n > 0) {
-		fwrite(r->pending.p, 1, r->pending.n, stdout);
+		if (fwrite(r->pending.p, 1, r->pending.n, stdout) !=
+		    r->pending.n)
+			return mm_errf(err, MM_ESYS, 0, "write error: %s",
+			    strerror(errno));
 		mm_buf_reset(&r->pending);
 		r->npending = 0;
 	}
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0 || ferror(stdout))
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;

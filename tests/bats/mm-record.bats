@@ -644,3 +644,13 @@ Try 'mm-record --help' for more information."
 	assert_equal "$(sqlite3 m.db 'SELECT count(*) FROM evidence')" 0
 	assert_equal "$(sqlite3 m.db 'SELECT count(*) FROM metrics')" 2
 }
+
+@test "a write error on records larger than stdio's buffer is exit 3, after the commit" {
+	mm-train --synthetic --rows 500 --models m --now 1764140000 >/dev/null
+	mm-gen --batches 2 --batch-size 2000 | mm-predict --models m >big.ndjson
+	run_split sh -c 'mm-record --db d2.db big.ndjson >/dev/full'
+	assert_failure 3
+	assert_equal "$stderr" "mm-record: write error: No space left on device"
+	# Stored before it was passed on: a rerun finds both batches there.
+	assert_equal "$(sqlite3 d2.db 'SELECT count(*) FROM metrics')" 2
+}
