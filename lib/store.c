@@ -412,6 +412,22 @@ make_dir(const char *path, struct mm_err *err)
 	return 0;
 }
 
+/* The directories above path, as mkdir -p makes them (as --db does). */
+static int
+make_parents(const char *path, struct mm_err *err)
+{
+	char buf[PATHMAX], *p;
+
+	pathf(buf, "%s", path);
+	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (make_dir(buf, err) < 0)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
 int
 mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
     struct mm_err *err)
@@ -425,7 +441,8 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		char parent[PATHMAX], *slash;
 
 		pathf(path, "%s/versions", dir);
-		if (make_dir(dir, err) < 0 || make_dir(path, err) < 0 ||
+		if (make_parents(dir, err) < 0 || make_dir(dir, err) < 0 ||
+		    make_dir(path, err) < 0 ||
 		    fsync_dir(dir, err) < 0)
 			return -1;
 		pathf(parent, "%s", dir);

@@ -503,3 +503,10 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	assert_equal "$(head -n 1 <<<"$stderr")" \
 	    "mm-train: unknown option '--frobnicate'"
 }
+
+@test "--models creates the directories above the store, as --db does" {
+	run_split mm-train --synthetic --rows 300 --models a/b/m --now 1764140000
+	assert_success
+	[ -f a/b/m/active.json ]
+	assert_equal "$(ls a/b/m/versions | wc -l)" 1
+}
