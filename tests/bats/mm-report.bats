@@ -514,3 +514,13 @@ EOF
 	assert_output ""
 	[ -s shot.png ]
 }
+
+@test "--from and --to take only times that exist, in decimal seconds or UTC dates" {
+	for t in 2025-02-30 2025-11-26T06:53:60Z 2025-13-01 0x10 inf 1e9 \
+	    -5 12abc; do
+		run_split mm-report --db none.db --from "$t" -o r.html
+		assert_failure 2
+		assert_equal "$stderr" "mm-report: --from: '$t' is not a time: Unix seconds or a UTC date such as 2025-11-26T06:53:20Z"
+	done
+	[ ! -e r.html ] && [ ! -e none.db ]
+}
