@@ -61,7 +61,8 @@ $(BIN)/%: cmd/%.c $(BUILD)/libmm.a $(LIB_HDR)
 	$(CC) $(CFLAGS) $(MM_CFLAGS) -o $@ $< $(BUILD)/libmm.a $(LDFLAGS) \
 		$(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmm.a $(LIB_HDR)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmm.a $(LIB_HDR) \
+    $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MM_CFLAGS) -Wno-missing-prototypes -o $@ $< \
 		$(BUILD)/libmm.a $(LDFLAGS) -lcmocka $(LDLIBS)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "scratch.h"
 
 struct fix {
 	char top[256];		/* the scratch directory */
@@ -30,13 +31,10 @@ static int
 setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->top, sizeof(f->top), "%s/mm-db.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->top) == NULL) {
+	if (scratch_make(f->top, sizeof(f->top), "mm-db") < 0) {
 		free(f);
 		return -1;
 	}
@@ -47,19 +45,11 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fix *f = *state;
 
-	nftw(f->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(f->top);
 	free(f);
 	return 0;
 }

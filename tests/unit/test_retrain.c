@@ -28,6 +28,7 @@
 #include "retrain.h"
 #include "sha.h"
 #include "store.h"
+#include "scratch.h"
 
 #define T0 1764140000.0
 #define KEY1 "1111111111111111111111111111111111111111111111111111111111111111"
@@ -48,14 +49,11 @@ static int
 setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	struct mm_err err = { 0 };
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->top, sizeof(f->top), "%s/mm-retrain.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->top) == NULL) {
+	if (scratch_make(f->top, sizeof(f->top), "mm-retrain") < 0) {
 		free(f);
 		return -1;
 	}
@@ -78,20 +76,12 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fix *f = *state;
 
 	mm_db_close(&f->db);
-	nftw(f->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(f->top);
 	free(f);
 	return 0;
 }

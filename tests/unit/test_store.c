@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "scratch.h"
 
 /* 2025-11-26T06:53:20Z and one and two hours later. */
 #define T1 1764140000.0
@@ -42,13 +43,10 @@ static int
 setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->top, sizeof(f->top), "%s/mm-store.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->top) == NULL) {
+	if (scratch_make(f->top, sizeof(f->top), "mm-store") < 0) {
 		free(f);
 		return -1;
 	}
@@ -58,19 +56,11 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fix *f = *state;
 
-	nftw(f->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(f->top);
 	free(f);
 	return 0;
 }
