@@ -2,7 +2,10 @@
 # The libFuzzer harnesses (tests/fuzz/): every crasher a fuzzer found is
 # kept in tests/fuzz/crashers/TARGET/ and replayed here, through the
 # harness that found it, as a regression test, and so are the seeds.
-# Fuzzing itself is make fuzz-smoke (seconds) and make fuzz (minutes).
+# Each harness also fuzzes here for a fixed, seeded number of inputs
+# (FUZZ_RUNS, about a second each), so a change that breaks the reader
+# on mutated input fails the suite, not only the next make fuzz.  Long
+# runs are make fuzz-smoke (seconds) and make fuzz (minutes).
 
 load helper
 
@@ -62,6 +65,36 @@ replay() {
 
 @test "fuzz_ref runs its seeds and crashers clean" {
 	replay ref
+}
+
+# Fuzz target $1 for FUZZ_RUNS inputs from seed 1, into a scratch
+# corpus (the seeds in tests/fuzz/corpus/ stay as they are).
+fuzz_runs() {
+	local mask=1 dict=
+	[ "$1" = mmbatch ] && mask=3
+	[ -f "$MM_TOP/tests/fuzz/$1.dict" ] && dict=-dict=$MM_TOP/tests/fuzz/$1.dict
+	mkdir -p "$BATS_TEST_TMPDIR/corpus"
+	# shellcheck disable=SC2086
+	run "$FUZZ_BUILD/fuzz_$1" -runs="${FUZZ_RUNS:-3000}" -seed=1 \
+	    -timeout=10 -rss_limit_mb=2048 -close_fd_mask=$mask $dict \
+	    -artifact_prefix="$BATS_TEST_TMPDIR/" \
+	    "$BATS_TEST_TMPDIR/corpus" "$MM_TOP/tests/fuzz/corpus/$1"
+	if [ "$status" != 0 ]; then
+		echo "$output" | grep -E 'ERROR|SUMMARY|runtime error|check failed|#[0-9]+ 0x' | head -20
+		return 1
+	fi
+	# libFuzzer's last line: the inputs it ran.
+	[[ "$output" == *"Done ${FUZZ_RUNS:-3000} runs"* ]]
+}
+
+@test "each harness fuzzes 3000 seeded inputs clean" {
+	local f t bad=
+	for f in "$MM_TOP"/tests/fuzz/fuzz_*.c; do
+		t=${f##*/fuzz_}
+		t=${t%.c}
+		fuzz_runs "$t" || bad="$bad $t"
+	done
+	[ -z "$bad" ] || { echo "found something:$bad"; return 1; }
 }
 
 @test "every harness in tests/fuzz/ is replayed here" {
