@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "mm.h"
@@ -38,11 +39,15 @@ static const struct mm_opt opts[] = {
 #define O_PREFIX 8
 	{ "prefix", 0, "P", "batch id prefix with --size, --every (default: "
 	    "b)" },
-#define O_NOW 9
-	{ "now", 0, "TS", "ts of batches whose rows have none" },
-#define O_SKIPBAD 10
+#define O_IDPREFIX 9
+	{ "id-prefix", 0, "STR", "with --size, ids STR000000 up (default: "
+	    "P, the run's start, a hash)" },
+#define O_NOW 10
+	{ "now", 0, "TS", "ts of batches whose rows have none; the run's "
+	    "start" },
+#define O_SKIPBAD 11
 	{ "skip-bad", 0, NULL, "skip bad rows and count them" },
-#define O_MAXREC 11
+#define O_MAXREC 12
 	{ "max-record", 0, "BYTES", "longest line accepted (default 256M)" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -94,6 +99,9 @@ struct batcher {
 	long size;
 	double every;
 	char *prefix;		/* JSON-escaped, like every name below */
+	int run_tag;		/* --size: the run tag is to go after prefix */
+	double now_v;		/* --now as a number */
+	uint64_t head;		/* hash of the lines before the first batch */
 	char *idname, *tsname, *labelname;
 	size_t idlen, tslen, labellen;
 	int fixed;		/* --features: the columns never change */
@@ -146,16 +154,23 @@ ivec_push(struct ivec *v, int x)
 	v->v[v->n++] = x;
 }
 
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
+#define FNV_BASIS 14695981039346656037ULL
 
+/* FNV-1a: h with the n bytes at s folded in. */
+static uint64_t
+fnv(uint64_t h, const char *s, size_t n)
+{
 	while (n-- > 0) {
 		h ^= (unsigned char)*s++;
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	return fnv(FNV_BASIS, s, n);
 }
 
 /* The slot holding s, or the empty slot where it would go. */
@@ -459,6 +474,40 @@ flush(struct batcher *b, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * The counts of --size begin at 000000 in every run, so a run's ids
+ * carry the run: the time it began, in UTC ("20261126T063000Z"), and 8
+ * hex digits of a hash of what it read up to its first batch (the CSV
+ * header and the first row), with the process id too when there is no
+ * --now.  Two runs that began in the same second on other input, or at
+ * once, differ; with --now, a run gives the same ids every time.
+ */
+static void
+add_run_tag(struct batcher *b)
+{
+	char stamp[32], pid[32];
+	struct mm_buf id;
+	struct tm tm;
+	time_t t;
+	uint64_t h = b->head;
+
+	t = b->now != NULL ? (time_t)floor(b->now_v) : time(NULL);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)t);
+	if (b->now == NULL) {
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		h = fnv(h, pid, strlen(pid));
+	}
+	mm_buf_init(&id);
+	mm_buf_printf(&id, "%s%s-%08lx-", b->prefix, stamp,
+	    (unsigned long)(uint32_t)(h ^ (h >> 32)));
+	free(b->prefix);
+	b->prefix = mm_xstrndup(id.p, id.n);
+	mm_buf_release(&id);
+	b->run_tag = 0;
+}
+
 /* Begin a batch with the row just checked; k is its time window. */
 static void
 start(struct batcher *b, double k)
@@ -488,6 +537,8 @@ start(struct batcher *b, double k)
 		mm_buf_put(&b->id, b->rowid.p, b->rowid.n);
 		break;
 	case BY_SIZE:
+		if (b->run_tag)
+			add_run_tag(b);
 		mm_buf_printf(&b->id, "\"%s%06lu\"", b->prefix, b->nbatches);
 		break;
 	case BY_TIME:
@@ -866,6 +917,10 @@ run_file(struct batcher *b, const char *path)
 				goto fail;
 			continue;
 		}
+		if (b->run_tag) {
+			b->head = fnv(b->head, line, len);
+			b->head = fnv(b->head, "\n", 1);
+		}
 		if (r.lineno == 1 && len >= 3 &&
 		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 			line += 3;	/* a UTF-8 byte order mark */
@@ -953,7 +1008,7 @@ static int
 parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 {
 	const char *id = "batch_id", *ts = "ts", *label = "label";
-	const char *features = NULL, *prefix = NULL;
+	const char *features = NULL, *prefix = NULL, *idprefix = NULL;
 	long every = 0;
 	double v;
 	int o, csv = 0, json = 0;
@@ -977,6 +1032,7 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 				return -1;
 			break;
 		case O_PREFIX: prefix = st->arg; break;
+		case O_IDPREFIX: idprefix = st->arg; break;
 		case O_NOW:
 			if (mm_json_number(st->arg, &v) !=
 			    st->arg + strlen(st->arg) || !isfinite(v)) {
@@ -985,6 +1041,7 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 				return -1;
 			}
 			b->now = st->arg;
+			b->now_v = v;
 			break;
 		case O_SKIPBAD: b->skip_bad = 1; break;
 		case O_MAXREC:
@@ -1011,6 +1068,27 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		mm_warnx(prog, "--prefix goes with --size or --every");
 		return -1;
 	}
+	if (idprefix != NULL && b->group != BY_SIZE) {
+		mm_warnx(prog, "--id-prefix goes with --size");
+		return -1;
+	}
+	if (idprefix != NULL && prefix != NULL) {
+		mm_warnx(prog, "--prefix and --id-prefix exclude each other");
+		return -1;
+	}
+	if (idprefix != NULL && *idprefix == '\0') {
+		mm_warnx(prog, "--id-prefix needs a string: ids that are "
+		    "only counts repeat from run to run");
+		return -1;
+	}
+	/* The run's UTC start goes in its ids: a year from 0 to 9999. */
+	if (b->group == BY_SIZE && idprefix == NULL && b->now != NULL &&
+	    !(b->now_v >= 0 && b->now_v < 253402300800.0)) {
+		mm_warnx(prog, "--now: '%s' is not a time from 0 to "
+		    "253402300799, as --size needs for its ids (or give "
+		    "--id-prefix)", b->now);
+		return -1;
+	}
 	if (*id == '\0' || *ts == '\0' || *label == '\0') {
 		mm_warnx(prog, "--id, --ts and --label need a name");
 		return -1;
@@ -1021,7 +1099,10 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		    "fields");
 		return -1;
 	}
-	b->prefix = escape(prefix != NULL ? prefix : "b");
+	b->prefix = escape(idprefix != NULL ? idprefix : prefix != NULL ?
+	    prefix : "b");
+	b->run_tag = b->group == BY_SIZE && idprefix == NULL;
+	b->head = FNV_BASIS;
 	b->idname = escape(id);
 	b->tsname = escape(ts);
 	b->labelname = escape(label);
@@ -1069,9 +1150,8 @@ main(int argc, char **argv)
 	struct mm_optstate st = { .prog = "mm-batch",
 	    .synopsis = "[--csv | --json] [--id NAME] [--ts NAME] "
 	    "[--label NAME] [--features LIST]\n"
-	    " [--size N | --every SECONDS] [--prefix P] [--now TS] "
-	    "[--skip-bad]\n"
-	    " [--max-record BYTES] [FILE ...]",
+	    " [--size N | --every SECONDS] [--prefix P | --id-prefix STR]\n"
+	    " [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]",
 	    .about = "Group rows, JSON objects or CSV, into batch records." };
 	struct mm_err err = { 0 };
 	int i, rc;

@@ -76,11 +76,20 @@ EOF
 EOF
 }
 
-@test "--size: every N rows, ids b000000 up, the last batch smaller" {
+@test "--size: every N rows, ids counting from 000000 after the run's tag, the last batch smaller" {
 	rows '{"ts":1,"f0":1,"label":0}' '{"ts":2,"f0":2,"label":1}' \
 	    '{"ts":3,"f0":3,"label":0}' '{"ts":4,"f0":4,"label":1}' \
 	    '{"ts":5,"f0":5}'
-	ok_run mm-batch --size 2 <in
+	# The tag: --now in UTC, and FNV-1a of the first row and its
+	# newline, folded to 32 bits.
+	ok_run mm-batch --size 2 --now 1764140000 <in
+	assert_output - <<'EOF'
+{"batch_id":"b20251126T065320Z-f8f03110-000000","ts":2,"features":{"f0":[1,2]},"labels":[0,1]}
+{"batch_id":"b20251126T065320Z-f8f03110-000001","ts":4,"features":{"f0":[3,4]},"labels":[0,1]}
+{"batch_id":"b20251126T065320Z-f8f03110-000002","ts":5,"features":{"f0":[5]}}
+EOF
+	# --id-prefix STR: STR and the count, nothing else.
+	ok_run mm-batch --size 2 --id-prefix b <in
 	assert_output - <<'EOF'
 {"batch_id":"b000000","ts":2,"features":{"f0":[1,2]},"labels":[0,1]}
 {"batch_id":"b000001","ts":4,"features":{"f0":[3,4]},"labels":[0,1]}
@@ -92,7 +101,67 @@ EOF
 	rows '{"batch_id":"x","f0":1}' '{"batch_id":"y","f0":2}' \
 	    '{"batch_id":"x","f0":3}'
 	ok_run mm-batch --size 3 --prefix 'day1-' --now 0 <in
+	assert_output '{"batch_id":"day1-19700101T000000Z-cee2137f-000000","ts":0,"features":{"f0":[1,2,3]}}'
+	ok_run mm-batch --size 3 --id-prefix 'day1-' --now 0 <in
 	assert_output '{"batch_id":"day1-000000","ts":0,"features":{"f0":[1,2,3]}}'
+}
+
+@test "--size: two runs never give the same ids; with --now or --id-prefix a run gives the same ones again" {
+	rows '{"ts":1,"f0":1,"label":0}' '{"ts":2,"f0":2,"label":1}'
+	ids() {
+		sed 's/^{"batch_id":"\([^"]*\)".*/\1/' | xargs
+	}
+	# Without --now: the clock, and the process id in the hash, so two
+	# runs in the same second on the same rows still differ.
+	before=$(date -u +%Y%m%dT%H%M%SZ)
+	a=$(mm-batch --size 1 in | ids)
+	b=$(mm-batch --size 1 in | ids)
+	after=$(date -u +%Y%m%dT%H%M%SZ)
+	[[ $a =~ ^b([0-9]{8}T[0-9]{6}Z)-([0-9a-f]{8})-000000\ b[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}-000001$ ]] ||
+	    fail "ids '$a'"
+	[[ ! ${BASH_REMATCH[1]} < $before && ! ${BASH_REMATCH[1]} > $after ]] ||
+	    fail "'${BASH_REMATCH[1]}' is not from $before to $after"
+	[ "${a% *}" != "${b% *}" ] || fail "two runs gave '$a'"
+	# With --now the same rows give the same ids, other rows others:
+	# the first row is hashed, after the CSV header if there is one.
+	assert_equal "$(mm-batch --size 1 --now 1764140000.9 in | ids)" \
+	    "b20251126T065320Z-f8f03110-000000 b20251126T065320Z-f8f03110-000001"
+	assert_equal "$(mm-batch --size 1 --now 1764140000 in | ids)" \
+	    "b20251126T065320Z-f8f03110-000000 b20251126T065320Z-f8f03110-000001"
+	rows '{"ts":1,"f0":1,"label":1}' '{"ts":2,"f0":2,"label":1}'
+	assert_equal "$(mm-batch --size 1 --now 1764140000 in | ids)" \
+	    "b20251126T065320Z-fb20aa27-000000 b20251126T065320Z-fb20aa27-000001"
+	printf 'f0,label\n1,0\n' >in.csv
+	assert_equal "$(mm-batch --size 1 --now 1764140000 in.csv | ids)" \
+	    "b20251126T065320Z-71d35e3b-000000"
+	# A bad line skipped before the first batch is read, so hashed.
+	printf 'f0,label\nbad\n1,0\n' >in.csv
+	assert_equal "$(mm-batch --size 1 --now 1764140000 --skip-bad in.csv 2>/dev/null | ids)" \
+	    "b20251126T065320Z-c5f87aef-000000"
+}
+
+@test "--size: day 2's batches are not taken for day 1's by mm-record" {
+	command -v mm-record >/dev/null || skip "bin/mm-record is not built"
+	rows '{"ts":1764140000,"f0":1,"label":0}' '{"ts":1764140001,"f0":2,"label":1}' \
+	    '{"ts":1764140002,"f0":3,"label":0}' '{"ts":1764140003,"f0":4,"label":1}'
+	mv in day1
+	rows '{"ts":1764226400,"f0":5,"label":1}' '{"ts":1764226401,"f0":6,"label":0}' \
+	    '{"ts":1764226402,"f0":7,"label":1}' '{"ts":1764226403,"f0":8,"label":0}'
+	mv in day2
+	# Each day's run as a daily job would make it, with the metrics
+	# mm-record needs to store a batch.
+	for d in day1 day2; do
+		mm-batch --size 2 "$d" |
+		    sed 's/}$/,"metrics":{"n_samples":2}}/' >"$d.ndjson"
+		run_split mm-record --db m.db "$d.ndjson"
+		assert_success
+		assert_equal "$stderr" ""
+	done
+	run sqlite3 m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics; SELECT count(*) FROM evidence'
+	assert_output '4|4
+8'
+	run sqlite3 m.db 'SELECT group_concat(ts) FROM (SELECT ts FROM metrics ORDER BY id)'
+	assert_output '1764140001.0,1764140003.0,1764226401.0,1764226403.0'
 }
 
 @test "--every: one batch per window, id from its start, ts its end" {
@@ -398,7 +467,7 @@ EOF
 	assert_output "$(cat want)"
 	mm-gen --batches 3 --batch-size 20 --format rows >rows
 	mm-gen --batches 3 --batch-size 20 >want
-	run_split sh -c 'mm-batch --size 20 --prefix b rows | cmp - want'
+	run_split sh -c 'mm-batch --size 20 --id-prefix b rows | cmp - want'
 	assert_success
 }
 
@@ -420,6 +489,25 @@ usage: mm-batch "* ]]
 	run_split mm-batch --now .5
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: --now: '.5' is not a JSON number"
+	run_split mm-batch --id-prefix x
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --id-prefix goes with --size"
+	run_split mm-batch --every 60 --id-prefix x
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --id-prefix goes with --size"
+	run_split mm-batch --size 2 --prefix p --id-prefix x
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --prefix and --id-prefix exclude each other"
+	run_split mm-batch --size 2 --id-prefix ''
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --id-prefix needs a string: ids that are only counts repeat from run to run"
+	run_split mm-batch --size 2 --now -1
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --now: '-1' is not a time from 0 to 253402300799, as --size needs for its ids (or give --id-prefix)"
+	run_split mm-batch --size 2 --now 1e12 --id-prefix x </dev/null
+	assert_success
+	run_split mm-batch --now -1 </dev/null
+	assert_success
 	run_split mm-batch --features f0,label
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: --features: 'label' is the id, ts or label field"
@@ -434,8 +522,8 @@ usage: mm-batch "* ]]
 @test "--help and --version" {
 	ok_run mm-batch --help
 	assert_line --index 0 "usage: mm-batch [--csv | --json] [--id NAME] [--ts NAME] [--label NAME] [--features LIST]"
-	assert_line --index 1 "                [--size N | --every SECONDS] [--prefix P] [--now TS] [--skip-bad]"
-	assert_line --index 2 "                [--max-record BYTES] [FILE ...]"
+	assert_line --index 1 "                [--size N | --every SECONDS] [--prefix P | --id-prefix STR]"
+	assert_line --index 2 "                [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]"
 	assert_line "      --every SECONDS        a batch per time window of SECONDS"
 	ok_run mm-batch --version
 	assert_output "mm-batch 0.1.0"
