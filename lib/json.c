@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,10 +117,32 @@ mm_json_number(const char *p, double *out)
 	return e;
 }
 
-const char *
-mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
+/* The four hex digits at p (already checked) as a number. */
+static unsigned
+hexval(const char *p)
+{
+	unsigned u = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		u = u << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' :
+		    (p[i] | 0x20) - 'a' + 10);
+	return u;
+}
+
+/*
+ * A string at p.  A \u escape must name a character: a high surrogate
+ * only as the first half of a pair, a low one only as the second, since
+ * what is left has no UTF-8 form (and other readers, jansson among them,
+ * refuse it).  In a key (iskey), \u0000 is refused too: keys are
+ * compared as C strings, which end at a NUL.
+ */
+static const char *
+scan_string(const char *p, const char **s, size_t *n, int iskey,
+    struct mm_err *err)
 {
 	const char *q;
+	unsigned u, hi = 0;
 	int i;
 
 	if (*p != '"')
@@ -145,6 +168,8 @@ mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
 			switch (*q) {
 			case '"': case '\\': case '/': case 'b':
 			case 'f': case 'n': case 'r': case 't':
+				if (hi)
+					goto lone;
 				break;
 			case 'u':
 				for (i = 1; i <= 4; i++)
@@ -155,6 +180,20 @@ mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
 						    "escape in string");
 						return NULL;
 					}
+				u = hexval(q + 1);
+				if (u >= 0xdc00 && u <= 0xdfff) {
+					if (!hi)
+						goto lone;
+					hi = 0;
+				} else if (hi) {
+					goto lone;
+				} else if (u >= 0xd800 && u <= 0xdbff) {
+					hi = u;
+				} else if (u == 0 && iskey) {
+					mm_errf(err, MM_EINPUT, 0, "invalid "
+					    "JSON: \\u0000 in a key");
+					return NULL;
+				}
 				q += 4;
 				break;
 			default:
@@ -162,12 +201,83 @@ mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
 				    "invalid JSON: bad escape in string");
 				return NULL;
 			}
+		} else if (hi) {
+			goto lone;
 		}
 		q++;
 	}
+	if (hi)
+		goto lone;
 	*s = p;
 	*n = (size_t)(q - p);
 	return q + 1;
+lone:
+	mm_errf(err, MM_EINPUT, 0, "invalid JSON: \\u escape of a lone "
+	    "surrogate in string");
+	return NULL;
+}
+
+const char *
+mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
+{
+	return scan_string(p, s, n, 0, err);
+}
+
+/*
+ * The length of the valid UTF-8 at s (n bytes): n if all of it is.
+ * Unicode's table 3-7 of well-formed sequences: no overlong forms (C0,
+ * C1, E0 80..9F, F0 80..8F), no surrogates (ED A0..BF), nothing above
+ * U+10FFFF (F4 90.., F5..FF).  Eight ASCII bytes are taken at a time.
+ */
+size_t
+mm_utf8_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+	unsigned char c, lo, hi;
+	uint64_t w;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			if (c == 0xe0)
+				lo = 0xa0;
+			else if (c == 0xed)
+				hi = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			if (c == 0xf0)
+				lo = 0x90;
+			else if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			return i;
+		/* The second byte has the narrow range, the rest 80..BF. */
+		if (n - i <= k || p[i + 1] < lo || p[i + 1] > hi)
+			return i;
+		if (k >= 2 && (p[i + 2] & 0xc0) != 0x80)
+			return i;
+		if (k == 3 && (p[i + 3] & 0xc0) != 0x80)
+			return i;
+		i += k + 1;
+	}
+	return n;
 }
 
 /* Four hex digits at p into *u; -1 if they are not. */
@@ -193,68 +303,107 @@ hex4(const char *p, const char *end, unsigned *u)
 	return 0;
 }
 
-static void
-put_utf8(struct mm_buf *b, unsigned u)
+/* The UTF-8 form of the character u into c; its length. */
+static size_t
+utf8_put(char *c, unsigned u)
 {
-	char c[4];
-	size_t n;
-
 	if (u < 0x80) {
 		c[0] = (char)u;
-		n = 1;
-	} else if (u < 0x800) {
+		return 1;
+	}
+	if (u < 0x800) {
 		c[0] = (char)(0xc0 | u >> 6);
 		c[1] = (char)(0x80 | (u & 0x3f));
-		n = 2;
-	} else if (u < 0x10000) {
+		return 2;
+	}
+	if (u < 0x10000) {
 		c[0] = (char)(0xe0 | u >> 12);
 		c[1] = (char)(0x80 | (u >> 6 & 0x3f));
 		c[2] = (char)(0x80 | (u & 0x3f));
-		n = 3;
-	} else {
-		c[0] = (char)(0xf0 | u >> 18);
-		c[1] = (char)(0x80 | (u >> 12 & 0x3f));
-		c[2] = (char)(0x80 | (u >> 6 & 0x3f));
-		c[3] = (char)(0x80 | (u & 0x3f));
-		n = 4;
+		return 3;
 	}
-	mm_buf_put(b, c, n);
+	c[0] = (char)(0xf0 | u >> 18);
+	c[1] = (char)(0x80 | (u >> 12 & 0x3f));
+	c[2] = (char)(0x80 | (u >> 6 & 0x3f));
+	c[3] = (char)(0x80 | (u & 0x3f));
+	return 4;
+}
+
+/*
+ * The escape at *pp (its backslash), before end, decoded into c: its
+ * length, with *pp past it, or -1 on a bad escape, a lone surrogate or
+ * \u0000.
+ */
+static int
+unescape1(const char **pp, const char *end, char *c)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *q = *pp + 1, *e;
+	unsigned u, lo;
+
+	if (q == end)
+		return -1;
+	if (*q != 'u') {
+		if (*q == '\0' || (e = strchr(from, *q)) == NULL)
+			return -1;
+		c[0] = to[e - from];
+		*pp = q + 1;
+		return 1;
+	}
+	if (hex4(++q, end, &u) < 0 || u == 0 || (u >= 0xdc00 && u <= 0xdfff))
+		return -1;
+	q += 4;
+	if (u >= 0xd800 && u <= 0xdbff) {
+		if (end - q < 6 || q[0] != '\\' || q[1] != 'u' ||
+		    hex4(q + 2, end, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+			return -1;
+		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+		q += 6;
+	}
+	*pp = q;
+	return (int)utf8_put(c, u);
 }
 
 int
 mm_json_unescape(const char *raw, size_t n, struct mm_buf *out)
 {
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *p = raw, *end = raw + n, *q, *e;
-	unsigned u, lo;
+	const char *p = raw, *end = raw + n, *q;
+	char c[4];
+	int k;
 
 	while ((q = memchr(p, '\\', (size_t)(end - p))) != NULL) {
 		mm_buf_put(out, p, (size_t)(q - p));
-		if (++q == end)
+		if ((k = unescape1(&q, end, c)) < 0)
 			return -1;
-		if (*q != 'u') {
-			if (*q == '\0' || (e = strchr(from, *q)) == NULL)
-				return -1;
-			mm_buf_putc(out, to[e - from]);
-			p = q + 1;
-			continue;
-		}
-		if (hex4(++q, end, &u) < 0 || u == 0 ||
-		    (u >= 0xdc00 && u <= 0xdfff))
-			return -1;
-		q += 4;
-		if (u >= 0xd800 && u <= 0xdbff) {
-			if (end - q < 6 || q[0] != '\\' || q[1] != 'u' ||
-			    hex4(q + 2, end, &lo) < 0 || lo < 0xdc00 ||
-			    lo > 0xdfff)
-				return -1;
-			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-			q += 6;
-		}
-		put_utf8(out, u);
+		mm_buf_put(out, c, (size_t)k);
 		p = q;
 	}
 	mm_buf_put(out, p, (size_t)(end - p));
+	return 0;
+}
+
+int
+mm_json_canon(const char *raw, size_t n, struct mm_buf *out)
+{
+	struct mm_buf dec;
+	size_t start;
+
+	if (memchr(raw, '\\', n) == NULL) {
+		mm_buf_put(out, raw, n);
+		return 0;
+	}
+	mm_buf_init(&dec);
+	if (mm_json_unescape(raw, n, &dec) < 0) {
+		mm_buf_release(&dec);
+		return -1;
+	}
+	/* mm_jw_strn() with its quotes taken off. */
+	start = out->n;
+	mm_jw_strn(out, dec.p, dec.n);
+	memmove(out->p + start, out->p + start + 1, out->n - start - 2);
+	out->n -= 2;
+	out->p[out->n] = '\0';
+	mm_buf_release(&dec);
 	return 0;
 }
 
@@ -285,7 +434,7 @@ skip_depth(const char *p, int depth, struct mm_err *err)
 		if (*p == '}')
 			return p + 1;
 		for (;;) {
-			if ((p = mm_json_string(p, &s, &n, err)) == NULL)
+			if ((p = scan_string(p, &s, &n, 1, err)) == NULL)
 				return NULL;
 			p = mm_json_ws(p);
 			if (*p != ':')
@@ -335,10 +484,32 @@ mm_json_skip(const char *p, struct mm_err *err)
 	return skip_depth(p, 0, err);
 }
 
+/*
+ * Keys are compared decoded, so that "temp\u00e9rature" (what Python's
+ * json.dumps writes by default) is the key "température".  The bytes are
+ * compared as they are until a backslash, the rare case, and only from
+ * there is anything decoded: nothing is allocated either way.
+ */
 int
 mm_span_eq(const struct mm_span *s, const char *str)
 {
-	return strncmp(s->p, str, s->n) == 0 && str[s->n] == '\0';
+	const char *p = s->p, *end = s->p + s->n;
+	char c[4];
+	int k;
+
+	for (; p < end; p++, str++) {
+		if (*p != '\\') {
+			if (*p != *str)
+				return 0;
+			continue;
+		}
+		if ((k = unescape1(&p, end, c)) < 0 ||
+		    strncmp(str, c, (size_t)k) != 0)
+			return 0;
+		str += k - 1;
+		p--;
+	}
+	return *str == '\0';
 }
 
 void
@@ -362,12 +533,21 @@ mm_rec_parse(struct mm_rec *r, const char *line, size_t len, mm_field_fn fn,
 	const char *p, *v;
 	struct mm_field *f;
 	struct mm_span key;
+	size_t i;
 	int rc;
 
 	r->line = line;
 	r->len = len;
 	r->n = 0;
 	r->close = NULL;
+	/*
+	 * JSON text is UTF-8, and what mm writes is read by programs that
+	 * refuse anything else (Python's json.loads among them): a record
+	 * that is not is bad input here, before any of it is passed on.
+	 */
+	if ((i = mm_utf8_check(line, len)) < len)
+		return mm_errf(err, MM_EINPUT, 0, "invalid UTF-8 at byte %zu",
+		    i + 1);
 	p = mm_json_ws(line);
 	if (*p != '{') {
 		if (*p == '\0')
@@ -378,7 +558,7 @@ mm_rec_parse(struct mm_rec *r, const char *line, size_t len, mm_field_fn fn,
 	p = mm_json_ws(p + 1);
 	if (*p != '}') {
 		for (;;) {
-			if ((p = mm_json_string(p, &key.p, &key.n, err)) ==
+			if ((p = scan_string(p, &key.p, &key.n, 1, err)) ==
 			    NULL)
 				return -1;
 			p = mm_json_ws(p);

@@ -8,6 +8,12 @@
  *
  * Lines must be NUL-terminated (struct mm_reader does that); the NUL is
  * the scanner's end sentinel, so a NUL inside a line is an error.
+ *
+ * Text is Unicode: a record must be valid UTF-8, and a \u escape must
+ * name a character (a surrogate only as half of a pair).  Keys may not
+ * hold \u0000.  Keys and the strings mm reads are compared decoded, so
+ * "temp\u00e9rature" and "température" are one key; what passes through
+ * keeps its bytes, escapes and all.
  */
 #ifndef MM_JSON_H
 #define MM_JSON_H
@@ -24,7 +30,7 @@ struct mm_span {
 };
 
 struct mm_field {
-	struct mm_span key;	/* raw key bytes, without quotes */
+	struct mm_span key;	/* raw key bytes, without quotes (escaped) */
 	struct mm_span val;	/* raw value bytes */
 };
 
@@ -47,11 +53,17 @@ typedef int (*mm_field_fn)(void *ctx, const struct mm_span *key,
 void mm_rec_init(struct mm_rec *r);
 void mm_rec_release(struct mm_rec *r);
 
-/* Parse line as one JSON object.  0, or -1 with err (MM_EINPUT). */
+/*
+ * Parse line as one JSON object.  0, or -1 with err (MM_EINPUT): invalid
+ * UTF-8 is "invalid UTF-8 at byte N", N counting from 1 at line[0].
+ */
 int mm_rec_parse(struct mm_rec *r, const char *line, size_t len,
     mm_field_fn fn, void *ctx, struct mm_err *err);
 
-/* The field named key, or NULL.  The last one wins if repeated. */
+/*
+ * The field whose decoded key is key, or NULL.  The last one wins if
+ * repeated (as decoded: "a" and "\u0061" are the same key).
+ */
 const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 
 /*
@@ -87,8 +99,18 @@ const char *mm_json_number(const char *p, double *out);
 /* A JSON string; *s, *n get the raw bytes between the quotes. */
 const char *mm_json_string(const char *p, const char **s, size_t *n,
     struct mm_err *err);
-/* Compare a raw span with a C string. */
+/*
+ * Whether the JSON string whose raw bytes (between the quotes) are s
+ * decodes to the C string str.  No allocation; escapes are decoded only
+ * if s holds a backslash.  A bad escape compares unequal.
+ */
 int mm_span_eq(const struct mm_span *s, const char *str);
+/*
+ * The length of the longest valid UTF-8 prefix of s[0..n): n when all
+ * of it is valid.  Overlong forms, surrogates (U+D800..DFFF), code
+ * points above U+10FFFF and cut sequences are invalid.
+ */
+size_t mm_utf8_check(const char *s, size_t n);
 
 /* A short description of what is at p, for messages ("'x'", "end"). */
 const char *mm_json_what(const char *p, char *buf, size_t size);
@@ -117,6 +139,15 @@ void mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
  * string cannot hold it); out may then hold part of the string.
  */
 int mm_json_unescape(const char *raw, size_t n, struct mm_buf *out);
+
+/*
+ * Append to out the canonical raw form of the string raw[0..n): decoded,
+ * then escaped as mm_jw_strn() does, without quotes, so two spellings of
+ * one string ("\u0041", "A") come out the same bytes.  Without a
+ * backslash raw is copied as it is (it is canonical already).  0, or -1
+ * as mm_json_unescape().
+ */
+int mm_json_canon(const char *raw, size_t n, struct mm_buf *out);
 
 /* JSON values.  Non-finite numbers are written as null. */
 void mm_jw_num(struct mm_buf *b, double v);
