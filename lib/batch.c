@@ -98,8 +98,7 @@ parse_strings(struct mm_batch *b, struct mm_col *c, size_t n, size_t *count,
 				if (mm_json_unescape(s, slen, &b->tmp) < 0)
 					return mm_errf(err, MM_EINPUT, 0,
 					    "feature '%s' value %zu has a \\u "
-					    "escape of a NUL or a lone "
-					    "surrogate: %s", c->name, n,
+					    "escape of a NUL: %s", c->name, n,
 					    mm_json_token(p, what,
 					    sizeof(what)));
 				k = mm_strtab_intern(&c->strs, b->tmp.p,
@@ -230,8 +229,7 @@ parse_features(struct mm_batch *b, const char **pp, struct mm_err *err)
 			mm_buf_reset(&b->tmp);
 			if (mm_json_unescape(s, slen, &b->tmp) < 0)
 				return mm_errf(err, MM_EINPUT, 0, "feature "
-				    "name %s has a \\u escape of a NUL or a "
-				    "lone surrogate",
+				    "name %s has a \\u escape of a NUL",
 				    mm_json_token(p, what, sizeof(what)));
 			s = b->tmp.p;
 			slen = b->tmp.n;
@@ -348,6 +346,18 @@ on_field(void *ctx, const struct mm_span *key, const char **pp,
 		if (n == 0)
 			return mm_errf(err, MM_EINPUT, 0,
 			    "'batch_id' is empty");
+		/*
+		 * Decoded, so "b\u0031" is the batch "b1" wherever ids meet
+		 * (the database, messages, other programs' records).
+		 */
+		if (memchr(s, '\\', n) != NULL) {
+			mm_buf_reset(&b->tmp);
+			if (mm_json_unescape(s, n, &b->tmp) < 0)
+				return mm_errf(err, MM_EINPUT, 0, "'batch_id' "
+				    "has a \\u escape of a NUL");
+			s = b->tmp.p;
+			n = b->tmp.n;
+		}
 		free(b->id);
 		b->id = mm_xstrndup(s, n);
 		*pp = q;

@@ -9,7 +9,7 @@
  * instead hold strings (categorical values, "region":["north",null]):
  * its column then interns the decoded strings and holds each one's index
  * as a double.  A column holds numbers or strings, never both.  Feature
- * names are decoded too.  A struct mm_batch is reused from record to
+ * names, the batch id and the top-level keys are decoded too.  A struct mm_batch is reused from record to
  * record, so memory stays at the size of the largest batch.  The
  * record's top-level field spans are left in the caller's struct mm_rec
  * for pass-through.
@@ -38,7 +38,7 @@ struct mm_col {
 };
 
 struct mm_batch {
-	char *id;		/* batch_id's raw JSON string bytes */
+	char *id;		/* batch_id, decoded */
 	double ts;
 	int has_ts;
 	size_t n;		/* rows */

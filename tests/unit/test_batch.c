@@ -427,6 +427,52 @@ test_string_escapes(void **state)
 	    "\"\\u0061\":[2]}}", "feature 'a' appears twice");
 }
 
+/* The batch id and the record's own keys are read decoded too. */
+static void
+test_id_escapes(void **state)
+{
+	const char *line = "{\"b\\u0061tch_id\":\"b\\u0031\",\"\\u0074s\":5,"
+	    "\"\\u0066eatures\":{\"x\":[1,2]},\"l\\u0061bels\":[0,1]}";
+	struct mm_batch b;
+	struct mm_rec rec;
+	struct mm_err err;
+
+	(void)state;
+	mm_batch_init(&b);
+	mm_rec_init(&rec);
+	assert_int_equal(parse(&b, &rec, line, ALL, &err), 0);
+	assert_string_equal(b.id, "b1");
+	assert_int_equal(b.has_ts, 1);
+	assert_same_double(b.ts, 5.0);
+	assert_int_equal(b.nfeat, 1);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.has_labels, 1);
+	assert_int_equal(b.labels[1], 1);
+	/* The record keeps its bytes. */
+	assert_span(mm_rec_get(&rec, "batch_id")->val, "\"b\\u0031\"");
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"\\u00e9t\\u00e9 "
+	    "\\\"q\\\" \\ud83d\\ude00\",\"features\":{\"x\":[1]}}", ALL,
+	    &err), 0);
+	assert_string_equal(b.id, "\xc3\xa9t\xc3\xa9 \"q\" \xf0\x9f\x98\x80");
+	/* Plain ids are as they were. */
+	assert_int_equal(parse(&b, &rec, "{\"batch_id\":\"b\xc3\xa9\","
+	    "\"features\":{\"x\":[1]}}", ALL, &err), 0);
+	assert_string_equal(b.id, "b\xc3\xa9");
+	mm_rec_release(&rec);
+	mm_batch_release(&b);
+	expect_error("{\"batch_id\":\"b\\u0000\",\"features\":{\"x\":[1]}}",
+	    "'batch_id' has a \\u escape of a NUL");
+	expect_error("{\"batch_id\":\"b\\udc00\",\"features\":{\"x\":[1]}}",
+	    "invalid JSON: \\u escape of a lone surrogate in string");
+	/* Invalid UTF-8 anywhere in the record. */
+	expect_error("{\"batch_id\":\"b\xe9\",\"features\":{\"x\":[1]}}",
+	    "invalid UTF-8 at byte 15");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"\xc0\xae\"]}}",
+	    "invalid UTF-8 at byte 35");
+	expect_error("{\"batch_id\":\"b\",\"features\":{\"\xed\xa0\x80\":[1]}}",
+	    "invalid UTF-8 at byte 30");
+}
+
 static void
 test_errors_strings(void **state)
 {
@@ -462,13 +508,12 @@ test_errors_strings(void **state)
 	/* Escapes that decode to no text. */
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":[\"ok\","
 	    "\"a\\u0000\"]}}", "feature 'x' value 1 has a \\u escape of a "
-	    "NUL or a lone surrogate: \"a\\u0000\"");
+	    "NUL: \"a\\u0000\"");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"x\":["
-	    "\"\\ud800\"]}}", "feature 'x' value 0 has a \\u escape of a "
-	    "NUL or a lone surrogate: \"\\ud800\"");
+	    "\"\\ud800\"]}}", "invalid JSON: \\u escape of a lone surrogate "
+	    "in string");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"a\\u0000\":[1]}}",
-	    "feature name \"a\\u0000\" has a \\u escape of a NUL or a lone "
-	    "surrogate");
+	    "feature name \"a\\u0000\" has a \\u escape of a NUL");
 	/* Unequal lengths, whatever the kinds. */
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"s\":[\"a\",\"b\"],"
 	    "\"x\":[1]}}", "feature 'x' has 1 values, 's' has 2");
@@ -754,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_string_escapes),
+		cmocka_unit_test(test_id_escapes),
 		cmocka_unit_test(test_errors_strings),
 		cmocka_unit_test(test_require_numeric),
 		cmocka_unit_test(test_reuse_kinds),
