@@ -36,10 +36,15 @@ mm_csv_split(struct mm_csv *c, const char *line, size_t len,
 {
 	const char *p = line, *end = line + len;
 	char *out, *start;
+	size_t bad;
 
 	c->n = 0;
 	if (memchr(line, '\0', len) != NULL)
 		return mm_errf(err, MM_EINPUT, 0, "NUL byte in line");
+	/* Cells become JSON strings, and JSON text is UTF-8. */
+	if ((bad = mm_utf8_check(line, len)) < len)
+		return mm_errf(err, MM_EINPUT, 0, "invalid UTF-8 at byte %zu",
+		    bad + 1);
 	/* Unquoting only shrinks; each cell adds one NUL. */
 	if (c->cap < 2 * len + 2) {
 		c->cap = 2 * len + 2;

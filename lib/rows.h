@@ -28,7 +28,11 @@ struct mm_csv {
 void mm_csv_init(struct mm_csv *c);
 void mm_csv_release(struct mm_csv *c);
 
-/* Split line (len bytes) into c->cell.  0, or -1 with err (MM_EINPUT). */
+/*
+ * Split line (len bytes) into c->cell.  0, or -1 with err (MM_EINPUT),
+ * as for a NUL byte or invalid UTF-8 ("invalid UTF-8 at byte N", N from
+ * 1 at line[0]).
+ */
 int mm_csv_split(struct mm_csv *c, const char *line, size_t len,
     struct mm_err *err);
 

@@ -106,6 +106,19 @@ test_split_errors(void **state)
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(mm_csv_split(&c, "a,\0b", 4, &err), -1);
 	assert_string_equal(err.msg, "NUL byte in line");
+
+	/* Cells become JSON strings: the line must be UTF-8. */
+	assert_int_equal(split(&c, "caf\xc3\xa9,\xe2\x82\xac,\xf0\x9f\x98\x80",
+	    &err), 0);
+	assert_int_equal(c.n, 3);
+	assert_span(c.cell[0], "caf\xc3\xa9");
+	assert_int_equal(split(&c, "a,caf\xe9,b", &err), -1);
+	assert_int_equal(err.code, MM_EINPUT);
+	assert_string_equal(err.msg, "invalid UTF-8 at byte 6");
+	assert_int_equal(split(&c, "\"x\xc0\xaf\"", &err), -1);
+	assert_string_equal(err.msg, "invalid UTF-8 at byte 3");
+	assert_int_equal(split(&c, "ab\xe2\x82", &err), -1);
+	assert_string_equal(err.msg, "invalid UTF-8 at byte 3");
 	mm_csv_release(&c);
 }
 
