@@ -39,6 +39,9 @@ static const struct mm_opt opts[] = {
 #define O_MAXREC 5
 	{ "max-record", 0, "BYTES", "longest record accepted (default "
 	    "256M)" },
+#define O_STRICT 6
+	{ "strict", 0, NULL, "exit 1 if a batch_id came with other content "
+	    "than the one stored" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -46,13 +49,16 @@ struct record {
 	struct mm_db db;
 	struct mm_config cfg;
 	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
+	sqlite3_stmt *sel_metrics, *sel_evidence;
 	int warned_str;		/* said once: string features, no evidence */
 	double now;
 	int have_now;
 	long group;
 	int skip_bad;
+	int strict;
 	size_t max_record;
-	long stored, duplicates, passed, skipped, rows;
+	long stored, duplicates, conflicts, passed, skipped, rows;
+	const struct mm_reader *in;	/* for the line of a warning */
 
 	struct mm_batch batch;
 	struct mm_rec rec, sub, msub;
@@ -94,7 +100,16 @@ prepare(struct record *r, struct mm_err *err)
 	r->cap_evidence = mm_db_prepare(&r->db, "DELETE FROM evidence WHERE "
 	    "id <= (SELECT id FROM evidence ORDER BY id DESC LIMIT 1 "
 	    "OFFSET ?1)", err);
-	return r->cap_evidence == NULL ? -1 : 0;
+	if (r->cap_evidence == NULL)
+		return -1;
+	r->sel_metrics = mm_db_prepare(&r->db, "SELECT ts, n_samples FROM "
+	    "metrics WHERE batch_id = ?1", err);
+	if (r->sel_metrics == NULL)
+		return -1;
+	r->sel_evidence = mm_db_prepare(&r->db, "SELECT row_index, names, "
+	    "features, label FROM evidence WHERE batch_id = ?1 ORDER BY "
+	    "row_index", err);
+	return r->sel_evidence == NULL ? -1 : 0;
 }
 
 static void
@@ -522,6 +537,46 @@ field(const struct mm_rec *rec, const char *key, struct mm_err *err,
 	return v;
 }
 
+/* The feature column holding strings, or -1. */
+static int
+string_feature(const struct mm_batch *b)
+{
+	int j;
+
+	for (j = 0; j < b->nfeat; j++)
+		if (b->cols[j].kind == MM_COL_STR)
+			return j;
+	return -1;
+}
+
+/* The feature names as evidence keeps them: comma-separated. */
+static void
+put_names(struct record *r)
+{
+	const struct mm_batch *b = &r->batch;
+	int j;
+
+	mm_buf_reset(&r->names);
+	for (j = 0; j < b->nfeat; j++) {
+		if (j > 0)
+			mm_buf_putc(&r->names, ',');
+		mm_buf_puts(&r->names, b->cols[j].name);
+	}
+}
+
+/* Row i's feature values as evidence keeps them: a double each. */
+static void
+put_row(struct record *r, size_t i)
+{
+	const struct mm_batch *b = &r->batch;
+	int j;
+
+	mm_buf_reset(&r->blob);
+	for (j = 0; j < b->nfeat; j++)
+		mm_buf_put(&r->blob, (const char *)&b->cols[j].v[i],
+		    sizeof(double));
+}
+
 static int
 store_evidence(struct record *r, double ts, struct mm_err *err)
 {
@@ -533,28 +588,19 @@ store_evidence(struct record *r, double ts, struct mm_err *err)
 	if (!b->has_labels || b->nfeat == 0)
 		return 0;
 	/* The forest takes numbers only: strings would be stored as codes. */
-	for (j = 0; j < b->nfeat; j++)
-		if (b->cols[j].kind == MM_COL_STR) {
-			if (!r->warned_str)
-				mm_warnx(prog, "batch '%s': feature '%s' holds "
-				    "strings; its rows are not kept as "
-				    "evidence", b->id, b->cols[j].name);
-			r->warned_str = 1;
-			return 0;
-		}
-	mm_buf_reset(&r->names);
-	for (j = 0; j < b->nfeat; j++) {
-		if (j > 0)
-			mm_buf_putc(&r->names, ',');
-		mm_buf_puts(&r->names, b->cols[j].name);
+	if ((j = string_feature(b)) >= 0) {
+		if (!r->warned_str)
+			mm_warnx(prog, "batch '%s': feature '%s' holds "
+			    "strings; its rows are not kept as evidence",
+			    b->id, b->cols[j].name);
+		r->warned_str = 1;
+		return 0;
 	}
+	put_names(r);
 	for (i = 0; i < b->n; i++) {
 		if (b->labels[i] < 0)
 			continue;
-		mm_buf_reset(&r->blob);
-		for (j = 0; j < b->nfeat; j++)
-			mm_buf_put(&r->blob, (const char *)&b->cols[j].v[i],
-			    sizeof(double));
+		put_row(r, i);
 		sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
 		sqlite3_bind_double(st, 3, ts);
@@ -603,6 +649,124 @@ store_counts(struct record *r, double ts, const struct drift_in *d,
 	return 0;
 }
 
+/*
+ * A labelled row of the record from row *k up to (not with) row end,
+ * which evidence does not have: 1 with it in why, else 0.
+ */
+static int
+extra_row(const struct mm_batch *b, int rows, size_t *k,
+    sqlite3_int64 end, char *why, size_t size)
+{
+	for (; rows && (sqlite3_int64)*k < end && *k < b->n; (*k)++)
+		if (b->labels[*k] >= 0) {
+			snprintf(why, size, "row %zu differs from the "
+			    "evidence kept", *k);
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * A batch_id stored before has come again.  It is the same batch when
+ * what is stored of its data is what this record holds: its ts, when
+ * the record has one; its n_samples, when both have one; and each of
+ * its rows still kept as evidence (feature names, values, label).
+ * Metrics, drift and trust are not compared: a run again over the same
+ * batch measures them again (latency_ms) or with another model.
+ * (Rows not kept, or consumed by a retrain, cannot be compared.)
+ * Returns 1 with what differs in why, 0 when the same, or -1.
+ */
+static int
+differs(struct record *r, const struct metrics_in *m, char *why,
+    size_t size, struct mm_err *err)
+{
+	const struct mm_batch *b = &r->batch;
+	sqlite3_stmt *st = r->sel_metrics;
+	char have[32], want[32];
+	long long n;
+	sqlite3_int64 i;
+	const void *blob;
+	size_t k = (size_t)-1;	/* the record's next row to match */
+	int rc, found = 0, rows;
+
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && b->has_ts &&
+	    sqlite3_column_double(st, 0) != b->ts) {
+		mm_fmt_double(have, sizeof(have), b->ts);
+		mm_fmt_double(want, sizeof(want),
+		    sqlite3_column_double(st, 0));
+		snprintf(why, size, "ts %s, not %s", have, want);
+		found = 1;
+	} else if (rc == SQLITE_ROW && m->n_samples != NULL &&
+	    sqlite3_column_type(st, 1) != SQLITE_NULL &&
+	    count_at(m->n_samples->val.p, &n) != NULL &&
+	    n != (long long)sqlite3_column_int64(st, 1)) {
+		snprintf(why, size, "n_samples %lld, not %lld", n,
+		    (long long)sqlite3_column_int64(st, 1));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return mm_db_err(&r->db, err, "cannot read metrics");
+	if (found)
+		return 1;
+	st = r->sel_evidence;
+	rows = b->has_labels && b->nfeat > 0 && string_feature(b) < 0;
+	if (rows)
+		put_names(r);
+	/*
+	 * Evidence is only ever deleted oldest first (the cap, a retrain),
+	 * and a batch's rows were inserted in order: what is left of it is
+	 * its labelled rows from some row on.  The record's labelled rows
+	 * from the first one left must be those rows, none more.
+	 */
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		i = sqlite3_column_int64(st, 0);
+		if (k == (size_t)-1)
+			k = i < 0 ? 0 : (size_t)i;
+		if ((found = extra_row(b, rows, &k, i, why, size)))
+			break;
+		if (rows && i >= 0 && (size_t)i < b->n && b->labels[i] >= 0)
+			put_row(r, (size_t)i);
+		blob = sqlite3_column_blob(st, 2);
+		if (!rows || i < 0 || (size_t)i >= b->n ||
+		    b->labels[i] != sqlite3_column_int(st, 3) ||
+		    (size_t)sqlite3_column_bytes(st, 1) != r->names.n ||
+		    memcmp(sqlite3_column_text(st, 1), r->names.p,
+		    r->names.n) != 0 ||
+		    (size_t)sqlite3_column_bytes(st, 2) != r->blob.n ||
+		    (r->blob.n > 0 && memcmp(blob, r->blob.p, r->blob.n) != 0)) {
+			snprintf(why, size, "row %lld differs from the evidence "
+			    "kept", (long long)i);
+			found = 1;
+			break;
+		}
+		k = (size_t)i + 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return mm_db_err(&r->db, err, "cannot read evidence");
+	if (!found && k != (size_t)-1)
+		found = extra_row(b, rows, &k, (sqlite3_int64)b->n, why, size);
+	return found;
+}
+
+/* Say which batch conflicts with the stored one, on which line. */
+static void
+warn_conflict(const struct record *r, const char *why)
+{
+	struct mm_err w = { 0 };
+
+	if (r->in != NULL)
+		mm_err_where(&w, r->in->name);
+	mm_errf(&w, MM_OK, r->in != NULL ? r->in->lineno : 0, "batch '%s' "
+	    "is stored already with other content (%s): not stored again",
+	    r->batch.id, why);
+	mm_perr(prog, &w);
+}
+
 /* Store one record if it is a batch with metrics or drift. */
 static int
 store(struct record *r, struct mm_err *err)
@@ -614,6 +778,7 @@ store(struct record *r, struct mm_err *err)
 	sqlite3_stmt *st = r->ins_metrics;
 	json_t *trust;
 	const char *status, *version = NULL;
+	char why[128];
 	double ts;
 	int rc = 0, bad = 0, has_drift, has_metrics;
 
@@ -679,7 +844,17 @@ store(struct record *r, struct mm_err *err)
 	}
 	sqlite3_reset(st);
 	if (sqlite3_changes(r->db.h) == 0) {
-		r->duplicates++;	/* stored before: keep it once */
+		/*
+		 * Stored before: keep it once.  The same batch again is a
+		 * replay, and silent; another batch under the same id
+		 * would be lost here, so it is said and counted.
+		 */
+		r->duplicates++;
+		if ((rc = differs(r, &m, why, sizeof(why), err)) > 0) {
+			r->conflicts++;
+			warn_conflict(r, why);
+			rc = 0;
+		}
 		goto out;
 	}
 	r->stored++;
@@ -741,11 +916,30 @@ flush(struct record *r, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * Labels are classes as mm-train takes them, 0 to MM_MAX_CLASSES - 1:
+ * a larger one kept as evidence would make every retrain fail, or ask
+ * for a forest of that many classes.
+ */
+static int
+check_labels(const struct mm_batch *b, struct mm_err *err)
+{
+	size_t i;
+
+	for (i = 0; b->has_labels && i < b->nlabels; i++)
+		if (b->labels[i] >= MM_MAX_CLASSES)
+			return mm_errf(err, MM_EINPUT, 0, "label %zu is %d, "
+			    "above the largest class mm supports (%d)", i,
+			    b->labels[i], MM_MAX_CLASSES - 1);
+	return 0;
+}
+
 static int
 do_record(struct record *r, char *line, size_t len, struct mm_err *err)
 {
 	if (mm_batch_parse(&r->batch, &r->rec, line, len,
-	    MM_BATCH_ANY_FEATURES | MM_BATCH_LABELS, err) < 0)
+	    MM_BATCH_ANY_FEATURES | MM_BATCH_LABELS, err) < 0 ||
+	    check_labels(&r->batch, err) < 0)
 		return -1;
 	if (store(r, err) < 0)
 		return -1;
@@ -768,6 +962,7 @@ run_input(struct record *r, const char *path)
 		mm_perr(prog, &err);
 		return MM_ESYS;
 	}
+	r->in = &rd;
 	for (;;) {
 		if (r->npending > 0 && (r->npending >= r->group ||
 		    !mm_reader_ready(&rd)) && flush(r, &err) < 0)
@@ -785,6 +980,7 @@ run_input(struct record *r, const char *path)
 		r->skipped++;
 		memset(&err, 0, sizeof(err));
 	}
+	r->in = NULL;
 	mm_reader_release(&rd);
 	if (err.code == 0)
 		return flush(r, &err) < 0 ? (mm_perr(prog, &err), err.code) :
@@ -811,7 +1007,7 @@ main(int argc, char **argv)
 	struct mm_optstate st = { .prog = "mm-record",
 	    .synopsis = "[--db FILE] [--config DIR] [--now TS] [--group N] "
 	    "[--skip-bad]\n"
-	    " [--max-record BYTES] [FILE ...]",
+	    " [--strict] [--max-record BYTES] [FILE ...]",
 	    .about = "Store each batch's metrics and labelled rows in SQLite "
 	    "and pass every record on unchanged." };
 	struct mm_err err = { 0 };
@@ -834,6 +1030,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		case O_SKIPBAD: r.skip_bad = 1; break;
+		case O_STRICT: r.strict = 1; break;
 		case O_MAXREC:
 			if (mm_opt_size(&st, "max-record", &r.max_record) < 0)
 				return MM_EINPUT;
@@ -870,6 +1067,13 @@ main(int argc, char **argv)
 	if (r.skipped > 0)
 		mm_warnx(prog, "skipped %ld bad record%s", r.skipped,
 		    r.skipped == 1 ? "" : "s");
+	/* Replays are silent: only a conflict makes the count worth saying. */
+	if (r.conflicts > 0)
+		mm_warnx(prog, "%ld duplicate batch%s not stored again, %ld of "
+		    "them conflicting", r.duplicates, r.duplicates == 1 ? "" :
+		    "es", r.conflicts);
+	if (rc == MM_OK && r.strict && r.conflicts > 0)
+		rc = MM_ECHECK;
 	mm_batch_release(&r.batch);
 	mm_rec_release(&r.rec);
 	mm_rec_release(&r.sub);
@@ -886,6 +1090,8 @@ out:
 	sqlite3_finalize(r.ins_counts);
 	sqlite3_finalize(r.ins_evidence);
 	sqlite3_finalize(r.cap_evidence);
+	sqlite3_finalize(r.sel_metrics);
+	sqlite3_finalize(r.sel_evidence);
 	mm_db_close(&r.db);
 	if (fclose(stdout) != 0 && rc == MM_OK) {
 		mm_warnx(prog, "write error: %s", strerror(errno));

@@ -165,14 +165,145 @@ b2|1|1764140060.0|f0|8|0000000000000440|1'
 	assert_equal "$stderr" ""
 	cmp in.ndjson <(printf '%s\n' "$output")
 	# Again in a second run, with other values: the first row stays.
-	printf '%s\n' "${B2/\"accuracy\":0.5/\"accuracy\":0.25}" |
-	    mm-record --db m.db --now $NOW >/dev/null
+	# Metrics are not the batch's content (a model measures them), so
+	# this is a duplicate, not a conflict: nothing is said.
+	run_split mm-record --db m.db --now $NOW --strict \
+	    <<<"${B2/\"accuracy\":0.5/\"accuracy\":0.25}"
+	assert_success
+	assert_equal "$stderr" ""
 	run q m.db 'SELECT batch_id, accuracy FROM metrics ORDER BY id'
 	assert_output 'b1|1.0
 b2|0.5'
 	run q m.db 'SELECT batch_id, count(*) FROM evidence GROUP BY batch_id'
 	assert_output 'b1|2
 b2|2'
+}
+
+# Batch x, two of its three rows labelled.
+X='{"batch_id":"x","ts":1764140001,"features":{"f0":[1,2,3]},"labels":[0,1,null],"metrics":{"n_samples":3,"latency_ms":1}}'
+
+# conflicting FILE: the lines that say what differs from X in FILE's
+# records 2 to 6 (see the test below) and the count.
+conflicts() {
+	local w="batch 'x' is stored already with other content"
+	printf '%s\n' "mm-record: $1:2: $w (ts 1764226401.5, not 1764140001): not stored again" \
+	    "mm-record: $1:3: $w (n_samples 4, not 3): not stored again" \
+	    "mm-record: $1:4: $w (row 1 differs from the evidence kept): not stored again" \
+	    "mm-record: $1:5: $w (row 1 differs from the evidence kept): not stored again" \
+	    "mm-record: $1:6: $w (row 2 differs from the evidence kept): not stored again" \
+	    "mm-record: 6 duplicate batches not stored again, 5 of them conflicting"
+}
+
+# x as stored in one run, then in another: the same batch again (a
+# replay: latency_ms measured anew), and five other batches under its
+# id: another ts, n_samples, feature value, label, one more labelled row.
+x_again() {
+	printf '%s\n' "$X" | mm-record --db m.db --now $NOW >/dev/null
+	printf '%s\n' "${X/\"latency_ms\":1/\"latency_ms\":7}" \
+	    "${X/1764140001/1764226401.5}" \
+	    "${X/\"n_samples\":3/\"n_samples\":4}" \
+	    "${X/\[1,2,3\]/[1,2.5,3]}" \
+	    "${X/\[0,1,null\]/[0,0,null]}" \
+	    "${X/\[0,1,null\]/[0,1,1]}" >again.ndjson
+}
+
+@test "a batch_id again with other content is said and counted, and not stored; the same content again is silent" {
+	x_again
+	run_split mm-record --db m.db --now $NOW again.ndjson
+	assert_success
+	assert_output "$(cat again.ndjson)"
+	assert_equal "$stderr" "$(conflicts again.ndjson)"
+	# The first x is all that is stored.
+	run q m.db 'SELECT batch_id, ts, n_samples, latency_ms FROM metrics; SELECT batch_id, row_index, hex(features), label FROM evidence ORDER BY id'
+	assert_output 'x|1764140001.0|3|1.0
+x|0|000000000000F03F|0
+x|1|0000000000000040|1'
+	# The same content again, alone: silent.
+	run_split mm-record --db m.db --now $NOW <<<"$(head -n 1 again.ndjson)"
+	assert_success
+	assert_equal "$stderr" ""
+	# In one run, from standard input: the second of two x's.
+	rm -f m.db*
+	run_split mm-record --db m.db <<<"$X
+${X/\[0,1,null\]/[1,1,null]}"
+	assert_success
+	assert_equal "$stderr" "mm-record: line 2: batch 'x' is stored already with other content (row 0 differs from the evidence kept): not stored again
+mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
+}
+
+@test "a batch_id again with other content: what evidence no longer holds is not compared" {
+	# Rows left out of evidence, unlabelled or trimmed or used by a
+	# retrain (oldest first), cannot be told apart: x without its row 0
+	# kept, then x with another row 0, and another unlabelled row 2.
+	printf '%s\n' "$X" | mm-record --db m.db >/dev/null
+	q m.db 'DELETE FROM evidence WHERE row_index = 0'
+	run_split mm-record --db m.db --strict <<<"${X/\[1,2,3\]/[9,2,9]}"
+	assert_success
+	assert_equal "$stderr" ""
+	# Without ts or n_samples in the record, those are not compared.
+	run_split mm-record --db m.db --strict <<<'{"batch_id":"x","metrics":{}}'
+	assert_failure 1
+	assert_equal "$stderr" "mm-record: line 1: batch 'x' is stored already with other content (row 1 differs from the evidence kept): not stored again
+mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
+	# All evidence gone: ts and n_samples are left.
+	q m.db 'DELETE FROM evidence'
+	run_split mm-record --db m.db --strict <<<'{"batch_id":"x","features":{"g":[5]},"labels":[7],"metrics":{}}'
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "--strict: a conflicting batch_id is exit 1, after every record is stored and passed on" {
+	x_again
+	printf '%s\n' '{"batch_id":"y","ts":1,"metrics":{}}' >>again.ndjson
+	run_split mm-record --db m.db --now $NOW --strict again.ndjson
+	assert_failure 1
+	assert_output "$(cat again.ndjson)"
+	assert_equal "$stderr" "$(conflicts again.ndjson)"
+	run q m.db "SELECT group_concat(batch_id || ':' || ts) FROM metrics"
+	assert_output 'x:1764140001.0,y:1.0'
+	# Bad input is still exit 2.
+	printf '%s\n' "${X/1764140001/1764140002}" '{"batch_id":' >bad.ndjson
+	run_split mm-record --db m.db --strict bad.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-record: bad.ndjson:1: batch 'x' is stored already with other content (ts 1764140002, not 1764140001): not stored again
+mm-record: bad.ndjson:2: invalid JSON: truncated after 'batch_id'
+mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
+}
+
+# The batches stored, and each row of evidence as batch:row:label.
+LABELLED="SELECT group_concat(batch_id) FROM (SELECT batch_id FROM metrics ORDER BY id);
+    SELECT group_concat(batch_id || ':' || row_index || ':' || label, ' ') FROM (SELECT * FROM evidence ORDER BY id)"
+
+@test "a label above 999, the largest class mm-train takes, is bad input: none of its rows become evidence" {
+	printf '%s\n' \
+	    '{"batch_id":"l1","ts":1,"features":{"f0":[1,2]},"labels":[0,999],"metrics":{}}' \
+	    '{"batch_id":"l2","ts":2,"features":{"f0":[3,4]},"labels":[1,1500],"metrics":{}}' \
+	    '{"batch_id":"l3","ts":3,"features":{"f0":[5,6]},"labels":[null,1000000],"metrics":{}}' \
+	    '{"batch_id":"l4","ts":4,"features":{"f0":[7,8]},"labels":[1,0],"metrics":{}}' >in.ndjson
+	run_split mm-record --db m.db in.ndjson
+	assert_failure 2
+	assert_output "$(head -n 1 in.ndjson)"
+	assert_equal "$stderr" "mm-record: in.ndjson:2: label 1 is 1500, above the largest class mm supports (999)"
+	run q m.db "$LABELLED"
+	assert_output 'l1
+l1:0:0 l1:1:999'
+	run_split mm-record --db s.db --skip-bad in.ndjson
+	assert_success
+	assert_output "$(sed -n '1p;4p' in.ndjson)"
+	assert_equal "$stderr" "mm-record: skipped 2 bad records"
+	run q s.db "$LABELLED"
+	assert_output 'l1,l4
+l1:0:0 l1:1:999 l4:0:1 l4:1:0'
+	# The second run again, and the skipped batches fixed: each row is
+	# evidence once.
+	sed 's/1500/1/; s/1000000/0/' in.ndjson | mm-record --db s.db >/dev/null
+	run q s.db "$LABELLED"
+	assert_output 'l1,l4,l2,l3
+l1:0:0 l1:1:999 l4:0:1 l4:1:0 l2:0:1 l2:1:1 l3:1:0'
+	# On standard input, and in a record mm-record does not store.
+	run_split mm-record --db m.db <<<'{"batch_id":"r","labels":[1000]}'
+	assert_failure 2
+	assert_equal "$stderr" "mm-record: line 1: label 0 is 1000, above the largest class mm supports (999)"
 }
 
 @test "drift: metrics.drift is the drift object without ref and counts, byte for byte" {
@@ -609,7 +740,7 @@ c'
 	assert_output ""
 	assert_equal "$stderr" "mm-record: unknown option '--bogus'
 usage: mm-record [--db FILE] [--config DIR] [--now TS] [--group N] [--skip-bad]
-                 [--max-record BYTES] [FILE ...]
+                 [--strict] [--max-record BYTES] [FILE ...]
 Try 'mm-record --help' for more information."
 }
 
