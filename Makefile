@@ -34,6 +34,8 @@ PROGS = $(PROG_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS = $(wildcard man/*.1)
+MANS5 = $(wildcard man/*.5)
+MANS7 = $(wildcard man/*.7)
 
 .PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
 	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz
@@ -152,9 +154,13 @@ lint: deps-test
 	@scripts/lint.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(MANS5) $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 644 $(MANS7) $(DESTDIR)$(PREFIX)/share/man/man7
 
 clean:
 	rm -rf build bin tests/log
