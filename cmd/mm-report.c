@@ -4,6 +4,7 @@
  * versions.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,10 +283,19 @@ static int
 write_in_place(const char *path, const struct mm_buf *page,
     struct mm_err *err)
 {
+	mode_t mode;
 	FILE *fp;
+	int fd, e;
 
-	if ((fp = fopen(path, "w")) == NULL) {
-		mm_errf(err, MM_ESYS, 0, "cannot open: %s", strerror(errno));
+	/* A link to nothing yet makes a file: with mm's mode. */
+	if (mm_file_mode(&mode, NULL, err) < 0)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		mm_errf(err, MM_ESYS, 0, "cannot open: %s", strerror(e));
 		mm_err_where(err, path);
 		return -1;
 	}
@@ -304,16 +314,13 @@ write_in_place(const char *path, const struct mm_buf *page,
 }
 
 /*
- * Write the page to standard output, or to a file by way of path.tmp so
- * a reader never sees half a page.
+ * Write the page to standard output, or to a file by way of a temporary
+ * file beside it so a reader never sees half a page.
  */
 static int
 write_page(const char *path, const struct mm_buf *page, struct mm_err *err)
 {
 	struct stat sb;
-	char *tmp;
-	FILE *fp;
-	int rc = 0;
 
 	if (strcmp(path, "-") == 0) {
 		if (fwrite(page->p, 1, page->n, stdout) != page->n ||
@@ -324,35 +331,7 @@ write_page(const char *path, const struct mm_buf *page, struct mm_err *err)
 	}
 	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
 		return write_in_place(path, page, err);
-	tmp = mm_xmalloc(strlen(path) + 5);
-	sprintf(tmp, "%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		mm_errf(err, MM_ESYS, 0, "cannot create: %s", strerror(errno));
-		mm_err_where(err, tmp);
-		free(tmp);
-		return -1;
-	}
-	if (fwrite(page->p, 1, page->n, fp) != page->n || fflush(fp) != 0 ||
-	    fsync(fileno(fp)) != 0) {
-		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
-		mm_err_where(err, tmp);
-		rc = -1;
-	}
-	if (fclose(fp) != 0 && rc == 0) {
-		mm_errf(err, MM_ESYS, 0, "cannot write: %s", strerror(errno));
-		mm_err_where(err, tmp);
-		rc = -1;
-	}
-	if (rc == 0 && rename(tmp, path) != 0) {
-		mm_errf(err, MM_ESYS, 0, "cannot rename '%s': %s", tmp,
-		    strerror(errno));
-		mm_err_where(err, path);
-		rc = -1;
-	}
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return mm_replace_file(path, page->p, page->n, NULL, err);
 }
 
 int

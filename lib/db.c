@@ -1,10 +1,13 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "store.h"
 
 /* Migration N takes the schema from N-1 to N.  Never edit one; add. */
 static const char *const migrations[] = {
@@ -195,7 +198,7 @@ mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
 
 /* Make the directories that will hold path, as mkdir -p does. */
 static int
-make_parent(const char *path, struct mm_err *err)
+make_parent(const char *path, mode_t mode, struct mm_err *err)
 {
 	char *dir = mm_xstrdup(path), *p;
 	struct stat st;
@@ -203,7 +206,7 @@ make_parent(const char *path, struct mm_err *err)
 
 	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
-		if (stat(dir, &st) < 0 && mkdir(dir, 0755) < 0 &&
+		if (stat(dir, &st) < 0 && mkdir(dir, mode) < 0 &&
 		    errno != EEXIST) {
 			mm_errf(err, MM_ESYS, 0, "cannot create directory "
 			    "'%s': %s", dir, strerror(errno));
@@ -315,17 +318,35 @@ set_wal(struct mm_db *db, struct mm_err *err)
 	return rc == SQLITE_OK ? 0 : mm_db_err(db, err, "database error");
 }
 
+/*
+ * Create the file, if it is not there, with mm's mode: SQLite would make
+ * it 0644, and its -wal and -shm files take the mode of the database.
+ * Any failure is left to sqlite3_open_v2 to meet and report.
+ */
+static void
+create_file(const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 int
 mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 {
+	mode_t fmode, dmode;
 	int v;
 
 	memset(db, 0, sizeof(*db));
+	if (mm_file_mode(&fmode, &dmode, err) < 0)
+		return -1;
 	db->path = mm_xstrdup(path);
-	if (make_parent(path, err) < 0) {
+	if (make_parent(path, dmode, err) < 0) {
 		mm_db_close(db);
 		return -1;
 	}
+	create_file(path, fmode);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		mm_db_err(db, err, "cannot open database");

@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +115,55 @@ slurp(const char *path, char **data, size_t *len, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * A field of a store file that is there but is not what it must be:
+ * corrupt, naming the file, the field and the value found.
+ */
+static int
+bad_field(struct mm_err *err, const char *path, const char *key,
+    const json_t *v, const char *want)
+{
+	char what[sizeof(err->msg)], num[40];
+	char *text = NULL;
+
+	/* A number as it reads back: 1.0000000000000002, not 1. */
+	if (json_is_number(v))
+		mm_fmt_double(num, sizeof(num), json_number_value(v));
+	else
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+		    JSON_REAL_PRECISION(15));
+	snprintf(what, sizeof(what), "\"%s\" is %.40s%s, not %s", key,
+	    text ? text : json_is_number(v) ? num : "?",
+	    text && strlen(text) > 40 ? "..." : "", want);
+	free(text);
+	return corrupt(err, path, what);
+}
+
+/* Absent or null (NaN), or a number in [0, 1]: an F1.  0 or -1. */
+static int
+f1_field(json_t *v, double *out)
+{
+	*out = NAN;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_number(v) || !(json_number_value(v) >= 0 &&
+	    json_number_value(v) <= 1))
+		return -1;
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* 1 if versions/<version> of the store in dir is a directory. */
+static int
+version_dir(const char *dir, const char *version)
+{
+	char path[PATHMAX];
+	struct stat st;
+
+	pathf(path, "%s/versions/%s", dir, version);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int
 json_file(const char *path, json_t **out, struct mm_err *err)
 {
@@ -157,15 +208,40 @@ mm_store_read_active(const char *dir, struct mm_active *a, struct mm_err *err)
 		json_decref(root);
 		return corrupt(err, path, "no valid \"version\"");
 	}
+	/*
+	 * A bad value here is the store's fault, not the input's: said
+	 * here, naming the file, rather than by a reader that gets it.
+	 */
+	if (m != NULL && !json_is_null(m) && !json_is_object(m)) {
+		bad_field(err, path, "metrics", m, "an object");
+		json_decref(root);
+		return -1;
+	}
+	if (f1_field(f, &a->baseline_f1) < 0) {
+		bad_field(err, path, "metrics.baseline_f1", f,
+		    "an F1 in [0, 1] or null");
+		json_decref(root);
+		return -1;
+	}
+	if (at != NULL && !json_is_null(at) && !json_is_string(at)) {
+		bad_field(err, path, "promoted_at", at, "a time");
+		json_decref(root);
+		return -1;
+	}
 	strcpy(a->version, json_string_value(v));
 	if (json_is_string(p))
 		strcpy(a->previous, json_string_value(p));
-	if (json_is_number(f))
-		a->baseline_f1 = json_number_value(f);
 	if (json_is_string(at))
 		snprintf(a->promoted_at, sizeof(a->promoted_at), "%s",
 		    json_string_value(at));
 	json_decref(root);
+	/* Versions are renamed into place before they go live. */
+	if (!version_dir(dir, a->version)) {
+		mm_errf(err, MM_ESYS, 0, "corrupt: \"version\" names '%s', "
+		    "which is not in versions/", a->version);
+		mm_err_where(err, path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -256,6 +332,12 @@ mm_store_card_f1(const char *dir, const char *version, double *f1,
 
 	pathf(path, "%s/versions/%s/card.json", dir, version);
 	if ((rc = json_file(path, &root, err)) != 0) {
+		/* A version without its card is a broken store. */
+		if (rc == 1 && valid_name(version) &&
+		    version_dir(dir, version)) {
+			errno = ENOENT;
+			return syserr(err, path, "cannot open");
+		}
 		if (rc == 1) {
 			mm_errf(err, MM_EINPUT, 0, "no version '%s'", version);
 			mm_err_where(err, dir);
@@ -263,10 +345,16 @@ mm_store_card_f1(const char *dir, const char *version, double *f1,
 		return -1;
 	}
 	m = json_object_get(root, "metrics");
-	f = m ? json_object_get(m, "f1") : NULL;
-	*f1 = json_is_number(f) ? json_number_value(f) : NAN;
+	f = json_is_object(m) ? json_object_get(m, "f1") : NULL;
+	rc = 0;
+	/* It becomes a baseline in active.json, which must hold an F1. */
+	if (m != NULL && !json_is_null(m) && !json_is_object(m))
+		rc = bad_field(err, path, "metrics", m, "an object");
+	else if (f1_field(f, f1) < 0)
+		rc = bad_field(err, path, "metrics.f1", f,
+		    "an F1 in [0, 1] or null");
 	json_decref(root);
-	return 0;
+	return rc;
 }
 
 /* Names sort by time, then by their "-N" suffix as a number. */
@@ -353,61 +441,176 @@ fsync_dir(const char *path, struct mm_err *err)
 	return 0;
 }
 
+int
+mm_file_mode(mode_t *file, mode_t *dir, struct mm_err *err)
+{
+	const char *env = getenv("MM_FILE_MODE");
+	mode_t m = 0600;
+	long v;
+
+	if (env != NULL && *env != '\0') {
+		v = strspn(env, "01234567") == strlen(env) &&
+		    strlen(env) <= 4 ? strtol(env, NULL, 8) : -1;
+		/* A mode the owner cannot read and write breaks mm itself. */
+		if (v < 0 || v > 0777 || (v & 0600) != 0600)
+			return mm_errf(err, MM_EINPUT, 0, "MM_FILE_MODE: '%s' "
+			    "is not a mode such as 0600 or 0640 (octal, letting "
+			    "the owner read and write)", env);
+		m = (mode_t)v;
+	}
+	if (file != NULL)
+		*file = m;
+	if (dir != NULL)
+		*dir = m | (m & 0444) >> 2;
+	return 0;
+}
+
+/* Write all of data to fd, fsync and close it.  0, or -1 with errno. */
 static int
-write_all(const char *path, const char *data, size_t len, struct mm_err *err)
+write_fd(int fd, const char *data, size_t len)
 {
 	ssize_t n;
-	int fd;
+	int e;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return syserr(err, path, "cannot create");
 	while (len > 0) {
 		n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			syserr(err, path, "cannot write");
-			close(fd);
-			return -1;
-		}
+		if (n < 0)
+			goto fail;
 		data += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
-		syserr(err, path, "cannot write");
-		close(fd);
-		return -1;
-	}
-	if (close(fd) < 0)
+	if (fsync(fd) < 0)
+		goto fail;
+	return close(fd);
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Create path, which must not exist, and write data to it: O_EXCL and
+ * O_NOFOLLOW, so a file or link planted under the name is never written
+ * through.
+ */
+static int
+write_new(const char *path, const char *data, size_t len, mode_t mode,
+    struct mm_err *err)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd < 0)
+		return syserr(err, path, "cannot create");
+	if (write_fd(fd, data, len) < 0)
 		return syserr(err, path, "cannot write");
 	return 0;
 }
 
-/* Replace dir/name by write, fsync, rename, fsync of dir. */
+/*
+ * Six letters or digits no other writer guesses: a temporary name must
+ * not be one an attacker can plant a link under beforehand.
+ */
+static void
+tmp_suffix(char *buf)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	static unsigned long calls;
+	unsigned char r[6];
+	struct timespec ts;
+	uint64_t x;
+	int i;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		/* No entropy yet (early boot): O_EXCL still keeps it safe. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = ((uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32) +
+		    ++calls * 0x9e3779b97f4a7c15ULL;
+		for (i = 0; i < 6; i++)
+			r[i] = (unsigned char)(x >> (8 * i));
+	}
+	for (i = 0; i < 6; i++)
+		buf[i] = set[r[i] % (sizeof(set) - 1)];
+	buf[6] = '\0';
+}
+
+int
+mm_replace_file(const char *path, const char *data, size_t len,
+    const char *fault, struct mm_err *err)
+{
+	char dir[PATHMAX], tmp[PATHMAX], point[64], sfx[8];
+	const char *slash = strrchr(path, '/'), *base;
+	mode_t mode;
+	int fd = -1, i, e;
+
+	if (mm_file_mode(&mode, NULL, err) < 0)
+		return -1;
+	/* Beside path, so the rename stays on one file system. */
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		pathf(dir, "%.*s", (int)(slash - path), path);
+	base = slash ? slash + 1 : path;
+	for (i = 0; i < 100; i++) {
+		tmp_suffix(sfx);
+		pathf(tmp, "%s/.%s.%s", dir, base, sfx);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return syserr(err, path, "cannot create");
+	if (write_fd(fd, data, len) < 0)
+		goto fail;
+	if (fault != NULL) {
+		snprintf(point, sizeof(point), "%s-tmp-written", fault);
+		mm_fault(point);
+	}
+	if (rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return syserr(err, path, "cannot rename into place");
+	}
+	if (fault != NULL) {
+		snprintf(point, sizeof(point), "%s-renamed", fault);
+		mm_fault(point);
+	}
+	return fsync_dir(dir, err);
+fail:
+	e = errno;
+	unlink(tmp);
+	errno = e;
+	return syserr(err, path, "cannot write");
+}
+
+/* Replace dir/name (active.json, candidate.json) as mm_replace_file. */
 static int
 replace_file(const char *dir, const char *name, const char *data, size_t len,
     const char *fault, struct mm_err *err)
 {
-	char tmp[PATHMAX], path[PATHMAX], point[64];
+	char path[PATHMAX];
 
 	pathf(path, "%s/%s", dir, name);
-	pathf(tmp, "%s.tmp", path);
-	if (write_all(tmp, data, len, err) < 0)
-		return -1;
-	snprintf(point, sizeof(point), "%s-tmp-written", fault);
-	mm_fault(point);
-	if (rename(tmp, path) < 0)
-		return syserr(err, path, "cannot rename into place");
-	snprintf(point, sizeof(point), "%s-renamed", fault);
-	mm_fault(point);
-	return fsync_dir(dir, err);
+	return mm_replace_file(path, data, len, fault, err);
 }
 
 static int
 make_dir(const char *path, struct mm_err *err)
 {
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+	mode_t mode;
+
+	if (mm_file_mode(NULL, &mode, err) < 0)
+		return -1;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return syserr(err, path, "cannot create directory");
 	return 0;
 }
@@ -428,15 +631,47 @@ make_parents(const char *path, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * Remove the temporary files a crashed writer of active.json or
+ * candidate.json left: .active.json.XXXXXX, and active.json.tmp from
+ * before those (under the lock, so no writer is using them).
+ */
+static void
+sweep_top(const char *dir)
+{
+	static const char *const names[] = { "active.json", "candidate.json" };
+	struct dirent *e;
+	size_t i, n;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			n = strlen(names[i]);
+			if ((e->d_name[0] == '.' &&
+			    strncmp(e->d_name + 1, names[i], n) == 0 &&
+			    e->d_name[n + 1] == '.' &&
+			    strlen(e->d_name + n + 2) == 6) ||
+			    (strncmp(e->d_name, names[i], n) == 0 &&
+			    strcmp(e->d_name + n, ".tmp") == 0))
+				unlinkat(dirfd(d), e->d_name, 0);
+		}
+	closedir(d);
+}
+
 int
 mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
     struct mm_err *err)
 {
 	char path[PATHMAX];
 	struct stat st;
+	mode_t mode;
 
 	memset(s, 0, sizeof(*s));
 	s->lockfd = -1;
+	if (mm_file_mode(&mode, NULL, err) < 0)
+		return -1;
 	if (create) {
 		char parent[PATHMAX], *slash;
 
@@ -459,7 +694,8 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		return -1;
 	}
 	pathf(path, "%s/.lock", dir);
-	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
 	if (s->lockfd < 0)
 		return syserr(err, path, "cannot open lock");
 	if (flock(s->lockfd, LOCK_EX | (nonblock ? LOCK_NB : 0)) < 0) {
@@ -472,6 +708,7 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		return busy ? 1 : -1;
 	}
 	s->dir = mm_xstrdup(dir);
+	sweep_top(dir);
 	return 0;
 }
 
@@ -489,27 +726,35 @@ mm_store_close(struct mm_store *s)
 static void
 sweep(const char *versions)
 {
-	char path[PATHMAX], file[PATHMAX];
 	struct dirent *e, *f;
 	DIR *d, *sub;
+	int fd;
 
 	if ((d = opendir(versions)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, ".tmp-", 5) != 0)
 			continue;
-		pathf(path, "%s/%s", versions, e->d_name);
-		if ((sub = opendir(path)) != NULL) {
-			while ((f = readdir(sub)) != NULL) {
-				if (f->d_name[0] == '.')
-					continue;
-				pathf(file, "%s/%s", path,
-				    f->d_name);
-				unlink(file);
-			}
-			closedir(sub);
+		/*
+		 * Not followed: emptying a link planted here would empty
+		 * the directory it points to.  A link or a file goes.
+		 */
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
 		}
-		rmdir(path);
+		if ((sub = fdopendir(fd)) == NULL) {
+			close(fd);
+			continue;
+		}
+		while ((f = readdir(sub)) != NULL)
+			if (strcmp(f->d_name, ".") != 0 &&
+			    strcmp(f->d_name, "..") != 0)
+				unlinkat(fd, f->d_name, 0);
+		closedir(sub);
+		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
 }
@@ -524,8 +769,11 @@ mm_store_write_version(struct mm_store *s, double now,
 	struct stat st;
 	time_t t = (time_t)floor(now);
 	struct tm tm;
+	mode_t fmode, dmode;
 	int i, k;
 
+	if (mm_file_mode(&fmode, &dmode, err) < 0)
+		return -1;
 	pathf(versions, "%s/versions", s->dir);
 	if (make_dir(versions, err) < 0)
 		return -1;
@@ -552,11 +800,13 @@ mm_store_write_version(struct mm_store *s, double now,
 		return mm_errf(err, MM_ESYS, 0, "version name too long");
 	pathf(tmp, "%s/.tmp-%s-%ld", versions, name,
 	    (long)getpid());
-	if (mkdir(tmp, 0755) < 0)
+	/* mkdir(2) follows no link; a name planted here was swept. */
+	if (mkdir(tmp, dmode) < 0)
 		return syserr(err, tmp, "cannot create directory");
 	for (i = 0; i < nfiles; i++) {
 		pathf(file, "%s/%s", tmp, files[i].name);
-		if (write_all(file, files[i].data, files[i].len, err) < 0)
+		if (write_new(file, files[i].data, files[i].len, fmode,
+		    err) < 0)
 			return -1;
 		mm_fault("version-file-written");
 	}
@@ -609,12 +859,15 @@ version_exists(const char *dir, const char *version, struct mm_err *err)
 	char path[PATHMAX];
 	struct stat st;
 
-	if (!valid_name(version) || (snprintf(path, sizeof(path),
-	    "%s/versions/%s/model.json", dir, version), stat(path, &st) < 0)) {
+	if (!valid_name(version) || !version_dir(dir, version)) {
 		mm_errf(err, MM_EINPUT, 0, "no version '%s'", version);
 		mm_err_where(err, dir);
 		return -1;
 	}
+	/* There, but without its model: a broken store, not a typo. */
+	pathf(path, "%s/versions/%s/model.json", dir, version);
+	if (stat(path, &st) < 0)
+		return syserr(err, path, "cannot open");
 	return 0;
 }
 
@@ -680,6 +933,16 @@ mm_store_promote(struct mm_store *s, double now, char *version, size_t size,
 	if ((rc = mm_store_read_candidate(s->dir, cand, sizeof(cand),
 	    err)) != 0)
 		return rc;
+	/* Staging checks the version is there: candidate.json is wrong. */
+	if (!version_dir(s->dir, cand)) {
+		char path[PATHMAX];
+
+		pathf(path, "%s/candidate.json", s->dir);
+		mm_errf(err, MM_ESYS, 0, "corrupt: \"version\" names '%s', "
+		    "which is not in versions/", cand);
+		mm_err_where(err, path);
+		return -1;
+	}
 	if (mm_store_card_f1(s->dir, cand, &f1, err) < 0 ||
 	    (rc = mm_store_read_active(s->dir, &a, err)) < 0)
 		return -1;
@@ -721,6 +984,16 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 		if (a.previous[0] == '\0')
 			return 1;
 		target = a.previous;
+		/* Not the caller's mistake: active.json named it. */
+		if (!version_dir(s->dir, target)) {
+			char path[PATHMAX];
+
+			pathf(path, "%s/active.json", s->dir);
+			mm_errf(err, MM_ESYS, 0, "corrupt: \"previous_version\" "
+			    "names '%s', which is not in versions/", target);
+			mm_err_where(err, path);
+			return -1;
+		}
 	}
 	if (strcmp(target, a.version) == 0) {
 		mm_errf(err, MM_EINPUT, 0, "'%s' is the active version",

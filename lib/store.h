@@ -9,15 +9,20 @@
  *
  * A version is written to versions/.tmp-<v>-<pid>/, every file and the
  * directory fsync'd, then renamed into place and the parent fsync'd.
- * active.json and candidate.json are replaced by write, fsync, rename,
- * fsync of the directory.  A crash at any point leaves the old state or
- * the new one; leftover .tmp- directories are ignored and swept by the
- * next writer.  Readers take no lock.
+ * active.json and candidate.json are replaced as mm_replace_file does:
+ * a new .active.json.XXXXXX, fsync, rename, fsync of the directory.  A
+ * crash at any point leaves the old state or the new one; leftover
+ * temporary files and directories are ignored and swept by the next
+ * writer.  Readers take no lock.
+ *
+ * Files are created with mm_file_mode's permissions, 0600 by default:
+ * a store and a database hold the evidence rows.
  */
 #ifndef MM_STORE_H
 #define MM_STORE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "mm.h"
 
@@ -131,6 +136,26 @@ int mm_store_promote(struct mm_store *s, double now, char *version,
  */
 int mm_store_rollback(struct mm_store *s, const char *target, double now,
     char *version, size_t size, struct mm_err *err);
+
+/*
+ * The permissions mm creates files and directories with: 0600 and 0700,
+ * or $MM_FILE_MODE (octal, such as 0640, letting the owner read and
+ * write) with x added to directories where it has r.  The umask still
+ * applies, as to any open(2).  Files that exist keep their mode.  0, or
+ * -1 with err (MM_EINPUT) when $MM_FILE_MODE is not such a mode.
+ */
+int mm_file_mode(mode_t *file, mode_t *dir, struct mm_err *err);
+
+/*
+ * Replace path with data, so a reader sees the old file or the new one:
+ * write a new file of a unique name beside it (".NAME.XXXXXX", made with
+ * O_EXCL, so nothing planted under a name is followed), fsync it, rename
+ * it over path, fsync the directory.  On failure the new file is removed
+ * and path left as it was.  fault, unless NULL, names the MM_FAULT
+ * points "<fault>-tmp-written" and "<fault>-renamed".  Errors name path.
+ */
+int mm_replace_file(const char *path, const char *data, size_t len,
+    const char *fault, struct mm_err *err);
 
 /* Format now as "2026-11-26T06:30:00Z". */
 void mm_iso_time(double now, char *buf, size_t size);

@@ -102,7 +102,8 @@ tile() {
 	assert_output ""
 	assert_equal "$stderr" ""
 	[ -s report.html ]
-	[ ! -e report.html.tmp ]
+	# Nothing left beside it.
+	assert_equal "$(ls -A | grep -c 'report\.html.')" 0
 	head -n 1 report.html | grep -qx '<!DOCTYPE html>'
 	tail -n 1 report.html | grep -qx '</html>'
 	# Nothing to fetch: no scripts, links, sources or URLs.
@@ -363,11 +364,11 @@ EOF
 	assert_equal "$(tile Batches)" 2
 }
 
-@test "-o: a file by way of FILE.tmp, or standard output" {
+@test "-o: a file by way of a temporary file beside it, or standard output" {
 	make_db
 	report -o out/page.html
 	assert_failure 3
-	assert_equal "$stderr" "mm-report: out/page.html.tmp: cannot create: No such file or directory"
+	assert_equal "$stderr" "mm-report: out/page.html: cannot create: No such file or directory"
 	[ ! -e report.html ]
 	mkdir out
 	report -o out/page.html --title 'Fraud <prod>'
@@ -401,6 +402,51 @@ EOF
 	wait
 	[ -p pipe ]
 	cmp got.html target.html
+}
+
+# Found in review: the page went by way of FILE.tmp, and a link planted
+# there was written through.
+@test "-o: a link planted at FILE.tmp is not written through" {
+	make_db
+	printf 'mine\n' >target
+	ln -s target report.html.tmp
+	ln -s target .report.html.tmp
+	report
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(cat target)" "mine"
+	[ -f report.html ] && [ ! -L report.html ]
+	tail -n 1 report.html | grep -qx '</html>'
+	# Nothing else is left beside it.
+	assert_equal "$(ls -A | grep -c '^\.report\.html\.')" 1
+	report -o out.html --title t
+	assert_success
+	assert_equal "$(ls -A | grep -c '^\.out\.html\.')" 0
+}
+
+# The page reports on stored evidence: 0600, unless MM_FILE_MODE.
+@test "the page is made 0600, or as MM_FILE_MODE says" {
+	make_db
+	umask 022
+	report
+	assert_success
+	assert_equal "$(stat -c %a report.html)" 600
+	MM_FILE_MODE=0644 run_split mm-report --db m.db --now $NOW -o w.html
+	assert_success
+	assert_equal "$(stat -c %a w.html)" 644
+	# A page there keeps no mode of its own: it is replaced.
+	MM_FILE_MODE=0644 run_split mm-report --db m.db --now $NOW
+	assert_success
+	assert_equal "$(stat -c %a report.html)" 644
+	# A link to no file yet makes one, with the mode too.
+	ln -s made.html link.html
+	report -o link.html
+	assert_success
+	assert_equal "$(stat -c %a made.html)" 600
+	MM_FILE_MODE=0444 run_split mm-report --db m.db --now $NOW -o x.html
+	assert_failure 2
+	assert_equal "$stderr" "mm-report: MM_FILE_MODE: '0444' is not a mode such as 0600 or 0640 (octal, letting the owner read and write)"
+	[ ! -e x.html ]
 }
 
 @test "\$MM_DB and \$MM_MODELS name the database and the store" {

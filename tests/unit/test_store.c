@@ -473,6 +473,14 @@ test_sweep(void **state)
 	listed(f->dir, names, sizeof(names));
 	assert_string_equal(names, V1);
 
+	/* A link planted under such a name goes, not what it points to. */
+	snprintf(path, sizeof(path), "%s/keep", f->top);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/keep/file", f->top);
+	put(path, "kept");
+	snprintf(path, sizeof(path), "%s/versions/.tmp-" V3 "-2", f->dir);
+	assert_int_equal(symlink("../../keep", path), 0);
+
 	/* The next version written sweeps them; other dot names stay. */
 	version_f1(&s, T2, "0.5", v);
 	assert_string_equal(v, V2);
@@ -482,6 +490,7 @@ test_sweep(void **state)
 	ls(f->dir, "versions/" V2, names, sizeof(names));
 	assert_string_equal(names, "card.json model.json reference.json");
 	assert_file(f->dir, "versions/" V2 "/model.json", "{\"m\":1}\n");
+	assert_file(f->top, "keep/file", "kept");
 }
 
 static void
@@ -576,6 +585,28 @@ test_read_active(void **state)
 		"{\"version\":\"A\",\"previous_version\":\"../x\"}",
 		NULL
 	};
+	/* Found in review: a baseline of 2 was read, and mm-decide said
+	   "line 1: baseline_f1 2 is out of range", exit 2, of its input. */
+	static const struct {
+		const char *text, *msg;
+	} bad_field[] = {
+		{ "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":2}}",
+		  "corrupt: \"metrics.baseline_f1\" is 2, not an F1 in [0, 1] "
+		  "or null" },
+		{ "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":-0.5}}",
+		  "corrupt: \"metrics.baseline_f1\" is -0.5, not an F1 in "
+		  "[0, 1] or null" },
+		{ "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":\"0.9\"}}",
+		  "corrupt: \"metrics.baseline_f1\" is \"0.9\", not an F1 in "
+		  "[0, 1] or null" },
+		{ "{\"version\":\"A\",\"metrics\":[0.9]}",
+		  "corrupt: \"metrics\" is [0.9], not an object" },
+		{ "{\"version\":\"A\",\"promoted_at\":1764140000}",
+		  "corrupt: \"promoted_at\" is 1764140000, not a time" },
+		{ "{\"version\":\"C\"}",
+		  "corrupt: \"version\" names 'C', which is not in versions/" },
+		{ NULL, NULL }
+	};
 	int i;
 
 	/* No store at all, then a store with no active version. */
@@ -591,6 +622,10 @@ test_read_active(void **state)
 	assert_int_equal(mm_store_active(f->dir, v, sizeof(v), &err), -1);
 	assert_err(err, MM_EINPUT, f->dir, "no active model version");
 
+	snprintf(path, sizeof(path), "%s/versions/A", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/versions/B", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/active.json", f->dir);
 	put(path, "{\"version\":\"A\",\"previous_version\":null}");
 	assert_int_equal(mm_store_read_active(f->dir, &a, &err), 0);
@@ -647,6 +682,24 @@ test_read_active(void **state)
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(mm_store_active(f->dir, v, sizeof(v), &err), -1);
 	assert_err(err, MM_ESYS, path, "corrupt: no valid \"version\"");
+	for (i = 0; bad_field[i].text != NULL; i++) {
+		put(path, bad_field[i].text);
+		memset(&err, 0, sizeof(err));
+		if (mm_store_read_active(f->dir, &a, &err) != -1)
+			fail_msg("'%s' was read", bad_field[i].text);
+		assert_err(err, MM_ESYS, path, bad_field[i].msg);
+	}
+	/* A null baseline is none; so is a null promoted_at. */
+	put(path, "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":null},"
+	    "\"promoted_at\":null}");
+	assert_int_equal(mm_store_read_active(f->dir, &a, &err), 0);
+	assert_true(isnan(a.baseline_f1));
+	put(path, "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":0}}");
+	assert_int_equal(mm_store_read_active(f->dir, &a, &err), 0);
+	assert_true(a.baseline_f1 == 0);
+	put(path, "{\"version\":\"A\",\"metrics\":{\"baseline_f1\":1}}");
+	assert_int_equal(mm_store_read_active(f->dir, &a, &err), 0);
+	assert_true(a.baseline_f1 == 1);
 
 	/* A directory in its place. */
 	unlink(path);
@@ -751,20 +804,39 @@ test_promote(void **state)
 	assert_string_equal(names, ".lock active.json versions");
 	assert_int_equal(mm_store_promote(&s, T3, v, sizeof(v), &err), 1);
 
-	/* A card with no F1 gives no baseline. */
+	/* A card whose F1 is no F1 is corrupt: said of the card. */
 	version_f1(&s, T3, "\"n/a\"", vc);
+	assert_int_equal(mm_store_stage(&s, vc, T3, &err), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_promote(&s, T3, v, sizeof(v), &err), -1);
+	snprintf(path, sizeof(path), "%s/versions/%s/card.json", f->dir, vc);
+	assert_err(err, MM_ESYS, path, "corrupt: \"metrics.f1\" is \"n/a\", "
+	    "not an F1 in [0, 1] or null");
+	put(path, "{\"metrics\":{\"f1\":1.5}}\n");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_promote(&s, T3, v, sizeof(v), &err), -1);
+	assert_err(err, MM_ESYS, path, "corrupt: \"metrics.f1\" is 1.5, not "
+	    "an F1 in [0, 1] or null");
+	assert_file(f->dir, "active.json", "{\"version\":\"" V2 "\","
+	    "\"previous_version\":\"" V1 "\",\"metrics\":{\"baseline_f1\":"
+	    "0.8125},\"promoted_at\":\"" AT3 "\"}\n");
+
+	/* A card with a null F1 gives no baseline. */
+	put(path, "{\"metrics\":{\"f1\":null}}\n");
 	assert_int_equal(mm_store_stage(&s, vc, T3, &err), 0);
 	assert_int_equal(mm_store_promote(&s, T3, v, sizeof(v), &err), 0);
 	assert_file(f->dir, "active.json", "{\"version\":\"" V3 "\","
 	    "\"previous_version\":\"" V2 "\",\"metrics\":{\"baseline_f1\":"
 	    "null},\"promoted_at\":\"" AT3 "\"}\n");
 
-	/* A candidate that names no version: an error, still staged. */
+	/* A candidate that names no version: candidate.json is corrupt
+	   (staging checks), still staged. */
 	snprintf(path, sizeof(path), "%s/candidate.json", f->dir);
 	put(path, "{\"version\":\"20990101T000000Z\"}\n");
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(mm_store_promote(&s, T3, v, sizeof(v), &err), -1);
-	assert_err(err, MM_EINPUT, f->dir, "no version '20990101T000000Z'");
+	assert_err(err, MM_ESYS, path, "corrupt: \"version\" names "
+	    "'20990101T000000Z', which is not in versions/");
 	assert_true(exists(f->dir, "candidate.json"));
 	assert_file(f->dir, "active.json", "{\"version\":\"" V3 "\","
 	    "\"previous_version\":\"" V2 "\",\"metrics\":{\"baseline_f1\":"
@@ -779,7 +851,7 @@ test_rollback(void **state)
 	struct mm_store s;
 	struct mm_err err = { 0 };
 	char va[MM_VERSION_MAX], vb[MM_VERSION_MAX], vc[MM_VERSION_MAX];
-	char v[MM_VERSION_MAX] = "unset";
+	char v[MM_VERSION_MAX] = "unset", path[512];
 
 	open_store(&s, f->dir);
 	assert_int_equal(mm_store_rollback(&s, NULL, T1, v, sizeof(v), &err),
@@ -840,7 +912,210 @@ test_rollback(void **state)
 	assert_file(f->dir, "active.json", "{\"version\":\"" V2 "\","
 	    "\"previous_version\":\"" V3 "\",\"metrics\":{\"baseline_f1\":"
 	    "0.75},\"promoted_at\":\"2025-11-26T08:53:22Z\"}\n");
+
+	/* A previous version that is not there: active.json is wrong, not
+	   the caller, who named none. */
+	snprintf(path, sizeof(path), "%s/active.json", f->dir);
+	put(path, "{\"version\":\"" V2 "\",\"previous_version\":"
+	    "\"20990101T000000Z\"}\n");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_rollback(&s, NULL, T3, v, sizeof(v), &err),
+	    -1);
+	assert_err(err, MM_ESYS, path, "corrupt: \"previous_version\" names "
+	    "'20990101T000000Z', which is not in versions/");
+	/* A version there without its model is a broken one. */
+	snprintf(path, sizeof(path), "%s/versions/" V1 "/model.json", f->dir);
+	assert_int_equal(unlink(path), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_rollback(&s, V1, T3, v, sizeof(v), &err), -1);
+	assert_err(err, MM_ESYS, path, "cannot open: No such file or "
+	    "directory");
 	mm_store_close(&s);
+}
+
+/* The mode of dir/rel, or -1. */
+static int
+mode_of(const char *dir, const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	return lstat(p, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static void
+test_file_mode(void **state)
+{
+	static const char *const bad[] = {
+		"0644x", "8", "-0600", " 0600", "0400", "0200", "01600",
+		"07777", "00000600", "rw-------", NULL
+	};
+	struct mm_err err = { 0 };
+	mode_t fm, dm;
+	int i;
+
+	(void)state;
+	unsetenv("MM_FILE_MODE");
+	assert_int_equal(mm_file_mode(&fm, &dm, &err), 0);
+	assert_int_equal(fm, 0600);
+	assert_int_equal(dm, 0700);
+	setenv("MM_FILE_MODE", "", 1);
+	assert_int_equal(mm_file_mode(&fm, &dm, &err), 0);
+	assert_int_equal(fm, 0600);
+	/* Directories get x where the mode has r. */
+	setenv("MM_FILE_MODE", "0640", 1);
+	assert_int_equal(mm_file_mode(&fm, &dm, &err), 0);
+	assert_int_equal(fm, 0640);
+	assert_int_equal(dm, 0750);
+	setenv("MM_FILE_MODE", "664", 1);
+	assert_int_equal(mm_file_mode(&fm, &dm, &err), 0);
+	assert_int_equal(fm, 0664);
+	assert_int_equal(dm, 0775);
+	setenv("MM_FILE_MODE", "0622", 1);
+	assert_int_equal(mm_file_mode(&fm, &dm, &err), 0);
+	assert_int_equal(dm, 0722);
+	setenv("MM_FILE_MODE", "0777", 1);
+	assert_int_equal(mm_file_mode(NULL, &dm, &err), 0);
+	assert_int_equal(dm, 0777);
+	for (i = 0; bad[i] != NULL; i++) {
+		char want[256];
+
+		setenv("MM_FILE_MODE", bad[i], 1);
+		memset(&err, 0, sizeof(err));
+		if (mm_file_mode(&fm, &dm, &err) != -1)
+			fail_msg("MM_FILE_MODE=%s was taken", bad[i]);
+		snprintf(want, sizeof(want), "MM_FILE_MODE: '%s' is not a mode "
+		    "such as 0600 or 0640 (octal, letting the owner read and "
+		    "write)", bad[i]);
+		assert_err(err, MM_EINPUT, "", want);
+	}
+	unsetenv("MM_FILE_MODE");
+}
+
+static void
+test_modes(void **state)
+{
+	struct fix *f = *state;
+	struct mm_store s;
+	struct mm_err err = { 0 };
+	char v[MM_VERSION_MAX];
+	mode_t old = umask(022);
+
+	/* Stored evidence is no one else's to read: 0600 and 0700. */
+	unsetenv("MM_FILE_MODE");
+	open_store(&s, f->dir);
+	version_f1(&s, T1, "0.5", v);
+	assert_int_equal(mm_store_activate(&s, v, 0.5, T1, &err), 0);
+	assert_int_equal(mm_store_stage(&s, v, T1, &err), 0);
+	mm_store_close(&s);
+	assert_int_equal(mode_of(f->top, "models"), 0700);
+	assert_int_equal(mode_of(f->dir, "versions"), 0700);
+	assert_int_equal(mode_of(f->dir, "versions/" V1), 0700);
+	assert_int_equal(mode_of(f->dir, "versions/" V1 "/model.json"), 0600);
+	assert_int_equal(mode_of(f->dir, "versions/" V1 "/card.json"), 0600);
+	assert_int_equal(mode_of(f->dir, ".lock"), 0600);
+	assert_int_equal(mode_of(f->dir, "active.json"), 0600);
+	assert_int_equal(mode_of(f->dir, "candidate.json"), 0600);
+
+	/* MM_FILE_MODE, less the umask; files there keep their mode. */
+	setenv("MM_FILE_MODE", "0664", 1);
+	open_store(&s, f->dir);
+	version_f1(&s, T2, "0.5", v);
+	assert_int_equal(mm_store_activate(&s, v, 0.5, T2, &err), 0);
+	mm_store_close(&s);
+	assert_int_equal(mode_of(f->dir, "versions/" V2), 0755);
+	assert_int_equal(mode_of(f->dir, "versions/" V2 "/model.json"), 0644);
+	assert_int_equal(mode_of(f->dir, "active.json"), 0644);
+	assert_int_equal(mode_of(f->dir, ".lock"), 0600);
+	assert_int_equal(mode_of(f->top, "models"), 0700);
+
+	/* A bad one stops a writer before it changes anything. */
+	setenv("MM_FILE_MODE", "0444", 1);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_open(&s, f->dir, 1, 0, &err), -1);
+	assert_int_equal(err.code, MM_EINPUT);
+	unsetenv("MM_FILE_MODE");
+	umask(old);
+}
+
+static void
+test_replace_file(void **state)
+{
+	struct fix *f = *state;
+	struct mm_store s;
+	struct mm_err err = { 0 };
+	char v[MM_VERSION_MAX], names[512], path[512], target[512], link[512];
+	struct stat st;
+
+	open_store(&s, f->dir);
+	version_f1(&s, T1, "0.5", v);
+
+	/*
+	 * Found in review: a link planted at active.json.tmp made an
+	 * activation write through it, and left active.json a link.  The
+	 * temporary name is new each time, and made with O_EXCL.
+	 */
+	snprintf(target, sizeof(target), "%s/target", f->top);
+	put(target, "mine\n");
+	snprintf(link, sizeof(link), "%s/active.json.tmp", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(link, sizeof(link), "%s/candidate.json.tmp", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(mm_store_activate(&s, v, 0.5, T1, &err), 0);
+	assert_int_equal(mm_store_stage(&s, v, T1, &err), 0);
+	assert_file(f->top, "target", "mine\n");
+	snprintf(path, sizeof(path), "%s/active.json", f->dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(mode_of(f->dir, "active.json"), 0600);
+	assert_file(f->dir, "active.json", "{\"version\":\"" V1 "\","
+	    "\"previous_version\":null,\"metrics\":{\"baseline_f1\":0.5},"
+	    "\"promoted_at\":\"" AT1 "\"}\n");
+	assert_file(f->dir, "candidate.json", "{\"version\":\"" V1 "\","
+	    "\"staged_at\":\"" AT1 "\"}\n");
+	mm_store_close(&s);
+
+	/* The next writer sweeps what crashed writers left, links too
+	   (never what they point to); other names stay. */
+	snprintf(link, sizeof(link), "%s/.active.json.Ab3xYz", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(path, sizeof(path), "%s/.candidate.json.000000", f->dir);
+	put(path, "{\"half");
+	snprintf(path, sizeof(path), "%s/.active.json.toolong", f->dir);
+	put(path, "");
+	snprintf(path, sizeof(path), "%s/active.json.bak", f->dir);
+	put(path, "");
+	ls(f->dir, ".", names, sizeof(names));
+	assert_string_equal(names, ".active.json.Ab3xYz "
+	    ".active.json.toolong .candidate.json.000000 .lock "
+	    "active.json active.json.bak active.json.tmp candidate.json "
+	    "candidate.json.tmp versions");
+	open_store(&s, f->dir);
+	mm_store_close(&s);
+	ls(f->dir, ".", names, sizeof(names));
+	assert_string_equal(names, ".active.json.toolong .lock active.json "
+	    "active.json.bak candidate.json versions");
+	assert_file(f->top, "target", "mine\n");
+
+	/* Any file: errors name it, and leave nothing behind. */
+	snprintf(path, sizeof(path), "%s/page.html", f->top);
+	assert_int_equal(mm_replace_file(path, "<p>\n", 4, NULL, &err), 0);
+	assert_file(f->top, "page.html", "<p>\n");
+	snprintf(path, sizeof(path), "%s/no/page.html", f->top);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_replace_file(path, "<p>\n", 4, NULL, &err), -1);
+	assert_err(err, MM_ESYS, path, "cannot create: No such file or "
+	    "directory");
+	/* A directory in the way: the rename fails, the file goes. */
+	snprintf(path, sizeof(path), "%s/dir", f->top);
+	assert_int_equal(mkdir(path, 0755), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_replace_file(path, "x", 1, NULL, &err), -1);
+	assert_err(err, MM_ESYS, path, "cannot rename into place: Is a "
+	    "directory");
+	ls(f->top, ".", names, sizeof(names));
+	assert_string_equal(names, "dir models page.html target");
 }
 
 static void
@@ -849,7 +1124,7 @@ test_card_f1(void **state)
 	struct fix *f = *state;
 	struct mm_store s;
 	struct mm_err err = { 0 };
-	char va[MM_VERSION_MAX], vb[MM_VERSION_MAX];
+	char va[MM_VERSION_MAX], vb[MM_VERSION_MAX], path[512];
 	double f1 = 0;
 
 	open_store(&s, f->dir);
@@ -862,6 +1137,30 @@ test_card_f1(void **state)
 	assert_true(isnan(f1));
 	assert_int_equal(mm_store_card_f1(f->dir, V3, &f1, &err), -1);
 	assert_err(err, MM_EINPUT, f->dir, "no version '" V3 "'");
+
+	/* A card that is there but wrong, or not there in a version that
+	   is, is a broken store, and the error names the card. */
+	snprintf(path, sizeof(path), "%s/versions/%s/card.json", f->dir, va);
+	put(path, "{\"metrics\":{\"f1\":2}}");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_card_f1(f->dir, va, &f1, &err), -1);
+	assert_err(err, MM_ESYS, path, "corrupt: \"metrics.f1\" is 2, not an "
+	    "F1 in [0, 1] or null");
+	put(path, "{\"metrics\":0.5}");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_card_f1(f->dir, va, &f1, &err), -1);
+	assert_err(err, MM_ESYS, path, "corrupt: \"metrics\" is 0.5, not an "
+	    "object");
+	put(path, "{\"metrics\":");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_card_f1(f->dir, va, &f1, &err), -1);
+	assert_err(err, MM_ESYS, path, "corrupt: unexpected token near end "
+	    "of file");
+	unlink(path);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mm_store_card_f1(f->dir, va, &f1, &err), -1);
+	assert_err(err, MM_ESYS, path, "cannot open: No such file or "
+	    "directory");
 }
 
 static void
@@ -903,6 +1202,9 @@ main(void)
 		T(test_promote),
 		T(test_rollback),
 		T(test_card_f1),
+		cmocka_unit_test(test_file_mode),
+		T(test_modes),
+		T(test_replace_file),
 		cmocka_unit_test(test_iso_time),
 	};
 
