@@ -99,9 +99,9 @@ struct batcher {
 	long size;
 	double every;
 	char *prefix;		/* JSON-escaped, like every name below */
-	int run_tag;		/* --size: the run tag is to go after prefix */
+	int run_tag;		/* --size: its tag is still to add */
 	double now_v;		/* --now as a number */
-	uint64_t head;		/* hash of the lines before the first batch */
+	uint64_t head;		/* hash of the lines up to it */
 	char *idname, *tsname, *labelname;
 	size_t idlen, tslen, labellen;
 	int fixed;		/* --features: the columns never change */

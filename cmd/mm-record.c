@@ -737,9 +737,10 @@ differs(struct record *r, const struct metrics_in *m, char *why,
 		    memcmp(sqlite3_column_text(st, 1), r->names.p,
 		    r->names.n) != 0 ||
 		    (size_t)sqlite3_column_bytes(st, 2) != r->blob.n ||
-		    (r->blob.n > 0 && memcmp(blob, r->blob.p, r->blob.n) != 0)) {
-			snprintf(why, size, "row %lld differs from the evidence "
-			    "kept", (long long)i);
+		    (r->blob.n > 0 &&
+		    memcmp(blob, r->blob.p, r->blob.n) != 0)) {
+			snprintf(why, size, "row %lld differs from the "
+			    "evidence kept", (long long)i);
 			found = 1;
 			break;
 		}

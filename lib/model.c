@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model.h"
 #include "sha.h"
@@ -326,34 +327,69 @@ out:
 	return rc;
 }
 
+/* 1 if the store in dir has a directory for version. */
+static int
+version_is_dir(const char *dir, const char *version)
+{
+	char path[4096];
+	struct stat st;
+
+	if (version[0] == '.' || strchr(version, '/') != NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/versions/%s", dir, version);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int
 mm_model_load(struct mm_model *m, const char *dir, const char *version,
     struct mm_err *err)
 {
-	char path[4096], sum[MM_SHA_HEX];
+	char path[4096], cpath[4096], sum[MM_SHA_HEX];
 	char *card = NULL, *text = NULL;
 	size_t clen, tlen;
 	json_t *root = NULL, *want;
+	json_error_t jerr;
 	int rc = -1;
 
 	mm_model_init(m);
 	snprintf(path, sizeof(path), "%s/versions/%s/model.json", dir,
 	    version);
+	snprintf(cpath, sizeof(cpath), "%s/versions/%s/card.json", dir,
+	    version);
 	/* A version that is not there is the caller's mistake (input);
 	   a version missing one of its files is a broken store. */
 	if (mm_store_read_file(dir, version, "card.json", &card, &clen,
-	    err) < 0)
+	    err) < 0) {
+		if (err != NULL && err->code == MM_EINPUT &&
+		    version_is_dir(dir, version))
+			err->code = MM_ESYS;
 		goto out;
+	}
 	if (mm_store_read_file(dir, version, "model.json", &text, &tlen,
 	    err) < 0) {
 		err->code = MM_ESYS;
 		goto out;
 	}
-	root = json_loadb(card, clen, 0, NULL);
-	want = root ? json_object_get(root, "model_sha256") : NULL;
+	/* The card is what is wrong when it is not one: say so, not that
+	   model.json does not match it. */
+	if ((root = json_loadb(card, clen, 0, &jerr)) == NULL) {
+		mm_errf(err, MM_ESYS, 0, "corrupt: %s", jerr.text);
+		mm_err_where(err, cpath);
+		goto out;
+	}
+	want = json_object_get(root, "model_sha256");
+	if (!json_is_object(root) || !json_is_string(want) ||
+	    strlen(json_string_value(want)) != MM_SHA_HEX - 1 ||
+	    strspn(json_string_value(want), "0123456789abcdef") !=
+	    MM_SHA_HEX - 1) {
+		mm_errf(err, MM_ESYS, 0, "corrupt: %s", !json_is_object(root) ?
+		    "not a JSON object" : "no valid \"model_sha256\" (64 hex "
+		    "digits)");
+		mm_err_where(err, cpath);
+		goto out;
+	}
 	mm_sha256_hex(text, tlen, sum);
-	if (!json_is_string(want) || strcmp(json_string_value(want),
-	    sum) != 0) {
+	if (strcmp(json_string_value(want), sum) != 0) {
 		mm_errf(err, MM_ESYS, 0, "corrupt: does not match the "
 		    "checksum in card.json (edited or truncated?)");
 		mm_err_where(err, path);
