@@ -234,6 +234,122 @@ models() {
 	assert_equal "$(cat m/active.json)" "$before"
 }
 
+# Found in review: promote wrote active.json by way of active.json.tmp,
+# through a link planted there, and left active.json that link.
+@test "a link planted at active.json.tmp or candidate.json.tmp is not written through" {
+	make_store
+	printf 'mine\n' >target
+	ln -s "$PWD/target" m/active.json.tmp
+	ln -s "$PWD/target" m/candidate.json.tmp
+	ln -s "$PWD/target" m/.active.json.AAAAAA
+	run_split models --now $((T0 + 1000)) stage $V2
+	assert_success
+	run_split models --now $((T0 + 1060)) promote
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
+	assert_equal "$(cat target)" "mine"
+	[ -f m/active.json ] && [ ! -L m/active.json ]
+	assert_equal "$(cat m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.9736842105263158},"promoted_at":"2025-11-26T07:11:00Z"}'
+	# The writer swept the planted names, and left no file of its own.
+	assert_equal "$(ls -A m)" ".lock
+active.json
+versions"
+}
+
+# Found in review: "baseline_f1": 2 was read, and mm-decide blamed line 1
+# of its input with exit 2.  It is the store that is bad: exit 3.
+@test "a baseline_f1 out of [0, 1] in active.json is exit 3, naming active.json" {
+	make_store
+	sed 's/"baseline_f1":[0-9.]*/"baseline_f1":2/' m/active.json >a
+	mv a m/active.json
+	msg='m/active.json: corrupt: "metrics.baseline_f1" is 2, not an F1 in [0, 1] or null'
+	run_split models list
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: $msg"
+	run_split mm-decide --models m <<<'{"batch_id":"b1","ts":1764140000,"metrics":{"f1":0.5}}'
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-decide: $msg"
+	mm-gen --batches 1 --batch-size 5 --seed 3 >b.ndjson
+	run_split mm-predict --models m b.ndjson
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-predict: $msg"
+	printf '{"version":"%s","metrics":{"baseline_f1":"high"}}\n' $V1 \
+	    >m/active.json
+	run_split models list
+	assert_failure 3
+	assert_equal "$stderr" 'mm-models: m/active.json: corrupt: "metrics.baseline_f1" is "high", not an F1 in [0, 1] or null'
+	printf '{"version":"%s","promoted_at":5}\n' $V1 >m/active.json
+	run_split models list
+	assert_failure 3
+	assert_equal "$stderr" 'mm-models: m/active.json: corrupt: "promoted_at" is 5, not a time'
+	printf '{"version":"20990101T000000Z"}\n' >m/active.json
+	run_split models show
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: m/active.json: corrupt: \"version\" names '20990101T000000Z', which is not in versions/"
+}
+
+# Found in review: a card.json that was not JSON was reported as
+# "model.json ... does not match the checksum in card.json".
+@test "a corrupt card.json is named, and says what is wrong with it" {
+	make_store
+	c=m/versions/$V1/card.json
+	mm-gen --batches 1 --batch-size 5 --seed 3 >b.ndjson
+	printf '{"format":"mm-card/1",' >$c
+	run_split mm-predict --models m b.ndjson
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-predict: $c: corrupt: string or '}' expected near end of file"
+	printf '{"format":"mm-card/1","model_sha256":"abc"}\n' >$c
+	run_split mm-predict --models m b.ndjson
+	assert_failure 3
+	assert_equal "$stderr" "mm-predict: $c: corrupt: no valid \"model_sha256\" (64 hex digits)"
+	printf '[]\n' >$c
+	run_split mm-predict --models m b.ndjson
+	assert_failure 3
+	assert_equal "$stderr" "mm-predict: $c: corrupt: not a JSON object"
+	rm $c
+	run_split mm-predict --models m --model-version $V1 b.ndjson
+	assert_failure 3
+	assert_equal "$stderr" "mm-predict: $c: no such file (is '$V1' a version?)"
+	# An F1 out of range would become the baseline: refused, naming
+	# the card, and active.json is left as it was.
+	before=$(cat m/active.json)
+	c=m/versions/$V2/card.json
+	sed 's/"f1":[0-9.]*}/"f1":1.5}/' $c >card && mv card $c
+	models stage $V2 >/dev/null
+	run_split models promote
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: $c: corrupt: \"metrics.f1\" is 1.5, not an F1 in [0, 1] or null"
+	run_split models rollback $V2
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: $c: corrupt: \"metrics.f1\" is 1.5, not an F1 in [0, 1] or null"
+	assert_equal "$(cat m/active.json)" "$before"
+}
+
+@test "a candidate.json or previous_version naming no version is exit 3, naming the file" {
+	make_store
+	before=$(cat m/active.json)
+	printf '{"version":"20990101T000000Z"}\n' >m/candidate.json
+	run_split models promote
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: m/candidate.json: corrupt: \"version\" names '20990101T000000Z', which is not in versions/"
+	printf '{"version":"%s","previous_version":"20990101T000000Z"}\n' \
+	    $V1 >m/active.json
+	run_split models rollback
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: m/active.json: corrupt: \"previous_version\" names '20990101T000000Z', which is not in versions/"
+	# Named by the caller, it is the caller's mistake, as before.
+	run_split models rollback 20990101T000000Z
+	assert_failure 2
+	assert_equal "$stderr" "mm-models: m: no version '20990101T000000Z'"
+}
+
 @test "no command, or an unknown one, is a usage error" {
 	usage='usage: mm-models [--models DIR] list [--table]
        mm-models [--models DIR] show [VERSION]
