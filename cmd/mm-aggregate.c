@@ -739,8 +739,12 @@ main(int argc, char **argv)
 	if (rc != MM_OK)
 		mm_db_rollback(&a.db);
 	else {
-		if (a.out.n > 0)
-			fwrite(a.out.p, 1, a.out.n, stdout);
+		/* errno is the write's only here: check at once. */
+		if (a.out.n > 0 && (fwrite(a.out.p, 1, a.out.n, stdout) !=
+		    a.out.n || fflush(stdout) != 0)) {
+			mm_warnx(prog, "write error: %s", strerror(errno));
+			rc = MM_ESYS;
+		}
 		say_why(&a);
 	}
 	mm_buf_release(&a.out);
