@@ -709,7 +709,8 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 		case O_FIT:
 		case O_COUNTS:
 		case O_MERGE:
-			mode = o == O_FIT ? FIT : o == O_COUNTS ? COUNTS : MERGE;
+			mode = o == O_FIT ? FIT :
+			    o == O_COUNTS ? COUNTS : MERGE;
 			if (p->mode != PSI && p->mode != mode) {
 				mm_warnx(prog, "--fit, --counts and --merge "
 				    "exclude each other");
@@ -850,7 +851,8 @@ main(int argc, char **argv)
 	if (p.skipped > 0)
 		mm_warnx(prog, "skipped %ld bad record%s", p.skipped,
 		    p.skipped == 1 ? "" : "s");
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* A write error that stopped the run has been said already. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == MM_OK) {
 		mm_warnx(prog, "write error: %s", strerror(errno));
 		rc = MM_ESYS;
 	}
