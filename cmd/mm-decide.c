@@ -87,6 +87,23 @@ struct decide {
 	struct mm_buf out;
 };
 
+/*
+ * The value of field f, named name, or NULL with err when jansson cannot
+ * take it (a number out of the double range, a \u0000): say so, rather
+ * than that it is not an object.
+ */
+static json_t *
+load_field(const struct mm_field *f, const char *name, struct mm_err *err)
+{
+	json_error_t jerr;
+	json_t *o;
+
+	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr);
+	if (o == NULL)
+		mm_errf(err, MM_EINPUT, 0, "'%s': %s", name, jerr.text);
+	return o;
+}
+
 /* A number at obj.key of the record: 1 found, 0 absent or null, -1 bad. */
 static int
 get_number(const struct mm_rec *rec, const char *obj, const char *key,
@@ -98,7 +115,8 @@ get_number(const struct mm_rec *rec, const char *obj, const char *key,
 
 	if (f == NULL)
 		return 0;
-	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if ((o = load_field(f, obj, err)) == NULL)
+		return -1;
 	if (!json_is_object(o) && !json_is_null(o)) {
 		json_decref(o);
 		return mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
@@ -176,7 +194,8 @@ get_drift(const struct mm_rec *rec, struct mm_signal *sig, json_t **obj,
 	*obj = NULL;
 	if (f == NULL)
 		return 0;
-	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+	if ((o = load_field(f, "drift", err)) == NULL)
+		return -1;
 	if (json_is_null(o)) {
 		json_decref(o);
 		return 0;
@@ -536,6 +555,7 @@ get_counts(const struct mm_rec *rec, long **cm, int *k, char *version,
 static int
 horizon(struct decide *d, int window, struct mm_err *err)
 {
+	const struct mm_field *f;
 	char *bid = NULL;
 	double ts = 0;
 	int rc;
@@ -551,8 +571,14 @@ horizon(struct decide *d, int window, struct mm_err *err)
 	if (window) {
 		if (!top_number(&d->rec, "ts", &ts))
 			return 0;
-	} else if ((bid = mm_rec_get_string(&d->rec, "batch_id")) == NULL)
-		return 0;
+	} else if ((bid = mm_rec_get_string(&d->rec, "batch_id")) == NULL) {
+		/* Absent is a record without a batch; not a string, bad. */
+		if ((f = mm_rec_get(&d->rec, "batch_id")) == NULL)
+			return 0;
+		return mm_errf(err, MM_EINPUT, 0, *f->val.p == '"' ?
+		    "'batch_id' has a \\u escape of a NUL" :
+		    "'batch_id' is not a string");
+	}
 	rc = mm_evidence_horizon(&d->db, bid, ts, &d->horizon, err);
 	free(bid);
 	if (rc < 0)
