@@ -163,6 +163,7 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 {
 	const struct mm_field *f;
 	const struct mm_trust_cfg *t = &a->cfg.trust;
+	json_error_t jerr;
 	json_t *trust, *score;
 	char key[300], *window, *batch;
 	const char *sev;
@@ -172,8 +173,11 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 	if (mm_rec_parse(&a->rec, line, len, NULL, NULL, err) < 0)
 		return -1;
 	f = mm_rec_get(&a->rec, "trust");
-	trust = f ? json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL) :
+	trust = f ? json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr) :
 	    NULL;
+	/* Text jansson cannot take, as 1e400: say why, not "not an object". */
+	if (f != NULL && trust == NULL)
+		return mm_errf(err, MM_EINPUT, 0, "'trust': %s", jerr.text);
 	if (f != NULL && !json_is_object(trust) && !json_is_null(trust)) {
 		json_decref(trust);
 		return mm_errf(err, MM_EINPUT, 0, "'trust' is not an object");
