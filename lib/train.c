@@ -181,6 +181,34 @@ numeric_only(const struct mm_table *t, struct mm_err *err)
 	return 0;
 }
 
+/*
+ * The class count and every label, before anything is sized by them: a
+ * forest holds nclass numbers per node, so one label of a million would
+ * take gigabytes and minutes before any later check could refuse it.
+ */
+static int
+classes_ok(const struct mm_train_job *job, const struct mm_table *vt,
+    struct mm_err *err)
+{
+	const size_t *idx[2] = { job->train, job->valid };
+	const struct mm_table *t[2] = { job->data, vt };
+	size_t n[2] = { job->ntrain, job->nvalid }, i;
+	int k, y;
+
+	if (job->nclass < 2 || job->nclass > MM_MAX_CLASSES)
+		return mm_errf(err, MM_EINPUT, 0, "%d classes: mm supports 2 "
+		    "to %d", job->nclass, MM_MAX_CLASSES);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n[k]; i++) {
+			y = t[k]->labels[idx[k][i]];
+			if (y < 0 || y >= job->nclass)
+				return mm_errf(err, MM_EINPUT, 0, "label %d "
+				    "is not a class from 0 to %d", y,
+				    job->nclass - 1);
+		}
+	return 0;
+}
+
 int
 mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
     struct mm_err *err)
@@ -195,7 +223,8 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 	long *balance;
 	size_t i;
 
-	if (numeric_only(job->data, err) < 0 || numeric_only(vt, err) < 0)
+	if (numeric_only(job->data, err) < 0 || numeric_only(vt, err) < 0 ||
+	    classes_ok(job, vt, err) < 0)
 		return -1;
 	mm_ref_init(&ref);
 	trc = mm_gather(job->data, job->train, job->ntrain, &try);

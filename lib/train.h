@@ -60,6 +60,11 @@ void mm_free_cols(double **cols, int nfeat);
 /* Class predictions from forest probabilities: argmax, first on ties. */
 void mm_argmax(const double *proba, size_t n, int nclass, int *pred);
 
+/*
+ * Train, score and write the three files into out.  nclass must be 2 to
+ * MM_MAX_CLASSES and every label of the rows used a class below it:
+ * else -1 with err (MM_EINPUT) before anything is sized by them.
+ */
 int mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
     struct mm_err *err);
 
