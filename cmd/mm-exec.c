@@ -150,6 +150,13 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	e->seen_mask |= 1u << d.action;
 	if (mm_exec_decision(&e->x, &d, &r, err) < 0)
 		goto out;	/* the store or database failed: stop */
+	/*
+	 * Recorded, and the stream goes on; but nothing changed that was
+	 * meant to, and cron mails what is said here.
+	 */
+	if (strcmp(r.status, "failed") == 0)
+		mm_warnx(prog, "%s: %s failed: %s", d.source, action,
+		    r.detail);
 	mm_buf_reset(&e->out);
 	exec_json(&r, &e->out);
 	if (mm_rec_write(stdout, &e->rec, NULL, "exec", e->out.p,

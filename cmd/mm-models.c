@@ -12,6 +12,7 @@
 #include "json.h"
 #include "mm.h"
 #include "opt.h"
+#include "retrain.h"
 #include "store.h"
 
 static const char *prog = "mm-models";
@@ -178,6 +179,46 @@ report(const char *action, const char *version, const char *from)
 	mm_buf_release(&b);
 }
 
+/*
+ * Under the lock: the version a promote or rollback would make live
+ * loads, as mm-predict loads it.  0, also when there is nothing to
+ * check (the store's own calls then say what is wrong); -1 with err
+ * naming the version when it does not load.
+ */
+static int
+loads(const char *dir, const char *cmd, const char *arg,
+    const struct mm_active *before, int arc, struct mm_err *err)
+{
+	char v[MM_VERSION_MAX];
+	int rc;
+
+	if (strcmp(cmd, "promote") == 0) {
+		if ((rc = mm_store_read_candidate(dir, v, sizeof(v), err)) != 0)
+			return rc < 0 ? -1 : 0;
+	} else if (strcmp(cmd, "rollback") == 0 && arc == 0) {
+		snprintf(v, sizeof(v), "%s", arg ? arg : before->previous);
+		if (v[0] == '\0' || strcmp(v, before->version) == 0)
+			return 0;
+	} else
+		return 0;
+	if (mm_version_loads(dir, v, err) == 0)
+		return 0;
+	if (err->code != MM_ESYS) {
+		/* Not a version: the store's call says so, as it did. */
+		memset(err, 0, sizeof(*err));
+		return 0;
+	}
+	{
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		mm_errf(err, MM_ESYS, 0, "%s does not load; not %s: %.400s", v,
+		    strcmp(cmd, "promote") == 0 ? "promoted" : "rolled back to",
+		    why);
+	}
+	return -1;
+}
+
 static int
 change(const char *dir, const char *cmd, const char *arg, double now)
 {
@@ -189,7 +230,8 @@ change(const char *dir, const char *cmd, const char *arg, double now)
 
 	if (mm_store_open(&s, dir, 0, 0, &err) != 0)
 		return fail(&err);
-	if ((arc = mm_store_read_active(dir, &before, &err)) < 0) {
+	if ((arc = mm_store_read_active(dir, &before, &err)) < 0 ||
+	    loads(dir, cmd, arg, &before, arc, &err) < 0) {
 		mm_store_close(&s);
 		return fail(&err);
 	}

@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,49 @@ split_names(char *copy, const char ***nm)
 	return n;
 }
 
+/*
+ * Column i of st is a class, as mm-train takes labels: an integer (read
+ * whole, not cut to 32 bits) from 0 below MM_MAX_CLASSES.
+ */
+static int
+is_class(sqlite3_stmt *st, int i)
+{
+	sqlite3_int64 v;
+
+	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+		return 0;
+	v = sqlite3_column_int64(st, i);
+	return v >= 0 && v < MM_MAX_CLASSES;
+}
+
+/* Count a row left out for its label; the first one is named. */
+static void
+bad_row(struct mm_evidence *e, sqlite3_stmt *st, int i, sqlite3_int64 id)
+{
+	char *b = e->bad_label;
+	size_t n = sizeof(e->bad_label);
+	const char *v;
+
+	if (e->bad++ > 0)
+		return;
+	e->bad_id = (long)id;
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		snprintf(b, n, "%lld", (long long)sqlite3_column_int64(st, i));
+		break;
+	case SQLITE_FLOAT:
+		snprintf(b, n, "%.17g", sqlite3_column_double(st, i));
+		break;
+	case SQLITE_NULL:
+		snprintf(b, n, "null");
+		break;
+	default:
+		v = (const char *)sqlite3_column_text(st, i);
+		snprintf(b, n, "'%.20s%s'", v ? v : "", v && strlen(v) > 20 ?
+		    "..." : "");
+	}
+}
+
 int
 mm_evidence_load(struct mm_db *db, long horizon, long cap,
     struct mm_evidence *e, struct mm_err *err)
@@ -167,6 +211,7 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 
 	e->key[0] = '\0';
 	e->max_id = 0;
+	e->bad = 0;
 	if ((rc = newest(db, horizon, cap, &names, &floor, err)) != 0)
 		return rc < 0 ? -1 : 0;
 	copy = mm_xstrdup(names);
@@ -201,12 +246,16 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 			mm_err_where(err, db->path);
 			goto fail;
 		}
+		e->max_id = (long)id;
+		if (!is_class(st, 4)) {
+			bad_row(e, st, 4, id);
+			continue;
+		}
 		if (width > 0)
 			memcpy(row, blob, width);
 		ix = sqlite3_column_int64(st, 2);
 		label = sqlite3_column_int(st, 4);
 		mm_table_push(&e->rows, cols, 0, label);
-		e->max_id = (long)id;
 		mm_sha_update(&sha, bid, strlen(bid) + 1);
 		mm_sha_update(&sha, &ix, sizeof(ix));
 		mm_sha_update(&sha, names, strlen(names) + 1);
@@ -242,6 +291,7 @@ fail:
 	mm_table_init(&e->rows);
 	e->key[0] = '\0';
 	e->max_id = 0;
+	e->bad = 0;
 	return -1;
 }
 

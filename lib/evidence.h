@@ -22,6 +22,15 @@
  * the feature values (IEEE-754 doubles) and the label (int32), all
  * little-endian.  The same rows give the same key.
  *
+ * A label is a class: an integer from 0 to MM_MAX_CLASSES - 1, as
+ * mm-train takes them.  A row whose label is anything else (a negative,
+ * too large or fractional number, text) was not written by mm-record;
+ * it is left out (of the rows, the key and the count of usable rows)
+ * and counted, so that one bad row neither blocks every retrain nor
+ * asks for a forest of a million classes.  It still counts for the cap
+ * and for max_id, so the retrain that executes consumes it with the
+ * rows it came with.
+ *
  * Every read is checked: a database that fails part-way is an error
  * (MM_ESYS), never a key over part of the evidence; so is a row whose
  * features do not match its names.
@@ -33,6 +42,7 @@
 
 #include "db.h"
 #include "mm.h"
+#include "model.h"
 #include "sha.h"
 #include "table.h"
 
@@ -51,7 +61,11 @@ int mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 struct mm_evidence {
 	struct mm_table rows;	/* the rows, oldest first, with labels */
 	char key[MM_SHA_HEX];	/* "" when there are no rows */
-	long max_id;		/* the newest row; 0 when none */
+	long max_id;		/* the newest row read, left out or not;
+				   0 when none */
+	long bad;		/* rows left out: a label not a class */
+	long bad_id;		/* the first of them, and its label */
+	char bad_label[32];
 };
 
 void mm_evidence_init(struct mm_evidence *e);

@@ -34,6 +34,23 @@ set(struct mm_exec_result *r, const char *status, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A decision refused as failed; with dry_run, one that would be. */
+static void __attribute__((format(printf, 3, 4)))
+refuse(const struct mm_exec *x, struct mm_exec_result *r, const char *fmt,
+    ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	r->status = x->dry_run ? "dry_run" : "failed";
+	if (x->dry_run)
+		n = (size_t)snprintf(r->detail, sizeof(r->detail),
+		    "would fail: ");
+	va_start(ap, fmt);
+	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* A decision not carried out; with dry_run, one that would not be. */
 static void __attribute__((format(printf, 3, 4)))
 skip(const struct mm_exec *x, struct mm_exec_result *r, const char *fmt, ...)
@@ -135,6 +152,32 @@ mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
 	return 1;
 }
 
+/*
+ * The detail of a snapshot settled failed because its run died before
+ * it wrote a version: the one failure begin takes up again.
+ */
+#define INTERRUPTED "interrupted before a version was written"
+
+static int
+interrupted(const struct mm_snapshot *s)
+{
+	return s->status == MM_SNAP_FAILED && strncmp(s->detail, INTERRUPTED,
+	    sizeof(INTERRUPTED) - 1) == 0;
+}
+
+/*
+ * The attempts a pending or interrupted snapshot has had: its detail
+ * says "attempt n"; one written before they were counted had one.
+ */
+static long
+attempts(const struct mm_snapshot *s)
+{
+	const char *p = strstr(s->detail, "attempt ");
+	long n = p != NULL ? strtol(p + 8, NULL, 10) : 1;
+
+	return n > 0 ? n : 1;
+}
+
 /* Run st (prepared, bound) to its end; 0, or -1 with err. */
 static int
 run(struct mm_db *db, sqlite3_stmt *st, const char *what, struct mm_err *err)
@@ -153,32 +196,40 @@ mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
 {
 	struct mm_snapshot s;
 	sqlite3_stmt *st;
+	char detail[32];
+	long tries = 0;
 	int rc;
 
 	if (mm_db_begin(db, err) < 0)
 		return -1;
 	if ((rc = mm_snapshot_get(db, key, &s, err)) < 0)
 		goto fail;
-	if (rc == 0 && (s.status == MM_SNAP_EXECUTED ||
-	    s.status == MM_SNAP_SKIPPED)) {
+	if (rc == 0 && s.status != MM_SNAP_PENDING && !interrupted(&s)) {
 		mm_db_rollback(db);
 		return 1;
 	}
+	if (rc == 0)
+		tries = attempts(&s);
+	/* Tries used up: pending, the count kept, to be finished failed. */
+	snprintf(detail, sizeof(detail), "attempt %ld",
+	    tries < MM_RETRAIN_TRIES ? tries + 1 : tries);
 	st = mm_db_prepare(db, rc == 1 ? "INSERT INTO retrain_snapshots (key, "
-	    "status, n_rows, max_evidence_id, created_at, updated_at) VALUES "
-	    "(?1, 'pending', ?2, ?3, ?4, ?4)" : "UPDATE retrain_snapshots SET "
-	    "status = 'pending', n_rows = ?2, max_evidence_id = ?3, version "
-	    "= NULL, detail = NULL, updated_at = ?4 WHERE key = ?1", err);
+	    "status, n_rows, max_evidence_id, detail, created_at, updated_at) "
+	    "VALUES (?1, 'pending', ?2, ?3, ?5, ?4, ?4)" : "UPDATE "
+	    "retrain_snapshots SET status = 'pending', n_rows = ?2, "
+	    "max_evidence_id = ?3, version = NULL, detail = ?5, updated_at = "
+	    "?4 WHERE key = ?1", err);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, n_rows);
 	sqlite3_bind_int64(st, 3, max_id);
 	sqlite3_bind_double(st, 4, at);
+	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
 	if (run(db, st, "cannot update retrain_snapshots", err) < 0 ||
 	    mm_db_commit(db, err) < 0)
 		goto fail;
-	return 0;
+	return tries < MM_RETRAIN_TRIES ? 0 : 2;
 fail:
 	mm_db_rollback(db);
 	return -1;
@@ -266,16 +317,43 @@ mm_retrain_find_version(const char *models, const char *key, char *version,
 	return rc;
 }
 
-/* Make version, a retrain's, live with its card's F1 as the baseline. */
+int
+mm_version_loads(const char *models, const char *version,
+    struct mm_err *err)
+{
+	struct mm_model m;
+	char why[sizeof(err->msg)];
+
+	if (mm_model_load(&m, models, version, err) == 0) {
+		mm_model_release(&m);
+		return 0;
+	}
+	/* One message, the file first: callers name the version before. */
+	if (err->where[0] != '\0') {
+		snprintf(why, sizeof(why), "%s", err->msg);
+		snprintf(err->msg, sizeof(err->msg), "%.200s: %.300s",
+		    err->where, why);
+		err->where[0] = '\0';
+	}
+	return -1;
+}
+
+/*
+ * Make version, a retrain's, live with its card's F1 as the baseline:
+ * 0; 1 when it does not load (err says why), and it is not made live;
+ * -1 with err.
+ */
 static int
 make_live(const struct mm_exec *x, struct mm_store *s, const char *version,
     struct mm_err *err)
 {
 	double f1;
 
+	if (mm_version_loads(x->models, version, err) < 0)
+		return 1;
 	if (mm_store_card_f1(x->models, version, &f1, err) < 0)
 		return -1;
-	return mm_store_activate(s, version, f1, now(x), err);
+	return mm_store_activate(s, version, f1, now(x), err) < 0 ? -1 : 0;
 }
 
 int
@@ -283,7 +361,9 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
     const char *mine, struct mm_err *err)
 {
 	sqlite3_stmt *st;
+	struct mm_snapshot sn;
 	char key[MM_SHA_HEX], version[MM_VERSION_MAX];
+	char detail[MM_DETAIL_MAX];
 	int rc, found, n = 0;
 
 	for (;;) {
@@ -304,19 +384,32 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
 			return mm_db_err(x->db, err, "cannot read "
 			    "retrain_snapshots");
 		if ((found = mm_retrain_find_version(x->models, key, version,
-		    sizeof(version), err)) < 0)
+		    sizeof(version), err)) < 0 ||
+		    mm_snapshot_get(x->db, key, &sn, err) < 0)
 			return -1;
-		if (found == 0) {
-			if (make_live(x, s, version, err) < 0 ||
-			    mm_snapshot_finish(x->db, key, MM_SNAP_EXECUTED,
-			    version, "completed after an interruption", NULL,
-			    now(x), err) < 0)
+		if (found == 1) {
+			/* Taken up again if that evidence comes back. */
+			snprintf(detail, sizeof(detail), INTERRUPTED
+			    " (attempt %ld)", attempts(&sn));
+			if (mm_snapshot_finish(x->db, key, MM_SNAP_FAILED,
+			    NULL, detail, NULL, now(x), err) < 0)
 				return -1;
-			n++;
-		} else if (mm_snapshot_finish(x->db, key, MM_SNAP_FAILED,
-		    NULL, "interrupted before a version was written", NULL,
-		    now(x), err) < 0)
+			continue;
+		}
+		if ((rc = make_live(x, s, version, err)) < 0)
 			return -1;
+		if (rc == 1) {
+			snprintf(detail, sizeof(detail), "version %s of an "
+			    "interrupted retrain does not load; not made "
+			    "live: %.300s", version, err->msg);
+			memset(err, 0, sizeof(*err));
+		}
+		if (mm_snapshot_finish(x->db, key, rc == 0 ?
+		    MM_SNAP_EXECUTED : MM_SNAP_FAILED, rc == 0 ? version :
+		    NULL, rc == 0 ? "completed after an interruption" : detail,
+		    NULL, now(x), err) < 0)
+			return -1;
+		n += rc == 0;
 	}
 }
 
@@ -414,6 +507,13 @@ do_rollback(const struct mm_exec *x, const struct mm_exec_decision *d,
 		goto out;
 	}
 	rc = 0;
+	if (mm_version_loads(x->models, a->previous, err) < 0) {
+		/* Live, it would stop every mm-predict that follows. */
+		refuse(x, r, "previous version %s does not load; not rolled "
+		    "back: %s", a->previous, err->msg);
+		memset(err, 0, sizeof(*err));
+		goto out;
+	}
 	if (x->dry_run) {
 		set(r, "dry_run", "would roll back from %s to %s", a->version,
 		    a->previous);
@@ -474,6 +574,12 @@ do_promote(const struct mm_exec *x, const struct mm_exec_decision *d,
 		goto out;
 	}
 	rc = 0;
+	if (mm_version_loads(x->models, cand, err) < 0) {
+		refuse(x, r, "staged candidate %s does not load; not "
+		    "promoted: %s", cand, err->msg);
+		memset(err, 0, sizeof(*err));
+		goto out;
+	}
 	if (x->dry_run) {
 		set(r, "dry_run", "would promote %s", cand);
 		goto out;
@@ -629,6 +735,21 @@ retrain_release(struct retrain *t)
 	free(t->sp.valid);
 }
 
+/* The detail says how many rows were left out for their label. */
+static void
+left_out(const struct retrain *t)
+{
+	char *p = t->r->detail;
+	size_t n = strlen(p);
+
+	if (t->ev.bad == 0)
+		return;
+	snprintf(p + n, sizeof(t->r->detail) - n, "; left out %ld row%s of "
+	    "evidence whose label is not a class from 0 to %d (evidence id "
+	    "%ld: %s)", t->ev.bad, t->ev.bad == 1 ? "" : "s",
+	    MM_MAX_CLASSES - 1, t->ev.bad_id, t->ev.bad_label);
+}
+
 /* Step 9: the snapshot finished, the history row, in one transaction. */
 static int
 finish(struct retrain *t, int status, struct mm_err *err)
@@ -637,6 +758,7 @@ finish(struct retrain *t, int status, struct mm_err *err)
 	struct mm_history h = { d->ts, d->source, "retrain", d->reason,
 	    d->meta, d->meta_len, t->r->status, t->r->detail, t->r->version };
 
+	left_out(t);
 	if (mm_snapshot_finish(t->x->db, t->r->key, status, t->r->version,
 	    t->r->detail, &h, now(t->x), err) < 0)
 		return -1;
@@ -701,19 +823,33 @@ resume(struct retrain *t, struct mm_err *err)
 		    "%s)", mm_snap_names[sn.status]);
 		return 1;
 	}
+	if (sn.status == MM_SNAP_FAILED && !interrupted(&sn)) {
+		/* It would fail the same way: once is enough. */
+		skip(t->x, t->r, "a retrain on this evidence failed, and is "
+		    "not tried again: %s", sn.detail);
+		return 1;
+	}
 	if (t->x->dry_run)
 		return 0;
-	/* Pending (a run died) or failed: finish what it did. */
+	/* Pending (a run died) or interrupted: finish what it did. */
 	if ((rc = mm_retrain_find_version(t->x->models, t->r->key,
 	    t->r->version, sizeof(t->r->version), err)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (make_live(t->x, &t->s, t->r->version, err) < 0 ||
-	    mm_snapshot_begin(t->x->db, t->r->key, (long)t->n, t->ev.max_id,
+	if ((rc = make_live(t->x, &t->s, t->r->version, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		set(t->r, "failed", "version %s of an interrupted retrain does "
+		    "not load; not made live: %s", t->r->version, err->msg);
+		t->r->version[0] = '\0';
+		memset(err, 0, sizeof(*err));
+	} else
+		set(t->r, "executed", "completed an interrupted retrain: %s "
+		    "active", t->r->version);
+	if (mm_snapshot_begin(t->x->db, t->r->key, (long)t->n, t->ev.max_id,
 	    now(t->x), err) < 0)
 		return -1;
-	set(t->r, "executed", "completed an interrupted retrain: %s active",
-	    t->r->version);
-	return finish(t, MM_SNAP_EXECUTED, err) < 0 ? -1 : 1;
+	return finish(t, rc == 0 ? MM_SNAP_EXECUTED : MM_SNAP_FAILED,
+	    err) < 0 ? -1 : 1;
 }
 
 /* Steps 7 to 9, under the lock. */
@@ -723,7 +859,7 @@ train(struct retrain *t, struct mm_err *err)
 	const struct mm_exec *x = t->x;
 	const struct mm_retrain_cfg *c = &x->cfg->retrain;
 	struct mm_train_job job = { 0 };
-	char extra[MM_SHA_HEX + 20];
+	char extra[MM_SHA_HEX + 64];
 	double cand, act;
 	int rc;
 
@@ -733,6 +869,14 @@ train(struct retrain *t, struct mm_err *err)
 	if (rc == 1)	/* resume() saw it otherwise, under the lock */
 		return mm_errf(err, MM_ESYS, 0, "retrain snapshot %.16s was "
 		    "finished by another run", t->r->key);
+	if (rc == 2) {
+		/* Runs that died on it, again and again: likely the same
+		   cause each time, so no more. */
+		set(t->r, "failed", "gave up: %d attempts at this retrain were "
+		    "interrupted before a version was written",
+		    MM_RETRAIN_TRIES);
+		return finish(t, MM_SNAP_FAILED, err);
+	}
 	mm_fault("exec-snapshot-pending");
 	split_rows(x, &t->ev.rows, t->rows, t->n, &t->sp);
 	if (active_f1(x, t->a, &t->ev.rows, t->sp.valid, t->sp.nvalid, &act,
@@ -744,6 +888,9 @@ train(struct retrain *t, struct mm_err *err)
 		return finish(t, MM_SNAP_FAILED, err);
 	}
 	snprintf(extra, sizeof(extra), "\"retrain_key\":\"%s\"", t->r->key);
+	if (t->ev.bad > 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    ",\"skipped_bad_label\":%ld", t->ev.bad);
 	job.data = &t->ev.rows;
 	job.train = t->sp.train;
 	job.valid = t->sp.valid;
@@ -785,6 +932,14 @@ train(struct retrain *t, struct mm_err *err)
 			return -1;
 	}
 	mm_fault("exec-version-written");
+	if (mm_version_loads(x->models, t->r->version, err) < 0) {
+		/* Written, but mm-predict would refuse it: never live. */
+		set(t->r, "failed", "version %s does not load; not made live: "
+		    "%s", t->r->version, err->msg);
+		t->r->version[0] = '\0';
+		memset(err, 0, sizeof(*err));
+		return finish(t, MM_SNAP_FAILED, err);
+	}
 	if (mm_store_activate(&t->s, t->r->version, cand, now(x), err) < 0)
 		return -1;
 	mm_fault("exec-activated");
@@ -822,11 +977,13 @@ do_retrain(const struct mm_exec *x, const struct mm_exec_decision *d,
 	if ((long)t.n < x->cfg->retrain.min_samples) {
 		skip(x, r, "%zu labelled rows of evidence, min_samples is %ld",
 		    t.n, x->cfg->retrain.min_samples);
+		left_out(&t);
 		r->key[0] = '\0';
 		goto out;
 	}
 	if (x->dry_run) {
 		set(r, "dry_run", "would retrain on %zu labelled rows", t.n);
+		left_out(&t);
 		goto out;
 	}
 	rc = train(&t, err);

@@ -12,15 +12,31 @@
  *
  * Retrain snapshots: one row of retrain_snapshots per key (evidence.h).
  *
- *   (none)  --begin-->   pending --finish--> executed | skipped | failed
- *   failed  --begin-->   pending        the same evidence tried again
+ *   (none)  --begin-->   pending            attempt 1
+ *   pending --begin-->   pending            a dead run's: attempt n + 1
+ *   pending --finish-->  executed | skipped | failed
  *   pending --settle-->  executed       a dead run's version is there
  *   pending --settle-->  failed         a dead run wrote no version
+ *                                       ("interrupted ...")
+ *   failed  --begin-->   pending        only one failed "interrupted":
+ *                                       the same evidence, attempt n + 1
  *
- * executed and skipped are final: that evidence is never used again.
- * Snapshots change only under models/.lock, which a retrain holds from
- * start to end, so a pending snapshot found under the lock is a run
- * that died.
+ * executed, skipped and failed are final, but for a failed that says a
+ * run was interrupted: that evidence is never used again.  A failure
+ * of the retrain itself (training refused, the live model cannot be
+ * scored, the new version does not load) is the same each time on the
+ * same evidence; trying again would only fail again, or, had it crashed
+ * the run, crash every run after it.  A crash is taken up again, since
+ * the next try may well succeed, but not without end: while pending,
+ * the snapshot's detail counts its attempts ("attempt 2"), and the run
+ * that would begin attempt MM_RETRAIN_TRIES + 1 finishes it failed
+ * instead ("gave up: ...").  Snapshots change only under models/.lock,
+ * which a retrain holds from start to end, so a pending snapshot found
+ * under the lock is a run that died.
+ *
+ * No version that does not load as mm-predict loads it
+ * (mm_version_loads) is ever made live: not by a retrain, nor by one
+ * completed after a crash, nor by a promote or rollback.
  *
  * A retrain, each step that leaves something behind a named fault point
  * (MM_FAULT; lib/store.c names the points inside the store's writes):
@@ -31,14 +47,17 @@
  *   3. settle the pending snapshots of other keys; if that consumed
  *      rows, load the evidence again
  *   4. the key's snapshot: executed or skipped: skipped, "already
- *      used"; pending or failed, and a version's card holds the key:
- *      make it live, and finish (step 9)
+ *      used"; failed (not interrupted): skipped, it is not tried again;
+ *      pending or interrupted, and a version's card holds the key: make
+ *      it live if it loads, else finish failed; finish (step 9)
  *   5. a stale decision: skipped
  *   6. fewer than min_samples usable rows: skipped
  *   7. begin: the snapshot pending, committed      exec-snapshot-pending
+ *      (its tries used up: finish failed)
  *   8. split, score the live model, train          exec-trained
  *      the gate says no: finish skipped
  *      write the version (store.h)                 exec-version-written
+ *      it does not load: finish failed
  *      make it live                                exec-activated
  *   9. finish, in one transaction: the snapshot's status, the evidence
  *      used consumed (when executed), the decision's history row
@@ -135,10 +154,16 @@ struct mm_snapshot {
 int mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
     struct mm_err *err);
 
+/* How many times a retrain on the same evidence is begun. */
+#define MM_RETRAIN_TRIES 5
+
 /*
- * Begin a retrain of key on n_rows rows up to max_id: a new snapshot,
- * or a failed or pending one, becomes pending, committed.  0; 1 when
- * the snapshot is executed or skipped (nothing changes); -1 with err.
+ * Begin a retrain of key on n_rows rows up to max_id, committed: a new
+ * snapshot becomes pending, its attempt 1; a pending one (a run died)
+ * or one failed "interrupted", pending, its next attempt.  0; 1 when
+ * the snapshot is final (executed, skipped, failed otherwise): nothing
+ * changes; 2 when it was begun MM_RETRAIN_TRIES times already: it is
+ * then pending, for the caller to finish failed; -1 with err.
  */
 int mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
     long max_id, double now, struct mm_err *err);
@@ -162,9 +187,19 @@ int mm_retrain_find_version(const char *models, const char *key,
     char *version, size_t size, struct mm_err *err);
 
 /*
+ * Does version of the store in models load, as mm-predict loads it
+ * (mm_model_load: its checksum, then the parse)?  0; -1 with err, its
+ * message naming the file and saying why: MM_EINPUT when version is not
+ * in the store, MM_ESYS when it is there but does not load.
+ */
+int mm_version_loads(const char *models, const char *version,
+    struct mm_err *err);
+
+/*
  * Settle the pending snapshots other than mine (NULL: all), under the
  * lock s: one whose version was written is made live and finished
- * executed (its evidence consumed); one without is finished failed.
+ * executed (its evidence consumed), or failed when that version does
+ * not load; one without is finished failed, "interrupted".
  * Returns how many were finished executed, or -1 with err.
  */
 int mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,

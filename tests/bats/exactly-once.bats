@@ -246,6 +246,50 @@ $X"
 	assert_output "retrain|executed"
 }
 
+# Found in review: a retrain that crashed the run (a label of 1000000
+# took 1.8 GB and aborted) left its snapshot pending, and every later
+# run on that evidence tried again, and crashed again.  A run that dies
+# is still taken up again, up to 5 attempts in all; then the retrain
+# fails for good.
+@test "killed before a version was written, attempt after attempt: the sixth run gives up, for good" {
+	local ok=$BATS_FILE_TMPDIR/ok-yes k i gave
+
+	k=$(sed 's/.*"retrain_key":"\([0-9a-f]*\)".*/\1/' "$ok/out")
+	# Killed four times, the fifth attempt completes.
+	fresh yes
+	for i in 1 2 3 4; do killed exec-trained; done
+	assert_equal "$(sql "SELECT status, detail FROM retrain_snapshots")" "pending|attempt 4"
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat "$ok/out")"
+	# Killed five times: the sixth run gives up.
+	fresh yes
+	for i in 1 2 3 4 5; do killed exec-trained; done
+	assert_equal "$(sql "SELECT status, detail FROM retrain_snapshots")" "pending|attempt 5"
+	gave="gave up: 5 attempts at this retrain were interrupted before a version was written"
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_equal "$stderr" "mm-exec: b2: retrain failed: $gave"
+	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"failed","detail":"'"$gave"'","model_version":null,"retrain_key":"'$k'"}')"
+	run ls -A w/m/versions
+	assert_output "$A"
+	cmp w/m/active.json "$BATS_FILE_TMPDIR/base/active.json"
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "$k|failed|500|500|NULL|$gave
+500"
+	run sql "SELECT action, exec_status, exec_detail FROM decision_history WHERE action = 'retrain'"
+	assert_output "retrain|failed|$gave"
+	# For good: the next run does not try again.
+	run_split ex <"$BATS_FILE_TMPDIR/retrain"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$BATS_FILE_TMPDIR/retrain" '{"status":"skipped","detail":"a retrain on this evidence failed, and is not tried again: '"$gave"'","model_version":null,"retrain_key":"'$k'"}')"
+	run ls -A w/m/versions
+	assert_output "$A"
+	assert_equal "$(sql "SELECT status FROM retrain_snapshots")" failed
+}
+
 # hold DIR: take DIR/.lock on descriptor 9, as another retrain would.
 hold() {
 	exec 9<>"$1/.lock"

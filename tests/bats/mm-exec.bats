@@ -45,9 +45,9 @@ setup_file() {
 # key.py DB [HORIZON [CAP]]: the retrain key of the evidence in DB up to
 # HORIZON (default: all), computed as mm-exec(1) documents it: of the
 # rows with id <= HORIZON the newest CAP (default 10000), of those the
-# ones with the newest row's feature names, oldest first; SHA-256 over
-# batch_id NUL, row_index (int64), names NUL, features, label (int32),
-# little-endian.
+# ones with the newest row's feature names and a label that is a class
+# (an integer from 0 to 999), oldest first; SHA-256 over batch_id NUL,
+# row_index (int64), names NUL, features, label (int32), little-endian.
 import hashlib, sqlite3, struct, sys
 
 db = sqlite3.connect(sys.argv[1])
@@ -63,6 +63,8 @@ for bid, ix, feats, label in db.execute(
         "SELECT batch_id, row_index, features, label FROM evidence "
         "WHERE names = ? AND id >= ? AND id <= ? ORDER BY id",
         (names, ids[-1], ids[0])):
+    if type(label) is not int or not 0 <= label <= 999:
+        continue
     h.update(bid.encode() + b"\0" + struct.pack("<q", ix) +
              names.encode() + b"\0" + feats + struct.pack("<i", label))
 print(h.hexdigest())
@@ -794,4 +796,209 @@ none"
 	echo 'not json' >>in
 	run_split ex --fail-on reject <in
 	assert_failure 2
+}
+
+# bad_row LABEL: a row of evidence like row 500 but with LABEL, as SQL
+# (1500, -1, 2.5, 'x'), inserted straight into the table, as mm-record
+# would never write it: row 501 when it is the first.
+bad_row() {
+	sql "INSERT INTO evidence (batch_id, row_index, ts, names, features,
+	    label) SELECT 'bad', (SELECT count(*) FROM evidence), ts, names,
+	    features, $1 FROM evidence WHERE id = 500"
+}
+
+# predicts VERSION: mm-predict on the store still works, with VERSION.
+predicts() {
+	run_split sh -c "mm-gen --batches 1 --batch-size 5 | mm-predict --models m | grep -o '\"model_version\":\"[^\"]*\"'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '"model_version":"'$1'"'
+}
+
+# Found in review: one label of 1500 in the evidence made a retrain
+# train and activate a 1501-class model that mm-predict refused to load
+# (exit 3): production down.
+@test "a label of 1500 in the evidence: its row is left out and counted, the retrain goes ahead" {
+	fresh yes
+	k=$(key)
+	bad_row 1500
+	assert_equal "$(key)" "$k"
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	detail="retrained on 500 rows: $X active, F1 0.6250 against 0.4324 on 100 held-out rows; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 501: 1500)"
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"executed","detail":"'"$detail"'","model_version":"'$X'","retrain_key":"'$k'"}')"
+	run grep -o '"classes":[0-9]*\|"retrain_key":"[^"]*","skipped_bad_label":[0-9]*' m/versions/$X/card.json
+	assert_output '"classes":2
+"retrain_key":"'$k'","skipped_bad_label":1'
+	run grep -o '^{"version":"[^"]*"' m/active.json
+	assert_output '{"version":"'$X'"'
+	# The row left out went with the evidence it came with.
+	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "$k|executed|500|501|$X
+0"
+	run sql "SELECT action, exec_status, exec_detail, model_version FROM decision_history"
+	assert_output "retrain|executed|$detail|$X"
+	predicts "$X"
+	# Run again: nothing left to retrain on, and the same rows again
+	# are not used twice.
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output --partial '"exec":{"status":"skipped","detail":"0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}'
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence SELECT * FROM o.evidence"
+	bad_row 1500
+	run_split ex < <(dec retrain '{"model_version":"'$X'"}')
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --partial '"exec":{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}'
+	run ls m/versions
+	assert_output "$A
+$X"
+}
+
+# Found in review: a label of 1000000 ran 66 s, took 1.8 GB and aborted,
+# leaving the snapshot pending, so every later run tried again.
+@test "a label of 1000000 in the evidence: left out at once, the gate decides, no retry" {
+	fresh no
+	k=$(key)
+	bad_row 1000000
+	before=$(store_state)
+	SECONDS=0
+	run_split ex < <(dec retrain)
+	[ "$SECONDS" -lt 20 ] || fail "took $SECONDS s"
+	assert_success
+	assert_equal "$stderr" ""
+	detail="candidate F1 0.9263 does not beat the active model's 0.9574 by min_f1_gain 0.02 on 100 held-out rows; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 501: 1000000)"
+	assert_output "$(with_exec "$(dec retrain)" "{\"status\":\"skipped\",\"detail\":\"$detail\",\"model_version\":null,\"retrain_key\":\"$k\"}")"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "$k|skipped|500|501|NULL|$detail
+501"
+	predicts "$A"
+	# A second run does not try again.
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'$k'"}')"
+	run sql "SELECT exec_status, exec_detail FROM decision_history"
+	assert_output "skipped|$detail
+skipped|this evidence was already used (snapshot skipped)"
+	assert_equal "$(store_state)" "$before"
+}
+
+@test "labels that are not a class from 0 to 999 are left out, whatever they are; 999 is one" {
+	fresh yes
+	for l in -1 1000 2.5 "'x'" 4294967296; do bad_row "$l"; done
+	run_split ex -n < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would retrain on 500 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)","model_version":null,"retrain_key":"'"$(key)"'"}')"
+	bad_row 999
+	run_split ex -n < <(dec retrain)
+	assert_success
+	assert_output --partial '"detail":"would retrain on 501 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)"'
+	cp "$BATS_FILE_TMPDIR/few.db" d.db
+	sql "INSERT INTO evidence (batch_id, row_index, ts, names, features, label) SELECT 'bad', 0, ts, names, features, 1500 FROM evidence WHERE id = 100"
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 101: 1500)","model_version":null,"retrain_key":null}')"
+}
+
+# A version that does not load is never made live.  Here a retrain dies
+# after writing its version, and the version is damaged before the run
+# that would complete the retrain.
+@test "a retrain's version that does not load is not made live; the retrain fails for good" {
+	fresh yes
+	k=$(key)
+	run_split env MM_FAULT=exec-version-written mm-exec --db d.db --models m \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" < <(dec retrain)
+	assert_failure 137
+	printf ' ' >>m/versions/$X/model.json
+	before=$(store_state)
+	run_split ex < <(dec retrain)
+	assert_success
+	why="m/versions/$X/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
+	detail="version $X of an interrupted retrain does not load; not made live: $why"
+	assert_equal "$stderr" "mm-exec: b1: retrain failed: $detail"
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"failed","detail":"'"$detail"'","model_version":null,"retrain_key":"'$k'"}')"
+	assert_equal "$(store_state)" "$before"
+	run grep -o '^{"version":"[^"]*"' m/active.json
+	assert_output '{"version":"'$A'"'
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	assert_output "$k|failed|500|500|NULL|$detail
+500"
+	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
+	assert_output "retrain|failed|$detail|NULL"
+	predicts "$A"
+	# Final: a second run does not try again.
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"a retrain on this evidence failed, and is not tried again: '"$detail"'","model_version":null,"retrain_key":"'$k'"}')"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT status FROM retrain_snapshots; SELECT count(*) FROM decision_history"
+	assert_output "failed
+2"
+}
+
+@test "a promote of a candidate whose model.json is corrupt is refused: active.json unchanged" {
+	fresh yes
+	train_b --stage
+	printf ' ' >>m/versions/$B/model.json
+	before=$(store_state)
+	why="m/versions/$B/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
+	run_split ex < <(dec promote; dec none)
+	assert_success
+	assert_equal "$stderr" "mm-exec: b1: promote failed: staged candidate $B does not load; not promoted: $why"
+	assert_output "$(with_exec "$(dec promote)" '{"status":"failed","detail":"staged candidate '$B' does not load; not promoted: '"$why"'","model_version":null,"retrain_key":null}')
+$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
+	assert_output "promote|failed|staged candidate $B does not load; not promoted: $why|NULL
+none|executed|recorded|NULL"
+	run_split ex -n < <(dec promote)
+	assert_success
+	assert_output --partial '"exec":{"status":"dry_run","detail":"would fail: staged candidate '$B' does not load; not promoted: '"$why"'"'
+	# mm-models refuses it as well: exit 3, the version named.
+	run_split mm-models --models m --now "$T1" promote
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: $B does not load; not promoted: $why"
+	assert_equal "$(store_state)" "$before"
+	predicts "$A"
+	# A model.json that is not a model at all, its checksum right.
+	cp -a "$BATS_FILE_TMPDIR/base" m2
+	mm-train --synthetic --rows 1000 --seed 2 --models m2 \
+	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 60)) --stage >/dev/null
+	echo '{"format":"mm-forest/1"}' >m2/versions/$B/model.json
+	sum=$(sha256sum <m2/versions/$B/model.json | cut -d' ' -f1)
+	sed -i 's/"model_sha256":"[0-9a-f]*"/"model_sha256":"'$sum'"/' m2/versions/$B/card.json
+	before=$(cat m2/active.json)
+	run_split mm-models --models m2 promote
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: $B does not load; not promoted: m2/versions/$B/model.json: not an mm model: features, classes or trees missing"
+	assert_equal "$(cat m2/active.json)" "$before"
+}
+
+@test "a rollback to a version whose model.json is corrupt is refused: active.json unchanged" {
+	fresh yes
+	train_b --activate
+	printf ' ' >>m/versions/$A/model.json
+	before=$(store_state)
+	why="m/versions/$A/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
+	run_split ex < <(dec rollback)
+	assert_success
+	assert_equal "$stderr" "mm-exec: b1: rollback failed: previous version $A does not load; not rolled back: $why"
+	assert_output "$(with_exec "$(dec rollback)" '{"status":"failed","detail":"previous version '$A' does not load; not rolled back: '"$why"'","model_version":null,"retrain_key":null}')"
+	assert_equal "$(store_state)" "$before"
+	run sql "SELECT action, exec_status FROM decision_history"
+	assert_output "rollback|failed"
+	for v in "" "$A"; do
+		run_split mm-models --models m rollback $v
+		assert_failure 3
+		assert_output ""
+		assert_equal "$stderr" "mm-models: $A does not load; not rolled back to: $why"
+	done
+	assert_equal "$(store_state)" "$before"
+	predicts "$B"
 }

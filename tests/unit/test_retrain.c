@@ -24,6 +24,8 @@
 
 #include "config.h"
 #include "evidence.h"
+#include "forest.h"
+#include "model.h"
 #include "policy.h"
 #include "retrain.h"
 #include "sha.h"
@@ -34,6 +36,7 @@
 #define KEY1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define KEY2 "2222222222222222222222222222222222222222222222222222222222222222"
 #define KEY3 "3333333333333333333333333333333333333333333333333333333333333333"
+#define KEY4 "4444444444444444444444444444444444444444444444444444444444444444"
 
 struct fix {
 	char top[256];		/* the scratch directory */
@@ -319,6 +322,54 @@ test_load_names(void **state)
 	mm_evidence_release(&e);
 }
 
+/*
+ * Review: one label of 1500 made a retrain train a 1501-class model that
+ * mm-predict refuses.  A label that is not a class (0 to 999, an integer)
+ * leaves its row out of the rows and the key, and is counted; max_id
+ * still covers it, so the retrain that executes consumes it.
+ */
+static void
+test_load_bad_labels(void **state)
+{
+	struct fix *f = *state;
+	struct mm_evidence e, good;
+
+	batch(f, 1, 8, 2);	/* rows 1-8 */
+	sql(f, "UPDATE evidence SET label = 999 WHERE id = 1");
+	sql(f, "UPDATE evidence SET label = 1500 WHERE id = 3");
+	sql(f, "UPDATE evidence SET label = 1000 WHERE id = 4");
+	sql(f, "UPDATE evidence SET label = -1 WHERE id = 5");
+	sql(f, "UPDATE evidence SET label = 4294967297 WHERE id = 6");
+	sql(f, "UPDATE evidence SET label = 1.5 WHERE id = 7");
+	sql(f, "UPDATE evidence SET label = 'one' WHERE id = 8");
+	load(f, MM_HORIZON_ALL, 0, &e);
+	assert_int_equal(e.rows.n, 2);
+	assert_int_equal(e.rows.labels[0], 999);
+	assert_int_equal(e.rows.labels[1], 1);
+	assert_int_equal(e.bad, 6);
+	assert_int_equal(e.bad_id, 3);
+	assert_string_equal(e.bad_label, "1500");
+	assert_int_equal(e.max_id, 8);
+	/* The key is that of the good rows alone. */
+	sql(f, "DELETE FROM evidence WHERE id >= 3");
+	load(f, MM_HORIZON_ALL, 0, &good);
+	assert_int_equal(good.bad, 0);
+	assert_string_equal(e.key, good.key);
+	mm_evidence_release(&good);
+	mm_evidence_release(&e);
+	/* Each kind of value is named as it is. */
+	batch(f, 2, 1, 2);
+	sql(f, "UPDATE evidence SET label = 1.5 WHERE batch_id = 'b2'");
+	load(f, MM_HORIZON_ALL, 0, &e);
+	assert_string_equal(e.bad_label, "1.5");
+	mm_evidence_release(&e);
+	sql(f, "UPDATE evidence SET label = 'a very long label of text' "
+	    "WHERE batch_id = 'b2'");
+	load(f, MM_HORIZON_ALL, 0, &e);
+	assert_string_equal(e.bad_label, "'a very long label of...'");
+	mm_evidence_release(&e);
+}
+
 /* Review: rows of more than 256 features were dropped without a word. */
 static void
 test_load_wide(void **state)
@@ -441,10 +492,12 @@ test_snapshot_states(void **state)
 	assert_int_equal(s.max_id, 5);
 	assert_string_equal(s.version, "");
 	assert_int_equal(sqlite3_get_autocommit(f->db.h), 1);
+	assert_string_equal(s.detail, "attempt 1");
 	/* pending -> pending: a dead run's, taken over */
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY1, 3, 3, T0, &err), 0);
 	assert_int_equal(mm_snapshot_get(&f->db, KEY1, &s, &err), 0);
 	assert_int_equal(s.max_id, 3);
+	assert_string_equal(s.detail, "attempt 2");
 	/* pending -> executed: the evidence up to max_id consumed */
 	assert_int_equal(mm_snapshot_finish(&f->db, KEY1, MM_SNAP_EXECUTED,
 	    "V1", "done", NULL, T0, &err), 0);
@@ -469,17 +522,52 @@ test_snapshot_states(void **state)
 	assert_int_equal(status_of(f, KEY2), MM_SNAP_SKIPPED);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM evidence"), 2);
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY2, 2, 5, T0, &err), 1);
-	/* pending -> failed -> pending: the same evidence tried again */
+	/* pending -> failed: final, the same evidence is not tried again */
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0, &err), 0);
 	assert_int_equal(mm_snapshot_finish(&f->db, KEY3, MM_SNAP_FAILED,
-	    NULL, "no memory", NULL, T0, &err), 0);
+	    NULL, "no rows to validate on", NULL, T0, &err), 0);
 	assert_int_equal(status_of(f, KEY3), MM_SNAP_FAILED);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM evidence"), 2);
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 1, &err),
+	    1);
+	assert_int_equal(mm_snapshot_get(&f->db, KEY3, &s, &err), 0);
+	assert_int_equal(s.status, MM_SNAP_FAILED);
+	assert_string_equal(s.detail, "no rows to validate on");
+	/*
+	 * failed "interrupted" (settled: its run died) -> pending, the next
+	 * attempt; so up to MM_RETRAIN_TRIES, then 2: pending, to be
+	 * finished failed, its count kept.
+	 */
+	sql(f, "UPDATE retrain_snapshots SET status = 'failed', detail "
+	    "= 'interrupted before a version was written (attempt 2)' WHERE "
+	    "key = '" KEY3 "'");
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 2, &err),
 	    0);
 	assert_int_equal(mm_snapshot_get(&f->db, KEY3, &s, &err), 0);
 	assert_int_equal(s.status, MM_SNAP_PENDING);
-	assert_string_equal(s.detail, "");
+	assert_string_equal(s.detail, "attempt 3");
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 3, &err),
+	    0);
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 4, &err),
+	    0);
+	assert_int_equal(mm_snapshot_get(&f->db, KEY3, &s, &err), 0);
+	assert_string_equal(s.detail, "attempt 5");
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 5, &err),
+	    2);
+	assert_int_equal(mm_snapshot_get(&f->db, KEY3, &s, &err), 0);
+	assert_int_equal(s.status, MM_SNAP_PENDING);
+	assert_string_equal(s.detail, "attempt 5");
+	assert_int_equal(mm_snapshot_finish(&f->db, KEY3, MM_SNAP_FAILED,
+	    NULL, "gave up", NULL, T0, &err), 0);
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 6, &err),
+	    1);
+	/* One pending before attempts were counted had one. */
+	sql(f, "UPDATE retrain_snapshots SET status = 'pending', detail "
+	    "= NULL WHERE key = '" KEY3 "'");
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 2, 5, T0 + 7, &err),
+	    0);
+	assert_int_equal(mm_snapshot_get(&f->db, KEY3, &s, &err), 0);
+	assert_string_equal(s.detail, "attempt 2");
 	/* Only executed, skipped or failed finish a retrain. */
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(mm_snapshot_finish(&f->db, KEY3, MM_SNAP_PENDING,
@@ -532,21 +620,46 @@ open_store(struct fix *f, struct mm_store *s)
 		fail_msg("mm_store_open: %s", err.msg);
 }
 
-/* A version at t whose card says f1 and, if key, holds it. */
+/*
+ * A version at t whose card says f1 and, if key, holds it; its model is
+ * a small forest that loads, as mm-predict loads it.
+ */
 static void
 version(struct fix *f, double t, const char *f1, const char *key,
     char *name)
 {
+	static const char *const names[] = { "f0" };
 	struct mm_store s;
 	struct mm_err err = { 0 };
-	char card[256];
+	struct mm_forest_params p = { 0 };
+	struct mm_forest fo;
+	struct mm_buf model;
+	char card[512], sum[MM_SHA_HEX];
+	double x[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	const double *cols[1] = { x };
+	int y[8] = { 0, 0, 0, 0, 1, 1, 1, 1 };
 	struct mm_store_file files[3] = {
-		{ "model.json", "{\"m\":1}\n", 8 },
+		{ "model.json", NULL, 0 },
 		{ "reference.json", "{\"r\":1}\n", 8 },
 		{ "card.json", card, 0 },
 	};
 
-	snprintf(card, sizeof(card), "{\"metrics\":{\"f1\":%s}%s%s%s}\n", f1,
+	p.n_estimators = 2;
+	p.max_depth = 2;
+	p.min_samples_leaf = 1;
+	p.seed = 1;
+	p.threads = 1;
+	mm_forest_init(&fo);
+	if (mm_forest_fit(&fo, cols, 8, 1, y, 2, &p, &err) != 0)
+		fail_msg("mm_forest_fit: %s", err.msg);
+	mm_buf_init(&model);
+	mm_model_json(&fo, names, &model);
+	mm_forest_release(&fo);
+	mm_sha256_hex(model.p, model.n, sum);
+	files[0].data = model.p;
+	files[0].len = model.n;
+	snprintf(card, sizeof(card), "{\"metrics\":{\"f1\":%s},"
+	    "\"model_sha256\":\"%s\"%s%s%s}\n", f1, sum,
 	    key ? ",\"retrain_key\":\"" : "", key ? key : "", key ? "\"" : "");
 	files[2].len = strlen(card);
 	open_store(f, &s);
@@ -554,6 +667,21 @@ version(struct fix *f, double t, const char *f1, const char *key,
 	    &err) != 0)
 		fail_msg("mm_store_write_version: %s", err.msg);
 	mm_store_close(&s);
+	mm_buf_release(&model);
+}
+
+/* Append text to file of version v: no longer what its card says. */
+static void
+spoil(struct fix *f, const char *v, const char *file, const char *text)
+{
+	char path[600];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/versions/%s/%s", f->models, v, file);
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
 }
 
 static void
@@ -592,8 +720,10 @@ test_find_version(void **state)
 }
 
 /*
- * Two runs died: one after its version was written (completed, made
- * live, its rows consumed), one before (failed).  Mine is left alone.
+ * Three runs died: one after its version was written (completed, made
+ * live, its rows consumed), one before (failed, interrupted: taken up
+ * again if its evidence comes back), one whose version does not load
+ * (failed, final; not made live).  Mine is left alone.
  */
 static void
 test_settle(void **state)
@@ -603,15 +733,19 @@ test_settle(void **state)
 	struct mm_err err = { 0 };
 	struct mm_snapshot sn;
 	struct mm_active a;
-	char live[MM_VERSION_MAX], x[MM_VERSION_MAX];
+	char live[MM_VERSION_MAX], x[MM_VERSION_MAX], bad[MM_VERSION_MAX];
 
 	batch(f, 1, 5, 2);
 	batch(f, 2, 5, 2);
 	version(f, T0, "0.8", NULL, live);
 	activate(f, live, T0);
 	version(f, T0 + 60, "0.95", KEY1, x);
+	version(f, T0 + 120, "0.99", KEY4, bad);
+	spoil(f, bad, "model.json", " ");
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY1, 4, 4, T0, &err), 0);
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY2, 7, 7, T0, &err), 0);
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY2, 7, 7, T0, &err), 0);
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY4, 8, 8, T0, &err), 0);
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY3, 9, 9, T0, &err), 0);
 	open_store(f, &s);
 	assert_int_equal(mm_retrain_settle(&f->x, &s, KEY3, &err), 1);
@@ -623,7 +757,16 @@ test_settle(void **state)
 	assert_int_equal(mm_snapshot_get(&f->db, KEY2, &sn, &err), 0);
 	assert_int_equal(sn.status, MM_SNAP_FAILED);
 	assert_string_equal(sn.detail, "interrupted before a version was "
-	    "written");
+	    "written (attempt 2)");
+	assert_int_equal(mm_snapshot_get(&f->db, KEY4, &sn, &err), 0);
+	assert_int_equal(sn.status, MM_SNAP_FAILED);
+	assert_string_equal(sn.version, "");
+	assert_true(strncmp(sn.detail, "version ", 8) == 0);
+	assert_true(strstr(sn.detail, " of an interrupted retrain does not "
+	    "load; not made live: ") != NULL);
+	assert_true(strstr(sn.detail, "/model.json: corrupt: ") != NULL);
+	/* That one is final; the interrupted one is tried again. */
+	assert_int_equal(mm_snapshot_begin(&f->db, KEY4, 8, 8, T0, &err), 1);
 	assert_int_equal(status_of(f, KEY3), MM_SNAP_PENDING);
 	assert_int_equal(mm_store_read_active(f->models, &a, &err), 0);
 	assert_string_equal(a.version, x);
@@ -793,6 +936,7 @@ main(void)
 		T(test_load_cap),
 		T(test_load_names),
 		T(test_load_wide),
+		T(test_load_bad_labels),
 		T(test_load_corrupt_row),
 		T(test_load_read_error),
 		T(test_snapshot_states),
