@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "retrain.h"
 #include "store.h"
 #include "table.h"
 #include "train.h"
@@ -207,6 +208,23 @@ align(struct train *tr)
 	return MM_OK;
 }
 
+/*
+ * The version just written loads as mm-predict will load it, before it
+ * is staged or made live: a version that does not would stop every
+ * mm-predict that follows the store.  0, or -1 with err naming it.
+ */
+static int
+written_loads(const char *dir, const char *version, struct mm_err *err)
+{
+	char why[sizeof(err->msg)];
+
+	if (mm_version_loads(dir, version, err) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	return mm_errf(err, MM_ESYS, 0, "version %s was written but does not "
+	    "load; not staged or made live: %.400s", version, why);
+}
+
 static int
 train(struct train *tr)
 {
@@ -313,6 +331,7 @@ train(struct train *tr)
 		arc = mm_store_read_active(dir, &act, &err);
 		if (arc < 0 || mm_store_write_version(&store, tr->now, files,
 		    3, version, sizeof(version), &err) < 0 ||
+		    written_loads(dir, version, &err) < 0 ||
 		    (tr->stage && mm_store_stage(&store, version, tr->now,
 		    &err) < 0) || ((tr->activate || (!tr->stage &&
 		    arc == 1)) && mm_store_activate(&store, version,

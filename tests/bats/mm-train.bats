@@ -510,3 +510,29 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	[ -f a/b/m/active.json ]
 	assert_equal "$(ls a/b/m/versions | wc -l)" 1
 }
+
+# Labels are classes 0 to 999: a version of 1001 classes would be one
+# mm-predict refuses to load, and a label of 1000000 once took minutes
+# and gigabytes before anything refused it.
+@test "labels above 999 are refused at once; 999 trains a model of 1000 classes that loads" {
+	small_config
+	printf '{"features":{"x":[1,2,3,4,5,6]},"labels":[0,1,0,1,0,%s]}\n' 1000 >big.ndjson
+	run_split train --now $T0 big.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: label 1000 is above the largest class mm supports (999)"
+	[ ! -e m/versions ] || [ -z "$(ls -A m/versions)" ]
+	printf '{"features":{"x":[1,2,3,4,5,6]},"labels":[0,1,0,1,0,%s]}\n' 1000000 >huge.ndjson
+	SECONDS=0
+	run_split train --now $T0 huge.ndjson
+	assert_failure 2
+	[ "$SECONDS" -lt 5 ] || fail "took $SECONDS s"
+	assert_equal "$stderr" "mm-train: label 1000000 is above the largest class mm supports (999)"
+	printf '{"features":{"x":[1,2,3,4,5,6,7,8]},"labels":[0,1,0,1,0,1,0,%s]}\n' 999 >top.ndjson
+	run_split train --now $T0 top.ndjson
+	assert_success
+	assert_equal "$(card $V0 | field classes)" 1000
+	run_split sh -c 'printf "{\"batch_id\":\"b\",\"features\":{\"x\":[1,2]}}\n" | mm-predict --models m'
+	assert_success
+	assert_output --partial '"model_version":"'$V0'"'
+}
