@@ -7,6 +7,13 @@
  * lines longer than the limit refused and skipped; a parsed record's
  * fields span whole JSON values; a decoded string holds no NUL and
  * reads back the same once written by mm_jw_strn().
+ *
+ * Text: mm_utf8_check() agrees with a plain decoder written from the
+ * Unicode definition, on every line; a record is parsed only if it is
+ * UTF-8 (else the message names the first bad byte); every key decodes
+ * (no NUL, no lone surrogate), to valid UTF-8, and mm_rec_get() finds
+ * the field by its decoded text; mm_json_canon() fails exactly when
+ * decoding does, decodes back to the same text and is its own fixpoint.
  */
 #include "fuzz.h"
 
@@ -15,6 +22,32 @@
 #include "json.h"
 #include "mm.h"
 #include "ndjson.h"
+
+/* mm_json_canon() of raw against its decoding dec (NULL: it failed). */
+static void
+check_canon(const char *raw, size_t n, const struct mm_buf *dec)
+{
+	struct mm_buf c, c2, d;
+
+	mm_buf_init(&c);
+	mm_buf_init(&c2);
+	mm_buf_init(&d);
+	if (mm_json_canon(raw, n, &c) < 0) {
+		FUZZ_CHECK(dec == NULL);
+		goto out;
+	}
+	FUZZ_CHECK(dec != NULL);
+	FUZZ_CHECK(mm_json_unescape(c.p ? c.p : "", c.n, &d) == 0);
+	FUZZ_CHECK(d.n == dec->n);
+	FUZZ_CHECK(d.n == 0 || memcmp(d.p, dec->p, d.n) == 0);
+	FUZZ_CHECK(mm_json_canon(c.p ? c.p : "", c.n, &c2) == 0);
+	FUZZ_CHECK(c2.n == c.n);
+	FUZZ_CHECK(c.n == 0 || memcmp(c2.p, c.p, c.n) == 0);
+out:
+	mm_buf_release(&c);
+	mm_buf_release(&c2);
+	mm_buf_release(&d);
+}
 
 static void
 check_string(const char *raw, size_t n, struct mm_buf *dec,
@@ -25,8 +58,12 @@ check_string(const char *raw, size_t n, struct mm_buf *dec,
 	size_t sn;
 
 	mm_buf_reset(dec);
-	if (mm_json_unescape(raw, n, dec) < 0)
+	if (mm_json_unescape(raw, n, dec) < 0) {
+		check_canon(raw, n, NULL);
 		return;
+	}
+	check_canon(raw, n, dec);
+	FUZZ_CHECK(mm_utf8_check(dec->p ? dec->p : "", dec->n) == dec->n);
 	FUZZ_CHECK(dec->n == 0 || strlen(dec->p) == dec->n);
 	if (memchr(raw, '\\', n) == NULL)
 		FUZZ_CHECK(dec->n == n && memcmp(dec->p, raw, n) == 0);
@@ -53,11 +90,19 @@ check_record(struct mm_rec *rec, const char *line, size_t len,
 	size_t sn;
 	int i;
 
+	sn = mm_utf8_check(line, len);
+	FUZZ_CHECK(sn == fuzz_ref_utf8(line, len));
 	if (mm_rec_parse(rec, line, len, NULL, NULL, &err) < 0) {
 		FUZZ_CHECK(err.code == MM_EINPUT);
 		FUZZ_CHECK(strlen(err.msg) > 0);
+		if (sn < len) {
+			snprintf(buf, sizeof(buf), "invalid UTF-8 at byte %zu",
+			    sn + 1);
+			FUZZ_CHECK(strcmp(err.msg, buf) == 0);
+		}
 		return;
 	}
+	FUZZ_CHECK(sn == len);
 	FUZZ_CHECK(rec->close >= line && rec->close < line + len);
 	FUZZ_CHECK(*rec->close == '}');
 	for (i = 0; i < rec->n; i++) {
@@ -68,6 +113,14 @@ check_record(struct mm_rec *rec, const char *line, size_t len,
 		    rec->close);
 		p = mm_json_skip(f->val.p, NULL);
 		FUZZ_CHECK(p == f->val.p + f->val.n);
+		/* A key always decodes, and is found by its text. */
+		mm_buf_reset(dec);
+		FUZZ_CHECK(mm_json_unescape(f->key.p, f->key.n, dec) == 0);
+		FUZZ_CHECK(dec->n == 0 || strlen(dec->p) == dec->n);
+		FUZZ_CHECK(mm_span_eq(&f->key, dec->p ? dec->p : ""));
+		g = mm_rec_get(rec, dec->p ? dec->p : "");
+		FUZZ_CHECK(g != NULL && g >= f);
+		FUZZ_CHECK(mm_span_eq(&g->key, dec->p ? dec->p : ""));
 		check_string(f->key.p, f->key.n, dec, enc);
 		if (*f->val.p == '"') {
 			e = mm_json_string(f->val.p, &s, &sn, NULL);
@@ -79,7 +132,8 @@ check_record(struct mm_rec *rec, const char *line, size_t len,
 			    f->val.p + f->val.n);
 		mm_json_token(f->val.p, buf, sizeof(buf));
 		mm_json_what(f->val.p, buf, sizeof(buf));
-		if (f->key.n < sizeof(key) && memchr(f->key.p, '\0',
+		/* The raw bytes of a key with escapes are another key. */
+		if (f->key.n < sizeof(key) && memchr(f->key.p, '\\',
 		    f->key.n) == NULL) {
 			memcpy(key, f->key.p, f->key.n);
 			key[f->key.n] = '\0';

@@ -8,7 +8,8 @@
  * when nothing needs quotes), split into the same cells; a NUMBER cell
  * is a whole JSON number and a LOOSE one a whole strtod(3) number that
  * JSON does not take; a label is digits only, without leading zeros,
- * at most MM_LABEL_MAX.
+ * at most MM_LABEL_MAX.  mm_utf8_check() agrees with a plain decoder;
+ * a line is split only if it is UTF-8, and then so is every cell.
  */
 #include "fuzz.h"
 
@@ -114,11 +115,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line = mm_xmalloc(len > 0 ? len : 1);
 		memcpy(line, p, len);
 		memset(&err, 0, sizeof(err));
+		FUZZ_CHECK(mm_utf8_check(line, len) == fuzz_ref_utf8(line,
+		    len));
 		if (mm_csv_split(&c, line, len, &err) == 0) {
 			FUZZ_CHECK(c.n >= 1);
+			FUZZ_CHECK(mm_utf8_check(line, len) == len);
 			plain = 1;
 			for (i = 0; i < c.n; i++) {
 				check_cell(c.cell[i].p, c.cell[i].n);
+				FUZZ_CHECK(mm_utf8_check(c.cell[i].p,
+				    c.cell[i].n) == c.cell[i].n);
 				if (memchr(c.cell[i].p, ',', c.cell[i].n) ||
 				    memchr(c.cell[i].p, '"', c.cell[i].n))
 					plain = 0;
