@@ -270,9 +270,9 @@ write:
 		    strerror(errno));
 	return 0;
 pass:
-	fwrite(line, 1, len, stdout);
-	putchar('\n');
-	if (fflush(stdout) != 0)
+	/* A failed fwrite need not leave the flush anything to fail on. */
+	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF ||
+	    fflush(stdout) != 0)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;
