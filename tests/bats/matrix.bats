@@ -206,7 +206,7 @@ mm-exec      | truncated-eof | 2     | line 2: invalid JSON: .*
 mm-exec      | 1e400         | 2     | line 2: .*(out of range|overflow).* | known mm-exec.c: a ts it cannot read (1e400, "x") is taken as the clock; got exit 0, no message
 mm-exec      | -0            | 0     | -
 mm-exec      | NaN           | 2     | line 2: .*(invalid JSON|not a number).*
-mm-exec      | nul-escape    | 2     | line 2: 'decision.action' is not one of none, reject, rollback, retrain, promote
+mm-exec      | nul-escape    | 2     | line 2: .*NUL.* | known mm-exec.c: a batch_id holding a NUL is taken as absent, and the decision recorded as source "record"; got exit 0, no message
 mm-exec      | nul-byte      | 2     | line 2: invalid JSON: .*
 mm-exec      | bad-utf8      | 2     | line 2: invalid UTF-8 at byte [0-9]+
 mm-exec      | deep-nesting  | 2     | line 2: invalid JSON: nested deeper than 256
@@ -347,7 +347,7 @@ profile() {
 		MUT=(trust.score batch_id trust trust=5) ;;
 	mm-exec) ARGS=(--db "$DB" --models M --config "$d/cfg" --now "$NOW")
 		STAGE=$d/dec NEED="M D"
-		MUT=(ts decision.action decision decision=5) ;;
+		MUT=(ts batch_id decision decision=5) ;;
 	mm-alert) ARGS=(--db "$DB" --config "$d/cfg" --now "$NOW")
 		STAGE=$d/trust NEED=D
 		MUT=(trust.score batch_id trust trust=5) ;;
