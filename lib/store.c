@@ -453,9 +453,9 @@ mm_file_mode(mode_t *file, mode_t *dir, struct mm_err *err)
 		    strlen(env) <= 4 ? strtol(env, NULL, 8) : -1;
 		/* A mode the owner cannot read and write breaks mm itself. */
 		if (v < 0 || v > 0777 || (v & 0600) != 0600)
-			return mm_errf(err, MM_EINPUT, 0, "MM_FILE_MODE: '%s' "
-			    "is not a mode such as 0600 or 0640 (octal, letting "
-			    "the owner read and write)", env);
+			return mm_errf(err, MM_EINPUT, 0, "MM_FILE_MODE: "
+			    "'%s' is not a mode such as 0600 or 0640 (octal, "
+			    "letting the owner read and write)", env);
 		m = (mode_t)v;
 	}
 	if (file != NULL)
@@ -989,8 +989,9 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 			char path[PATHMAX];
 
 			pathf(path, "%s/active.json", s->dir);
-			mm_errf(err, MM_ESYS, 0, "corrupt: \"previous_version\" "
-			    "names '%s', which is not in versions/", target);
+			mm_errf(err, MM_ESYS, 0, "corrupt: "
+			    "\"previous_version\" names '%s', which is not "
+			    "in versions/", target);
 			mm_err_where(err, path);
 			return -1;
 		}
