@@ -11,7 +11,7 @@
 # marks a cell whose fix is pending in a file someone else owns: it is
 # still run, and the program's test is skipped with WHY (what it does
 # today) as long as its only failures are known ones; a known cell
-# that passes is reported, so the marker can go.
+# that passes is named in the skip, so the marker can go.
 #
 # One @test a program, which runs all of its cells and names every one
 # that fails: program, case, expected and got.  Besides its row, every
@@ -286,6 +286,16 @@ setup_file() {
 	mm-trust --config cfg <rec >trust
 	mm-decide --db D --models M --config cfg <trust >dec
 	mm-exec --db D --models M --config cfg --now "$NOW" <dec >exe
+	# One batch of 3 rows through the same stages, for output smaller
+	# than the stdio buffer (about 1 KiB a record).
+	mkdir tiny
+	head -n 1 rows >tiny/rows
+	mm-gen --batches 1 --batch-size 3 --seed 2 >tiny/gen
+	mm-predict --models M <tiny/gen >tiny/pred
+	mm-psi --models M <tiny/pred >tiny/psi
+	mm-record --db tiny/D --now "$NOW" <tiny/psi >tiny/rec
+	mm-trust --config cfg <tiny/rec >tiny/trust
+	mm-decide --db D --models M --config cfg <tiny/trust >tiny/dec
 	sqlite3 -batch D 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	# Each program's starting point: copies of M, D (or D0 as D).
 	for p in $PROGS; do
@@ -319,8 +329,9 @@ PROGS="mm-gen $RECORD_PROGS mm-aggregate mm-models mm-report"
 
 # profile PROG: ARGS (with the database as $DB), STAGE (its input, or
 # empty), MUT (what matrix-bad.py changes: the paths of a number and a
-# string it reads, a key it reads, a value of the wrong type), SMALL and
-# LARGE (inputs), NEED (what of M, D, D0 it starts from).
+# string it reads, a key it reads, a value of the wrong type), SMALL (a
+# record of 3 rows) and LARGE (40 of 50 rows), NEED (what of M, D, D0 it
+# starts from).
 profile() {
 	local d=$BATS_FILE_TMPDIR
 
@@ -358,7 +369,9 @@ profile() {
 		--now "$NOW" -o -) NEED="M D" ;;
 	*) echo "no profile for $1" >&2; return 1 ;;
 	esac
-	SMALL=$d/in/$1.good LARGE=$d/in/$1.large
+	SMALL=$d/tiny/${STAGE##*/} LARGE=$d/in/$1.large
+	# mm-train needs more rows, and prints a line whatever it reads.
+	[ "$1" != mm-train ] || SMALL=$d/in/$1.good
 	[ -n "$STAGE" ] || SMALL=/dev/null LARGE=/dev/null
 }
 
@@ -584,15 +597,17 @@ program() {
 				fail+=("$what")
 			fi
 		elif [ -n "$known" ]; then
-			fixed+=("$p | $c passes: remove its known marker")
+			fixed+=("$p | $c now passes: remove its known marker")
 		fi
 	done
-	if [ ${#fail[@]} -gt 0 ] || [ ${#fixed[@]} -gt 0 ]; then
-		printf '%s\n' "${fail[@]}" "${fixed[@]}" >&2
+	if [ ${#fail[@]} -gt 0 ]; then
+		printf '%s\n' "${fail[@]}" >&2
 		return 1
 	fi
-	if [ ${#pend[@]} -gt 0 ]; then
-		skip "$(printf '%s; ' "${pend[@]}")"
+	# A known cell that passes does not fail the run (its fix may be
+	# someone's work in progress), but it is said.
+	if [ ${#pend[@]} -gt 0 ] || [ ${#fixed[@]} -gt 0 ]; then
+		skip "$(printf '%s; ' "${fixed[@]}" "${pend[@]}")"
 	fi
 }
 
