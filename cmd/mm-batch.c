@@ -131,6 +131,7 @@ struct batcher {
 	int csv;		/* the row came from CSV */
 	unsigned long seq;
 	struct mm_buf rowid;
+	struct mm_buf keys;	/* the row's escaped keys, canonical */
 	struct ivec newname, newfield, warn;
 	struct mm_rec rec;
 	struct mm_csv cells;
@@ -346,7 +347,12 @@ row_id(struct batcher *b, const struct field *f, struct mm_err *err)
 		if (f->val.n == 2)
 			return mm_errf(err, MM_EINPUT, 0, "field '%s' is empty",
 			    b->idname);
-		mm_buf_put(&b->rowid, f->val.p, f->val.n);
+		/* One spelling per id: "b\u0031" is the batch "b1". */
+		mm_buf_putc(&b->rowid, '"');
+		if (mm_json_canon(f->val.p + 1, f->val.n - 2, &b->rowid) < 0)
+			return mm_errf(err, MM_EINPUT, 0, "field '%s' has a "
+			    "\\u escape of a NUL", b->idname);
+		mm_buf_putc(&b->rowid, '"');
 		return 0;
 	case K_NUM:
 	case K_RANGE:
@@ -754,11 +760,36 @@ json_row(struct batcher *b, const char *line, size_t len,
 		return -1;
 	b->nf = 0;
 	b->csv = 0;
+	mm_buf_reset(&b->keys);
 	for (i = 0; i < b->rec.n; i++) {
 		f = add_field(b);
 		f->key = b->rec.f[i].key;
 		f->val = b->rec.f[i].val;
 		f->kind = json_kind(f->val.p, &f->num);
+		/*
+		 * Names are kept escaped as mm_jw_strn() escapes them, as a
+		 * CSV header's are, so "temp\u00e9rature" is "température".
+		 * A key with an escape is rewritten into b->keys (NUL-ended:
+		 * the canonical form holds none) and found once all are in.
+		 */
+		if (memchr(f->key.p, '\\', f->key.n) != NULL) {
+			size_t at = b->keys.n;
+
+			if (mm_json_canon(f->key.p, f->key.n, &b->keys) < 0)
+				return mm_errf(err, MM_EINPUT, 0, "bad escape "
+				    "in field name '%.*s'", (int)f->key.n,
+				    f->key.p);
+			mm_buf_putc(&b->keys, '\0');
+			f->key.p = NULL;
+			f->key.n = at;
+		}
+	}
+	for (i = 0; i < b->nf; i++) {
+		f = &b->f[i];
+		if (f->key.p == NULL) {
+			f->key.p = b->keys.p + f->key.n;
+			f->key.n = strlen(f->key.p);
+		}
 		has_id |= is_name(&f->key, b->idname, b->idlen);
 	}
 	if (!b->group_known) {
@@ -1133,6 +1164,7 @@ batcher_release(struct batcher *b)
 	mm_buf_release(&b->labels);
 	free(b->f);
 	mm_buf_release(&b->rowid);
+	mm_buf_release(&b->keys);
 	free(b->newname.v);
 	free(b->newfield.v);
 	free(b->warn.v);

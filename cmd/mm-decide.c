@@ -593,7 +593,6 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 {
 	struct mm_signal sig = { 0 };
 	struct mm_decision dec;
-	const struct mm_field *idf;
 	json_t *drift = NULL;
 	char served[MM_VERSION_MAX], *bid = NULL;
 	const char *pv;
@@ -641,10 +640,8 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 		} else if (served[0] == '\0' || d->active[0] == '\0' ||
 		    strcmp(served, d->active) == 0) {
 			if (!d->seeded) {
-				idf = mm_rec_get(&d->rec, "batch_id");
-				if (idf != NULL && idf->val.n >= 2)
-					bid = mm_xstrndup(idf->val.p + 1,
-					    idf->val.n - 2);
+				/* Decoded, as mm-record stores it. */
+				bid = mm_rec_get_string(&d->rec, "batch_id");
 				if (pool_seed(d, bid, err) < 0)
 					goto out;
 			}

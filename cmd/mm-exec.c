@@ -140,6 +140,13 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	reason = mm_rec_get_string(&e->dec, "reason");
 	d.reason = reason ? reason : "";
 	batch = mm_rec_get_string(&e->rec, "batch_id");
+	/* A string that decodes to no C string is no id, and not absent. */
+	if (batch == NULL && (f = mm_rec_get(&e->rec, "batch_id")) != NULL &&
+	    f->val.p[0] == '"') {
+		mm_errf(err, MM_EINPUT, 0, "'batch_id' has a \\u escape of a "
+		    "NUL");
+		goto out;
+	}
 	window = batch ? NULL : mm_rec_get_string(&e->rec, "window");
 	d.batch_id = batch;
 	d.window = window != NULL;

@@ -459,6 +459,8 @@ do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 	json_error_t jerr;
 	json_t *c, *ref, *n, *bins;
 	struct group *g;
+	struct mm_buf canon;
+	struct mm_span byv;
 	int rc = -1, drift = 0;
 
 	if (mm_rec_parse(&p->rec, line, len, NULL, NULL, err) < 0)
@@ -470,6 +472,7 @@ do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 	drift = mm_rec_get(&p->rec, "counts") == NULL;
 	if (p->by != NULL && (byf = mm_rec_get(&p->rec, p->by)) == NULL)
 		return mm_errf(err, MM_EINPUT, 0, "'%s' missing", p->by);
+	mm_buf_init(&canon);
 	c = json_loadb(f->val.p, f->val.n, 0, &jerr);
 	ref = c ? json_object_get(c, "ref") : NULL;
 	n = c ? json_object_get(c, "n") : NULL;
@@ -486,12 +489,28 @@ do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 		    "'%s', not '%s'", json_string_value(ref), p->ref.id);
 		goto out;
 	}
-	g = find_group(p, byf ? &byf->val : NULL);
+	if (byf != NULL) {
+		/* A string is grouped by its text: "b\u0031" with "b1". */
+		byv = byf->val;
+		if (byv.p[0] == '"' && memchr(byv.p, '\\', byv.n) != NULL) {
+			mm_buf_putc(&canon, '"');
+			if (mm_json_canon(byv.p + 1, byv.n - 2, &canon) < 0) {
+				mm_errf(err, MM_EINPUT, 0, "'%s' has a \\u "
+				    "escape of a NUL", p->by);
+				goto out;
+			}
+			mm_buf_putc(&canon, '"');
+			byv.p = canon.p;
+			byv.n = canon.n;
+		}
+	}
+	g = find_group(p, byf ? &byv : NULL);
 	if (add_bins(p, g, bins, (long)json_integer_value(n), err) < 0)
 		goto out;
 	g->records++;
 	rc = 0;
 out:
+	mm_buf_release(&canon);
 	json_decref(c);
 	return rc;
 }
