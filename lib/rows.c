@@ -119,7 +119,7 @@ mm_label_parse(const char *p, size_t n, int *out)
 	long v = 0;
 	size_t i;
 
-	if (n == 0 || n > 7 || (p[0] == '0' && n > 1))
+	if (n == 0 || n > 3 || (p[0] == '0' && n > 1))
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')

@@ -15,8 +15,9 @@
 #include "json.h"
 #include "mm.h"
 
-/* The largest class label a batch record may carry. */
-#define MM_LABEL_MAX 1000000
+/* The largest class label a batch record may carry: one below
+ * MM_MAX_CLASSES (policy.h), as mm-train and mm-record take. */
+#define MM_LABEL_MAX 999
 
 struct mm_csv {
 	char *buf;		/* owned: the cells, each NUL-terminated */

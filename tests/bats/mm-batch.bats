@@ -324,15 +324,15 @@ EOF
 	bad_row '{"batch_id":"b1","f0":1e999}' "feature 'f0' is out of range: 1e999"
 }
 
-@test "bad row: labels that are not whole numbers from 0 to 1000000" {
+@test "bad row: labels that are not whole numbers from 0 to 999" {
 	bad_row '{"batch_id":"b1","f0":1,"label":1.5}' \
-	    "field 'label' is not an integer from 0 to 1000000: 1.5"
+	    "field 'label' is not an integer from 0 to 999: 1.5"
 	bad_row '{"batch_id":"b1","f0":1,"label":1.0}' \
-	    "field 'label' is not an integer from 0 to 1000000: 1.0"
+	    "field 'label' is not an integer from 0 to 999: 1.0"
 	bad_row '{"batch_id":"b1","f0":1,"label":-1}' \
-	    "field 'label' is not an integer from 0 to 1000000: -1"
+	    "field 'label' is not an integer from 0 to 999: -1"
 	bad_row '{"batch_id":"b1","f0":1,"label":"1"}' \
-	    "field 'label' is not an integer from 0 to 1000000: \"1\""
+	    "field 'label' is not an integer from 0 to 999: \"1\""
 }
 
 @test "bad row: ts that is not a number" {
@@ -367,7 +367,7 @@ EOF
 	run_split mm-batch --now 0 <in
 	assert_failure 2
 	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
-	assert_equal "$stderr" "mm-batch: line 2: field 'label' is not an integer from 0 to 1000000: -1"
+	assert_equal "$stderr" "mm-batch: line 2: field 'label' is not an integer from 0 to 999: -1"
 	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","s":"x"}'
 	run_split mm-batch --now 0 <in
 	assert_failure 2
