@@ -1,5 +1,5 @@
 /*
- * db.h - the SQLite store (DESIGN section 8).
+ * db.h - the SQLite store (mm(7), State; mm-records(5)).
  *
  * One file, default data/metrics/metrics.db ($MM_DB, --db).  Opening it
  * creates it or migrates it forward inside one transaction, recorded in

@@ -1,5 +1,5 @@
 /*
- * policy.h - the decision policy (DESIGN section 5).  Pure: no I/O, no
+ * policy.h - the decision policy (mm(7), Decisions).  Pure: no I/O, no
  * clock, no globals.  (policy config, signal, state) -> decision.
  *
  * Rules, first match wins:

@@ -1,5 +1,5 @@
 /*
- * retrain.h - the executor (DESIGN section 7): carry out one decision
+ * retrain.h - the executor (mm(7), The executor): carry out one decision
  * on the model store and the database, a retrain exactly once per piece
  * of evidence.  cmd/mm-exec.c reads records and writes them; every
  * effect is here.

@@ -1,7 +1,7 @@
 /*
  * run.h - the input loop every record-at-a-time program shares: read
  * each named file (or standard input) line by line, hand each line to
- * the program, and report a bad line as DESIGN section 10 says: stop at
+ * the program, and report a bad line as mm(7) says: stop at
  * the first (exit 2) after every record before it was written, or with
  * --skip-bad skip and count it.
  */

@@ -1,5 +1,5 @@
 /*
- * store.h - the model store (DESIGN section 6).
+ * store.h - the model store (mm(7), State; mm-records(5)).
  *
  *   models/active.json          the live version, written by rename(2)
  *   models/candidate.json       the staged version, if any

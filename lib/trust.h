@@ -1,6 +1,6 @@
 /*
  * trust.h - one explainable number in [0, 1] from five components
- * (DESIGN section 4).  Pure.
+ * (mm(7), The trust score).  Pure.
  *
  *   trust = w_acc*accuracy + w_f1*f1 + w_conf*confidence
  *         + w_drift*drift_to_trust(drift_score) + w_lat*latency_score(ms)

@@ -83,7 +83,7 @@ remove_file(const char *dir, const char *name)
 	assert_int_equal(unlink(path), 0);
 }
 
-/* The documented defaults (DESIGN.md section 9), written out again. */
+/* The documented defaults (mm(7), Configuration), written out again. */
 static void
 check_defaults(const struct mm_config *c)
 {

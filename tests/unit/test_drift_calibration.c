@@ -1,6 +1,6 @@
 /*
  * test_drift_calibration.c - the drift test's statistical promises
- * (DESIGN section 3) as seeded simulations through the library: few
+ * (mm(7), Drift) as seeded simulations through the library: few
  * false alarms on stable data at every batch size and for every kind of
  * feature, calibrated p-values, and real changes seen quickly.
  *

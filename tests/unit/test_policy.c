@@ -1,5 +1,5 @@
 /*
- * test_policy.c - the decision policy (DESIGN section 5): every rule, its
+ * test_policy.c - the decision policy (mm(7), Decisions): every rule, its
  * boundary one ulp either side, the order between the rules, the retrain
  * cooldown, promotion after stable batches, out-of-range inputs, the
  * action names and the history.  Rule 1 acts on the drift status; the

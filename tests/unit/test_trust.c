@@ -1,5 +1,5 @@
 /*
- * test_trust.c - the ramp and the trust score (DESIGN section 4): exact
+ * test_trust.c - the ramp and the trust score (mm(7), The trust score): exact
  * scores worked by hand, clamping, missing components, zero weights.
  *
  * Most cases use dyadic weights and inputs (sums of powers of two), so
