@@ -151,9 +151,17 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	d.batch_id = batch;
 	d.window = window != NULL;
 	d.source = batch ? batch : window ? window : "record";
+	/* A record's time is its own; the clock only for one without. */
 	f = mm_rec_get(&e->rec, "ts");
-	if (f == NULL || mm_json_number(f->val.p, &d.ts) == NULL)
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
 		d.ts = mm_clock(e->x.now);
+	else if (mm_json_number(f->val.p, &d.ts) == NULL) {
+		mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");
+		goto out;
+	} else if (!isfinite(d.ts)) {
+		mm_errf(err, MM_EINPUT, 0, "'ts' is out of range");
+		goto out;
+	}
 	e->seen_mask |= 1u << d.action;
 	if (mm_exec_decision(&e->x, &d, &r, err) < 0)
 		goto out;	/* the store or database failed: stop */

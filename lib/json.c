@@ -522,8 +522,87 @@ void
 mm_rec_release(struct mm_rec *r)
 {
 	free(r->f);
-	r->f = NULL;
-	r->n = r->cap = 0;
+	free(r->keys);
+	mm_buf_release(&r->kbuf);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct mm_span *x = a, *y = b;
+	int c;
+
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	c = memcmp(x->p, y->p, x->n);
+	return c;
+}
+
+/*
+ * Refuse a top-level key that comes twice.  Keys are compared decoded
+ * ("a" is "\u0061"); a handful pairwise, more sorted, so a wide row of
+ * a thousand columns costs n log n, not n squared.
+ */
+static int
+no_repeated_key(struct mm_rec *r, struct mm_err *err)
+{
+	struct mm_span *k;
+	size_t *at = NULL;
+	int i, j, escaped = 0, dup = -1;
+
+	if (r->n < 2)
+		return 0;
+	if (r->kcap < r->n) {
+		r->kcap = r->n;
+		r->keys = mm_xrealloc(r->keys, (size_t)r->kcap *
+		    sizeof(*r->keys));
+	}
+	k = r->keys;
+	for (i = 0; i < r->n; i++) {
+		k[i] = r->f[i].key;
+		escaped |= memchr(k[i].p, '\\', k[i].n) != NULL;
+	}
+	if (escaped) {
+		/* Decoded into kbuf; the spans point into it once it is done. */
+		mm_buf_reset(&r->kbuf);
+		at = mm_xcalloc((size_t)r->n, sizeof(*at));
+		for (i = 0; i < r->n; i++) {
+			if (memchr(k[i].p, '\\', k[i].n) == NULL)
+				continue;
+			at[i] = r->kbuf.n + 1;
+			if (mm_json_unescape(k[i].p, k[i].n, &r->kbuf) < 0) {
+				free(at);
+				return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
+				    "bad escape in key '%.*s'", (int)k[i].n,
+				    k[i].p);
+			}
+			k[i].n = r->kbuf.n - (at[i] - 1);
+		}
+		for (i = 0; i < r->n; i++)
+			if (at[i] != 0)
+				k[i].p = r->kbuf.p + at[i] - 1;
+		free(at);
+	}
+	if (r->n <= 8) {
+		for (i = 1; i < r->n && dup < 0; i++)
+			for (j = 0; j < i; j++)
+				if (span_cmp(&k[i], &k[j]) == 0) {
+					dup = i;
+					break;
+				}
+	} else {
+		qsort(k, (size_t)r->n, sizeof(*k), span_cmp);
+		for (i = 1; i < r->n; i++)
+			if (span_cmp(&k[i], &k[i - 1]) == 0) {
+				dup = i;
+				break;
+			}
+	}
+	if (dup < 0)
+		return 0;
+	return mm_errf(err, MM_EINPUT, 0, "field '%.*s' appears twice",
+	    (int)k[dup].n, k[dup].p);
 }
 
 int
@@ -600,7 +679,7 @@ mm_rec_parse(struct mm_rec *r, const char *line, size_t len, mm_field_fn fn,
 		unexpected(p, "end of line after the object", err);
 		return -1;
 	}
-	return 0;
+	return no_repeated_key(r, err);
 }
 
 const struct mm_field *

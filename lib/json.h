@@ -34,12 +34,21 @@ struct mm_field {
 	struct mm_span val;	/* raw value bytes */
 };
 
+/* Growable text buffer for building JSON. */
+struct mm_buf {
+	char *p;
+	size_t n, cap;
+};
+
 struct mm_rec {
 	const char *line;
 	size_t len;
 	struct mm_field *f;	/* owned, reused across parses */
 	int n, cap;
 	const char *close;	/* the object's closing brace */
+	struct mm_span *keys;	/* owned: the keys decoded, for the */
+	int kcap;		/* repeated-key check */
+	struct mm_buf kbuf;
 };
 
 /*
@@ -55,14 +64,17 @@ void mm_rec_release(struct mm_rec *r);
 
 /*
  * Parse line as one JSON object.  0, or -1 with err (MM_EINPUT): invalid
- * UTF-8 is "invalid UTF-8 at byte N", N counting from 1 at line[0].
+ * UTF-8 is "invalid UTF-8 at byte N", N counting from 1 at line[0]; a
+ * top-level key that comes twice (as decoded) is "field 'K' appears
+ * twice", since a record is passed on as it came and the next reader
+ * might take either value.
  */
 int mm_rec_parse(struct mm_rec *r, const char *line, size_t len,
     mm_field_fn fn, void *ctx, struct mm_err *err);
 
 /*
- * The field whose decoded key is key, or NULL.  The last one wins if
- * repeated (as decoded: "a" and "\u0061" are the same key).
+ * The field whose decoded key is key ("a" and "\u0061" are the same
+ * key), or NULL.
  */
 const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 
@@ -116,12 +128,6 @@ size_t mm_utf8_check(const char *s, size_t n);
 const char *mm_json_what(const char *p, char *buf, size_t size);
 /* The value at p as a message shows it: "\"abc\"", "0.5", "an array". */
 const char *mm_json_token(const char *p, char *buf, size_t size);
-
-/* Growable text buffer for building JSON. */
-struct mm_buf {
-	char *p;
-	size_t n, cap;
-};
 
 void mm_buf_init(struct mm_buf *b);
 void mm_buf_release(struct mm_buf *b);
