@@ -584,7 +584,7 @@ no_repeated_key(struct mm_rec *r, struct mm_err *err)
 				k[i].p = r->kbuf.p + at[i] - 1;
 		free(at);
 	}
-	if (r->n <= 8) {
+	if (r->n <= 16) {
 		for (i = 1; i < r->n && dup < 0; i++)
 			for (j = 0; j < i; j++)
 				if (span_cmp(&k[i], &k[j]) == 0) {
