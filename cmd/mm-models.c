@@ -40,7 +40,7 @@ card(const char *dir, const char *version, struct mm_err *err)
 {
 	json_error_t jerr;
 	json_t *root;
-	char *data;
+	char *data, path[4096];
 	size_t len;
 
 	if (mm_store_read_file(dir, version, "card.json", &data, &len,
@@ -49,9 +49,16 @@ card(const char *dir, const char *version, struct mm_err *err)
 	root = json_loadb(data, len, 0, &jerr);
 	free(data);
 	if (!json_is_object(root)) {
+		/* Named as the store names a bad file: path, then why. */
+		if (root == NULL)
+			mm_errf(err, MM_ESYS, 0, "corrupt: %s",
+			    jerr.text);
+		else
+			mm_errf(err, MM_ESYS, 0, "corrupt: not a JSON object");
 		json_decref(root);
-		mm_errf(err, MM_ESYS, 0, "corrupt card.json of '%s'",
+		snprintf(path, sizeof(path), "%s/versions/%s/card.json", dir,
 		    version);
+		mm_err_where(err, path);
 		return NULL;
 	}
 	return root;

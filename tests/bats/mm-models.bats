@@ -303,6 +303,10 @@ versions"
 	assert_failure 3
 	assert_output ""
 	assert_equal "$stderr" "mm-predict: $c: corrupt: string or '}' expected near end of file"
+	run_split models show $V1
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-models: $c: corrupt: string or '}' expected near end of file"
 	printf '{"format":"mm-card/1","model_sha256":"abc"}\n' >$c
 	run_split mm-predict --models m b.ndjson
 	assert_failure 3
@@ -311,6 +315,9 @@ versions"
 	run_split mm-predict --models m b.ndjson
 	assert_failure 3
 	assert_equal "$stderr" "mm-predict: $c: corrupt: not a JSON object"
+	run_split models show $V1
+	assert_failure 3
+	assert_equal "$stderr" "mm-models: $c: corrupt: not a JSON object"
 	rm $c
 	run_split mm-predict --models m --model-version $V1 b.ndjson
 	assert_failure 3
