@@ -224,17 +224,52 @@ mm_json_string(const char *p, const char **s, size_t *n, struct mm_err *err)
 }
 
 /*
+ * The length of the well-formed UTF-8 sequence at s (n bytes left, s[0]
+ * not ASCII), 0 if it is not one.  Unicode's table 3-7: no overlong
+ * forms (C0, C1, E0 80..9F, F0 80..8F), no surrogates (ED A0..BF),
+ * nothing above U+10FFFF (F4 90.., F5..FF).
+ */
+size_t
+mm_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		k = 2;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 3;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	/* The second byte has the narrow range, the rest 80..BF. */
+	if (n <= k || s[1] < lo || s[1] > hi)
+		return 0;
+	if (k >= 2 && (s[2] & 0xc0) != 0x80)
+		return 0;
+	if (k == 3 && (s[3] & 0xc0) != 0x80)
+		return 0;
+	return k + 1;
+}
+
+/*
  * The length of the valid UTF-8 at s (n bytes): n if all of it is.
- * Unicode's table 3-7 of well-formed sequences: no overlong forms (C0,
- * C1, E0 80..9F, F0 80..8F), no surrogates (ED A0..BF), nothing above
- * U+10FFFF (F4 90.., F5..FF).  Eight ASCII bytes are taken at a time.
+ * Eight ASCII bytes are taken at a time.
  */
 size_t
 mm_utf8_check(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
-	unsigned char c, lo, hi;
 	uint64_t w;
 
 	while (i < n) {
@@ -245,37 +280,13 @@ mm_utf8_check(const char *s, size_t n)
 				continue;
 			}
 		}
-		c = p[i];
-		if (c < 0x80) {
+		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else
+		if ((k = mm_utf8_seq(p + i, n - i)) == 0)
 			return i;
-		/* The second byte has the narrow range, the rest 80..BF. */
-		if (n - i <= k || p[i + 1] < lo || p[i + 1] > hi)
-			return i;
-		if (k >= 2 && (p[i + 2] & 0xc0) != 0x80)
-			return i;
-		if (k == 3 && (p[i + 3] & 0xc0) != 0x80)
-			return i;
-		i += k + 1;
+		i += k;
 	}
 	return n;
 }

@@ -123,6 +123,8 @@ int mm_span_eq(const struct mm_span *s, const char *str);
  * points above U+10FFFF and cut sequences are invalid.
  */
 size_t mm_utf8_check(const char *s, size_t n);
+/* The length (2 to 4) of the valid sequence at s[0] >= 0x80, or 0. */
+size_t mm_utf8_seq(const unsigned char *s, size_t n);
 
 /* A short description of what is at p, for messages ("'x'", "end"). */
 const char *mm_json_what(const char *p, char *buf, size_t size);

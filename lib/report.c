@@ -186,38 +186,6 @@ mm_svg_bands(struct mm_buf *b, const struct mm_chart *c, double lo,
  * HTML text.
  */
 
-/* The length of the UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 void
 mm_html_escn(struct mm_buf *b, const char *s, size_t n)
 {
@@ -228,7 +196,7 @@ mm_html_escn(struct mm_buf *b, const char *s, size_t n)
 		unsigned char c = p[i];
 
 		if (c >= 0x80) {
-			if ((len = utf8_len(p + i, n - i)) == 0) {
+			if ((len = mm_utf8_seq(p + i, n - i)) == 0) {
 				mm_buf_puts(b, "\xef\xbf\xbd");
 				i++;
 			} else {

@@ -115,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line = mm_xmalloc(len > 0 ? len : 1);
 		memcpy(line, p, len);
 		memset(&err, 0, sizeof(err));
-		FUZZ_CHECK(mm_utf8_check(line, len) == fuzz_ref_utf8(line,
+		FUZZ_CHECK(mm_utf8_check(line, len) == utf8_ref(line,
 		    len));
 		if (mm_csv_split(&c, line, len, &err) == 0) {
 			FUZZ_CHECK(c.n >= 1);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8_ref.h"
 
 /* mm_utf8_check(s) is want: the length of the valid prefix. */
 static void
@@ -101,44 +102,6 @@ test_utf8_invalid(void **state)
 	check_utf8("ab\xff", 2, 2);
 }
 
-/*
- * The valid prefix by decoding, as the definition reads: a sequence is
- * a lead byte and its continuations, whose value must need that many
- * bytes and be a scalar value (not a surrogate, at most U+10FFFF).
- */
-static size_t
-ref_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, j;
-	unsigned long u, min;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0)
-			k = 1, u = s[i] & 0x1f, min = 0x80;
-		else if ((s[i] & 0xf0) == 0xe0)
-			k = 2, u = s[i] & 0x0f, min = 0x800;
-		else if ((s[i] & 0xf8) == 0xf0)
-			k = 3, u = s[i] & 0x07, min = 0x10000;
-		else
-			return i;
-		if (n - i <= k)
-			return i;
-		for (j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return i;
-			u = u << 6 | (s[i + j] & 0x3f);
-		}
-		if (u < min || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff))
-			return i;
-		i += k + 1;
-	}
-	return n;
-}
-
 /* Every string of one to three bytes, and four-byte ones around the edges. */
 static void
 test_utf8_exhaustive(void **state)
@@ -154,10 +117,10 @@ test_utf8_exhaustive(void **state)
 		s[0] = (unsigned char)(x >> 16);
 		s[1] = (unsigned char)(x >> 8);
 		s[2] = (unsigned char)x;
-		if (mm_utf8_check((char *)s, 3) != ref_utf8(s, 3))
+		if (mm_utf8_check((char *)s, 3) != utf8_ref((const char *)s, 3))
 			fail_msg("%02x %02x %02x", s[0], s[1], s[2]);
 		if (x < 1UL << 16 && mm_utf8_check((char *)s + 1, 2) !=
-		    ref_utf8(s + 1, 2))
+		    utf8_ref((const char *)s + 1, 2))
 			fail_msg("%02x %02x", s[1], s[2]);
 	}
 	for (x = 0xe0; x <= 0xff; x++)
@@ -169,7 +132,7 @@ test_utf8_exhaustive(void **state)
 					s[2] = edge[b];
 					s[3] = edge[c];
 					if (mm_utf8_check((char *)s, 4) !=
-					    ref_utf8(s, 4))
+					    utf8_ref((const char *)s, 4))
 						fail_msg("%02x %02x %02x %02x",
 						    s[0], s[1], s[2], s[3]);
 				}
