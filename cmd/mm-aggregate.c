@@ -21,6 +21,7 @@
 #include "mm.h"
 #include "opt.h"
 #include "psi.h"
+#include "ref.h"
 #include "store.h"
 
 static const char *prog = "mm-aggregate";

@@ -16,6 +16,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "psi.h"
+#include "ref.h"
 #include "store.h"
 #include "table.h"
 

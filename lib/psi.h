@@ -2,7 +2,8 @@
  * psi.h - drift of production data against a reference fixed at fit
  * time: bins, counts, PSI, its effect size and a calibrated test.
  *
- * Pure: no I/O (the reference file is read and written by ref.h).
+ * Pure: no I/O.  The reference file (its text, its id, reading it) is
+ * ref.h's.
  *
  * Every feature has bins fixed when the reference is fitted, and the
  * last bin of every feature is "missing" (null, NaN):
@@ -73,7 +74,7 @@ struct mm_ref {
 	long bins;		/* bins asked for at fit time */
 	long max_categories;
 	long rows;
-	char id[17];		/* hex digest prefix of the features */
+	char id[17];		/* digest of the features (ref.h) */
 };
 
 void mm_ref_init(struct mm_ref *r);
@@ -98,9 +99,6 @@ int mm_ref_add(struct mm_ref *r, const char *name, const double *v, size_t n,
 int mm_ref_add_cat(struct mm_ref *r, const char *name, const double *codes,
     size_t n, const char *const *strs, int nstrs, int max_categories,
     struct mm_err *err);
-
-/* Compute r->id once every feature is added. */
-void mm_ref_finish(struct mm_ref *r);
 
 /* Index of the feature named name, or -1. */
 int mm_ref_find(const struct mm_ref *r, const char *name);
@@ -190,18 +188,5 @@ int mm_drift_compute(struct mm_drift *d, const struct mm_ref *ref,
  */
 void mm_drift_json(const struct mm_drift *d, const struct mm_ref *ref,
     long *const *counts, struct mm_buf *b);
-
-/* Reference file text (format "mm-reference/2"), appended to b. */
-void mm_ref_json(const struct mm_ref *r, struct mm_buf *b);
-
-/*
- * Read a reference from text (mm-reference/2, or /1 as older mm wrote
- * it).  0, or -1 with err (MM_EINPUT) naming what is wrong.
- */
-int mm_ref_parse(struct mm_ref *r, const char *text, size_t len,
-    struct mm_err *err);
-
-/* Read a reference file.  0, or -1 with err (MM_EINPUT or MM_ESYS). */
-int mm_ref_load(struct mm_ref *r, const char *path, struct mm_err *err);
 
 #endif

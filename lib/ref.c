@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "psi.h"
+#include "ref.h"
 #include "sha.h"
 
 #define REF_FORMAT "mm-reference/2"

@@ -5,6 +5,7 @@
 
 #include "model.h"
 #include "psi.h"
+#include "ref.h"
 #include "store.h"
 #include "train.h"
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_ref - the reference loader, mm_ref_parse() of lib/psi.h, and the
+ * fuzz_ref - the reference loader, mm_ref_parse() of lib/ref.h, and the
  * drift computed against a reference it accepts.
  *
  * A reference carries an id, a digest of its features, that a mutated

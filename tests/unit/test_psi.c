@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "psi.h"
+#include "ref.h"
 
 #define assert_rel(got, want, rel) do {					\
 	double g_ = (got), w_ = (want);					\
