@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 #include "trust.h"
 
 static const char *prog = "mm-trust";
@@ -94,6 +95,38 @@ trust_json(const struct mm_trust_out *t, struct mm_buf *b)
 	mm_buf_puts(b, "}}");
 }
 
+struct trust {
+	struct mm_config cfg;
+	struct mm_run run;
+	struct mm_rec rec;
+	struct mm_buf out;
+};
+
+static int
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
+{
+	struct trust *tr = ctx;
+	struct mm_trust_in in;
+	struct mm_trust_out t;
+	int k, bad = 0;
+
+	if (mm_rec_parse(&tr->rec, line, len, NULL, NULL, err) < 0)
+		return -1;
+	for (k = 0; k < MM_T_N; k++)
+		in.in[k] = number(&tr->rec, k == MM_T_DRIFT ? "drift" :
+		    "metrics", inputs[k], err, &bad);
+	if (bad)
+		return -1;
+	mm_trust(&tr->cfg.trust, &in, &t);
+	mm_buf_reset(&tr->out);
+	trust_json(&t, &tr->out);
+	if (mm_rec_write(stdout, &tr->rec, NULL, "trust", tr->out.p,
+	    tr->out.n) < 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -102,88 +135,34 @@ main(int argc, char **argv)
 	    "[FILE ...]",
 	    .about = "Add a trust score in [0, 1] from accuracy, F1, "
 	    "confidence, drift and latency." };
-	struct mm_config cfg;
+	struct trust tr;
 	struct mm_err err = { 0 };
-	struct mm_reader r;
-	struct mm_rec rec;
-	struct mm_buf out;
-	struct mm_trust_in in;
-	struct mm_trust_out t;
 	const char *config = NULL;
-	size_t max_record = 0, len;
-	char *line;
-	long skipped = 0;
-	int o, i, k, rc = MM_OK, skip_bad = 0, nin, bad;
+	int o, rc;
 
+	memset(&tr, 0, sizeof(tr));
+	tr.run.prog = prog;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
-		case O_SKIPBAD: skip_bad = 1; break;
+		case O_SKIPBAD: tr.run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &tr.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
 			return o == -3 ? MM_OK : MM_EINPUT;
 		}
 	}
-	if (mm_config_load(&cfg, config, MM_CFG_TRUST, &err) < 0) {
+	if (mm_config_load(&tr.cfg, config, MM_CFG_TRUST, &err) < 0) {
 		mm_perr(prog, &err);
 		return err.code;
 	}
-	mm_rec_init(&rec);
-	mm_buf_init(&out);
-	nin = argc - st.ind;
-	for (i = 0; i < (nin ? nin : 1) && rc == MM_OK; i++) {
-		if (mm_reader_open(&r, nin ? argv[st.ind + i] : NULL,
-		    max_record, &err) < 0) {
-			mm_perr(prog, &err);
-			rc = MM_ESYS;
-			break;
-		}
-		while ((o = mm_reader_next(&r, &line, &len, &err)) != 0) {
-			bad = 0;
-			if (o > 0 && mm_rec_parse(&rec, line, len, NULL, NULL,
-			    &err) == 0) {
-				for (k = 0; k < MM_T_N; k++)
-					in.in[k] = number(&rec, k == MM_T_DRIFT ?
-					    "drift" : "metrics", inputs[k], &err,
-					    &bad);
-				if (!bad) {
-					mm_trust(&cfg.trust, &in, &t);
-					mm_buf_reset(&out);
-					trust_json(&t, &out);
-					if (mm_rec_write(stdout, &rec, NULL,
-					    "trust", out.p, out.n) < 0) {
-						mm_warnx(prog, "write error: %s",
-						    strerror(errno));
-						rc = MM_ESYS;
-						break;
-					}
-					continue;
-				}
-			}
-			err.line = r.lineno;
-			mm_err_where(&err, r.name);
-			fflush(stdout);
-			if (err.code == MM_EINPUT && skip_bad) {
-				skipped++;
-				continue;
-			}
-			mm_perr(prog, &err);
-			rc = err.code;
-			break;
-		}
-		mm_reader_release(&r);
-	}
-	if (skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", skipped,
-		    skipped == 1 ? "" : "s");
-	mm_rec_release(&rec);
-	mm_buf_release(&out);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	mm_rec_init(&tr.rec);
+	mm_buf_init(&tr.out);
+	rc = mm_run(&tr.run, argc - st.ind, argv + st.ind, on_line, &tr);
+	mm_rec_release(&tr.rec);
+	mm_buf_release(&tr.out);
+	return mm_run_finish(&tr.run, rc);
 }

@@ -9,42 +9,65 @@ static int
 one(struct mm_run *run, const char *path, mm_line_fn fn, void *ctx)
 {
 	struct mm_reader r;
-	struct mm_err err;
+	struct mm_err err, end;
 	char *line;
 	size_t len;
-	int rc;
+	int rc, stop = 0;
 
 	memset(&err, 0, sizeof(err));
 	if (mm_reader_open(&r, path, run->max_record, &err) < 0) {
 		mm_perr(run->prog, &err);
 		return MM_ESYS;
 	}
+	run->in = &r;
+	if (run->file != NULL)
+		run->file(ctx);
 	for (;;) {
 		memset(&err, 0, sizeof(err));
+		if (run->idle != NULL && !mm_reader_ready(&r) &&
+		    run->idle(ctx, &err) < 0) {
+			stop = 1;
+			break;
+		}
 		if ((rc = mm_reader_next(&r, &line, &len, &err)) == 0)
 			break;
-		if (rc > 0 && fn(ctx, line, len, &err) == 0)
+		/* A read error names the file, as a bad line does. */
+		if (rc < 0 && err.code != MM_EINPUT)
+			mm_err_where(&err, r.name);
+		if (rc > 0 && (rc = fn(ctx, line, len, &err)) == 0)
 			continue;
 		if (err.code == MM_EINPUT && err.where[0] == '\0') {
 			err.line = r.lineno;
 			mm_err_where(&err, r.name);
-			if (run->skip_bad) {
+			if (run->skip_bad && rc != MM_RUN_FATAL) {
 				run->skipped++;
 				continue;
 			}
 		}
-		/* What came before the bad line goes out before the word. */
-		fflush(stdout);
-		mm_perr(run->prog, &err);
-		mm_reader_release(&r);
-		return err.code ? err.code : MM_ESYS;
+		stop = 1;
+		break;
 	}
+	if (run->end != NULL) {
+		memset(&end, 0, sizeof(end));
+		if (run->end(ctx, stop ? (err.code ? err.code : MM_ESYS) :
+		    MM_OK, &end) < 0) {
+			err = end;
+			stop = 1;
+		}
+	}
+	run->in = NULL;
 	mm_reader_release(&r);
-	return MM_OK;
+	if (!stop)
+		return MM_OK;
+	/* What came before the bad line goes out before the word. */
+	fflush(stdout);
+	mm_perr(run->prog, &err);
+	return err.code ? err.code : MM_ESYS;
 }
 
 int
-mm_run(struct mm_run *run, int argc, char **argv, mm_line_fn fn, void *ctx)
+mm_run(struct mm_run *run, int argc, char *const *argv, mm_line_fn fn,
+    void *ctx)
 {
 	int i, rc = MM_OK;
 
@@ -55,12 +78,21 @@ mm_run(struct mm_run *run, int argc, char **argv, mm_line_fn fn, void *ctx)
 	return rc;
 }
 
+void
+mm_run_skipped(struct mm_run *run)
+{
+	const char *what = run->what != NULL ? run->what : "record";
+
+	if (run->skipped > 0)
+		mm_warnx(run->prog, "skipped %ld bad %s%s", run->skipped, what,
+		    run->skipped == 1 ? "" : "s");
+	run->skipped = 0;
+}
+
 int
 mm_run_finish(struct mm_run *run, int rc)
 {
-	if (run->skipped > 0)
-		mm_warnx(run->prog, "skipped %ld bad record%s", run->skipped,
-		    run->skipped == 1 ? "" : "s");
+	mm_run_skipped(run);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == MM_OK) {
 		mm_warnx(run->prog, "write error: %s", strerror(errno));
 		rc = MM_ESYS;
