@@ -305,6 +305,7 @@ train(struct train *tr)
 	job.threads = (int)tr->threads;
 	job.shuffle = tr->shuffle;
 	job.now = tr->now;
+	job.clock = seconds;
 	job.source = source;
 	job.validation = tr->validate ? "file" : "stratified split";
 	job.incomplete = incomplete;

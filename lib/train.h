@@ -2,7 +2,8 @@
  * train.h - from labelled rows to the three files of a model version:
  * fit a forest, score it on validation rows, fit the PSI reference on
  * the training rows, and write model.json, reference.json, card.json.
- * Shared by mm-train and mm-exec.  No I/O.
+ * Shared by mm-train and mm-exec.  Pure: no I/O and no clock; the
+ * caller gives the time (now) and a clock to time the fit with.
  */
 #ifndef MM_TRAIN_H
 #define MM_TRAIN_H
@@ -29,6 +30,9 @@ struct mm_train_job {
 	int threads;
 	int shuffle;			/* shuffle the training labels */
 	double now;			/* created_at */
+	double (*clock)(void);		/* monotonic seconds, to time the
+					   fit (card "fit_seconds"); NULL:
+					   0 */
 	const char *source;		/* card "source" */
 	const char *validation;		/* card "validation": how */
 	size_t incomplete;		/* rows left out, for the card */
