@@ -1,6 +1,4 @@
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -53,15 +51,30 @@ mm_policy_push(struct mm_policy_state *st, int action)
 	st->recent[st->nrecent++] = action;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-say(struct mm_decision *out, int action, const char *fmt, ...)
+/*
+ * The action and why.  SAY formats the reason with mm_buf_printf
+ * (json.c), so the policy itself needs no <stdio.h> (make lint); the
+ * reason is cut to fit as vsnprintf would cut it.
+ */
+#define SAY(out, action, ...) do {					\
+	struct mm_buf say_b;						\
+									\
+	mm_buf_init(&say_b);						\
+	mm_buf_printf(&say_b, __VA_ARGS__);				\
+	set_reason((out), (action), &say_b);				\
+} while (0)
+
+static void
+set_reason(struct mm_decision *out, int action, struct mm_buf *b)
 {
-	va_list ap;
+	size_t n = b->n < sizeof(out->reason) ? b->n :
+	    sizeof(out->reason) - 1;
 
 	out->action = action;
-	va_start(ap, fmt);
-	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
-	va_end(ap);
+	if (n > 0)
+		memcpy(out->reason, b->p, n);
+	out->reason[n] = '\0';
+	mm_buf_release(b);
 }
 
 /* Rule 3's cooldown: 1 (out set to none) if a retrain was recent. */
@@ -75,7 +88,7 @@ cooldown(const struct mm_retrain_cfg *cfg, const struct mm_policy_state *st,
 	    (int)cfg->cooldown_batches;
 	for (i = st->nrecent - n; i < st->nrecent; i++)
 		if (st->recent[i] == MM_RETRAIN) {
-			say(out, MM_NONE, "retrain cooldown: a retrain within "
+			SAY(out, MM_NONE, "retrain cooldown: a retrain within "
 			    "the last %ld decisions", cfg->cooldown_batches);
 			return 1;
 		}
@@ -95,13 +108,13 @@ promote_or_none(const struct mm_retrain_cfg *cfg,
 			if (st->recent[i] != MM_NONE)
 				break;
 		if (i == st->nrecent) {
-			say(out, MM_PROMOTE, "candidate staged and the last "
+			SAY(out, MM_PROMOTE, "candidate staged and the last "
 			    "%ld decisions were none",
 			    cfg->min_stable_batches);
 			return 0;
 		}
 	}
-	say(out, MM_NONE, "no rule matched");
+	SAY(out, MM_NONE, "no rule matched");
 	return 0;
 }
 
@@ -135,7 +148,7 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 		return promote_or_none(cfg, st, out);
 	line = st->baseline_f1 - cfg->max_f1_drop;
 	if (out->rows > 0 && out->f1_upper < line && !st->no_previous) {
-		say(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is below "
+		SAY(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is below "
 		    "baseline %.4g - max_f1_drop %.4g", out->f1_upper,
 		    out->rows, st->baseline_f1, cfg->max_f1_drop);
 		return 0;
@@ -148,7 +161,7 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 	if (out->rows > 0 && out->f1_upper < line && sig->pooled != NULL) {
 		if (cooldown(cfg, st, out))
 			return 0;
-		say(out, MM_RETRAIN, "f1 upper bound %.4g on %ld rows is below "
+		SAY(out, MM_RETRAIN, "f1 upper bound %.4g on %ld rows is below "
 		    "baseline %.4g - max_f1_drop %.4g, and no version to roll "
 		    "back to", out->f1_upper, out->rows, st->baseline_f1,
 		    cfg->max_f1_drop);
@@ -158,7 +171,7 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 	if (out->pooled_rows > 0 && out->pooled_upper < line) {
 		if (cooldown(cfg, st, out))
 			return 0;
-		say(out, MM_RETRAIN, "f1 upper bound %.4g on %ld recent rows "
+		SAY(out, MM_RETRAIN, "f1 upper bound %.4g on %ld recent rows "
 		    "is below baseline %.4g - min_f1_gain %.4g",
 		    out->pooled_upper, out->pooled_rows, st->baseline_f1,
 		    cfg->min_f1_gain);
@@ -207,7 +220,7 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 		count_stats(cfg, sig, out);
 	if (sig->drift_by_score) {
 		if (sig->has_drift && sig->drift_score >= cfg->psi_threshold) {
-			say(out, MM_REJECT, "drift_score %.4g >= "
+			SAY(out, MM_REJECT, "drift_score %.4g >= "
 			    "psi_threshold %.4g", sig->drift_score,
 			    cfg->psi_threshold);
 			return 0;
@@ -215,12 +228,12 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 	} else if (sig->has_drift_status && sig->drift_status == MM_SEVERE) {
 		/* A long name is cut so that the count still fits. */
 		if (sig->drifted == NULL)
-			say(out, MM_REJECT, "drift severe");
+			SAY(out, MM_REJECT, "drift severe");
 		else if (sig->ndrifted == 1)
-			say(out, MM_REJECT, "drift severe: '%.200s' drifted",
+			SAY(out, MM_REJECT, "drift severe: '%.200s' drifted",
 			    sig->drifted);
 		else
-			say(out, MM_REJECT, "drift severe: '%.200s' drifted "
+			SAY(out, MM_REJECT, "drift severe: '%.200s' drifted "
 			    "(+%d more)", sig->drifted, sig->ndrifted - 1);
 		return 0;
 	}
@@ -230,7 +243,7 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 		drop = st->baseline_f1 - sig->f1;
 		/* With nothing to roll back to, a collapse is retrained on. */
 		if (drop >= cfg->max_f1_drop && !st->no_previous) {
-			say(out, MM_ROLLBACK, "f1 dropped %.4g below the "
+			SAY(out, MM_ROLLBACK, "f1 dropped %.4g below the "
 			    "baseline, >= max_f1_drop %.4g", drop,
 			    cfg->max_f1_drop);
 			return 0;
@@ -241,11 +254,11 @@ mm_policy_decide(const struct mm_retrain_cfg *cfg,
 			if (cooldown(cfg, st, out))
 				return 0;
 			if (sig->has_f1_sustained)
-				say(out, MM_RETRAIN, "f1 over recent batches "
+				SAY(out, MM_RETRAIN, "f1 over recent batches "
 				    "is %.4g below the baseline, >= "
 				    "min_f1_gain %.4g", drop, cfg->min_f1_gain);
 			else
-				say(out, MM_RETRAIN, "f1 dropped %.4g below "
+				SAY(out, MM_RETRAIN, "f1 dropped %.4g below "
 				    "the baseline, >= min_f1_gain %.4g", drop,
 				    cfg->min_f1_gain);
 			return 0;
