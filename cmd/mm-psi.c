@@ -17,6 +17,7 @@
 #include "opt.h"
 #include "psi.h"
 #include "ref.h"
+#include "run.h"
 #include "store.h"
 #include "table.h"
 
@@ -69,9 +70,7 @@ struct psi {
 	long window;
 	int fail_level;		/* -1, or enum mm_status */
 	int worst;		/* worst status seen, -1 before any */
-	int skip_bad;
-	long skipped;
-	size_t max_record;
+	struct mm_run run;
 	int warned_extra;
 	const char *models;	/* following this store's live version */
 	char version[MM_VERSION_MAX];	/* ... whose reference is loaded */
@@ -137,19 +136,6 @@ zero_counts(const struct mm_ref *ref, long **c)
 
 	for (i = 0; i < ref->nfeat; i++)
 		memset(c[i], 0, (size_t)ref->f[i].nbins * sizeof(long));
-}
-
-static int
-input_error(struct psi *p, struct mm_err *err, const struct mm_reader *r)
-{
-	err->line = r->lineno;
-	mm_err_where(err, r->name);
-	if (p->skip_bad && err->code == MM_EINPUT) {
-		p->skipped++;
-		return 0;
-	}
-	mm_perr(prog, err);
-	return -1;
 }
 
 /* Map reference features to the batch's columns. */
@@ -659,45 +645,19 @@ psi_release(struct psi *p)
 	mm_buf_release(&p->out);
 }
 
-/* Read one input; returns an exit code, MM_OK to go on. */
 static int
-run_input(struct psi *p, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
+	struct psi *p = ctx;
 
-	if (mm_reader_open(&r, path, p->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
+	switch (p->mode) {
+	case FIT:
+		return do_fit_record(p, line, len, err);
+	case MERGE:
+		return do_merge_record(p, line, len, err);
+	default:
+		return do_batch(p, line, len, err);
 	}
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0) {
-			switch (p->mode) {
-			case FIT:
-				rc = do_fit_record(p, line, len, &err);
-				break;
-			case MERGE:
-				rc = do_merge_record(p, line, len, &err);
-				break;
-			default:
-				rc = do_batch(p, line, len, &err);
-				break;
-			}
-			if (rc == 0)
-				continue;
-		}
-		if (err.code == MM_ESYS || input_error(p, &err, &r) < 0) {
-			if (err.code == MM_ESYS)
-				mm_perr(prog, &err);
-			mm_reader_release(&r);
-			return err.code;
-		}
-	}
-	mm_reader_release(&r);
-	return MM_OK;
 }
 
 static int
@@ -743,9 +703,10 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 				return -1;
 			break;
 		case O_BY: p->by = st->arg; break;
-		case O_SKIPBAD: p->skip_bad = 1; break;
+		case O_SKIPBAD: p->run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(st, "max-record", &p->max_record) < 0)
+			if (mm_opt_size(st, "max-record",
+			    &p->run.max_record) < 0)
 				return -1;
 			break;
 		default:
@@ -823,9 +784,10 @@ main(int argc, char **argv)
 	struct mm_err err = { 0 };
 	struct mm_drift_cfg over;
 	const char *ref = NULL, *models = NULL, *config = NULL;
-	int i, rc = MM_OK;
+	int rc = MM_OK;
 
 	memset(&p, 0, sizeof(p));
+	p.run.prog = prog;
 	mm_batch_init(&p.batch);
 	mm_rec_init(&p.rec);
 	mm_buf_init(&p.out);
@@ -855,11 +817,7 @@ main(int argc, char **argv)
 		return err.code;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = MM_OK;
-	if (st.ind >= argc)
-		rc = run_input(&p, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&p, argv[i]);
+	rc = mm_run(&p.run, argc - st.ind, argv + st.ind, on_line, &p);
 	if (rc == MM_OK && p.mode == FIT && finish_fit(&p, &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
@@ -868,20 +826,10 @@ main(int argc, char **argv)
 		mm_perr(prog, &err);
 		rc = err.code;
 	}
-	if (p.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", p.skipped,
-		    p.skipped == 1 ? "" : "s");
-	/* A write error that stopped the run has been said already. */
-	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
+	psi_release(&p);
+	/* A write error outranks the check: the output is not all there. */
+	rc = mm_run_finish(&p.run, rc);
 	if (rc == MM_OK && p.fail_level >= 0 && p.worst >= p.fail_level)
 		rc = MM_ECHECK;
-	psi_release(&p);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
 	return rc;
 }
