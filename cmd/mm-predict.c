@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "gen.h"
@@ -78,6 +79,8 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 		    version, pr->version);
 	}
 	pr->model = m;
+	/* A large batch is shared among the cores (forest.h). */
+	pr->model.forest.params.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	pr->loaded = 1;
 	snprintf(pr->version, sizeof(pr->version), "%s", version);
 	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "config.h"
@@ -302,7 +303,8 @@ train(struct train *tr)
 	job.nclass = nclass;
 	job.model = &tr->cfg.model;
 	job.bins = tr->cfg.drift.bins;
-	job.threads = (int)tr->threads;
+	job.threads = tr->threads > 0 ? (int)tr->threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	job.shuffle = tr->shuffle;
 	job.now = tr->now;
 	job.clock = seconds;

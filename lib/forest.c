@@ -2,10 +2,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "forest.h"
 #include "rng.h"
+
+/*
+ * The threads asked for, 1 to 8.  How many cores there are is the
+ * caller's to ask: the forest is the same on any number of threads.
+ */
+static int
+threads(int asked)
+{
+	return asked < 1 ? 1 : asked > 8 ? 8 : asked;
+}
 
 void
 mm_forest_init(struct mm_forest *f)
@@ -347,11 +356,7 @@ mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
 	f->params.max_features = F.max_features;
 	f->trees = mm_xcalloc((size_t)p->n_estimators, sizeof(*f->trees));
 	pthread_mutex_init(&F.lock, NULL);
-	nth = p->threads > 0 ? p->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nth < 1)
-		nth = 1;
-	if (nth > 8)
-		nth = 8;
+	nth = threads(p->threads);
 	if (nth > p->n_estimators)
 		nth = p->n_estimators;
 	for (i = 1; i < nth; i++)
@@ -552,10 +557,8 @@ mm_forest_predict(const struct mm_forest *f, const double *const *cols,
 	memset(proba, 0, n * (size_t)K * sizeof(double));
 	job = (struct predict_job){ f, flat, cols, n, proba, 0 };
 	/* More threads pay off only on larger batches. */
-	if (n >= 4096) {
-		nth = (int)sysconf(_SC_NPROCESSORS_ONLN);
-		nth = nth < 1 ? 1 : nth > 8 ? 8 : nth;
-	}
+	if (n >= 4096)
+		nth = threads(f->params.threads);
 	for (t = 1; t < nth; t++)
 		if (pthread_create(&th[t], NULL, predict_rows, &job) != 0)
 			break;

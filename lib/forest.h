@@ -21,7 +21,9 @@ struct mm_forest_params {
 	int min_samples_leaf;
 	int max_features;	/* 0: floor(sqrt(d)), at least 1 */
 	unsigned long seed;
-	int threads;		/* 0: one per core, at most 8 */
+	int threads;		/* to fit, and to predict a large batch:
+				   1 to 8 (less is 1, more 8); callers
+				   ask one per core */
 };
 
 struct mm_tree {
@@ -56,7 +58,9 @@ int mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
 
 /*
  * Class probabilities of n rows (column-major as for fit; NaN goes left)
- * into proba[i * nclass + k].
+ * into proba[i * nclass + k].  A batch of 4096 rows or more is shared
+ * among f->params.threads threads (a loaded forest has 0, one thread,
+ * until its caller says otherwise).
  */
 void mm_forest_predict(const struct mm_forest *f, const double *const *cols,
     size_t n, double *proba);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "model.h"
@@ -660,6 +661,7 @@ active_f1(const struct mm_exec *x, const struct mm_active *a,
 		proba = mm_xmalloc(n * (size_t)m.forest.nclass *
 		    sizeof(double));
 		pred = mm_xmalloc(n * sizeof(int));
+		m.forest.params.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 		mm_forest_predict(&m.forest, cols, n, proba);
 		mm_argmax(proba, n, m.forest.nclass, pred);
 		mm_score(y, pred, n, m.forest.nclass, &sc);
@@ -910,6 +912,7 @@ train(struct retrain *t, struct mm_err *err)
 	job.nclass = t->sp.nclass < 2 ? 2 : t->sp.nclass;
 	job.model = &x->cfg->model;
 	job.bins = x->cfg->drift.bins;
+	job.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	job.now = now(x);
 	job.clock = monotonic;
 	job.source = "retrain on evidence";

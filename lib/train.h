@@ -27,7 +27,7 @@ struct mm_train_job {
 	int nclass;
 	const struct mm_model_cfg *model;
 	long bins;			/* PSI reference bins */
-	int threads;
+	int threads;			/* as struct mm_forest_params */
 	int shuffle;			/* shuffle the training labels */
 	double now;			/* created_at */
 	double (*clock)(void);		/* monotonic seconds, to time the
