@@ -19,6 +19,7 @@
 #include "model.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "run.h"
 
 static const char *prog = "mm-record";
 
@@ -54,11 +55,9 @@ struct record {
 	double now;
 	int have_now;
 	long group;
-	int skip_bad;
 	int strict;
-	size_t max_record;
-	long stored, duplicates, conflicts, passed, skipped, rows;
-	const struct mm_reader *in;	/* for the line of a warning */
+	long stored, duplicates, conflicts, passed, rows;
+	struct mm_run run;	/* run.in: the line of a warning */
 
 	struct mm_batch batch;
 	struct mm_rec rec, sub, msub;
@@ -760,9 +759,10 @@ warn_conflict(const struct record *r, const char *why)
 {
 	struct mm_err w = { 0 };
 
-	if (r->in != NULL)
-		mm_err_where(&w, r->in->name);
-	mm_errf(&w, MM_OK, r->in != NULL ? r->in->lineno : 0, "batch '%s' "
+	if (r->run.in != NULL)
+		mm_err_where(&w, r->run.in->name);
+	mm_errf(&w, MM_OK, r->run.in != NULL ? r->run.in->lineno : 0,
+	    "batch '%s' "
 	    "is stored already with other content (%s): not stored again",
 	    r->batch.id, why);
 	mm_perr(prog, &w);
@@ -951,54 +951,37 @@ do_record(struct record *r, char *line, size_t len, struct mm_err *err)
 }
 
 static int
-run_input(struct record *r, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader rd;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc;
+	struct record *r = ctx;
 
-	if (mm_reader_open(&rd, path, r->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	r->in = &rd;
-	for (;;) {
-		if (r->npending > 0 && (r->npending >= r->group ||
-		    !mm_reader_ready(&rd)) && flush(r, &err) < 0)
-			break;
-		if ((rc = mm_reader_next(&rd, &line, &len, &err)) == 0)
-			break;
-		if (rc > 0 && do_record(r, line, len, &err) == 0)
-			continue;
-		if (err.code != MM_EINPUT)
-			break;
-		err.line = rd.lineno;
-		mm_err_where(&err, rd.name);
-		if (!r->skip_bad)
-			break;
-		r->skipped++;
-		memset(&err, 0, sizeof(err));
-	}
-	r->in = NULL;
-	mm_reader_release(&rd);
-	if (err.code == 0)
-		return flush(r, &err) < 0 ? (mm_perr(prog, &err), err.code) :
-		    MM_OK;
-	/* Keep every good record before the bad one, stored and passed. */
-	{
-		struct mm_err e2 = { 0 };
+	if (do_record(r, line, len, err) < 0)
+		return -1;
+	return r->npending >= r->group ? flush(r, err) : 0;
+}
 
-		if (err.code == MM_EINPUT && flush(r, &e2) < 0) {
-			mm_perr(prog, &e2);
-			return e2.code;
-		}
-		if (err.code != MM_EINPUT)
-			mm_db_rollback(&r->db);
-	}
-	mm_perr(prog, &err);
-	return err.code;
+/* Input would block: what is read is stored and passed on now. */
+static int
+on_idle(void *ctx, struct mm_err *err)
+{
+	struct record *r = ctx;
+
+	return r->npending > 0 ? flush(r, err) : 0;
+}
+
+/*
+ * Keep every good record before a bad one, stored and passed; after a
+ * storage error, nothing of the open group.
+ */
+static int
+on_end(void *ctx, int rc, struct mm_err *err)
+{
+	struct record *r = ctx;
+
+	if (rc == MM_OK || rc == MM_EINPUT)
+		return flush(r, err);
+	mm_db_rollback(&r->db);
+	return 0;
 }
 
 int
@@ -1013,9 +996,12 @@ main(int argc, char **argv)
 	    "and pass every record on unchanged." };
 	struct mm_err err = { 0 };
 	const char *dbpath = NULL, *config = NULL;
-	int o, i, rc = MM_OK;
+	int o, rc = MM_OK;
 
 	memset(&r, 0, sizeof(r));
+	r.run.prog = prog;
+	r.run.idle = on_idle;
+	r.run.end = on_end;
 	r.group = 512;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
@@ -1030,10 +1016,11 @@ main(int argc, char **argv)
 			if (mm_opt_long(&st, "group", 1, 100000, &r.group) < 0)
 				return MM_EINPUT;
 			break;
-		case O_SKIPBAD: r.skip_bad = 1; break;
+		case O_SKIPBAD: r.run.skip_bad = 1; break;
 		case O_STRICT: r.strict = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(&st, "max-record", &r.max_record) < 0)
+			if (mm_opt_size(&st, "max-record",
+			    &r.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -1061,13 +1048,8 @@ main(int argc, char **argv)
 	mm_buf_init(&r.status);
 	mm_buf_init(&r.ref);
 	mm_buf_init(&r.version);
-	if (st.ind >= argc)
-		rc = run_input(&r, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_input(&r, argv[i]);
-	if (r.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", r.skipped,
-		    r.skipped == 1 ? "" : "s");
+	rc = mm_run(&r.run, argc - st.ind, argv + st.ind, on_line, &r);
+	mm_run_skipped(&r.run);
 	/* Replays are silent: only a conflict makes the count worth saying. */
 	if (r.conflicts > 0)
 		mm_warnx(prog, "%ld duplicate batch%s not stored again, %ld of "
@@ -1094,9 +1076,5 @@ out:
 	sqlite3_finalize(r.sel_metrics);
 	sqlite3_finalize(r.sel_evidence);
 	mm_db_close(&r.db);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&r.run, rc);
 }
