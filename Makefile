@@ -27,7 +27,8 @@ LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lpthread \
 	-lstdc++ -lm
 
 LIB_SRC = $(wildcard lib/*.c)
-LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/numparse.o
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/lib/numparse.o \
+	$(BUILD)/lib/report_css.o
 LIB_HDR = $(wildcard lib/*.h)
 PROG_SRC = $(wildcard cmd/mm-*.c)
 PROGS = $(PROG_SRC:cmd/%.c=$(BIN)/%)
@@ -53,6 +54,16 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | deps
 $(BUILD)/lib/numparse.o: lib/numparse.cc | deps
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(MM_CXXFLAGS) -c -o $@ $<
+
+# mm-report's style sheet is kept as CSS, lib/report.css, and built in
+# as a C array (scripts/embed.sh; od and awk, no xxd).
+$(BUILD)/lib/report_css.c: lib/report.css scripts/embed.sh
+	@mkdir -p $(@D)
+	scripts/embed.sh mm_report_css lib/report.css >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/lib/report_css.o: $(BUILD)/lib/report_css.c | deps
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmm.a: $(LIB_OBJ)
 	rm -f $@

@@ -17,6 +17,10 @@
 #define P_FLOOR 1e-12		/* smaller p-values are drawn here */
 #define PSI_FLOOR 0.01		/* smaller PSI is drawn here */
 
+/* lib/report.css, built in by scripts/embed.sh. */
+extern const char mm_report_css[];
+extern const size_t mm_report_css_len;
+
 /*
  * Scales and charts.
  */
@@ -2065,120 +2069,6 @@ tiles(struct mm_buf *b, const struct mm_report *r)
 	mm_buf_puts(b, "</div></div>\n</div>\n");
 }
 
-static const char style[] =
-":root{--fg:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f5f6f8;"
-"--promote:#16a34a;--retrain:#d97706;--reject:#dc2626;"
-"--rollback:#7c3aed;--other:#64748b}\n"
-"*{box-sizing:border-box}\n"
-"body{margin:0;background:var(--bg);color:var(--fg);"
-"font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-"\"Helvetica Neue\",Arial,sans-serif}\n"
-"main{max-width:1080px;margin:0 auto;padding:24px 20px 40px}\n"
-"h1{font-size:22px;margin:0 0 4px}\n"
-"h2{font-size:16px;margin:0 0 4px}\n"
-"h3{font-size:13px;margin:14px 0 6px;color:var(--muted);"
-"font-weight:600}\n"
-".sub,.note{color:var(--muted);margin:0 0 8px;font-size:13px}\n"
-".tiles{display:grid;grid-template-columns:repeat(6,1fr);gap:10px;"
-"margin:18px 0}\n"
-".tile{background:#fff;border:1px solid var(--line);border-radius:8px;"
-"padding:10px 14px;min-width:0}\n"
-".tile .k{color:var(--muted);font-size:11px;text-transform:uppercase;"
-"letter-spacing:.05em}\n"
-".tile .v{font-size:20px;font-weight:600;"
-"font-variant-numeric:tabular-nums;overflow:hidden;"
-"text-overflow:ellipsis;white-space:nowrap}\n"
-".tile .v.small{font-size:14px;line-height:28px}\n"
-".ok{color:var(--promote)}.warn{color:var(--retrain)}"
-".bad{color:var(--reject)}\n"
-"section{background:#fff;border:1px solid var(--line);border-radius:8px;"
-"padding:16px 20px;margin:14px 0}\n"
-".empty{color:var(--muted);font-style:italic;margin:8px 0}\n"
-"svg{display:block;width:100%;height:auto;overflow:visible}\n"
-"svg text{font-size:11px;fill:var(--muted)}\n"
-".ty{text-anchor:end}.tx{text-anchor:middle}\n"
-".vlabel{font-size:10px;fill:#475569}\n"
-".thr-label{text-anchor:end;fill:var(--reject)}\n"
-".band-label{text-anchor:end;font-size:10px}\n"
-".grid{stroke:#eef0f3}.axis{stroke:#9ca3af}\n"
-".ln{fill:none;stroke-width:1.6;stroke-linejoin:round;"
-"stroke-linecap:round}\n"
-".trust{stroke:#2563eb}.f1{stroke:#0f766e}\n"
-"circle.trust{fill:#2563eb;stroke:#fff;stroke-width:.8}"
-"circle.f1{fill:#0f766e;stroke:#fff;stroke-width:.8}\n"
-".pline{stroke:#94a3b8;stroke-width:1}\n"
-".pv{fill:#64748b}.pv.sig{fill:var(--reject)}\n"
-".base{stroke:#0f766e;stroke-width:1.4;stroke-dasharray:6 4;"
-"opacity:.7}\n"
-".vc,.vc-key{stroke:#475569;stroke-width:1;stroke-dasharray:2 3}\n"
-".band-moderate{fill:#fef3c7;opacity:.7}"
-".band-severe{fill:#fef2f2}\n"
-".thr{stroke-width:1;stroke-dasharray:4 3}"
-".thr-moderate{stroke:#d97706}.thr-severe{stroke:#dc2626}"
-".thr-alpha{stroke:#dc2626}\n"
-".mk{stroke:#fff;stroke-width:1}\n"
-".mk.hollow,.lg.hollow{fill:#fff;stroke-width:1.6}\n"
-".gl{stroke-width:1;stroke-dasharray:3 3;opacity:.45}\n"
-".mk-promote,.lg-promote{fill:var(--promote)}"
-".gl-promote,.mk-promote.hollow{stroke:var(--promote)}\n"
-".mk-retrain,.lg-retrain{fill:var(--retrain)}"
-".gl-retrain,.mk-retrain.hollow{stroke:var(--retrain)}\n"
-".mk-reject,.lg-reject{fill:var(--reject)}"
-".gl-reject,.mk-reject.hollow{stroke:var(--reject)}\n"
-".mk-rollback,.lg-rollback{fill:var(--rollback)}"
-".gl-rollback,.mk-rollback.hollow{stroke:var(--rollback)}\n"
-".mk-other,.lg-other{fill:var(--other)}\n"
-".gl-other,.mk-other.hollow,.lg-other.hollow{stroke:var(--other)}\n"
-".s0{stroke:#4e79a7}.s1{stroke:#f28e2b}.s2{stroke:#e15759}"
-".s3{stroke:#76b7b2}.s4{stroke:#59a14f}.s5{stroke:#edc948}"
-".s6{stroke:#b07aa1}.s7{stroke:#ff9da7}.s8{stroke:#9c755f}"
-".s9{stroke:#bab0ac}.d1{stroke-dasharray:6 3}.d2{stroke-dasharray:2 3}\n"
-".legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;"
-"color:var(--muted);margin-top:6px}\n"
-".legend span{display:inline-flex;align-items:center;gap:5px}\n"
-"svg.key{width:18px;height:14px;display:inline-block}\n"
-".sw{display:inline-block;width:14px;height:10px;border-radius:2px;"
-"border:1px solid #d1d5db}\n"
-".scroll{overflow:auto;max-height:640px}\n"
-"th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-"td.num .sw{margin-right:6px;vertical-align:-1px}\n"
-".none{color:var(--promote);margin:8px 0}\n"
-"circle.dd{fill:#fff;stroke-width:1.6}\n"
-"thead th{position:sticky;top:0;background:#fff}\n"
-"table{width:100%;border-collapse:collapse;font-size:13px}\n"
-"th,td{text-align:left;padding:6px 8px;border-bottom:1px solid "
-"var(--line);vertical-align:top}\n"
-"th{color:var(--muted);font-weight:600;font-size:12px}\n"
-"tbody tr:hover{background:#f9fafb}\n"
-".reason{min-width:240px}.nowrap{white-space:nowrap}\n"
-".detail{color:var(--muted);font-size:12px}\n"
-".mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
-"monospace}\n"
-".muted{color:var(--muted)}\n"
-".badge{display:inline-block;padding:1px 8px;border-radius:10px;"
-"font-size:12px;font-weight:600;color:#fff;background:var(--other)}\n"
-".a-promote,.a-active{background:var(--promote)}"
-".a-retrain{background:var(--retrain)}"
-".a-reject{background:var(--reject)}"
-".a-rollback{background:var(--rollback)}"
-".a-staged{background:#2563eb}.a-previous{background:#94a3b8}\n"
-".vers{display:grid;grid-template-columns:repeat(auto-fill,"
-"minmax(300px,1fr));gap:12px}\n"
-".ver{border:1px solid var(--line);border-radius:8px;padding:10px 14px}\n"
-".ver.active{border-color:var(--promote);"
-"box-shadow:inset 3px 0 0 var(--promote)}\n"
-".ver h3{font:600 14px ui-monospace,SFMono-Regular,Menlo,Consolas,"
-"monospace;color:var(--fg);margin:0 0 8px}\n"
-"dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;"
-"margin:0 0 8px;font-size:13px}\n"
-"dt{color:var(--muted)}dd{margin:0;font-variant-numeric:tabular-nums}\n"
-"summary{cursor:pointer;color:#2563eb;font-size:13px}\n"
-"pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"
-"monospace;background:#f8fafc;border:1px solid var(--line);"
-"border-radius:6px;padding:8px;overflow:auto;max-height:360px}\n"
-"footer{color:var(--muted);font-size:12px;text-align:center}\n"
-"@media (max-width:800px){.tiles{grid-template-columns:repeat(3,1fr)}}\n"
-"@media print{body{background:#fff}section{break-inside:avoid}}\n";
 
 static void
 header(struct mm_buf *b, const struct mm_report *r, const struct span *sp)
@@ -2220,7 +2110,7 @@ mm_report_html(const struct mm_report *r, struct mm_buf *b)
 	    "\">\n<title>");
 	mm_html_esc(b, r->title);
 	mm_buf_puts(b, "</title>\n<style>\n");
-	mm_buf_puts(b, style);
+	mm_buf_put(b, mm_report_css, mm_report_css_len);
 	mm_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
 	header(b, r, &sp);
 	tiles(b, r);
