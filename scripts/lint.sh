@@ -1,9 +1,119 @@
 #!/bin/sh
 # House style checks (make lint).  Prints each problem; exits 1 if any.
+#   scripts/lint.sh          every check
+#   scripts/lint.sh pure     only the pure modules' (below)
+# PURE names the pure modules' .c files; the Makefile passes its own, and
+# without it the Makefile's PURE is read.  Paths are from the top of the
+# tree, or absolute.
 set -u
 cd "$(dirname "$0")/.."
 bad=0
 say() { echo "lint: $*"; bad=1; }
+
+# PURE = ... in the Makefile, continuation lines and all.
+makefile_pure() {
+	awk '/^PURE[ \t]*=/ { on = 1; sub(/^PURE[ \t]*=/, "") }
+	on { more = sub(/\\$/, ""); printf "%s ", $0; if (!more) exit }' \
+	    Makefile
+}
+
+# A pure module (mm(7): the policy, the trust score, drift, metrics, the
+# forest, training ...) is computation only: from its arguments to its
+# results, the same on every run.  Neither its .c nor its .h includes
+# <stdio.h>, <unistd.h>, <sqlite3.h>, <jansson.h> or <time.h>, reads the
+# clock (time, clock, clock_gettime, gettimeofday, timespec_get,
+# mm_clock), or calls what does I/O or asks the system (fopen, read,
+# getenv, sysconf, ... and the std streams).  What a pure module needs
+# of those, its caller passes in: a time, a clock to call, a thread
+# count.  It may still format text (mm_errf, mm_buf_printf): the
+# formatting is done elsewhere.  Comments and strings are not code.
+# What a header it includes includes is not checked: json.h, which
+# writes records to a FILE *, includes <stdio.h>.
+check_pure() {
+	for c in $1; do
+		case $c in
+		*.c) ;;
+		*) say "PURE names $c, not a .c file"; continue ;;
+		esac
+		[ -f "$c" ] || { say "PURE names $c, which does not exist"; continue; }
+		h=${c%.c}.h
+		[ -f "$h" ] || h=
+		awk '
+		FNR == 1 { inc = 0 }
+		{
+			line = $0
+			gsub(/"([^"\\]|\\.)*"/, "\"\"", line)
+			if (inc) {
+				if ((i = index(line, "*/")) == 0)
+					next
+				line = substr(line, i + 2)
+				inc = 0
+			}
+			while ((i = index(line, "/*")) > 0) {
+				rest = substr(line, i + 2)
+				if ((j = index(rest, "*/")) == 0) {
+					line = substr(line, 1, i - 1)
+					inc = 1
+					break
+				}
+				line = substr(line, 1, i - 1) " " \
+				    substr(rest, j + 2)
+			}
+			sub(/\/\/.*/, "", line)
+		}
+		line ~ /^[ \t]*#[ \t]*include[ \t]*<(stdio|unistd|sqlite3|jansson|time)\.h>/ {
+			h = line
+			sub(/^[^<]*/, "", h)
+			sub(/>.*/, ">", h)
+			printf "lint: %s:%d: pure module includes %s\n",
+			    FILENAME, FNR, h
+			bad = 1
+		}
+		{
+			rest = line
+			while (match(rest, /(^|[^A-Za-z0-9_.>])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/)) {
+				name = substr(rest, RSTART, RLENGTH)
+				rest = substr(rest, RSTART + RLENGTH)
+				sub(/^[^A-Za-z_]/, "", name)
+				sub(/[ \t]*\($/, "", name)
+				if (name ~ /^(time|clock|clock_gettime|gettimeofday|timespec_get|mm_clock)$/) {
+					printf "lint: %s:%d: pure module reads the clock (%s)\n",
+					    FILENAME, FNR, name
+					bad = 1
+				} else if (name ~ /^(f?open|fdopen|freopen|fclose|fread|fwrite|v?f?printf|fputs|puts|fputc|putc|putchar|fgets|getline|getc|fgetc|getchar|read|write|close|fflush|fseek|lseek|f?stat|unlink|rename|mkdir|opendir|popen|system)$/) {
+					printf "lint: %s:%d: pure module does I/O (%s)\n",
+					    FILENAME, FNR, name
+					bad = 1
+				} else if (name ~ /^(getenv|sysconf)$/) {
+					printf "lint: %s:%d: pure module asks the system (%s)\n",
+					    FILENAME, FNR, name
+					bad = 1
+				} else if (name ~ /^(sqlite3|json)_/) {
+					lib = name ~ /^json/ ? "jansson" : "SQLite"
+					printf "lint: %s:%d: pure module calls %s (%s)\n",
+					    FILENAME, FNR, lib, name
+					bad = 1
+				}
+			}
+			if (line ~ /(^|[^A-Za-z0-9_])(FILE|stdin|stdout|stderr)([^A-Za-z0-9_]|$)/) {
+				printf "lint: %s:%d: pure module does I/O (a std stream or FILE)\n",
+				    FILENAME, FNR
+				bad = 1
+			}
+		}
+		END { exit bad }' "$c" $h || bad=1
+	done
+}
+
+PURE=${PURE-$(makefile_pure)}
+# No list would check nothing and pass.
+[ -n "$(echo $PURE)" ] || say "no pure modules: PURE is empty or not in the Makefile"
+if [ "${1:-}" = pure ]; then
+	check_pure "$PURE"
+	[ "$bad" = 0 ] && echo "lint: ok"
+	exit $bad
+fi
+check_pure "$PURE"
 
 for f in lib/*.c lib/*.h cmd/*.c; do
 	expand "$f" | awk -v f="$f" '
@@ -22,6 +132,11 @@ for f in lib/*.c lib/*.cc; do
 	grep -nE '(^|[^_a-z])(exit|_exit)\(' "$f" | sed "s|^|lint: $f:|; s|$| (exit in lib/)|" | grep . && bad=1
 	grep -nE '(^|[^a-z_])(printf|puts|putchar)\(|\bstdout\b' "$f" | sed "s|^|lint: $f:|; s|$| (stdout in lib/)|" | grep . && bad=1
 done
+
+# SHA-256 is sha.h's: OpenSSL is called from lib/sha.c alone.
+grep -nE '^[ \t]*#[ \t]*include[ \t]*<openssl/|EVP_' lib/*.c lib/*.h cmd/*.c |
+    grep -v '^lib/sha\.c:' | sed 's/^/lint: /; s/$/ (OpenSSL outside lib\/sha.c)/' |
+    grep . && bad=1
 
 for c in cmd/mm-*.c; do
 	n=$(basename "$c" .c)
