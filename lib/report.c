@@ -5,10 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "html.h"
 #include "report.h"
+#include "svg.h"
 
 #define CHART_W 1000
-#define MAXTICKS 16
 #define MAX_TOP 10		/* drifted features listed and drawn */
 #define MAX_POINTS 200		/* dots with a tooltip up to this many */
 #define MAX_CELLS 4000		/* heat map cells with a tooltip */
@@ -21,350 +22,10 @@
 extern const char mm_report_css[];
 extern const size_t mm_report_css_len;
 
-/*
- * Scales and charts.
- */
-
-double
-mm_scale_map(const struct mm_scale *s, double v)
-{
-	double a = s->d0, z = s->d1;
-
-	if (s->log) {
-		if (!(v > 0))
-			return s->r0;
-		a = log10(a);
-		z = log10(z);
-		v = log10(v);
-	}
-	if (a == z)
-		return (s->r0 + s->r1) / 2;
-	return s->r0 + (v - a) / (z - a) * (s->r1 - s->r0);
-}
-
-void
-mm_chart_init(struct mm_chart *c, double w, double h, double x0, double x1,
-    double y0, double y1, int ylog)
-{
-	c->w = w;
-	c->h = h;
-	c->x = (struct mm_scale){ x0, x1, MM_CHART_LEFT, w - MM_CHART_RIGHT,
-	    0 };
-	c->y = (struct mm_scale){ y0, y1, h - MM_CHART_BOTTOM, MM_CHART_TOP,
-	    ylog };
-}
-
-double
-mm_chart_x(const struct mm_chart *c, double v)
-{
-	return mm_scale_map(&c->x, v);
-}
-
-double
-mm_chart_y(const struct mm_chart *c, double v)
-{
-	return mm_scale_map(&c->y, v);
-}
-
-void
-mm_svg_num(struct mm_buf *b, double v)
-{
-	char tmp[64];
-	long t = lround(v * 10);
-
-	if (!isfinite(v) || fabs(v) > 1e9) {
-		mm_buf_putc(b, '0');
-		return;
-	}
-	if (t % 10 == 0)
-		snprintf(tmp, sizeof(tmp), "%ld", t / 10);
-	else
-		snprintf(tmp, sizeof(tmp), "%s%ld.%ld", t < 0 ? "-" : "",
-		    labs(t) / 10, labs(t) % 10);
-	mm_buf_puts(b, tmp);
-}
-
-static void
-xy(struct mm_buf *b, double x, double y)
-{
-	mm_svg_num(b, x);
-	mm_buf_putc(b, ',');
-	mm_svg_num(b, y);
-}
-
-void
-mm_svg_points(struct mm_buf *b, const struct mm_chart *c, const double *x,
-    const double *y, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			mm_buf_putc(b, ' ');
-		xy(b, mm_chart_x(c, x[i]), mm_chart_y(c, y[i]));
-	}
-}
-
-void
-mm_svg_series(struct mm_buf *b, const struct mm_chart *c, const char *cls,
-    const double *x, const double *y, int n)
-{
-	int i = 0, j;
-
-	while (i < n) {
-		if (isnan(y[i])) {
-			i++;
-			continue;
-		}
-		for (j = i; j < n && !isnan(y[j]); j++)
-			;
-		mm_buf_printf(b, "<polyline class=\"%s\" points=\"", cls);
-		mm_svg_points(b, c, x + i, y + i, j - i);
-		if (j - i == 1) {
-			mm_buf_putc(b, ' ');
-			mm_svg_points(b, c, x + i, y + i, 1);
-		}
-		mm_buf_puts(b, "\"/>\n");
-		i = j;
-	}
-}
-
-static void
-rect(struct mm_buf *b, const char *cls, double x0, double y0, double x1,
-    double y1)
-{
-	mm_buf_printf(b, "<rect class=\"%s\" x=\"", cls);
-	mm_svg_num(b, x0);
-	mm_buf_puts(b, "\" y=\"");
-	mm_svg_num(b, y0);
-	mm_buf_puts(b, "\" width=\"");
-	mm_svg_num(b, x1 - x0);
-	mm_buf_puts(b, "\" height=\"");
-	mm_svg_num(b, y1 - y0);
-	mm_buf_puts(b, "\"/>\n");
-}
-
-static void
-line(struct mm_buf *b, const char *cls, double x0, double y0, double x1,
-    double y1)
-{
-	mm_buf_printf(b, "<line class=\"%s\" x1=\"", cls);
-	mm_svg_num(b, x0);
-	mm_buf_puts(b, "\" y1=\"");
-	mm_svg_num(b, y0);
-	mm_buf_puts(b, "\" x2=\"");
-	mm_svg_num(b, x1);
-	mm_buf_puts(b, "\" y2=\"");
-	mm_svg_num(b, y1);
-	mm_buf_puts(b, "\"/>\n");
-}
-
 static double
 clampd(double v, double lo, double hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
-}
-
-void
-mm_svg_bands(struct mm_buf *b, const struct mm_chart *c, double lo,
-    double hi)
-{
-	double left = c->x.r0, right = c->x.r1;
-	double top = c->y.d1 > c->y.d0 ? c->y.d1 : c->y.d0;
-	double bot = c->y.d1 > c->y.d0 ? c->y.d0 : c->y.d1;
-	double ylo = mm_chart_y(c, clampd(lo, bot, top));
-	double yhi = mm_chart_y(c, clampd(hi, bot, top));
-	double ytop = mm_chart_y(c, top);
-
-	if (yhi < ylo)
-		rect(b, "band band-moderate", left, yhi, right, ylo);
-	if (ytop < yhi)
-		rect(b, "band band-severe", left, ytop, right, yhi);
-	if (lo >= bot && lo <= top)
-		line(b, "thr thr-moderate", left, ylo, right, ylo);
-	if (hi >= bot && hi <= top)
-		line(b, "thr thr-severe", left, yhi, right, yhi);
-}
-
-/*
- * HTML text.
- */
-
-void
-mm_html_escn(struct mm_buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
-
-	while (i < n) {
-		unsigned char c = p[i];
-
-		if (c >= 0x80) {
-			if ((len = mm_utf8_seq(p + i, n - i)) == 0) {
-				mm_buf_puts(b, "\xef\xbf\xbd");
-				i++;
-			} else {
-				mm_buf_put(b, s + i, len);
-				i += len;
-			}
-			continue;
-		}
-		switch (c) {
-		case '&': mm_buf_puts(b, "&amp;"); break;
-		case '<': mm_buf_puts(b, "&lt;"); break;
-		case '>': mm_buf_puts(b, "&gt;"); break;
-		case '"': mm_buf_puts(b, "&quot;"); break;
-		case '\'': mm_buf_puts(b, "&#39;"); break;
-		case '\t':
-		case '\n':
-			mm_buf_putc(b, (char)c);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				mm_buf_puts(b, "\xef\xbf\xbd");
-			else
-				mm_buf_putc(b, (char)c);
-		}
-		i++;
-	}
-}
-
-void
-mm_html_esc(struct mm_buf *b, const char *s)
-{
-	mm_html_escn(b, s, strlen(s));
-}
-
-/*
- * Ticks.
- */
-
-int
-mm_ticks(double lo, double hi, int max, double *t, double *step)
-{
-	static const double nice[] = { 1, 2, 2.5, 5, 10 };
-	double raw, mag, s = 0, v;
-	int i, n = 0;
-
-	if (!(hi > lo) || max < 2) {
-		*step = 0;
-		if (max < 1 || !isfinite(lo))
-			return 0;
-		t[0] = lo;
-		return 1;
-	}
-	if (max > MAXTICKS)
-		max = MAXTICKS;
-	raw = (hi - lo) / (max - 1);
-	mag = pow(10, floor(log10(raw)));
-	for (i = 0; i < 5; i++) {
-		s = nice[i] * mag;
-		if (s >= raw * (1 - 1e-9))
-			break;
-	}
-	for (v = ceil(lo / s - 1e-9) * s; v <= hi + s * 1e-9 && n < max;
-	    v += s) {
-		/* Snap to the step so 0.30000000000000004 prints as 0.3. */
-		t[n] = round(v / s) * s;
-		if (fabs(t[n]) < s * 1e-9)
-			t[n] = 0;
-		n++;
-	}
-	*step = s;
-	return n;
-}
-
-int
-mm_log_ticks(double lo, double hi, int max, double *t)
-{
-	static const int ksteps[] = { 1, 2, 5, 10, 20, 50, 100 };
-	int e0, e1, i, k, e, n = 0;
-
-	if (!(lo > 0) || !(hi >= lo) || max < 1)
-		return 0;
-	if (max > MAXTICKS)
-		max = MAXTICKS;
-	e0 = (int)ceil(log10(lo) - 1e-9);
-	e1 = (int)floor(log10(hi) + 1e-9);
-	if (e1 < e0)
-		return 0;
-	for (i = 0; (e1 - e0) / ksteps[i] + 1 > max && i < 6; i++)
-		;
-	k = ksteps[i];
-	/* Count down from the top so 1 is always a tick. */
-	for (e = e1; e >= e0 && n < max; e -= k)
-		t[n++] = pow(10, e);
-	return n;
-}
-
-int
-mm_time_ticks(double t0, double t1, int max, double *t, double *step)
-{
-	static const double steps[] = {
-		1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
-		7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400,
-		14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400, 364 * 86400
-	};
-	size_t i;
-	double s = 0, v;
-	int n = 0;
-
-	if (!(t1 >= t0) || max < 1)
-		return 0;
-	if (max > MAXTICKS)
-		max = MAXTICKS;
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		s = steps[i];
-		if ((t1 - t0) / s < max)
-			break;
-	}
-	while ((t1 - t0) / s >= max)
-		s *= 2;
-	for (v = ceil(t0 / s) * s; v <= t1 && n < max; v += s)
-		t[n++] = v;
-	*step = s;
-	return n;
-}
-
-/*
- * Colours.
- */
-
-struct rgb {
-	double r, g, b;
-};
-
-static struct rgb
-mix(struct rgb a, struct rgb z, double f)
-{
-	f = clampd(f, 0, 1);
-	return (struct rgb){ a.r + (z.r - a.r) * f, a.g + (z.g - a.g) * f,
-	    a.b + (z.b - a.b) * f };
-}
-
-void
-mm_psi_colour(double v, double moderate, double severe, char *buf)
-{
-	static const struct rgb s0 = { 0xf0, 0xf7, 0xf2 };
-	static const struct rgb s1 = { 0xbb, 0xe2, 0xc7 };
-	static const struct rgb m0 = { 0xfd, 0xe6, 0x8a };
-	static const struct rgb m1 = { 0xf5, 0x9e, 0x0b };
-	static const struct rgb v0 = { 0xf8, 0x71, 0x71 };
-	static const struct rgb v1 = { 0x7f, 0x1d, 0x1d };
-	struct rgb c;
-
-	if (isnan(v)) {
-		strcpy(buf, "#e5e7eb");
-		return;
-	}
-	if (v < moderate)
-		c = mix(s0, s1, v / moderate);
-	else if (v < severe)
-		c = mix(m0, m1, (v - moderate) / (severe - moderate));
-	else	/* The darkest red at ten times the severe band. */
-		c = mix(v0, v1, severe > 0 ? log10(v / severe) : 1);
-	snprintf(buf, 8, "#%02x%02x%02x", (unsigned)lround(c.r),
-	    (unsigned)lround(c.g), (unsigned)lround(c.b));
 }
 
 static int
@@ -827,68 +488,16 @@ marked(const struct mm_report_decision *d)
 	return strcmp(d->action, "none") != 0;
 }
 
-/* A marker's path, centred on (x, y), about 12 pixels across. */
+/* A decision's marker: the shape of its action. */
 static void
-marker_path(struct mm_buf *b, const char *action, double x, double y)
+marker(struct mm_buf *b, const char *action, double x, double y)
 {
-	mm_buf_puts(b, "M");
-	switch (action_index(action)) {
-	case 0:		/* promote: a triangle pointing up */
-		xy(b, x, y - 6);
-		mm_buf_puts(b, "L");
-		xy(b, x + 6, y + 5);
-		mm_buf_puts(b, "L");
-		xy(b, x - 6, y + 5);
-		break;
-	case 1:		/* retrain: a circle */
-		xy(b, x - 5, y);
-		mm_buf_puts(b, "a5,5 0 1,0 10,0a5,5 0 1,0 -10,0");
-		break;
-	case 2:		/* reject: a square */
-		xy(b, x - 5, y - 5);
-		mm_buf_puts(b, "h10v10h-10");
-		break;
-	case 3:		/* rollback: a triangle pointing down */
-		xy(b, x, y + 6);
-		mm_buf_puts(b, "L");
-		xy(b, x + 6, y - 5);
-		mm_buf_puts(b, "L");
-		xy(b, x - 6, y - 5);
-		break;
-	default:	/* anything else: a diamond */
-		xy(b, x, y - 6);
-		mm_buf_puts(b, "L");
-		xy(b, x + 6, y);
-		mm_buf_puts(b, "L");
-		xy(b, x, y + 6);
-		mm_buf_puts(b, "L");
-		xy(b, x - 6, y);
-	}
-	mm_buf_puts(b, "Z");
-}
+	static const enum mm_mark shapes[NACTIONS + 1] = {
+		MM_MARK_UP, MM_MARK_CIRCLE, MM_MARK_SQUARE, MM_MARK_DOWN,
+		MM_MARK_DIAMOND
+	};
 
-static void
-fmt_time(char *buf, size_t size, double ts, const char *fmt)
-{
-	time_t t = fabs(ts) < 1e12 ? (time_t)floor(ts) : 0;
-	struct tm tm;
-
-	if (!(fabs(ts) < 1e12) || gmtime_r(&t, &tm) == NULL) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	strftime(buf, size, fmt, &tm);
-}
-
-#define ISO "%Y-%m-%d %H:%M:%S"
-
-static void
-put_time(struct mm_buf *b, double ts)
-{
-	char tmp[64];
-
-	fmt_time(tmp, sizeof(tmp), ts, ISO);
-	mm_buf_puts(b, tmp);
+	mm_svg_marker(b, shapes[action_index(action)], x, y);
 }
 
 /* A number for people: "0.912", or an en dash when unknown. */
@@ -953,97 +562,6 @@ time_span(const struct mm_report *r, struct span *s)
 }
 
 static void
-svg_open(struct mm_buf *b, const struct mm_chart *c, const char *label)
-{
-	mm_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-	    "aria-label=\"", c->w, c->h);
-	mm_html_esc(b, label);
-	mm_buf_puts(b, "\">\n");
-}
-
-/* Decimals that show every multiple of step exactly. */
-static int
-decimals(double step)
-{
-	int d;
-
-	for (d = 0; d < 6; d++) {
-		double m = step * pow(10, d);
-
-		if (fabs(m - round(m)) < 1e-6 * m)
-			break;
-	}
-	return d;
-}
-
-static void
-text(struct mm_buf *b, const char *cls, double x, double y, const char *s)
-{
-	mm_buf_printf(b, "<text class=\"%s\" x=\"", cls);
-	mm_svg_num(b, x);
-	mm_buf_puts(b, "\" y=\"");
-	mm_svg_num(b, y);
-	mm_buf_puts(b, "\">");
-	mm_html_esc(b, s);
-	mm_buf_puts(b, "</text>\n");
-}
-
-/* Horizontal grid lines and their labels. */
-static void
-grid_y(struct mm_buf *b, const struct mm_chart *c, const double *t, int n,
-    double step)
-{
-	char tmp[32];
-	int i, e, dec = decimals(step);
-
-	for (i = 0; i < n; i++) {
-		double y = mm_chart_y(c, t[i]);
-
-		line(b, "grid", c->x.r0, y, c->x.r1, y);
-		if (c->y.log) {
-			e = (int)lround(log10(t[i]));
-			if (e >= -3 && e <= 0)
-				snprintf(tmp, sizeof(tmp), "%.*f", -e, t[i]);
-			else if (e > 0 && e <= 6)
-				snprintf(tmp, sizeof(tmp), "%.0f", t[i]);
-			else
-				snprintf(tmp, sizeof(tmp), "1e%d", e);
-		} else
-			snprintf(tmp, sizeof(tmp), "%.*f", dec, t[i]);
-		text(b, "tick ty", c->x.r0 - 8, y + 4, tmp);
-	}
-}
-
-/* The time axis: ticks in UTC along the bottom. */
-static void
-axis_x(struct mm_buf *b, const struct mm_chart *c)
-{
-	double t[MAXTICKS], step, y = c->y.r0;
-	const char *fmt;
-	char tmp[64];
-	int i, n;
-
-	n = mm_time_ticks(c->x.d0, c->x.d1, 8, t, &step);
-	if (step >= 86400)
-		fmt = "%b %d";
-	else if (c->x.d1 - c->x.d0 >= 86400)
-		fmt = "%b %d %H:%M";
-	else if (step >= 60)
-		fmt = "%H:%M";
-	else
-		fmt = "%H:%M:%S";
-	for (i = 0; i < n; i++) {
-		double x = mm_chart_x(c, t[i]);
-
-		line(b, "grid", x, c->y.r1, x, y);
-		line(b, "axis", x, y, x, y + 4);
-		fmt_time(tmp, sizeof(tmp), t[i], fmt);
-		text(b, "tick tx", x, y + 17, tmp);
-	}
-	line(b, "axis", c->x.r0, y, c->x.r1, y);
-}
-
-static void
 empty(struct mm_buf *b, const char *what)
 {
 	mm_buf_puts(b, "<p class=\"empty\">No data: ");
@@ -1071,35 +589,15 @@ section_close(struct mm_buf *b)
 	mm_buf_puts(b, "</section>\n");
 }
 
-/* A small inline SVG of a legend entry's line or marker. */
-static void
-key_line(struct mm_buf *b, const char *cls, const char *label)
-{
-	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
-	    "<line class=\"%s\" x1=\"1\" y1=\"6\" x2=\"17\" y2=\"6\"/></svg>",
-	    cls);
-	mm_html_esc(b, label);
-	mm_buf_puts(b, "</span>\n");
-}
-
 static void
 key_marker(struct mm_buf *b, const char *action, int count)
 {
 	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 14\">"
 	    "<path class=\"lg lg-%s\" d=\"", action_class(action));
-	marker_path(b, action, 9, 7);
+	marker(b, action, 9, 7);
 	mm_buf_puts(b, "\"/></svg>");
 	mm_html_esc(b, action);
 	mm_buf_printf(b, " (%d)</span>\n", count);
-}
-
-static void
-key_swatch(struct mm_buf *b, const char *colour, const char *label)
-{
-	mm_buf_printf(b, "<span><i class=\"sw\" style=\"background:%s\">"
-	    "</i>", colour);
-	mm_html_esc(b, label);
-	mm_buf_puts(b, "</span>\n");
 }
 
 /* The low end of a [lo, 1] axis showing values down to min. */
@@ -1144,9 +642,9 @@ decision_marks(struct mm_buf *b, const struct mm_report *r,
 		mm_buf_puts(b, "\"/>\n");
 		mm_buf_printf(b, "<path class=\"mk mk-%s%s\" d=\"", cls,
 		    executed(d) ? "" : " hollow");
-		marker_path(b, d->action, x, MM_CHART_TOP - 13);
+		marker(b, d->action, x, MM_CHART_TOP - 13);
 		mm_buf_puts(b, "\"><title>");
-		put_time(b, d->ts);
+		mm_html_time(b, d->ts);
 		mm_buf_puts(b, " UTC \xc2\xb7 ");
 		mm_html_esc(b, d->action);
 		mm_buf_puts(b, ": ");
@@ -1181,7 +679,7 @@ dots(struct mm_buf *b, const struct mm_report *r, const struct mm_chart *c,
 		mm_buf_puts(b, "\" r=\"2.5\"><title>");
 		mm_html_esc(b, r->b[i].id);
 		mm_buf_puts(b, " \xc2\xb7 ");
-		put_time(b, r->b[i].ts);
+		mm_html_time(b, r->b[i].ts);
 		mm_buf_printf(b, " UTC \xc2\xb7 %s %.4f</title></circle>\n",
 		    what, y[i]);
 	}
@@ -1191,7 +689,7 @@ static void
 section_trust(struct mm_buf *b, const struct mm_report *r,
     const struct span *sp, double *x, double *y)
 {
-	double t[MAXTICKS], step, min = 1;
+	double t[MM_MAXTICKS], step, min = 1;
 	int count[NACTIONS + 1] = { 0 };
 	int i, n = 0, nmarks = 0, nhollow = 0, nt;
 	struct mm_chart c;
@@ -1221,16 +719,16 @@ section_trust(struct mm_buf *b, const struct mm_report *r,
 	}
 	mm_chart_init(&c, CHART_W, 280, sp->t0, sp->t1, floor_tenth(min), 1,
 	    0);
-	svg_open(b, &c, "trust score over time");
+	mm_svg_open(b, &c, "trust score over time");
 	nt = mm_ticks(c.y.d0, c.y.d1, 6, t, &step);
-	grid_y(b, &c, t, nt, step);
-	axis_x(b, &c);
+	mm_svg_grid_y(b, &c, t, nt, step);
+	mm_svg_axis_time(b, &c);
 	decision_marks(b, r, &c);
 	mm_svg_series(b, &c, "ln trust", x, y, r->nb);
 	dots(b, r, &c, "pt trust", x, y, "trust");
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
 	if (n > 0)
-		key_line(b, "ln trust", "trust score");
+		mm_svg_key_line(b, "ln trust", "trust score");
 	for (i = 0; i < NACTIONS; i++)
 		key_marker(b, actions[i], count[i]);
 	if (count[NACTIONS] > 0)
@@ -1275,7 +773,7 @@ static void
 section_f1(struct mm_buf *b, const struct mm_report *r,
     const struct span *sp, double *x, double *y)
 {
-	double t[MAXTICKS], step, min = 1, base, lastx = -1e9;
+	double t[MM_MAXTICKS], step, min = 1, base, lastx = -1e9;
 	const char *prev = NULL;
 	int i, j, n = 0, nt, nchanges = 0, nbase = 0;
 	struct mm_chart c;
@@ -1301,10 +799,10 @@ section_f1(struct mm_buf *b, const struct mm_report *r,
 	}
 	mm_chart_init(&c, CHART_W, 280, sp->t0, sp->t1, floor_tenth(min), 1,
 	    0);
-	svg_open(b, &c, "F1 over time");
+	mm_svg_open(b, &c, "F1 over time");
 	nt = mm_ticks(c.y.d0, c.y.d1, 6, t, &step);
-	grid_y(b, &c, t, nt, step);
-	axis_x(b, &c);
+	mm_svg_grid_y(b, &c, t, nt, step);
+	mm_svg_axis_time(b, &c);
 	/* The baseline of each run of batches served by one version. */
 	for (i = 0; i < r->nb; i = j) {
 		const char *v = r->b[i].version;
@@ -1348,7 +846,7 @@ section_f1(struct mm_buf *b, const struct mm_report *r,
 			mm_buf_puts(b, "\" y2=\"");
 			mm_svg_num(b, c.y.r0);
 			mm_buf_puts(b, "\"><title>");
-			put_time(b, r->b[i].ts);
+			mm_html_time(b, r->b[i].ts);
 			mm_buf_puts(b, " UTC \xc2\xb7 ");
 			mm_html_esc(b, prev);
 			mm_buf_puts(b, " \xe2\x86\x92 ");
@@ -1356,7 +854,7 @@ section_f1(struct mm_buf *b, const struct mm_report *r,
 			mm_buf_puts(b, "</title></line>\n");
 			/* Labels that would overlap are left out. */
 			if (xv - lastx > 130 && xv < c.x.r1 - 20) {
-				text(b, "vlabel", xv + 4, MM_CHART_TOP - 8, v);
+				mm_svg_text(b, "vlabel", xv + 4, MM_CHART_TOP - 8, v);
 				lastx = xv;
 			}
 			nchanges++;
@@ -1366,9 +864,9 @@ section_f1(struct mm_buf *b, const struct mm_report *r,
 	mm_svg_series(b, &c, "ln f1", x, y, r->nb);
 	dots(b, r, &c, "pt f1", x, y, "F1");
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
-	key_line(b, "ln f1", "F1");
+	mm_svg_key_line(b, "ln f1", "F1");
 	if (nbase > 0)
-		key_line(b, "base", "baseline F1 of the serving version");
+		mm_svg_key_line(b, "base", "baseline F1 of the serving version");
 	mm_buf_printf(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
 	    "<line class=\"vc-key\" x1=\"9\" y1=\"0\" x2=\"9\" "
 	    "y2=\"12\"/></svg>version change (%d)</span>\n", nchanges);
@@ -1484,8 +982,8 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 		x1s[i] = round(x1s[i] * 10) / 10;
 	}
 	titles = (long)r->nb * r->nfeat <= MAX_CELLS;
-	svg_open(b, &c, "psi_adj by feature and batch");
-	axis_x(b, &c);		/* under the cells */
+	mm_svg_open(b, &c, "psi_adj by feature and batch");
+	mm_svg_axis_time(b, &c);		/* under the cells */
 	mm_buf_puts(b, "<g shape-rendering=\"crispEdges\">\n");
 	for (k = 0; k < r->nfeat; k++) {
 		const struct mm_report_feat *f = &r->feat[k];
@@ -1493,7 +991,7 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 		y0 = MM_CHART_TOP / 2 + k * rowh;
 		/* Thin rows are labelled every other one. */
 		if (rowh >= 12 || k % 2 == 0)
-			text(b, "tick ty", c.x.r0 - 8, y0 + rowh / 2.0 + 4,
+			mm_svg_text(b, "tick ty", c.x.r0 - 8, y0 + rowh / 2.0 + 4,
 			    f->name);
 		for (i = 0; i < r->nb; i = j + 1) {
 			/*
@@ -1539,18 +1037,18 @@ heatmap(struct mm_buf *b, const struct mm_report *r, const struct span *sp,
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
 	mm_psi_colour(r->moderate / 2, r->moderate, r->severe, col);
 	snprintf(label, sizeof(label), "stable (below %g)", r->moderate);
-	key_swatch(b, col, label);
+	mm_svg_key_swatch(b, col, label);
 	mm_psi_colour((r->moderate + r->severe) / 2, r->moderate, r->severe,
 	    col);
 	snprintf(label, sizeof(label), "moderate (%g to %g)", r->moderate,
 	    r->severe);
-	key_swatch(b, col, label);
+	mm_svg_key_swatch(b, col, label);
 	mm_psi_colour(3 * r->severe, r->moderate, r->severe, col);
 	snprintf(label, sizeof(label), "severe (%g and above; darker is more)",
 	    r->severe);
-	key_swatch(b, col, label);
+	mm_svg_key_swatch(b, col, label);
 	mm_psi_colour(NAN, r->moderate, r->severe, col);
-	key_swatch(b, col, "no value");
+	mm_svg_key_swatch(b, col, "no value");
 	mm_buf_puts(b, "</div>\n");
 }
 
@@ -1593,7 +1091,7 @@ section_psi(struct mm_buf *b, const struct mm_report *r,
     const struct span *sp, double *x, double *y,
     const struct mm_report_top *top, int ntop)
 {
-	double t[MAXTICKS], max = 0, ytop, ymod, ysev, lo = psi_floor(r), v;
+	double t[MM_MAXTICKS], max = 0, ytop, ymod, ysev, lo = psi_floor(r), v;
 	int i, k, n = 0, nraw = 0, nt, adj, raw, nrings = 0;
 	struct mm_chart c;
 	char cls[32];
@@ -1643,16 +1141,16 @@ section_psi(struct mm_buf *b, const struct mm_report *r,
 	}
 	ytop = pow(10, ceil(log10(fmax(max, 1.5 * r->severe)) - 1e-9));
 	mm_chart_init(&c, CHART_W, 300, sp->t0, sp->t1, lo, ytop, 1);
-	svg_open(b, &c, "psi_adj of the most drifted features over time");
+	mm_svg_open(b, &c, "psi_adj of the most drifted features over time");
 	mm_svg_bands(b, &c, r->moderate, r->severe);
 	nt = mm_log_ticks(lo, ytop, 7, t);
-	grid_y(b, &c, t, nt, 1);
-	axis_x(b, &c);
+	mm_svg_grid_y(b, &c, t, nt, 1);
+	mm_svg_axis_time(b, &c);
 	ymod = mm_chart_y(&c, fmax(r->moderate, lo));
 	ysev = mm_chart_y(&c, r->severe);
-	text(b, "tick band-label", c.x.r1 - 4, (ymod + ysev) / 2 + 4,
+	mm_svg_text(b, "tick band-label", c.x.r1 - 4, (ymod + ysev) / 2 + 4,
 	    "moderate");
-	text(b, "tick band-label", c.x.r1 - 4, ysev - 5, "severe");
+	mm_svg_text(b, "tick band-label", c.x.r1 - 4, ysev - 5, "severe");
 	for (k = 0; k < ntop; k++) {
 		const struct mm_report_feat *f = &r->feat[top[k].feat];
 
@@ -1670,7 +1168,7 @@ section_psi(struct mm_buf *b, const struct mm_report *r,
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
 	for (k = 0; k < ntop; k++) {
 		snprintf(cls, sizeof(cls), "ln s%d", k % 10);
-		key_line(b, cls, top[k].name);
+		mm_svg_key_line(b, cls, top[k].name);
 	}
 	if (nrings <= MAX_POINTS)
 		mm_buf_puts(b, "<span><svg class=\"key\" viewBox=\"0 0 18 12\">"
@@ -1760,7 +1258,7 @@ section_drifted(struct mm_buf *b, const struct mm_report *r,
 		    "<span class=\"mono\">");
 		mm_html_esc(b, r->b[t->last].id);
 		mm_buf_puts(b, "</span> ");
-		put_time(b, r->b[t->last].ts);
+		mm_html_time(b, r->b[t->last].ts);
 		mm_buf_puts(b, "</td></tr>\n");
 	}
 	mm_buf_puts(b, "</tbody>\n</table></div>\n");
@@ -1789,7 +1287,7 @@ static void
 section_pval(struct mm_buf *b, const struct mm_report *r,
     const struct span *sp, double *x, double *y)
 {
-	double t[MAXTICKS], min = 1, lo, *p, q;
+	double t[MM_MAXTICKS], min = 1, lo, *p, q;
 	int i, n = 0, nt, arg;
 	struct mm_chart c;
 	char alpha[32];
@@ -1823,13 +1321,13 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 	}
 	lo = pow(10, floor(log10(fmin(min, fmin(r->alpha, 0.01))) + 1e-9));
 	mm_chart_init(&c, CHART_W, 260, sp->t0, sp->t1, lo, 1, 1);
-	svg_open(b, &c, "adjusted smallest drift p-value per batch");
+	mm_svg_open(b, &c, "adjusted smallest drift p-value per batch");
 	nt = mm_log_ticks(lo, 1, 7, t);
-	grid_y(b, &c, t, nt, 1);
-	axis_x(b, &c);
-	line(b, "thr thr-alpha", c.x.r0, mm_chart_y(&c, r->alpha), c.x.r1,
+	mm_svg_grid_y(b, &c, t, nt, 1);
+	mm_svg_axis_time(b, &c);
+	mm_svg_line(b, "thr thr-alpha", c.x.r0, mm_chart_y(&c, r->alpha), c.x.r1,
 	    mm_chart_y(&c, r->alpha));
-	text(b, "tick thr-label", c.x.r1 - 4, mm_chart_y(&c, r->alpha) - 5,
+	mm_svg_text(b, "tick thr-label", c.x.r1 - 4, mm_chart_y(&c, r->alpha) - 5,
 	    alpha);
 	/* Smaller values are drawn at the floor. */
 	for (i = 0; i < r->nb; i++)
@@ -1858,8 +1356,8 @@ section_pval(struct mm_buf *b, const struct mm_report *r,
 	}
 	free(p);
 	mm_buf_puts(b, "</svg>\n<div class=\"legend\">\n");
-	key_line(b, "ln pline", "adjusted smallest p-value");
-	key_line(b, "thr thr-alpha", alpha);
+	mm_svg_key_line(b, "ln pline", "adjusted smallest p-value");
+	mm_svg_key_line(b, "thr thr-alpha", alpha);
 	mm_buf_puts(b, "</div>\n");
 	section_close(b);
 }
@@ -1926,7 +1424,7 @@ section_decisions(struct mm_buf *b, const struct mm_report *r)
 			continue;
 		shown++;
 		mm_buf_printf(b, "<tr class=\"dec\"><td class=\"nowrap\">");
-		put_time(b, d->ts);
+		mm_html_time(b, d->ts);
 		mm_buf_printf(b, "</td><td><span class=\"badge a-%s\">",
 		    action_class(d->action));
 		mm_html_esc(b, d->action);
@@ -2069,7 +1567,6 @@ tiles(struct mm_buf *b, const struct mm_report *r)
 	mm_buf_puts(b, "</div></div>\n</div>\n");
 }
 
-
 static void
 header(struct mm_buf *b, const struct mm_report *r, const struct span *sp)
 {
@@ -2078,15 +1575,15 @@ header(struct mm_buf *b, const struct mm_report *r, const struct span *sp)
 	mm_buf_puts(b, "</h1>\n<p class=\"sub\">");
 	if (!sp->empty || isfinite(r->from) || isfinite(r->to)) {
 		mm_buf_puts(b, "From ");
-		put_time(b, sp->t0);
+		mm_html_time(b, sp->t0);
 		mm_buf_puts(b, " to ");
-		put_time(b, sp->t1);
+		mm_html_time(b, sp->t1);
 		mm_buf_puts(b, " UTC \xc2\xb7 ");
 	}
 	mm_buf_puts(b, "database <span class=\"mono\">");
 	mm_html_esc(b, r->db != NULL ? r->db : "?");
 	mm_buf_puts(b, "</span> \xc2\xb7 generated ");
-	put_time(b, r->now);
+	mm_html_time(b, r->now);
 	mm_buf_puts(b, " UTC</p>\n</header>\n");
 }
 

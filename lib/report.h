@@ -15,96 +15,12 @@
 #include "store.h"
 
 /*
- * A scale maps the domain [d0, d1] onto the pixel range [r0, r1],
- * linearly or, with log set, linearly in log10 (then d0, d1 > 0, and a
- * value at or below 0 maps to r0).  An empty domain maps everything to
- * the middle of the range.
- */
-struct mm_scale {
-	double d0, d1;
-	double r0, r1;
-	int log;
-};
-
-double mm_scale_map(const struct mm_scale *s, double v);
-
-/*
- * A chart is w by h pixels with fixed margins around the plot area:
- * x maps [x0, x1] onto [MM_CHART_LEFT, w - MM_CHART_RIGHT] and y maps
- * [y0, y1] onto [h - MM_CHART_BOTTOM, MM_CHART_TOP] (SVG's y grows
- * downwards).
- */
-#define MM_CHART_LEFT 64
-#define MM_CHART_RIGHT 24
-#define MM_CHART_TOP 30
-#define MM_CHART_BOTTOM 30
-
-struct mm_chart {
-	double w, h;
-	struct mm_scale x, y;
-};
-
-void mm_chart_init(struct mm_chart *c, double w, double h, double x0,
-    double x1, double y0, double y1, int ylog);
-double mm_chart_x(const struct mm_chart *c, double v);
-double mm_chart_y(const struct mm_chart *c, double v);
-
-/* A pixel coordinate as SVG text: rounded to 0.1, no trailing ".0". */
-void mm_svg_num(struct mm_buf *b, double v);
-
-/* "x,y x,y ..." for n points, in data units, mapped by the chart. */
-void mm_svg_points(struct mm_buf *b, const struct mm_chart *c,
-    const double *x, const double *y, int n);
-
-/*
- * One <polyline class="cls"> per run of points whose y is not NaN: a
- * missing value breaks the line.  A run of one point is drawn as a
- * polyline of that point twice, which round caps show as a dot.
- */
-void mm_svg_series(struct mm_buf *b, const struct mm_chart *c,
-    const char *cls, const double *x, const double *y, int n);
-
-/*
- * The y bands of the PSI chart, as <rect> elements over the plot area:
- * moderate from lo to hi, severe from hi to the top (clipped to the
- * chart's y domain), then a dashed line at each threshold.
- */
-void mm_svg_bands(struct mm_buf *b, const struct mm_chart *c, double lo,
-    double hi);
-
-/*
- * Text escaped for HTML content and attribute values: & < > " ' become
- * entities, control characters other than tab and newline and bytes
- * that are not UTF-8 become U+FFFD.
- */
-void mm_html_esc(struct mm_buf *b, const char *s);
-void mm_html_escn(struct mm_buf *b, const char *s, size_t n);
-
-/*
- * Axis ticks: at most max nice values (1, 2, 2.5 or 5 times a power of
- * ten) in [lo, hi]; decades for a log axis; round UTC times (a minute,
- * an hour, a day ...) for a time axis.  Each returns the number of ticks
- * written to t, and the step through *step (seconds for time).
- */
-int mm_ticks(double lo, double hi, int max, double *t, double *step);
-int mm_log_ticks(double lo, double hi, int max, double *t);
-int mm_time_ticks(double t0, double t1, int max, double *t, double *step);
-
-/*
  * The smallest of n p-values (NaN ignored) adjusted for their number
  * by Benjamini-Hochberg: min over i of p_(i) n' / i, at most 1, where
  * n' is the number of p-values.  At or below alpha exactly when BH at
  * level alpha finds at least one.  NaN when there is none.
  */
 double mm_bh_min(const double *p, int n);
-
-/*
- * The heat map colour of a drift value (psi_adj, or PSI where that is
- * all there is) under the bands moderate < severe, "#rrggbb", into buf
- * (8 bytes): greens below moderate, ambers up to severe, reds from
- * severe, darkest at ten times severe; grey for NaN.
- */
-void mm_psi_colour(double v, double moderate, double severe, char *buf);
 
 /* One batch, one row of the metrics table.  NaN where NULL. */
 struct mm_report_batch {
