@@ -17,6 +17,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "retrain.h"
+#include "run.h"
 #include "store.h"
 #include "table.h"
 #include "train.h"
@@ -50,17 +51,25 @@ static const struct mm_opt opts[] = {
 	{ "threads", 0, "N", "training threads (default: one per core)" },
 #define O_SKIPBAD 11
 	{ "skip-bad", 0, NULL, "skip bad records and count them" },
+#define O_MAXREC 12
+	{ "max-record", 0, "BYTES", "longest record accepted (default "
+	    "256M)" },
 	{ NULL, 0, NULL, NULL }
 };
 
 struct train {
-	const char *models, *config, *validate;
-	int stage, activate, synthetic, shuffle, skip_bad;
+	const char *models, *config;
+	char *validate;
+	int stage, activate, synthetic, shuffle;
 	long rows, seed, threads;
 	double now;
 	struct mm_config cfg;
 	struct mm_table data, valid;
-	long skipped, incomplete;
+	long incomplete;
+	struct mm_run run;
+	struct mm_table *into;	/* data, then valid */
+	struct mm_batch batch;
+	struct mm_rec rec;
 };
 
 static double
@@ -72,44 +81,17 @@ seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Read batch records from path into t. */
+/* A batch record for tr->into. */
 static int
-read_batches(struct train *tr, const char *path, struct mm_table *t)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_batch b;
-	struct mm_rec rec;
-	struct mm_err err = { 0 };
-	char *line;
-	size_t len;
-	int rc, ret = MM_OK;
+	struct train *tr = ctx;
 
-	if (mm_reader_open(&r, path, 0, &err) < 0) {
-		mm_perr(prog, &err);
-		return MM_ESYS;
-	}
-	mm_batch_init(&b);
-	mm_rec_init(&rec);
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc > 0 && mm_batch_parse(&b, &rec, line, len,
-		    MM_BATCH_FEATURES | MM_BATCH_LABELS, &err) == 0 &&
-		    mm_batch_require_numeric(&b, &err) == 0 &&
-		    mm_table_add(t, &b, &err) == 0)
-			continue;
-		err.line = r.lineno;
-		mm_err_where(&err, r.name);
-		if (err.code == MM_EINPUT && tr->skip_bad) {
-			tr->skipped++;
-			continue;
-		}
-		mm_perr(prog, &err);
-		ret = err.code;
-		break;
-	}
-	mm_batch_release(&b);
-	mm_rec_release(&rec);
-	mm_reader_release(&r);
-	return ret;
+	if (mm_batch_parse(&tr->batch, &tr->rec, line, len,
+	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0 ||
+	    mm_batch_require_numeric(&tr->batch, err) < 0)
+		return -1;
+	return mm_table_add(tr->into, &tr->batch, err);
 }
 
 static int
@@ -377,16 +359,17 @@ main(int argc, char **argv)
 	struct mm_optstate st = { .prog = "mm-train",
 	    .synopsis = "[--models DIR] [--config DIR] [--stage | --activate] "
 	    "[--validate FILE]\n"
-	    " [--now TS] [--threads N] [--shuffle-labels] [--skip-bad] "
-	    "[FILE ...]\n"
+	    " [--now TS] [--threads N] [--shuffle-labels] [--skip-bad]\n"
+	    " [--max-record BYTES] [FILE ...]\n"
 	    "--synthetic [--rows N] [--seed N] [--models DIR] "
 	    "[--stage | --activate] [--now TS]",
 	    .about = "Train a random forest on labelled batch records and "
 	    "write it as a new model version." };
 	struct mm_err err = { 0 };
-	int o, i, rc = MM_OK;
+	int o, rc = MM_OK;
 
 	memset(&tr, 0, sizeof(tr));
+	tr.run.prog = prog;
 	mm_table_init(&tr.data);
 	mm_table_init(&tr.valid);
 	tr.rows = 5000;
@@ -419,7 +402,12 @@ main(int argc, char **argv)
 			if (mm_opt_long(&st, "threads", 1, 8, &tr.threads) < 0)
 				return MM_EINPUT;
 			break;
-		case O_SKIPBAD: tr.skip_bad = 1; break;
+		case O_SKIPBAD: tr.run.skip_bad = 1; break;
+		case O_MAXREC:
+			if (mm_opt_size(&st, "max-record",
+			    &tr.run.max_record) < 0)
+				return MM_EINPUT;
+			break;
 		default:
 			return o == -3 ? MM_OK : MM_EINPUT;
 		}
@@ -439,30 +427,29 @@ main(int argc, char **argv)
 		mm_perr(prog, &err);
 		return err.code;
 	}
+	mm_batch_init(&tr.batch);
+	mm_rec_init(&tr.rec);
+	tr.into = &tr.data;
 	if (tr.synthetic)
 		rc = synthetic(&tr);
-	else if (st.ind >= argc)
-		rc = read_batches(&tr, NULL, &tr.data);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = read_batches(&tr, argv[i], &tr.data);
+	else
+		rc = mm_run(&tr.run, argc - st.ind, argv + st.ind, on_line,
+		    &tr);
+	tr.into = &tr.valid;
 	if (rc == MM_OK && tr.validate != NULL)
-		rc = read_batches(&tr, tr.validate, &tr.valid);
+		rc = mm_run(&tr.run, 1, &tr.validate, on_line, &tr);
+	mm_batch_release(&tr.batch);
+	mm_rec_release(&tr.rec);
 	if (rc == MM_OK && tr.data.n == 0) {
 		mm_warnx(prog, "no training rows");
 		rc = MM_EINPUT;
 	}
 	if (rc == MM_OK && tr.validate != NULL)
 		rc = align(&tr);
-	if (tr.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad record%s", tr.skipped,
-		    tr.skipped == 1 ? "" : "s");
+	mm_run_skipped(&tr.run);
 	if (rc == MM_OK)
 		rc = train(&tr);
 	mm_table_release(&tr.data);
 	mm_table_release(&tr.valid);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&tr.run, rc);
 }

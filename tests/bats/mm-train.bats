@@ -275,6 +275,24 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	    "$(mm-train --config conf --models x --now $T0 g.ndjson | untimed | grep -o '"rows":.*')"
 }
 
+# mm-train was the one record reader without --max-record.
+@test "--max-record: a longer line is a bad record, skipped with --skip-bad" {
+	small_config
+	mm-gen --batches 3 --batch-size 100 --seed 3 >g.ndjson
+	run_split train --now $T0 --max-record 1K g.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: g.ndjson:1: record longer than 1024 bytes"
+	run_split train --now $T0 --max-record 1K --skip-bad g.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: no training rows
+mm-train: skipped 3 bad records"
+	run_split train --now $T0 --max-record 4096K g.ndjson
+	assert_success
+	run_split train --now $T0 --max-record 1Q g.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: --max-record: '1Q' is not a size such as 4096, 64M or 1G"
+}
+
 @test "MM_MODELS and MM_CONFIG name the store and the configuration" {
 	small_config
 	MM_MODELS=store MM_CONFIG=conf run_split mm-train --synthetic \
