@@ -631,42 +631,6 @@ mm_psi_crit(double alpha, long m, long n, int k)
 	    (1.0 / (double)m + 1.0 / (double)n);
 }
 
-struct pidx {
-	double p;
-	int i;
-};
-
-static int
-cmp_pidx(const void *a, const void *b)
-{
-	const struct pidx *x = a, *y = b;
-
-	if (x->p != y->p)
-		return x->p < y->p ? -1 : 1;
-	return x->i - y->i;
-}
-
-int
-mm_bh(const double *p, int k, double alpha, int *sig)
-{
-	struct pidx *s = mm_xmalloc((size_t)(k ? k : 1) * sizeof(*s));
-	int i, m = 0, last = -1;
-
-	for (i = 0; i < k; i++) {
-		sig[i] = 0;
-		if (!isnan(p[i]))
-			s[m++] = (struct pidx){ p[i], i };
-	}
-	qsort(s, (size_t)m, sizeof(*s), cmp_pidx);
-	for (i = 0; i < m; i++)
-		if (s[i].p <= (double)(i + 1) / m * alpha)
-			last = i;
-	for (i = 0; i <= last; i++)
-		sig[s[i].i] = 1;
-	free(s);
-	return last + 1;
-}
-
 void
 mm_drift_init(struct mm_drift *d, int nfeat)
 {

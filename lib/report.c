@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bh.h"
 #include "html.h"
 #include "report.h"
 #include "svg.h"
@@ -34,24 +35,6 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-double
-mm_bh_min(const double *p, int n)
-{
-	double *s = mm_xmalloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-	double q = NAN;
-	int i, m = 0;
-
-	for (i = 0; i < n; i++)
-		if (!isnan(p[i]))
-			s[m++] = p[i];
-	qsort(s, (size_t)m, sizeof(double), cmp_double);
-	for (i = 0; i < m; i++)
-		if (isnan(q) || s[i] * m / (i + 1) < q)
-			q = s[i] * m / (i + 1);
-	free(s);
-	return isnan(q) ? q : fmin(q, 1);
 }
 
 /*

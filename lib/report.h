@@ -14,14 +14,6 @@
 #include "json.h"
 #include "store.h"
 
-/*
- * The smallest of n p-values (NaN ignored) adjusted for their number
- * by Benjamini-Hochberg: min over i of p_(i) n' / i, at most 1, where
- * n' is the number of p-values.  At or below alpha exactly when BH at
- * level alpha finds at least one.  NaN when there is none.
- */
-double mm_bh_min(const double *p, int n);
-
 /* One batch, one row of the metrics table.  NaN where NULL. */
 struct mm_report_batch {
 	double ts;

@@ -1,8 +1,7 @@
 /*
  * test_report.c - mm-report's data (batches, drift, versions and their
  * cards), the ranking of drifted features, and pages built from small
- * reports, and the smallest p-value after Benjamini-Hochberg.  The
- * charts' geometry is test_svg.c's; escaping test_html.c's.
+ * reports.  The charts' geometry is test_svg.c's; escaping test_html.c's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,12 +25,6 @@
 		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
 } while (0)
 
-#define assert_near(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(fabs(g_ - w_) <= 1e-9 * fmax(1, fabs(w_))))		\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
 static int
 count(const char *hay, const char *needle)
 {
@@ -42,35 +35,6 @@ count(const char *hay, const char *needle)
 		hay += strlen(needle);
 	}
 	return n;
-}
-
-static void
-test_bh_min(void **state)
-{
-	/* Sorted 0.01 0.03 0.04 0.5: 0.04, 0.06, 0.0533.., 0.5. */
-	const double p[] = { 0.03, 0.5, NAN, 0.01, 0.04 };
-	const double big[] = { 0.9, 0.8 };
-	const double none[] = { NAN };
-
-	(void)state;
-	assert_near(mm_bh_min(p, 5), 0.04);
-	assert_exact(mm_bh_min(p + 1, 1), 0.5);
-	/* 0.8 * 2 / 1 and 0.9 * 2 / 2: 0.9. */
-	assert_near(mm_bh_min(big, 2), 0.9);
-	assert_true(isnan(mm_bh_min(none, 1)));
-	assert_true(isnan(mm_bh_min(none, 0)));
-	/* Three of 0.02: BH finds all three at 0.05, and 0.02 <= 0.05. */
-	{
-		const double three[] = { 0.02, 0.02, 0.02 };
-
-		assert_near(mm_bh_min(three, 3), 0.02);
-	}
-	/* Never above 1. */
-	{
-		const double one[] = { 1, 1, 0.7 };
-
-		assert_exact(mm_bh_min(one, 3), 1);
-	}
 }
 
 static void
@@ -557,7 +521,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bh_min),
 		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_data_drift),
 		cmocka_unit_test(test_rank),
