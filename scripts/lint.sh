@@ -39,7 +39,28 @@ check_pure() {
 		h=${c%.c}.h
 		[ -f "$h" ] || h=
 		awk '
+		function found(what) {
+			printf "lint: %s:%d: pure module %s\n", FILENAME, FNR,
+			    what
+			bad = 1
+		}
+		BEGIN {
+			incl = "^[ \t]*#[ \t]*include[ \t]*" \
+			    "<(stdio|unistd|sqlite3|jansson|time)[.]h>"
+			call = "(^|[^A-Za-z0-9_.>])[A-Za-z_][A-Za-z0-9_]*[ \t]*[(]"
+			clock = "^(time|clock|clock_gettime|gettimeofday|" \
+			    "timespec_get|mm_clock)$"
+			io = "^(f?open|fdopen|freopen|fclose|fread|fwrite|" \
+			    "v?f?printf|fputs|puts|fputc|putc|putchar|fgets|" \
+			    "getline|getc|fgetc|getchar|read|write|close|" \
+			    "fflush|fseek|lseek|f?stat|unlink|rename|mkdir|" \
+			    "opendir|popen|system)$"
+			sys = "^(getenv|sysconf)$"
+			stream = "(^|[^A-Za-z0-9_])(FILE|stdin|stdout|stderr)" \
+			    "([^A-Za-z0-9_]|$)"
+		}
 		FNR == 1 { inc = 0 }
+		# The line without its strings and comments.
 		{
 			line = $0
 			gsub(/"([^"\\]|\\.)*"/, "\"\"", line)
@@ -61,46 +82,33 @@ check_pure() {
 			}
 			sub(/\/\/.*/, "", line)
 		}
-		line ~ /^[ \t]*#[ \t]*include[ \t]*<(stdio|unistd|sqlite3|jansson|time)\.h>/ {
+		line ~ incl {
 			h = line
 			sub(/^[^<]*/, "", h)
 			sub(/>.*/, ">", h)
-			printf "lint: %s:%d: pure module includes %s\n",
-			    FILENAME, FNR, h
-			bad = 1
+			found("includes " h)
 		}
+		# Each name called, but a member (x.f(), x->f()).
 		{
 			rest = line
-			while (match(rest, /(^|[^A-Za-z0-9_.>])[A-Za-z_][A-Za-z0-9_]*[ \t]*\(/)) {
+			while (match(rest, call)) {
 				name = substr(rest, RSTART, RLENGTH)
 				rest = substr(rest, RSTART + RLENGTH)
 				sub(/^[^A-Za-z_]/, "", name)
-				sub(/[ \t]*\($/, "", name)
-				if (name ~ /^(time|clock|clock_gettime|gettimeofday|timespec_get|mm_clock)$/) {
-					printf "lint: %s:%d: pure module reads the clock (%s)\n",
-					    FILENAME, FNR, name
-					bad = 1
-				} else if (name ~ /^(f?open|fdopen|freopen|fclose|fread|fwrite|v?f?printf|fputs|puts|fputc|putc|putchar|fgets|getline|getc|fgetc|getchar|read|write|close|fflush|fseek|lseek|f?stat|unlink|rename|mkdir|opendir|popen|system)$/) {
-					printf "lint: %s:%d: pure module does I/O (%s)\n",
-					    FILENAME, FNR, name
-					bad = 1
-				} else if (name ~ /^(getenv|sysconf)$/) {
-					printf "lint: %s:%d: pure module asks the system (%s)\n",
-					    FILENAME, FNR, name
-					bad = 1
-				} else if (name ~ /^(sqlite3|json)_/) {
-					lib = name ~ /^json/ ? "jansson" : "SQLite"
-					printf "lint: %s:%d: pure module calls %s (%s)\n",
-					    FILENAME, FNR, lib, name
-					bad = 1
-				}
-			}
-			if (line ~ /(^|[^A-Za-z0-9_])(FILE|stdin|stdout|stderr)([^A-Za-z0-9_]|$)/) {
-				printf "lint: %s:%d: pure module does I/O (a std stream or FILE)\n",
-				    FILENAME, FNR
-				bad = 1
+				sub(/[ \t]*[(]$/, "", name)
+				if (name ~ clock)
+					found("reads the clock (" name ")")
+				else if (name ~ io)
+					found("does I/O (" name ")")
+				else if (name ~ sys)
+					found("asks the system (" name ")")
+				else if (name ~ /^json_/)
+					found("calls jansson (" name ")")
+				else if (name ~ /^sqlite3_/)
+					found("calls SQLite (" name ")")
 			}
 		}
+		line ~ stream { found("does I/O (a std stream or FILE)") }
 		END { exit bad }' "$c" $h || bad=1
 	done
 }
