@@ -2,7 +2,8 @@
  * rng.h - a seeded pseudo-random generator whose streams are the same on
  * every machine: xoshiro256** seeded through splitmix64.  Integer and
  * uniform draws are exact; normal draws use the polar method (sqrt and
- * log from libm, which IEEE-754 platforms with glibc agree on).
+ * log from libm, which IEEE-754 platforms with glibc agree on).  Pure:
+ * a stream is its seed and nothing else; no I/O, no clock.
  */
 #ifndef MM_RNG_H
 #define MM_RNG_H
