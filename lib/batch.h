@@ -9,10 +9,10 @@
  * instead hold strings (categorical values, "region":["north",null]):
  * its column then interns the decoded strings and holds each one's index
  * as a double.  A column holds numbers or strings, never both.  Feature
- * names, the batch id and the top-level keys are decoded too.  A struct mm_batch is reused from record to
- * record, so memory stays at the size of the largest batch.  The
- * record's top-level field spans are left in the caller's struct mm_rec
- * for pass-through.
+ * names, the batch id and the top-level keys are decoded too.  A struct
+ * mm_batch is reused from record to record, so memory stays at the size
+ * of the largest batch.  The record's top-level field spans are left in
+ * the caller's struct mm_rec for pass-through.
  */
 #ifndef MM_BATCH_H
 #define MM_BATCH_H
