@@ -300,31 +300,6 @@ mm_report_add_decision(struct mm_report *r,
 	nd->version = dup_or_null(d->version);
 }
 
-/*
- * JSON text re-indented, two spaces a level, for reading.  Arrays of
- * scalars stay on one line; every token is copied as it is, so numbers
- * are shown exactly as stored.  s must be valid JSON.
- */
-static const char *
-skip_string(const char *p)
-{
-	for (p++; *p != '\0' && *p != '"'; p++)
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-	return *p == '"' ? p + 1 : p;
-}
-
-static int
-flat_array(const char *p)
-{
-	for (p++; *p != '\0' && *p != ']'; ) {
-		if (*p == '[' || *p == '{')
-			return 0;
-		p = *p == '"' ? skip_string(p) : p + 1;
-	}
-	return 1;
-}
-
 static void
 indent(struct mm_buf *b, int depth)
 {
@@ -333,60 +308,78 @@ indent(struct mm_buf *b, int depth)
 		mm_buf_puts(b, "  ");
 }
 
-static void
-pretty(struct mm_buf *b, const char *p)
+/* Whether the array whose first element is at p holds only scalars. */
+static int
+scalars(const char *p)
 {
-	int depth = 0, flat = 0;
-	const char *q;
+	struct mm_err err;
 
-	while (*p != '\0') {
-		switch (*p) {
-		case ' ': case '\t': case '\n': case '\r':
-			p++;
-			continue;
-		case '"':
-			q = skip_string(p);
-			mm_buf_put(b, p, (size_t)(q - p));
-			p = q;
-			continue;
-		case '{':
-		case '[':
-			q = mm_json_ws(p + 1);
-			if (*q == '}' || *q == ']') {
-				mm_buf_putc(b, *p);
-				mm_buf_putc(b, *q);
-				p = q + 1;
-				continue;
-			}
-			mm_buf_putc(b, *p);
-			if (*p == '[' && flat_array(p))
-				flat = 1;
-			else
-				indent(b, ++depth);
-			break;
-		case '}':
-		case ']':
-			if (flat)
-				flat = 0;
-			else
-				indent(b, --depth);
-			mm_buf_putc(b, *p);
-			break;
-		case ',':
-			mm_buf_putc(b, ',');
-			if (flat)
-				mm_buf_putc(b, ' ');
-			else
-				indent(b, depth);
-			break;
-		case ':':
-			mm_buf_puts(b, ": ");
-			break;
-		default:
-			mm_buf_putc(b, *p);
-		}
-		p++;
+	for (;;) {
+		if (*p == '[' || *p == '{' ||
+		    (p = mm_json_skip(p, &err)) == NULL)
+			return 0;
+		p = mm_json_ws(p);
+		if (*p != ',')
+			return 1;
+		p = mm_json_ws(p + 1);
 	}
+}
+
+/*
+ * The JSON value at p re-indented, two spaces a level, for reading: one
+ * member or element a line, except that an array of scalars stays on
+ * one line.  json.c's scanner finds where each string, number and
+ * literal ends, and its bytes are copied as they are, so numbers are
+ * shown exactly as stored.  Returns the position after the value, or
+ * NULL if it is not valid JSON.
+ */
+static const char *
+pretty(struct mm_buf *b, const char *p, int depth)
+{
+	char open = *p, close = open == '{' ? '}' : ']';
+	const char *q, *s;
+	struct mm_err err;
+	size_t n;
+	int flat;
+
+	if (open != '{' && open != '[') {
+		if ((q = mm_json_skip(p, &err)) != NULL)
+			mm_buf_put(b, p, (size_t)(q - p));
+		return q;
+	}
+	mm_buf_putc(b, open);
+	p = mm_json_ws(p + 1);
+	if (*p == close) {
+		mm_buf_putc(b, close);
+		return p + 1;
+	}
+	flat = open == '[' && scalars(p);
+	for (;;) {
+		if (!flat)
+			indent(b, depth + 1);
+		if (open == '{') {
+			if ((q = mm_json_string(p, &s, &n, &err)) == NULL)
+				return NULL;
+			mm_buf_put(b, p, (size_t)(q - p));
+			if (*(p = mm_json_ws(q)) != ':')
+				return NULL;
+			mm_buf_puts(b, ": ");
+			p = mm_json_ws(p + 1);
+		}
+		if ((p = pretty(b, p, depth + 1)) == NULL)
+			return NULL;
+		p = mm_json_ws(p);
+		if (*p == close)
+			break;
+		if (*p != ',')
+			return NULL;
+		mm_buf_puts(b, flat ? ", " : ",");
+		p = mm_json_ws(p + 1);
+	}
+	if (!flat)
+		indent(b, depth);
+	mm_buf_putc(b, close);
+	return p + 1;
 }
 
 static double
@@ -405,6 +398,7 @@ mm_report_add_version(struct mm_report *r, const char *name,
 {
 	struct mm_report_version *v;
 	json_t *root = card ? json_loads(card, 0, NULL) : NULL, *at;
+	const char *end;
 	struct mm_buf b;
 	double n;
 
@@ -421,8 +415,13 @@ mm_report_add_version(struct mm_report *r, const char *name,
 		json_decref(root);
 		return;
 	}
+	/* jansson took it, so the scanner does too; if not, as it came. */
 	mm_buf_init(&b);
-	pretty(&b, card);
+	end = pretty(&b, mm_json_ws(card), 0);
+	if (end == NULL || *mm_json_ws(end) != '\0') {
+		mm_buf_reset(&b);
+		mm_buf_puts(&b, card);
+	}
 	v->card = b.p != NULL ? b.p : mm_xstrdup("");
 	at = json_object_get(root, "created_at");
 	if (json_is_string(at))
