@@ -7,6 +7,9 @@
  *
  * Every text that goes into the page is escaped.  Every time is Unix
  * seconds and is shown in UTC.
+ *
+ * report.c holds the data; report_page.c writes the page and its tables
+ * and report_chart.c its charts, drawn with svg.h and escaped by html.h.
  */
 #ifndef MM_REPORT_H
 #define MM_REPORT_H
