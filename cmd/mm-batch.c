@@ -15,6 +15,7 @@
 #include "ndjson.h"
 #include "opt.h"
 #include "rows.h"
+#include "run.h"
 
 static const char *prog = "mm-batch";
 
@@ -106,9 +107,12 @@ struct batcher {
 	size_t idlen, tslen, labellen;
 	int fixed;		/* --features: the columns never change */
 	const char *now;
-	int skip_bad;
-	size_t max_record;
 	enum format format;	/* forced, or UNKNOWN */
+	struct mm_run run;	/* run.in: the file being read */
+
+	/* The file being read. */
+	enum format fmt;	/* b->format, or what its first row is */
+	int header;		/* its CSV header is read */
 
 	struct table names;
 	struct table seen;	/* ids of the batches written (BY_ID) */
@@ -125,7 +129,6 @@ struct batcher {
 	int has_label;
 
 	/* The current row. */
-	const struct mm_reader *in;
 	struct field *f;
 	int nf, fcap;
 	int csv;		/* the row came from CSV */
@@ -141,8 +144,6 @@ struct batcher {
 	struct mm_span *hcol;
 	size_t *hoff;
 	int nhcol, hcap;
-
-	long skipped;
 };
 
 static void
@@ -599,11 +600,11 @@ warn_extra(struct batcher *b)
 
 	if (b->warn.n == 0)
 		return;
-	mm_err_where(&w, b->in->name);
-	w.line = b->in->lineno;
+	mm_err_where(&w, b->run.in->name);
+	w.line = b->run.in->lineno;
 	for (i = 0; i < b->warn.n; i++) {
 		nm = &b->names.v[b->warn.v[i]];
-		mm_errf(&w, MM_OK, b->in->lineno, "ignoring field '%.*s', "
+		mm_errf(&w, MM_OK, b->run.in->lineno, "ignoring field '%.*s', "
 		    "not in the first row of batch '%.*s'", (int)nm->n, nm->s,
 		    (int)b->id.n - 2, b->id.p + 1);
 		mm_perr(prog, &w);
@@ -716,7 +717,7 @@ take_row(struct batcher *b, struct mm_err *err)
 		 * A bad row of another batch ends the open one; when the
 		 * run stops here, that batch is complete and is written.
 		 */
-		if (isnew && b->rows > 0 && !b->skip_bad &&
+		if (isnew && b->rows > 0 && !b->run.skip_bad &&
 		    flush(b, &werr) < 0)
 			*err = werr;
 		return -1;
@@ -903,91 +904,48 @@ csv_header(struct batcher *b, const char *line, size_t len,
 	return 0;
 }
 
-/*
- * Report an error about the line just read.  Returns 0 when the line is
- * skipped (--skip-bad), -1 to stop.
- */
-static int
-report(struct batcher *b, const struct mm_reader *r, struct mm_err *err,
-    int skippable)
+static void
+on_file(void *ctx)
 {
-	if (err->code == MM_EINPUT) {
-		err->line = r->lineno;
-		mm_err_where(err, r->name);
-		if (skippable && b->skip_bad) {
-			b->skipped++;
-			return 0;
-		}
-	} else {
-		err->line = 0;
-		err->where[0] = '\0';
-	}
-	mm_perr(prog, err);
-	return -1;
+	struct batcher *b = ctx;
+
+	b->fmt = b->format;
+	b->header = 0;
 }
 
+/* A row, or the CSV header; MM_RUN_FATAL for what no row can skip. */
 static int
-run_file(struct batcher *b, const char *path)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_reader r;
-	struct mm_err err = { 0 };
-	enum format fmt = b->format;
+	struct batcher *b = ctx;
 	const char *p;
-	char *line;
-	size_t len;
-	int rc, header = 0;
+	int rc;
 
-	if (mm_reader_open(&r, path, b->max_record, &err) < 0) {
-		mm_perr(prog, &err);
-		return err.code;
+	if (b->run_tag) {
+		b->head = fnv(b->head, line, len);
+		b->head = fnv(b->head, "\n", 1);
 	}
-	b->in = &r;
-	while ((rc = mm_reader_next(&r, &line, &len, &err)) != 0) {
-		if (rc < 0) {
-			if (report(b, &r, &err, 1) < 0)
-				goto fail;
-			continue;
-		}
-		if (b->run_tag) {
-			b->head = fnv(b->head, line, len);
-			b->head = fnv(b->head, "\n", 1);
-		}
-		if (r.lineno == 1 && len >= 3 &&
-		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-			line += 3;	/* a UTF-8 byte order mark */
-			len -= 3;
-		}
-		p = mm_json_ws(line);
-		if (p == line + len) {
-			mm_errf(&err, MM_EINPUT, 0, "empty line");
-			if (report(b, &r, &err, 1) < 0)
-				goto fail;
-			continue;
-		}
-		if (fmt == UNKNOWN)
-			fmt = *p == '{' ? JSON : CSV;
-		if (fmt == CSV && !header) {
-			if (csv_header(b, line, len, &err) < 0) {
-				report(b, &r, &err, 0);
-				goto fail;
-			}
-			header = 1;
-			continue;
-		}
-		rc = fmt == JSON ? json_row(b, line, len, &err) :
-		    csv_row(b, line, len, &err);
-		if (rc == 0)
-			rc = take_row(b, &err);
-		if (rc < 0 && report(b, &r, &err, rc == -1) < 0)
-			goto fail;
+	if (b->run.in->lineno == 1 && len >= 3 &&
+	    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;	/* a UTF-8 byte order mark */
+		len -= 3;
 	}
-	b->in = NULL;
-	mm_reader_release(&r);
-	return MM_OK;
-fail:
-	b->in = NULL;
-	mm_reader_release(&r);
-	return err.code;
+	p = mm_json_ws(line);
+	if (p == line + len)
+		return mm_errf(err, MM_EINPUT, 0, "empty line");
+	if (b->fmt == UNKNOWN)
+		b->fmt = *p == '{' ? JSON : CSV;
+	if (b->fmt == CSV && !b->header) {
+		if (csv_header(b, line, len, err) < 0)
+			return MM_RUN_FATAL;
+		b->header = 1;
+		return 0;
+	}
+	rc = b->fmt == JSON ? json_row(b, line, len, err) :
+	    csv_row(b, line, len, err);
+	if (rc == 0)
+		rc = take_row(b, err);
+	return rc == -2 ? MM_RUN_FATAL : rc;
 }
 
 static int
@@ -1074,9 +1032,10 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 			b->now = st->arg;
 			b->now_v = v;
 			break;
-		case O_SKIPBAD: b->skip_bad = 1; break;
+		case O_SKIPBAD: b->run.skip_bad = 1; break;
 		case O_MAXREC:
-			if (mm_opt_size(st, "max-record", &b->max_record) < 0)
+			if (mm_opt_size(st, "max-record",
+			    &b->run.max_record) < 0)
 				return -1;
 			break;
 		default:
@@ -1186,9 +1145,12 @@ main(int argc, char **argv)
 	    " [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]",
 	    .about = "Group rows, JSON objects or CSV, into batch records." };
 	struct mm_err err = { 0 };
-	int i, rc;
+	int rc;
 
 	memset(&b, 0, sizeof(b));
+	b.run.prog = prog;
+	b.run.what = "row";
+	b.run.file = on_file;
 	mm_rec_init(&b.rec);
 	mm_csv_init(&b.cells);
 	if ((rc = parse_args(&b, &st, argc, argv)) < 0) {
@@ -1196,22 +1158,11 @@ main(int argc, char **argv)
 		return rc == -3 ? MM_OK : MM_EINPUT;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = MM_OK;
-	if (st.ind >= argc)
-		rc = run_file(&b, NULL);
-	for (i = st.ind; i < argc && rc == MM_OK; i++)
-		rc = run_file(&b, argv[i]);
+	rc = mm_run(&b.run, argc - st.ind, argv + st.ind, on_line, &b);
 	if (rc == MM_OK && b.rows > 0 && flush(&b, &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
 	}
-	if (b.skipped > 0)
-		mm_warnx(prog, "skipped %ld bad line%s", b.skipped,
-		    b.skipped == 1 ? "" : "s");
 	batcher_release(&b);
-	if (fclose(stdout) != 0 && rc == MM_OK) {
-		mm_warnx(prog, "write error: %s", strerror(errno));
-		rc = MM_ESYS;
-	}
-	return rc;
+	return mm_run_finish(&b.run, rc);
 }

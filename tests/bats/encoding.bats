@@ -238,7 +238,7 @@ for b in range(3):
 	assert_success
 	assert_output '{"batch_id":"b1","ts":7,"features":{"x":[1]}}
 {"batch_id":"b2","ts":7,"features":{"x":[3]}}'
-	assert_equal "$stderr" "mm-batch: skipped 1 bad line"
+	assert_equal "$stderr" "mm-batch: skipped 1 bad row"
 
 	printf 'batch_id,temp\xe9rature\nb1,1\n' >head.csv
 	run_split mm-batch --csv --now 7 head.csv

@@ -416,7 +416,7 @@ EOF
 {"batch_id":"b1","ts":0,"features":{"f0":[1,4]},"labels":[1,0]}
 {"batch_id":"b2","ts":0,"features":{"f0":[5,7]}}
 EOF
-	assert_equal "$stderr" "mm-batch: skipped 6 bad lines"
+	assert_equal "$stderr" "mm-batch: skipped 6 bad rows"
 }
 
 @test "empty input writes nothing" {
