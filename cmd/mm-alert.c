@@ -51,19 +51,13 @@ struct alert {
 	struct mm_db db;
 	struct mm_config cfg;
 	const char *cmd, *stream;
-	double now;
-	int have_now;
+	double at;
+	const double *now;	/* --now, or NULL: the clock */
 	long raised, suppressed, failed;
 	struct mm_run run;
 	struct mm_rec rec;
 	struct mm_buf out;
 };
-
-static double
-clock_now(const struct alert *a)
-{
-	return mm_clock(a->have_now ? &a->now : NULL);
-}
 
 /* Seconds since key last alerted, or INFINITY. */
 static int
@@ -205,7 +199,7 @@ do_record(struct alert *a, char *line, size_t len, struct mm_err *err)
 	}
 	f = mm_rec_get(&a->rec, "ts");
 	if (f == NULL)
-		ts = clock_now(a);
+		ts = mm_clock(a->now);
 	else if (mm_json_number(f->val.p, &ts) == NULL || !isfinite(ts))
 		return mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");
 	window = mm_rec_get_string(&a->rec, "window");
@@ -306,9 +300,8 @@ main(int argc, char **argv)
 		case O_DB: dbpath = st.arg; break;
 		case O_CONFIG: config = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &a.now) < 0)
+			if (mm_opt_now(&st, &a.at, &a.now) < 0)
 				return MM_EINPUT;
-			a.have_now = 1;
 			break;
 		case O_EXEC: a.cmd = st.arg; break;
 		case O_STREAM: a.stream = st.arg; break;

@@ -240,9 +240,8 @@ main(int argc, char **argv)
 		case O_MODELS: e.x.models = st.arg; break;
 		case O_CONFIG: config = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &e.now) < 0)
+			if (mm_opt_now(&st, &e.now, &e.x.now) < 0)
 				return MM_EINPUT;
-			e.x.now = &e.now;
 			break;
 		case O_DRYRUN: e.x.dry_run = 1; break;
 		case O_FAILON:

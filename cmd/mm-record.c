@@ -52,8 +52,8 @@ struct record {
 	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
 	sqlite3_stmt *sel_metrics, *sel_evidence;
 	int warned_str;		/* said once: string features, no evidence */
-	double now;
-	int have_now;
+	double at;
+	const double *now;	/* --now, or NULL: the clock */
 	long group;
 	int strict;
 	long stored, duplicates, conflicts, passed, rows;
@@ -68,12 +68,6 @@ struct record {
 	struct mm_buf drift;	/* the drift object without ref and counts */
 	struct mm_buf status, ref, version;
 };
-
-static double
-clock_now(const struct record *r)
-{
-	return mm_clock(r->have_now ? &r->now : NULL);
-}
 
 static int
 prepare(struct record *r, struct mm_err *err)
@@ -804,7 +798,7 @@ store(struct record *r, struct mm_err *err)
 		version = r->version.p;
 	if (has_drift && (rc = read_drift(r, df, &d, err)) < 0)
 		goto out;
-	ts = b->has_ts ? b->ts : clock_now(r);
+	ts = b->has_ts ? b->ts : mm_clock(r->now);
 	if (!r->in_txn) {
 		if ((rc = mm_db_begin(&r->db, err)) < 0)
 			goto out;
@@ -831,7 +825,7 @@ store(struct record *r, struct mm_err *err)
 	bind_raw(st, 12, d.psi);
 	bind_raw(st, 13, d.p_value);
 	bind_json_number(st, 14, trust, "score");
-	sqlite3_bind_double(st, 15, clock_now(r));
+	sqlite3_bind_double(st, 15, mm_clock(r->now));
 	if (has_drift)
 		sqlite3_bind_text(st, 16, r->drift.p, (int)r->drift.n,
 		    SQLITE_STATIC);
@@ -1008,9 +1002,8 @@ main(int argc, char **argv)
 		case O_DB: dbpath = st.arg; break;
 		case O_CONFIG: config = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &r.now) < 0)
+			if (mm_opt_now(&st, &r.at, &r.now) < 0)
 				return MM_EINPUT;
-			r.have_now = 1;
 			break;
 		case O_GROUP:
 			if (mm_opt_long(&st, "group", 1, 100000, &r.group) < 0)

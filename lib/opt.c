@@ -164,6 +164,15 @@ mm_opt_double(const struct mm_optstate *st, const char *opt, double lo,
 }
 
 int
+mm_opt_now(const struct mm_optstate *st, double *at, const double **now)
+{
+	if (mm_opt_double(st, "now", 0, 1e11, at) < 0)
+		return -1;
+	*now = at;
+	return 0;
+}
+
+int
 mm_opt_size(const struct mm_optstate *st, const char *opt, size_t *out)
 {
 	if (mm_parse_size(st->arg, out) < 0) {

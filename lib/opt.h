@@ -47,6 +47,14 @@ int mm_opt_long(const struct mm_optstate *st, const char *opt, long lo,
 int mm_opt_double(const struct mm_optstate *st, const char *opt, double lo,
     double hi, double *out);
 
+/*
+ * --now TS, a time from 0 to 1e11: *at is set and *now points at it,
+ * the marker mm_clock() takes (left NULL, the clock).  0 or -1 (message
+ * printed).
+ */
+int mm_opt_now(const struct mm_optstate *st, double *at,
+    const double **now);
+
 /* A byte size such as 4096, 64M or 1G: 0 or -1 (message printed). */
 int mm_opt_size(const struct mm_optstate *st, const char *opt, size_t *out);
 
