@@ -277,14 +277,15 @@ main(int argc, char **argv)
 	    .about = "See and steer model versions: list them, show a card, "
 	    "stage, promote, roll back." };
 	const char *dir = NULL, *cmd;
-	double now = -1;
+	const double *now = NULL;	/* --now, or NULL: the clock */
+	double at, t;
 	int o, table = 0, nargs, rc;
 
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_MODELS: dir = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &now) < 0)
+			if (mm_opt_now(&st, &at, &now) < 0)
 				return MM_EINPUT;
 			break;
 		case O_TABLE: table = 1; break;
@@ -293,8 +294,7 @@ main(int argc, char **argv)
 		}
 	}
 	dir = mm_models_dir(dir);
-	if (now < 0)
-		now = (double)time(NULL);
+	t = mm_clock_sec(now);
 	if (st.ind >= argc) {
 		mm_warnx(prog, "a command is needed: list, show, stage, "
 		    "promote or rollback");
@@ -308,11 +308,11 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "show") == 0 && nargs <= 1)
 		rc = show(dir, nargs ? argv[st.ind + 1] : NULL);
 	else if (strcmp(cmd, "stage") == 0 && nargs == 1)
-		rc = change(dir, cmd, argv[st.ind + 1], now);
+		rc = change(dir, cmd, argv[st.ind + 1], t);
 	else if (strcmp(cmd, "promote") == 0 && nargs == 0)
-		rc = change(dir, cmd, NULL, now);
+		rc = change(dir, cmd, NULL, t);
 	else if (strcmp(cmd, "rollback") == 0 && nargs <= 1)
-		rc = change(dir, cmd, nargs ? argv[st.ind + 1] : NULL, now);
+		rc = change(dir, cmd, nargs ? argv[st.ind + 1] : NULL, t);
 	else {
 		mm_warnx(prog, "'%s' with %d argument%s is not a command", cmd,
 		    nargs, nargs == 1 ? "" : "s");

@@ -132,3 +132,14 @@ mm_clock(const double *now)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+double
+mm_clock_sec(const double *now)
+{
+	struct timespec ts;
+
+	if (now != NULL)
+		return *now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec;
+}

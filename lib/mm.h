@@ -52,6 +52,12 @@ void mm_fault(const char *point);
  */
 double mm_clock(const double *now);
 
+/*
+ * The same, the clock cut to the whole second: model versions, windows
+ * and pages are stamped in seconds unless --now says more.
+ */
+double mm_clock_sec(const double *now);
+
 /* Allocation that never returns NULL: abort()s on exhaustion. */
 void *mm_xmalloc(size_t n);
 void *mm_xcalloc(size_t n, size_t size);
