@@ -62,7 +62,7 @@ struct train {
 	char *validate;
 	int stage, activate, synthetic, shuffle;
 	long rows, seed, threads;
-	double now;
+	double now, at;
 	struct mm_config cfg;
 	struct mm_table data, valid;
 	long incomplete;
@@ -366,6 +366,7 @@ main(int argc, char **argv)
 	    .about = "Train a random forest on labelled batch records and "
 	    "write it as a new model version." };
 	struct mm_err err = { 0 };
+	const double *now = NULL;	/* --now, or NULL: the clock */
 	int o, rc = MM_OK;
 
 	memset(&tr, 0, sizeof(tr));
@@ -374,7 +375,6 @@ main(int argc, char **argv)
 	mm_table_init(&tr.valid);
 	tr.rows = 5000;
 	tr.seed = 42;
-	tr.now = -1;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_MODELS: tr.models = st.arg; break;
@@ -395,7 +395,7 @@ main(int argc, char **argv)
 		case O_SHUFFLE: tr.shuffle = 1; break;
 		case O_VALIDATE: tr.validate = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &tr.now) < 0)
+			if (mm_opt_now(&st, &tr.at, &now) < 0)
 				return MM_EINPUT;
 			break;
 		case O_THREADS:
@@ -420,8 +420,7 @@ main(int argc, char **argv)
 		mm_warnx(prog, "--synthetic takes no input files");
 		return MM_EINPUT;
 	}
-	if (tr.now < 0)
-		tr.now = (double)time(NULL);
+	tr.now = mm_clock_sec(now);
 	if (mm_config_load(&tr.cfg, tr.config, MM_CFG_MODEL | MM_CFG_DRIFT,
 	    &err) < 0) {
 		mm_perr(prog, &err);
