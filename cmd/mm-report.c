@@ -347,7 +347,8 @@ main(int argc, char **argv)
 	struct mm_report r;
 	struct mm_err err = { 0 };
 	struct mm_buf page;
-	struct timespec ts;
+	const double *now = NULL;	/* --now, or NULL: the clock */
+	double at;
 	const char *config = NULL, *dbpath = NULL, *models = NULL;
 	const char *output = "report.html";
 	const char *wlen = NULL;
@@ -355,7 +356,6 @@ main(int argc, char **argv)
 	int o, rc = MM_OK;
 
 	mm_report_init(&r);
-	r.now = NAN;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
@@ -386,7 +386,7 @@ main(int argc, char **argv)
 			break;
 		case O_TITLE: r.title = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &r.now) < 0)
+			if (mm_opt_now(&st, &at, &now) < 0)
 				return MM_EINPUT;
 			break;
 		default:
@@ -414,10 +414,7 @@ main(int argc, char **argv)
 	r.moderate = cfg.drift.moderate;
 	r.severe = cfg.drift.severe;
 	r.alpha = cfg.drift.alpha;
-	if (isnan(r.now)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		r.now = (double)ts.tv_sec;
-	}
+	r.now = mm_clock_sec(now);
 	r.db = mm_db_path(dbpath);
 	mm_buf_init(&page);
 	if (read_db(r.db, &r, window, &err) < 0 ||
