@@ -646,14 +646,14 @@ main(int argc, char **argv)
 	    "one summary record per window." };
 	struct agg a;
 	struct mm_err err = { 0 };
-	struct timespec ts;
+	const double *now = NULL;	/* --now, or NULL: the clock */
+	double at;
 	const char *dbpath = NULL, *config = NULL, *one = NULL;
 	const char *models = NULL, *pinned = NULL;
 	long seconds;
 	int o, i, rc = MM_OK;
 
 	memset(&a, 0, sizeof(a));
-	a.now = -1;
 	mm_ref_init(&a.ref);
 	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
 		switch (o) {
@@ -671,7 +671,7 @@ main(int argc, char **argv)
 			break;
 		case O_CONFIG: config = st.arg; break;
 		case O_NOW:
-			if (mm_opt_double(&st, "now", 0, 1e11, &a.now) < 0)
+			if (mm_opt_now(&st, &at, &now) < 0)
 				return MM_EINPUT;
 			break;
 		case O_WINDOW:
@@ -707,10 +707,9 @@ main(int argc, char **argv)
 		rc = err.code;
 		goto done;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	a.wall = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	if (a.now < 0)
-		a.now = floor(a.wall);
+	/* One reading: the windows end at the second it was computed in. */
+	a.wall = mm_clock(NULL);
+	a.now = now != NULL ? *now : floor(a.wall);
 	if (mm_db_open(&a.db, mm_db_path(dbpath), &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
