@@ -101,12 +101,13 @@ struct batcher {
 	double every;
 	char *prefix;		/* JSON-escaped, like every name below */
 	int run_tag;		/* --size: its tag is still to add */
-	double now_v;		/* --now as a number */
+	double at;		/* --now as a number */
 	uint64_t head;		/* hash of the lines up to it */
 	char *idname, *tsname, *labelname;
 	size_t idlen, tslen, labellen;
 	int fixed;		/* --features: the columns never change */
-	const char *now;
+	const double *now;	/* --now, or NULL: the clock */
+	const char *now_text;	/* --now as given: the ts it writes */
 	enum format format;	/* forced, or UNKNOWN */
 	struct mm_run run;	/* run.in: the file being read */
 
@@ -430,18 +431,17 @@ check_features(struct batcher *b, int isnew, unsigned long seq,
 static void
 write_ts(const struct batcher *b, FILE *out)
 {
-	struct timespec t;
+	long long ms;
 
 	if (b->group == BY_TIME)
 		fprintf(out, "%.0f", (b->window + 1) * b->every + 0.0);
 	else if (b->ts.n > 0)
 		fwrite(b->ts.p, 1, b->ts.n, out);
 	else if (b->now != NULL)
-		fputs(b->now, out);
+		fputs(b->now_text, out);
 	else {
-		clock_gettime(CLOCK_REALTIME, &t);
-		fprintf(out, "%lld.%03ld", (long long)t.tv_sec,
-		    t.tv_nsec / 1000000);
+		ms = (long long)floor(mm_clock(NULL) * 1000);
+		fprintf(out, "%lld.%03lld", ms / 1000, ms % 1000);
 	}
 }
 
@@ -498,7 +498,7 @@ add_run_tag(struct batcher *b)
 	time_t t;
 	uint64_t h = b->head;
 
-	t = b->now != NULL ? (time_t)floor(b->now_v) : time(NULL);
+	t = (time_t)floor(mm_clock_sec(b->now));
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)t);
@@ -1029,8 +1029,9 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 				    "number", st->arg);
 				return -1;
 			}
-			b->now = st->arg;
-			b->now_v = v;
+			b->now_text = st->arg;
+			b->at = v;
+			b->now = &b->at;
 			break;
 		case O_SKIPBAD: b->run.skip_bad = 1; break;
 		case O_MAXREC:
@@ -1073,10 +1074,10 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 	}
 	/* The run's UTC start goes in its ids: a year from 0 to 9999. */
 	if (b->group == BY_SIZE && idprefix == NULL && b->now != NULL &&
-	    !(b->now_v >= 0 && b->now_v < 253402300800.0)) {
+	    !(b->at >= 0 && b->at < 253402300800.0)) {
 		mm_warnx(prog, "--now: '%s' is not a time from 0 to "
 		    "253402300799, as --size needs for its ids (or give "
-		    "--id-prefix)", b->now);
+		    "--id-prefix)", b->now_text);
 		return -1;
 	}
 	if (*id == '\0' || *ts == '\0' || *label == '\0') {
