@@ -73,7 +73,7 @@ copy_tree() {
 
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			fprintf(stderr, "%s", getenv("HOME"));
-			return mm_clock (NULL);
+			return mm_clock (NULL) + mm_clock_sec(NULL);
 		}
 	EOF
 	run env -u PURE t/scripts/lint.sh pure
@@ -82,6 +82,7 @@ copy_tree() {
 	assert_line --regexp '^lint: lib/forest\.c:[0-9]+: pure module does I/O \(fprintf\)$'
 	assert_line --regexp '^lint: lib/forest\.c:[0-9]+: pure module asks the system \(getenv\)$'
 	assert_line --regexp '^lint: lib/forest\.c:[0-9]+: pure module reads the clock \(mm_clock\)$'
+	assert_line --regexp '^lint: lib/forest\.c:[0-9]+: pure module reads the clock \(mm_clock_sec\)$'
 }
 
 @test "comments, strings and a clock passed in are not the clock" {
