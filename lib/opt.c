@@ -92,16 +92,16 @@ mm_getopt(struct mm_optstate *st, int argc, char **argv,
 	st->ind = optind;
 	st->arg = optarg;
 	if (c == -1)
-		return -1;
+		return MM_GETOPT_DONE;
 	if (c == 'h' || c == HELP_VAL) {
 		mm_usage(st, opts, 1);
 		st->done = 1;
-		return -3;
+		return MM_GETOPT_EXIT;
 	}
 	if (c == VERSION_VAL) {
 		printf("%s %s\n", st->prog, MM_VERSION);
 		st->done = 1;
-		return -3;
+		return MM_GETOPT_EXIT;
 	}
 	if (c >= 2000)
 		return c - 2000;
@@ -117,12 +117,12 @@ mm_getopt(struct mm_optstate *st, int argc, char **argv,
 			    "an argument\n" : "%s: unknown option '%s'\n",
 			    st->prog, what);
 		mm_usage(st, opts, 0);
-		return -2;
+		return MM_GETOPT_ERROR;
 	}
 	for (i = 0; i < n; i++)
 		if (opts[i].shrt == c)
 			return i;
-	return -2;
+	return MM_GETOPT_ERROR;
 }
 
 int

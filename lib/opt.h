@@ -1,15 +1,17 @@
 /*
  * opt.h - one table of options drives both parsing and --help.
  *
+ *	enum { O_REF, O_SKIPBAD };
+ *
  *	static const struct mm_opt opts[] = {
- *		{ "ref", 'r', "FILE", "reference file" },
- *		{ "skip-bad", 0, NULL, "skip bad records, count them" },
- *		{ NULL }
+ *		[O_REF] = { "ref", 'r', "FILE", "reference file" },
+ *		[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+ *		MM_OPT_END
  *	};
  *
- * mm_getopt() returns the option's index in the table, -1 at the end of
- * options, or -2 on a usage error (message printed).  Every program gets
- * -h/--help and --version from mm_getopt() itself.
+ * mm_getopt() returns the option's index in the table (its O_ name), or
+ * one of enum mm_getopt_rc.  Every program gets -h/--help and --version
+ * from mm_getopt() itself.
  */
 #ifndef MM_OPT_H
 #define MM_OPT_H
@@ -23,6 +25,32 @@ struct mm_opt {
 	const char *help;
 };
 
+/*
+ * The rows that mean the same in every program, spelled once, as git's
+ * OPT__QUIET is.  A program whose option means more says so in a row of
+ * its own.
+ */
+#define MM_OPT_DB	{ "db", 0, "FILE", "database (default: $MM_DB or " \
+			    "data/metrics/metrics.db)" }
+#define MM_OPT_CONFIG	{ "config", 0, "DIR", "config directory (default: " \
+			    "$MM_CONFIG or config)" }
+#define MM_OPT_MODELS	{ "models", 0, "DIR", "model store (default: " \
+			    "$MM_MODELS or models)" }
+#define MM_OPT_SKIP_BAD	{ "skip-bad", 0, NULL, "skip bad records and " \
+			    "count them" }
+#define MM_OPT_MAX_RECORD { "max-record", 0, "BYTES", "longest record " \
+			    "accepted (default 256M)" }
+/* --now TS, parsed by mm_opt_now(); what the time is for differs. */
+#define MM_OPT_NOW(help) { "now", 0, "TS", help }
+#define MM_OPT_END	{ NULL, 0, NULL, NULL }
+
+/* What mm_getopt() returns besides an option's index. */
+enum mm_getopt_rc {
+	MM_GETOPT_DONE = -1,	/* no more options */
+	MM_GETOPT_ERROR = -2,	/* a usage error, message printed: exit 2 */
+	MM_GETOPT_EXIT = -3	/* -h or --version was handled: exit 0 */
+};
+
 struct mm_optstate {
 	const char *prog;
 	const char *synopsis;	/* usage lines, "\n" separated, without the
@@ -33,7 +61,7 @@ struct mm_optstate {
 	int done;		/* -h or --version was handled: exit 0 */
 };
 
-/* Returns table index, -1 at end, -2 on error, -3 after -h/--version. */
+/* Returns a table index, or one of enum mm_getopt_rc. */
 int mm_getopt(struct mm_optstate *st, int argc, char **argv,
     const struct mm_opt *opts);
 
