@@ -26,23 +26,20 @@
 
 static const char *prog = "mm-aggregate";
 
+enum {
+	O_DB, O_MODELS, O_CONFIG, O_NOW, O_WINDOW, O_VERSION
+};
+
 static const struct mm_opt opts[] = {
-#define O_DB 0
-	{ "db", 0, "FILE", "database (default: $MM_DB or "
-	    "data/metrics/metrics.db)" },
-#define O_MODELS 1
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_CONFIG 2
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_NOW 3
-	{ "now", 0, "TS", "end of the windows (default: the clock)" },
-#define O_WINDOW 4
-	{ "window", 'w', "LEN", "one window such as 5m, 1h or 24h" },
-#define O_VERSION 5
-	{ "model-version", 'V', "V", "windows of version V, not of the live "
-	    "one" },
-	{ NULL, 0, NULL, NULL }
+	[O_DB] = MM_OPT_DB,
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_NOW] = MM_OPT_NOW("end of the windows (default: the clock)"),
+	[O_WINDOW] = { "window", 'w', "LEN", "one window such as 5m, 1h or "
+	    "24h" },
+	[O_VERSION] = { "model-version", 'V', "V", "windows of version V, not "
+	    "of the live one" },
+	MM_OPT_END
 };
 
 /*
@@ -655,7 +652,7 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	mm_ref_init(&a.ref);
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
 		case O_MODELS: models = st.arg; break;
@@ -684,7 +681,7 @@ main(int argc, char **argv)
 			}
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (st.ind < argc) {
