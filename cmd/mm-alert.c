@@ -23,28 +23,23 @@
 
 static const char *prog = "mm-alert";
 
+enum {
+	O_DB, O_CONFIG, O_NOW, O_EXEC, O_STREAM, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_DB 0
-	{ "db", 0, "FILE", "database for cooldowns (default: $MM_DB or "
-	    "data/metrics/metrics.db)" },
-#define O_CONFIG 1
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_NOW 2
-	{ "now", 0, "TS", "time of records without ts (default: the "
-	    "clock)" },
-#define O_EXEC 3
-	{ "exec", 'e', "CMD", "run CMD per alert, the alert JSON on its "
-	    "stdin" },
-#define O_STREAM 4
-	{ "stream", 0, "NAME", "name of a stream of batch records "
-	    "(default batches)" },
-#define O_SKIPBAD 5
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 6
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_DB] = { "db", 0, "FILE", "database for cooldowns (default: $MM_DB "
+	    "or data/metrics/metrics.db)" },
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_NOW] = MM_OPT_NOW("time of records without ts (default: the "
+	    "clock)"),
+	[O_EXEC] = { "exec", 'e', "CMD", "run CMD per alert, the alert JSON "
+	    "on its stdin" },
+	[O_STREAM] = { "stream", 0, "NAME", "name of a stream of batch "
+	    "records (default batches)" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct alert {
@@ -295,7 +290,7 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.run.prog = prog;
 	a.stream = "batches";
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
 		case O_CONFIG: config = st.arg; break;
@@ -312,7 +307,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (mm_config_load(&a.cfg, config, MM_CFG_TRUST, &err) < 0) {
