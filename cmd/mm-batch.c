@@ -19,38 +19,32 @@
 
 static const char *prog = "mm-batch";
 
+enum {
+	O_CSV, O_JSON, O_ID, O_TS, O_LABEL, O_FEATURES, O_SIZE, O_EVERY,
+	O_PREFIX, O_IDPREFIX, O_NOW, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_CSV 0
-	{ "csv", 0, NULL, "read CSV with a header line" },
-#define O_JSON 1
-	{ "json", 0, NULL, "read one JSON object per line" },
-#define O_ID 2
-	{ "id", 0, "NAME", "batch id field (default: batch_id)" },
-#define O_TS 3
-	{ "ts", 0, "NAME", "time field (default: ts)" },
-#define O_LABEL 4
-	{ "label", 0, "NAME", "label field (default: label)" },
-#define O_FEATURES 5
-	{ "features", 0, "LIST", "features, comma separated (default: all "
-	    "numeric fields)" },
-#define O_SIZE 6
-	{ "size", 0, "N", "a batch every N rows" },
-#define O_EVERY 7
-	{ "every", 0, "SECONDS", "a batch per time window of SECONDS" },
-#define O_PREFIX 8
-	{ "prefix", 0, "P", "batch id prefix with --size, --every (default: "
-	    "b)" },
-#define O_IDPREFIX 9
-	{ "id-prefix", 0, "STR", "with --size, ids STR000000 up (default: "
-	    "P, the run's start, a hash)" },
-#define O_NOW 10
-	{ "now", 0, "TS", "ts of batches whose rows have none; the run's "
-	    "start" },
-#define O_SKIPBAD 11
-	{ "skip-bad", 0, NULL, "skip bad rows and count them" },
-#define O_MAXREC 12
-	{ "max-record", 0, "BYTES", "longest line accepted (default 256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_CSV] = { "csv", 0, NULL, "read CSV with a header line" },
+	[O_JSON] = { "json", 0, NULL, "read one JSON object per line" },
+	[O_ID] = { "id", 0, "NAME", "batch id field (default: batch_id)" },
+	[O_TS] = { "ts", 0, "NAME", "time field (default: ts)" },
+	[O_LABEL] = { "label", 0, "NAME", "label field (default: label)" },
+	[O_FEATURES] = { "features", 0, "LIST", "features, comma separated "
+	    "(default: all numeric fields)" },
+	[O_SIZE] = { "size", 0, "N", "a batch every N rows" },
+	[O_EVERY] = { "every", 0, "SECONDS", "a batch per time window of "
+	    "SECONDS" },
+	[O_PREFIX] = { "prefix", 0, "P", "batch id prefix with --size, "
+	    "--every (default: b)" },
+	[O_IDPREFIX] = { "id-prefix", 0, "STR", "with --size, ids STR000000 "
+	    "up (default: P, the run's start, a hash)" },
+	[O_NOW] = MM_OPT_NOW("ts of batches whose rows have none; the run's "
+	    "start"),
+	[O_SKIPBAD] = { "skip-bad", 0, NULL, "skip bad rows and count them" },
+	[O_MAXREC] = { "max-record", 0, "BYTES", "longest line accepted "
+	    "(default 256M)" },
+	MM_OPT_END
 };
 
 enum group { BY_ID, BY_SIZE, BY_TIME };
@@ -1002,7 +996,7 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 	double v;
 	int o, csv = 0, json = 0;
 
-	while ((o = mm_getopt(st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_CSV: csv = 1; break;
 		case O_JSON: json = 1; break;
@@ -1040,7 +1034,7 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 				return -1;
 			break;
 		default:
-			return o == -3 ? -3 : -1;
+			return o == MM_GETOPT_EXIT ? MM_GETOPT_EXIT : -1;
 		}
 	}
 	if (csv && json) {
@@ -1156,7 +1150,7 @@ main(int argc, char **argv)
 	mm_csv_init(&b.cells);
 	if ((rc = parse_args(&b, &st, argc, argv)) < 0) {
 		batcher_release(&b);
-		return rc == -3 ? MM_OK : MM_EINPUT;
+		return rc == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&b.run, argc - st.ind, argv + st.ind, on_line, &b);
