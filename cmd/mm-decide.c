@@ -24,35 +24,31 @@
 
 static const char *prog = "mm-decide";
 
+enum {
+	O_CONFIG, O_DB, O_MODELS, O_BASELINE, O_STAGED, O_FAILON, O_REPLAY,
+	O_FROM, O_TO, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_CONFIG 0
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_DB 1
-	{ "db", 0, "FILE", "seed recent decisions from this database" },
-#define O_MODELS 2
-	{ "models", 0, "DIR", "baseline F1 and staged candidate from this "
-	    "store" },
-#define O_BASELINE 3
-	{ "baseline-f1", 0, "X", "baseline F1 (instead of the store's)" },
-#define O_STAGED 4
-	{ "staged", 0, NULL, "a candidate is staged (instead of the "
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_DB] = { "db", 0, "FILE", "seed recent decisions from this "
+	    "database" },
+	[O_MODELS] = { "models", 0, "DIR", "baseline F1 and staged candidate "
+	    "from this store" },
+	[O_BASELINE] = { "baseline-f1", 0, "X", "baseline F1 (instead of the "
 	    "store's)" },
-#define O_FAILON 5
-	{ "fail-on", 0, "LIST", "exit 1 if any of these actions was "
-	    "decided" },
-#define O_REPLAY 6
-	{ "replay", 0, NULL, "recompute the decisions stored in --db" },
-#define O_FROM 7
-	{ "from", 0, "TS", "with --replay: decisions at or after TS" },
-#define O_TO 8
-	{ "to", 0, "TS", "with --replay: decisions at or before TS" },
-#define O_SKIPBAD 9
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 10
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_STAGED] = { "staged", 0, NULL, "a candidate is staged (instead of "
+	    "the store's)" },
+	[O_FAILON] = { "fail-on", 0, "LIST", "exit 1 if any of these actions "
+	    "was decided" },
+	[O_REPLAY] = { "replay", 0, NULL, "recompute the decisions stored in "
+	    "--db" },
+	[O_FROM] = { "from", 0, "TS", "with --replay: decisions at or after "
+	    "TS" },
+	[O_TO] = { "to", 0, "TS", "with --replay: decisions at or before TS" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct decide {
@@ -937,7 +933,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.run.prog = prog;
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
 		case O_DB: dbpath = st.arg; break;
@@ -969,7 +965,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (do_replay) {
