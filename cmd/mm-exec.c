@@ -21,28 +21,23 @@
 
 static const char *prog = "mm-exec";
 
+enum {
+	O_DB, O_MODELS, O_CONFIG, O_NOW, O_DRYRUN, O_FAILON, O_SKIPBAD,
+	O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_DB 0
-	{ "db", 0, "FILE", "database (default: $MM_DB or "
-	    "data/metrics/metrics.db)" },
-#define O_MODELS 1
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_CONFIG 2
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_NOW 3
-	{ "now", 0, "TS", "time of the changes (default: the clock)" },
-#define O_DRYRUN 4
-	{ "dry-run", 'n', NULL, "change nothing; say what would be done" },
-#define O_FAILON 5
-	{ "fail-on", 0, "LIST", "exit 1 if any decision was one of these "
-	    "actions" },
-#define O_SKIPBAD 6
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 7
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_DB] = MM_OPT_DB,
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_NOW] = MM_OPT_NOW("time of the changes (default: the clock)"),
+	[O_DRYRUN] = { "dry-run", 'n', NULL, "change nothing; say what would "
+	    "be done" },
+	[O_FAILON] = { "fail-on", 0, "LIST", "exit 1 if any decision was one "
+	    "of these actions" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct exec {
@@ -234,7 +229,7 @@ main(int argc, char **argv)
 
 	memset(&e, 0, sizeof(e));
 	e.run.prog = prog;
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
 		case O_MODELS: e.x.models = st.arg; break;
@@ -255,7 +250,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	e.x.models = mm_models_dir(e.x.models);
