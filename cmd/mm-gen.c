@@ -13,57 +13,55 @@
 
 static const char *prog = "mm-gen";
 
+enum {
+	O_BATCHES, O_BATCH_SIZE, O_START, O_INTERVAL, O_ROWS, O_SEED,
+	O_POPULATION, O_FORMAT, O_NO_LABELS, O_DRIFT_AT, O_SHIFT, O_SCALE,
+	O_DRIFT_FEATURES, O_CONCEPT_AT, O_CONCEPT_STRENGTH, O_CONCEPT_FEATURE,
+	O_CLASSES, O_FEATURES, O_INFORMATIVE, O_REDUNDANT, O_CLASS_SEP,
+	O_FLIP_Y, O_N
+};
+
 static const struct mm_opt opts[] = {
-#define O_BATCHES 0
-	{ "batches", 0, "N", "number of batches (default 10)" },
-#define O_BATCH_SIZE 1
-	{ "batch-size", 0, "N", "rows per batch (default 256)" },
-#define O_START 2
-	{ "start", 0, "TS", "ts of the first batch (default 1764140000)" },
-#define O_INTERVAL 3
-	{ "interval", 0, "SECONDS", "seconds between batches (default 60)" },
-#define O_ROWS 4
-	{ "rows", 0, "N", "one training set of N rows instead of batches" },
-#define O_SEED 5
-	{ "seed", 0, "N", "seed of the sample (default 42)" },
-#define O_POPULATION 6
-	{ "population", 0, "N", "seed of the population (default 42)" },
-#define O_FORMAT 7
-	{ "format", 0, "FORMAT", "batch, rows or csv (default batch)" },
-#define O_NO_LABELS 8
-	{ "no-labels", 0, NULL, "leave the labels out" },
-#define O_DRIFT_AT 9
-	{ "drift-at", 0, "K", "move features from batch K on" },
-#define O_SHIFT 10
-	{ "shift", 0, "S", "mean shift in population sds (default 1)" },
-#define O_SCALE 11
-	{ "scale", 0, "X", "factor on the spread (default 1)" },
-#define O_DRIFT_FEATURES 12
-	{ "drift-features", 0, "LIST", "features that move (default "
-	    "f0,f1,f2)" },
-#define O_CONCEPT_AT 13
-	{ "concept-at", 0, "K", "change the label rule from batch K on" },
-#define O_CONCEPT_STRENGTH 14
-	{ "concept-strength", 0, "P", "share of rows whose class moves "
-	    "(default 0.1)" },
-#define O_CONCEPT_FEATURE 15
-	{ "concept-feature", 0, "NAME", "feature of the new rule (default "
-	    "f0)" },
-#define O_CLASSES 16
-	{ "classes", 0, "K", "number of classes, 2 to 10 (default 2)" },
-#define O_FEATURES 17
-	{ "features", 0, "N", "number of features (default 10)" },
-#define O_INFORMATIVE 18
-	{ "informative", 0, "N", "informative features (default 6)" },
-#define O_REDUNDANT 19
-	{ "redundant", 0, "N", "redundant features (default 2)" },
-#define O_CLASS_SEP 20
-	{ "class-sep", 0, "X", "half the side of the cluster cube "
-	    "(default 1.2)" },
-#define O_FLIP_Y 21
-	{ "flip-y", 0, "P", "share of rows with a random class "
+	[O_BATCHES] = { "batches", 0, "N", "number of batches (default 10)" },
+	[O_BATCH_SIZE] = { "batch-size", 0, "N", "rows per batch (default "
+	    "256)" },
+	[O_START] = { "start", 0, "TS", "ts of the first batch (default "
+	    "1764140000)" },
+	[O_INTERVAL] = { "interval", 0, "SECONDS", "seconds between batches "
+	    "(default 60)" },
+	[O_ROWS] = { "rows", 0, "N", "one training set of N rows instead of "
+	    "batches" },
+	[O_SEED] = { "seed", 0, "N", "seed of the sample (default 42)" },
+	[O_POPULATION] = { "population", 0, "N", "seed of the population "
+	    "(default 42)" },
+	[O_FORMAT] = { "format", 0, "FORMAT", "batch, rows or csv (default "
+	    "batch)" },
+	[O_NO_LABELS] = { "no-labels", 0, NULL, "leave the labels out" },
+	[O_DRIFT_AT] = { "drift-at", 0, "K", "move features from batch K on" },
+	[O_SHIFT] = { "shift", 0, "S", "mean shift in population sds (default "
+	    "1)" },
+	[O_SCALE] = { "scale", 0, "X", "factor on the spread (default 1)" },
+	[O_DRIFT_FEATURES] = { "drift-features", 0, "LIST", "features that "
+	    "move (default f0,f1,f2)" },
+	[O_CONCEPT_AT] = { "concept-at", 0, "K", "change the label rule from "
+	    "batch K on" },
+	[O_CONCEPT_STRENGTH] = { "concept-strength", 0, "P", "share of rows "
+	    "whose class moves (default 0.1)" },
+	[O_CONCEPT_FEATURE] = { "concept-feature", 0, "NAME", "feature of the "
+	    "new rule (default f0)" },
+	[O_CLASSES] = { "classes", 0, "K", "number of classes, 2 to 10 "
+	    "(default 2)" },
+	[O_FEATURES] = { "features", 0, "N", "number of features (default "
+	    "10)" },
+	[O_INFORMATIVE] = { "informative", 0, "N", "informative features "
+	    "(default 6)" },
+	[O_REDUNDANT] = { "redundant", 0, "N", "redundant features (default "
+	    "2)" },
+	[O_CLASS_SEP] = { "class-sep", 0, "X", "half the side of the cluster "
+	    "cube (default 1.2)" },
+	[O_FLIP_Y] = { "flip-y", 0, "P", "share of rows with a random class "
 	    "(default 0.01)" },
-	{ NULL, 0, NULL, NULL }
+	MM_OPT_END
 };
 
 #define MAX_ROWS 1000000L
@@ -84,7 +82,7 @@ struct gen {
 	enum format format;
 	int labels;
 	const char *drift_features, *concept_feature;
-	int set[O_FLIP_Y + 1];		/* which options were given */
+	int set[O_N];			/* which options were given */
 
 	char name[MM_GEN_MAX_FEATURES][16];
 	double *x;
@@ -149,7 +147,7 @@ parse_args(struct gen *g, struct mm_optstate *st, int argc, char **argv)
 	long v;
 	int o;
 
-	while ((o = mm_getopt(st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		if (o < 0)
 			return o;
 		g->set[o] = 1;
@@ -531,7 +529,7 @@ main(int argc, char **argv)
 	switch (parse_args(&g, &st, argc, argv)) {
 	case 0:
 		break;
-	case -3:
+	case MM_GETOPT_EXIT:
 		rc = MM_OK;
 		goto done;
 	default:
