@@ -17,14 +17,17 @@
 
 static const char *prog = "mm-models";
 
+enum {
+	O_MODELS, O_NOW, O_TABLE
+};
+
 static const struct mm_opt opts[] = {
-#define O_MODELS 0
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_NOW 1
-	{ "now", 0, "TS", "time recorded for a change (default: the clock)" },
-#define O_TABLE 2
-	{ "table", 0, NULL, "list as aligned text, not JSON lines" },
-	{ NULL, 0, NULL, NULL }
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_NOW] = MM_OPT_NOW("time recorded for a change (default: the "
+	    "clock)"),
+	[O_TABLE] = { "table", 0, NULL, "list as aligned text, not JSON "
+	    "lines" },
+	MM_OPT_END
 };
 
 static int
@@ -281,7 +284,7 @@ main(int argc, char **argv)
 	double at, t;
 	int o, table = 0, nargs, rc;
 
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_MODELS: dir = st.arg; break;
 		case O_NOW:
@@ -290,7 +293,7 @@ main(int argc, char **argv)
 			break;
 		case O_TABLE: table = 1; break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	dir = mm_models_dir(dir);
