@@ -23,17 +23,17 @@
 
 static const char *prog = "mm-predict";
 
+enum {
+	O_MODELS, O_VERSION, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_MODELS 0
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_VERSION 1
-	{ "model-version", 'V', "V", "use version V, not the active one" },
-#define O_SKIPBAD 2
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 3
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_VERSION] = { "model-version", 'V', "V", "use version V, not the "
+	    "active one" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct predict {
@@ -329,7 +329,7 @@ main(int argc, char **argv)
 	mm_buf_init(&pr.pred);
 	mm_buf_init(&pr.proba);
 	mm_buf_init(&pr.metrics);
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_MODELS: pr.dir = st.arg; break;
 		case O_VERSION: pr.pinned = st.arg; break;
@@ -340,7 +340,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	pr.dir = mm_models_dir(pr.dir);
