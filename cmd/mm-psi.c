@@ -25,41 +25,34 @@ static const char *prog = "mm-psi";
 
 enum mode { PSI, FIT, COUNTS, MERGE };
 
+enum {
+	O_REF, O_MODELS, O_CONFIG, O_WINDOW, O_FAILON, O_THRESHOLD, O_ALPHA,
+	O_FIT, O_BINS, O_COUNTS, O_MERGE, O_BY, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_REF 0
-	{ "ref", 'r', "FILE", "reference file (default: the active "
+	[O_REF] = { "ref", 'r', "FILE", "reference file (default: the active "
 	    "version's)" },
-#define O_MODELS 1
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_CONFIG 2
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_WINDOW 3
-	{ "window", 'w', "N", "PSI over the last N batches together" },
-#define O_FAILON 4
-	{ "fail-on", 0, "LEVEL", "exit 1 if any batch is moderate or "
-	    "severe" },
-#define O_THRESHOLD 5
-	{ "threshold", 0, "MODE", "'test' (significant and large enough) "
-	    "or 'fixed' bands" },
-#define O_ALPHA 6
-	{ "alpha", 0, "A", "significance level, after Benjamini-Hochberg" },
-#define O_FIT 7
-	{ "fit", 0, NULL, "write a reference fitted on the input" },
-#define O_BINS 8
-	{ "bins", 0, "N", "bins per feature for --fit (default 10)" },
-#define O_COUNTS 9
-	{ "counts", 0, NULL, "emit bin counts instead of PSI" },
-#define O_MERGE 10
-	{ "merge", 0, NULL, "sum count records and compute PSI" },
-#define O_BY 11
-	{ "by", 0, "FIELD", "with --merge: one result per value of FIELD" },
-#define O_SKIPBAD 12
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 13
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_WINDOW] = { "window", 'w', "N", "PSI over the last N batches "
+	    "together" },
+	[O_FAILON] = { "fail-on", 0, "LEVEL", "exit 1 if any batch is "
+	    "moderate or severe" },
+	[O_THRESHOLD] = { "threshold", 0, "MODE", "'test' (significant and "
+	    "large enough) or 'fixed' bands" },
+	[O_ALPHA] = { "alpha", 0, "A", "significance level, after "
+	    "Benjamini-Hochberg" },
+	[O_FIT] = { "fit", 0, NULL, "write a reference fitted on the input" },
+	[O_BINS] = { "bins", 0, "N", "bins per feature for --fit (default "
+	    "10)" },
+	[O_COUNTS] = { "counts", 0, NULL, "emit bin counts instead of PSI" },
+	[O_MERGE] = { "merge", 0, NULL, "sum count records and compute PSI" },
+	[O_BY] = { "by", 0, "FIELD", "with --merge: one result per value of "
+	    "FIELD" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct psi {
@@ -670,7 +663,7 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 	enum mode mode;
 	int o;
 
-	while ((o = mm_getopt(st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_REF: *ref = st->arg; break;
 		case O_MODELS: *models = st->arg; break;
@@ -710,7 +703,7 @@ parse_args(struct psi *p, struct mm_optstate *st, int argc, char **argv,
 				return -1;
 			break;
 		default:
-			return o == -3 ? -3 : -1;
+			return o == MM_GETOPT_EXIT ? MM_GETOPT_EXIT : -1;
 		}
 	}
 	if (failon != NULL) {
@@ -797,7 +790,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(&p, &st, argc, argv, &ref, &models,
 	    &config)) < 0) {
 		psi_release(&p);
-		return rc == -3 ? MM_OK : MM_EINPUT;
+		return rc == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 	}
 	over = p.cfg.drift;
 	if (mm_config_load(&p.cfg, config, MM_CFG_DRIFT, &err) < 0) {
