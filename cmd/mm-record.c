@@ -23,27 +23,22 @@
 
 static const char *prog = "mm-record";
 
+enum {
+	O_DB, O_CONFIG, O_NOW, O_GROUP, O_SKIPBAD, O_MAXREC, O_STRICT
+};
+
 static const struct mm_opt opts[] = {
-#define O_DB 0
-	{ "db", 0, "FILE", "database (default: $MM_DB or "
-	    "data/metrics/metrics.db)" },
-#define O_CONFIG 1
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_NOW 2
-	{ "now", 0, "TS", "time for records without ts (default: the "
-	    "clock)" },
-#define O_GROUP 3
-	{ "group", 0, "N", "records per transaction at most (default 512)" },
-#define O_SKIPBAD 4
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 5
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-#define O_STRICT 6
-	{ "strict", 0, NULL, "exit 1 if a batch_id came with other content "
-	    "than the one stored" },
-	{ NULL, 0, NULL, NULL }
+	[O_DB] = MM_OPT_DB,
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_NOW] = MM_OPT_NOW("time for records without ts (default: the "
+	    "clock)"),
+	[O_GROUP] = { "group", 0, "N", "records per transaction at most "
+	    "(default 512)" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	[O_STRICT] = { "strict", 0, NULL, "exit 1 if a batch_id came with "
+	    "other content than the one stored" },
+	MM_OPT_END
 };
 
 struct record {
@@ -997,7 +992,7 @@ main(int argc, char **argv)
 	r.run.idle = on_idle;
 	r.run.end = on_end;
 	r.group = 512;
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
 		case O_CONFIG: config = st.arg; break;
@@ -1017,7 +1012,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (mm_config_load(&r.cfg, config, MM_CFG_RETRAIN, &err) < 0) {
