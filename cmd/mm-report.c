@@ -23,31 +23,27 @@
 
 static const char *prog = "mm-report";
 
+enum {
+	O_CONFIG, O_DB, O_MODELS, O_FROM, O_TO, O_WINDOW, O_OUTPUT, O_TITLE,
+	O_NOW
+};
+
 static const struct mm_opt opts[] = {
-#define O_CONFIG 0
-	{ "config", 0, "DIR", "config directory: the drift bands and alpha "
-	    "(default: $MM_CONFIG or config)" },
-#define O_DB 1
-	{ "db", 0, "FILE", "database (default: $MM_DB or "
-	    "data/metrics/metrics.db)" },
-#define O_MODELS 2
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_FROM 3
-	{ "from", 0, "TS", "leave out what is older than TS" },
-#define O_TO 4
-	{ "to", 0, "TS", "leave out what is newer than TS" },
-#define O_WINDOW 5
-	{ "window", 'w', "LEN", "only the last LEN (such as 24h) before --to "
-	    "or the newest" },
-#define O_OUTPUT 6
-	{ "output", 'o', "FILE", "write to FILE, - for standard output "
-	    "(default report.html)" },
-#define O_TITLE 7
-	{ "title", 0, "TEXT", "the page's title (default \"mm report\")" },
-#define O_NOW 8
-	{ "now", 0, "TS", "the time the page says it was made (default: the "
-	    "clock)" },
-	{ NULL, 0, NULL, NULL }
+	[O_CONFIG] = { "config", 0, "DIR", "config directory: the drift bands "
+	    "and alpha (default: $MM_CONFIG or config)" },
+	[O_DB] = MM_OPT_DB,
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_FROM] = { "from", 0, "TS", "leave out what is older than TS" },
+	[O_TO] = { "to", 0, "TS", "leave out what is newer than TS" },
+	[O_WINDOW] = { "window", 'w', "LEN", "only the last LEN (such as 24h) "
+	    "before --to or the newest" },
+	[O_OUTPUT] = { "output", 'o', "FILE", "write to FILE, - for standard "
+	    "output (default report.html)" },
+	[O_TITLE] = { "title", 0, "TEXT", "the page's title (default \"mm "
+	    "report\")" },
+	[O_NOW] = MM_OPT_NOW("the time the page says it was made (default: "
+	    "the clock)"),
+	MM_OPT_END
 };
 
 /*
@@ -356,7 +352,7 @@ main(int argc, char **argv)
 	int o, rc = MM_OK;
 
 	mm_report_init(&r);
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
 		case O_DB: dbpath = st.arg; break;
@@ -390,7 +386,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (st.ind < argc) {
