@@ -24,37 +24,33 @@
 
 static const char *prog = "mm-train";
 
+enum {
+	O_MODELS, O_CONFIG, O_STAGE, O_ACTIVATE, O_SYNTHETIC, O_ROWS, O_SEED,
+	O_SHUFFLE, O_VALIDATE, O_NOW, O_THREADS, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_MODELS 0
-	{ "models", 0, "DIR", "model store (default: $MM_MODELS or models)" },
-#define O_CONFIG 1
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_STAGE 2
-	{ "stage", 0, NULL, "stage the new version as the candidate" },
-#define O_ACTIVATE 3
-	{ "activate", 0, NULL, "make the new version live at once" },
-#define O_SYNTHETIC 4
-	{ "synthetic", 0, NULL, "train on mm-gen's generator, not input" },
-#define O_ROWS 5
-	{ "rows", 0, "N", "rows with --synthetic (default 5000)" },
-#define O_SEED 6
-	{ "seed", 0, "N", "sample seed with --synthetic (default 42)" },
-#define O_SHUFFLE 7
-	{ "shuffle-labels", 0, NULL, "shuffle the labels (a broken model, "
-	    "for drills)" },
-#define O_VALIDATE 8
-	{ "validate", 0, "FILE", "validate on FILE instead of a split" },
-#define O_NOW 9
-	{ "now", 0, "TS", "time of the version (default: the clock)" },
-#define O_THREADS 10
-	{ "threads", 0, "N", "training threads (default: one per core)" },
-#define O_SKIPBAD 11
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 12
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_MODELS] = MM_OPT_MODELS,
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_STAGE] = { "stage", 0, NULL, "stage the new version as the "
+	    "candidate" },
+	[O_ACTIVATE] = { "activate", 0, NULL, "make the new version live at "
+	    "once" },
+	[O_SYNTHETIC] = { "synthetic", 0, NULL, "train on mm-gen's generator, "
+	    "not input" },
+	[O_ROWS] = { "rows", 0, "N", "rows with --synthetic (default 5000)" },
+	[O_SEED] = { "seed", 0, "N", "sample seed with --synthetic (default "
+	    "42)" },
+	[O_SHUFFLE] = { "shuffle-labels", 0, NULL, "shuffle the labels (a "
+	    "broken model, for drills)" },
+	[O_VALIDATE] = { "validate", 0, "FILE", "validate on FILE instead of "
+	    "a split" },
+	[O_NOW] = MM_OPT_NOW("time of the version (default: the clock)"),
+	[O_THREADS] = { "threads", 0, "N", "training threads (default: one "
+	    "per core)" },
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 struct train {
@@ -375,7 +371,7 @@ main(int argc, char **argv)
 	mm_table_init(&tr.valid);
 	tr.rows = 5000;
 	tr.seed = 42;
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_MODELS: tr.models = st.arg; break;
 		case O_CONFIG: tr.config = st.arg; break;
@@ -409,7 +405,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (tr.stage && tr.activate) {
