@@ -18,16 +18,15 @@
 
 static const char *prog = "mm-trust";
 
+enum {
+	O_CONFIG, O_SKIPBAD, O_MAXREC
+};
+
 static const struct mm_opt opts[] = {
-#define O_CONFIG 0
-	{ "config", 0, "DIR", "config directory (default: $MM_CONFIG or "
-	    "config)" },
-#define O_SKIPBAD 1
-	{ "skip-bad", 0, NULL, "skip bad records and count them" },
-#define O_MAXREC 2
-	{ "max-record", 0, "BYTES", "longest record accepted (default "
-	    "256M)" },
-	{ NULL, 0, NULL, NULL }
+	[O_CONFIG] = MM_OPT_CONFIG,
+	[O_SKIPBAD] = MM_OPT_SKIP_BAD,
+	[O_MAXREC] = MM_OPT_MAX_RECORD,
+	MM_OPT_END
 };
 
 /* Input names, in the order of enum MM_T_*. */
@@ -142,7 +141,7 @@ main(int argc, char **argv)
 
 	memset(&tr, 0, sizeof(tr));
 	tr.run.prog = prog;
-	while ((o = mm_getopt(&st, argc, argv, opts)) != -1) {
+	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_CONFIG: config = st.arg; break;
 		case O_SKIPBAD: tr.run.skip_bad = 1; break;
@@ -152,7 +151,7 @@ main(int argc, char **argv)
 				return MM_EINPUT;
 			break;
 		default:
-			return o == -3 ? MM_OK : MM_EINPUT;
+			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
 	if (mm_config_load(&tr.cfg, config, MM_CFG_TRUST, &err) < 0) {
