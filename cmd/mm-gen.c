@@ -269,11 +269,8 @@ parse_args(struct gen *g, struct mm_optstate *st, int argc, char **argv)
 			break;
 		}
 	}
-	if (st->ind < argc) {
-		mm_warnx(prog, "unexpected argument '%s'", argv[st->ind]);
-		mm_usage(st, opts, 0);
+	if (mm_opt_none_left(st, argc, argv, opts) < 0)
 		return -2;
-	}
 	return 0;
 }
 

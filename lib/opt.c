@@ -126,6 +126,17 @@ mm_getopt(struct mm_optstate *st, int argc, char **argv,
 }
 
 int
+mm_opt_none_left(const struct mm_optstate *st, int argc, char **argv,
+    const struct mm_opt *opts)
+{
+	if (st->ind >= argc)
+		return 0;
+	mm_warnx(st->prog, "unexpected argument '%s'", argv[st->ind]);
+	mm_usage(st, opts, 0);
+	return -1;
+}
+
+int
 mm_opt_long(const struct mm_optstate *st, const char *opt, long lo, long hi,
     long *out)
 {

@@ -69,6 +69,13 @@ int mm_getopt(struct mm_optstate *st, int argc, char **argv,
 void mm_usage(const struct mm_optstate *st, const struct mm_opt *opts,
     int full);
 
+/*
+ * For a program that takes no operands: 0 if there are none after the
+ * options, else -1 (the first named, and the usage, printed).
+ */
+int mm_opt_none_left(const struct mm_optstate *st, int argc, char **argv,
+    const struct mm_opt *opts);
+
 /* Numbers from option arguments: 0 or -1 (message printed). */
 int mm_opt_long(const struct mm_optstate *st, const char *opt, long lo,
     long hi, long *out);
