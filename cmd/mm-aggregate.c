@@ -684,11 +684,8 @@ main(int argc, char **argv)
 			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
-	if (st.ind < argc) {
-		mm_warnx(prog, "unexpected argument '%s'", argv[st.ind]);
-		mm_usage(&st, opts, 0);
+	if (mm_opt_none_left(&st, argc, argv, opts) < 0)
 		return MM_EINPUT;
-	}
 	if (mm_config_load(&a.cfg, config, MM_CFG_AGGREGATE | MM_CFG_DRIFT,
 	    &err) < 0) {
 		mm_perr(prog, &err);
