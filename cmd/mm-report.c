@@ -389,11 +389,8 @@ main(int argc, char **argv)
 			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
-	if (st.ind < argc) {
-		mm_warnx(prog, "unexpected argument '%s'", argv[st.ind]);
-		mm_usage(&st, opts, 0);
+	if (mm_opt_none_left(&st, argc, argv, opts) < 0)
 		return MM_EINPUT;
-	}
 	if (wlen != NULL && !isnan(r.from)) {
 		mm_warnx(prog, "--window and --from cannot be used together");
 		return MM_EINPUT;
