@@ -43,6 +43,15 @@ mm_reader_release(struct mm_reader *r)
 	r->buf = NULL;
 }
 
+/* 1 if a read of fd would not wait (data, end of input or an error). */
+static int
+readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
 /* Read more bytes after r->end; returns bytes read, 0 at EOF, -1 error. */
 static ssize_t
 fill(struct mm_reader *r)
@@ -117,6 +126,9 @@ mm_reader_next(struct mm_reader *r, char **line, size_t *len,
 		}
 		if (r->eof)
 			break;
+		if (r->idle != NULL && !readable(r->fd) &&
+		    r->idle(r->idle_ctx, err) < 0)
+			return MM_READER_IDLE;
 		got = fill(r);
 		if (got < 0) {
 			if (errno == EINTR)
@@ -151,11 +163,9 @@ mm_reader_next(struct mm_reader *r, char **line, size_t *len,
 int
 mm_reader_ready(struct mm_reader *r)
 {
-	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-
 	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
 		return 1;
-	return poll(&pfd, 1, 0) != 0;
+	return readable(r->fd);
 }
 
 int
