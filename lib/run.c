@@ -20,17 +20,23 @@ one(struct mm_run *run, const char *path, mm_line_fn fn, void *ctx)
 		return MM_ESYS;
 	}
 	run->in = &r;
+	/*
+	 * The reader calls idle itself, before any read that would wait:
+	 * a check here, between lines, would miss the time it waits for
+	 * the rest of a record that came in part.
+	 */
+	r.idle = run->idle;
+	r.idle_ctx = ctx;
 	if (run->file != NULL)
 		run->file(ctx);
 	for (;;) {
 		memset(&err, 0, sizeof(err));
-		if (run->idle != NULL && !mm_reader_ready(&r) &&
-		    run->idle(ctx, &err) < 0) {
+		if ((rc = mm_reader_next(&r, &line, &len, &err)) == 0)
+			break;
+		if (rc == MM_READER_IDLE) {
 			stop = 1;
 			break;
 		}
-		if ((rc = mm_reader_next(&r, &line, &len, &err)) == 0)
-			break;
 		/* A read error names the file, as a bad line does. */
 		if (rc < 0 && err.code != MM_EINPUT)
 			mm_err_where(&err, r.name);
