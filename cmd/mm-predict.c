@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "gen.h"
 #include "json.h"
 #include "metrics.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "config.h"
 #include "json.h"
 #include "mm.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "config.h"
 #include "db.h"
 #include "json.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "config.h"
 #include "gen.h"
 #include "json.h"

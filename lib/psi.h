@@ -47,6 +47,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "homog.h"
 #include "json.h"
 #include "mm.h"
 
@@ -131,18 +132,6 @@ void mm_ref_count_codes(const struct mm_ref_feat *f, const double *codes,
  */
 double mm_psi_counts(const long *r, const long *c, int nbins,
     double smoothing, double eps, int *k);
-
-/*
- * p-value of the test of homogeneity of r and c (bins empty in both
- * left out); 1 when fewer than two bins are used.  Monte Carlo p-values
- * are seeded by the counts, so equal counts give equal p-values, and
- * run until they can resolve p_min.
- */
-double mm_homogeneity_p(const long *r, const long *c, int nbins,
-    double p_min);
-
-/* The PSI at which a K-bin test at level alpha would flag (display). */
-double mm_psi_crit(double alpha, long m, long n, int k);
 
 /*
  * Benjamini-Hochberg at level alpha over k p-values (NaN ignored): sets

@@ -3,7 +3,7 @@
  * fitting (mm-train, mm-psi --fit).  The first batch fixes the features
  * and their order; every later batch must have the same ones.
  *
- * A column's kind (enum mm_col_kind in batch.h) is MM_COL_NONE until a
+ * A column's kind (enum mm_col_kind in batchin.h) is MM_COL_NONE until a
  * batch brings a value, then fixed: a later batch holding the other kind
  * is an error.  A column of strings holds, for each row, the index of
  * its string in the column's own strtab (the table's, not the batch's),
@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "mm.h"
 #include "strtab.h"
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_batch - the batch decoder, lib/batch.h: each line of the input is
+ * fuzz_batch - the batch decoder, lib/batchin.h: each line of the input is
  * decoded into one struct mm_batch reused from line to line, as the
  * programs do, with the flags the programs use.
  *
@@ -13,7 +13,7 @@
 
 #include <math.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "json.h"
 #include "mm.h"
 #include "strtab.h"

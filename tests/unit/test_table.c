@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "json.h"
 #include "table.h"
 

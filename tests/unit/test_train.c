@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "batch.h"
+#include "batchin.h"
 #include "table.h"
 #include "train.h"
 

@@ -1,5 +1,5 @@
 /*
- * batch.h - decode a batch record into column arrays.
+ * batchin.h - decode a batch record, on its way in, into column arrays.
  *
  *   {"batch_id":"b1","ts":1764140000.0,
  *    "features":{"f0":[0.1,null],"f1":[2,3]},"labels":[1,null]}
@@ -14,8 +14,8 @@
  * of the largest batch.  The record's top-level field spans are left in
  * the caller's struct mm_rec for pass-through.
  */
-#ifndef MM_BATCH_H
-#define MM_BATCH_H
+#ifndef MM_BATCHIN_H
+#define MM_BATCHIN_H
 
 #include <stddef.h>
 

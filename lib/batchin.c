@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "batchin.h"
 
 void
 mm_batch_init(struct mm_batch *b)

@@ -1,5 +1,5 @@
 /*
- * test_batch.c - decoding batch records into columns of numbers or of
+ * test_batchin.c - decoding batch records into columns of numbers or of
  * strings, and every way a batch record can be wrong.
  */
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "batchin.h"
 
 #define ALL (MM_BATCH_ID | MM_BATCH_FEATURES | MM_BATCH_LABELS)
 
