@@ -12,6 +12,7 @@
 #include "batchin.h"
 #include "config.h"
 #include "json.h"
+#include "merge.h"
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
@@ -87,40 +88,10 @@ struct psi {
 	struct mm_table fit;
 
 	/* --merge: groups in first-seen order. */
-	struct group *groups;
-	int ngroups;
-};
-
-struct group {
-	char *key;		/* raw JSON of the --by value, or NULL */
-	long records;
-	long **counts, rows;
+	struct mm_merge merge;
 };
 
 static int follow_store(struct psi *, struct mm_err *);
-
-static long **
-alloc_counts(const struct mm_ref *ref)
-{
-	long **c = mm_xcalloc((size_t)ref->nfeat, sizeof(long *));
-	int i;
-
-	for (i = 0; i < ref->nfeat; i++)
-		c[i] = mm_xcalloc((size_t)ref->f[i].nbins, sizeof(long));
-	return c;
-}
-
-static void
-free_counts(long **c, int nfeat)
-{
-	int i;
-
-	if (c == NULL)
-		return;
-	for (i = 0; i < nfeat; i++)
-		free(c[i]);
-	free(c);
-}
 
 static void
 zero_counts(const struct mm_ref *ref, long **c)
@@ -348,161 +319,23 @@ finish_fit(struct psi *p, struct mm_err *err)
 	return 0;
 }
 
-static struct group *
-find_group(struct psi *p, const struct mm_span *key)
-{
-	struct group *g;
-	int i;
-
-	for (i = 0; i < p->ngroups; i++) {
-		g = &p->groups[i];
-		if (key == NULL || (g->key != NULL &&
-		    strlen(g->key) == key->n &&
-		    memcmp(g->key, key->p, key->n) == 0))
-			return g;
-	}
-	p->groups = mm_xrealloc(p->groups, (size_t)(p->ngroups + 1) *
-	    sizeof(*p->groups));
-	g = &p->groups[p->ngroups++];
-	memset(g, 0, sizeof(*g));
-	g->key = key ? mm_xstrndup(key->p, key->n) : NULL;
-	g->counts = alloc_counts(&p->ref);
-	return g;
-}
-
-/*
- * Counts above this are refused: sums of reference and production
- * counts stay exact in a double and far from overflowing a long.
- */
-#define MAX_COUNT ((long)1 << 50)
-
-/*
- * Check every count array of a count object against the reference and
- * n, then add them to g: a bad record adds nothing.
- */
-static int
-add_bins(struct psi *p, struct group *g, json_t *bins, long n,
-    struct mm_err *err)
-{
-	long sum, v;
-	int i, k;
-
-	if (!json_is_object(bins))
-		return mm_errf(err, MM_EINPUT, 0, "counts are not an object");
-	for (i = 0; i < p->ref.nfeat; i++) {
-		const struct mm_ref_feat *f = &p->ref.f[i];
-		json_t *a = json_object_get(bins, f->name);
-
-		if (!json_is_array(a) || json_array_size(a) != (size_t)f->nbins)
-			return mm_errf(err, MM_EINPUT, 0, "counts of feature "
-			    "'%s' missing or of the wrong length", f->name);
-		for (sum = 0, k = 0; k < f->nbins; k++) {
-			json_t *c = json_array_get(a, (size_t)k);
-
-			if (!json_is_integer(c) || json_integer_value(c) < 0 ||
-			    __builtin_add_overflow(sum,
-			    (long)json_integer_value(c), &sum))
-				return mm_errf(err, MM_EINPUT, 0, "count %d of "
-				    "feature '%s' is not a count", k, f->name);
-		}
-		if (sum != n)
-			return mm_errf(err, MM_EINPUT, 0, "counts of feature "
-			    "'%s' add up to %ld, not n %ld", f->name, sum, n);
-		for (k = 0; k < f->nbins; k++)
-			if (__builtin_add_overflow(g->counts[i][k],
-			    (long)json_integer_value(json_array_get(a,
-			    (size_t)k)), &v) || v > MAX_COUNT)
-				return mm_errf(err, MM_EINPUT, 0, "counts of "
-				    "feature '%s' overflow", f->name);
-	}
-	if (__builtin_add_overflow(g->rows, n, &v) || v > MAX_COUNT)
-		return mm_errf(err, MM_EINPUT, 0, "n overflows");
-	for (i = 0; i < p->ref.nfeat; i++) {
-		json_t *a = json_object_get(bins, p->ref.f[i].name);
-
-		for (k = 0; k < p->ref.f[i].nbins; k++)
-			g->counts[i][k] += (long)json_integer_value(
-			    json_array_get(a, (size_t)k));
-	}
-	g->rows += n;
-	return 0;
-}
-
-/*
- * A count record: "counts" from mm-psi --counts, or a "drift" object
- * that carries its counts (from mm-psi or mm-aggregate).
- */
+/* A count record (merge.h). */
 static int
 do_merge_record(struct psi *p, char *line, size_t len, struct mm_err *err)
 {
-	const struct mm_field *f, *byf = NULL;
-	json_error_t jerr;
-	json_t *c, *ref, *n, *bins;
-	struct group *g;
-	struct mm_buf canon;
-	struct mm_span byv;
-	int rc = -1, drift = 0;
-
 	if (mm_rec_parse(&p->rec, line, len, NULL, NULL, err) < 0)
 		return -1;
-	if ((f = mm_rec_get(&p->rec, "counts")) == NULL &&
-	    (f = mm_rec_get(&p->rec, "drift")) == NULL)
-		return mm_errf(err, MM_EINPUT, 0, "neither 'counts' nor "
-		    "'drift' (make count records with mm-psi --counts)");
-	drift = mm_rec_get(&p->rec, "counts") == NULL;
-	if (p->by != NULL && (byf = mm_rec_get(&p->rec, p->by)) == NULL)
-		return mm_errf(err, MM_EINPUT, 0, "'%s' missing", p->by);
-	mm_buf_init(&canon);
-	c = json_loadb(f->val.p, f->val.n, 0, &jerr);
-	ref = c ? json_object_get(c, "ref") : NULL;
-	n = c ? json_object_get(c, "n") : NULL;
-	bins = c ? json_object_get(c, drift ? "counts" : "bins") : NULL;
-	if (!json_is_object(c) || !json_is_string(ref) ||
-	    !json_is_integer(n) || json_integer_value(n) < 0 || bins == NULL) {
-		mm_errf(err, MM_EINPUT, 0, "'%s' is not a count object%s",
-		    drift ? "drift" : "counts", drift ? " (no ref, n and "
-		    "counts)" : "");
-		goto out;
-	}
-	if (strcmp(json_string_value(ref), p->ref.id) != 0) {
-		mm_errf(err, MM_EINPUT, 0, "counts were made with reference "
-		    "'%s', not '%s'", json_string_value(ref), p->ref.id);
-		goto out;
-	}
-	if (byf != NULL) {
-		/* A string is grouped by its text: "b\u0031" with "b1". */
-		byv = byf->val;
-		if (byv.p[0] == '"' && memchr(byv.p, '\\', byv.n) != NULL) {
-			mm_buf_putc(&canon, '"');
-			if (mm_json_canon(byv.p + 1, byv.n - 2, &canon) < 0) {
-				mm_errf(err, MM_EINPUT, 0, "'%s' has a \\u "
-				    "escape of a NUL", p->by);
-				goto out;
-			}
-			mm_buf_putc(&canon, '"');
-			byv.p = canon.p;
-			byv.n = canon.n;
-		}
-	}
-	g = find_group(p, byf ? &byv : NULL);
-	if (add_bins(p, g, bins, (long)json_integer_value(n), err) < 0)
-		goto out;
-	g->records++;
-	rc = 0;
-out:
-	mm_buf_release(&canon);
-	json_decref(c);
-	return rc;
+	return mm_merge_record(&p->merge, &p->rec, err);
 }
 
 static int
 finish_merge(struct psi *p, struct mm_err *err)
 {
-	struct group *g;
+	struct mm_merge_group *g;
 	int i;
 
-	for (i = 0; i < p->ngroups; i++) {
-		g = &p->groups[i];
+	for (i = 0; i < p->merge.ngroups; i++) {
+		g = &p->merge.groups[i];
 		if (emit_drift(p, g->counts, g->rows, err) < 0)
 			return -1;
 		putchar('{');
@@ -527,15 +360,15 @@ alloc_state(struct psi *p)
 	int i;
 
 	p->colmap = mm_xcalloc((size_t)p->ref.nfeat, sizeof(int));
-	p->counts = alloc_counts(&p->ref);
+	p->counts = mm_counts_alloc(&p->ref);
 	p->head = 0;
 	p->wrows = 0;
 	if (p->window > 1) {
 		p->ring = mm_xcalloc((size_t)p->window, sizeof(long **));
 		p->ring_rows = mm_xcalloc((size_t)p->window, sizeof(long));
 		for (i = 0; i < p->window; i++)
-			p->ring[i] = alloc_counts(&p->ref);
-		p->wsum = alloc_counts(&p->ref);
+			p->ring[i] = mm_counts_alloc(&p->ref);
+		p->wsum = mm_counts_alloc(&p->ref);
 	}
 }
 
@@ -544,13 +377,13 @@ free_state(struct psi *p)
 {
 	int i, nf = p->ref.nfeat;
 
-	free_counts(p->counts, nf);
+	mm_counts_free(p->counts, nf);
 	if (p->ring != NULL)
 		for (i = 0; i < p->window; i++)
-			free_counts(p->ring[i], nf);
+			mm_counts_free(p->ring[i], nf);
 	free(p->ring);
 	free(p->ring_rows);
-	free_counts(p->wsum, nf);
+	mm_counts_free(p->wsum, nf);
 	free(p->colmap);
 	p->counts = p->wsum = NULL;
 	p->ring = NULL;
@@ -622,16 +455,11 @@ load_reference(struct psi *p, const char *ref, const char *models,
 static void
 psi_release(struct psi *p)
 {
-	int i, nf = p->ref.nfeat;
-
 	free_state(p);
 	free(p->catbins);
 	mm_table_release(&p->fit);
-	for (i = 0; i < p->ngroups; i++) {
-		free(p->groups[i].key);
-		free_counts(p->groups[i].counts, nf);
-	}
-	free(p->groups);
+	if (p->merge.ref != NULL)
+		mm_merge_release(&p->merge);
 	mm_ref_release(&p->ref);
 	mm_batch_release(&p->batch);
 	mm_rec_release(&p->rec);
@@ -792,6 +620,7 @@ main(int argc, char **argv)
 		psi_release(&p);
 		return rc == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 	}
+	mm_merge_init(&p.merge, &p.ref, p.by);
 	over = p.cfg.drift;
 	if (mm_config_load(&p.cfg, config, MM_CFG_DRIFT, &err) < 0) {
 		mm_perr(prog, &err);
