@@ -19,6 +19,7 @@
 #include "run.h"
 #include "metrics.h"
 #include "policy.h"
+#include "pool.h"
 #include "psi.h"
 #include "store.h"
 
@@ -60,17 +61,7 @@ struct decide {
 	int know_previous;
 	double f1s[1000];		/* recent batch F1, a ring */
 	long nf1;
-	/*
-	 * Rule 3's pool: the confusion counts of the recent batches the
-	 * live version served, oldest first, at most f1_window_rows rows
-	 * (and at least the newest batch).
-	 */
-	int k;				/* classes, 0 before any counts */
-	long *pool;			/* k x k, the sum of the ring */
-	long **ring;			/* owned, nring batches of k x k */
-	long *ring_rows;
-	int nring, ringcap;
-	char pool_version[MM_VERSION_MAX];
+	struct mm_pool pool;		/* rule 3's, of the live version */
 	const char *dbpath;		/* seed the pool from it, or NULL */
 	int seeded;
 	struct mm_db db;		/* for evidence horizons, once open */
@@ -251,169 +242,21 @@ follow(struct decide *d, struct mm_err *err)
 }
 
 /*
- * Confusion counts from JSON: a k x k array of arrays of counts.  Sets
- * *k and fills cm (allocated, k x k).  0, 1 if absent or null, -1 bad.
- */
-static int
-parse_confusion(json_t *a, long **cm, int *k)
-{
-	size_t i, j, n;
-
-	*cm = NULL;
-	if (a == NULL || json_is_null(a))
-		return 1;
-	if (!json_is_array(a) || (n = json_array_size(a)) < 2 ||
-	    n > MM_MAX_CLASSES)
-		return -1;
-	*cm = mm_xcalloc(n * n, sizeof(long));
-	for (i = 0; i < n; i++) {
-		json_t *row = json_array_get(a, i);
-
-		if (!json_is_array(row) || json_array_size(row) != n)
-			goto bad;
-		for (j = 0; j < n; j++) {
-			json_t *c = json_array_get(row, j);
-
-			if (!json_is_integer(c) || json_integer_value(c) < 0 ||
-			    json_integer_value(c) > (json_int_t)1 << 50)
-				goto bad;
-			(*cm)[i * n + j] = (long)json_integer_value(c);
-		}
-	}
-	*k = (int)n;
-	return 0;
-bad:
-	free(*cm);
-	*cm = NULL;
-	return -1;
-}
-
-static void
-put_confusion(struct mm_buf *b, const long *cm, int k)
-{
-	int i, j;
-
-	if (cm == NULL) {
-		mm_buf_puts(b, "null");
-		return;
-	}
-	mm_buf_putc(b, '[');
-	for (i = 0; i < k; i++) {
-		mm_buf_puts(b, i ? ",[" : "[");
-		for (j = 0; j < k; j++)
-			mm_buf_printf(b, j ? ",%ld" : "%ld", cm[i * k + j]);
-		mm_buf_putc(b, ']');
-	}
-	mm_buf_putc(b, ']');
-}
-
-static void
-pool_reset(struct decide *d, int k, const char *version)
-{
-	int i;
-
-	for (i = 0; i < d->nring; i++)
-		free(d->ring[i]);
-	d->nring = 0;
-	free(d->pool);
-	d->k = k;
-	d->pool = k > 0 ? mm_xcalloc((size_t)(k * k), sizeof(long)) : NULL;
-	snprintf(d->pool_version, sizeof(d->pool_version), "%s", version);
-}
-
-/* Add a batch's counts as the newest; drop the oldest past the cap. */
-static void
-pool_add(struct decide *d, const long *cm)
-{
-	long rows = mm_confusion_total(cm, d->k), total = 0;
-	int i, drop = 0;
-
-	if (d->nring == d->ringcap) {
-		d->ringcap = d->ringcap ? 2 * d->ringcap : 64;
-		d->ring = mm_xrealloc(d->ring, (size_t)d->ringcap *
-		    sizeof(*d->ring));
-		d->ring_rows = mm_xrealloc(d->ring_rows, (size_t)d->ringcap *
-		    sizeof(long));
-	}
-	d->ring[d->nring] = mm_xmalloc((size_t)(d->k * d->k) * sizeof(long));
-	memcpy(d->ring[d->nring], cm, (size_t)(d->k * d->k) * sizeof(long));
-	d->ring_rows[d->nring++] = rows;
-	for (i = 0; i < d->k * d->k; i++)
-		d->pool[i] += cm[i];
-	for (i = 0; i < d->nring; i++)
-		total += d->ring_rows[i];
-	while (drop < d->nring - 1 && total > d->cfg.retrain.f1_window_rows) {
-		total -= d->ring_rows[drop];
-		for (i = 0; i < d->k * d->k; i++)
-			d->pool[i] -= d->ring[drop][i];
-		free(d->ring[drop]);
-		drop++;
-	}
-	if (drop > 0) {
-		memmove(d->ring, d->ring + drop, (size_t)(d->nring - drop) *
-		    sizeof(*d->ring));
-		memmove(d->ring_rows, d->ring_rows + drop,
-		    (size_t)(d->nring - drop) * sizeof(long));
-		d->nring -= drop;
-	}
-}
-
-/*
- * Seed the pool from the database: the counts of the batches the live
- * version served before this record's batch (all of them when the
- * batch is not stored), newest first until the cap, added oldest first.
+ * Seed the pool from the database, once: the counts of the batches the
+ * live version served before this record's batch.
  */
 static int
 pool_seed(struct decide *d, const char *batch_id, struct mm_err *err)
 {
 	struct mm_db db;
-	sqlite3_stmt *st;
-	json_t *a;
-	long **got = NULL, rows = 0, *cm;
-	int n = 0, cap = 0, k, rc = -1, step;
+	int rc;
 
 	d->seeded = 1;
 	if (d->dbpath == NULL || d->active[0] == '\0')
 		return 0;
 	if (mm_db_open(&db, d->dbpath, err) < 0)
 		return -1;
-	st = mm_db_prepare(&db, "SELECT confusion FROM metrics WHERE "
-	    "model_version = ?1 AND confusion IS NOT NULL AND id < "
-	    "coalesce((SELECT id FROM metrics WHERE batch_id = ?2), "
-	    "9223372036854775807) ORDER BY id DESC", err);
-	if (st == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, d->active, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, batch_id ? batch_id : "", -1,
-	    SQLITE_STATIC);
-	while (rows < d->cfg.retrain.f1_window_rows &&
-	    (step = sqlite3_step(st)) == SQLITE_ROW) {
-		a = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-		    NULL);
-		if (parse_confusion(a, &cm, &k) != 0 || (d->k != 0 &&
-		    k != d->k)) {
-			json_decref(a);
-			free(cm);
-			break;	/* another class count: older model */
-		}
-		json_decref(a);
-		if (d->k == 0)
-			pool_reset(d, k, d->active);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			got = mm_xrealloc(got, (size_t)cap * sizeof(*got));
-		}
-		got[n++] = cm;
-		rows += mm_confusion_total(cm, k);
-	}
-	while (n > 0) {
-		pool_add(d, got[--n]);
-		free(got[n]);
-	}
-	rc = 0;
-out:
-	free(got);
-	sqlite3_finalize(st);
+	rc = mm_pool_seed(&d->pool, &db, d->active, batch_id, err);
 	mm_db_close(&db);
 	return rc;
 }
@@ -464,9 +307,9 @@ decision_json(const struct decide *d, const struct mm_signal *sig,
 	num_or_null(b, sig->has_f1_sustained, sig->f1_sustained);
 	if (sig->nclass > 0) {
 		mm_buf_puts(b, ",\"confusion\":");
-		put_confusion(b, sig->confusion, sig->nclass);
+		mm_confusion_json(b, sig->confusion, sig->nclass);
 		mm_buf_puts(b, ",\"pooled\":");
-		put_confusion(b, sig->pooled, sig->nclass);
+		mm_confusion_json(b, sig->pooled, sig->nclass);
 		mm_buf_printf(b, ",\"rows\":%ld,\"f1_upper\":", dec->rows);
 		mm_jw_num(b, dec->f1_upper);
 		mm_buf_printf(b, ",\"pooled_rows\":%ld,\"pooled_f1\":",
@@ -530,7 +373,7 @@ get_counts(const struct mm_rec *rec, long **cm, int *k, char *version,
 		json_decref(o);
 		return 0;	/* get_number says what is wrong */
 	}
-	if ((rc = parse_confusion(json_object_get(o, "confusion"), cm,
+	if ((rc = mm_confusion_parse(json_object_get(o, "confusion"), cm,
 	    k)) < 0) {
 		json_decref(o);
 		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
@@ -632,7 +475,7 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 		} else if (sig.has_drift_status &&
 		    sig.drift_status == MM_SEVERE) {
 			/* Rejected rows are no evidence of the model's F1. */
-			sig.pooled = d->k == k ? d->pool : NULL;
+			sig.pooled = d->pool.k == k ? d->pool.sum : NULL;
 		} else if (served[0] == '\0' || d->active[0] == '\0' ||
 		    strcmp(served, d->active) == 0) {
 			if (!d->seeded) {
@@ -643,10 +486,10 @@ do_record(struct decide *d, char *line, size_t len, struct mm_err *err)
 			}
 			/* Without a store, the pool follows the records. */
 			pv = d->active[0] != '\0' ? d->active : served;
-			if (d->k != k || strcmp(d->pool_version, pv) != 0)
-				pool_reset(d, k, pv);
-			pool_add(d, cm);
-			sig.pooled = d->pool;
+			if (d->pool.k != k || strcmp(d->pool.version, pv) != 0)
+				mm_pool_reset(&d->pool, k, pv);
+			mm_pool_add(&d->pool, cm);
+			sig.pooled = d->pool.sum;
 		}
 	}
 	if (mm_policy_decide(&d->cfg.retrain, &sig, &d->st, &dec, err) < 0 ||
@@ -773,8 +616,8 @@ replay_meta(json_t *meta, const char *stored, struct mm_decision *dec,
 	meta_number(pol, "min_f1_gain", &has, &c.min_f1_gain);
 	/* Decisions on confusion counts carry them and the bound's level. */
 	if (json_object_get(meta, "confusion") != NULL) {
-		if (parse_confusion(json_object_get(meta, "confusion"), cm,
-		    &k) != 0 || parse_confusion(json_object_get(meta,
+		if (mm_confusion_parse(json_object_get(meta, "confusion"), cm,
+		    &k) != 0 || mm_confusion_parse(json_object_get(meta,
 		    "pooled"), cm + 1, &kp) < 0 || (cm[1] != NULL &&
 		    kp != k) || meta_number(pol, "alpha_f1", &has,
 		    &c.alpha_f1) < 0 || !has)
@@ -981,6 +824,7 @@ main(int argc, char **argv)
 		mm_perr(prog, &err);
 		return err.code;
 	}
+	mm_pool_init(&d.pool, d.cfg.retrain.f1_window_rows);
 	/* The store and the database are used when given or present. */
 	if (models == NULL && exists(mm_models_dir(NULL)))
 		models = mm_models_dir(NULL);
@@ -1009,11 +853,9 @@ main(int argc, char **argv)
 		rc = MM_ECHECK;
 	mm_rec_release(&d.rec);
 	mm_buf_release(&d.out);
-	pool_reset(&d, 0, "");
+	mm_pool_release(&d.pool);
 	if (d.db_open)
 		mm_db_close(&d.db);
-	free(d.ring);
-	free(d.ring_rows);
 out:
 	return mm_run_finish(&d.run, rc);
 }
