@@ -4,8 +4,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "model.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "recordin.h"
 #include "run.h"
 
 static const char *prog = "mm-record";
@@ -110,19 +109,6 @@ bind_json_number(sqlite3_stmt *st, int i, json_t *o, const char *key)
 	else
 		sqlite3_bind_null(st, i);
 }
-
-/*
- * The fields of a record's drift object that mm-record reads, as spans
- * of the line (NULL when absent).  The drift object may carry a bin
- * count per feature and bin: it is scanned, never built as a tree.
- */
-struct drift_in {
-	const struct mm_field *score, *status, *psi, *p_value, *n, *ref,
-	    *counts;
-};
-
-#define COUNT_MAX 9007199254740991LL	/* 2^53 - 1, exact as a double */
-
 /*
  * Bind a field as the JSON text it came as, so the numbers stored are
  * the numbers read; absent or null is NULL.
@@ -147,363 +133,6 @@ bind_raw_number(sqlite3_stmt *st, int i, const struct mm_field *f)
 		sqlite3_bind_double(st, i, v);
 	else
 		sqlite3_bind_null(st, i);
-}
-
-/*
- * The value of a field that is a string, NUL-terminated in b; NULL when
- * it is not a string.  Escapes are rare here, so jansson undoes them.
- */
-static const char *
-string_value(const struct mm_field *f, struct mm_buf *b)
-{
-	json_t *v;
-
-	mm_buf_reset(b);
-	if (f == NULL || f->val.p[0] != '"')
-		return NULL;
-	if (memchr(f->val.p, '\\', f->val.n) == NULL) {
-		mm_buf_put(b, f->val.p + 1, f->val.n - 2);
-		return b->p;
-	}
-	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
-	if (!json_is_string(v)) {
-		json_decref(v);
-		return NULL;
-	}
-	mm_buf_puts(b, json_string_value(v));
-	json_decref(v);
-	return b->p;
-}
-
-/* A count at p (digits only, at most COUNT_MAX): the end, or NULL. */
-static const char *
-count_at(const char *p, long long *v)
-{
-	const char *q;
-
-	*v = 0;
-	for (q = p; *q >= '0' && *q <= '9'; q++) {
-		if (*v > (COUNT_MAX - (*q - '0')) / 10)
-			return NULL;
-		*v = *v * 10 + (*q - '0');
-	}
-	return q > p ? q : NULL;
-}
-
-/*
- * drift.counts must be an object of arrays of counts, one per feature,
- * each adding up to drift.n: the rows of the batch, every one in some
- * bin.  The line is known to be valid JSON.
- */
-static int
-check_counts(const struct drift_in *d, struct mm_err *err)
-{
-	const char *p, *q, *key;
-	char tok[64];
-	long long n, v, sum;
-	size_t klen;
-
-	if (d->n == NULL)
-		return mm_errf(err, MM_EINPUT, 0, "'drift.n' missing");
-	if (count_at(d->n->val.p, &n) != d->n->val.p + d->n->val.n)
-		return mm_errf(err, MM_EINPUT, 0, "'drift.n': %s is not a "
-		    "count", mm_json_token(d->n->val.p, tok, sizeof(tok)));
-	p = d->counts->val.p;
-	if (*p != '{')
-		return mm_errf(err, MM_EINPUT, 0, "'drift.counts' is not an "
-		    "object");
-	if (*(p = mm_json_ws(p + 1)) == '}')
-		return mm_errf(err, MM_EINPUT, 0, "'drift.counts' is empty");
-	for (;;) {
-		p = mm_json_string(p, &key, &klen, NULL);
-		p = mm_json_ws(mm_json_ws(p) + 1);
-		if (*p != '[')
-			return mm_errf(err, MM_EINPUT, 0, "'drift.counts.%.*s' "
-			    "is not an array", (int)klen, key);
-		sum = 0;
-		for (p = mm_json_ws(p + 1); *p != ']';) {
-			if ((q = count_at(p, &v)) == NULL ||
-			    (*(q = mm_json_ws(q)) != ',' && *q != ']'))
-				return mm_errf(err, MM_EINPUT, 0,
-				    "'drift.counts.%.*s': %s is not a count",
-				    (int)klen, key,
-				    mm_json_token(p, tok, sizeof(tok)));
-			sum = sum > LLONG_MAX - v ? LLONG_MAX : sum + v;
-			p = *q == ',' ? mm_json_ws(q + 1) : q;
-		}
-		if (sum != n)
-			return mm_errf(err, MM_EINPUT, 0, "'drift.counts.%.*s' "
-			    "sums to %lld but 'drift.n' is %lld", (int)klen,
-			    key, sum, n);
-		if (*(p = mm_json_ws(p + 1)) == '}')
-			return 0;
-		p = mm_json_ws(p + 1);
-	}
-}
-
-/*
- * The object o without the fields named in drop, into b: each kept
- * field with the separator that came before it, as mm_rec_write_kv()
- * copies fields, so what is kept stays byte for byte.
- */
-static void
-put_without(struct mm_buf *b, const struct mm_rec *o,
-    const char *const *drop)
-{
-	const char *head_end, *tail, *start, *sep;
-	const char *const *k;
-	int i, kept = 0;
-
-	mm_buf_reset(b);
-	head_end = o->n > 0 ? o->f[0].key.p - 1 : o->close;
-	mm_buf_put(b, o->line, (size_t)(head_end - o->line));
-	for (i = 0; i < o->n; i++) {
-		for (k = drop; *k != NULL; k++)
-			if (mm_span_eq(&o->f[i].key, *k))
-				break;
-		if (*k != NULL)
-			continue;
-		start = o->f[i].key.p - 1;	/* the opening quote */
-		if (kept++ > 0) {
-			sep = o->f[i - 1].val.p + o->f[i - 1].val.n;
-			mm_buf_put(b, sep, (size_t)(start - sep));
-		}
-		mm_buf_put(b, start, (size_t)(o->f[i].val.p + o->f[i].val.n -
-		    start));
-	}
-	tail = o->n > 0 ? o->f[o->n - 1].val.p + o->f[o->n - 1].val.n :
-	    o->close;
-	mm_buf_put(b, tail, (size_t)(o->line + o->len - tail));
-}
-
-/*
- * Read the drift object at f: its fields into d, the text to store
- * (without the reference id and the counts) into r->drift.  Counts are
- * checked here, before anything of the record is written.
- */
-static int
-read_drift(struct record *r, const struct mm_field *f, struct drift_in *d,
-    struct mm_err *err)
-{
-	static const char *const not_stored[] = { "ref", "counts", NULL };
-
-	if (mm_rec_parse(&r->sub, f->val.p, f->val.n, NULL, NULL, err) < 0)
-		return -1;
-	d->score = mm_rec_get(&r->sub, "drift_score");
-	d->status = mm_rec_get(&r->sub, "status");
-	d->psi = mm_rec_get(&r->sub, "psi");
-	d->p_value = mm_rec_get(&r->sub, "p_value");
-	d->n = mm_rec_get(&r->sub, "n");
-	d->ref = mm_rec_get(&r->sub, "ref");
-	d->counts = mm_rec_get(&r->sub, "counts");
-	if (d->ref != NULL && d->ref->val.p[0] != '"')
-		return mm_errf(err, MM_EINPUT, 0, "'drift.ref' is not a "
-		    "string");
-	if (d->counts != NULL && check_counts(d, err) < 0)
-		return -1;
-	put_without(&r->drift, &r->sub, not_stored);
-	return 0;
-}
-
-/*
- * The fields of a record's metrics object that mm-record stores, as
- * spans of the line: NULL when absent or null.
- */
-struct metrics_in {
-	const struct mm_field *n_samples, *n_labelled, *accuracy, *f1,
-	    *confidence, *latency, *version, *confusion;
-};
-
-static const struct mm_field *
-get_value(const struct mm_rec *o, const char *key)
-{
-	const struct mm_field *f = mm_rec_get(o, key);
-
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
-		return NULL;
-	return f;
-}
-
-static int
-check_count(const struct mm_field *f, const char *key, long long *v,
-    struct mm_err *err)
-{
-	char tok[64];
-
-	if (f != NULL && count_at(f->val.p, v) != f->val.p + f->val.n)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is not a "
-		    "count", key, mm_json_token(f->val.p, tok, sizeof(tok)));
-	return 0;
-}
-
-/* A number from 0, to 1 when share is set. */
-static int
-check_number(const struct mm_field *f, const char *key, int share,
-    struct mm_err *err)
-{
-	char tok[64];
-	double v;
-
-	if (f == NULL)
-		return 0;
-	mm_json_token(f->val.p, tok, sizeof(tok));
-	if (mm_json_number(f->val.p, &v) != f->val.p + f->val.n)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is not a "
-		    "number", key, tok);
-	if (!(v >= 0 && v <= (share ? 1 : HUGE_VAL)) || !isfinite(v))
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.%s': %s is out of "
-		    "range %s", key, tok, share ? "[0, 1]" : "[0, inf)");
-	return 0;
-}
-
-/*
- * metrics.confusion must be k arrays of k counts, k a model's number of
- * classes (2 to MM_MAX_CLASSES).  *total gets the rows counted, *right
- * those on the diagonal.  The line is known to be valid JSON.
- */
-static int
-check_confusion(const struct mm_field *f, long long *total,
-    long long *right, struct mm_err *err)
-{
-	const char *p = f->val.p, *q;
-	char tok[64];
-	long long v;
-	long k = 0, row = 0, col;
-
-	*total = *right = 0;
-	if (*p != '[')
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
-		    "an array");
-	for (p = mm_json_ws(p + 1); *p != ']';) {
-		if (*p != '[')
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion': "
-			    "row %ld is not an array", row);
-		col = 0;
-		for (p = mm_json_ws(p + 1); *p != ']'; col++) {
-			if ((q = count_at(p, &v)) == NULL ||
-			    (*(q = mm_json_ws(q)) != ',' && *q != ']'))
-				return mm_errf(err, MM_EINPUT, 0,
-				    "'metrics.confusion': %s is not a count",
-				    mm_json_token(p, tok, sizeof(tok)));
-			*total = *total > LLONG_MAX - v ? LLONG_MAX :
-			    *total + v;
-			if (col == row)
-				*right += v;
-			p = *q == ',' ? mm_json_ws(q + 1) : q;
-		}
-		if (row == 0)
-			k = col;
-		else if (col != k)
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
-			    "is not square: row %ld has %ld count%s, row 0 %ld",
-			    row, col, col == 1 ? "" : "s", k);
-		row++;
-		if (*(p = mm_json_ws(p + 1)) == ',')
-			p = mm_json_ws(p + 1);
-	}
-	if (row == 0)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is "
-		    "empty");
-	if (row != k)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
-		    "square: %ld row%s of %ld count%s", row, row == 1 ? "" :
-		    "s", k, k == 1 ? "" : "s");
-	if (k < 2 || k > MM_MAX_CLASSES)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' has %ld "
-		    "class%s, not 2 to %d", k, k == 1 ? "" : "es",
-		    MM_MAX_CLASSES);
-	return 0;
-}
-
-/*
- * Check what can be checked of the confusion counts: their total is the
- * number of labelled rows, as n_labelled and the labels say, and the
- * accuracy is the share on the diagonal.  (Not F1: which class it is of
- * is the model's to say.)
- */
-static int
-check_totals(const struct record *r, const struct metrics_in *m,
-    struct mm_err *err)
-{
-	const struct mm_batch *b = &r->batch;
-	long long total, right, n;
-	char have[32], want[32];
-	double acc;
-	size_t i, known = 0;
-
-	if (check_confusion(m->confusion, &total, &right, err) < 0)
-		return -1;
-	if (m->n_labelled != NULL) {
-		count_at(m->n_labelled->val.p, &n);
-		if (n != total)
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
-			    "counts %lld rows but 'metrics.n_labelled' is %lld",
-			    total, n);
-	}
-	if (b->has_labels) {
-		for (i = 0; i < b->nlabels; i++)
-			known += b->labels[i] >= 0;
-		if ((long long)known != total)
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
-			    "counts %lld rows but 'labels' has %zu known",
-			    total, known);
-	}
-	if (total == 0) {
-		if (m->accuracy != NULL || m->f1 != NULL)
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.%s' is not "
-			    "null but 'metrics.confusion' counts no rows",
-			    m->accuracy != NULL ? "accuracy" : "f1");
-		return 0;
-	}
-	if (m->accuracy == NULL)
-		return 0;
-	mm_json_number(m->accuracy->val.p, &acc);
-	if (fabs(acc - (double)right / (double)total) > 1e-9) {
-		mm_json_token(m->accuracy->val.p, have, sizeof(have));
-		mm_fmt_double(want, sizeof(want), (double)right /
-		    (double)total);
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.accuracy' is %s "
-		    "but 'metrics.confusion' gives %s", have, want);
-	}
-	return 0;
-}
-
-/*
- * Read and check the metrics object at f into m.  What is stored must be
- * what it says: counts, shares in [0, 1], a time from 0, a version name,
- * confusion counts that fit the batch.
- */
-static int
-read_metrics(struct record *r, const struct mm_field *f,
-    struct metrics_in *m, struct mm_err *err)
-{
-	struct mm_rec *o = &r->msub;
-	long long v;
-
-	if (mm_rec_parse(o, f->val.p, f->val.n, NULL, NULL, err) < 0)
-		return -1;
-	m->n_samples = get_value(o, "n_samples");
-	m->n_labelled = get_value(o, "n_labelled");
-	m->accuracy = get_value(o, "accuracy");
-	m->f1 = get_value(o, "f1");
-	m->confidence = get_value(o, "avg_confidence");
-	m->latency = get_value(o, "latency_ms");
-	m->version = get_value(o, "model_version");
-	m->confusion = get_value(o, "confusion");
-	if (check_count(m->n_samples, "n_samples", &v, err) < 0 ||
-	    check_count(m->n_labelled, "n_labelled", &v, err) < 0 ||
-	    check_number(m->accuracy, "accuracy", 1, err) < 0 ||
-	    check_number(m->f1, "f1", 1, err) < 0 ||
-	    check_number(m->confidence, "avg_confidence", 1, err) < 0 ||
-	    check_number(m->latency, "latency_ms", 0, err) < 0)
-		return -1;
-	if (m->version != NULL && string_value(m->version, &r->version) ==
-	    NULL)
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.model_version' is "
-		    "not a string");
-	if (m->confusion != NULL && check_totals(r, m, err) < 0)
-		return -1;
-	return 0;
 }
 
 /* A field of the record as a JSON value (new reference), or NULL. */
@@ -609,14 +238,14 @@ store_evidence(struct record *r, double ts, struct mm_err *err)
 
 /* The batch's bin counts, which mm-aggregate sums over windows. */
 static int
-store_counts(struct record *r, double ts, const struct drift_in *d,
+store_counts(struct record *r, double ts, const struct mm_drift_in *d,
     const char *version, struct mm_err *err)
 {
 	sqlite3_stmt *st = r->ins_counts;
 	const char *ref;
 
 	if (d->counts == NULL ||
-	    (ref = string_value(d->ref, &r->ref)) == NULL)
+	    (ref = mm_recin_string(d->ref, &r->ref)) == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, r->batch.id, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 2, ts);
@@ -665,7 +294,7 @@ extra_row(const struct mm_batch *b, int rows, size_t *k,
  * Returns 1 with what differs in why, 0 when the same, or -1.
  */
 static int
-differs(struct record *r, const struct metrics_in *m, char *why,
+differs(struct record *r, const struct mm_metrics_in *m, char *why,
     size_t size, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
@@ -688,7 +317,7 @@ differs(struct record *r, const struct metrics_in *m, char *why,
 		found = 1;
 	} else if (rc == SQLITE_ROW && m->n_samples != NULL &&
 	    sqlite3_column_type(st, 1) != SQLITE_NULL &&
-	    count_at(m->n_samples->val.p, &n) != NULL &&
+	    mm_recin_count(m->n_samples->val.p, &n) != NULL &&
 	    n != (long long)sqlite3_column_int64(st, 1)) {
 		snprintf(why, size, "n_samples %lld, not %lld", n,
 		    (long long)sqlite3_column_int64(st, 1));
@@ -742,6 +371,20 @@ differs(struct record *r, const struct metrics_in *m, char *why,
 	return found;
 }
 
+/* The batch's labels that are not null, or -1 when it has none. */
+static long long
+known_labels(const struct mm_batch *b)
+{
+	long long known = 0;
+	size_t i;
+
+	if (!b->has_labels)
+		return -1;
+	for (i = 0; i < b->nlabels; i++)
+		known += b->labels[i] >= 0;
+	return known;
+}
+
 /* Say which batch conflicts with the stored one, on which line. */
 static void
 warn_conflict(const struct record *r, const char *why)
@@ -763,8 +406,8 @@ store(struct record *r, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
 	const struct mm_field *df, *mf;
-	struct drift_in d;
-	struct metrics_in m;
+	struct mm_drift_in d;
+	struct mm_metrics_in m;
 	sqlite3_stmt *st = r->ins_metrics;
 	json_t *trust;
 	const char *status, *version = NULL;
@@ -787,11 +430,13 @@ store(struct record *r, struct mm_err *err)
 		r->passed++;
 		goto out;
 	}
-	if (has_metrics && (rc = read_metrics(r, mf, &m, err)) < 0)
+	if (has_metrics && (rc = mm_recin_metrics(&r->msub, mf,
+	    known_labels(b), &m, &r->version, err)) < 0)
 		goto out;
 	if (m.version != NULL)
 		version = r->version.p;
-	if (has_drift && (rc = read_drift(r, df, &d, err)) < 0)
+	if (has_drift && (rc = mm_recin_drift(&r->sub, df, &d, &r->drift,
+	    err)) < 0)
 		goto out;
 	ts = b->has_ts ? b->ts : mm_clock(r->now);
 	if (!r->in_txn) {
@@ -812,7 +457,7 @@ store(struct record *r, struct mm_err *err)
 	bind_raw_number(st, 8, m.confidence);
 	bind_raw_number(st, 9, m.latency);
 	bind_raw_number(st, 10, d.score);
-	status = string_value(d.status, &r->status);
+	status = mm_recin_string(d.status, &r->status);
 	if (status != NULL)
 		sqlite3_bind_text(st, 11, status, -1, SQLITE_STATIC);
 	else
