@@ -24,8 +24,8 @@
 /* Monte Carlo: most draws (rows times bins times tables) per p-value. */
 #define MC_BUDGET 4e7
 
-/* A 2 x K table of counts with its margins and expected counts. */
-struct table {
+/* A 2 x K contingency table: counts, margins, expected counts. */
+struct ctable {
 	int k;
 	double m, n, total;
 	long *r, *c, *t;	/* reference, production and column totals */
@@ -33,7 +33,7 @@ struct table {
 };
 
 static void
-table_expect(struct table *tb)
+table_expect(struct ctable *tb)
 {
 	int i;
 
@@ -44,7 +44,7 @@ table_expect(struct table *tb)
 }
 
 static double
-pearson(const struct table *tb, const long *c)
+pearson(const struct ctable *tb, const long *c)
 {
 	double x = 0, d;
 	int i;
@@ -59,7 +59,7 @@ pearson(const struct table *tb, const long *c)
 }
 
 static double
-min_expected(const struct table *tb)
+min_expected(const struct ctable *tb)
 {
 	double lo = INFINITY;
 	int i;
@@ -88,7 +88,7 @@ chi2_q(double x, int df)
  * the chance of a count at least as far from it, on either side.
  */
 static double
-exact2(const struct table *tb)
+exact2(const struct ctable *tb)
 {
 	double e = tb->ec[0], d = fabs((double)tb->c[0] - e);
 	double tol = 1e-9 * (1 + e), lo, hi, p = 0;
@@ -108,7 +108,7 @@ exact2(const struct table *tb)
 }
 
 static uint64_t
-table_seed(const struct table *tb)
+table_seed(const struct ctable *tb)
 {
 	uint64_t h = 1469598103934665603ULL;
 	int i;
@@ -127,7 +127,7 @@ table_seed(const struct table *tb)
  * or after nmax tables, so p-values far from significance are cheap.
  */
 static double
-monte_carlo(const struct table *tb, long nmax)
+monte_carlo(const struct ctable *tb, long nmax)
 {
 	struct mm_rng rng;
 	long *left, *x, draws, rem, r, hits = 0, j;
@@ -167,7 +167,7 @@ monte_carlo(const struct table *tb, long nmax)
 
 /* Merge neighbouring bins until every expected count is large enough. */
 static void
-merge_small(struct table *tb)
+merge_small(struct ctable *tb)
 {
 	int i, k = 0;
 	long r = 0, c = 0;
@@ -199,7 +199,7 @@ merge_small(struct table *tb)
 double
 mm_homogeneity_p(const long *r, const long *c, int nbins, double p_min)
 {
-	struct table tb;
+	struct ctable tb;
 	double p;
 	long nmax;
 	int i;
