@@ -6,10 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,51 +68,6 @@ valid_name(const char *s)
 	    strchr(s, '/') == NULL;
 }
 
-/* Read path whole.  0; 1 if it does not exist; -1 with err. */
-static int
-slurp(const char *path, char **data, size_t *len, struct mm_err *err)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 1;
-		return syserr(err, path, "cannot open");
-	}
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			errno = EISDIR;
-		syserr(err, path, "cannot read");
-		close(fd);
-		return -1;
-	}
-	buf = mm_xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				syserr(err, path, "cannot read");
-			else
-				corrupt(err, path, "file shrank while read");
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*data = buf;
-	*len = got;
-	return 0;
-}
-
 /*
  * A field of a store file that is there but is not what it must be:
  * corrupt, naming the file, the field and the value found.
@@ -172,7 +125,7 @@ json_file(const char *path, json_t **out, struct mm_err *err)
 	size_t len;
 	int rc;
 
-	if ((rc = slurp(path, &data, &len, err)) != 0)
+	if ((rc = mm_fs_slurp(path, &data, &len, err)) != 0)
 		return rc;
 	*out = json_loadb(data, len, 0, &jerr);
 	free(data);
@@ -312,7 +265,7 @@ mm_store_read_file(const char *dir, const char *version, const char *file,
 		return mm_errf(err, MM_EINPUT, 0, "'%s' is not a version "
 		    "name", version);
 	pathf(path, "%s/versions/%s/%s", dir, version, file);
-	rc = slurp(path, data, len, err);
+	rc = mm_fs_slurp(path, data, len, err);
 	if (rc == 1) {
 		mm_errf(err, MM_EINPUT, 0, "no such file (is '%s' a "
 		    "version?)", version);
@@ -426,172 +379,6 @@ mm_iso_time(double now, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int
-fsync_dir(const char *path, struct mm_err *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0) {
-		syserr(err, path, "cannot sync");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-int
-mm_file_mode(mode_t *file, mode_t *dir, struct mm_err *err)
-{
-	const char *env = getenv("MM_FILE_MODE");
-	mode_t m = 0600;
-	long v;
-
-	if (env != NULL && *env != '\0') {
-		v = strspn(env, "01234567") == strlen(env) &&
-		    strlen(env) <= 4 ? strtol(env, NULL, 8) : -1;
-		/* A mode the owner cannot read and write breaks mm itself. */
-		if (v < 0 || v > 0777 || (v & 0600) != 0600)
-			return mm_errf(err, MM_EINPUT, 0, "MM_FILE_MODE: "
-			    "'%s' is not a mode such as 0600 or 0640 (octal, "
-			    "letting the owner read and write)", env);
-		m = (mode_t)v;
-	}
-	if (file != NULL)
-		*file = m;
-	if (dir != NULL)
-		*dir = m | (m & 0444) >> 2;
-	return 0;
-}
-
-/* Write all of data to fd, fsync and close it.  0, or -1 with errno. */
-static int
-write_fd(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-	int e;
-
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		data += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	return close(fd);
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
-
-/*
- * Create path, which must not exist, and write data to it: O_EXCL and
- * O_NOFOLLOW, so a file or link planted under the name is never written
- * through.
- */
-static int
-write_new(const char *path, const char *data, size_t len, mode_t mode,
-    struct mm_err *err)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd < 0)
-		return syserr(err, path, "cannot create");
-	if (write_fd(fd, data, len) < 0)
-		return syserr(err, path, "cannot write");
-	return 0;
-}
-
-/*
- * Six letters or digits no other writer guesses: a temporary name must
- * not be one an attacker can plant a link under beforehand.
- */
-static void
-tmp_suffix(char *buf)
-{
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	static unsigned long calls;
-	unsigned char r[6];
-	struct timespec ts;
-	uint64_t x;
-	int i;
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		/* No entropy yet (early boot): O_EXCL still keeps it safe. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x = ((uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32) +
-		    ++calls * 0x9e3779b97f4a7c15ULL;
-		for (i = 0; i < 6; i++)
-			r[i] = (unsigned char)(x >> (8 * i));
-	}
-	for (i = 0; i < 6; i++)
-		buf[i] = set[r[i] % (sizeof(set) - 1)];
-	buf[6] = '\0';
-}
-
-int
-mm_replace_file(const char *path, const char *data, size_t len,
-    const char *fault, struct mm_err *err)
-{
-	char dir[PATHMAX], tmp[PATHMAX], point[64], sfx[8];
-	const char *slash = strrchr(path, '/'), *base;
-	mode_t mode;
-	int fd = -1, i, e;
-
-	if (mm_file_mode(&mode, NULL, err) < 0)
-		return -1;
-	/* Beside path, so the rename stays on one file system. */
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else
-		pathf(dir, "%.*s", (int)(slash - path), path);
-	base = slash ? slash + 1 : path;
-	for (i = 0; i < 100; i++) {
-		tmp_suffix(sfx);
-		pathf(tmp, "%s/.%s.%s", dir, base, sfx);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0)
-		return syserr(err, path, "cannot create");
-	if (write_fd(fd, data, len) < 0)
-		goto fail;
-	if (fault != NULL) {
-		snprintf(point, sizeof(point), "%s-tmp-written", fault);
-		mm_fault(point);
-	}
-	if (rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
-		return syserr(err, path, "cannot rename into place");
-	}
-	if (fault != NULL) {
-		snprintf(point, sizeof(point), "%s-renamed", fault);
-		mm_fault(point);
-	}
-	return fsync_dir(dir, err);
-fail:
-	e = errno;
-	unlink(tmp);
-	errno = e;
-	return syserr(err, path, "cannot write");
-}
-
 /* Replace dir/name (active.json, candidate.json) as mm_replace_file. */
 static int
 replace_file(const char *dir, const char *name, const char *data, size_t len,
@@ -601,34 +388,6 @@ replace_file(const char *dir, const char *name, const char *data, size_t len,
 
 	pathf(path, "%s/%s", dir, name);
 	return mm_replace_file(path, data, len, fault, err);
-}
-
-static int
-make_dir(const char *path, struct mm_err *err)
-{
-	mode_t mode;
-
-	if (mm_file_mode(NULL, &mode, err) < 0)
-		return -1;
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return syserr(err, path, "cannot create directory");
-	return 0;
-}
-
-/* The directories above path, as mkdir -p makes them (as --db does). */
-static int
-make_parents(const char *path, struct mm_err *err)
-{
-	char buf[PATHMAX], *p;
-
-	pathf(buf, "%s", path);
-	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (make_dir(buf, err) < 0)
-			return -1;
-		*p = '/';
-	}
-	return 0;
 }
 
 /*
@@ -676,9 +435,9 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		char parent[PATHMAX], *slash;
 
 		pathf(path, "%s/versions", dir);
-		if (make_parents(dir, err) < 0 || make_dir(dir, err) < 0 ||
-		    make_dir(path, err) < 0 ||
-		    fsync_dir(dir, err) < 0)
+		if (mm_fs_mkdir_parents(dir, err) < 0 || mm_fs_mkdir(dir, err) < 0 ||
+		    mm_fs_mkdir(path, err) < 0 ||
+		    mm_fs_sync_dir(dir, err) < 0)
 			return -1;
 		pathf(parent, "%s", dir);
 		slash = strrchr(parent, '/');
@@ -686,7 +445,7 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 			*slash = '\0';
 		else
 			strcpy(parent, slash == parent ? "/" : ".");
-		if (fsync_dir(parent, err) < 0)
+		if (mm_fs_sync_dir(parent, err) < 0)
 			return -1;
 	} else if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mm_errf(err, MM_EINPUT, 0, "no model store here");
@@ -722,43 +481,6 @@ mm_store_close(struct mm_store *s)
 	s->lockfd = -1;
 }
 
-/* Remove what a crashed writer left: versions/.tmp-* (under the lock). */
-static void
-sweep(const char *versions)
-{
-	struct dirent *e, *f;
-	DIR *d, *sub;
-	int fd;
-
-	if ((d = opendir(versions)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, ".tmp-", 5) != 0)
-			continue;
-		/*
-		 * Not followed: emptying a link planted here would empty
-		 * the directory it points to.  A link or a file goes.
-		 */
-		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			unlinkat(dirfd(d), e->d_name, 0);
-			continue;
-		}
-		if ((sub = fdopendir(fd)) == NULL) {
-			close(fd);
-			continue;
-		}
-		while ((f = readdir(sub)) != NULL)
-			if (strcmp(f->d_name, ".") != 0 &&
-			    strcmp(f->d_name, "..") != 0)
-				unlinkat(fd, f->d_name, 0);
-		closedir(sub);
-		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-	}
-	closedir(d);
-}
-
 int
 mm_store_write_version(struct mm_store *s, double now,
     const struct mm_store_file *files, int nfiles, char *version,
@@ -775,13 +497,13 @@ mm_store_write_version(struct mm_store *s, double now,
 	if (mm_file_mode(&fmode, &dmode, err) < 0)
 		return -1;
 	pathf(versions, "%s/versions", s->dir);
-	if (make_dir(versions, err) < 0)
+	if (mm_fs_mkdir(versions, err) < 0)
 		return -1;
 	if (stat(versions, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
 		return syserr(err, versions, "cannot use");
 	}
-	sweep(versions);
+	mm_fs_sweep_tmp(versions);
 	gmtime_r(&t, &tm);
 	strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
 	for (k = 1;; k++) {
@@ -805,18 +527,18 @@ mm_store_write_version(struct mm_store *s, double now,
 		return syserr(err, tmp, "cannot create directory");
 	for (i = 0; i < nfiles; i++) {
 		pathf(file, "%s/%s", tmp, files[i].name);
-		if (write_new(file, files[i].data, files[i].len, fmode,
+		if (mm_fs_write_new(file, files[i].data, files[i].len, fmode,
 		    err) < 0)
 			return -1;
 		mm_fault("version-file-written");
 	}
-	if (fsync_dir(tmp, err) < 0)
+	if (mm_fs_sync_dir(tmp, err) < 0)
 		return -1;
 	mm_fault("version-tmp-complete");
 	if (rename(tmp, final) < 0)
 		return syserr(err, final, "cannot rename into place");
 	mm_fault("version-renamed");
-	if (fsync_dir(versions, err) < 0)
+	if (mm_fs_sync_dir(versions, err) < 0)
 		return -1;
 	strcpy(version, name);
 	return 0;
@@ -918,7 +640,7 @@ unstage(struct mm_store *s, struct mm_err *err)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return syserr(err, path, "cannot remove");
 	mm_fault("candidate-removed");
-	return fsync_dir(s->dir, err);
+	return mm_fs_sync_dir(s->dir, err);
 }
 
 int
@@ -1018,12 +740,4 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 	    strcmp(cand, a.version) == 0)
 		return unstage(s, err);
 	return 0;
-}
-
-int
-mm_same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }

@@ -17,6 +17,9 @@
  *
  * Files are created with mm_file_mode's permissions, 0600 by default:
  * a store and a database hold the evidence rows.
+ *
+ * The file primitives (mm_replace_file, mm_file_mode, mm_same_file) are
+ * fsutil.h's, which this header includes.
  */
 #ifndef MM_STORE_H
 #define MM_STORE_H
@@ -24,18 +27,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "fsutil.h"
 #include "mm.h"
 
 #define MM_VERSION_MAX 64
-
-struct stat;
-
-/*
- * 1 if two stat(2)s are of the same file unchanged (device, inode and
- * modification time): how programs that follow the store tell that
- * active.json was replaced.
- */
-int mm_same_file(const struct stat *a, const struct stat *b);
 
 /* The model directory: dir if given, else $MM_MODELS, else "models". */
 const char *mm_models_dir(const char *dir);
@@ -136,26 +131,6 @@ int mm_store_promote(struct mm_store *s, double now, char *version,
  */
 int mm_store_rollback(struct mm_store *s, const char *target, double now,
     char *version, size_t size, struct mm_err *err);
-
-/*
- * The permissions mm creates files and directories with: 0600 and 0700,
- * or $MM_FILE_MODE (octal, such as 0640, letting the owner read and
- * write) with x added to directories where it has r.  The umask still
- * applies, as to any open(2).  Files that exist keep their mode.  0, or
- * -1 with err (MM_EINPUT) when $MM_FILE_MODE is not such a mode.
- */
-int mm_file_mode(mode_t *file, mode_t *dir, struct mm_err *err);
-
-/*
- * Replace path with data, so a reader sees the old file or the new one:
- * write a new file of a unique name beside it (".NAME.XXXXXX", made with
- * O_EXCL, so nothing planted under a name is followed), fsync it, rename
- * it over path, fsync the directory.  On failure the new file is removed
- * and path left as it was.  fault, unless NULL, names the MM_FAULT
- * points "<fault>-tmp-written" and "<fault>-renamed".  Errors name path.
- */
-int mm_replace_file(const char *path, const char *data, size_t len,
-    const char *fault, struct mm_err *err);
 
 /* Format now as "2026-11-26T06:30:00Z". */
 void mm_iso_time(double now, char *buf, size_t size);
