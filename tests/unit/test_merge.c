@@ -117,8 +117,8 @@ test_refused(void **state)
 	assert_string_equal(err.msg, "counts of feature 'a' add up to 2, not "
 	    "n 3");
 	assert_int_equal(add(&m, &err, "{\"counts\":{\"ref\":\"%s\","
-	    "\"n\":1125899906842624,\"bins\":{\"a\":[1125899906842624,0,0,0]}}}",
-	    r.id), 0);
+	    "\"n\":1125899906842624,\"bins\":{\"a\":"
+	    "[1125899906842624,0,0,0]}}}", r.id), 0);
 	assert_int_equal(add(&m, &err, "{\"counts\":{\"ref\":\"%s\",\"n\":1,"
 	    "\"bins\":{\"a\":[1,0,0,0]}}}", r.id), -1);
 	assert_string_equal(err.msg, "counts of feature 'a' overflow");
