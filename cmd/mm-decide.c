@@ -487,30 +487,6 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 	return do_record(ctx, line, len, err);
 }
 
-/* Seed the recent actions from decision_history, oldest first. */
-static int
-seed(struct decide *d, struct mm_db *db, struct mm_err *err)
-{
-	sqlite3_stmt *st;
-	int acts[MM_POLICY_HISTORY], n = 0, a;
-
-	st = mm_db_prepare(db, "SELECT action FROM decision_history "
-	    "ORDER BY id DESC LIMIT ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int(st, 1, MM_POLICY_HISTORY);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		/* An action this mm does not know is not counted as none. */
-		a = mm_action_parse((const char *)sqlite3_column_text(st, 0));
-		if (a >= 0)
-			acts[n++] = a;
-	}
-	sqlite3_finalize(st);
-	while (n > 0)
-		mm_policy_push(&d->st, acts[--n]);
-	return 0;
-}
-
 static int
 exists(const char *path)
 {
@@ -651,7 +627,7 @@ main(int argc, char **argv)
 
 		d.dbpath = mm_db_path(dbpath);
 		if (mm_db_open(&db, mm_db_path(dbpath), &err) < 0 ||
-		    seed(&d, &db, &err) < 0) {
+		    mm_history_seed(&db, &d.st, &err) < 0) {
 			mm_perr(prog, &err);
 			mm_db_close(&db);
 			return err.code;

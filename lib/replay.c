@@ -196,3 +196,27 @@ mm_replay(struct mm_db *db, double from, double to, FILE *out,
 	mm_buf_release(&b);
 	return 0;
 }
+
+int
+mm_history_seed(struct mm_db *db, struct mm_policy_state *pst,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int acts[MM_POLICY_HISTORY], n = 0, a;
+
+	st = mm_db_prepare(db, "SELECT action FROM decision_history "
+	    "ORDER BY id DESC LIMIT ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, MM_POLICY_HISTORY);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		/* An action this mm does not know is not counted as none. */
+		a = mm_action_parse((const char *)sqlite3_column_text(st, 0));
+		if (a >= 0)
+			acts[n++] = a;
+	}
+	sqlite3_finalize(st);
+	while (n > 0)
+		mm_policy_push(pst, acts[--n]);
+	return 0;
+}

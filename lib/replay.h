@@ -6,6 +6,9 @@
  * The metadata is the decision object mm-decide writes (mm-records(5)).
  * Metadata without drift_status was written by an mm whose rule 1 was
  * drift_score >= psi_threshold, and is replayed by that rule.
+ *
+ * Reading decision_history back is here too: the recent actions a run
+ * of mm-decide starts from (its cooldown and stable count).
  */
 #ifndef MM_REPLAY_H
 #define MM_REPLAY_H
@@ -43,5 +46,13 @@ int mm_replay_meta(json_t *meta, struct mm_decision *dec,
  */
 int mm_replay(struct mm_db *db, double from, double to, FILE *out,
     long *n, long *differ, struct mm_err *err);
+
+/*
+ * Push the newest MM_POLICY_HISTORY actions of db's decision_history
+ * onto st, oldest first.  An action this mm does not know is skipped,
+ * not counted as none.  0, or -1 with err.
+ */
+int mm_history_seed(struct mm_db *db, struct mm_policy_state *st,
+    struct mm_err *err);
 
 #endif

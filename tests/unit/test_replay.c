@@ -3,7 +3,7 @@
  * from its metadata, by drift status or, for an older mm's metadata, by
  * drift_score; incomplete metadata refused; and a decision_history read
  * back, the decisions that now differ or cannot be recomputed written
- * out, those that agree not.
+ * out, those that agree not; and the recent actions a run starts from.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,6 +117,7 @@ test_history(void **state)
 {
 	struct mm_err err = { 0 };
 	struct mm_db db;
+	struct mm_policy_state st;
 	char top[256], path[300], *out = NULL;
 	size_t outlen = 0;
 	long n, differ;
@@ -133,7 +134,7 @@ test_history(void **state)
 	    "(2, 'b2', 'none', '', '{\"drift_status\":\"severe\","
 	    "\"recent\":[]," POLICY "}', 0),"
 	    "(3, 'b3', 'none', '', '[]', 0),"
-	    "(9, 'b9', 'none', '', '[]', 0)", &err), 0);
+	    "(9, 'b9', 'panic', '', '[]', 0)", &err), 0);
 	f = open_memstream(&out, &outlen);
 	assert_int_equal(mm_replay(&db, 0, 5, f, &n, &differ, &err), 0);
 	fclose(f);
@@ -145,6 +146,13 @@ test_history(void **state)
 	    "{\"id\":3,\"ts\":3,\"source\":\"b3\",\"stored\":\"none\","
 	    "\"error\":\"metadata is not a JSON object\"}\n");
 	free(out);
+	/* The recent actions, oldest first, without one unknown. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(mm_history_seed(&db, &st, &err), 0);
+	assert_int_equal(st.nrecent, 3);
+	assert_int_equal(st.recent[0], MM_REJECT);
+	assert_int_equal(st.recent[1], MM_NONE);
+	assert_int_equal(st.recent[2], MM_NONE);
 	mm_db_close(&db);
 	scratch_remove(top);
 }
