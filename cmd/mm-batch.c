@@ -7,15 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "batchid.h"
 #include "json.h"
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "rowin.h"
 #include "rows.h"
 #include "run.h"
+#include "strtab.h"
 
 static const char *prog = "mm-batch";
 
@@ -49,31 +50,19 @@ static const struct mm_opt opts[] = {
 
 enum group { BY_ID, BY_SIZE, BY_TIME };
 enum format { UNKNOWN, JSON, CSV };
-enum kind { K_NUM, K_RANGE, K_NULL, K_STR, K_OTHER, K_LOOSE };
 
-/* One field of a row: a member of a JSON object, or a CSV cell. */
-struct field {
-	struct mm_span key;	/* name, JSON-escaped, without quotes */
-	struct mm_span val;	/* raw JSON value, or the unquoted cell */
-	enum kind kind;
-	double num;		/* K_NUM */
-	int named;		/* the id, ts or label field */
-};
-
-/* A field name or a batch id, interned once. */
+/* What is kept of a field name as the batches go. */
 struct name {
-	char *s;		/* owned */
-	size_t n;
 	int col;		/* column in the current batch, or -1 */
 	int warned;		/* reported as an extra field already */
 	unsigned long stamp;	/* the last row it appeared in */
 };
 
+/* The field names seen, interned, each with its struct name. */
 struct table {
+	struct mm_strtab s;
 	struct name *v;
-	int n, cap;
-	int *slot;		/* index into v, or -1 */
-	size_t nslot;
+	int cap;
 };
 
 struct column {
@@ -110,7 +99,7 @@ struct batcher {
 	int header;		/* its CSV header is read */
 
 	struct table names;
-	struct table seen;	/* ids of the batches written (BY_ID) */
+	struct mm_strtab seen;	/* ids of the batches written (BY_ID) */
 
 	/* The current batch. */
 	size_t rows;
@@ -123,22 +112,11 @@ struct batcher {
 	struct mm_buf labels;
 	int has_label;
 
-	/* The current row. */
-	struct field *f;
-	int nf, fcap;
-	int csv;		/* the row came from CSV */
+	/* The current row, and the CSV header of the current file. */
+	struct mm_rowin in;
 	unsigned long seq;
 	struct mm_buf rowid;
-	struct mm_buf keys;	/* the row's escaped keys, canonical */
 	struct ivec newname, newfield, warn;
-	struct mm_rec rec;
-	struct mm_csv cells;
-
-	/* The CSV header of the current file. */
-	struct mm_buf hdr;
-	struct mm_span *hcol;
-	size_t *hoff;
-	int nhcol, hcap;
 };
 
 static void
@@ -151,113 +129,36 @@ ivec_push(struct ivec *v, int x)
 	v->v[v->n++] = x;
 }
 
-#define FNV_BASIS 14695981039346656037ULL
-
-/* FNV-1a: h with the n bytes at s folded in. */
-static uint64_t
-fnv(uint64_t h, const char *s, size_t n)
-{
-	while (n-- > 0) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	return fnv(FNV_BASIS, s, n);
-}
-
-/* The slot holding s, or the empty slot where it would go. */
-static size_t
-probe(const struct table *t, const char *s, size_t n)
-{
-	size_t i = (size_t)hash(s, n) & (t->nslot - 1);
-	int k;
-
-	while ((k = t->slot[i]) >= 0) {
-		if (t->v[k].n == n && memcmp(t->v[k].s, s, n) == 0)
-			break;
-		i = (i + 1) & (t->nslot - 1);
-	}
-	return i;
-}
-
 static int
 tab_find(const struct table *t, const char *s, size_t n)
 {
-	return t->nslot == 0 ? -1 : t->slot[probe(t, s, n)];
+	return mm_strtab_find(&t->s, s, n);
 }
 
 static int
 tab_add(struct table *t, const char *s, size_t n)
 {
-	size_t i;
-	int k;
+	int had = mm_strtab_count(&t->s), k;
 
-	if (2 * (size_t)(t->n + 1) > t->nslot) {
-		free(t->slot);
-		t->nslot = t->nslot ? 2 * t->nslot : 64;
-		t->slot = mm_xmalloc(t->nslot * sizeof(int));
-		for (i = 0; i < t->nslot; i++)
-			t->slot[i] = -1;
-		for (k = 0; k < t->n; k++)
-			t->slot[probe(t, t->v[k].s, t->v[k].n)] = k;
-	}
-	i = probe(t, s, n);
-	if (t->slot[i] >= 0)
-		return t->slot[i];
-	if (t->n == t->cap) {
+	k = mm_strtab_intern(&t->s, s, n);
+	if (k < had)
+		return k;
+	if (k == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 64;
 		t->v = mm_xrealloc(t->v, (size_t)t->cap * sizeof(*t->v));
 	}
-	k = t->n++;
-	t->v[k].s = mm_xstrndup(s, n);
-	t->v[k].n = n;
 	t->v[k].col = -1;
 	t->v[k].warned = 0;
 	t->v[k].stamp = 0;
-	t->slot[i] = k;
 	return k;
 }
 
 static void
 tab_release(struct table *t)
 {
-	int k;
-
-	for (k = 0; k < t->n; k++)
-		free(t->v[k].s);
+	mm_strtab_release(&t->s);
 	free(t->v);
-	free(t->slot);
 	memset(t, 0, sizeof(*t));
-}
-
-/* Append s as the inside of a JSON string. */
-static void
-put_escaped(struct mm_buf *b, const char *s, size_t n)
-{
-	size_t start = b->n;
-
-	mm_jw_strn(b, s, n);
-	memmove(b->p + start, b->p + start + 1, b->n - start - 2);
-	b->n -= 2;
-	b->p[b->n] = '\0';
-}
-
-static char *
-escape(const char *s)
-{
-	struct mm_buf b;
-	char *r;
-
-	mm_buf_init(&b);
-	put_escaped(&b, s, strlen(s));
-	r = mm_xstrndup(b.p, b.n);
-	mm_buf_release(&b);
-	return r;
 }
 
 static int
@@ -279,90 +180,11 @@ add_column(struct batcher *b)
 	return &b->cols[b->ncols++];
 }
 
-static struct field *
-add_field(struct batcher *b)
-{
-	struct field *f;
-
-	if (b->nf == b->fcap) {
-		b->fcap = b->fcap ? 2 * b->fcap : 32;
-		b->f = mm_xrealloc(b->f, (size_t)b->fcap * sizeof(*b->f));
-	}
-	f = &b->f[b->nf++];
-	f->named = 0;
-	f->num = 0;
-	return f;
-}
-
-/* The value of f as it was written, for messages: at most 40 bytes. */
 static int
-shown(const struct field *f)
-{
-	return f->val.n > 40 ? 40 : (int)f->val.n;
-}
-
-static int
-value_error(struct mm_err *err, const struct field *f, const char *what)
-{
-	switch (f->kind) {
-	case K_LOOSE:
-		return mm_errf(err, MM_EINPUT, 0, "%s '%.*s': cell '%.*s' is "
-		    "not a JSON number", what, (int)f->key.n, f->key.p,
-		    shown(f), f->val.p);
-	case K_RANGE:
-		return mm_errf(err, MM_EINPUT, 0, "%s '%.*s' is out of range: "
-		    "%.*s", what, (int)f->key.n, f->key.p, shown(f),
-		    f->val.p);
-	default:
-		return mm_errf(err, MM_EINPUT, 0, "%s '%.*s' is not a number",
-		    what, (int)f->key.n, f->key.p);
-	}
-}
-
-static int
-twice(struct mm_err *err, const struct field *f)
+twice(struct mm_err *err, const struct mm_rowfield *f)
 {
 	return mm_errf(err, MM_EINPUT, 0, "field '%.*s' appears twice",
 	    (int)f->key.n, f->key.p);
-}
-
-/* The batch id of a row, as a quoted JSON string, into b->rowid. */
-static int
-row_id(struct batcher *b, const struct field *f, struct mm_err *err)
-{
-	mm_buf_reset(&b->rowid);
-	if (b->csv) {
-		if (f->val.n == 0)
-			return mm_errf(err, MM_EINPUT, 0, "field '%s' is empty",
-			    b->idname);
-		mm_jw_strn(&b->rowid, f->val.p, f->val.n);
-		return 0;
-	}
-	switch (f->kind) {
-	case K_STR:
-		if (f->val.n == 2)
-			return mm_errf(err, MM_EINPUT, 0, "field '%s' is empty",
-			    b->idname);
-		/* One spelling per id: "b\u0031" is the batch "b1". */
-		mm_buf_putc(&b->rowid, '"');
-		if (mm_json_canon(f->val.p + 1, f->val.n - 2, &b->rowid) < 0)
-			return mm_errf(err, MM_EINPUT, 0, "field '%s' has a "
-			    "\\u escape of a NUL", b->idname);
-		mm_buf_putc(&b->rowid, '"');
-		return 0;
-	case K_NUM:
-	case K_RANGE:
-		mm_buf_putc(&b->rowid, '"');
-		mm_buf_put(&b->rowid, f->val.p, f->val.n);
-		mm_buf_putc(&b->rowid, '"');
-		return 0;
-	case K_NULL:
-		return mm_errf(err, MM_EINPUT, 0, "field '%s' is null",
-		    b->idname);
-	default:
-		return mm_errf(err, MM_EINPUT, 0, "field '%s' is not a string",
-		    b->idname);
-	}
 }
 
 /*
@@ -373,13 +195,13 @@ static int
 check_features(struct batcher *b, int isnew, unsigned long seq,
     struct mm_err *err)
 {
-	struct field *f;
+	struct mm_rowfield *f;
 	struct name *nm;
 	int i, k;
 
 	b->newname.n = b->newfield.n = b->warn.n = 0;
-	for (i = 0; i < b->nf; i++) {
-		f = &b->f[i];
+	for (i = 0; i < b->in.nf; i++) {
+		f = &b->in.f[i];
 		if (f->named)
 			continue;
 		if (b->fixed || !isnew) {
@@ -389,13 +211,15 @@ check_features(struct batcher *b, int isnew, unsigned long seq,
 				if (nm->stamp == seq)
 					return twice(err, f);
 				nm->stamp = seq;
-				if (f->kind != K_NUM && f->kind != K_NULL)
-					return value_error(err, f, "feature");
+				if (f->kind != MM_ROW_NUM &&
+				    f->kind != MM_ROW_NULL)
+					return mm_rowin_not_number(err, f,
+					    "feature");
 				b->cols[nm->col].field = i;
 				continue;
 			}
-			if (b->fixed || (f->kind != K_NUM &&
-			    f->kind != K_NULL && f->kind != K_RANGE))
+			if (b->fixed || (f->kind != MM_ROW_NUM &&
+			    f->kind != MM_ROW_NULL && f->kind != MM_ROW_RANGE))
 				continue;
 			if (k >= 0 && (b->names.v[k].warned ||
 			    b->names.v[k].stamp == seq))
@@ -405,10 +229,10 @@ check_features(struct batcher *b, int isnew, unsigned long seq,
 			ivec_push(&b->warn, k);
 			continue;
 		}
-		if (f->kind == K_STR || f->kind == K_OTHER)
+		if (f->kind == MM_ROW_STR || f->kind == MM_ROW_OTHER)
 			continue;
-		if (f->kind != K_NUM && f->kind != K_NULL)
-			return value_error(err, f, "feature");
+		if (f->kind != MM_ROW_NUM && f->kind != MM_ROW_NULL)
+			return mm_rowin_not_number(err, f, "feature");
 		k = tab_add(&b->names, f->key.p, f->key.n);
 		if (b->names.v[k].stamp == seq)
 			return twice(err, f);
@@ -443,8 +267,7 @@ static int
 flush(struct batcher *b, struct mm_err *err)
 {
 	FILE *out = stdout;
-	const struct name *nm;
-	int c;
+	int c, k;
 
 	fputs("{\"batch_id\":", out);
 	fwrite(b->id.p, 1, b->id.n, out);
@@ -452,9 +275,10 @@ flush(struct batcher *b, struct mm_err *err)
 	write_ts(b, out);
 	fputs(",\"features\":{", out);
 	for (c = 0; c < b->ncols; c++) {
-		nm = &b->names.v[b->cols[c].name];
+		k = b->cols[c].name;
 		fputs(c > 0 ? ",\"" : "\"", out);
-		fwrite(nm->s, 1, nm->n, out);
+		fwrite(mm_strtab_str(&b->names.s, k), 1,
+		    mm_strtab_len(&b->names.s, k), out);
 		fputs("\":[", out);
 		fwrite(b->cols[c].v.p, 1, b->cols[c].v.n, out);
 		fputc(']', out);
@@ -470,42 +294,20 @@ flush(struct batcher *b, struct mm_err *err)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	if (b->group == BY_ID)
-		tab_add(&b->seen, b->id.p, b->id.n);
+		mm_strtab_intern(&b->seen, b->id.p, b->id.n);
 	b->rows = 0;
 	return 0;
 }
 
-/*
- * The counts of --size begin at 000000 in every run, so a run's ids
- * carry the run: the time it began, in UTC ("20261126T063000Z"), and 8
- * hex digits of a hash of what it read up to its first batch (the CSV
- * header and the first row), with the process id too when there is no
- * --now.  Two runs that began in the same second on other input, or at
- * once, differ; with --now, a run gives the same ids every time.
- */
+/* The run's ids carry the run: its start and a hash (batchid.h). */
 static void
 add_run_tag(struct batcher *b)
 {
-	char stamp[32], pid[32];
-	struct mm_buf id;
-	struct tm tm;
-	time_t t;
-	uint64_t h = b->head;
+	char *prefix;
 
-	t = (time_t)floor(mm_clock_sec(b->now));
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
-		snprintf(stamp, sizeof(stamp), "%lld", (long long)t);
-	if (b->now == NULL) {
-		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-		h = fnv(h, pid, strlen(pid));
-	}
-	mm_buf_init(&id);
-	mm_buf_printf(&id, "%s%s-%08lx-", b->prefix, stamp,
-	    (unsigned long)(uint32_t)(h ^ (h >> 32)));
+	prefix = mm_batchid_run_prefix(b->prefix, b->head, b->now);
 	free(b->prefix);
-	b->prefix = mm_xstrndup(id.p, id.n);
-	mm_buf_release(&id);
+	b->prefix = prefix;
 	b->run_tag = 0;
 }
 
@@ -540,22 +342,21 @@ start(struct batcher *b, double k)
 	case BY_SIZE:
 		if (b->run_tag)
 			add_run_tag(b);
-		mm_buf_printf(&b->id, "\"%s%06lu\"", b->prefix, b->nbatches);
+		mm_batchid_count(&b->id, b->prefix, b->nbatches);
 		break;
 	case BY_TIME:
 		b->window = k;
-		mm_buf_printf(&b->id, "\"%s%.0f\"", b->prefix,
-		    k * b->every + 0.0);
+		mm_batchid_window(&b->id, b->prefix, k * b->every);
 		break;
 	}
 	b->nbatches++;
 }
 
 static void
-append(struct batcher *b, unsigned long seq, const struct field *ts,
-    const struct field *label)
+append(struct batcher *b, unsigned long seq, const struct mm_rowfield *ts,
+    const struct mm_rowfield *label)
 {
-	const struct field *f;
+	const struct mm_rowfield *f;
 	struct column *col;
 	int c;
 
@@ -563,9 +364,9 @@ append(struct batcher *b, unsigned long seq, const struct field *ts,
 		col = &b->cols[c];
 		if (b->rows > 0)
 			mm_buf_putc(&col->v, ',');
-		/* Only a field this row has is looked at (a row may have none). */
+		/* Only a field this row has is looked at (it may have none). */
 		if (b->names.v[col->name].stamp == seq &&
-		    (f = &b->f[col->field])->kind == K_NUM)
+		    (f = &b->in.f[col->field])->kind == MM_ROW_NUM)
 			mm_buf_put(&col->v, f->val.p, f->val.n);
 		else
 			mm_buf_put(&col->v, "null", 4);
@@ -589,18 +390,18 @@ static void
 warn_extra(struct batcher *b)
 {
 	struct mm_err w = { 0 };
-	const struct name *nm;
-	int i;
+	int i, k;
 
 	if (b->warn.n == 0)
 		return;
 	mm_err_where(&w, b->run.in->name);
 	w.line = b->run.in->lineno;
 	for (i = 0; i < b->warn.n; i++) {
-		nm = &b->names.v[b->warn.v[i]];
-		mm_errf(&w, MM_OK, b->run.in->lineno, "ignoring field '%.*s', "
-		    "not in the first row of batch '%.*s'", (int)nm->n, nm->s,
-		    (int)b->id.n - 2, b->id.p + 1);
+		k = b->warn.v[i];
+		mm_errf(&w, MM_OK, b->run.in->lineno, "ignoring field '%s', "
+		    "not in the first row of batch '%.*s'",
+		    mm_strtab_str(&b->names.s, k), (int)b->id.n - 2,
+		    b->id.p + 1);
 		mm_perr(prog, &w);
 		b->names.v[b->warn.v[i]].warned = 1;
 	}
@@ -608,7 +409,7 @@ warn_extra(struct batcher *b)
 
 /* The row's named fields: its id, ts and label. */
 struct named {
-	struct field *id, *ts, *label;
+	struct mm_rowfield *id, *ts, *label;
 	double k;		/* BY_TIME: the row's window */
 };
 
@@ -620,12 +421,12 @@ static int
 row_batch(struct batcher *b, struct named *nf, int *isnew,
     struct mm_err *err)
 {
-	struct field *f, **slot;
+	struct mm_rowfield *f, **slot;
 	int i;
 
 	memset(nf, 0, sizeof(*nf));
-	for (i = 0; i < b->nf; i++) {
-		f = &b->f[i];
+	for (i = 0; i < b->in.nf; i++) {
+		f = &b->in.f[i];
 		if (is_name(&f->key, b->idname, b->idlen))
 			slot = &nf->id;
 		else if (is_name(&f->key, b->tsname, b->tslen))
@@ -639,16 +440,17 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 		*slot = f;
 		f->named = 1;
 	}
-	if (nf->ts != NULL && nf->ts->kind == K_NULL)
+	if (nf->ts != NULL && nf->ts->kind == MM_ROW_NULL)
 		nf->ts = NULL;
-	if (nf->label != NULL && nf->label->kind == K_NULL)
+	if (nf->label != NULL && nf->label->kind == MM_ROW_NULL)
 		nf->label = NULL;
 	switch (b->group) {
 	case BY_ID:
 		if (nf->id == NULL)
 			return mm_errf(err, MM_EINPUT, 0, "no '%s' field",
 			    b->idname);
-		if (row_id(b, nf->id, err) < 0)
+		if (mm_batchid_of_row(&b->rowid, nf->id, b->in.csv,
+		    b->idname, err) < 0)
 			return -1;
 		*isnew = b->rows == 0 || b->id.n != b->rowid.n ||
 		    memcmp(b->id.p, b->rowid.p, b->id.n) != 0;
@@ -660,8 +462,8 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 		if (nf->ts == NULL)
 			return mm_errf(err, MM_EINPUT, 0, "no '%s' field",
 			    b->tsname);
-		if (nf->ts->kind != K_NUM)
-			return value_error(err, nf->ts, "field");
+		if (nf->ts->kind != MM_ROW_NUM)
+			return mm_rowin_not_number(err, nf->ts, "field");
 		nf->k = floor(nf->ts->num / b->every);
 		*isnew = b->rows == 0 || nf->k != b->window;
 		break;
@@ -674,24 +476,24 @@ static int
 row_check(struct batcher *b, const struct named *nf, int isnew,
     unsigned long seq, struct mm_err *err)
 {
-	const struct field *f;
+	const struct mm_rowfield *f;
 	int label;
 
 	if (b->group == BY_ID && isnew &&
-	    tab_find(&b->seen, b->rowid.p, b->rowid.n) >= 0)
+	    mm_strtab_find(&b->seen, b->rowid.p, b->rowid.n) >= 0)
 		return mm_errf(err, MM_EINPUT, 0, "batch '%.*s' is not "
 		    "contiguous", (int)b->rowid.n - 2, b->rowid.p + 1);
 	if (b->group == BY_TIME && b->rows > 0 && nf->k < b->window)
 		return mm_errf(err, MM_EINPUT, 0, "ts %.*s is before the "
-		    "window of batch '%.*s'", shown(nf->ts), nf->ts->val.p,
-		    (int)b->id.n - 2, b->id.p + 1);
-	if ((f = nf->ts) != NULL && f->kind != K_NUM)
-		return value_error(err, f, "field");
-	if ((f = nf->label) != NULL && (f->kind != K_NUM ||
+		    "window of batch '%.*s'", mm_rowin_shown(nf->ts),
+		    nf->ts->val.p, (int)b->id.n - 2, b->id.p + 1);
+	if ((f = nf->ts) != NULL && f->kind != MM_ROW_NUM)
+		return mm_rowin_not_number(err, f, "field");
+	if ((f = nf->label) != NULL && (f->kind != MM_ROW_NUM ||
 	    mm_label_parse(f->val.p, f->val.n, &label) < 0))
 		return mm_errf(err, MM_EINPUT, 0, "field '%s' is not an "
 		    "integer from 0 to %d: %.*s", b->labelname, MM_LABEL_MAX,
-		    shown(f), f->val.p);
+		    mm_rowin_shown(f), f->val.p);
 	return check_features(b, isnew, seq, err);
 }
 
@@ -727,66 +529,20 @@ take_row(struct batcher *b, struct mm_err *err)
 	return 0;
 }
 
-static enum kind
-json_kind(const char *p, double *num)
-{
-	switch (*p) {
-	case '"':
-		return K_STR;
-	case 'n':
-		return K_NULL;
-	case 't': case 'f': case '{': case '[':
-		return K_OTHER;
-	default:
-		mm_json_number(p, num);
-		return isfinite(*num) ? K_NUM : K_RANGE;
-	}
-}
-
-/* Returns 0, -1 for a bad row, or -2 for an error no row can skip. */
+/*
+ * A JSON row.  Returns 0, -1 for a bad row, or -2 for an error no row
+ * can skip: the first row says how rows are grouped.
+ */
 static int
 json_row(struct batcher *b, const char *line, size_t len,
     struct mm_err *err)
 {
-	struct field *f;
 	int i, has_id = 0;
 
-	if (mm_rec_parse(&b->rec, line, len, NULL, NULL, err) < 0)
+	if (mm_rowin_json(&b->in, line, len, err) < 0)
 		return -1;
-	b->nf = 0;
-	b->csv = 0;
-	mm_buf_reset(&b->keys);
-	for (i = 0; i < b->rec.n; i++) {
-		f = add_field(b);
-		f->key = b->rec.f[i].key;
-		f->val = b->rec.f[i].val;
-		f->kind = json_kind(f->val.p, &f->num);
-		/*
-		 * Names are kept escaped as mm_jw_strn() escapes them, as a
-		 * CSV header's are, so "temp\u00e9rature" is "température".
-		 * A key with an escape is rewritten into b->keys (NUL-ended:
-		 * the canonical form holds none) and found once all are in.
-		 */
-		if (memchr(f->key.p, '\\', f->key.n) != NULL) {
-			size_t at = b->keys.n;
-
-			if (mm_json_canon(f->key.p, f->key.n, &b->keys) < 0)
-				return mm_errf(err, MM_EINPUT, 0, "bad escape "
-				    "in field name '%.*s'", (int)f->key.n,
-				    f->key.p);
-			mm_buf_putc(&b->keys, '\0');
-			f->key.p = NULL;
-			f->key.n = at;
-		}
-	}
-	for (i = 0; i < b->nf; i++) {
-		f = &b->f[i];
-		if (f->key.p == NULL) {
-			f->key.p = b->keys.p + f->key.n;
-			f->key.n = strlen(f->key.p);
-		}
-		has_id |= is_name(&f->key, b->idname, b->idlen);
-	}
+	for (i = 0; i < b->in.nf; i++)
+		has_id |= is_name(&b->in.f[i].key, b->idname, b->idlen);
 	if (!b->group_known) {
 		if (!has_id) {
 			mm_errf(err, MM_EINPUT, 0, "no '%s' field in the first "
@@ -799,83 +555,28 @@ json_row(struct batcher *b, const char *line, size_t len,
 	return 0;
 }
 
-static int
-csv_row(struct batcher *b, const char *line, size_t len, struct mm_err *err)
-{
-	struct field *f;
-	int i;
-
-	if (mm_csv_split(&b->cells, line, len, err) < 0)
-		return -1;
-	if (b->cells.n != b->nhcol)
-		return mm_errf(err, MM_EINPUT, 0, "%d cell%s, the header has "
-		    "%d", b->cells.n, b->cells.n == 1 ? "" : "s", b->nhcol);
-	b->nf = 0;
-	b->csv = 1;
-	for (i = 0; i < b->cells.n; i++) {
-		f = add_field(b);
-		f->key = b->hcol[i];
-		f->val = b->cells.cell[i];
-		switch (mm_cell_kind(f->val.p, f->val.n, &f->num)) {
-		case MM_CELL_EMPTY:
-			f->kind = K_NULL;
-			break;
-		case MM_CELL_NUMBER:
-			f->kind = isfinite(f->num) ? K_NUM : K_RANGE;
-			break;
-		case MM_CELL_LOOSE:
-			f->kind = K_LOOSE;
-			break;
-		default:
-			f->kind = K_STR;
-		}
-	}
-	return 0;
-}
-
 /* A CSV header.  Its errors are fatal: -2. */
 static int
 csv_header(struct batcher *b, const char *line, size_t len,
     struct mm_err *err)
 {
-	const struct mm_span *cell;
+	const struct mm_span *col;
 	unsigned long seq = ++b->seq;
 	int i, k, has_id = 0, has_ts = 0;
 
-	if (mm_csv_split(&b->cells, line, len, err) < 0)
+	if (mm_rowin_csv_header(&b->in, line, len, err) < 0)
 		return -2;
-	if (b->cells.n > b->hcap) {
-		b->hcap = b->cells.n;
-		b->hcol = mm_xrealloc(b->hcol,
-		    (size_t)b->hcap * sizeof(*b->hcol));
-		b->hoff = mm_xrealloc(b->hoff,
-		    (size_t)b->hcap * sizeof(*b->hoff));
-	}
-	mm_buf_reset(&b->hdr);
-	for (i = 0; i < b->cells.n; i++) {
-		cell = &b->cells.cell[i];
-		if (cell->n == 0) {
-			mm_errf(err, MM_EINPUT, 0, "header: column %d has no "
-			    "name", i + 1);
-			return -2;
-		}
-		b->hoff[i] = b->hdr.n;
-		put_escaped(&b->hdr, cell->p, cell->n);
-		b->hcol[i].n = b->hdr.n - b->hoff[i];
-	}
-	b->nhcol = b->cells.n;
-	for (i = 0; i < b->nhcol; i++) {
-		b->hcol[i].p = b->hdr.p + b->hoff[i];
-		k = tab_add(&b->names, b->hcol[i].p, b->hcol[i].n);
+	for (i = 0; i < b->in.nhcol; i++) {
+		col = &b->in.hcol[i];
+		k = tab_add(&b->names, col->p, col->n);
 		if (b->names.v[k].stamp == seq) {
 			mm_errf(err, MM_EINPUT, 0, "header: column '%.*s' "
-			    "appears twice", (int)b->hcol[i].n,
-			    b->hcol[i].p);
+			    "appears twice", (int)col->n, col->p);
 			return -2;
 		}
 		b->names.v[k].stamp = seq;
-		has_id |= is_name(&b->hcol[i], b->idname, b->idlen);
-		has_ts |= is_name(&b->hcol[i], b->tsname, b->tslen);
+		has_id |= is_name(col, b->idname, b->idlen);
+		has_ts |= is_name(col, b->tsname, b->tslen);
 	}
 	if (b->group == BY_ID && !has_id) {
 		mm_errf(err, MM_EINPUT, 0, "header: no '%s' column%s",
@@ -892,7 +593,8 @@ csv_header(struct batcher *b, const char *line, size_t len,
 	for (i = 0; b->fixed && i < b->ncols; i++)
 		if (b->names.v[b->cols[i].name].stamp != seq) {
 			mm_errf(err, MM_EINPUT, 0, "header: no column for "
-			    "feature '%s'", b->names.v[b->cols[i].name].s);
+			    "feature '%s'", mm_strtab_str(&b->names.s,
+			    b->cols[i].name));
 			return -2;
 		}
 	return 0;
@@ -916,8 +618,8 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 	int rc;
 
 	if (b->run_tag) {
-		b->head = fnv(b->head, line, len);
-		b->head = fnv(b->head, "\n", 1);
+		b->head = mm_fnv(b->head, line, len);
+		b->head = mm_fnv(b->head, "\n", 1);
 	}
 	if (b->run.in->lineno == 1 && len >= 3 &&
 	    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
@@ -936,7 +638,7 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 		return 0;
 	}
 	rc = b->fmt == JSON ? json_row(b, line, len, err) :
-	    csv_row(b, line, len, err);
+	    mm_rowin_csv(&b->in, line, len, err);
 	if (rc == 0)
 		rc = take_row(b, err);
 	return rc == -2 ? MM_RUN_FATAL : rc;
@@ -959,7 +661,7 @@ set_features(struct batcher *b, const char *list)
 			return -1;
 		}
 		raw = mm_xstrndup(p, (size_t)(e - p));
-		name = escape(raw);
+		name = mm_rowin_name(raw);
 		free(raw);
 		if (strcmp(name, b->idname) == 0 ||
 		    strcmp(name, b->tsname) == 0 ||
@@ -1084,13 +786,13 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		    "fields");
 		return -1;
 	}
-	b->prefix = escape(idprefix != NULL ? idprefix : prefix != NULL ?
+	b->prefix = mm_rowin_name(idprefix != NULL ? idprefix : prefix != NULL ?
 	    prefix : "b");
 	b->run_tag = b->group == BY_SIZE && idprefix == NULL;
-	b->head = FNV_BASIS;
-	b->idname = escape(id);
-	b->tsname = escape(ts);
-	b->labelname = escape(label);
+	b->head = MM_FNV_BASIS;
+	b->idname = mm_rowin_name(id);
+	b->tsname = mm_rowin_name(ts);
+	b->labelname = mm_rowin_name(label);
 	b->idlen = strlen(b->idname);
 	b->tslen = strlen(b->tsname);
 	b->labellen = strlen(b->labelname);
@@ -1109,24 +811,18 @@ batcher_release(struct batcher *b)
 	free(b->tsname);
 	free(b->labelname);
 	tab_release(&b->names);
-	tab_release(&b->seen);
+	mm_strtab_release(&b->seen);
 	mm_buf_release(&b->id);
 	mm_buf_release(&b->ts);
 	for (c = 0; c < b->colcap; c++)
 		mm_buf_release(&b->cols[c].v);
 	free(b->cols);
 	mm_buf_release(&b->labels);
-	free(b->f);
+	mm_rowin_release(&b->in);
 	mm_buf_release(&b->rowid);
-	mm_buf_release(&b->keys);
 	free(b->newname.v);
 	free(b->newfield.v);
 	free(b->warn.v);
-	mm_rec_release(&b->rec);
-	mm_csv_release(&b->cells);
-	mm_buf_release(&b->hdr);
-	free(b->hcol);
-	free(b->hoff);
 }
 
 int
@@ -1146,8 +842,7 @@ main(int argc, char **argv)
 	b.run.prog = prog;
 	b.run.what = "row";
 	b.run.file = on_file;
-	mm_rec_init(&b.rec);
-	mm_csv_init(&b.cells);
+	mm_rowin_init(&b.in);
 	if ((rc = parse_args(&b, &st, argc, argv)) < 0) {
 		batcher_release(&b);
 		return rc == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
