@@ -597,9 +597,15 @@ main(int argc, char **argv)
 	    "[--fail-on LEVEL] [--threshold MODE]\n"
 	    " [--alpha A] [--config DIR] [--skip-bad] [--max-record BYTES] "
 	    "[FILE ...]\n"
-	    "--fit [--bins N] [--config DIR] [FILE ...]\n"
-	    "--counts [--ref FILE | --models DIR] [FILE ...]\n"
-	    "--merge [--by FIELD] [--ref FILE | --models DIR] [FILE ...]",
+	    "--fit [--bins N] [--config DIR] [--skip-bad] "
+	    "[--max-record BYTES]\n"
+	    " [FILE ...]\n"
+	    "--counts [--ref FILE | --models DIR] [--skip-bad]\n"
+	    " [--max-record BYTES] [FILE ...]\n"
+	    "--merge [--by FIELD] [--ref FILE | --models DIR] "
+	    "[--fail-on LEVEL]\n"
+	    " [--threshold MODE] [--alpha A] [--config DIR] [--skip-bad]\n"
+	    " [--max-record BYTES] [FILE ...]",
 	    .about = "Add per-feature PSI drift to each batch record, "
 	    "against bin edges fixed at training." };
 	struct mm_err err = { 0 };

@@ -358,7 +358,8 @@ main(int argc, char **argv)
 	    " [--now TS] [--threads N] [--shuffle-labels] [--skip-bad]\n"
 	    " [--max-record BYTES] [FILE ...]\n"
 	    "--synthetic [--rows N] [--seed N] [--models DIR] "
-	    "[--stage | --activate] [--now TS]",
+	    "[--config DIR]\n"
+	    " [--stage | --activate] [--now TS] [--threads N]",
 	    .about = "Train a random forest on labelled batch records and "
 	    "write it as a new model version." };
 	struct mm_err err = { 0 };

@@ -392,9 +392,13 @@ usage_text() {
 	cat <<'EOF'
 usage: mm-psi [--ref FILE | --models DIR] [--window N] [--fail-on LEVEL] [--threshold MODE]
               [--alpha A] [--config DIR] [--skip-bad] [--max-record BYTES] [FILE ...]
-       mm-psi --fit [--bins N] [--config DIR] [FILE ...]
-       mm-psi --counts [--ref FILE | --models DIR] [FILE ...]
-       mm-psi --merge [--by FIELD] [--ref FILE | --models DIR] [FILE ...]
+       mm-psi --fit [--bins N] [--config DIR] [--skip-bad] [--max-record BYTES]
+              [FILE ...]
+       mm-psi --counts [--ref FILE | --models DIR] [--skip-bad]
+              [--max-record BYTES] [FILE ...]
+       mm-psi --merge [--by FIELD] [--ref FILE | --models DIR] [--fail-on LEVEL]
+              [--threshold MODE] [--alpha A] [--config DIR] [--skip-bad]
+              [--max-record BYTES] [FILE ...]
 Try 'mm-psi --help' for more information.
 EOF
 }
