@@ -1,7 +1,6 @@
 /*
  * mm-batch - turn rows, JSON objects or CSV, into batch records.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "batchid.h"
+#include "batchout.h"
 #include "json.h"
 #include "mm.h"
 #include "ndjson.h"
@@ -65,12 +65,6 @@ struct table {
 	int cap;
 };
 
-struct column {
-	int name;		/* in the names table */
-	int field;		/* its field in the current row */
-	struct mm_buf v;	/* the batch's values, comma separated */
-};
-
 struct ivec {
 	int *v;
 	int n, cap;
@@ -102,15 +96,10 @@ struct batcher {
 	struct mm_strtab seen;	/* ids of the batches written (BY_ID) */
 
 	/* The current batch. */
-	size_t rows;
+	struct mm_batchout out;
 	unsigned long nbatches;
-	struct mm_buf id;	/* a quoted JSON string */
-	struct mm_buf ts;	/* ts of its last row that had one */
 	double window;		/* BY_TIME: floor(ts / every) */
-	struct column *cols;
-	int ncols, colcap;
-	struct mm_buf labels;
-	int has_label;
+	struct mm_buf tstext;	/* its ts as written */
 
 	/* The current row, and the CSV header of the current file. */
 	struct mm_rowin in;
@@ -167,19 +156,6 @@ is_name(const struct mm_span *key, const char *name, size_t len)
 	return key->n == len && memcmp(key->p, name, len) == 0;
 }
 
-static struct column *
-add_column(struct batcher *b)
-{
-	if (b->ncols == b->colcap) {
-		b->colcap = b->colcap ? 2 * b->colcap : 16;
-		b->cols = mm_xrealloc(b->cols,
-		    (size_t)b->colcap * sizeof(*b->cols));
-		memset(b->cols + b->ncols, 0,
-		    (size_t)(b->colcap - b->ncols) * sizeof(*b->cols));
-	}
-	return &b->cols[b->ncols++];
-}
-
 static int
 twice(struct mm_err *err, const struct mm_rowfield *f)
 {
@@ -215,7 +191,7 @@ check_features(struct batcher *b, int isnew, unsigned long seq,
 				    f->kind != MM_ROW_NULL)
 					return mm_rowin_not_number(err, f,
 					    "feature");
-				b->cols[nm->col].field = i;
+				b->out.cols[nm->col].field = i;
 				continue;
 			}
 			if (b->fixed || (f->kind != MM_ROW_NUM &&
@@ -246,56 +222,36 @@ check_features(struct batcher *b, int isnew, unsigned long seq,
 	return 0;
 }
 
+/* The ts of the batch, as JSON, into b->tstext. */
 static void
-write_ts(const struct batcher *b, FILE *out)
+put_ts(struct batcher *b)
 {
 	long long ms;
 
+	mm_buf_reset(&b->tstext);
 	if (b->group == BY_TIME)
-		fprintf(out, "%.0f", (b->window + 1) * b->every + 0.0);
-	else if (b->ts.n > 0)
-		fwrite(b->ts.p, 1, b->ts.n, out);
+		mm_buf_printf(&b->tstext, "%.0f", (b->window + 1) * b->every +
+		    0.0);
+	else if (b->out.ts.n > 0)
+		mm_buf_put(&b->tstext, b->out.ts.p, b->out.ts.n);
 	else if (b->now != NULL)
-		fputs(b->now_text, out);
+		mm_buf_puts(&b->tstext, b->now_text);
 	else {
 		ms = (long long)floor(mm_clock(NULL) * 1000);
-		fprintf(out, "%lld.%03lld", ms / 1000, ms % 1000);
+		mm_buf_printf(&b->tstext, "%lld.%03lld", ms / 1000, ms % 1000);
 	}
 }
 
 static int
 flush(struct batcher *b, struct mm_err *err)
 {
-	FILE *out = stdout;
-	int c, k;
-
-	fputs("{\"batch_id\":", out);
-	fwrite(b->id.p, 1, b->id.n, out);
-	fputs(",\"ts\":", out);
-	write_ts(b, out);
-	fputs(",\"features\":{", out);
-	for (c = 0; c < b->ncols; c++) {
-		k = b->cols[c].name;
-		fputs(c > 0 ? ",\"" : "\"", out);
-		fwrite(mm_strtab_str(&b->names.s, k), 1,
-		    mm_strtab_len(&b->names.s, k), out);
-		fputs("\":[", out);
-		fwrite(b->cols[c].v.p, 1, b->cols[c].v.n, out);
-		fputc(']', out);
-	}
-	fputc('}', out);
-	if (b->has_label) {
-		fputs(",\"labels\":[", out);
-		fwrite(b->labels.p, 1, b->labels.n, out);
-		fputc(']', out);
-	}
-	fputs("}\n", out);
-	if (fflush(out) != 0 || ferror(out))
-		return mm_errf(err, MM_ESYS, 0, "write error: %s",
-		    strerror(errno));
+	put_ts(b);
+	if (mm_batchout_write(&b->out, &b->names.s, b->tstext.p,
+	    b->tstext.n, stdout, err) < 0)
+		return -1;
 	if (b->group == BY_ID)
-		mm_strtab_intern(&b->seen, b->id.p, b->id.n);
-	b->rows = 0;
+		mm_strtab_intern(&b->seen, b->out.id.p, b->out.id.n);
+	b->out.rows = 0;
 	return 0;
 }
 
@@ -315,38 +271,33 @@ add_run_tag(struct batcher *b)
 static void
 start(struct batcher *b, double k)
 {
-	struct column *col;
+	struct mm_outcol *col;
 	int c;
 
 	if (!b->fixed) {
-		for (c = 0; c < b->ncols; c++)
-			b->names.v[b->cols[c].name].col = -1;
-		b->ncols = 0;
+		for (c = 0; c < b->out.ncols; c++)
+			b->names.v[b->out.cols[c].name].col = -1;
+		b->out.ncols = 0;
 		for (c = 0; c < b->newname.n; c++) {
-			col = add_column(b);
+			col = mm_batchout_add_col(&b->out);
 			col->name = b->newname.v[c];
 			col->field = b->newfield.v[c];
 			b->names.v[col->name].col = c;
 		}
 	}
-	for (c = 0; c < b->ncols; c++)
-		mm_buf_reset(&b->cols[c].v);
-	mm_buf_reset(&b->labels);
-	b->has_label = 0;
-	mm_buf_reset(&b->ts);
-	mm_buf_reset(&b->id);
+	mm_batchout_clear(&b->out);
 	switch (b->group) {
 	case BY_ID:
-		mm_buf_put(&b->id, b->rowid.p, b->rowid.n);
+		mm_buf_put(&b->out.id, b->rowid.p, b->rowid.n);
 		break;
 	case BY_SIZE:
 		if (b->run_tag)
 			add_run_tag(b);
-		mm_batchid_count(&b->id, b->prefix, b->nbatches);
+		mm_batchid_count(&b->out.id, b->prefix, b->nbatches);
 		break;
 	case BY_TIME:
 		b->window = k;
-		mm_batchid_window(&b->id, b->prefix, k * b->every);
+		mm_batchid_window(&b->out.id, b->prefix, k * b->every);
 		break;
 	}
 	b->nbatches++;
@@ -357,33 +308,20 @@ append(struct batcher *b, unsigned long seq, const struct mm_rowfield *ts,
     const struct mm_rowfield *label)
 {
 	const struct mm_rowfield *f;
-	struct column *col;
+	struct mm_outcol *col;
 	int c;
 
-	for (c = 0; c < b->ncols; c++) {
-		col = &b->cols[c];
-		if (b->rows > 0)
-			mm_buf_putc(&col->v, ',');
+	for (c = 0; c < b->out.ncols; c++) {
+		col = &b->out.cols[c];
 		/* Only a field this row has is looked at (it may have none). */
 		if (b->names.v[col->name].stamp == seq &&
 		    (f = &b->in.f[col->field])->kind == MM_ROW_NUM)
-			mm_buf_put(&col->v, f->val.p, f->val.n);
+			mm_batchout_value(&b->out, c, &f->val);
 		else
-			mm_buf_put(&col->v, "null", 4);
+			mm_batchout_value(&b->out, c, NULL);
 	}
-	if (b->rows > 0)
-		mm_buf_putc(&b->labels, ',');
-	if (label != NULL) {
-		mm_buf_put(&b->labels, label->val.p, label->val.n);
-		b->has_label = 1;
-	} else {
-		mm_buf_put(&b->labels, "null", 4);
-	}
-	if (ts != NULL && b->group != BY_TIME) {
-		mm_buf_reset(&b->ts);
-		mm_buf_put(&b->ts, ts->val.p, ts->val.n);
-	}
-	b->rows++;
+	mm_batchout_row(&b->out, label != NULL ? &label->val : NULL,
+	    ts != NULL && b->group != BY_TIME ? &ts->val : NULL);
 }
 
 static void
@@ -400,8 +338,8 @@ warn_extra(struct batcher *b)
 		k = b->warn.v[i];
 		mm_errf(&w, MM_OK, b->run.in->lineno, "ignoring field '%s', "
 		    "not in the first row of batch '%.*s'",
-		    mm_strtab_str(&b->names.s, k), (int)b->id.n - 2,
-		    b->id.p + 1);
+		    mm_strtab_str(&b->names.s, k), (int)b->out.id.n - 2,
+		    b->out.id.p + 1);
 		mm_perr(prog, &w);
 		b->names.v[b->warn.v[i]].warned = 1;
 	}
@@ -452,11 +390,11 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 		if (mm_batchid_of_row(&b->rowid, nf->id, b->in.csv,
 		    b->idname, err) < 0)
 			return -1;
-		*isnew = b->rows == 0 || b->id.n != b->rowid.n ||
-		    memcmp(b->id.p, b->rowid.p, b->id.n) != 0;
+		*isnew = b->out.rows == 0 || b->out.id.n != b->rowid.n ||
+		    memcmp(b->out.id.p, b->rowid.p, b->out.id.n) != 0;
 		break;
 	case BY_SIZE:
-		*isnew = b->rows == 0;
+		*isnew = b->out.rows == 0;
 		break;
 	case BY_TIME:
 		if (nf->ts == NULL)
@@ -465,7 +403,7 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 		if (nf->ts->kind != MM_ROW_NUM)
 			return mm_rowin_not_number(err, nf->ts, "field");
 		nf->k = floor(nf->ts->num / b->every);
-		*isnew = b->rows == 0 || nf->k != b->window;
+		*isnew = b->out.rows == 0 || nf->k != b->window;
 		break;
 	}
 	return 0;
@@ -483,10 +421,10 @@ row_check(struct batcher *b, const struct named *nf, int isnew,
 	    mm_strtab_find(&b->seen, b->rowid.p, b->rowid.n) >= 0)
 		return mm_errf(err, MM_EINPUT, 0, "batch '%.*s' is not "
 		    "contiguous", (int)b->rowid.n - 2, b->rowid.p + 1);
-	if (b->group == BY_TIME && b->rows > 0 && nf->k < b->window)
+	if (b->group == BY_TIME && b->out.rows > 0 && nf->k < b->window)
 		return mm_errf(err, MM_EINPUT, 0, "ts %.*s is before the "
 		    "window of batch '%.*s'", mm_rowin_shown(nf->ts),
-		    nf->ts->val.p, (int)b->id.n - 2, b->id.p + 1);
+		    nf->ts->val.p, (int)b->out.id.n - 2, b->out.id.p + 1);
 	if ((f = nf->ts) != NULL && f->kind != MM_ROW_NUM)
 		return mm_rowin_not_number(err, f, "field");
 	if ((f = nf->label) != NULL && (f->kind != MM_ROW_NUM ||
@@ -513,18 +451,18 @@ take_row(struct batcher *b, struct mm_err *err)
 		 * A bad row of another batch ends the open one; when the
 		 * run stops here, that batch is complete and is written.
 		 */
-		if (isnew && b->rows > 0 && !b->run.skip_bad &&
+		if (isnew && b->out.rows > 0 && !b->run.skip_bad &&
 		    flush(b, &werr) < 0)
 			*err = werr;
 		return -1;
 	}
-	if (isnew && b->rows > 0 && flush(b, err) < 0)
+	if (isnew && b->out.rows > 0 && flush(b, err) < 0)
 		return -1;
 	if (isnew)
 		start(b, nf.k);
 	warn_extra(b);
 	append(b, seq, nf.ts, nf.label);
-	if (b->group == BY_SIZE && b->rows == (size_t)b->size)
+	if (b->group == BY_SIZE && b->out.rows == (size_t)b->size)
 		return flush(b, err);
 	return 0;
 }
@@ -590,11 +528,11 @@ csv_header(struct batcher *b, const char *line, size_t len,
 		    b->tsname);
 		return -2;
 	}
-	for (i = 0; b->fixed && i < b->ncols; i++)
-		if (b->names.v[b->cols[i].name].stamp != seq) {
+	for (i = 0; b->fixed && i < b->out.ncols; i++)
+		if (b->names.v[b->out.cols[i].name].stamp != seq) {
 			mm_errf(err, MM_EINPUT, 0, "header: no column for "
 			    "feature '%s'", mm_strtab_str(&b->names.s,
-			    b->cols[i].name));
+			    b->out.cols[i].name));
 			return -2;
 		}
 	return 0;
@@ -647,7 +585,7 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 static int
 set_features(struct batcher *b, const char *list)
 {
-	struct column *col;
+	struct mm_outcol *col;
 	const char *p = list, *e;
 	char *raw, *name;
 	int k;
@@ -678,9 +616,9 @@ set_features(struct batcher *b, const char *list)
 			return -1;
 		}
 		free(name);
-		col = add_column(b);
+		col = mm_batchout_add_col(&b->out);
 		col->name = k;
-		b->names.v[k].col = b->ncols - 1;
+		b->names.v[k].col = b->out.ncols - 1;
 		if (*e == '\0')
 			break;
 		p = e + 1;
@@ -804,20 +742,14 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 static void
 batcher_release(struct batcher *b)
 {
-	int c;
-
 	free(b->prefix);
 	free(b->idname);
 	free(b->tsname);
 	free(b->labelname);
 	tab_release(&b->names);
 	mm_strtab_release(&b->seen);
-	mm_buf_release(&b->id);
-	mm_buf_release(&b->ts);
-	for (c = 0; c < b->colcap; c++)
-		mm_buf_release(&b->cols[c].v);
-	free(b->cols);
-	mm_buf_release(&b->labels);
+	mm_batchout_release(&b->out);
+	mm_buf_release(&b->tstext);
 	mm_rowin_release(&b->in);
 	mm_buf_release(&b->rowid);
 	free(b->newname.v);
@@ -849,7 +781,7 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&b.run, argc - st.ind, argv + st.ind, on_line, &b);
-	if (rc == MM_OK && b.rows > 0 && flush(&b, &err) < 0) {
+	if (rc == MM_OK && b.out.rows > 0 && flush(&b, &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
 	}
