@@ -223,8 +223,9 @@ check_confusion(const struct mm_field *f, long long *total,
 		    "an array");
 	for (p = mm_json_ws(p + 1); *p != ']';) {
 		if (*p != '[')
-			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion': "
-			    "row %ld is not an array", row);
+			return mm_errf(err, MM_EINPUT, 0,
+			    "'metrics.confusion': row %ld is not an array",
+			    row);
 		col = 0;
 		for (p = mm_json_ws(p + 1); *p != ']'; col++) {
 			if ((q = mm_recin_count(p, &v)) == NULL ||
