@@ -393,16 +393,23 @@ gen_args() {
 }
 
 # hold_lock DB SECONDS: another process holds BEGIN EXCLUSIVE on DB for
-# SECONDS; returns once it holds it.  HOLDER is its pid.
+# SECONDS from the moment it has it (it says so by a file, so a loaded
+# machine cannot shorten the hold); returns once it holds it.  HOLDER is
+# its pid.
 hold_lock() {
-	local i
+	local i mark=$PWD/.locked
 
-	{ echo 'BEGIN EXCLUSIVE;'; sleep "$2"; echo 'COMMIT;'; } |
-	    sqlite3 -batch "$1" >/dev/null 2>&1 3>&- &
+	rm -f "$mark"
+	{
+		echo 'BEGIN EXCLUSIVE;'
+		echo ".shell touch '$mark'"
+		while [ ! -e "$mark" ]; do sleep 0.01; done
+		sleep "$2"
+		echo 'COMMIT;'
+	} | sqlite3 -batch "$1" >/dev/null 2>&1 3>&- &
 	HOLDER=$!
-	for i in $(seq 200); do
-		sqlite3 -batch -cmd '.timeout 0' "$1" \
-		    'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || return 0
+	for i in $(seq 6000); do
+		[ -e "$mark" ] && return 0
 		sleep 0.01
 	done
 	echo "the lock was never taken" >&2
