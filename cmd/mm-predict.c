@@ -204,8 +204,8 @@ check_labels(const struct predict *pr, struct mm_err *err)
 
 	for (i = 0; i < b->n; i++)
 		if (b->labels[i] >= K)
-			return mm_errf(err, MM_EINPUT, 0, "row %zu has label %d, "
-			    "not a class of model %s (0 to %d)", i,
+			return mm_errf(err, MM_EINPUT, 0, "row %zu has label "
+			    "%d, not a class of model %s (0 to %d)", i,
 			    b->labels[i], pr->version, K - 1);
 	return 0;
 }

@@ -40,10 +40,10 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 		 * batch_id: only rows recorded after the batch are passed
 		 * over.  CROSS JOIN keeps SQLite to that order.
 		 */
-		st = mm_db_prepare(db, "SELECT e.id FROM evidence e CROSS JOIN "
-		    "metrics m ON m.batch_id = e.batch_id WHERE m.id <= (SELECT "
-		    "id FROM metrics WHERE batch_id = ?1) ORDER BY e.id DESC "
-		    "LIMIT 1", err);
+		st = mm_db_prepare(db, "SELECT e.id FROM evidence e CROSS "
+		    "JOIN metrics m ON m.batch_id = e.batch_id WHERE m.id <= "
+		    "(SELECT id FROM metrics WHERE batch_id = ?1) ORDER BY "
+		    "e.id DESC LIMIT 1", err);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);

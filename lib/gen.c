@@ -324,7 +324,8 @@ void
 mm_gen_drift(const struct mm_gen_pop *p, int j, double shift, double scale,
     size_t n, double *x)
 {
-	double mean = p->mean[j], d = shift * p->sd[j], *col = x + (size_t)j * n;
+	double mean = p->mean[j], d = shift * p->sd[j];
+	double *col = x + (size_t)j * n;
 	size_t i;
 
 	for (i = 0; i < n; i++)

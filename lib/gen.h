@@ -47,7 +47,7 @@ struct mm_gen_shape {
 
 struct mm_gen_pop {
 	struct mm_gen_shape shape;
-	int nclusters;		/* 2 per class; cluster k is class k % classes */
+	int nclusters;		/* 2 per class; cluster k: class k % classes */
 	double *centre;		/* nclusters x informative */
 	double *transform;	/* nclusters x informative x informative */
 	double *weight;		/* informative x redundant */

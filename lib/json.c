@@ -351,7 +351,7 @@ no_repeated_key(struct mm_rec *r, struct mm_err *err)
 		escaped |= memchr(k[i].p, '\\', k[i].n) != NULL;
 	}
 	if (escaped) {
-		/* Decoded into kbuf; the spans point into it once it is done. */
+		/* Decoded into kbuf; spans point into it once it is done. */
 		mm_buf_reset(&r->kbuf);
 		at = mm_xcalloc((size_t)r->n, sizeof(*at));
 		for (i = 0; i < r->n; i++) {
@@ -360,9 +360,9 @@ no_repeated_key(struct mm_rec *r, struct mm_err *err)
 			at[i] = r->kbuf.n + 1;
 			if (mm_json_unescape(k[i].p, k[i].n, &r->kbuf) < 0) {
 				free(at);
-				return mm_errf(err, MM_EINPUT, 0, "invalid JSON: "
-				    "bad escape in key '%.*s'", (int)k[i].n,
-				    k[i].p);
+				return mm_errf(err, MM_EINPUT, 0,
+				    "invalid JSON: bad escape in key '%.*s'",
+				    (int)k[i].n, k[i].p);
 			}
 			k[i].n = r->kbuf.n - (at[i] - 1);
 		}

@@ -148,8 +148,8 @@ decide_counts(const struct mm_retrain_cfg *cfg, const struct mm_signal *sig,
 		return promote_or_none(cfg, st, out);
 	line = st->baseline_f1 - cfg->max_f1_drop;
 	if (out->rows > 0 && out->f1_upper < line && !st->no_previous) {
-		SAY(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is below "
-		    "baseline %.4g - max_f1_drop %.4g", out->f1_upper,
+		SAY(out, MM_ROLLBACK, "f1 upper bound %.4g on %ld rows is "
+		    "below baseline %.4g - max_f1_drop %.4g", out->f1_upper,
 		    out->rows, st->baseline_f1, cfg->max_f1_drop);
 		return 0;
 	}

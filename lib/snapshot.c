@@ -159,7 +159,8 @@ mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
 		return -1;
 	if ((rc = mm_snapshot_get(db, key, &s, err)) < 0)
 		goto fail;
-	if (rc == 0 && s.status != MM_SNAP_PENDING && !mm_snapshot_interrupted(&s)) {
+	if (rc == 0 && s.status != MM_SNAP_PENDING &&
+	    !mm_snapshot_interrupted(&s)) {
 		mm_db_rollback(db);
 		return 1;
 	}

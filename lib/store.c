@@ -435,8 +435,8 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		char parent[PATHMAX], *slash;
 
 		pathf(path, "%s/versions", dir);
-		if (mm_fs_mkdir_parents(dir, err) < 0 || mm_fs_mkdir(dir, err) < 0 ||
-		    mm_fs_mkdir(path, err) < 0 ||
+		if (mm_fs_mkdir_parents(dir, err) < 0 ||
+		    mm_fs_mkdir(dir, err) < 0 || mm_fs_mkdir(path, err) < 0 ||
 		    mm_fs_sync_dir(dir, err) < 0)
 			return -1;
 		pathf(parent, "%s", dir);

@@ -129,7 +129,7 @@ for f in lib/*.c lib/*.h cmd/*.c; do
 	length(line) > 80 { printf "lint: %s:%d: line longer than 80 columns\n", f, NR; bad = 1 }
 	/[ \t]+$/ { printf "lint: %s:%d: trailing white space\n", f, NR; bad = 1 }
 	/typedef struct/ { printf "lint: %s:%d: no struct typedefs\n", f, NR; bad = 1 }
-	END { exit bad }' "$f" || bad=1
+	END { exit bad }' || bad=1
 done
 
 # lib/ never exits and never writes to stdout: only cmd/ does.  (opt.c

@@ -112,3 +112,14 @@ copy_tree() {
 	assert_line --regexp '^lint: lib/store\.c:[0-9]+: pure module includes <stdio\.h>$'
 	assert_line "lint: PURE names lib/nonesuch.c, which does not exist"
 }
+
+@test "a line longer than 80 columns counts tabs as 8 columns" {
+	copy_tree
+	cp -r "$MM_TOP/cmd" "$MM_TOP/man" t/
+	n=$(($(wc -l <t/lib/rng.c) + 1))
+	# 72 characters after two tabs: 88 columns, though 74 bytes.
+	printf '\t\t/* %s */\n' "$(printf 'x%.0s' $(seq 66))" >>t/lib/rng.c
+	run env -u PURE t/scripts/lint.sh
+	assert_failure
+	assert_output "lint: lib/rng.c:$n: line longer than 80 columns"
+}
