@@ -59,7 +59,7 @@ struct name {
 };
 
 /* The field names seen, interned, each with its struct name. */
-struct table {
+struct nametab {
 	struct mm_strtab s;
 	struct name *v;
 	int cap;
@@ -92,7 +92,7 @@ struct batcher {
 	enum format fmt;	/* b->format, or what its first row is */
 	int header;		/* its CSV header is read */
 
-	struct table names;
+	struct nametab names;
 	struct mm_strtab seen;	/* ids of the batches written (BY_ID) */
 
 	/* The current batch. */
@@ -119,13 +119,13 @@ ivec_push(struct ivec *v, int x)
 }
 
 static int
-tab_find(const struct table *t, const char *s, size_t n)
+tab_find(const struct nametab *t, const char *s, size_t n)
 {
 	return mm_strtab_find(&t->s, s, n);
 }
 
 static int
-tab_add(struct table *t, const char *s, size_t n)
+tab_add(struct nametab *t, const char *s, size_t n)
 {
 	int had = mm_strtab_count(&t->s), k;
 
@@ -143,7 +143,7 @@ tab_add(struct table *t, const char *s, size_t n)
 }
 
 static void
-tab_release(struct table *t)
+tab_release(struct nametab *t)
 {
 	mm_strtab_release(&t->s);
 	free(t->v);

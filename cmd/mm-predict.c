@@ -57,15 +57,6 @@ struct predict {
 	long *cm;		/* the batch's confusion counts, K x K */
 };
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int
 load(struct predict *pr, const char *version, struct mm_err *err)
 {
@@ -250,9 +241,9 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 		return -1;
 	K = pr->model.forest.nclass;
 	reserve(pr, b->n);
-	t0 = now_ms();
+	t0 = mm_monotonic();
 	mm_forest_predict(&pr->model.forest, pr->cols, b->n, pr->p);
-	ms = now_ms() - t0;
+	ms = 1e3 * (mm_monotonic() - t0);
 	mm_buf_reset(&pr->pred);
 	mm_buf_reset(&pr->proba);
 	mm_buf_putc(&pr->pred, '[');

@@ -68,15 +68,6 @@ struct train {
 	struct mm_rec rec;
 };
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A batch record for tr->into. */
 static int
 on_line(void *ctx, char *line, size_t len, struct mm_err *err)
@@ -218,7 +209,7 @@ train(struct train *tr)
 	const char *status, *dir = mm_models_dir(tr->models);
 	size_t *rows, n, *tri, *vai, ntr = 0, nva = 0, i, vn = 0, *vr = NULL;
 	size_t incomplete = 0;
-	double t0 = seconds();
+	double t0 = mm_monotonic();
 	int nclass = 0, rc = MM_OK, arc;
 
 	rows = mm_train_usable(&tr->data, &n, &incomplete);
@@ -285,7 +276,7 @@ train(struct train *tr)
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	job.shuffle = tr->shuffle;
 	job.now = tr->now;
-	job.clock = seconds;
+	job.clock = mm_monotonic;
 	job.source = source;
 	job.validation = tr->validate ? "file" : "stratified split";
 	job.incomplete = incomplete;
@@ -333,7 +324,7 @@ train(struct train *tr)
 	mm_jw_num(&line, out.scores.f1);
 	mm_buf_printf(&line, "},\"rows\":{\"train\":%zu,\"validation\":%zu},"
 	    "\"timings\":{\"fit_s\":%.3f,\"total_s\":%.3f}}", ntr, nva,
-	    out.fit_s, seconds() - t0);
+	    out.fit_s, mm_monotonic() - t0);
 	puts(line.p);
 out:
 	if (incomplete > 0)

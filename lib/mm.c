@@ -143,3 +143,12 @@ mm_clock_sec(const double *now)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec;
 }
+
+double
+mm_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}

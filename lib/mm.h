@@ -58,6 +58,12 @@ double mm_clock(const double *now);
  */
 double mm_clock_sec(const double *now);
 
+/*
+ * Seconds on a clock that only goes forward, from an arbitrary start:
+ * for measuring how long something took, never for a time of day.
+ */
+double mm_monotonic(void);
+
 /* Allocation that never returns NULL: abort()s on exhaustion. */
 void *mm_xmalloc(size_t n);
 void *mm_xcalloc(size_t n, size_t size);

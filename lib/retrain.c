@@ -21,16 +21,6 @@ now(const struct mm_exec *x)
 	return mm_clock(x->now);
 }
 
-/* Times a retrain's fit for its card: lib/train.c reads no clock. */
-static double
-monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void __attribute__((format(printf, 3, 4)))
 set(struct mm_exec_result *r, const char *status, const char *fmt, ...)
 {
@@ -564,7 +554,7 @@ train(struct retrain *t, struct mm_err *err)
 	job.bins = x->cfg->drift.bins;
 	job.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	job.now = now(x);
-	job.clock = monotonic;
+	job.clock = mm_monotonic;	/* train.c reads no clock */
 	job.source = "retrain on evidence";
 	job.validation = "holdout";
 	job.incomplete = t->incomplete;
