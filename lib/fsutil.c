@@ -20,21 +20,18 @@
 
 #include "fsutil.h"
 
-#define PATHMAX 4096
-
-/* As store.c's: a longer path is cut, and names no file. */
-static void __attribute__((format(printf, 2, 3)))
-pathf(char *buf, const char *fmt, ...)
+void
+mm_fs_pathf(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, PATHMAX, fmt, ap);
+	vsnprintf(buf, MM_PATHMAX, fmt, ap);
 	va_end(ap);
 }
 
-static int
-syserr(struct mm_err *err, const char *path, const char *what)
+int
+mm_fs_syserr(struct mm_err *err, const char *path, const char *what)
 {
 	mm_errf(err, MM_ESYS, 0, "%s: %s", what, strerror(errno));
 	mm_err_where(err, path);
@@ -53,12 +50,12 @@ mm_fs_slurp(const char *path, char **data, size_t *len, struct mm_err *err)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return 1;
-		return syserr(err, path, "cannot open");
+		return mm_fs_syserr(err, path, "cannot open");
 	}
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
 		if (S_ISDIR(st.st_mode))
 			errno = EISDIR;
-		syserr(err, path, "cannot read");
+		mm_fs_syserr(err, path, "cannot read");
 		close(fd);
 		return -1;
 	}
@@ -69,7 +66,7 @@ mm_fs_slurp(const char *path, char **data, size_t *len, struct mm_err *err)
 			continue;
 		if (n <= 0) {
 			if (n < 0)
-				syserr(err, path, "cannot read");
+				mm_fs_syserr(err, path, "cannot read");
 			else {
 				mm_errf(err, MM_ESYS, 0,
 				    "corrupt: file shrank while read");
@@ -94,7 +91,7 @@ mm_fs_sync_dir(const char *path, struct mm_err *err)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || fsync(fd) < 0) {
-		syserr(err, path, "cannot sync");
+		mm_fs_syserr(err, path, "cannot sync");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -163,9 +160,9 @@ mm_fs_write_new(const char *path, const char *data, size_t len,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
 	if (fd < 0)
-		return syserr(err, path, "cannot create");
+		return mm_fs_syserr(err, path, "cannot create");
 	if (write_fd(fd, data, len) < 0)
-		return syserr(err, path, "cannot write");
+		return mm_fs_syserr(err, path, "cannot write");
 	return 0;
 }
 
@@ -201,7 +198,7 @@ int
 mm_replace_file(const char *path, const char *data, size_t len,
     const char *fault, struct mm_err *err)
 {
-	char dir[PATHMAX], tmp[PATHMAX], point[64], sfx[8];
+	char dir[MM_PATHMAX], tmp[MM_PATHMAX], point[64], sfx[8];
 	const char *slash = strrchr(path, '/'), *base;
 	mode_t mode;
 	int fd = -1, i, e;
@@ -214,18 +211,18 @@ mm_replace_file(const char *path, const char *data, size_t len,
 	else if (slash == path)
 		strcpy(dir, "/");
 	else
-		pathf(dir, "%.*s", (int)(slash - path), path);
+		mm_fs_pathf(dir, "%.*s", (int)(slash - path), path);
 	base = slash ? slash + 1 : path;
 	for (i = 0; i < 100; i++) {
 		tmp_suffix(sfx);
-		pathf(tmp, "%s/.%s.%s", dir, base, sfx);
+		mm_fs_pathf(tmp, "%s/.%s.%s", dir, base, sfx);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
 	if (fd < 0)
-		return syserr(err, path, "cannot create");
+		return mm_fs_syserr(err, path, "cannot create");
 	if (write_fd(fd, data, len) < 0)
 		goto fail;
 	if (fault != NULL) {
@@ -236,7 +233,7 @@ mm_replace_file(const char *path, const char *data, size_t len,
 		e = errno;
 		unlink(tmp);
 		errno = e;
-		return syserr(err, path, "cannot rename into place");
+		return mm_fs_syserr(err, path, "cannot rename into place");
 	}
 	if (fault != NULL) {
 		snprintf(point, sizeof(point), "%s-renamed", fault);
@@ -247,7 +244,7 @@ fail:
 	e = errno;
 	unlink(tmp);
 	errno = e;
-	return syserr(err, path, "cannot write");
+	return mm_fs_syserr(err, path, "cannot write");
 }
 
 int
@@ -258,16 +255,16 @@ mm_fs_mkdir(const char *path, struct mm_err *err)
 	if (mm_file_mode(NULL, &mode, err) < 0)
 		return -1;
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return syserr(err, path, "cannot create directory");
+		return mm_fs_syserr(err, path, "cannot create directory");
 	return 0;
 }
 
 int
 mm_fs_mkdir_parents(const char *path, struct mm_err *err)
 {
-	char buf[PATHMAX], *p;
+	char buf[MM_PATHMAX], *p;
 
-	pathf(buf, "%s", path);
+	mm_fs_pathf(buf, "%s", path);
 	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mm_fs_mkdir(buf, err) < 0)

@@ -15,6 +15,18 @@
 
 struct stat;
 
+#define MM_PATHMAX 4096
+
+/*
+ * Format a path into buf (MM_PATHMAX bytes).  A longer one is cut, and
+ * then names a file that does not exist, which the caller reports.
+ */
+void mm_fs_pathf(char *buf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* err is "WHAT: strerror(errno)" at path (MM_ESYS); returns -1. */
+int mm_fs_syserr(struct mm_err *err, const char *path, const char *what);
+
 /*
  * 1 if two stat(2)s are of the same file unchanged (device, inode and
  * modification time): how programs that follow the store tell that

@@ -15,7 +15,6 @@
 #include "json.h"
 #include "store.h"
 
-#define PATHMAX 4096
 
 const char *
 mm_models_dir(const char *dir)
@@ -26,28 +25,6 @@ mm_models_dir(const char *dir)
 		return dir;
 	env = getenv("MM_MODELS");
 	return env != NULL && *env != '\0' ? env : "models";
-}
-
-/*
- * Paths are built in PATHMAX buffers; a longer one is cut, and then
- * names a file that does not exist, which the caller reports.
- */
-static void __attribute__((format(printf, 2, 3)))
-pathf(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, PATHMAX, fmt, ap);
-	va_end(ap);
-}
-
-static int
-syserr(struct mm_err *err, const char *path, const char *what)
-{
-	mm_errf(err, MM_ESYS, 0, "%s: %s", what, strerror(errno));
-	mm_err_where(err, path);
-	return -1;
 }
 
 static int
@@ -110,10 +87,10 @@ f1_field(json_t *v, double *out)
 static int
 version_dir(const char *dir, const char *version)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	struct stat st;
 
-	pathf(path, "%s/versions/%s", dir, version);
+	mm_fs_pathf(path, "%s/versions/%s", dir, version);
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -141,13 +118,13 @@ json_file(const char *path, json_t **out, struct mm_err *err)
 int
 mm_store_read_active(const char *dir, struct mm_active *a, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	json_t *root, *v, *p, *m, *f, *at;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->baseline_f1 = NAN;
-	pathf(path, "%s/active.json", dir);
+	mm_fs_pathf(path, "%s/active.json", dir);
 	if ((rc = json_file(path, &root, err)) != 0)
 		return rc;
 	v = json_object_get(root, "version");
@@ -236,11 +213,11 @@ int
 mm_store_read_candidate(const char *dir, char *buf, size_t size,
     struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	json_t *root, *v;
 	int rc;
 
-	pathf(path, "%s/candidate.json", dir);
+	mm_fs_pathf(path, "%s/candidate.json", dir);
 	if ((rc = json_file(path, &root, err)) != 0)
 		return rc;
 	v = json_object_get(root, "version");
@@ -258,13 +235,13 @@ int
 mm_store_read_file(const char *dir, const char *version, const char *file,
     char **data, size_t *len, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	int rc;
 
 	if (!valid_name(version))
 		return mm_errf(err, MM_EINPUT, 0, "'%s' is not a version "
 		    "name", version);
-	pathf(path, "%s/versions/%s/%s", dir, version, file);
+	mm_fs_pathf(path, "%s/versions/%s/%s", dir, version, file);
 	rc = mm_fs_slurp(path, data, len, err);
 	if (rc == 1) {
 		mm_errf(err, MM_EINPUT, 0, "no such file (is '%s' a "
@@ -279,17 +256,17 @@ int
 mm_store_card_f1(const char *dir, const char *version, double *f1,
     struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	json_t *root, *m, *f;
 	int rc;
 
-	pathf(path, "%s/versions/%s/card.json", dir, version);
+	mm_fs_pathf(path, "%s/versions/%s/card.json", dir, version);
 	if ((rc = json_file(path, &root, err)) != 0) {
 		/* A version without its card is a broken store. */
 		if (rc == 1 && valid_name(version) &&
 		    version_dir(dir, version)) {
 			errno = ENOENT;
-			return syserr(err, path, "cannot open");
+			return mm_fs_syserr(err, path, "cannot open");
 		}
 		if (rc == 1) {
 			mm_errf(err, MM_EINPUT, 0, "no version '%s'", version);
@@ -330,18 +307,18 @@ cmp_names(const void *a, const void *b)
 int
 mm_store_list(const char *dir, char ***names, int *n, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	struct dirent *e;
 	DIR *d;
 	int cap = 0;
 
 	*names = NULL;
 	*n = 0;
-	pathf(path, "%s/versions", dir);
+	mm_fs_pathf(path, "%s/versions", dir);
 	if ((d = opendir(path)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		return syserr(err, path, "cannot list");
+		return mm_fs_syserr(err, path, "cannot list");
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (!valid_name(e->d_name))
@@ -384,9 +361,9 @@ static int
 replace_file(const char *dir, const char *name, const char *data, size_t len,
     const char *fault, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 
-	pathf(path, "%s/%s", dir, name);
+	mm_fs_pathf(path, "%s/%s", dir, name);
 	return mm_replace_file(path, data, len, fault, err);
 }
 
@@ -423,7 +400,7 @@ int
 mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
     struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	struct stat st;
 	mode_t mode;
 
@@ -432,14 +409,14 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 	if (mm_file_mode(&mode, NULL, err) < 0)
 		return -1;
 	if (create) {
-		char parent[PATHMAX], *slash;
+		char parent[MM_PATHMAX], *slash;
 
-		pathf(path, "%s/versions", dir);
+		mm_fs_pathf(path, "%s/versions", dir);
 		if (mm_fs_mkdir_parents(dir, err) < 0 ||
 		    mm_fs_mkdir(dir, err) < 0 || mm_fs_mkdir(path, err) < 0 ||
 		    mm_fs_sync_dir(dir, err) < 0)
 			return -1;
-		pathf(parent, "%s", dir);
+		mm_fs_pathf(parent, "%s", dir);
 		slash = strrchr(parent, '/');
 		if (slash != NULL && slash != parent)
 			*slash = '\0';
@@ -452,16 +429,16 @@ mm_store_open(struct mm_store *s, const char *dir, int create, int nonblock,
 		mm_err_where(err, dir);
 		return -1;
 	}
-	pathf(path, "%s/.lock", dir);
+	mm_fs_pathf(path, "%s/.lock", dir);
 	s->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
 	if (s->lockfd < 0)
-		return syserr(err, path, "cannot open lock");
+		return mm_fs_syserr(err, path, "cannot open lock");
 	if (flock(s->lockfd, LOCK_EX | (nonblock ? LOCK_NB : 0)) < 0) {
 		int busy = errno == EWOULDBLOCK;
 
 		if (!busy)
-			syserr(err, path, "cannot lock");
+			mm_fs_syserr(err, path, "cannot lock");
 		close(s->lockfd);
 		s->lockfd = -1;
 		return busy ? 1 : -1;
@@ -486,7 +463,8 @@ mm_store_write_version(struct mm_store *s, double now,
     const struct mm_store_file *files, int nfiles, char *version,
     size_t size, struct mm_err *err)
 {
-	char versions[PATHMAX], tmp[PATHMAX], final[PATHMAX], file[PATHMAX];
+	char versions[MM_PATHMAX], tmp[MM_PATHMAX], final[MM_PATHMAX];
+	char file[MM_PATHMAX];
 	char base[32], name[MM_VERSION_MAX];
 	struct stat st;
 	time_t t = (time_t)floor(now);
@@ -496,12 +474,12 @@ mm_store_write_version(struct mm_store *s, double now,
 
 	if (mm_file_mode(&fmode, &dmode, err) < 0)
 		return -1;
-	pathf(versions, "%s/versions", s->dir);
+	mm_fs_pathf(versions, "%s/versions", s->dir);
 	if (mm_fs_mkdir(versions, err) < 0)
 		return -1;
 	if (stat(versions, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
-		return syserr(err, versions, "cannot use");
+		return mm_fs_syserr(err, versions, "cannot use");
 	}
 	mm_fs_sweep_tmp(versions);
 	gmtime_r(&t, &tm);
@@ -511,22 +489,22 @@ mm_store_write_version(struct mm_store *s, double now,
 			snprintf(name, sizeof(name), "%s", base);
 		else
 			snprintf(name, sizeof(name), "%s-%d", base, k);
-		pathf(final, "%s/%s", versions, name);
+		mm_fs_pathf(final, "%s/%s", versions, name);
 		if (stat(final, &st) < 0) {
 			if (errno == ENOENT)
 				break;
-			return syserr(err, final, "cannot check");
+			return mm_fs_syserr(err, final, "cannot check");
 		}
 	}
 	if (strlen(name) >= size)
 		return mm_errf(err, MM_ESYS, 0, "version name too long");
-	pathf(tmp, "%s/.tmp-%s-%ld", versions, name,
+	mm_fs_pathf(tmp, "%s/.tmp-%s-%ld", versions, name,
 	    (long)getpid());
 	/* mkdir(2) follows no link; a name planted here was swept. */
 	if (mkdir(tmp, dmode) < 0)
-		return syserr(err, tmp, "cannot create directory");
+		return mm_fs_syserr(err, tmp, "cannot create directory");
 	for (i = 0; i < nfiles; i++) {
-		pathf(file, "%s/%s", tmp, files[i].name);
+		mm_fs_pathf(file, "%s/%s", tmp, files[i].name);
 		if (mm_fs_write_new(file, files[i].data, files[i].len, fmode,
 		    err) < 0)
 			return -1;
@@ -536,7 +514,7 @@ mm_store_write_version(struct mm_store *s, double now,
 		return -1;
 	mm_fault("version-tmp-complete");
 	if (rename(tmp, final) < 0)
-		return syserr(err, final, "cannot rename into place");
+		return mm_fs_syserr(err, final, "cannot rename into place");
 	mm_fault("version-renamed");
 	if (mm_fs_sync_dir(versions, err) < 0)
 		return -1;
@@ -578,7 +556,7 @@ write_active(struct mm_store *s, const char *version, const char *previous,
 static int
 version_exists(const char *dir, const char *version, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 	struct stat st;
 
 	if (!valid_name(version) || !version_dir(dir, version)) {
@@ -587,9 +565,9 @@ version_exists(const char *dir, const char *version, struct mm_err *err)
 		return -1;
 	}
 	/* There, but without its model: a broken store, not a typo. */
-	pathf(path, "%s/versions/%s/model.json", dir, version);
+	mm_fs_pathf(path, "%s/versions/%s/model.json", dir, version);
 	if (stat(path, &st) < 0)
-		return syserr(err, path, "cannot open");
+		return mm_fs_syserr(err, path, "cannot open");
 	return 0;
 }
 
@@ -634,11 +612,11 @@ mm_store_stage(struct mm_store *s, const char *version, double now,
 static int
 unstage(struct mm_store *s, struct mm_err *err)
 {
-	char path[PATHMAX];
+	char path[MM_PATHMAX];
 
-	pathf(path, "%s/candidate.json", s->dir);
+	mm_fs_pathf(path, "%s/candidate.json", s->dir);
 	if (unlink(path) < 0 && errno != ENOENT)
-		return syserr(err, path, "cannot remove");
+		return mm_fs_syserr(err, path, "cannot remove");
 	mm_fault("candidate-removed");
 	return mm_fs_sync_dir(s->dir, err);
 }
@@ -657,9 +635,9 @@ mm_store_promote(struct mm_store *s, double now, char *version, size_t size,
 		return rc;
 	/* Staging checks the version is there: candidate.json is wrong. */
 	if (!version_dir(s->dir, cand)) {
-		char path[PATHMAX];
+		char path[MM_PATHMAX];
 
-		pathf(path, "%s/candidate.json", s->dir);
+		mm_fs_pathf(path, "%s/candidate.json", s->dir);
 		mm_errf(err, MM_ESYS, 0, "corrupt: \"version\" names '%s', "
 		    "which is not in versions/", cand);
 		mm_err_where(err, path);
@@ -708,9 +686,9 @@ mm_store_rollback(struct mm_store *s, const char *target, double now,
 		target = a.previous;
 		/* Not the caller's mistake: active.json named it. */
 		if (!version_dir(s->dir, target)) {
-			char path[PATHMAX];
+			char path[MM_PATHMAX];
 
-			pathf(path, "%s/active.json", s->dir);
+			mm_fs_pathf(path, "%s/active.json", s->dir);
 			mm_errf(err, MM_ESYS, 0, "corrupt: "
 			    "\"previous_version\" names '%s', which is not "
 			    "in versions/", target);
