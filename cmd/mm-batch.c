@@ -17,6 +17,7 @@
 #include "rows.h"
 #include "run.h"
 #include "strtab.h"
+#include "timeparse.h"
 
 static const char *prog = "mm-batch";
 
@@ -35,7 +36,7 @@ static const struct mm_opt opts[] = {
 	    "(default: all numeric fields)" },
 	[O_SIZE] = { "size", 0, "N", "a batch every N rows" },
 	[O_EVERY] = { "every", 0, "SECONDS", "a batch per time window of "
-	    "SECONDS" },
+	    "SECONDS (or 30s, 5m, 1h, 1d)" },
 	[O_PREFIX] = { "prefix", 0, "P", "batch id prefix with --size, "
 	    "--every (default: b)" },
 	[O_IDPREFIX] = { "id-prefix", 0, "STR", "with --size, ids STR000000 "
@@ -105,6 +106,7 @@ struct batcher {
 	struct mm_rowin in;
 	unsigned long seq;
 	struct mm_buf rowid;
+	struct mm_buf tsnum;	/* its ts, given as an ISO time, in seconds */
 	struct ivec newname, newfield, warn;
 };
 
@@ -345,6 +347,45 @@ warn_extra(struct batcher *b)
 	}
 }
 
+/*
+ * A ts given as an ISO 8601 time ("2026-11-30T12:00:00Z", as logs and
+ * CSV exports write it) is taken as its Unix seconds, and written so;
+ * anything else stays a string, which the checks after refuse.
+ */
+static void
+iso_ts(struct batcher *b, struct mm_rowfield *ts)
+{
+	const char *p = ts->val.p;
+	size_t n = ts->val.n;
+	double t;
+
+	if (!b->in.csv) {
+		if (n < 2 || p[0] != '"' || memchr(p, '\\', n) != NULL)
+			return;
+		p++;
+		n -= 2;
+	}
+	if (mm_parse_timen(p, n, &t) < 0)
+		return;
+	mm_buf_reset(&b->tsnum);
+	mm_jw_num(&b->tsnum, t);
+	ts->kind = MM_ROW_NUM;
+	ts->num = t;
+	ts->val.p = b->tsnum.p;
+	ts->val.n = b->tsnum.n;
+}
+
+/* A ts that is neither a number nor an ISO 8601 time. */
+static int
+not_time(struct mm_err *err, const struct mm_rowfield *ts)
+{
+	if (ts->kind != MM_ROW_STR)
+		return mm_rowin_not_number(err, ts, "field");
+	return mm_errf(err, MM_EINPUT, 0, "field '%.*s' is not a time (Unix "
+	    "seconds or ISO 8601): %.*s", (int)ts->key.n, ts->key.p,
+	    mm_rowin_shown(ts), ts->val.p);
+}
+
 /* The row's named fields: its id, ts and label. */
 struct named {
 	struct mm_rowfield *id, *ts, *label;
@@ -380,6 +421,8 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 	}
 	if (nf->ts != NULL && nf->ts->kind == MM_ROW_NULL)
 		nf->ts = NULL;
+	if (nf->ts != NULL && nf->ts->kind == MM_ROW_STR)
+		iso_ts(b, nf->ts);
 	if (nf->label != NULL && nf->label->kind == MM_ROW_NULL)
 		nf->label = NULL;
 	switch (b->group) {
@@ -401,7 +444,7 @@ row_batch(struct batcher *b, struct named *nf, int *isnew,
 			return mm_errf(err, MM_EINPUT, 0, "no '%s' field",
 			    b->tsname);
 		if (nf->ts->kind != MM_ROW_NUM)
-			return mm_rowin_not_number(err, nf->ts, "field");
+			return not_time(err, nf->ts);
 		nf->k = floor(nf->ts->num / b->every);
 		*isnew = b->out.rows == 0 || nf->k != b->window;
 		break;
@@ -426,7 +469,7 @@ row_check(struct batcher *b, const struct named *nf, int isnew,
 		    "window of batch '%.*s'", mm_rowin_shown(nf->ts),
 		    nf->ts->val.p, (int)b->out.id.n - 2, b->out.id.p + 1);
 	if ((f = nf->ts) != NULL && f->kind != MM_ROW_NUM)
-		return mm_rowin_not_number(err, f, "field");
+		return not_time(err, f);
 	if ((f = nf->label) != NULL && (f->kind != MM_ROW_NUM ||
 	    mm_label_parse(f->val.p, f->val.n, &label) < 0))
 		return mm_errf(err, MM_EINPUT, 0, "field '%s' is not an "
@@ -650,9 +693,13 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 				return -1;
 			break;
 		case O_EVERY:
-			if (mm_opt_long(st, "every", 1, 1000000000L,
-			    &every) < 0)
+			/* 3600, or 1h as mm-aggregate's windows are named. */
+			if (mm_parse_length(st->arg, &every) < 0) {
+				mm_warnx(prog, "--every: '%s' is not a length "
+				    "such as 3600, 30s, 5m, 1h or 1d (366d at "
+				    "most)", st->arg);
 				return -1;
+			}
 			break;
 		case O_PREFIX: prefix = st->arg; break;
 		case O_IDPREFIX: idprefix = st->arg; break;
@@ -750,6 +797,7 @@ batcher_release(struct batcher *b)
 	mm_strtab_release(&b->seen);
 	mm_batchout_release(&b->out);
 	mm_buf_release(&b->tstext);
+	mm_buf_release(&b->tsnum);
 	mm_rowin_release(&b->in);
 	mm_buf_release(&b->rowid);
 	free(b->newname.v);

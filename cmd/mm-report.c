@@ -20,6 +20,7 @@
 #include "opt.h"
 #include "report.h"
 #include "store.h"
+#include "timeparse.h"
 
 static const char *prog = "mm-report";
 
@@ -46,60 +47,10 @@ static const struct mm_opt opts[] = {
 	MM_OPT_END
 };
 
-/*
- * A time: Unix seconds, or a UTC date "2025-11-26", optionally with a
- * time "T06:53" or "T06:53:20" and a final "Z".  0 or -1.
- */
-static int
-parse_time(const char *s, double *out)
-{
-	static const char *const fmts[] = {
-		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"
-	};
-	struct tm tm, back;
-	const char *end, *p;
-	time_t t;
-	char *e;
-	size_t i;
-	double v;
-
-	/* Unix seconds in decimal: not 0x10, inf or 1e9. */
-	for (p = s; *p >= '0' && *p <= '9'; p++)
-		;
-	if (p != s && (*p == '\0' || (*p == '.' && p[1] >= '0' &&
-	    p[1] <= '9' && strspn(p + 1, "0123456789") == strlen(p + 1)))) {
-		errno = 0;
-		v = strtod(s, &e);
-		if (*e == '\0' && errno == 0 && v <= 1e11) {
-			*out = v;
-			return 0;
-		}
-		return -1;
-	}
-	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end == NULL || !(strcmp(end, "") == 0 ||
-		    (i < 2 && strcmp(end, "Z") == 0)))
-			continue;
-		/* A date that does not exist (2025-02-30, 06:53:60) is none. */
-		back = tm;
-		t = timegm(&back);
-		if (gmtime_r(&t, &back) == NULL || back.tm_year != tm.tm_year ||
-		    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
-		    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
-		    back.tm_sec != tm.tm_sec)
-			return -1;
-		*out = (double)t;
-		return 0;
-	}
-	return -1;
-}
-
 static int
 opt_time(const struct mm_optstate *st, const char *opt, double *out)
 {
-	if (parse_time(st->arg, out) == 0)
+	if (mm_parse_time(st->arg, out) == 0)
 		return 0;
 	mm_warnx(prog, "--%s: '%s' is not a time: Unix seconds or a UTC date "
 	    "such as 2025-11-26T06:53:20Z", opt, st->arg);

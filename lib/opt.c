@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
+#include "timeparse.h"
 
 #define MAXOPTS 64
 #define HELP_VAL 1000
@@ -177,8 +178,21 @@ mm_opt_double(const struct mm_optstate *st, const char *opt, double lo,
 int
 mm_opt_now(const struct mm_optstate *st, double *at, const double **now)
 {
-	if (mm_opt_double(st, "now", 0, 1e11, at) < 0)
+	char *end;
+	double v;
+
+	/* Any number strtod(3) reads (1.7e9 too), or an ISO 8601 time. */
+	errno = 0;
+	v = strtod(st->arg, &end);
+	if (errno == 0 && end != st->arg && *end == '\0' && isfinite(v) &&
+	    v >= 0 && v <= 1e11)
+		*at = v;
+	else if (mm_parse_time(st->arg, at) < 0) {
+		fprintf(stderr, "%s: --now: '%s' is not a time: Unix seconds "
+		    "or an ISO 8601 time such as 2025-11-26T06:53:20Z\n",
+		    st->prog, st->arg);
 		return -1;
+	}
 	*now = at;
 	return 0;
 }

@@ -363,7 +363,7 @@ $S5M"
 	run_split mm-aggregate --db m.db --now yesterday
 	assert_failure 2
 	assert_output ""
-	assert_equal "$stderr" "mm-aggregate: --now: 'yesterday' is not a number from 0 to 1e+11"
+	assert_equal "$stderr" "mm-aggregate: --now: 'yesterday' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
 }
 
 @test "a bad --model-version is a usage error" {

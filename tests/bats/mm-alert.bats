@@ -351,7 +351,7 @@ $(with "$(batch b3 1000 0.5)" "$(critical b3 1000 0.5 0.500)")"
 	[[ $stderr == "mm-alert: unknown option '--bogus'"* ]]
 	run_split mm-alert --db a.db --now abc </dev/null
 	assert_failure 2
-	assert_equal "$stderr" "mm-alert: --now: 'abc' is not a number from 0 to 1e+11"
+	assert_equal "$stderr" "mm-alert: --now: 'abc' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
 }
 
 @test "a trust score or ts that is not a number is bad input" {

@@ -335,8 +335,53 @@ EOF
 	    "field 'label' is not an integer from 0 to 999: \"1\""
 }
 
-@test "bad row: ts that is not a number" {
-	bad_row '{"batch_id":"b1","ts":"now","f0":1}' "field 'ts' is not a number"
+@test "bad row: ts that is neither a number nor an ISO 8601 time" {
+	bad_row '{"batch_id":"b1","ts":"now","f0":1}' \
+	    "field 'ts' is not a time (Unix seconds or ISO 8601): \"now\""
+	bad_row '{"batch_id":"b1","ts":"2026-02-30T12:00:00Z","f0":1}' \
+	    "field 'ts' is not a time (Unix seconds or ISO 8601): \"2026-02-30T12:00:00Z\""
+	bad_row '{"batch_id":"b1","ts":"2026-11-30T12:00:60Z","f0":1}' \
+	    "field 'ts' is not a time (Unix seconds or ISO 8601): \"2026-11-30T12:00:60Z\""
+	bad_row '{"batch_id":"b1","ts":true,"f0":1}' "field 'ts' is not a number"
+}
+
+@test "ts as an ISO 8601 time, in JSON and CSV: its Unix seconds" {
+	run_split mm-batch --every 1h <<-'EOF'
+	{"ts":"2026-11-30T12:00:00Z","f":1}
+	{"ts":"2026-11-30T13:29:59.5+01:00","f":2}
+	{"ts":"2026-11-30T13:10","f":3}
+	EOF
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-'EOF'
+	{"batch_id":"b1796040000","ts":1796043600,"features":{"f":[1,2]}}
+	{"batch_id":"b1796043600","ts":1796047200,"features":{"f":[3]}}
+	EOF
+	run_split mm-batch --csv --size 5 --id-prefix d <<-'EOF'
+	ts,f
+	2026-11-30,1
+	2026-11-30T00:00:01.25Z,2
+	EOF
+	assert_success
+	assert_output '{"batch_id":"d000000","ts":1795996801.25,"features":{"f":[1,2]}}'
+}
+
+@test "--every takes a length with a unit, as mm-aggregate's windows" {
+	printf '{"ts":%s,"f":1}\n' 0 1799 1800 >rows.ndjson
+	run_split mm-batch --every 30m rows.ndjson
+	assert_success
+	assert_output - <<-'EOF'
+	{"batch_id":"b0","ts":1800,"features":{"f":[1,1]}}
+	{"batch_id":"b1800","ts":3600,"features":{"f":[1]}}
+	EOF
+	run_split mm-batch --every 1800 rows.ndjson
+	assert_success
+	assert_line --index 1 '{"batch_id":"b1800","ts":3600,"features":{"f":[1]}}'
+	for bad in 1x 0 -5m 1.5h 367d; do
+		run_split mm-batch --every "$bad" rows.ndjson
+		assert_failure 2
+		assert_equal "$stderr" "mm-batch: --every: '$bad' is not a length such as 3600, 30s, 5m, 1h or 1d (366d at most)"
+	done
 }
 
 @test "bad row: id missing, null, empty or not a string" {
@@ -524,7 +569,7 @@ usage: mm-batch "* ]]
 	assert_line --index 0 "usage: mm-batch [--csv | --json] [--id NAME] [--ts NAME] [--label NAME] [--features LIST]"
 	assert_line --index 1 "                [--size N | --every SECONDS] [--prefix P | --id-prefix STR]"
 	assert_line --index 2 "                [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]"
-	assert_line "      --every SECONDS        a batch per time window of SECONDS"
+	assert_line "      --every SECONDS        a batch per time window of SECONDS (or 30s, 5m, 1h, 1d)"
 	ok_run mm-batch --version
 	assert_output "mm-batch 0.1.0"
 }

@@ -554,3 +554,12 @@ mm-train: skipped 3 bad records"
 	assert_success
 	assert_output --partial '"model_version":"'$V0'"'
 }
+
+@test "--now takes an ISO 8601 time as well as Unix seconds" {
+	run_split mm-train --synthetic --rows 300 --models a --now 2025-11-26T07:53:20+01:00
+	assert_success
+	assert_output --regexp '^\{"version":"20251126T065320Z",'
+	run_split mm-train --synthetic --rows 300 --models a --now 2025-02-30
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: --now: '2025-02-30' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
+}
