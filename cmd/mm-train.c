@@ -266,6 +266,7 @@ train(struct train *tr)
 	else
 		snprintf(source, sizeof(source), "batch records");
 	job.data = &tr->data;
+	job.min_valid = (size_t)tr->cfg.model.min_validation_rows;
 	job.train = tri;
 	job.ntrain = ntr;
 	job.nvalid = nva;

@@ -71,6 +71,8 @@ static const struct key model_keys[] = {
 	{ "min_samples_leaf", K_LONG, D(model, min_samples_leaf), 1, 1e9 },
 	{ "seed", K_LONG, D(model, seed), 0, 4294967295.0 },
 	{ "validation", K_DOUBLE, D(model, validation), 0.01, 0.99 },
+	{ "min_validation_rows", K_LONG, D(model, min_validation_rows), 1,
+	    1e9 },
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -101,7 +103,7 @@ mm_config_defaults(struct mm_config *c)
 	    0.1, 0.3, 300, 1500, 0.70, 0.60, 300 };
 	c->retrain = (struct mm_retrain_cfg){ 0.2, 0.15, 0.02, 5, 5, 1000,
 	    10000, 0.2, 1, 0.01, 2000 };
-	c->model = (struct mm_model_cfg){ 200, 6, 5, 42, 0.25 };
+	c->model = (struct mm_model_cfg){ 200, 6, 5, 42, 0.25, 30 };
 	c->aggregate.nwindows = 3;
 	c->aggregate.seconds[0] = 300;
 	c->aggregate.seconds[1] = 3600;

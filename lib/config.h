@@ -52,6 +52,7 @@ struct mm_retrain_cfg {
 struct mm_model_cfg {
 	long n_estimators, max_depth, min_samples_leaf, seed;
 	double validation;
+	long min_validation_rows;	/* fewer cannot judge a model */
 };
 
 #define MM_MAX_WINDOWS 8

@@ -241,6 +241,17 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 		mm_errf(err, MM_EINPUT, 0, "no rows to validate on");
 		goto out;
 	}
+	/*
+	 * An F1 on a handful of rows is 1.0 by luck as often as not, and
+	 * it would become the baseline every later batch is judged by.
+	 */
+	if (job->nvalid < job->min_valid) {
+		mm_errf(err, MM_EINPUT, 0, "%zu validation rows, fewer than "
+		    "min_validation_rows %zu (model.yaml): too few to judge "
+		    "the model; give more rows or --validate FILE",
+		    job->nvalid, job->min_valid);
+		goto out;
+	}
 	vac = mm_gather(vt, job->valid, job->nvalid, &vay);
 	proba = mm_xmalloc(job->nvalid * (size_t)job->nclass * sizeof(double));
 	pred = mm_xmalloc(job->nvalid * sizeof(int));

@@ -23,6 +23,8 @@ struct mm_train_job {
 	const struct mm_table *data;	/* rows and feature names */
 	const size_t *train, *valid;	/* row indices into data */
 	size_t ntrain, nvalid;
+	size_t min_valid;		/* fewer validation rows cannot
+					   judge the model (0: 1) */
 	const struct mm_table *vdata;	/* valid's rows, if not data */
 	int nclass;
 	const struct mm_model_cfg *model;

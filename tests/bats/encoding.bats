@@ -84,7 +84,7 @@ M8='"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.625,"f1":0.727272727272
 
 @test "mm-predict: escaped keys, names and id predict as plain ones; the record keeps its escapes" {
 	mkdir -p conf
-	printf 'n_estimators: 20\n' >conf/model.yaml
+	printf 'n_estimators: 20\nmin_validation_rows: 1\n' >conf/model.yaml
 	mm-train --config conf --models m --synthetic --rows 400 --seed 1 \
 	    --now 1764140000 >/dev/null
 	# f0..f9 as \u0066N, and batch_id, features and labels escaped.
@@ -115,7 +115,7 @@ café 😀|1"
 
 @test "mm-batch: rows from Python (escaped names) and from CSV make batches mm-predict takes" {
 	mkdir -p conf
-	printf 'n_estimators: 5\n' >conf/model.yaml
+	printf 'n_estimators: 5\nmin_validation_rows: 1\n' >conf/model.yaml
 	"$PY" -c '
 import json
 for b in range(3):
@@ -168,7 +168,7 @@ for b in range(3):
 	printf '%s\n' "$GOOD" >fit.ndjson
 	mm-psi --fit fit.ndjson >ref.json
 	mkdir -p conf
-	printf 'n_estimators: 5\n' >conf/model.yaml
+	printf 'n_estimators: 5\nmin_validation_rows: 1\n' >conf/model.yaml
 	printf '%s\n' '{"batch_id":"t","features":{"a":[1,2,3,4,5,6,7,8,9,10,11,12]},"labels":[0,0,0,0,0,0,1,1,1,1,1,1]}' >train.ndjson
 	mm-train --config conf --models m --now 1764140000 --activate \
 	    train.ndjson >/dev/null

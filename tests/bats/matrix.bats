@@ -273,7 +273,8 @@ setup_file() {
 
 	cd "$d" || return 1
 	mkdir cfg in good1
-	echo 'n_estimators: 10' >cfg/model.yaml
+	# Small on purpose: mm-train's input here is a few rows.
+	printf 'n_estimators: 10\nmin_validation_rows: 1\n' >cfg/model.yaml
 	mm-train --synthetic --rows 500 --models M --config cfg \
 	    --now "$T0" >/dev/null
 	# Every program's usual input, 40 records, from the pipeline itself.

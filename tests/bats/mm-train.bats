@@ -15,7 +15,7 @@ V0=20251126T065320Z
 # defaults (max_depth 6, min_samples_leaf 5, seed 42, validation 0.25).
 small_config() {
 	mkdir -p conf
-	printf '# small and fast\nn_estimators: 20\n' >conf/model.yaml
+	printf '# small and fast, and tiny sets on purpose\nn_estimators: 20\nmin_validation_rows: 1\n' >conf/model.yaml
 }
 
 train() {
@@ -562,4 +562,18 @@ mm-train: skipped 3 bad records"
 	run_split mm-train --synthetic --rows 300 --models a --now 2025-02-30
 	assert_failure 2
 	assert_equal "$stderr" "mm-train: --now: '2025-02-30' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
+}
+
+@test "too few validation rows to judge a model: refused, nothing stored" {
+	mkdir -p dflt
+	mm-gen --rows 50 --seed 3 >small.ndjson
+	run_split mm-train --config dflt --models m --now $T0 small.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-train: 13 validation rows, fewer than min_validation_rows 30 (model.yaml): too few to judge the model; give more rows or --validate FILE"
+	[ ! -e m/active.json ]
+	printf 'min_validation_rows: 13\n' >dflt/model.yaml
+	run_split mm-train --config dflt --models m --now $T0 small.ndjson
+	assert_success
+	assert_output --regexp '"rows":\{"train":37,"validation":13\}'
 }

@@ -121,6 +121,7 @@ check_defaults(const struct mm_config *c)
 	assert_int_equal(c->model.min_samples_leaf, 5);
 	assert_int_equal(c->model.seed, 42);
 	assert_true(c->model.validation == 0.25);
+	assert_int_equal(c->model.min_validation_rows, 30);
 	assert_int_equal(c->aggregate.nwindows, 3);
 	assert_int_equal(c->aggregate.seconds[0], 300);
 	assert_int_equal(c->aggregate.seconds[1], 3600);
