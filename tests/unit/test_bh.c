@@ -14,20 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asserts.h"
 #include "bh.h"
 #include "rng.h"
-
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
-#define assert_near(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(fabs(g_ - w_) <= 1e-9 * fmax(1, fabs(w_))))		\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
 
 static void
 test_bh_min(void **state)

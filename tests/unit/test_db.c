@@ -1,6 +1,6 @@
 /*
- * test_db.c - the SQLite store (mm(7), State; mm-records(5)): the path, creating
- * and migrating, the connection's settings, refusing files it must not
+ * test_db.c - the SQLite store (mm(7), State; mm-records(5)): the
+ * path, creating and migrating, the connection's settings, refusing files it must not
  * touch, transactions, and the tables with their constraints.  Each test
  * works in a fresh directory under $TMPDIR.
  */

@@ -32,6 +32,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "asserts.h"
 #include "metrics.h"
 #include "policy.h"
 #include "rng.h"
@@ -41,12 +42,6 @@
 #define assert_rel(got, want, rel) do {					\
 	double g_ = (got), w_ = (want);					\
 	if (!(fabs(g_ - w_) <= (rel) * fabs(w_)))			\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
 		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
 } while (0)
 

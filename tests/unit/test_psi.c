@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asserts.h"
 #include "config.h"
 #include "psi.h"
 #include "ref.h"
@@ -31,12 +32,6 @@
 #define assert_rel(got, want, rel) do {					\
 	double g_ = (got), w_ = (want);					\
 	if (!(fabs(g_ - w_) <= (rel) * fabs(w_)))			\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
 		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
 } while (0)
 

@@ -14,16 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asserts.h"
 #include "report.h"
 
 /* 2025-11-26T06:53:20Z */
 #define T0 1764140000.0
-
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
 
 static int
 count(const char *hay, const char *needle)

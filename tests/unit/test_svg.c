@@ -14,22 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asserts.h"
 #include "svg.h"
 
 /* 2025-11-26T06:53:20Z */
 #define T0 1764140000.0
-
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
-#define assert_near(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(fabs(g_ - w_) <= 1e-9 * fmax(1, fabs(w_))))		\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
 
 static void
 test_scale_linear(void **state)

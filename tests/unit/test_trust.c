@@ -1,6 +1,7 @@
 /*
- * test_trust.c - the ramp and the trust score (mm(7), The trust score): exact
- * scores worked by hand, clamping, missing components, zero weights.
+ * test_trust.c - the ramp and the trust score (mm(7), The trust
+ * score): exact scores worked by hand, clamping, missing components,
+ * zero weights.
  *
  * Most cases use dyadic weights and inputs (sums of powers of two), so
  * every product and sum is exact in binary and the scores compare with
@@ -16,16 +17,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "asserts.h"
 #include "config.h"
 #include "trust.h"
 
-#define assert_exact(got, want) do {					\
-	double g_ = (got), w_ = (want);					\
-	if (!(g_ == w_))						\
-		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
-} while (0)
-
-#define assert_near(got, want) do {					\
+#define assert_close(got, want) do {					\
 	double g_ = (got), w_ = (want);					\
 	if (!(fabs(g_ - w_) <= 1e-12))					\
 		fail_msg("%s = %.17g, want %.17g", #got, g_, w_);	\
@@ -100,9 +96,9 @@ test_ramp_between(void **state)
 	/* (0.75 - 0.375) / (0.75 - 0.25) = 0.375 / 0.5 = 0.75 */
 	assert_exact(mm_ramp_down(0.375, 0.25, 0.75), 0.75);
 	/* (0.3 - 0.2) / (0.3 - 0.1) = 0.5, to rounding */
-	assert_near(mm_ramp_down(0.2, 0.1, 0.3), 0.5);
+	assert_close(mm_ramp_down(0.2, 0.1, 0.3), 0.5);
 	/* (0.3 - 0.25) / 0.2 = 0.25 */
-	assert_near(mm_ramp_down(0.25, 0.1, 0.3), 0.25);
+	assert_close(mm_ramp_down(0.25, 0.1, 0.3), 0.25);
 	/* Just inside the bounds it is just inside (0, 1). */
 	assert_true(mm_ramp_down(300.001, 300, 1500) < 1);
 	assert_true(mm_ramp_down(1499.999, 300, 1500) > 0);
@@ -152,8 +148,8 @@ test_trust_defaults(void **state)
 	 * 0.30*0.9 + 0.25*0.8 + 0.15*0.7 + 0.20*0.5 + 0.10*0.5
 	 * = 0.27 + 0.20 + 0.105 + 0.10 + 0.05 = 0.725
 	 */
-	assert_near(out.score, 0.725);
-	assert_near(out.value[MM_T_DRIFT], 0.5);
+	assert_close(out.score, 0.725);
+	assert_close(out.value[MM_T_DRIFT], 0.5);
 	assert_exact(out.value[MM_T_LATENCY], 0.5);
 	/* They sum to 1 within rounding, so they stay as written. */
 	assert_exact(out.weight[MM_T_ACCURACY], 0.30);
@@ -162,7 +158,7 @@ test_trust_defaults(void **state)
 	/* A perfect batch scores 1, a hopeless one 0. */
 	in = input(1, 1, 1, 0, 0);
 	assert_int_equal(mm_trust(&c.trust, &in, &out), 0);
-	assert_near(out.score, 1);
+	assert_close(out.score, 1);
 	in = input(0, 0, 0, 0.3, 1500);
 	assert_int_equal(mm_trust(&c.trust, &in, &out), 0);
 	assert_exact(out.score, 0);
@@ -241,10 +237,10 @@ test_trust_missing(void **state)
 	mm_config_defaults(&c);
 	in = input(NAN, NAN, 0.7, 0.2, 900);
 	assert_int_equal(mm_trust(&c.trust, &in, &out), 0);
-	assert_near(out.score, 1.7 / 3);
-	assert_near(out.weight[MM_T_CONFIDENCE], 1.0 / 3);
-	assert_near(out.weight[MM_T_DRIFT], 4.0 / 9);
-	assert_near(out.weight[MM_T_LATENCY], 2.0 / 9);
+	assert_close(out.score, 1.7 / 3);
+	assert_close(out.weight[MM_T_CONFIDENCE], 1.0 / 3);
+	assert_close(out.weight[MM_T_DRIFT], 4.0 / 9);
+	assert_close(out.weight[MM_T_LATENCY], 2.0 / 9);
 }
 
 static void
