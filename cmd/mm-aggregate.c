@@ -23,6 +23,7 @@
 #include "psi.h"
 #include "ref.h"
 #include "store.h"
+#include "timeparse.h"
 
 static const char *prog = "mm-aggregate";
 

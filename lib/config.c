@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "timeparse.h"
 
 const char *const mm_trust_names[MM_T_N] = {
 	"accuracy", "f1", "confidence", "drift", "latency"
@@ -111,31 +112,6 @@ mm_config_defaults(struct mm_config *c)
 	strcpy(c->aggregate.name[0], "5m");
 	strcpy(c->aggregate.name[1], "1h");
 	strcpy(c->aggregate.name[2], "24h");
-}
-
-int
-mm_parse_window(const char *s, long *seconds)
-{
-	char *end;
-	long v, mul;
-
-	if (*s < '1' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 's': mul = 1; break;
-	case 'm': mul = 60; break;
-	case 'h': mul = 3600; break;
-	case 'd': mul = 86400; break;
-	default: return -1;
-	}
-	if (end[1] != '\0' || v > 366L * 86400 / mul)
-		return -1;
-	*seconds = v * mul;
-	return 0;
 }
 
 struct loader {

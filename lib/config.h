@@ -88,7 +88,5 @@ void mm_config_defaults(struct mm_config *c);
 int mm_config_load(struct mm_config *c, const char *dir, unsigned which,
     struct mm_err *err);
 
-/* Parse a window length such as "5m", "1h", "24h", "30s", "7d". */
-int mm_parse_window(const char *s, long *seconds);
 
 #endif

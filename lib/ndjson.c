@@ -161,14 +161,6 @@ mm_reader_next(struct mm_reader *r, char **line, size_t *len,
 }
 
 int
-mm_reader_ready(struct mm_reader *r)
-{
-	if (r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
-		return 1;
-	return readable(r->fd);
-}
-
-int
 mm_parse_size(const char *s, size_t *out)
 {
 	char *end;

@@ -52,12 +52,6 @@ void mm_reader_release(struct mm_reader *r);
 int mm_reader_next(struct mm_reader *r, char **line, size_t *len,
     struct mm_err *err);
 
-/*
- * 1 if another line can be had without waiting (one is buffered, or the
- * input is readable or at its end), 0 if reading would block.
- */
-int mm_reader_ready(struct mm_reader *r);
-
 /* Parse a byte size such as "64M", "1G", "4096".  Returns 0 or -1. */
 int mm_parse_size(const char *s, size_t *out);
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
 #include "timeparse.h"
 
 #define TIME_MAX 1e11		/* a time past year 5000 is a mistake */
@@ -142,6 +141,31 @@ mm_parse_timen(const char *s, size_t n, double *out)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return mm_parse_time(buf, out);
+}
+
+int
+mm_parse_window(const char *s, long *seconds)
+{
+	char *end;
+	long v, mul;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 's': mul = 1; break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return -1;
+	}
+	if (end[1] != '\0' || v > 366L * 86400 / mul)
+		return -1;
+	*seconds = v * mul;
+	return 0;
 }
 
 int

@@ -20,6 +20,9 @@ int mm_parse_time(const char *s, double *out);
 /* The same for the n bytes at s, which need not be NUL-terminated. */
 int mm_parse_timen(const char *s, size_t n, double *out);
 
+/* Parse a window length such as "5m", "1h", "24h", "30s", "7d". */
+int mm_parse_window(const char *s, long *seconds);
+
 /*
  * A length of time into *seconds: a whole number of seconds ("3600") or
  * one with a unit, s, m, h or d ("30s", "5m", "1h", "1d"), from 1 s to

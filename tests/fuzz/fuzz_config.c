@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "mm.h"
+#include "timeparse.h"
 
 static const struct {
 	unsigned bit;

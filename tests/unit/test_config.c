@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "timeparse.h"
 
 static const char *const files[] = { "drift.yaml", "trust.yaml",
 	"retrain.yaml", "model.yaml", "aggregate.yaml", NULL };
