@@ -1,29 +1,31 @@
 /*
  * mm-batch - turn rows, JSON objects or CSV, into batch records.
+ *
+ * The batches are batcher.h's; here are the options, the files and
+ * their lines, the CSV headers, and the first rows held back while the
+ * kinds of the features are found from them.
  */
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "batchid.h"
-#include "batchout.h"
+#include "batcher.h"
+#include "featset.h"
 #include "json.h"
 #include "mm.h"
 #include "ndjson.h"
 #include "opt.h"
 #include "rowin.h"
-#include "rows.h"
 #include "run.h"
+#include "schema.h"
 #include "strtab.h"
 #include "timeparse.h"
 
 static const char *prog = "mm-batch";
 
 enum {
-	O_CSV, O_JSON, O_ID, O_TS, O_LABEL, O_FEATURES, O_SIZE, O_EVERY,
-	O_PREFIX, O_IDPREFIX, O_NOW, O_SKIPBAD, O_MAXREC
+	O_CSV, O_JSON, O_ID, O_TS, O_LABEL, O_SCHEMA, O_FEATURES, O_INFER,
+	O_SIZE, O_EVERY, O_PREFIX, O_IDPREFIX, O_NOW, O_SKIPBAD, O_MAXREC
 };
 
 static const struct mm_opt opts[] = {
@@ -32,8 +34,12 @@ static const struct mm_opt opts[] = {
 	[O_ID] = { "id", 0, "NAME", "batch id field (default: batch_id)" },
 	[O_TS] = { "ts", 0, "NAME", "time field (default: ts)" },
 	[O_LABEL] = { "label", 0, "NAME", "label field (default: label)" },
+	[O_SCHEMA] = { "schema", 0, "PATH", "the features, their kinds and "
+	    "the classes of a model: its model.json, version or store" },
 	[O_FEATURES] = { "features", 0, "LIST", "features, comma separated "
-	    "(default: all numeric fields)" },
+	    "(default: every field of the first rows)" },
+	[O_INFER] = { "infer-rows", 0, "N", "the first N rows decide the "
+	    "kinds of the features (default 1000)" },
 	[O_SIZE] = { "size", 0, "N", "a batch every N rows" },
 	[O_EVERY] = { "every", 0, "SECONDS", "a batch per time window of "
 	    "SECONDS (or 30s, 5m, 1h, 1d)" },
@@ -49,107 +55,62 @@ static const struct mm_opt opts[] = {
 	MM_OPT_END
 };
 
-enum group { BY_ID, BY_SIZE, BY_TIME };
+#define INFER_ROWS 1000
+
 enum format { UNKNOWN, JSON, CSV };
 
-/* What is kept of a field name as the batches go. */
-struct name {
-	int col;		/* column in the current batch, or -1 */
-	int warned;		/* reported as an extra field already */
-	unsigned long stamp;	/* the last row it appeared in */
-};
-
-/* The field names seen, interned, each with its struct name. */
-struct nametab {
-	struct mm_strtab s;
-	struct name *v;
-	int cap;
-};
-
-struct ivec {
-	int *v;
-	int n, cap;
-};
-
-struct batcher {
-	/* Settings. */
-	enum group group;
-	int group_known;	/* BY_ID is confirmed by the first row */
-	long size;
-	double every;
-	char *prefix;		/* JSON-escaped, like every name below */
-	int run_tag;		/* --size: its tag is still to add */
-	double at;		/* --now as a number */
-	uint64_t head;		/* hash of the lines up to it */
-	char *idname, *tsname, *labelname;
-	size_t idlen, tslen, labellen;
-	int fixed;		/* --features: the columns never change */
-	const double *now;	/* --now, or NULL: the clock */
-	const char *now_text;	/* --now as given: the ts it writes */
-	enum format format;	/* forced, or UNKNOWN */
-	struct mm_run run;	/* run.in: the file being read */
-
-	/* The file being read. */
-	enum format fmt;	/* b->format, or what its first row is */
-	int header;		/* its CSV header is read */
-
-	struct nametab names;
-	struct mm_strtab seen;	/* ids of the batches written (BY_ID) */
-
-	/* The current batch. */
-	struct mm_batchout out;
-	unsigned long nbatches;
-	double window;		/* BY_TIME: floor(ts / every) */
-	struct mm_buf tstext;	/* its ts as written */
-
-	/* The current row, and the CSV header of the current file. */
+/* How the lines of a file read: its format and its CSV header. */
+struct reading {
+	int file;		/* the file it is of, or -1 */
+	enum format fmt;	/* the forced one, or what its first line is */
+	int header;		/* its header is read (-1: a bad one) */
 	struct mm_rowin in;
-	unsigned long seq;
-	struct mm_buf rowid;
-	struct mm_buf tsnum;	/* its ts, given as an ISO time, in seconds */
-	struct ivec newname, newfield, warn;
 };
 
+/* A line held back while the kinds are found. */
+struct held {
+	int file;
+	long lineno;
+	size_t off, len;
+};
+
+struct mmbatch {
+	struct mm_batcher b;
+	struct mm_run run;	/* skip_bad, skipped, max_record */
+	struct mm_schema schema;
+	enum format format;	/* forced, or UNKNOWN */
+	int group_known;	/* MM_BY_ID is confirmed by the first row */
+	double at;		/* --now */
+	const double *now;
+
+	/* The first rows, held back until the kinds are fixed. */
+	long infer;		/* how many, 0 with --schema */
+	int holding;
+	struct held *h;
+	size_t nh, hcap;
+	struct mm_buf hbuf;	/* their lines, each NUL-terminated */
+	unsigned long hrows;	/* rows among them (not headers) */
+	struct reading peek;	/* the lines as they are held */
+
+	const char **files;	/* the name of each file, "" for stdin */
+	struct reading proc;	/* the lines as they are taken */
+	struct mm_strtab hdr;	/* the names of the CSV header */
+	int file;		/* the line being taken: for warnings */
+	long lineno;
+};
+
+/* A warning about the line being taken, or about none (lineno 0). */
 static void
-ivec_push(struct ivec *v, int x)
+warn(void *ctx, const char *msg)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap ? 2 * v->cap : 16;
-		v->v = mm_xrealloc(v->v, (size_t)v->cap * sizeof(int));
-	}
-	v->v[v->n++] = x;
-}
+	struct mmbatch *p = ctx;
+	struct mm_err w;
 
-static int
-tab_find(const struct nametab *t, const char *s, size_t n)
-{
-	return mm_strtab_find(&t->s, s, n);
-}
-
-static int
-tab_add(struct nametab *t, const char *s, size_t n)
-{
-	int had = mm_strtab_count(&t->s), k;
-
-	k = mm_strtab_intern(&t->s, s, n);
-	if (k < had)
-		return k;
-	if (k == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		t->v = mm_xrealloc(t->v, (size_t)t->cap * sizeof(*t->v));
-	}
-	t->v[k].col = -1;
-	t->v[k].warned = 0;
-	t->v[k].stamp = 0;
-	return k;
-}
-
-static void
-tab_release(struct nametab *t)
-{
-	mm_strtab_release(&t->s);
-	free(t->v);
-	memset(t, 0, sizeof(*t));
+	memset(&w, 0, sizeof(w));
+	if (p->lineno > 0)
+		mm_err_where(&w, p->files[p->file]);
+	mm_errf(&w, MM_OK, p->lineno, "%s", msg);
+	mm_perr(prog, &w);
 }
 
 static int
@@ -158,355 +119,78 @@ is_name(const struct mm_span *key, const char *name, size_t len)
 	return key->n == len && memcmp(key->p, name, len) == 0;
 }
 
-static int
-twice(struct mm_err *err, const struct mm_rowfield *f)
-{
-	return mm_errf(err, MM_EINPUT, 0, "field '%.*s' appears twice",
-	    (int)f->key.n, f->key.p);
-}
-
 /*
- * Check the row's features against the batch's columns (or, for the
- * first row of a batch, collect them) without changing the batch.
+ * The start of every line: a new file's state, a UTF-8 byte order mark
+ * skipped, an empty line refused, the file's format seen.
  */
 static int
-check_features(struct batcher *b, int isnew, unsigned long seq,
+line_start(struct mmbatch *p, struct reading *rd, int file, long lineno,
+    char **line, size_t *len, struct mm_err *err)
+{
+	const char *q;
+
+	if (rd->file != file) {
+		rd->file = file;
+		rd->fmt = p->format;
+		rd->header = 0;
+	}
+	if (lineno == 1 && *len >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+		*line += 3;
+		*len -= 3;
+	}
+	q = mm_json_ws(*line);
+	if (q == *line + *len)
+		return mm_errf(err, MM_EINPUT, 0, "empty line");
+	if (rd->fmt == UNKNOWN)
+		rd->fmt = *q == '{' ? JSON : CSV;
+	return 0;
+}
+
+/* A CSV header.  Its errors are fatal: -2. */
+static int
+csv_header(struct mmbatch *p, const char *line, size_t len,
     struct mm_err *err)
 {
-	struct mm_rowfield *f;
-	struct name *nm;
-	int i, k;
+	const struct mm_batcher *b = &p->b;
+	const struct mm_span *col;
+	struct mm_rowin *in = &p->proc.in;
+	const char *name;
+	int i, has_id = 0, has_ts = 0;
 
-	b->newname.n = b->newfield.n = b->warn.n = 0;
-	for (i = 0; i < b->in.nf; i++) {
-		f = &b->in.f[i];
-		if (f->named)
-			continue;
-		if (b->fixed || !isnew) {
-			k = tab_find(&b->names, f->key.p, f->key.n);
-			if (k >= 0 && b->names.v[k].col >= 0) {
-				nm = &b->names.v[k];
-				if (nm->stamp == seq)
-					return twice(err, f);
-				nm->stamp = seq;
-				if (f->kind != MM_ROW_NUM &&
-				    f->kind != MM_ROW_NULL)
-					return mm_rowin_not_number(err, f,
-					    "feature");
-				b->out.cols[nm->col].field = i;
-				continue;
-			}
-			if (b->fixed || (f->kind != MM_ROW_NUM &&
-			    f->kind != MM_ROW_NULL && f->kind != MM_ROW_RANGE))
-				continue;
-			if (k >= 0 && (b->names.v[k].warned ||
-			    b->names.v[k].stamp == seq))
-				continue;
-			k = tab_add(&b->names, f->key.p, f->key.n);
-			b->names.v[k].stamp = seq;
-			ivec_push(&b->warn, k);
-			continue;
+	if (mm_rowin_csv_header(in, line, len, err) < 0)
+		return -2;
+	mm_strtab_reset(&p->hdr);
+	for (i = 0; i < in->nhcol; i++) {
+		col = &in->hcol[i];
+		if (mm_strtab_find(&p->hdr, col->p, col->n) >= 0) {
+			mm_errf(err, MM_EINPUT, 0, "header: column '%.*s' "
+			    "appears twice", (int)col->n, col->p);
+			return -2;
 		}
-		if (f->kind == MM_ROW_STR || f->kind == MM_ROW_OTHER)
-			continue;
-		if (f->kind != MM_ROW_NUM && f->kind != MM_ROW_NULL)
-			return mm_rowin_not_number(err, f, "feature");
-		k = tab_add(&b->names, f->key.p, f->key.n);
-		if (b->names.v[k].stamp == seq)
-			return twice(err, f);
-		b->names.v[k].stamp = seq;
-		ivec_push(&b->newname, k);
-		ivec_push(&b->newfield, i);
+		mm_strtab_intern(&p->hdr, col->p, col->n);
+		has_id |= is_name(col, b->idname, b->idlen);
+		has_ts |= is_name(col, b->tsname, b->tslen);
 	}
-	if (isnew && !b->fixed && b->newname.n == 0)
-		return mm_errf(err, MM_EINPUT, 0, "no feature: the first row "
-		    "of a batch needs a numeric field");
-	return 0;
-}
-
-/* The ts of the batch, as JSON, into b->tstext. */
-static void
-put_ts(struct batcher *b)
-{
-	long long ms;
-
-	mm_buf_reset(&b->tstext);
-	if (b->group == BY_TIME)
-		mm_buf_printf(&b->tstext, "%.0f", (b->window + 1) * b->every +
-		    0.0);
-	else if (b->out.ts.n > 0)
-		mm_buf_put(&b->tstext, b->out.ts.p, b->out.ts.n);
-	else if (b->now != NULL)
-		mm_buf_puts(&b->tstext, b->now_text);
-	else {
-		ms = (long long)floor(mm_clock(NULL) * 1000);
-		mm_buf_printf(&b->tstext, "%lld.%03lld", ms / 1000, ms % 1000);
+	if (b->c.group == MM_BY_ID && !has_id) {
+		mm_errf(err, MM_EINPUT, 0, "header: no '%s' column%s",
+		    b->idname, p->group_known ? "" : ": use --size N or "
+		    "--every SECONDS");
+		return -2;
 	}
-}
-
-static int
-flush(struct batcher *b, struct mm_err *err)
-{
-	put_ts(b);
-	if (mm_batchout_write(&b->out, &b->names.s, b->tstext.p,
-	    b->tstext.n, stdout, err) < 0)
-		return -1;
-	if (b->group == BY_ID)
-		mm_strtab_intern(&b->seen, b->out.id.p, b->out.id.n);
-	b->out.rows = 0;
-	return 0;
-}
-
-/* The run's ids carry the run: its start and a hash (batchid.h). */
-static void
-add_run_tag(struct batcher *b)
-{
-	char *prefix;
-
-	prefix = mm_batchid_run_prefix(b->prefix, b->head, b->now);
-	free(b->prefix);
-	b->prefix = prefix;
-	b->run_tag = 0;
-}
-
-/* Begin a batch with the row just checked; k is its time window. */
-static void
-start(struct batcher *b, double k)
-{
-	struct mm_outcol *col;
-	int c;
-
-	if (!b->fixed) {
-		for (c = 0; c < b->out.ncols; c++)
-			b->names.v[b->out.cols[c].name].col = -1;
-		b->out.ncols = 0;
-		for (c = 0; c < b->newname.n; c++) {
-			col = mm_batchout_add_col(&b->out);
-			col->name = b->newname.v[c];
-			col->field = b->newfield.v[c];
-			b->names.v[col->name].col = c;
+	p->group_known = 1;
+	if (b->c.group == MM_BY_TIME && !has_ts) {
+		mm_errf(err, MM_EINPUT, 0, "header: no '%s' column",
+		    b->tsname);
+		return -2;
+	}
+	for (i = 0; b->fs.listed && i < b->fs.nf; i++) {
+		name = mm_featset_name(&b->fs, b->fs.f[i].name);
+		if (mm_strtab_find(&p->hdr, name, strlen(name)) < 0) {
+			mm_errf(err, MM_EINPUT, 0, "header: no column for "
+			    "feature '%s'", name);
+			return -2;
 		}
 	}
-	mm_batchout_clear(&b->out);
-	switch (b->group) {
-	case BY_ID:
-		mm_buf_put(&b->out.id, b->rowid.p, b->rowid.n);
-		break;
-	case BY_SIZE:
-		if (b->run_tag)
-			add_run_tag(b);
-		mm_batchid_count(&b->out.id, b->prefix, b->nbatches);
-		break;
-	case BY_TIME:
-		b->window = k;
-		mm_batchid_window(&b->out.id, b->prefix, k * b->every);
-		break;
-	}
-	b->nbatches++;
-}
-
-static void
-append(struct batcher *b, unsigned long seq, const struct mm_rowfield *ts,
-    const struct mm_rowfield *label)
-{
-	const struct mm_rowfield *f;
-	struct mm_outcol *col;
-	int c;
-
-	for (c = 0; c < b->out.ncols; c++) {
-		col = &b->out.cols[c];
-		/* Only a field this row has is looked at (it may have none). */
-		if (b->names.v[col->name].stamp == seq &&
-		    (f = &b->in.f[col->field])->kind == MM_ROW_NUM)
-			mm_batchout_value(&b->out, c, &f->val);
-		else
-			mm_batchout_value(&b->out, c, NULL);
-	}
-	mm_batchout_row(&b->out, label != NULL ? &label->val : NULL,
-	    ts != NULL && b->group != BY_TIME ? &ts->val : NULL);
-}
-
-static void
-warn_extra(struct batcher *b)
-{
-	struct mm_err w = { 0 };
-	int i, k;
-
-	if (b->warn.n == 0)
-		return;
-	mm_err_where(&w, b->run.in->name);
-	w.line = b->run.in->lineno;
-	for (i = 0; i < b->warn.n; i++) {
-		k = b->warn.v[i];
-		mm_errf(&w, MM_OK, b->run.in->lineno, "ignoring field '%s', "
-		    "not in the first row of batch '%.*s'",
-		    mm_strtab_str(&b->names.s, k), (int)b->out.id.n - 2,
-		    b->out.id.p + 1);
-		mm_perr(prog, &w);
-		b->names.v[b->warn.v[i]].warned = 1;
-	}
-}
-
-/*
- * A ts given as an ISO 8601 time ("2026-11-30T12:00:00Z", as logs and
- * CSV exports write it) is taken as its Unix seconds, and written so;
- * anything else stays a string, which the checks after refuse.
- */
-static void
-iso_ts(struct batcher *b, struct mm_rowfield *ts)
-{
-	const char *p = ts->val.p;
-	size_t n = ts->val.n;
-	double t;
-
-	if (!b->in.csv) {
-		if (n < 2 || p[0] != '"' || memchr(p, '\\', n) != NULL)
-			return;
-		p++;
-		n -= 2;
-	}
-	if (mm_parse_timen(p, n, &t) < 0)
-		return;
-	mm_buf_reset(&b->tsnum);
-	mm_jw_num(&b->tsnum, t);
-	ts->kind = MM_ROW_NUM;
-	ts->num = t;
-	ts->val.p = b->tsnum.p;
-	ts->val.n = b->tsnum.n;
-}
-
-/* A ts that is neither a number nor an ISO 8601 time. */
-static int
-not_time(struct mm_err *err, const struct mm_rowfield *ts)
-{
-	if (ts->kind != MM_ROW_STR)
-		return mm_rowin_not_number(err, ts, "field");
-	return mm_errf(err, MM_EINPUT, 0, "field '%.*s' is not a time (Unix "
-	    "seconds or ISO 8601): %.*s", (int)ts->key.n, ts->key.p,
-	    mm_rowin_shown(ts), ts->val.p);
-}
-
-/* The row's named fields: its id, ts and label. */
-struct named {
-	struct mm_rowfield *id, *ts, *label;
-	double k;		/* BY_TIME: the row's window */
-};
-
-/*
- * Find the named fields and which batch the row belongs to: *isnew is
- * set when the row begins a batch.
- */
-static int
-row_batch(struct batcher *b, struct named *nf, int *isnew,
-    struct mm_err *err)
-{
-	struct mm_rowfield *f, **slot;
-	int i;
-
-	memset(nf, 0, sizeof(*nf));
-	for (i = 0; i < b->in.nf; i++) {
-		f = &b->in.f[i];
-		if (is_name(&f->key, b->idname, b->idlen))
-			slot = &nf->id;
-		else if (is_name(&f->key, b->tsname, b->tslen))
-			slot = &nf->ts;
-		else if (is_name(&f->key, b->labelname, b->labellen))
-			slot = &nf->label;
-		else
-			continue;
-		if (*slot != NULL)
-			return twice(err, f);
-		*slot = f;
-		f->named = 1;
-	}
-	if (nf->ts != NULL && nf->ts->kind == MM_ROW_NULL)
-		nf->ts = NULL;
-	if (nf->ts != NULL && nf->ts->kind == MM_ROW_STR)
-		iso_ts(b, nf->ts);
-	if (nf->label != NULL && nf->label->kind == MM_ROW_NULL)
-		nf->label = NULL;
-	switch (b->group) {
-	case BY_ID:
-		if (nf->id == NULL)
-			return mm_errf(err, MM_EINPUT, 0, "no '%s' field",
-			    b->idname);
-		if (mm_batchid_of_row(&b->rowid, nf->id, b->in.csv,
-		    b->idname, err) < 0)
-			return -1;
-		*isnew = b->out.rows == 0 || b->out.id.n != b->rowid.n ||
-		    memcmp(b->out.id.p, b->rowid.p, b->out.id.n) != 0;
-		break;
-	case BY_SIZE:
-		*isnew = b->out.rows == 0;
-		break;
-	case BY_TIME:
-		if (nf->ts == NULL)
-			return mm_errf(err, MM_EINPUT, 0, "no '%s' field",
-			    b->tsname);
-		if (nf->ts->kind != MM_ROW_NUM)
-			return not_time(err, nf->ts);
-		nf->k = floor(nf->ts->num / b->every);
-		*isnew = b->out.rows == 0 || nf->k != b->window;
-		break;
-	}
-	return 0;
-}
-
-/* Check the rest of the row against the batch it belongs to. */
-static int
-row_check(struct batcher *b, const struct named *nf, int isnew,
-    unsigned long seq, struct mm_err *err)
-{
-	const struct mm_rowfield *f;
-	int label;
-
-	if (b->group == BY_ID && isnew &&
-	    mm_strtab_find(&b->seen, b->rowid.p, b->rowid.n) >= 0)
-		return mm_errf(err, MM_EINPUT, 0, "batch '%.*s' is not "
-		    "contiguous", (int)b->rowid.n - 2, b->rowid.p + 1);
-	if (b->group == BY_TIME && b->out.rows > 0 && nf->k < b->window)
-		return mm_errf(err, MM_EINPUT, 0, "ts %.*s is before the "
-		    "window of batch '%.*s'", mm_rowin_shown(nf->ts),
-		    nf->ts->val.p, (int)b->out.id.n - 2, b->out.id.p + 1);
-	if ((f = nf->ts) != NULL && f->kind != MM_ROW_NUM)
-		return not_time(err, f);
-	if ((f = nf->label) != NULL && (f->kind != MM_ROW_NUM ||
-	    mm_label_parse(f->val.p, f->val.n, &label) < 0))
-		return mm_errf(err, MM_EINPUT, 0, "field '%s' is not an "
-		    "integer from 0 to %d: %.*s", b->labelname, MM_LABEL_MAX,
-		    mm_rowin_shown(f), f->val.p);
-	return check_features(b, isnew, seq, err);
-}
-
-/* Add the row in b->f to the current batch, or begin the next one. */
-static int
-take_row(struct batcher *b, struct mm_err *err)
-{
-	struct named nf;
-	struct mm_err werr;
-	unsigned long seq = ++b->seq;
-	int isnew = 0;
-
-	if (row_batch(b, &nf, &isnew, err) < 0)
-		return -1;
-	if (row_check(b, &nf, isnew, seq, err) < 0) {
-		/*
-		 * A bad row of another batch ends the open one; when the
-		 * run stops here, that batch is complete and is written.
-		 */
-		if (isnew && b->out.rows > 0 && !b->run.skip_bad &&
-		    flush(b, &werr) < 0)
-			*err = werr;
-		return -1;
-	}
-	if (isnew && b->out.rows > 0 && flush(b, err) < 0)
-		return -1;
-	if (isnew)
-		start(b, nf.k);
-	warn_extra(b);
-	append(b, seq, nf.ts, nf.label);
-	if (b->group == BY_SIZE && b->out.rows == (size_t)b->size)
-		return flush(b, err);
 	return 0;
 }
 
@@ -515,181 +199,307 @@ take_row(struct batcher *b, struct mm_err *err)
  * can skip: the first row says how rows are grouped.
  */
 static int
-json_row(struct batcher *b, const char *line, size_t len,
+json_row(struct mmbatch *p, const char *line, size_t len,
     struct mm_err *err)
 {
+	struct mm_rowin *in = &p->proc.in;
 	int i, has_id = 0;
 
-	if (mm_rowin_json(&b->in, line, len, err) < 0)
+	if (mm_rowin_json(in, line, len, err) < 0)
 		return -1;
-	for (i = 0; i < b->in.nf; i++)
-		has_id |= is_name(&b->in.f[i].key, b->idname, b->idlen);
-	if (!b->group_known) {
+	for (i = 0; i < in->nf; i++)
+		has_id |= is_name(&in->f[i].key, p->b.idname, p->b.idlen);
+	if (!p->group_known) {
 		if (!has_id) {
 			mm_errf(err, MM_EINPUT, 0, "no '%s' field in the first "
 			    "row: use --size N or --every SECONDS",
-			    b->idname);
+			    p->b.idname);
 			return -2;
 		}
-		b->group_known = 1;
+		p->group_known = 1;
 	}
 	return 0;
 }
 
-/* A CSV header.  Its errors are fatal: -2. */
+/* A line to take: a row, or the CSV header; MM_RUN_FATAL as run.h's. */
 static int
-csv_header(struct batcher *b, const char *line, size_t len,
+process(struct mmbatch *p, int file, long lineno, char *line, size_t len,
     struct mm_err *err)
 {
-	const struct mm_span *col;
-	unsigned long seq = ++b->seq;
-	int i, k, has_id = 0, has_ts = 0;
-
-	if (mm_rowin_csv_header(&b->in, line, len, err) < 0)
-		return -2;
-	for (i = 0; i < b->in.nhcol; i++) {
-		col = &b->in.hcol[i];
-		k = tab_add(&b->names, col->p, col->n);
-		if (b->names.v[k].stamp == seq) {
-			mm_errf(err, MM_EINPUT, 0, "header: column '%.*s' "
-			    "appears twice", (int)col->n, col->p);
-			return -2;
-		}
-		b->names.v[k].stamp = seq;
-		has_id |= is_name(col, b->idname, b->idlen);
-		has_ts |= is_name(col, b->tsname, b->tslen);
-	}
-	if (b->group == BY_ID && !has_id) {
-		mm_errf(err, MM_EINPUT, 0, "header: no '%s' column%s",
-		    b->idname, b->group_known ? "" : ": use --size N or "
-		    "--every SECONDS");
-		return -2;
-	}
-	b->group_known = 1;
-	if (b->group == BY_TIME && !has_ts) {
-		mm_errf(err, MM_EINPUT, 0, "header: no '%s' column",
-		    b->tsname);
-		return -2;
-	}
-	for (i = 0; b->fixed && i < b->out.ncols; i++)
-		if (b->names.v[b->out.cols[i].name].stamp != seq) {
-			mm_errf(err, MM_EINPUT, 0, "header: no column for "
-			    "feature '%s'", mm_strtab_str(&b->names.s,
-			    b->out.cols[i].name));
-			return -2;
-		}
-	return 0;
-}
-
-static void
-on_file(void *ctx)
-{
-	struct batcher *b = ctx;
-
-	b->fmt = b->format;
-	b->header = 0;
-}
-
-/* A row, or the CSV header; MM_RUN_FATAL for what no row can skip. */
-static int
-on_line(void *ctx, char *line, size_t len, struct mm_err *err)
-{
-	struct batcher *b = ctx;
-	const char *p;
+	struct reading *rd = &p->proc;
 	int rc;
 
-	if (b->run_tag) {
-		b->head = mm_fnv(b->head, line, len);
-		b->head = mm_fnv(b->head, "\n", 1);
-	}
-	if (b->run.in->lineno == 1 && len >= 3 &&
-	    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-		line += 3;	/* a UTF-8 byte order mark */
-		len -= 3;
-	}
-	p = mm_json_ws(line);
-	if (p == line + len)
-		return mm_errf(err, MM_EINPUT, 0, "empty line");
-	if (b->fmt == UNKNOWN)
-		b->fmt = *p == '{' ? JSON : CSV;
-	if (b->fmt == CSV && !b->header) {
-		if (csv_header(b, line, len, err) < 0)
+	mm_batcher_head(&p->b, line, len);
+	if (line_start(p, rd, file, lineno, &line, &len, err) < 0)
+		return -1;
+	if (rd->fmt == CSV && !rd->header) {
+		if (csv_header(p, line, len, err) < 0)
 			return MM_RUN_FATAL;
-		b->header = 1;
+		rd->header = 1;
 		return 0;
 	}
-	rc = b->fmt == JSON ? json_row(b, line, len, err) :
-	    mm_rowin_csv(&b->in, line, len, err);
+	rc = rd->fmt == JSON ? json_row(p, line, len, err) :
+	    mm_rowin_csv(&rd->in, line, len, err);
 	if (rc == 0)
-		rc = take_row(b, err);
+		rc = mm_batcher_row(&p->b, &rd->in, err);
 	return rc == -2 ? MM_RUN_FATAL : rc;
 }
 
+/*
+ * Take a line: 0 when it is taken, or skipped with --skip-bad; else -1
+ * with err, placed at the line when it is about the line.
+ */
 static int
-set_features(struct batcher *b, const char *list)
+take(struct mmbatch *p, int file, long lineno, char *line, size_t len,
+    struct mm_err *err)
 {
-	struct mm_outcol *col;
-	const char *p = list, *e;
-	char *raw, *name;
-	int k;
+	int rc;
 
-	for (;;) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (e == p) {
-			mm_warnx(prog, "--features: empty name in '%s'", list);
-			return -1;
+	memset(err, 0, sizeof(*err));
+	p->file = file;
+	p->lineno = lineno;
+	if ((rc = process(p, file, lineno, line, len, err)) == 0)
+		return 0;
+	if (err->code == MM_EINPUT && err->where[0] == '\0') {
+		err->line = lineno;
+		mm_err_where(err, p->files[file]);
+		if (p->run.skip_bad && rc != MM_RUN_FATAL) {
+			p->run.skipped++;
+			return 0;
 		}
-		raw = mm_xstrndup(p, (size_t)(e - p));
-		name = mm_rowin_name(raw);
-		free(raw);
-		if (strcmp(name, b->idname) == 0 ||
-		    strcmp(name, b->tsname) == 0 ||
-		    strcmp(name, b->labelname) == 0) {
-			mm_warnx(prog, "--features: '%s' is the id, ts or "
-			    "label field", name);
-			free(name);
-			return -1;
-		}
-		k = tab_add(&b->names, name, strlen(name));
-		if (b->names.v[k].col >= 0) {
-			mm_warnx(prog, "--features: '%s' appears twice", name);
-			free(name);
-			return -1;
-		}
-		free(name);
-		col = mm_batchout_add_col(&b->out);
-		col->name = k;
-		b->names.v[k].col = b->out.ncols - 1;
-		if (*e == '\0')
-			break;
-		p = e + 1;
 	}
-	b->fixed = 1;
-	return 0;
+	return -1;
+}
+
+/* Hold a line back, and look at it for the kinds. */
+static void
+hold(struct mmbatch *p, int file, long lineno, char *line, size_t len)
+{
+	struct reading *rd = &p->peek;
+	struct mm_err err;
+	struct held *h;
+	int rc = -1;
+
+	if (p->nh == p->hcap) {
+		p->hcap = p->hcap ? 2 * p->hcap : 64;
+		p->h = mm_xrealloc(p->h, p->hcap * sizeof(*p->h));
+	}
+	h = &p->h[p->nh++];
+	h->file = file;
+	h->lineno = lineno;
+	h->off = p->hbuf.n;
+	h->len = len;
+	mm_buf_put(&p->hbuf, line, len);
+	mm_buf_putc(&p->hbuf, '\0');
+
+	/* What is bad about it is said when it is taken. */
+	if (line_start(p, rd, file, lineno, &line, &len, &err) < 0) {
+		p->hrows++;
+		return;
+	}
+	if (rd->fmt == CSV && rd->header == 0) {
+		rd->header = mm_rowin_csv_header(&rd->in, line, len,
+		    &err) < 0 ? -1 : 1;
+		return;
+	}
+	p->hrows++;
+	if (rd->fmt == JSON)
+		rc = mm_rowin_json(&rd->in, line, len, &err);
+	else if (rd->header > 0)
+		rc = mm_rowin_csv(&rd->in, line, len, &err);
+	if (rc == 0)
+		mm_batcher_observe(&p->b, &rd->in);
+}
+
+/*
+ * Fix the kinds from the rows held, then take those rows, each from
+ * where it came.  0, or -1 with err from the first one that stops.
+ */
+static int
+release(struct mmbatch *p, struct mm_err *err)
+{
+	struct held *h;
+	size_t i;
+	int rc = 0;
+
+	if (!p->holding)
+		return 0;
+	p->holding = 0;
+	p->lineno = 0;
+	mm_batcher_decide(&p->b, p->hrows);
+	for (i = 0; i < p->nh && rc == 0; i++) {
+		h = &p->h[i];
+		rc = take(p, h->file, h->lineno, p->hbuf.p + h->off, h->len,
+		    err);
+	}
+	free(p->h);
+	p->h = NULL;
+	p->nh = p->hcap = 0;
+	mm_buf_release(&p->hbuf);
+	return rc;
+}
+
+/*
+ * The run stops at err: the rows held before it are taken first, and
+ * what stops among them is said instead.  Returns the exit code.
+ */
+static int
+stop(struct mmbatch *p, struct mm_err *err)
+{
+	struct mm_err first;
+
+	memset(&first, 0, sizeof(first));
+	if (release(p, &first) < 0)
+		err = &first;
+	/* What came before the bad line goes out before the word. */
+	fflush(stdout);
+	mm_perr(prog, err);
+	return err->code ? err->code : MM_ESYS;
 }
 
 static int
-parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
+on_line(struct mmbatch *p, int file, long lineno, char *line, size_t len,
+    struct mm_err *err)
 {
-	const char *id = "batch_id", *ts = "ts", *label = "label";
+	if (!p->holding)
+		return take(p, file, lineno, line, len, err);
+	hold(p, file, lineno, line, len);
+	if (p->hrows < (unsigned long)p->infer)
+		return 0;
+	return release(p, err);
+}
+
+/* Each file in turn, or standard input.  Returns the exit code. */
+static int
+run_files(struct mmbatch *p, int argc, char **argv)
+{
+	struct mm_reader r;
+	struct mm_err err;
+	char *line;
+	size_t len;
+	int i, n = argc > 0 ? argc : 1, rc = 0;
+
+	p->files = mm_xcalloc((size_t)n, sizeof(*p->files));
+	for (i = 0; i < n && rc == 0; i++) {
+		memset(&err, 0, sizeof(err));
+		if (mm_reader_open(&r, argc > 0 ? argv[i] : NULL,
+		    p->run.max_record, &err) < 0)
+			return stop(p, &err);
+		p->files[i] = r.name;
+		for (;;) {
+			memset(&err, 0, sizeof(err));
+			if ((rc = mm_reader_next(&r, &line, &len, &err)) == 0)
+				break;
+			if (rc > 0) {
+				if ((rc = on_line(p, i, r.lineno, line, len,
+				    &err)) < 0)
+					break;
+				continue;
+			}
+			/* Too long (MM_EINPUT), or a read error. */
+			if (err.code == MM_EINPUT)
+				err.line = r.lineno;
+			mm_err_where(&err, r.name);
+			if (err.code == MM_EINPUT && p->run.skip_bad) {
+				p->run.skipped++;
+				rc = 0;
+				continue;
+			}
+			break;
+		}
+		mm_reader_release(&r);
+	}
+	if (rc != 0)
+		return stop(p, &err);
+	memset(&err, 0, sizeof(err));
+	if (release(p, &err) < 0 || mm_batcher_end(&p->b, &err) < 0)
+		return stop(p, &err);
+	return MM_OK;
+}
+
+static int
+set_features(struct mmbatch *p, const char *list)
+{
+	const char *q = list, *e;
+	struct mm_err err;
+	char *name;
+	int rc;
+
+	for (;;) {
+		e = strchr(q, ',');
+		if (e == NULL)
+			e = q + strlen(q);
+		if (e == q) {
+			mm_warnx(prog, "--features: empty name in '%s'", list);
+			return -1;
+		}
+		name = mm_xstrndup(q, (size_t)(e - q));
+		rc = mm_batcher_feature(&p->b, name, MM_KIND_OPEN, &err);
+		free(name);
+		if (rc < 0) {
+			mm_warnx(prog, "--features: %s", err.msg);
+			return -1;
+		}
+		if (*e == '\0')
+			return 0;
+		q = e + 1;
+	}
+}
+
+/* The features of the schema at path.  Returns an exit code. */
+static int
+set_schema(struct mmbatch *p, const char *path)
+{
+	struct mm_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (mm_schema_load(&p->schema, path, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code ? err.code : MM_ESYS;
+	}
+	if (mm_batcher_schema(&p->b, &p->schema, &err) < 0) {
+		mm_err_where(&err, path);
+		mm_perr(prog, &err);
+		return MM_EINPUT;
+	}
+	return MM_OK;
+}
+
+/*
+ * The options.  Returns 0, -1 for a usage error (message printed),
+ * MM_GETOPT_EXIT after --help, or an exit code (the schema could not be
+ * read).
+ */
+static int
+parse_args(struct mmbatch *p, struct mm_optstate *st, int argc, char **argv)
+{
+	struct mm_batcher_conf c;
 	const char *features = NULL, *prefix = NULL, *idprefix = NULL;
-	long every = 0;
-	double v;
+	const char *schema = NULL;
+	long every = 0, size = 0;
 	int o, csv = 0, json = 0;
 
+	memset(&c, 0, sizeof(c));
+	c.id = "batch_id";
+	c.ts = "ts";
+	c.label = "label";
+	p->infer = -1;
 	while ((o = mm_getopt(st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_CSV: csv = 1; break;
 		case O_JSON: json = 1; break;
-		case O_ID: id = st->arg; break;
-		case O_TS: ts = st->arg; break;
-		case O_LABEL: label = st->arg; break;
+		case O_ID: c.id = st->arg; break;
+		case O_TS: c.ts = st->arg; break;
+		case O_LABEL: c.label = st->arg; break;
+		case O_SCHEMA: schema = st->arg; break;
 		case O_FEATURES: features = st->arg; break;
+		case O_INFER:
+			if (mm_opt_long(st, "infer-rows", 1, 1000000000L,
+			    &p->infer) < 0)
+				return -1;
+			break;
 		case O_SIZE:
-			if (mm_opt_long(st, "size", 1, 1000000000L,
-			    &b->size) < 0)
+			if (mm_opt_long(st, "size", 1, 1000000000L, &size) < 0)
 				return -1;
 			break;
 		case O_EVERY:
@@ -704,20 +514,13 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		case O_PREFIX: prefix = st->arg; break;
 		case O_IDPREFIX: idprefix = st->arg; break;
 		case O_NOW:
-			if (mm_json_number(st->arg, &v) !=
-			    st->arg + strlen(st->arg) || !isfinite(v)) {
-				mm_warnx(prog, "--now: '%s' is not a JSON "
-				    "number", st->arg);
+			if (mm_opt_now(st, &p->at, &p->now) < 0)
 				return -1;
-			}
-			b->now_text = st->arg;
-			b->at = v;
-			b->now = &b->at;
 			break;
-		case O_SKIPBAD: b->run.skip_bad = 1; break;
+		case O_SKIPBAD: p->run.skip_bad = 1; break;
 		case O_MAXREC:
 			if (mm_opt_size(st, "max-record",
-			    &b->run.max_record) < 0)
+			    &p->run.max_record) < 0)
 				return -1;
 			break;
 		default:
@@ -728,19 +531,28 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		mm_warnx(prog, "--csv and --json exclude each other");
 		return -1;
 	}
-	b->format = csv ? CSV : json ? JSON : UNKNOWN;
-	if (b->size > 0 && every > 0) {
+	p->format = csv ? CSV : json ? JSON : UNKNOWN;
+	if (schema != NULL && features != NULL) {
+		mm_warnx(prog, "--schema and --features exclude each other");
+		return -1;
+	}
+	if (schema != NULL && p->infer > 0) {
+		mm_warnx(prog, "--schema and --infer-rows exclude each other");
+		return -1;
+	}
+	if (size > 0 && every > 0) {
 		mm_warnx(prog, "--size and --every exclude each other");
 		return -1;
 	}
-	b->group = b->size > 0 ? BY_SIZE : every > 0 ? BY_TIME : BY_ID;
-	b->group_known = b->group != BY_ID;
-	b->every = (double)every;
-	if (prefix != NULL && b->group == BY_ID) {
+	c.group = size > 0 ? MM_BY_SIZE : every > 0 ? MM_BY_TIME : MM_BY_ID;
+	c.size = size;
+	c.every = (double)every;
+	p->group_known = c.group != MM_BY_ID;
+	if (prefix != NULL && c.group == MM_BY_ID) {
 		mm_warnx(prog, "--prefix goes with --size or --every");
 		return -1;
 	}
-	if (idprefix != NULL && b->group != BY_SIZE) {
+	if (idprefix != NULL && c.group != MM_BY_SIZE) {
 		mm_warnx(prog, "--id-prefix goes with --size");
 		return -1;
 	}
@@ -753,86 +565,77 @@ parse_args(struct batcher *b, struct mm_optstate *st, int argc, char **argv)
 		    "only counts repeat from run to run");
 		return -1;
 	}
-	/* The run's UTC start goes in its ids: a year from 0 to 9999. */
-	if (b->group == BY_SIZE && idprefix == NULL && b->now != NULL &&
-	    !(b->at >= 0 && b->at < 253402300800.0)) {
-		mm_warnx(prog, "--now: '%s' is not a time from 0 to "
-		    "253402300799, as --size needs for its ids (or give "
-		    "--id-prefix)", b->now_text);
-		return -1;
-	}
-	if (*id == '\0' || *ts == '\0' || *label == '\0') {
+	if (*c.id == '\0' || *c.ts == '\0' || *c.label == '\0') {
 		mm_warnx(prog, "--id, --ts and --label need a name");
 		return -1;
 	}
-	if (strcmp(id, ts) == 0 || strcmp(id, label) == 0 ||
-	    strcmp(ts, label) == 0) {
+	if (strcmp(c.id, c.ts) == 0 || strcmp(c.id, c.label) == 0 ||
+	    strcmp(c.ts, c.label) == 0) {
 		mm_warnx(prog, "--id, --ts and --label must name different "
 		    "fields");
 		return -1;
 	}
-	b->prefix = mm_rowin_name(idprefix != NULL ? idprefix : prefix != NULL ?
-	    prefix : "b");
-	b->run_tag = b->group == BY_SIZE && idprefix == NULL;
-	b->head = MM_FNV_BASIS;
-	b->idname = mm_rowin_name(id);
-	b->tsname = mm_rowin_name(ts);
-	b->labelname = mm_rowin_name(label);
-	b->idlen = strlen(b->idname);
-	b->tslen = strlen(b->tsname);
-	b->labellen = strlen(b->labelname);
-	if (features != NULL && set_features(b, features) < 0)
+	c.prefix = idprefix != NULL ? idprefix : prefix;
+	c.run_tag = idprefix == NULL;
+	c.now = p->now;
+	c.schema = schema != NULL ? &p->schema : NULL;
+	c.skip_bad = p->run.skip_bad;
+	c.out = stdout;
+	c.warn = warn;
+	c.ctx = p;
+	mm_batcher_init(&p->b, &c);
+	if (features != NULL && set_features(p, features) < 0)
 		return -1;
+	if (schema != NULL)
+		return set_schema(p, schema);
 	return 0;
 }
 
 static void
-batcher_release(struct batcher *b)
+mmbatch_release(struct mmbatch *p)
 {
-	free(b->prefix);
-	free(b->idname);
-	free(b->tsname);
-	free(b->labelname);
-	tab_release(&b->names);
-	mm_strtab_release(&b->seen);
-	mm_batchout_release(&b->out);
-	mm_buf_release(&b->tstext);
-	mm_buf_release(&b->tsnum);
-	mm_rowin_release(&b->in);
-	mm_buf_release(&b->rowid);
-	free(b->newname.v);
-	free(b->newfield.v);
-	free(b->warn.v);
+	mm_batcher_release(&p->b);
+	mm_schema_release(&p->schema);
+	free(p->h);
+	mm_buf_release(&p->hbuf);
+	mm_rowin_release(&p->peek.in);
+	mm_rowin_release(&p->proc.in);
+	mm_strtab_release(&p->hdr);
+	free(p->files);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct batcher b;
+	struct mmbatch p;
 	struct mm_optstate st = { .prog = "mm-batch",
 	    .synopsis = "[--csv | --json] [--id NAME] [--ts NAME] "
-	    "[--label NAME] [--features LIST]\n"
+	    "[--label NAME]\n"
+	    " [--schema PATH | [--features LIST] [--infer-rows N]]\n"
 	    " [--size N | --every SECONDS] [--prefix P | --id-prefix STR]\n"
 	    " [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]",
 	    .about = "Group rows, JSON objects or CSV, into batch records." };
-	struct mm_err err = { 0 };
 	int rc;
 
-	memset(&b, 0, sizeof(b));
-	b.run.prog = prog;
-	b.run.what = "row";
-	b.run.file = on_file;
-	mm_rowin_init(&b.in);
-	if ((rc = parse_args(&b, &st, argc, argv)) < 0) {
-		batcher_release(&b);
-		return rc == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
+	memset(&p, 0, sizeof(p));
+	p.run.prog = prog;
+	p.run.what = "row";
+	p.peek.file = p.proc.file = -1;
+	mm_rowin_init(&p.peek.in);
+	mm_rowin_init(&p.proc.in);
+	mm_schema_init(&p.schema);
+	if ((rc = parse_args(&p, &st, argc, argv)) != 0) {
+		mmbatch_release(&p);
+		return rc == MM_GETOPT_EXIT ? MM_OK : rc < 0 ? MM_EINPUT : rc;
 	}
+	/* With a schema the kinds are known: no row is held back. */
+	p.holding = p.b.c.schema == NULL;
+	if (p.infer < 0)
+		p.infer = INFER_ROWS;
+	if (!p.holding)
+		mm_batcher_decide(&p.b, 0);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = mm_run(&b.run, argc - st.ind, argv + st.ind, on_line, &b);
-	if (rc == MM_OK && b.out.rows > 0 && flush(&b, &err) < 0) {
-		mm_perr(prog, &err);
-		rc = err.code;
-	}
-	batcher_release(&b);
-	return mm_run_finish(&b.run, rc);
+	rc = run_files(&p, argc - st.ind, argv + st.ind);
+	mmbatch_release(&p);
+	return mm_run_finish(&p.run, rc);
 }

@@ -341,7 +341,7 @@ profile() {
 	case $1 in
 	mm-gen) ARGS=() ;;
 	mm-batch) ARGS=(--size 1) STAGE=$d/rows
-		MUT=(f0 f1 f0 'label="x"') ;;
+		MUT=(f0 f1 f0 'label=true') ;;
 	mm-train) ARGS=(--models M --config "$d/cfg" --now $((T0 + 60)))
 		STAGE=$d/gen NEED=M
 		MUT=(features.f0.0 batch_id features features=5) ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # mm-batch: rows (JSON objects or CSV) into batch records; grouping by id,
-# --size and --every; numbers copied byte for byte; every way a row can
-# be bad.
+# --size and --every; numbers copied byte for byte; the kinds of the
+# features fixed once, from the first rows or a schema; categories and
+# string labels; every way a row can be bad.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -71,7 +72,7 @@ EOF
 	    '{"run":"8","when":5,"x":3,"batch_id":9}'
 	ok_run mm-batch --id run --ts when --label y <in
 	assert_output - <<'EOF'
-{"batch_id":"7","ts":4,"features":{"x":[1.5,2]},"labels":[2,null]}
+{"batch_id":"7","ts":4,"features":{"x":[1.5,2],"batch_id":[null,null]},"labels":[2,null]}
 {"batch_id":"8","ts":5,"features":{"x":[3],"batch_id":[9]}}
 EOF
 }
@@ -200,30 +201,39 @@ EOF
 @test "--features: those fields in that order, missing ones null" {
 	rows '{"batch_id":"b","f0":1,"f1":2,"f2":3,"note":"x"}' \
 	    '{"batch_id":"b","f2":6,"f0":4,"f9":"ignored"}'
-	ok_run mm-batch --features f2,f0,f5 --now 1 <in
+	run_split mm-batch --features f2,f0,f5 --now 1 <in
+	assert_success
 	assert_output '{"batch_id":"b","ts":1,"features":{"f2":[3,6],"f0":[1,4],"f5":[null,null]}}'
+	assert_equal "$stderr" "mm-batch: feature 'f5' has no value in the first 2 rows: taken as numeric"
 }
 
 @test "--features: a listed field that is not a number is bad" {
-	bad_row '{"batch_id":"b1","f0":true}' "feature 'f0' is not a number" \
+	bad_row '{"batch_id":"b1","f0":true}' "feature 'f0' is not a number: true" \
 	    --features f0
 }
 
-@test "features come from each batch's first row; extras warn once" {
+@test "features: every field of the first N rows, for the whole stream; later ones warn once" {
 	rows '{"batch_id":"a","f0":1,"f1":null,"s":"text"}' \
-	    '{"batch_id":"a","f1":2,"f2":3,"s":4}' \
+	    '{"batch_id":"a","f1":2,"s":4}' \
 	    '{"batch_id":"a","f0":5,"f2":6}' \
 	    '{"batch_id":"b","f2":7,"f0":8}' \
-	    '{"batch_id":"b","f2":9,"f3":null}'
+	    '{"batch_id":"b","f2":9,"f3":null,"s":"x"}'
+	run_split mm-batch --infer-rows 2 --now 0 <in
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"a","ts":0,"features":{"f0":[1,null,5],"f1":[null,2,null],"s":["text","4",null]}}
+{"batch_id":"b","ts":0,"features":{"f0":[8,null],"f1":[null,null],"s":[null,"x"]}}
+EOF
+	assert_equal "$stderr" "mm-batch: line 3: ignoring field 'f2', not in the first 2 rows
+mm-batch: line 5: ignoring field 'f3', not in the first 2 rows"
+	# Every batch has every feature, the first's columns as the last's.
 	run_split mm-batch --now 0 <in
 	assert_success
 	assert_output - <<'EOF'
-{"batch_id":"a","ts":0,"features":{"f0":[1,null,5],"f1":[null,2,null]}}
-{"batch_id":"b","ts":0,"features":{"f2":[7,9],"f0":[8,null]}}
+{"batch_id":"a","ts":0,"features":{"f0":[1,null,5],"f1":[null,2,null],"s":["text","4",null],"f2":[null,null,6],"f3":[null,null,null]}}
+{"batch_id":"b","ts":0,"features":{"f0":[8,null],"f1":[null,null],"s":[null,"x"],"f2":[7,9],"f3":[null,null]}}
 EOF
-	assert_equal "$stderr" "mm-batch: line 2: ignoring field 'f2', not in the first row of batch 'a'
-mm-batch: line 2: ignoring field 's', not in the first row of batch 'a'
-mm-batch: line 5: ignoring field 'f3', not in the first row of batch 'b'"
+	assert_equal "$stderr" "mm-batch: feature 'f3' has no value in the first 5 rows: taken as numeric"
 }
 
 @test "labels: null or absent is null; no label in a batch, no labels" {
@@ -255,10 +265,17 @@ EOF
 	run_split mm-batch --now 0 a.csv b.csv
 	assert_success
 	assert_output - <<'EOF'
-{"batch_id":"b1","ts":0,"features":{"f0":[1,2]}}
-{"batch_id":"b2","ts":0,"features":{"f1":[5],"f0":[4]}}
+{"batch_id":"b1","ts":0,"features":{"f0":[1,2],"f1":[null,null]}}
+{"batch_id":"b2","ts":0,"features":{"f0":[4],"f1":[5]}}
 EOF
-	assert_equal "$stderr" "mm-batch: b.csv:2: ignoring field 'f1', not in the first row of batch 'b1'"
+	assert_equal "$stderr" ""
+	run_split mm-batch --now 0 --infer-rows 1 a.csv b.csv
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"f0":[1,2]}}
+{"batch_id":"b2","ts":0,"features":{"f0":[4]}}
+EOF
+	assert_equal "$stderr" "mm-batch: b.csv:2: ignoring field 'f1', not in the first row"
 	printf '{x\n' >odd.csv
 	ok_run mm-batch --csv --size 1 --now 0 odd.csv
 	assert_output ""
@@ -277,10 +294,11 @@ EOF
 		assert_output ""
 		assert_equal "$stderr" "mm-batch: in.csv:3: feature 'f0': cell '$cell' is not a JSON number"
 	done
-	printf 'batch_id,f0\nb1,abc\n' >in.csv
-	run_split mm-batch in.csv
+	printf 'batch_id,f0\nb1,1\nb1,abc\n' >in.csv
+	run_split mm-batch --infer-rows 1 in.csv
 	assert_failure 2
-	assert_equal "$stderr" "mm-batch: in.csv:2: no feature: the first row of a batch needs a numeric field"
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: in.csv:3: feature 'f0' is not a number: abc"
 }
 
 @test "CSV: bad lines and bad headers" {
@@ -316,8 +334,9 @@ EOF
 	bad_row 'b1,2' "invalid JSON: expected a JSON object, found 'b'"
 }
 
-@test "bad row: a string feature value" {
-	bad_row '{"batch_id":"b1","f0":"0.5"}' "feature 'f0' is not a number"
+@test "bad row: a string in a feature the first rows found numeric" {
+	bad_row '{"batch_id":"b1","f0":"0.5"}' \
+	    "feature 'f0' is not a number: \"0.5\"" --infer-rows 1
 }
 
 @test "bad row: a number too large for a double" {
@@ -331,8 +350,9 @@ EOF
 	    "field 'label' is not an integer from 0 to 999: 1.0"
 	bad_row '{"batch_id":"b1","f0":1,"label":-1}' \
 	    "field 'label' is not an integer from 0 to 999: -1"
-	bad_row '{"batch_id":"b1","f0":1,"label":"1"}' \
-	    "field 'label' is not an integer from 0 to 999: \"1\""
+	bad_row '{"batch_id":"b1","f0":1,"label":true}' \
+	    "field 'label' is not an integer from 0 to 999 or a string: true"
+	bad_row '{"batch_id":"b1","f0":1,"label":""}' "field 'label' is empty"
 }
 
 @test "bad row: ts that is neither a number nor an ISO 8601 time" {
@@ -413,11 +433,11 @@ EOF
 	assert_failure 2
 	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
 	assert_equal "$stderr" "mm-batch: line 2: field 'label' is not an integer from 0 to 999: -1"
-	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","s":"x"}'
-	run_split mm-batch --now 0 <in
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":"x"}'
+	run_split mm-batch --now 0 --infer-rows 1 <in
 	assert_failure 2
 	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
-	assert_equal "$stderr" "mm-batch: line 2: no feature: the first row of a batch needs a numeric field"
+	assert_equal "$stderr" "mm-batch: line 2: feature 'f0' is not a number: \"x\""
 }
 
 @test "an id that comes back is not contiguous" {
@@ -437,7 +457,7 @@ EOF
 	printf '{"batch_id":"b1","f0":1}\n{"batch_id":"b1","f0":[1]}\n' >rows.ndjson
 	run_split mm-batch rows.ndjson
 	assert_failure 2
-	assert_equal "$stderr" "mm-batch: rows.ndjson:2: feature 'f0' is not a number"
+	assert_equal "$stderr" "mm-batch: rows.ndjson:2: feature 'f0' is not a number: [1]"
 }
 
 @test "a first row without batch_id asks for --size or --every" {
@@ -455,7 +475,7 @@ EOF
 	    '{"batch_id":"b2","f0":5}' '{"batch_id":"b1","f0":6}' \
 	    '{"batch_id":"b2","f0":12345678901234567890123456789012345678901234567890}' \
 	    '{"batch_id":"b2","f0":7}'
-	run_split mm-batch --skip-bad --now 0 --max-record 60 <in
+	run_split mm-batch --skip-bad --now 0 --max-record 60 --infer-rows 1 <in
 	assert_success
 	assert_output - <<'EOF'
 {"batch_id":"b1","ts":0,"features":{"f0":[1,4]},"labels":[1,0]}
@@ -531,9 +551,9 @@ usage: mm-batch "* ]]
 	run_split mm-batch --prefix x
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: --prefix goes with --size or --every"
-	run_split mm-batch --now .5
+	run_split mm-batch --now yesterday
 	assert_failure 2
-	assert_equal "$stderr" "mm-batch: --now: '.5' is not a JSON number"
+	assert_equal "$stderr" "mm-batch: --now: 'yesterday' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
 	run_split mm-batch --id-prefix x
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: --id-prefix goes with --size"
@@ -548,11 +568,16 @@ usage: mm-batch "* ]]
 	assert_equal "$stderr" "mm-batch: --id-prefix needs a string: ids that are only counts repeat from run to run"
 	run_split mm-batch --size 2 --now -1
 	assert_failure 2
-	assert_equal "$stderr" "mm-batch: --now: '-1' is not a time from 0 to 253402300799, as --size needs for its ids (or give --id-prefix)"
-	run_split mm-batch --size 2 --now 1e12 --id-prefix x </dev/null
-	assert_success
-	run_split mm-batch --now -1 </dev/null
-	assert_success
+	assert_equal "$stderr" "mm-batch: --now: '-1' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
+	run_split mm-batch --schema s.json --features f0
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --schema and --features exclude each other"
+	run_split mm-batch --schema s.json --infer-rows 5
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --schema and --infer-rows exclude each other"
+	run_split mm-batch --infer-rows 0
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: --infer-rows: '0' is not a whole number from 1 to 1000000000"
 	run_split mm-batch --features f0,label
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: --features: 'label' is the id, ts or label field"
@@ -566,9 +591,10 @@ usage: mm-batch "* ]]
 
 @test "--help and --version" {
 	ok_run mm-batch --help
-	assert_line --index 0 "usage: mm-batch [--csv | --json] [--id NAME] [--ts NAME] [--label NAME] [--features LIST]"
-	assert_line --index 1 "                [--size N | --every SECONDS] [--prefix P | --id-prefix STR]"
-	assert_line --index 2 "                [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]"
+	assert_line --index 0 "usage: mm-batch [--csv | --json] [--id NAME] [--ts NAME] [--label NAME]"
+	assert_line --index 1 "                [--schema PATH | [--features LIST] [--infer-rows N]]"
+	assert_line --index 2 "                [--size N | --every SECONDS] [--prefix P | --id-prefix STR]"
+	assert_line --index 3 "                [--now TS] [--skip-bad] [--max-record BYTES] [FILE ...]"
 	assert_line "      --every SECONDS        a batch per time window of SECONDS (or 30s, 5m, 1h, 1d)"
 	ok_run mm-batch --version
 	assert_output "mm-batch 0.1.0"
