@@ -536,6 +536,292 @@ EOF
 	assert_success
 }
 
+# join SEP WORD...: the words joined by SEP.
+join() {
+	local sep=$1 out=$2
+	shift 2
+	for w in "$@"; do
+		out=$out$sep$w
+	done
+	printf '%s' "$out"
+}
+
+# cells FROM TO: mean_radius, region and label of rows FROM to TO of
+# cells.csv (below) as the batch record writes them, into R, G and L.
+cells() {
+	local i regions=(north east south) r=() g=() l=()
+	for i in $(seq "$1" "$2"); do
+		r+=("$i.5")
+		if [ $((i % 18)) = 1 ]; then
+			g+=(null)
+		else
+			g+=("\"${regions[i % 3]}\"")
+		fi
+		l+=($((i % 2)))
+	done
+	R=$(join , "${r[@]}") G=$(join , "${g[@]}") L=$(join , "${l[@]}")
+}
+
+# cells.csv: 60 rows of a numeric and a text column; the region of rows
+# 1, 19, 37 and 55 (the first of each batch of 18) is blank.
+cells_csv() {
+	local i regions=(north east south) g
+	{
+		echo 'mean_radius,region,label'
+		for i in $(seq 1 60); do
+			g=${regions[i % 3]}
+			[ $((i % 18)) = 1 ] && g=
+			echo "$i.5,$g,$((i % 2))"
+		done
+	} >cells.csv
+}
+
+@test "a column of text is categorical for the whole stream, with no warning (--size 50)" {
+	cells_csv
+	ok_run mm-batch --size 50 --id-prefix b --now 0 cells.csv
+	cells 1 50
+	want="{\"batch_id\":\"b000000\",\"ts\":0,\"features\":{\"mean_radius\":[$R],\"region\":[$G]},\"labels\":[$L]}"
+	cells 51 60
+	want="$want
+{\"batch_id\":\"b000001\",\"ts\":0,\"features\":{\"mean_radius\":[$R],\"region\":[$G]},\"labels\":[$L]}"
+	assert_output "$want"
+}
+
+@test "a batch whose first row has a blank category (--size 18)" {
+	cells_csv
+	ok_run mm-batch --size 18 --id-prefix b --now 0 cells.csv
+	want=
+	for k in 0 1 2 3; do
+		cells $((18 * k + 1)) $((18 * k + 18 > 60 ? 60 : 18 * k + 18))
+		want="$want{\"batch_id\":\"b00000$k\",\"ts\":0,\"features\":{\"mean_radius\":[$R],\"region\":[$G]},\"labels\":[$L]}
+"
+	done
+	assert_output "${want%?}"
+	[[ ${lines[1]} == *'"region":[null,"south","north",'* ]]
+}
+
+@test "--features with a categorical feature: listed, its kind found" {
+	printf '%s\n' 'batch_id,mean_radius,texture,region' 'b1,14.2,10,' \
+	    'b1,20.1,11,north' 'b1,9.8,12,5' >in.csv
+	ok_run mm-batch --features mean_radius,region --now 0 in.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"mean_radius":[14.2,20.1,9.8],"region":[null,"north","5"]}}'
+	ok_run mm-batch --features region,texture --now 0 in.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"region":[null,"north","5"],"texture":[10,11,12]}}'
+}
+
+@test "numbers in a categorical column are categories, written as strings" {
+	printf '%s\n' 'batch_id,region' 'b1,north' 'b1,1' 'b1,01' 'b1,2.50' \
+	    'b1,-0' 'b1,' 'b1,1e999' 'b1,"a ""b"""' >in.csv
+	ok_run mm-batch --now 0 in.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"region":["north","1","01","2.50","-0",null,"1e999","a \"b\""]}}'
+	rows '{"batch_id":"b1","region":"nor\u0074h"}' '{"batch_id":"b1","region":1}' \
+	    '{"batch_id":"b1","region":1.50}' '{"batch_id":"b1","region":null}' \
+	    '{"batch_id":"b1"}' '{"batch_id":"b1","region":"1"}'
+	ok_run mm-batch --now 0 <in
+	assert_output '{"batch_id":"b1","ts":0,"features":{"region":["nor\u0074h","1","1.50",null,null,"1"]}}'
+	rows '{"batch_id":"b1","region":"x"}' '{"batch_id":"b1","region":true}'
+	run_split mm-batch --now 0 <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: line 2: feature 'region' is not a string or a number: true"
+}
+
+@test "a string where the first rows found a number: file and line; --skip-bad skips it" {
+	printf '%s\n' 'batch_id,mean_radius,region' 'b1,1.5,north' 'b1,2,east' \
+	    'b2,3,' 'b2,abc,north' 'b3,4,east' >in.csv
+	run_split mm-batch --infer-rows 3 --now 0 in.csv
+	assert_failure 2
+	assert_output '{"batch_id":"b1","ts":0,"features":{"mean_radius":[1.5,2],"region":["north","east"]}}'
+	assert_equal "$stderr" "mm-batch: in.csv:5: feature 'mean_radius' is not a number: abc"
+	run_split mm-batch --infer-rows 3 --now 0 --skip-bad in.csv
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"mean_radius":[1.5,2],"region":["north","east"]}}
+{"batch_id":"b2","ts":0,"features":{"mean_radius":[3],"region":[null]}}
+{"batch_id":"b3","ts":0,"features":{"mean_radius":[4],"region":["east"]}}
+EOF
+	assert_equal "$stderr" "mm-batch: skipped 1 bad row"
+	# Among the first rows, the string makes the column categorical.
+	ok_run mm-batch --now 0 in.csv
+	assert_line --index 1 '{"batch_id":"b2","ts":0,"features":{"mean_radius":["3","abc"],"region":[null,"north"]}}'
+}
+
+# schema: a bare schema, s.json: mean_radius numeric, region categorical,
+# classes 0 and 1.
+schema() {
+	printf '%s\n' '{"features":[{"name":"mean_radius","kind":"numeric"},{"name":"region","kind":"categorical","categories":["north","east"]}],"classes":[0,1]}' >s.json
+}
+
+@test "--schema: its features, kinds and order; a value of the other kind" {
+	schema
+	printf '%s\n' 'batch_id,region,mean_radius,x,label' 'b1,5,1.5,x,0' \
+	    'b1,north,abc,y,1' >in.csv
+	run_split mm-batch --schema s.json --now 0 in.csv
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: in.csv:2: ignoring field 'x', not in the schema
+mm-batch: in.csv:3: feature 'mean_radius' is not a number: abc"
+	run_split mm-batch --schema s.json --now 0 --skip-bad in.csv
+	assert_success
+	assert_output '{"batch_id":"b1","ts":0,"features":{"mean_radius":[1.5],"region":["5"]},"labels":[0]}'
+	assert_equal "$stderr" "mm-batch: in.csv:2: ignoring field 'x', not in the schema
+mm-batch: skipped 1 bad row"
+	rows '{"batch_id":"b1","region":true}'
+	run_split mm-batch --schema s.json <in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: line 1: feature 'region' is not a string or a number: true"
+	printf 'batch_id,region\nb1,north\n' >in.csv
+	run_split mm-batch --schema s.json in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:1: header: no column for feature 'mean_radius'"
+}
+
+@test "--schema: a label must be one of the classes, compared as text" {
+	schema
+	rows '{"batch_id":"b1","mean_radius":1,"label":1}' \
+	    '{"batch_id":"b1","mean_radius":2,"label":"1"}' \
+	    '{"batch_id":"b1","mean_radius":3,"label":"x"}' \
+	    '{"batch_id":"b1","mean_radius":4,"label":2}' \
+	    '{"batch_id":"b1","mean_radius":5,"label":1.0}' \
+	    '{"batch_id":"b1","mean_radius":6,"label":0}'
+	run_split mm-batch --schema s.json --now 0 <in
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: line 3: field 'label' is not one of the model's classes: \"x\""
+	run_split mm-batch --schema s.json --now 0 --skip-bad <in
+	assert_success
+	assert_output '{"batch_id":"b1","ts":0,"features":{"mean_radius":[1,2,6],"region":[null,null,null]},"labels":[1,"1",0]}'
+	assert_equal "$stderr" "mm-batch: skipped 3 bad rows"
+	printf '%s\n' 'batch_id,mean_radius,region,label' 'b1,1,north,1' \
+	    'b1,2,east,x' >in.csv
+	run_split mm-batch --schema s.json --now 0 in.csv
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: in.csv:3: field 'label' is not one of the model's classes: x"
+}
+
+@test "string labels are passed on as strings; a CSV number stays a number" {
+	rows '{"batch_id":"b1","f0":1,"label":"cat"}' \
+	    '{"batch_id":"b1","f0":2,"label":"d\u00e9j\u00e0"}' \
+	    '{"batch_id":"b1","f0":3,"label":7}'
+	ok_run mm-batch --now 0 <in
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1,2,3]},"labels":["cat","d\u00e9j\u00e0",7]}'
+	printf '%s\n' 'batch_id,f0,label' 'b1,1,cat' 'b1,2,1' 'b1,3,"a ""b"""' \
+	    'b1,4,01' 'b1,5,' >in.csv
+	ok_run mm-batch --now 0 in.csv
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1,2,3,4,5]},"labels":["cat",1,"a \"b\"","01",null]}'
+}
+
+@test "--schema takes a model store, a version, a model.json or a bare schema" {
+	schema
+	mkdir -p m/versions/20261201T000000Z
+	echo '{"version":"20261201T000000Z"}' >m/active.json
+	printf '{"format":"mm-forest/2","schema":%s,"trees":[]}\n' "$(cat s.json)" \
+	    >m/versions/20261201T000000Z/model.json
+	rows '{"batch_id":"b1","region":"east","mean_radius":1,"label":0}'
+	for path in m m/versions/20261201T000000Z \
+	    m/versions/20261201T000000Z/model.json s.json; do
+		ok_run mm-batch --schema "$path" --now 0 <in
+		assert_output '{"batch_id":"b1","ts":0,"features":{"mean_radius":[1],"region":["east"]},"labels":[0]}'
+	done
+}
+
+@test "--schema that cannot be read is exit 3, one that is not a schema exit 2" {
+	rows '{"batch_id":"b1","f0":1}'
+	run_split mm-batch --schema nosuch.json <in
+	assert_failure 3
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: nosuch.json: cannot read: No such file or directory"
+	mkdir empty
+	run_split mm-batch --schema empty <in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: empty: no model.json or active.json here"
+	echo '{"trees":[]}' >old.json
+	run_split mm-batch --schema old.json <in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: old.json: not a schema: a model.json without one (written before mm kept schemas: train it again, or give a schema file)"
+	echo '{"features":[{"name":"label","kind":"numeric"}]}' >s.json
+	run_split mm-batch --schema s.json <in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: s.json: 'label' is the id, ts or label field"
+}
+
+@test "--infer-rows: the rows held back are said with their own file and line" {
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b1","f0":true}' \
+	    '{"batch_id":"b2","f0":2}'
+	mv in a.ndjson
+	rows '{"batch_id":"b2","f0":3}' '{"batch_id":"b3","f0":4}' \
+	    '{"batch_id":"b3","f0":[1],"f1":1}' '{"batch_id":"b3","f0":5,"f1":2}'
+	mv in b.ndjson
+	# The first 5 rows, from both files, are held: the first bad one,
+	# in the first file, is said when they are taken.
+	run_split mm-batch --infer-rows 5 --now 0 a.ndjson b.ndjson
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "mm-batch: a.ndjson:2: feature 'f0' is not a number: true"
+	# All 7 are held: the first bad one is in the first file read.
+	run_split mm-batch --infer-rows 7 --now 0 b.ndjson a.ndjson
+	assert_failure 2
+	assert_output '{"batch_id":"b2","ts":0,"features":{"f0":[3],"f1":[null]}}'
+	assert_equal "$stderr" "mm-batch: b.ndjson:3: feature 'f0' is not a number: [1]"
+	# One held, one after; f1 came after the first 5 rows.
+	run_split mm-batch --infer-rows 5 --now 0 --skip-bad a.ndjson b.ndjson
+	assert_success
+	assert_output - <<'EOF'
+{"batch_id":"b1","ts":0,"features":{"f0":[1]}}
+{"batch_id":"b2","ts":0,"features":{"f0":[2,3]}}
+{"batch_id":"b3","ts":0,"features":{"f0":[4,5]}}
+EOF
+	assert_equal "$stderr" "mm-batch: b.ndjson:4: ignoring field 'f1', not in the first 5 rows
+mm-batch: skipped 2 bad rows"
+	# Standard input: line numbers alone.
+	cat a.ndjson b.ndjson >in
+	run_split mm-batch --infer-rows 4 --now 0 <in
+	assert_failure 2
+	assert_equal "$stderr" "mm-batch: line 2: feature 'f0' is not a number: true"
+	run_split mm-batch --infer-rows 4 --now 0 --skip-bad <in
+	assert_success
+	assert_equal "$stderr" "mm-batch: line 7: ignoring field 'f1', not in the first 4 rows
+mm-batch: skipped 2 bad rows"
+}
+
+@test "--infer-rows: what stops the reading comes after the rows held before it" {
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":2}' \
+	    '{"batch_id":"b2","f0":3,"f1":"much too long for the limit"}'
+	run_split mm-batch --max-record 40 --now 0 <in
+	assert_failure 2
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	assert_equal "$stderr" "mm-batch: line 3: record longer than 40 bytes"
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":true}' \
+	    '{"batch_id":"b2","f0":3,"f1":"much too long for the limit"}'
+	run_split mm-batch --max-record 40 --now 0 <in
+	assert_failure 2
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	assert_equal "$stderr" "mm-batch: line 2: feature 'f0' is not a number: true"
+	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b2","f0":2}'
+	run_split mm-batch --now 0 in nosuch.ndjson
+	assert_failure 3
+	assert_output '{"batch_id":"b1","ts":0,"features":{"f0":[1]}}'
+	assert_equal "$stderr" "mm-batch: cannot open 'nosuch.ndjson': No such file or directory"
+}
+
+@test "--now: Unix seconds or an ISO 8601 time, written as Unix seconds" {
+	rows '{"batch_id":"b1","f0":1}'
+	ok_run mm-batch --now 2026-11-30T12:00:00Z <in
+	assert_output '{"batch_id":"b1","ts":1796040000,"features":{"f0":[1]}}'
+	ok_run mm-batch --now 2026-11-30T13:00:00.5+01:00 <in
+	assert_output '{"batch_id":"b1","ts":1796040000.5,"features":{"f0":[1]}}'
+	ok_run mm-batch --now 1796040000 --size 1 <in
+	assert_output '{"batch_id":"b20261130T120000Z-080f13be-000000","ts":1796040000,"features":{"f0":[1]}}'
+	ok_run mm-batch --now 2026-11-30T12:00:00Z --size 1 <in
+	assert_output '{"batch_id":"b20261130T120000Z-080f13be-000000","ts":1796040000,"features":{"f0":[1]}}'
+	for bad in 2026-02-30 2026-11-30T12:00:60Z yesterday 1e12; do
+		run_split mm-batch --now "$bad" <in
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "mm-batch: --now: '$bad' is not a time: Unix seconds or an ISO 8601 time such as 2025-11-26T06:53:20Z"
+	done
+}
+
 @test "usage errors exit 2" {
 	run_split mm-batch --bogus
 	assert_failure 2
