@@ -33,7 +33,8 @@ LIB_HDR = $(wildcard lib/*.h)
 # The pure modules: computation only, no I/O and no clock (mm(7)).  make
 # lint holds each .c and its .h to that (scripts/lint.sh).
 PURE = lib/policy.c lib/trust.c lib/psi.c lib/metrics.c lib/forest.c \
-	lib/train.c lib/rng.c lib/gen.c lib/rows.c lib/bh.c lib/homog.c
+	lib/train.c lib/rng.c lib/gen.c lib/rows.c lib/bh.c lib/homog.c \
+	lib/encode.c
 PROG_SRC = $(wildcard cmd/mm-*.c)
 PROGS = $(PROG_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

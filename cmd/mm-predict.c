@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batchin.h"
+#include "encode.h"
 #include "gen.h"
 #include "json.h"
 #include "metrics.h"
@@ -51,19 +52,53 @@ struct predict {
 	struct mm_rec rec;
 	struct mm_buf pred, proba, metrics;
 	const double **cols;
+	double **enc;		/* categorical features' codes, by feature */
+	size_t enccap;
+	struct mm_buf *cls;	/* each class as pred writes it */
+	int plain;		/* classes 0 to K - 1: pred as numbers */
 	double *p;
 	int *yhat;
 	size_t cap;
 	long *cm;		/* the batch's confusion counts, K x K */
 };
 
+/* A class label as JSON: a number, or a string. */
+static void
+label_json(struct mm_buf *b, const struct mm_schema *s, int k)
+{
+	if (s->int_classes)
+		mm_buf_puts(b, s->classes[k]);
+	else
+		mm_jw_str(b, s->classes[k]);
+}
+
+static void
+free_enc(struct predict *pr)
+{
+	int j, k;
+
+	for (j = 0; pr->loaded && pr->enc != NULL && j < pr->model.nfeat; j++)
+		free(pr->enc[j]);
+	free(pr->enc);
+	pr->enc = NULL;
+	pr->enccap = 0;
+	for (k = 0; pr->loaded && pr->cls != NULL &&
+	    k < pr->model.forest.nclass; k++)
+		mm_buf_release(&pr->cls[k]);
+	free(pr->cls);
+	pr->cls = NULL;
+}
+
 static int
 load(struct predict *pr, const char *version, struct mm_err *err)
 {
 	struct mm_model m;
+	char num[16];
+	int k;
 
 	if (mm_model_load(&m, pr->dir, version, err) < 0)
 		return -1;
+	free_enc(pr);
 	if (pr->loaded) {
 		mm_model_release(&pr->model);
 		mm_warnx(prog, "now using model version %s (was %s)",
@@ -75,6 +110,14 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	pr->loaded = 1;
 	snprintf(pr->version, sizeof(pr->version), "%s", version);
 	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
+	pr->enc = mm_xcalloc((size_t)m.nfeat, sizeof(double *));
+	pr->cls = mm_xcalloc((size_t)m.forest.nclass, sizeof(*pr->cls));
+	pr->plain = 1;
+	for (k = 0; k < m.forest.nclass; k++) {
+		label_json(&pr->cls[k], &m.schema, k);
+		snprintf(num, sizeof(num), "%d", k);
+		pr->plain &= strcmp(pr->cls[k].p, num) == 0;
+	}
 	pr->cm = mm_xrealloc(pr->cm, (size_t)m.forest.nclass *
 	    (size_t)m.forest.nclass * sizeof(long));
 	/* The probabilities are rows x classes: a new model sizes them anew. */
@@ -133,23 +176,46 @@ reserve(struct predict *pr, size_t n)
 	pr->yhat = mm_xrealloc(pr->yhat, n * sizeof(int));
 }
 
+/*
+ * The batch's columns in the model's order; a categorical feature's
+ * values as their codes (encode.h).
+ */
 static int
 map_columns(struct predict *pr, struct mm_err *err)
 {
 	const struct mm_batch *b = &pr->batch;
+	const struct mm_schema_feat *f;
 	const struct mm_col *c;
 	int j;
 
+	if (b->n > pr->enccap) {
+		pr->enccap = b->n;
+		for (j = 0; j < pr->model.nfeat; j++)
+			if (pr->model.schema.f[j].kind == MM_KIND_CATEGORICAL)
+				pr->enc[j] = mm_xrealloc(pr->enc[j],
+				    b->n * sizeof(double));
+	}
 	for (j = 0; j < pr->model.nfeat; j++) {
 		const char *name = pr->model.features[j];
 
+		f = &pr->model.schema.f[j];
 		c = j < b->nfeat && strcmp(b->cols[j].name, name) == 0 ?
 		    &b->cols[j] : mm_batch_col(b, name);
 		if (c == NULL)
 			return mm_errf(err, MM_EINPUT, 0, "feature '%s' of "
 			    "model %s is missing from the batch", name,
 			    pr->version);
-		pr->cols[j] = c->v;
+		if (f->kind == MM_KIND_NUMERIC && c->kind == MM_COL_STR)
+			return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds "
+			    "strings; model %s takes numbers there", name,
+			    pr->version);
+		if (f->kind == MM_KIND_NUMERIC) {
+			pr->cols[j] = c->v;
+			continue;
+		}
+		mm_encode_col(f, c->v, b->n, c->kind == MM_COL_STR ?
+		    &c->strs : NULL, pr->enc[j]);
+		pr->cols[j] = pr->enc[j];
 	}
 	if (b->nfeat > pr->model.nfeat && !pr->warned_extra) {
 		for (j = 0; j < b->nfeat; j++) {
@@ -183,22 +249,22 @@ put_class(struct mm_buf *b, long k)
 }
 
 /*
- * A label the model has no class for cannot be counted in its confusion
- * matrix, nor scored: it is bad input.
+ * The labels as the model's class numbers.  A label the model has no
+ * class for cannot be counted in its confusion matrix, nor scored: it
+ * is bad input.
  */
 static int
-check_labels(const struct predict *pr, struct mm_err *err)
+check_labels(struct predict *pr, struct mm_err *err)
 {
-	const struct mm_batch *b = &pr->batch;
-	int K = pr->model.forest.nclass;
-	size_t i;
+	struct mm_batch *b = &pr->batch;
+	char why[sizeof(err->msg)];
 
-	for (i = 0; i < b->n; i++)
-		if (b->labels[i] >= K)
-			return mm_errf(err, MM_EINPUT, 0, "row %zu has label "
-			    "%d, not a class of model %s (0 to %d)", i,
-			    b->labels[i], pr->version, K - 1);
-	return 0;
+	if (mm_encode_labels(&pr->model.schema, b->labels, b->n, &b->lstrs,
+	    err) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	return mm_errf(err, MM_EINPUT, 0, "%.400s (model %s)", why,
+	    pr->version);
 }
 
 /* "confusion":[[..],..]: row = true class, column = predicted. */
@@ -231,8 +297,7 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 	int k, K, n;
 
 	if (mm_batch_parse(b, &pr->rec, line, len, MM_BATCH_ID |
-	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0 ||
-	    mm_batch_require_numeric(b, err) < 0)
+	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0)
 		return -1;
 	if (follow(pr, err) < 0)
 		return -1;
@@ -261,7 +326,11 @@ do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
 			mm_buf_putc(&pr->pred, ',');
 			mm_buf_putc(&pr->proba, ',');
 		}
-		put_class(&pr->pred, pr->yhat[i]);
+		if (pr->plain)
+			put_class(&pr->pred, pr->yhat[i]);
+		else
+			mm_buf_put(&pr->pred, pr->cls[pr->yhat[i]].p,
+			    pr->cls[pr->yhat[i]].n);
 		n = mm_gen_fmt(num, round(best * 1e6) / 1e6);
 		mm_buf_put(&pr->proba, num, (size_t)n);
 	}
@@ -337,6 +406,7 @@ main(int argc, char **argv)
 	pr.dir = mm_models_dir(pr.dir);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&pr.run, argc - st.ind, argv + st.ind, on_line, &pr);
+	free_enc(&pr);
 	if (pr.loaded)
 		mm_model_release(&pr.model);
 	free(pr.cols);

@@ -11,6 +11,7 @@
 
 #include "batchin.h"
 #include "config.h"
+#include "encode.h"
 #include "gen.h"
 #include "json.h"
 #include "mm.h"
@@ -26,7 +27,8 @@ static const char *prog = "mm-train";
 
 enum {
 	O_MODELS, O_CONFIG, O_STAGE, O_ACTIVATE, O_SYNTHETIC, O_ROWS, O_SEED,
-	O_SHUFFLE, O_VALIDATE, O_NOW, O_THREADS, O_SKIPBAD, O_MAXREC
+	O_SHUFFLE, O_VALIDATE, O_POSITIVE, O_NOW, O_THREADS, O_SKIPBAD,
+	O_MAXREC
 };
 
 static const struct mm_opt opts[] = {
@@ -45,6 +47,8 @@ static const struct mm_opt opts[] = {
 	    "broken model, for drills)" },
 	[O_VALIDATE] = { "validate", 0, "FILE", "validate on FILE instead of "
 	    "a split" },
+	[O_POSITIVE] = { "positive", 0, "LABEL", "the class binary F1 is of "
+	    "(default: 1, or the second label)" },
 	[O_NOW] = MM_OPT_NOW("time of the version (default: the clock)"),
 	[O_THREADS] = { "threads", 0, "N", "training threads (default: one "
 	    "per core)" },
@@ -56,12 +60,12 @@ static const struct mm_opt opts[] = {
 struct train {
 	const char *models, *config;
 	char *validate;
+	const char *positive;
 	int stage, activate, synthetic, shuffle;
 	long rows, seed, threads;
 	double now, at;
 	struct mm_config cfg;
 	struct mm_table data, valid;
-	long incomplete;
 	struct mm_run run;
 	struct mm_table *into;	/* data, then valid */
 	struct mm_batch batch;
@@ -75,8 +79,7 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 	struct train *tr = ctx;
 
 	if (mm_batch_parse(&tr->batch, &tr->rec, line, len,
-	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0 ||
-	    mm_batch_require_numeric(&tr->batch, err) < 0)
+	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0)
 		return -1;
 	return mm_table_add(tr->into, &tr->batch, err);
 }
@@ -205,34 +208,32 @@ train(struct train *tr)
 	struct mm_active act;
 	struct mm_rng rng;
 	struct mm_buf line;
+	struct mm_schema cls;
 	char version[MM_VERSION_MAX], source[64];
 	const char *status, *dir = mm_models_dir(tr->models);
 	size_t *rows, n, *tri, *vai, ntr = 0, nva = 0, i, vn = 0, *vr = NULL;
-	size_t incomplete = 0;
 	double t0 = mm_monotonic();
 	int nclass = 0, rc = MM_OK, arc;
 
-	rows = mm_train_usable(&tr->data, &n, &incomplete);
-	if (tr->data.labelled == 0) {
-		mm_warnx(prog, "the training data has no labels");
-		free(rows);
+	/* The classes are the training labels'; labels become class
+	   numbers, the positive class of two the second. */
+	mm_schema_init(&cls);
+	if (mm_encode_classes(&cls, tr->data.labels, tr->data.n,
+	    &tr->data.lstrs, tr->positive, &err) < 0 ||
+	    mm_encode_labels(&cls, tr->data.labels, tr->data.n,
+	    &tr->data.lstrs, &err) < 0 || (tr->validate != NULL &&
+	    mm_encode_labels(&cls, tr->valid.labels, tr->valid.n,
+	    &tr->valid.lstrs, &err) < 0)) {
+		if (tr->validate != NULL && strncmp(err.msg, "row ", 4) == 0)
+			mm_err_where(&err, tr->validate);
+		mm_perr(prog, &err);
+		mm_schema_release(&cls);
 		return MM_EINPUT;
 	}
+	nclass = cls.nclass;
+	rows = mm_train_usable(&tr->data, &n);
 	if (tr->validate != NULL)
-		vr = mm_train_usable(&tr->valid, &vn, &incomplete);
-	for (i = 0; i < n; i++)
-		if (tr->data.labels[rows[i]] + 1 > nclass)
-			nclass = tr->data.labels[rows[i]] + 1;
-	for (i = 0; i < vn; i++)
-		if (tr->valid.labels[vr[i]] + 1 > nclass)
-			nclass = tr->valid.labels[vr[i]] + 1;
-	if (nclass > MM_MAX_CLASSES) {
-		mm_warnx(prog, "label %d is above the largest class mm "
-		    "supports (%d)", nclass - 1, MM_MAX_CLASSES - 1);
-		free(rows);
-		free(vr);
-		return MM_EINPUT;
-	}
+		vr = mm_train_usable(&tr->valid, &vn);
 	tri = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 	vai = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 	if (tr->validate != NULL) {
@@ -271,6 +272,8 @@ train(struct train *tr)
 	job.ntrain = ntr;
 	job.nvalid = nva;
 	job.nclass = nclass;
+	job.classes = &cls;
+	job.max_categories = tr->cfg.drift.max_categories;
 	job.model = &tr->cfg.model;
 	job.bins = tr->cfg.drift.bins;
 	job.threads = tr->threads > 0 ? (int)tr->threads :
@@ -280,7 +283,6 @@ train(struct train *tr)
 	job.clock = mm_monotonic;
 	job.source = source;
 	job.validation = tr->validate ? "file" : "stratified split";
-	job.incomplete = incomplete;
 	mm_train_init(&out);
 	mm_buf_init(&line);
 	if (mm_train_run(&job, &out, &err) < 0) {
@@ -328,9 +330,7 @@ train(struct train *tr)
 	    out.fit_s, mm_monotonic() - t0);
 	puts(line.p);
 out:
-	if (incomplete > 0)
-		mm_warnx(prog, "left out %zu row%s with a missing value",
-		    incomplete, incomplete == 1 ? "" : "s");
+	mm_schema_release(&cls);
 	mm_train_release(&out);
 	mm_buf_release(&line);
 	free(tri);
@@ -347,7 +347,8 @@ main(int argc, char **argv)
 	struct mm_optstate st = { .prog = "mm-train",
 	    .synopsis = "[--models DIR] [--config DIR] [--stage | --activate] "
 	    "[--validate FILE]\n"
-	    " [--now TS] [--threads N] [--shuffle-labels] [--skip-bad]\n"
+	    " [--positive LABEL] [--now TS] [--threads N] [--shuffle-labels]\n"
+	    " [--skip-bad]"
 	    " [--max-record BYTES] [FILE ...]\n"
 	    "--synthetic [--rows N] [--seed N] [--models DIR] "
 	    "[--config DIR]\n"
@@ -383,6 +384,7 @@ main(int argc, char **argv)
 			break;
 		case O_SHUFFLE: tr.shuffle = 1; break;
 		case O_VALIDATE: tr.validate = st.arg; break;
+		case O_POSITIVE: tr.positive = st.arg; break;
 		case O_NOW:
 			if (mm_opt_now(&st, &tr.at, &now) < 0)
 				return MM_EINPUT;
@@ -403,6 +405,10 @@ main(int argc, char **argv)
 	}
 	if (tr.stage && tr.activate) {
 		mm_warnx(prog, "--stage and --activate exclude each other");
+		return MM_EINPUT;
+	}
+	if (tr.positive != NULL && *tr.positive == '\0') {
+		mm_warnx(prog, "--positive needs a label");
 		return MM_EINPUT;
 	}
 	if (tr.synthetic && st.ind < argc) {

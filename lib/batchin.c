@@ -23,6 +23,7 @@ mm_batch_release(struct mm_batch *b)
 	}
 	free(b->cols);
 	free(b->labels);
+	mm_strtab_release(&b->lstrs);
 	free(b->id);
 	mm_buf_release(&b->tmp);
 	memset(b, 0, sizeof(*b));
@@ -282,11 +283,12 @@ parse_features(struct mm_batch *b, const char **pp, struct mm_err *err)
 static int
 parse_labels(struct mm_batch *b, const char **pp, struct mm_err *err)
 {
-	const char *p = *pp, *q;
-	size_t n = 0;
+	const char *p = *pp, *q, *s;
+	size_t n = 0, slen;
 	double v;
 	char what[32];
 
+	mm_strtab_reset(&b->lstrs);
 	if (*p != '[')
 		return mm_errf(err, MM_EINPUT, 0, "'labels' is not an array");
 	p = mm_json_ws(p + 1);
@@ -305,9 +307,24 @@ parse_labels(struct mm_batch *b, const char **pp, struct mm_err *err)
 			    memchr(p, '.', (size_t)(q - p)) == NULL) {
 				b->labels[n++] = (int)v;
 				p = q;
+			} else if (*p == '"') {
+				if ((q = mm_json_string(p, &s, &slen,
+				    err)) == NULL)
+					return -1;
+				mm_buf_reset(&b->tmp);
+				if (slen == 0 || mm_json_unescape(s, slen,
+				    &b->tmp) < 0 || b->tmp.n == 0 ||
+				    memchr(b->tmp.p, '\0', b->tmp.n) != NULL)
+					return mm_errf(err, MM_EINPUT, 0,
+					    "label %zu is not a class: %s", n,
+					    mm_json_token(p, what,
+					    sizeof(what)));
+				b->labels[n++] = MM_LABEL_STR(mm_strtab_intern(
+				    &b->lstrs, b->tmp.p, b->tmp.n));
+				p = q;
 			} else {
 				return mm_errf(err, MM_EINPUT, 0, "label %zu "
-				    "is not a class number: %s", n,
+				    "is not a class: %s", n,
 				    mm_json_token(p, what, sizeof(what)));
 			}
 			p = mm_json_ws(p);

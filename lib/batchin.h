@@ -45,13 +45,24 @@ struct mm_batch {
 	int nfeat;
 	struct mm_col *cols;	/* nfeat columns, in record order */
 	int ncap;
-	int *labels;		/* n labels, -1 where null */
+	int *labels;		/* n labels: an integer label, -1 where
+				   null, or a string (MM_LABEL_STR) */
+	struct mm_strtab lstrs;	/* the string labels, decoded */
 	size_t lcap;
 	int has_labels;
 	size_t nlabels;		/* labels read; equals n once parsed */
 	unsigned flags;
 	struct mm_buf tmp;	/* decoding scratch */
 };
+
+/*
+ * A string label: labels[i] = MM_LABEL_STR(k) for string k of lstrs,
+ * which MM_LABEL_STR_INDEX() gives back.  Labels are the model's class
+ * numbers only once mapped through its classes (encode.h).
+ */
+#define MM_LABEL_STR(k)		(-2 - (k))
+#define MM_LABEL_STR_INDEX(y)	(-2 - (y))
+#define MM_LABEL_IS_STR(y)	((y) <= -2)
 
 /* What mm_batch_parse() must find. */
 #define MM_BATCH_ID		0x01	/* batch_id required */

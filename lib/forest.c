@@ -29,6 +29,7 @@ tree_release(struct mm_tree *t)
 	free(t->threshold);
 	free(t->left);
 	free(t->right);
+	free(t->mright);
 	free(t->value);
 	memset(t, 0, sizeof(*t));
 }
@@ -61,12 +62,14 @@ mm_tree_add_node(struct mm_tree *t, int nclass)
 		t->threshold = mm_xrealloc(t->threshold, cap * sizeof(double));
 		t->left = mm_xrealloc(t->left, cap * sizeof(int));
 		t->right = mm_xrealloc(t->right, cap * sizeof(int));
+		t->mright = mm_xrealloc(t->mright, cap);
 		t->value = mm_xrealloc(t->value,
 		    cap * (size_t)nclass * sizeof(double));
 	}
 	t->feature[i] = -1;
 	t->threshold[i] = 0;
 	t->left[i] = t->right[i] = -1;
+	t->mright[i] = 0;
 	memset(t->value + (size_t)i * nclass, 0, (size_t)nclass *
 	    sizeof(double));
 	return i;
@@ -91,7 +94,8 @@ struct work {
 	int **idx;		/* idx[j][s..e): a node's rows, by feature j */
 	int *tmp;
 	unsigned char *goleft;
-	double *tot, *lc;	/* class weights: node, left side */
+	double *tot, *lc, *mc;	/* class weights: node, left side,
+				   missing */
 	int *feats;
 	struct mm_rng rng;
 };
@@ -100,30 +104,59 @@ struct node_job {
 	int node, start, end, depth;
 };
 
+/* Rows by value, missing values last, ties by row. */
 static int
 cmp_rows(const void *a, const void *b, void *ctx)
 {
 	const double *x = ctx;
 	int i = *(const int *)a, j = *(const int *)b;
 
-	if (x[i] != x[j])
+	if (isnan(x[i]) != isnan(x[j]))
+		return isnan(x[i]) ? 1 : -1;
+	if (x[i] != x[j] && !isnan(x[i]))
 		return x[i] < x[j] ? -1 : 1;
 	return (i > j) - (i < j);
 }
 
+/* The best split found so far. */
+struct split {
+	double score;		/* Gini proxy, larger is better */
+	int feat, pos;		/* rows idx[feat][s..pos] go left... */
+	int mright;		/* ...with the missing ones, unless this */
+	double thr;
+};
+
+/* Gini proxy of a split with left class weights l (weight wl). */
+static double
+proxy(const double *tot, const double *l, double wl, double wsum, int K)
+{
+	double sl = 0, sr = 0, r;
+	int k;
+
+	for (k = 0; k < K; k++) {
+		r = tot[k] - l[k];
+		sl += l[k] * l[k];
+		sr += r * r;
+	}
+	return sl / wl + sr / (wsum - wl);
+}
+
 /*
- * The best split of rows idx[.][s..e) as (feature, position, threshold);
- * returns 0 when there is none.  Features are drawn as scikit-learn
- * does: constant ones do not count towards max_features.
+ * The best split of rows idx[.][s..e) into *b; returns 0 when there is
+ * none.  Features are drawn as scikit-learn does: constant ones do not
+ * count towards max_features.  A feature's missing rows sort last; each
+ * threshold is tried with them on the left and on the right, and so is
+ * "missing or not".
  */
 static int
 best_split(const struct fit *F, struct work *W, int s, int e, double wsum,
-    int *bf, int *bpos, double *bthr)
+    struct split *b)
 {
 	int K = F->nclass, msl = F->p->min_samples_leaf;
-	int drawn = 0, used = 0, found = 0, j, p, k;
-	double best = -1, wl, wr, sl, sr, proxy;
+	int drawn = 0, used = 0, found = 0, j, p, m, k, last;
+	double wl, wm, sc;
 
+	b->score = -1;
 	for (j = 0; j < F->d; j++)
 		W->feats[j] = j;
 	while (drawn < F->d && used < F->max_features) {
@@ -137,42 +170,63 @@ best_split(const struct fit *F, struct work *W, int s, int e, double wsum,
 		W->feats[drawn++] = j;
 		ix = W->idx[j];
 		x = F->cols[j];
-		if (!(x[ix[s]] < x[ix[e - 1]]))
+		for (m = e; m > s && isnan(x[ix[m - 1]]); m--)
+			;
+		if (m == s || (m == e && !(x[ix[s]] < x[ix[e - 1]])))
 			continue;	/* constant in this node */
 		used++;
+		memset(W->mc, 0, (size_t)K * sizeof(double));
+		for (wm = 0, p = m; p < e; p++) {
+			W->mc[F->y[ix[p]]] += W->w[ix[p]];
+			wm += W->w[ix[p]];
+		}
 		memset(W->lc, 0, (size_t)K * sizeof(double));
 		wl = 0;
-		for (p = s; p < e - 1; p++) {
+		for (p = s; p < m; p++) {
 			int row = ix[p];
 
 			W->lc[F->y[row]] += W->w[row];
 			wl += W->w[row];
-			if (p - s + 1 < msl)
-				continue;
+			last = p == m - 1;
 			if (e - p - 1 < msl)
 				break;
-			if (!(x[row] < x[ix[p + 1]]))
+			if (last ? m == e : !(x[row] < x[ix[p + 1]]))
 				continue;
-			wr = wsum - wl;
-			sl = sr = 0;
-			for (k = 0; k < K; k++) {
-				double r2 = W->tot[k] - W->lc[k];
-
-				sl += W->lc[k] * W->lc[k];
-				sr += r2 * r2;
-			}
-			proxy = sl / wl + sr / wr;
-			if (proxy > best) {
-				double a = x[row], b = x[ix[p + 1]];
-
-				best = proxy;
-				*bf = j;
-				*bpos = p;
-				*bthr = a / 2.0 + b / 2.0;
-				if (*bthr == b || isinf(*bthr))
-					*bthr = a;
+			/* Missing rows right: all of them when last. */
+			if (p - s + 1 >= msl && (sc = proxy(W->tot, W->lc, wl,
+			    wsum, K)) > b->score) {
+				b->score = sc;
+				b->feat = j;
+				b->pos = p;
+				b->mright = m < e || wsum - wl > wl;
 				found = 1;
 			}
+			if (m == e || last || m - p - 1 < msl)
+				continue;
+			for (k = 0; k < K; k++)
+				W->lc[k] += W->mc[k];
+			if (p - s + 1 + e - m >= msl && (sc = proxy(W->tot,
+			    W->lc, wl + wm, wsum, K)) > b->score) {
+				b->score = sc;
+				b->feat = j;
+				b->pos = p;
+				b->mright = 0;
+				found = 1;
+			}
+			for (k = 0; k < K; k++)
+				W->lc[k] -= W->mc[k];
+		}
+	}
+	if (found) {
+		const int *ix = W->idx[b->feat];
+		const double *x = F->cols[b->feat];
+		double lo = x[ix[b->pos]], hi;
+
+		b->thr = lo;
+		if (b->pos + 1 < e && !isnan(hi = x[ix[b->pos + 1]])) {
+			b->thr = lo / 2.0 + hi / 2.0;
+			if (b->thr == hi || isinf(b->thr))
+				b->thr = lo;
 		}
 	}
 	return found;
@@ -210,8 +264,9 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 	stack[nstack++] = (struct node_job){ mm_tree_add_node(t, K), 0, m, 0 };
 	while (nstack > 0) {
 		struct node_job jb = stack[--nstack];
-		int s = jb.start, e = jb.end, bf = -1, bpos = -1, nl, k, pure;
-		double wsum = 0, thr = 0;
+		int s = jb.start, e = jb.end, nl, k, pure, bf, mr;
+		struct split sp;
+		double wsum = 0, thr;
 
 		memset(W->tot, 0, (size_t)K * sizeof(double));
 		for (j = s; j < e; j++) {
@@ -226,15 +281,19 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 				pure = 1;
 		if (pure || jb.depth >= F->p->max_depth ||
 		    e - s < 2 * F->p->min_samples_leaf || e - s < 2 ||
-		    !best_split(F, W, s, e, wsum, &bf, &bpos, &thr)) {
+		    !best_split(F, W, s, e, wsum, &sp)) {
 			set_leaf(F, t, jb.node, W->tot);
 			continue;
 		}
 		/* Partition every feature's list, keeping each one sorted. */
+		bf = sp.feat;
+		thr = sp.thr;
+		mr = sp.mright;
 		for (j = s; j < e; j++) {
 			int row = W->idx[0][j];
+			double v = F->cols[bf][row];
 
-			W->goleft[row] = !(F->cols[bf][row] > thr);
+			W->goleft[row] = isnan(v) ? !mr : !(v > thr);
 		}
 		nl = 0;
 		for (j = 0; j < F->d; j++) {
@@ -251,6 +310,7 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 		}
 		t->feature[jb.node] = bf;
 		t->threshold[jb.node] = thr;
+		t->mright[jb.node] = (unsigned char)mr;
 		{
 			int l = mm_tree_add_node(t, K);
 			int r = mm_tree_add_node(t, K);
@@ -282,6 +342,7 @@ worker(void *arg)
 	W.goleft = mm_xmalloc(F->n);
 	W.tot = mm_xmalloc((size_t)F->nclass * sizeof(double));
 	W.lc = mm_xmalloc((size_t)F->nclass * sizeof(double));
+	W.mc = mm_xmalloc((size_t)F->nclass * sizeof(double));
 	W.feats = mm_xmalloc((size_t)F->d * sizeof(int));
 	for (;;) {
 		pthread_mutex_lock(&F->lock);
@@ -299,6 +360,7 @@ worker(void *arg)
 	free(W.goleft);
 	free(W.tot);
 	free(W.lc);
+	free(W.mc);
 	free(W.feats);
 	return NULL;
 }
@@ -383,6 +445,7 @@ struct fnode {
 	double thr;
 	int feat;
 	int kids[2];		/* left, right */
+	int mright;		/* 1: a missing value goes right */
 };
 
 struct flat {
@@ -433,11 +496,13 @@ flatten(const struct mm_tree *t, int K, struct flat *fl)
 			nd->feat = 0;
 			nd->thr = 0;
 			nd->kids[0] = nd->kids[1] = i;
+			nd->mright = 0;
 		} else {
 			nd->feat = t->feature[i];
 			nd->thr = t->threshold[i];
 			nd->kids[0] = t->left[i];
 			nd->kids[1] = t->right[i];
+			nd->mright = t->mright[i];
 		}
 	}
 	fl->depth = tree_depth(t, 0);
@@ -481,7 +546,9 @@ predict_rows(void *arg)
 						double v = x[(base + l) * d +
 						    nd->feat];
 
-						node[l] = nd->kids[v > nd->thr];
+						node[l] = nd->kids[
+						    (v > nd->thr) |
+						    ((v != v) & nd->mright)];
 					}
 				if (K == 2) {
 					/* Two classes: the shares sum to 1, so

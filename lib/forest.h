@@ -3,10 +3,14 @@
  *
  * Trees use Gini impurity, a bootstrap sample each, a random subset of
  * max_features features per split (sqrt(d) by default), max_depth and
- * min_samples_leaf.  A leaf holds the class distribution of its training
- * rows; predict_proba is the mean of the trees' leaf distributions.  Each
- * tree draws from its own seeded stream, so the same data and seed give
- * the same forest on any machine and with any number of threads.
+ * min_samples_leaf.  A value may be missing (NaN): each split learns
+ * where missing values go, trying them on either side as scikit-learn
+ * 1.4 and LightGBM do, and a split may be "missing or not"; a split that
+ * saw no missing value at fit time sends them to its heavier child.  A
+ * leaf holds the class distribution of its training rows; predict_proba
+ * is the mean of the trees' leaf distributions.  Each tree draws from
+ * its own seeded stream, so the same data and seed give the same forest
+ * on any machine and with any number of threads.
  */
 #ifndef MM_FOREST_H
 #define MM_FOREST_H
@@ -31,6 +35,7 @@ struct mm_tree {
 	int *feature;		/* -1 for a leaf */
 	double *threshold;	/* go left when x <= threshold */
 	int *left, *right;
+	unsigned char *mright;	/* missing values go right, not left */
 	double *value;		/* n * nclass: a leaf's training rows per
 				   class, counted with bootstrap weight */
 };
@@ -48,7 +53,7 @@ void mm_forest_init(struct mm_forest *f);
 void mm_forest_release(struct mm_forest *f);
 
 /*
- * Fit on n rows: cols[j][i] is feature j of row i (no NaN), y[i] in
+ * Fit on n rows: cols[j][i] is feature j of row i (NaN: missing), y[i] in
  * [0, nclass).  Returns 0, or -1 with err (MM_EINPUT) for data a forest
  * cannot be fitted on (fewer rows than a leaf needs, one class only).
  */
@@ -57,7 +62,7 @@ int mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
     struct mm_err *err);
 
 /*
- * Class probabilities of n rows (column-major as for fit; NaN goes left)
+ * Class probabilities of n rows (column-major as for fit; NaN: missing)
  * into proba[i * nclass + k].  A batch of 4096 rows or more is shared
  * among f->params.threads threads (a loaded forest has 0, one thread,
  * until its caller says otherwise).

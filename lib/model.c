@@ -12,6 +12,7 @@ void
 mm_model_init(struct mm_model *m)
 {
 	memset(m, 0, sizeof(*m));
+	mm_schema_init(&m->schema);
 }
 
 void
@@ -23,7 +24,9 @@ mm_model_release(struct mm_model *m)
 	for (i = 0; i < m->nfeat; i++)
 		free(m->features[i]);
 	free(m->features);
+	mm_schema_release(&m->schema);
 	memset(m, 0, sizeof(*m));
+	mm_schema_init(&m->schema);
 }
 
 static void
@@ -39,20 +42,29 @@ int_array(struct mm_buf *b, const char *key, const int *v, int n)
 
 void
 mm_model_json(const struct mm_forest *f, const char *const *features,
-    struct mm_buf *b)
+    const struct mm_schema *s, struct mm_buf *b)
 {
 	const struct mm_forest_params *p = &f->params;
+	struct mm_schema def;
 	int i, t;
 
+	mm_schema_init(&def);
+	if (s == NULL) {
+		mm_schema_default(&def, features, f->d, f->nclass);
+		s = &def;
+	}
 	mm_buf_printf(b, "{\"format\":\"%s\",\"features\":[", MM_MODEL_FORMAT);
 	for (i = 0; i < f->d; i++) {
 		if (i > 0)
 			mm_buf_putc(b, ',');
-		mm_jw_str(b, features[i]);
+		mm_jw_str(b, s->f[i].name);
 	}
-	mm_buf_printf(b, "],\"classes\":%d,\"params\":{\"n_estimators\":%d,"
+	mm_buf_printf(b, "],\"classes\":%d,\"schema\":", f->nclass);
+	mm_schema_json(s, b);
+	mm_schema_release(&def);
+	mm_buf_printf(b, ",\"params\":{\"n_estimators\":%d,"
 	    "\"max_depth\":%d,\"min_samples_leaf\":%d,\"max_features\":%d,"
-	    "\"seed\":%lu},\"trees\":[", f->nclass, p->n_estimators,
+	    "\"seed\":%lu},\"trees\":[", p->n_estimators,
 	    p->max_depth, p->min_samples_leaf, p->max_features, p->seed);
 	for (t = 0; t < f->ntrees; t++) {
 		const struct mm_tree *tr = &f->trees[t];
@@ -70,6 +82,11 @@ mm_model_json(const struct mm_forest *f, const char *const *features,
 		int_array(b, "left", tr->left, tr->n);
 		mm_buf_putc(b, ',');
 		int_array(b, "right", tr->right, tr->n);
+		mm_buf_puts(b, ",\"missing_right\":[");
+		for (i = 0; i < tr->n; i++)
+			mm_buf_puts(b, tr->mright[i] ? i ? ",1" : "1" :
+			    i ? ",0" : "0");
+		mm_buf_putc(b, ']');
 		mm_buf_puts(b, ",\"counts\":[");
 		for (i = 0; i < tr->n * f->nclass; i++)
 			mm_buf_printf(b, i ? ",%.0f" : "%.0f", tr->value[i]);
@@ -133,7 +150,7 @@ static int
 load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
     struct mm_rec *rec)
 {
-	const struct mm_span *feat, *thr, *left, *right, *counts;
+	const struct mm_span *feat, *thr, *left, *right, *counts, *mr;
 	double *tmp;
 	size_t n, c, i, cap;
 	int rc = -1, k;
@@ -179,6 +196,15 @@ load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
 	if (span_numbers(counts, 1, t->value, n * (size_t)K, &c) < 0 ||
 	    c != n * (size_t)K)
 		goto out;
+	if ((mr = field(rec, "missing_right")) != NULL) {
+		if (span_numbers(mr, 1, tmp, n, &c) < 0 || c != n)
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (tmp[i] != 0 && tmp[i] != 1)
+				goto out;
+			t->mright[i] = tmp[i] != 0;
+		}
+	}
 	/* Children come after their parent, so every walk ends. */
 	for (i = 0; i < n; i++) {
 		double sum = 0;
@@ -210,6 +236,38 @@ small(const struct mm_rec *r, const char *key)
 	const struct mm_span *v = field(r, key);
 
 	return v ? json_loadb(v->p, v->n, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+/*
+ * The schema, which must name the model's features in order and have
+ * its number of classes; a model without one has the default.
+ */
+static int
+model_schema(struct mm_model *m, const struct mm_span *v, struct mm_err *err)
+{
+	struct mm_schema *s = &m->schema;
+	char why[sizeof(err->msg)];
+	int j;
+
+	if (v == NULL) {
+		mm_schema_default(s, (const char *const *)m->features,
+		    m->nfeat, m->forest.nclass);
+		return 0;
+	}
+	if (*v->p != '{' || mm_schema_parse(s, v->p, v->n, err) < 0) {
+		snprintf(why, sizeof(why), "%s", *v->p != '{' ? "not an "
+		    "object" : err->msg);
+		return mm_errf(err, MM_EINPUT, 0, "not an mm model: schema: %s",
+		    why);
+	}
+	for (j = 0; s->nfeat == m->nfeat && j < m->nfeat; j++)
+		if (strcmp(s->f[j].name, m->features[j]) != 0)
+			break;
+	if (s->nfeat != m->nfeat || j < m->nfeat ||
+	    s->nclass != m->forest.nclass)
+		return bad(err, "the schema does not match the features and "
+		    "classes", -1);
+	return 0;
 }
 
 /*
@@ -250,8 +308,9 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	classes = small(&top, "classes");
 	params = small(&top, "params");
 	trees = field(&top, "trees");
-	if (!json_is_string(fmt) || strcmp(json_string_value(fmt),
-	    MM_MODEL_FORMAT) != 0) {
+	if (!json_is_string(fmt) || (strcmp(json_string_value(fmt),
+	    MM_MODEL_FORMAT) != 0 && strcmp(json_string_value(fmt),
+	    "mm-forest/1") != 0)) {
 		bad(err, "no \"format\":\"" MM_MODEL_FORMAT "\"", -1);
 		goto out;
 	}
@@ -273,6 +332,8 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	}
 	f->d = m->nfeat;
 	f->nclass = (int)json_integer_value(classes);
+	if (model_schema(m, field(&top, "schema"), err) < 0)
+		goto out;
 	/* Count the trees, then read each one's object. */
 	for (p = mm_json_ws(trees->p + 1); *p != ']';) {
 		if ((q = mm_json_skip(p, NULL)) == NULL)

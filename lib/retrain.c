@@ -370,7 +370,7 @@ struct retrain {
 	struct mm_active abuf;
 	const struct mm_active *a;	/* live under the lock, or NULL */
 	struct mm_evidence ev;
-	size_t *rows, n, incomplete;
+	size_t *rows, n;
 	struct split sp;
 	struct mm_train_out out;
 	int recorded;			/* the history row went in */
@@ -455,7 +455,7 @@ gather(struct retrain *t, struct mm_err *err)
 		}
 	}
 	snprintf(t->r->key, sizeof(t->r->key), "%s", t->ev.key);
-	t->rows = mm_train_usable(&t->ev.rows, &t->n, &t->incomplete);
+	t->rows = mm_train_usable(&t->ev.rows, &t->n);
 	return 0;
 }
 
@@ -557,7 +557,6 @@ train(struct retrain *t, struct mm_err *err)
 	job.clock = mm_monotonic;	/* train.c reads no clock */
 	job.source = "retrain on evidence";
 	job.validation = "holdout";
-	job.incomplete = t->incomplete;
 	job.extra = extra;
 	if (mm_train_run(&job, &t->out, err) < 0) {
 		set(t->r, "failed", "%s", err->msg);

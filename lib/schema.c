@@ -1,4 +1,5 @@
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,23 @@ mm_schema_release(struct mm_schema *s)
 		free(s->classes[i]);
 	free(s->classes);
 	mm_schema_init(s);
+}
+
+void
+mm_schema_default(struct mm_schema *s, const char *const *names, int nfeat,
+    int nclass)
+{
+	char buf[16];
+	int i;
+
+	mm_schema_init(s);
+	for (i = 0; i < nfeat; i++)
+		mm_schema_add(s, names[i], MM_KIND_NUMERIC);
+	for (i = 0; i < nclass; i++) {
+		snprintf(buf, sizeof(buf), "%d", i);
+		mm_schema_add_class(s, buf, strlen(buf));
+	}
+	s->positive = nclass == 2 ? 1 : -1;
 }
 
 struct mm_schema_feat *
@@ -267,12 +285,14 @@ parse_object(struct mm_schema *s, json_t *root, struct mm_err *err)
 	pos = json_object_get(root, "positive");
 	if (pos != NULL && !json_is_null(pos)) {
 		if (label_text(pos, buf, sizeof(buf), &t, &n) < 0 ||
-		    (s->positive = mm_schema_class(s, t, n)) < 0)
+		    mm_schema_class(s, t, n) < 0)
 			return bad(err, "\"positive\" is not one of the "
 			    "classes");
-		if (s->nclass != 2)
-			return bad(err, "\"positive\" goes with two classes");
+		if (s->nclass != 2 || mm_schema_class(s, t, n) != 1)
+			return bad(err, "\"positive\" is the second of two "
+			    "classes");
 	}
+	s->positive = s->nclass == 2 ? 1 : -1;
 	return 0;
 }
 

@@ -15,7 +15,9 @@
  * categories[i]); a value not among them is taken as missing.  classes
  * are integers (0 to 999) or strings, in the model's class order: class
  * k is classes[k], and confusion matrices are in this order.  positive
- * names the class binary F1 is of (two classes only; absent otherwise).
+ * names the class binary F1 is of; with two classes it is always the
+ * second (mm-train --positive puts it there), so that F1 from confusion
+ * counts is of class 1 whatever the labels are.  Absent otherwise.
  */
 #ifndef MM_SCHEMA_H
 #define MM_SCHEMA_H
@@ -41,11 +43,18 @@ struct mm_schema {
 	int nclass;
 	char **classes;		/* owned, class k's label as text ("1") */
 	int int_classes;	/* every label an integer: written as numbers */
-	int positive;		/* class index binary F1 is of, or -1 */
+	int positive;		/* 1 with two classes, else -1 */
 };
 
 void mm_schema_init(struct mm_schema *s);
 void mm_schema_release(struct mm_schema *s);
+
+/*
+ * The schema of a model without one (mm-forest/1): nfeat numeric
+ * features with names, classes 0 to nclass - 1.
+ */
+void mm_schema_default(struct mm_schema *s, const char *const *names,
+    int nfeat, int nclass);
 
 /* Add a feature (name copied); returns it, for the caller to fill. */
 struct mm_schema_feat *mm_schema_add(struct mm_schema *s, const char *name,

@@ -25,6 +25,7 @@ mm_table_release(struct mm_table *t)
 	free(t->kinds);
 	free(t->strs);
 	free(t->labels);
+	mm_strtab_release(&t->lstrs);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -123,8 +124,15 @@ mm_table_add(struct mm_table *t, const struct mm_batch *b, struct mm_err *err)
 	for (i = 0; i < b->n; i++) {
 		int y = b->has_labels ? b->labels[i] : -1;
 
+		if (MM_LABEL_IS_STR(y)) {
+			int k = MM_LABEL_STR_INDEX(y);
+
+			y = MM_LABEL_STR(mm_strtab_intern(&t->lstrs,
+			    mm_strtab_str(&b->lstrs, k),
+			    mm_strtab_len(&b->lstrs, k)));
+		}
 		t->labels[t->n + i] = y;
-		t->labelled += y >= 0;
+		t->labelled += y != -1;
 	}
 	t->n += b->n;
 	return 0;
@@ -143,6 +151,6 @@ mm_table_push(struct mm_table *t, const double *const *cols, size_t i,
 			t->kinds[j] = MM_COL_NUM;
 	}
 	t->labels[t->n] = label;
-	t->labelled += label >= 0;
+	t->labelled += label != -1;
 	t->n++;
 }

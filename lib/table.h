@@ -24,7 +24,11 @@ struct mm_table {
 	double **cols;		/* owned, nfeat columns of n values */
 	int *kinds;		/* owned, nfeat kinds (enum mm_col_kind) */
 	struct mm_strtab *strs;	/* owned, nfeat string tables */
-	int *labels;		/* owned, n labels, -1 where unknown */
+	int *labels;		/* owned, n labels, -1 where unknown; a
+				   string label is MM_LABEL_STR(k) of
+				   lstrs (batchin.h) until encode.h maps
+				   labels to classes */
+	struct mm_strtab lstrs;	/* owned, the string labels */
 	size_t n, cap;
 	size_t labelled;	/* rows with a known label */
 };

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "model.h"
 #include "psi.h"
 #include "ref.h"
@@ -13,6 +14,7 @@ mm_train_init(struct mm_train_out *o)
 {
 	memset(o, 0, sizeof(*o));
 	mm_forest_init(&o->forest);
+	mm_schema_init(&o->schema);
 	mm_buf_init(&o->model);
 	mm_buf_init(&o->reference);
 	mm_buf_init(&o->card);
@@ -22,30 +24,22 @@ void
 mm_train_release(struct mm_train_out *o)
 {
 	mm_forest_release(&o->forest);
+	mm_schema_release(&o->schema);
 	mm_buf_release(&o->model);
 	mm_buf_release(&o->reference);
 	mm_buf_release(&o->card);
 }
 
 size_t *
-mm_train_usable(const struct mm_table *t, size_t *n, size_t *incomplete)
+mm_train_usable(const struct mm_table *t, size_t *n)
 {
 	size_t *rows = mm_xmalloc((t->n ? t->n : 1) * sizeof(size_t));
 	size_t i;
-	int j, ok;
 
 	*n = 0;
-	for (i = 0; i < t->n; i++) {
-		if (t->labels[i] < 0)
-			continue;
-		for (ok = 1, j = 0; j < t->nfeat && ok; j++)
-			ok = !isnan(t->cols[j][i]);
-		if (!ok) {
-			(*incomplete)++;
-			continue;
-		}
-		rows[(*n)++] = i;
-	}
+	for (i = 0; i < t->n; i++)
+		if (t->labels[i] != -1)
+			rows[(*n)++] = i;
 	return rows;
 }
 
@@ -114,9 +108,10 @@ data_sha(double **cols, const int *y, size_t n, int nfeat, char *out)
 
 static void
 card_json(struct mm_buf *b, const struct mm_train_job *job,
-    const struct mm_forest *f, const long *balance, const char *data_sum,
+    const struct mm_forest *f, const struct mm_schema *s,
+    const long *balance, const char *data_sum,
     const char *model_sum, const char *ref_sum, const struct mm_scores *sc,
-    double fit_s)
+    double fit_s, size_t with_missing)
 {
 	char at[32];
 	int k, j;
@@ -134,11 +129,15 @@ card_json(struct mm_buf *b, const struct mm_train_job *job,
 		mm_jw_str(b, job->data->names[j]);
 	}
 	mm_buf_printf(b, "],\"classes\":%d,\"class_balance\":{", f->nclass);
-	for (k = 0; k < f->nclass; k++)
-		mm_buf_printf(b, "%s\"%d\":%ld", k ? "," : "", k, balance[k]);
+	for (k = 0; k < f->nclass; k++) {
+		if (k > 0)
+			mm_buf_putc(b, ',');
+		mm_jw_str(b, s->classes[k]);
+		mm_buf_printf(b, ":%ld", balance[k]);
+	}
 	mm_buf_printf(b, "},\"rows\":{\"train\":%zu,\"validation\":%zu,"
-	    "\"skipped_incomplete\":%zu},\"source\":", job->ntrain,
-	    job->nvalid, job->incomplete);
+	    "\"with_missing\":%zu},\"source\":", job->ntrain,
+	    job->nvalid, with_missing);
 	mm_jw_str(b, job->source ? job->source : "batch records");
 	mm_buf_printf(b, ",\"shuffled_labels\":%s,\"validation\":",
 	    job->shuffle ? "true" : "false");
@@ -158,18 +157,47 @@ card_json(struct mm_buf *b, const struct mm_train_job *job,
 	mm_buf_puts(b, "}\n");
 }
 
-/* The forest splits on numbers only; categorical features come later. */
+/*
+ * The schema's features: categorical where the training rows hold
+ * strings.  The validation rows may not hold strings where the training
+ * rows hold numbers.
+ */
 static int
-numeric_only(const struct mm_table *t, struct mm_err *err)
+features(const struct mm_train_job *job, const struct mm_table *vt,
+    struct mm_schema *s, struct mm_err *err)
 {
-	int j;
+	const struct mm_table *t = job->data;
+	int j, cat;
 
-	for (j = 0; j < t->nfeat; j++)
-		if (t->kinds != NULL && t->kinds[j] == MM_COL_STR)
+	for (j = 0; j < t->nfeat; j++) {
+		cat = t->kinds != NULL && t->kinds[j] == MM_COL_STR;
+		if (!cat && vt->kinds != NULL && vt->kinds[j] == MM_COL_STR)
 			return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds "
-			    "strings; the forest takes numbers only",
-			    t->names[j]);
+			    "strings in the validation rows, numbers in the "
+			    "training rows", t->names[j]);
+		mm_schema_add(s, t->names[j], cat ? MM_KIND_CATEGORICAL :
+		    MM_KIND_NUMERIC);
+	}
 	return 0;
+}
+
+/* The classes: the job's, or 0 to nclass - 1. */
+static void
+classes(const struct mm_train_job *job, struct mm_schema *s)
+{
+	char buf[16];
+	int k;
+
+	if (job->classes != NULL) {
+		for (k = 0; k < job->classes->nclass; k++)
+			mm_schema_add_class(s, job->classes->classes[k],
+			    strlen(job->classes->classes[k]));
+	} else
+		for (k = 0; k < job->nclass; k++) {
+			snprintf(buf, sizeof(buf), "%d", k);
+			mm_schema_add_class(s, buf, strlen(buf));
+		}
+	s->positive = s->nclass == 2 ? 1 : -1;
 }
 
 /*
@@ -212,13 +240,23 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 	double **trc, **vac = NULL, *proba = NULL, t1;
 	int *try, *vay = NULL, *pred = NULL, j, rc = -1;
 	long *balance;
-	size_t i;
+	size_t i, with_missing = 0;
 
-	if (numeric_only(job->data, err) < 0 || numeric_only(vt, err) < 0 ||
-	    classes_ok(job, vt, err) < 0)
+	if (classes_ok(job, vt, err) < 0)
 		return -1;
+	if (job->classes != NULL && job->classes->nclass != job->nclass)
+		return mm_errf(err, MM_EINPUT, 0, "%d classes named, %d asked "
+		    "for", job->classes->nclass, job->nclass);
+	if (features(job, vt, &out->schema, err) < 0)
+		return -1;
+	classes(job, &out->schema);
 	mm_ref_init(&ref);
 	trc = mm_gather(job->data, job->train, job->ntrain, &try);
+	for (j = 0; j < job->data->nfeat; j++)
+		if (out->schema.f[j].kind == MM_KIND_CATEGORICAL)
+			mm_encode_fit_cats(&out->schema.f[j], trc[j], try,
+			    job->ntrain, &job->data->strs[j], job->nclass,
+			    trc[j]);
 	if (job->shuffle) {
 		mm_rng_seed(&rng, (uint64_t)job->model->seed, 2);
 		mm_rng_shuffle(&rng, try, job->ntrain);
@@ -253,25 +291,43 @@ mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,
 		goto out;
 	}
 	vac = mm_gather(vt, job->valid, job->nvalid, &vay);
+	for (j = 0; j < vt->nfeat; j++)
+		if (out->schema.f[j].kind == MM_KIND_CATEGORICAL)
+			mm_encode_col(&out->schema.f[j], vac[j], job->nvalid,
+			    vt->kinds[j] == MM_COL_STR ? &vt->strs[j] : NULL,
+			    vac[j]);
 	proba = mm_xmalloc(job->nvalid * (size_t)job->nclass * sizeof(double));
 	pred = mm_xmalloc(job->nvalid * sizeof(int));
 	mm_forest_predict(&out->forest, (const double *const *)vac,
 	    job->nvalid, proba);
 	mm_argmax(proba, job->nvalid, job->nclass, pred);
 	mm_score(vay, pred, job->nvalid, job->nclass, &out->scores);
-	for (j = 0; j < job->data->nfeat; j++)
-		if (mm_ref_add(&ref, job->data->names[j], trc[j], job->ntrain,
-		    (int)job->bins, err) < 0)
+	for (j = 0; j < job->data->nfeat; j++) {
+		const struct mm_schema_feat *sf = &out->schema.f[j];
+
+		if ((sf->kind == MM_KIND_CATEGORICAL ? mm_ref_add_cat(&ref,
+		    sf->name, trc[j], job->ntrain,
+		    (const char *const *)sf->cats, sf->ncats,
+		    job->max_categories > 0 ? (int)job->max_categories : 20,
+		    err) : mm_ref_add(&ref, sf->name, trc[j], job->ntrain,
+		    (int)job->bins, err)) < 0)
 			goto out;
+	}
 	mm_ref_finish(&ref);
 	mm_ref_json(&ref, &out->reference);
-	mm_model_json(&out->forest, (const char *const *)job->data->names,
-	    &out->model);
+	mm_model_json(&out->forest, NULL, &out->schema, &out->model);
 	data_sha(trc, try, job->ntrain, job->data->nfeat, data_sum);
 	mm_sha256_hex(out->model.p, out->model.n, out->model_sha);
 	mm_sha256_hex(out->reference.p, out->reference.n, ref_sum);
-	card_json(&out->card, job, &out->forest, balance, data_sum,
-	    out->model_sha, ref_sum, &out->scores, out->fit_s);
+	for (i = 0; i < job->ntrain; i++)
+		for (j = 0; j < job->data->nfeat; j++)
+			if (isnan(trc[j][i])) {
+				with_missing++;
+				break;
+			}
+	card_json(&out->card, job, &out->forest, &out->schema, balance,
+	    data_sum, out->model_sha, ref_sum, &out->scores, out->fit_s,
+	    with_missing);
 	rc = 0;
 out:
 	mm_ref_release(&ref);

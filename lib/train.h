@@ -13,6 +13,7 @@
 #include "config.h"
 #include "forest.h"
 #include "model.h"
+#include "schema.h"
 #include "json.h"
 #include "metrics.h"
 #include "mm.h"
@@ -27,6 +28,10 @@ struct mm_train_job {
 					   judge the model (0: 1) */
 	const struct mm_table *vdata;	/* valid's rows, if not data */
 	int nclass;
+	const struct mm_schema *classes;	/* the classes (labels are
+					   class numbers: encode.h), or
+					   NULL: 0 to nclass - 1 */
+	long max_categories;		/* PSI reference (0: 20) */
 	const struct mm_model_cfg *model;
 	long bins;			/* PSI reference bins */
 	int threads;			/* as struct mm_forest_params */
@@ -37,7 +42,6 @@ struct mm_train_job {
 					   0 */
 	const char *source;		/* card "source" */
 	const char *validation;		/* card "validation": how */
-	size_t incomplete;		/* rows left out, for the card */
 	const char *extra;		/* more card fields as JSON text
 					   ("\"retrain_key\":\"...\""), or
 					   NULL */
@@ -45,6 +49,7 @@ struct mm_train_job {
 
 struct mm_train_out {
 	struct mm_forest forest;
+	struct mm_schema schema;	/* features and classes */
 	struct mm_scores scores;	/* on the validation rows */
 	struct mm_buf model, reference, card;
 	char model_sha[MM_SHA_HEX];
@@ -54,9 +59,9 @@ struct mm_train_out {
 void mm_train_init(struct mm_train_out *o);
 void mm_train_release(struct mm_train_out *o);
 
-/* Rows with a known label and no missing feature: their indices. */
-size_t *mm_train_usable(const struct mm_table *t, size_t *n,
-    size_t *incomplete);
+/* Rows with a known label: their indices (the forest takes missing
+   values). */
+size_t *mm_train_usable(const struct mm_table *t, size_t *n);
 
 /* Columns (and labels) of rows idx[0..n) of t, freshly allocated. */
 double **mm_gather(const struct mm_table *t, const size_t *idx, size_t n,
@@ -67,8 +72,10 @@ void mm_free_cols(double **cols, int nfeat);
 void mm_argmax(const double *proba, size_t n, int nclass, int *pred);
 
 /*
- * Train, score and write the three files into out.  nclass must be 2 to
- * MM_MAX_CLASSES and every label of the rows used a class below it:
+ * Train, score and write the three files into out.  A feature whose
+ * column holds strings is categorical: its codes are learned from the
+ * training rows (encode.h) and kept in out->schema.  nclass must be 2
+ * to MM_MAX_CLASSES and every label of the rows used a class below it:
  * else -1 with err (MM_EINPUT) before anything is sized by them.
  */
 int mm_train_run(const struct mm_train_job *job, struct mm_train_out *out,

@@ -241,7 +241,7 @@ reference.json"
 	assert_output '"retrain_key":"'$k'"'
 	# Trained on 80% of the rows, scored on the other 20%.
 	run grep -o '"rows":{[^}]*}\|"source":"[^"]*"\|"validation":"[^"]*"\|"reference_sha256":"[^"]*"' m/versions/$X/card.json
-	assert_output '"rows":{"train":400,"validation":100,"skipped_incomplete":0}
+	assert_output '"rows":{"train":400,"validation":100,"with_missing":0}
 "source":"retrain on evidence"
 "validation":"holdout"
 "reference_sha256":"'"$(sha256sum <m/versions/$X/reference.json | cut -d' ' -f1)"'"'

@@ -208,7 +208,7 @@ PY
 	run_split mm-predict --models m in.ndjson
 	assert_failure 2
 	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
-	assert_equal "$stderr" "mm-predict: in.ndjson:2: row 3 has label 2, not a class of model $V1 (0 to 1)"
+	assert_equal "$stderr" "mm-predict: in.ndjson:2: row 3: label 2 is not one of the model's classes (model $V1)"
 	run_split mm-predict --models m --skip-bad in.ndjson
 	assert_success
 	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}
@@ -279,14 +279,14 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
 	    "mm-predict: line 1: 'labels' has 1 values, features have 2"
 }
 
-@test "a feature that holds strings is bad input, as any value not a number" {
+@test "strings in a feature the model takes as numeric are bad input" {
 	make_store
 	s='"f3":[null,"north","south","north",null,"east","west","north"],"f4"'
 	run_split mm-predict --models m <<<"${B8/\"f3\":\[*\],\"f4\"/$s}"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" \
-	    "mm-predict: line 1: feature 'f3' value 1 is not a number: \"north\""
+	    "mm-predict: line 1: feature 'f3' holds strings; model $V1 takes numbers there"
 	# Strings after numbers in one feature are refused as they are read.
 	run_split mm-predict --models m <<<"${B8/\"f3\":\[-0.689713/\"f3\":[-0.689713,\"north\"}"
 	assert_failure 2

@@ -59,7 +59,7 @@ card() {
 	small_config
 	train --synthetic --rows 400 --now $T0 >/dev/null
 	run card $V0
-	assert_output --partial '{"format":"mm-card/1","created_at":"2025-11-26T06:53:20Z","model":"random_forest","params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42},"features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"class_balance":{"0":156,"1":144},"rows":{"train":300,"validation":100,"skipped_incomplete":0},"source":"synthetic seed 42","shuffled_labels":false,"validation":"stratified split","data_sha256":"'
+	assert_output --partial '{"format":"mm-card/1","created_at":"2025-11-26T06:53:20Z","model":"random_forest","params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42},"features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"class_balance":{"0":156,"1":144},"rows":{"train":300,"validation":100,"with_missing":0},"source":"synthetic seed 42","shuffled_labels":false,"validation":"stratified split","data_sha256":"'
 	assert_output --regexp ',"fit_seconds":[0-9.]+\}$'
 	# The class balance counts the training rows.
 	assert_equal "$(card $V0 | grep -o '"class_balance":{[^}]*}' |
@@ -71,9 +71,9 @@ card() {
 	assert_equal "$(card $V0 | field reference_sha256)" \
 	    "\"$(sha256sum <m/versions/$V0/reference.json | cut -c1-64)\""
 	# model.json and reference.json are the documented formats.
-	run grep -o '^{"format":[^[]*\[[^]]*\],"classes":[0-9]*,"params":{[^}]*}' \
+	run grep -o '^{"format":[^[]*\[[^]]*\],"classes":[0-9]*,"schema":{.*},"params":{[^}]*}' \
 	    m/versions/$V0/model.json
-	assert_output '{"format":"mm-forest/1","features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42}'
+	assert_output '{"format":"mm-forest/2","features":["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9"],"classes":2,"schema":{"features":[{"name":"f0","kind":"numeric"},{"name":"f1","kind":"numeric"},{"name":"f2","kind":"numeric"},{"name":"f3","kind":"numeric"},{"name":"f4","kind":"numeric"},{"name":"f5","kind":"numeric"},{"name":"f6","kind":"numeric"},{"name":"f7","kind":"numeric"},{"name":"f8","kind":"numeric"},{"name":"f9","kind":"numeric"}],"classes":[0,1],"positive":1},"params":{"n_estimators":20,"max_depth":6,"min_samples_leaf":5,"max_features":3,"seed":42}'
 	assert_equal "$(grep -c '^{"feature":\[' m/versions/$V0/model.json)" 20
 	run grep -o '^{"format":"[^"]*","id":"[^"]*","bins":[0-9]*' \
 	    m/versions/$V0/reference.json
@@ -219,7 +219,7 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	assert_equal "$stderr" ""
 	assert_equal "$(untimed <<<"$output")" '{"version":"20251126T065320Z","status":"active","metrics":{"accuracy":0.9233333333333333,"f1":0.9220338983050848},"rows":{"train":400,"validation":300}}'
 	assert_equal "$(card $V0 | grep -o '"rows":{[^}]*},"source":"[^"]*","shuffled_labels":false,"validation":"[^"]*"')" \
-	    '"rows":{"train":400,"validation":300,"skipped_incomplete":0},"source":"synthetic seed 1","shuffled_labels":false,"validation":"file"'
+	    '"rows":{"train":400,"validation":300,"with_missing":0},"source":"synthetic seed 1","shuffled_labels":false,"validation":"file"'
 	run sh -c 'mm-predict --models m val.ndjson | grep -o "\"accuracy\":[^,]*,\"f1\":[^,]*"'
 	assert_output '"accuracy":0.9233333333333333,"f1":0.9220338983050848'
 }
@@ -249,7 +249,7 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	    '"class_balance":{"0":156,"1":144}'
 }
 
-@test "rows with a missing value or no label are left out" {
+@test "rows with a missing value are trained on; rows with no label are left out" {
 	small_config
 	mm-gen --batches 3 --batch-size 100 --seed 3 >g.ndjson
 	# One null feature value in the first row; two unknown labels.
@@ -257,10 +257,15 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	    g.ndjson >gn.ndjson
 	run_split train --now $T0 gn.ndjson
 	assert_success
-	assert_equal "$stderr" "mm-train: left out 1 row with a missing value"
-	# 297 rows remain; stratified split rounds a quarter of each class.
-	assert_equal "$(( $(field train <<<"$output") + $(field validation <<<"$output") ))" 297
-	assert_equal "$(card $V0 | field skipped_incomplete)" 1
+	assert_equal "$stderr" ""
+	# 298 rows remain; stratified split rounds a quarter of each class.
+	assert_equal "$(( $(field train <<<"$output") + $(field validation <<<"$output") ))" 298
+	# The row with the null is a training row or a validation row.
+	case $(card $V0 | field with_missing) in
+	0|1) ;;
+	*) fail "with_missing: $(card $V0 | field with_missing)" ;;
+	esac
+	grep -q '"missing_right":\[' m/versions/$V0/model.json
 }
 
 @test "--skip-bad skips a bad record and counts it" {
@@ -318,7 +323,7 @@ mm-train: skipped 3 bad records"
 	assert_equal "$(card $V0 | grep -o '"params":{[^}]*}')" \
 	    '"params":{"n_estimators":5,"max_depth":2,"min_samples_leaf":9,"max_features":3,"seed":7}'
 	assert_equal "$(card $V0 | grep -o '"rows":{[^}]*}')" \
-	    '"rows":{"train":200,"validation":200,"skipped_incomplete":0}'
+	    '"rows":{"train":200,"validation":200,"with_missing":0}'
 	assert_equal "$(grep -c '^{"feature":\[' m/versions/$V0/model.json)" 5
 }
 
@@ -394,7 +399,7 @@ mm-train: skipped 3 bad records"
 	[ ! -e m ]
 }
 
-@test "a feature that holds strings is bad input: the forest takes numbers" {
+@test "a feature that holds numbers in one batch and strings in another is bad input" {
 	small_config
 	printf '%s\n' \
 	    '{"batch_id":"a","features":{"f0":[1,2],"f1":[3,4]},"labels":[0,1]}' \
@@ -404,7 +409,7 @@ mm-train: skipped 3 bad records"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" \
-	    "mm-train: s.ndjson:2: feature 'f1' value 1 is not a number: \"south\""
+	    "mm-train: s.ndjson:2: feature 'f1' holds strings here, numbers in earlier batches"
 	[ ! -e m ]
 }
 

@@ -280,19 +280,19 @@ test_errors_labels(void **state)
 	    "\"features\":{\"f0\":[1,2]}}",
 	    "'labels' has 3 values, features have 2");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1,2]},"
-	    "\"labels\":[1,0.5]}", "label 1 is not a class number: 0.5");
+	    "\"labels\":[1,0.5]}", "label 1 is not a class: 0.5");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[1.0]}", "label 0 is not a class number: 1.0");
+	    "\"labels\":[1.0]}", "label 0 is not a class: 1.0");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[-1]}", "label 0 is not a class number: -1");
+	    "\"labels\":[-1]}", "label 0 is not a class: -1");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[\"1\"]}",
-	    "label 0 is not a class number: \"1\"");
+	    "\"labels\":[\"\"]}",
+	    "label 0 is not a class: \"\"");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
 	    "\"labels\":[1000001]}",
-	    "label 0 is not a class number: 1000001");
+	    "label 0 is not a class: 1000001");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
-	    "\"labels\":[true]}", "label 0 is not a class number: true");
+	    "\"labels\":[true]}", "label 0 is not a class: true");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"
 	    "\"labels\":{\"a\":1}}", "'labels' is not an array");
 	expect_error("{\"batch_id\":\"b\",\"features\":{\"f0\":[1]},"

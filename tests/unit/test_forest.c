@@ -130,15 +130,18 @@ fit(struct mm_forest *f, const struct data *D,
 		fail_msg("mm_forest_fit: %s", err.msg);
 }
 
-/* The leaf row i of D reaches in t (NaN goes left, as documented). */
+/* The leaf row i of D reaches in t (NaN as the node says). */
 static int
 leaf_of(const struct mm_tree *t, const struct data *D, size_t i)
 {
 	int node = 0;
+	double v;
 
-	while (t->feature[node] >= 0)
-		node = D->cols[t->feature[node]][i] > t->threshold[node] ?
+	while (t->feature[node] >= 0) {
+		v = D->cols[t->feature[node]][i];
+		node = (isnan(v) ? t->mright[node] : v > t->threshold[node]) ?
 		    t->right[node] : t->left[node];
+	}
 	return node;
 }
 
@@ -566,7 +569,7 @@ stump(struct mm_forest *f)
 }
 
 static void
-test_nan_goes_left(void **state)
+test_missing_values(void **state)
 {
 	static const double x0[] = { NAN, 0.5, 0.75, -INFINITY, INFINITY };
 	static const double x1[] = { 9, 9, 9, 9, 9 };
@@ -590,8 +593,29 @@ test_nan_goes_left(void **state)
 			    want[i]);
 	mm_forest_release(&f);
 
-	/* A fitted forest: NaN takes the left, class 0 side of x <= 1.875. */
-	separable(&D, 100, 1);
+	/*
+	 * Missing at fit time: half the class 1 rows have no value, and
+	 * each split learns to send a missing value to their side.
+	 */
+	separable(&D, 200, 1);
+	for (i = 1; i < 200; i += 4)
+		D.cols[0][i] = NAN;
+	fit(&f, &D, &p);
+	mm_forest_predict(&f, nancol, 1, q);
+	assert_true(q[0] == 0 && q[1] == 1);
+	/* Row 0 has its value, 1.25: class 0. */
+	mm_forest_predict(&f, (const double *const *)D.cols, 1, q);
+	assert_true(q[0] == 1 && D.y[0] == 0);
+	mm_forest_release(&f);
+	/*
+	 * No value missing at fit time: a missing one goes to the heavier
+	 * child, here the class 0 side of x <= 1.875 (70 rows of 100).
+	 */
+	for (i = 0; i < 100; i++) {
+		D.y[i] = i >= 70;
+		D.cols[0][i] = D.y[i] ? 2.5 : 1.25;
+	}
+	D.n = 100;
 	fit(&f, &D, &p);
 	mm_forest_predict(&f, nancol, 1, q);
 	assert_true(q[0] == 1 && q[1] == 0);
@@ -650,7 +674,7 @@ main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_predict_large),
 		cmocka_unit_test(test_three_classes),
-		cmocka_unit_test(test_nan_goes_left),
+		cmocka_unit_test(test_missing_values),
 		cmocka_unit_test(test_errors),
 	};
 

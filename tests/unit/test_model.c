@@ -77,7 +77,7 @@ test_roundtrip(void **state)
 	make_forest(&f, cols);
 	mm_buf_init(&a);
 	mm_buf_init(&b);
-	mm_model_json(&f, names, &a);
+	mm_model_json(&f, names, NULL, &a);
 	assert_true(a.n > 0 && a.p[a.n - 1] == '\n');
 	if (mm_model_parse(&m, a.p, a.n, &err) != 0)
 		fail_msg("mm_model_parse: %s", err.msg);
@@ -115,7 +115,7 @@ test_roundtrip(void **state)
 	assert_memory_equal(pa, pb, N * 3 * sizeof(double));
 
 	/* And the same text when written again. */
-	mm_model_json(&m.forest, (const char *const *)m.features, &b);
+	mm_model_json(&m.forest, (const char *const *)m.features, NULL, &b);
 	assert_int_equal(b.n, a.n);
 	assert_memory_equal(b.p, a.p, a.n);
 
@@ -182,12 +182,12 @@ static void
 test_format_errors(void **state)
 {
 	(void)state;
-	expect_error("{\"format\":\"mm-forest/2\",\"features\":[\"x\"],"
+	expect_error("{\"format\":\"mm-forest/3\",\"features\":[\"x\"],"
 	    "\"classes\":2,\"trees\":[" TREE0 "]}",
-	    "not an mm model: no \"format\":\"mm-forest/1\"");
+	    "not an mm model: no \"format\":\"mm-forest/2\"");
 	expect_error("{\"features\":[\"x\"],\"classes\":2,\"trees\":[" TREE0
-	    "]}", "not an mm model: no \"format\":\"mm-forest/1\"");
-	expect_error("[1,2]", "not an mm model: no \"format\":\"mm-forest/1\"");
+	    "]}", "not an mm model: no \"format\":\"mm-forest/2\"");
+	expect_error("[1,2]", "not an mm model: no \"format\":\"mm-forest/2\"");
 	expect_error(HEAD "\"trees\":[]}",
 	    "not an mm model: features, classes or trees missing");
 	expect_error("{\"format\":\"mm-forest/1\",\"features\":[\"x\"],"

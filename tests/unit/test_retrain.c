@@ -653,7 +653,7 @@ version(struct fix *f, double t, const char *f1, const char *key,
 	if (mm_forest_fit(&fo, cols, 8, 1, y, 2, &p, &err) != 0)
 		fail_msg("mm_forest_fit: %s", err.msg);
 	mm_buf_init(&model);
-	mm_model_json(&fo, names, &model);
+	mm_model_json(&fo, names, NULL, &model);
 	mm_forest_release(&fo);
 	mm_sha256_hex(model.p, model.n, sum);
 	files[0].data = model.p;

@@ -30,44 +30,84 @@ add(struct mm_table *t, const char *line)
 	mm_batch_release(&b);
 }
 
-/* The forest takes numbers only: a feature of strings is bad input. */
+/*
+ * A feature of strings is categorical: its codes are learned from the
+ * training rows, by their share of class 1, and a category the training
+ * rows never had is missing.  Validation rows may not hold strings where
+ * the training rows hold numbers.
+ */
 static void
-test_strings_refused(void **state)
+test_categorical(void **state)
 {
-	static const size_t rows[] = { 0, 1 };
-	struct mm_table num, str;
+	static const size_t rows[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	static const size_t vrows[] = { 0, 1 };
+	struct mm_table num, str, v;
+	struct mm_model_cfg mc = { 0 };
 	struct mm_train_job job;
 	struct mm_train_out out;
 	struct mm_err err;
+	const struct mm_schema_feat *f;
 
 	(void)state;
 	mm_table_init(&num);
 	mm_table_init(&str);
+	mm_table_init(&v);
 	add(&num, "{\"features\":{\"x\":[1,2],\"region\":[null,null]},"
 	    "\"labels\":[0,1]}");
-	add(&str, "{\"features\":{\"x\":[1,2],\"region\":[null,\"north\"]},"
+	add(&str, "{\"features\":{\"x\":[1,2,3,4,5,6,7,8],\"region\":"
+	    "[\"n\",\"s\",\"s\",\"e\",null,\"e\",\"s\",\"n\"]},"
+	    "\"labels\":[0,1,1,0,1,1,1,0]}");
+	add(&v, "{\"features\":{\"x\":[1,2],\"region\":[\"w\",\"s\"]},"
 	    "\"labels\":[0,1]}");
+	mc.n_estimators = 3;
+	mc.max_depth = 2;
+	mc.min_samples_leaf = 1;
 	memset(&job, 0, sizeof(job));
-	job.data = &str;
+	job.data = &num;
+	job.vdata = &str;
 	job.train = job.valid = rows;
-	job.ntrain = job.nvalid = 2;
+	job.ntrain = 2;
+	job.nvalid = 8;
 	job.nclass = 2;
+	job.model = &mc;
+	job.bins = 4;
+	job.threads = 1;
 	mm_train_init(&out);
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(mm_train_run(&job, &out, &err), -1);
 	assert_int_equal(err.code, MM_EINPUT);
-	assert_string_equal(err.msg, "feature 'region' holds strings; the "
-	    "forest takes numbers only");
-	/* Validation rows from another table are checked too. */
-	job.data = &num;
-	job.vdata = &str;
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(mm_train_run(&job, &out, &err), -1);
-	assert_string_equal(err.msg, "feature 'region' holds strings; the "
-	    "forest takes numbers only");
+	assert_string_equal(err.msg, "feature 'region' holds strings in the "
+	    "validation rows, numbers in the training rows");
+	mm_train_release(&out);
+
+	/* n: 0 of 2 class 1, e: 1 of 2, s: 3 of 3; w never seen. */
+	job.data = &str;
+	job.vdata = &v;
+	job.ntrain = 8;
+	job.valid = vrows;
+	job.nvalid = 2;
+	mm_train_init(&out);
+	assert_int_equal(mm_train_run(&job, &out, &err), 0);
+	f = &out.schema.f[1];
+	assert_int_equal(out.schema.nfeat, 2);
+	assert_int_equal(out.schema.f[0].kind, MM_KIND_NUMERIC);
+	assert_int_equal(f->kind, MM_KIND_CATEGORICAL);
+	assert_int_equal(f->ncats, 3);
+	assert_string_equal(f->cats[0], "n");
+	assert_string_equal(f->cats[1], "e");
+	assert_string_equal(f->cats[2], "s");
+	assert_int_equal(out.schema.nclass, 2);
+	assert_string_equal(out.schema.classes[0], "0");
+	assert_string_equal(out.schema.classes[1], "1");
+	assert_non_null(strstr(out.model.p, "{\"name\":\"region\",\"kind\":"
+	    "\"categorical\",\"categories\":[\"n\",\"e\",\"s\"]}],"
+	    "\"classes\":[0,1],\"positive\":1}"));
+	assert_non_null(strstr(out.card.p, "\"rows\":{\"train\":8,"
+	    "\"validation\":2,\"with_missing\":1}"));
 	mm_train_release(&out);
 	mm_table_release(&num);
 	mm_table_release(&str);
+	mm_table_release(&v);
 }
 
 /*
@@ -126,7 +166,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strings_refused),
+		cmocka_unit_test(test_categorical),
 		cmocka_unit_test(test_classes_bounded),
 	};
 
