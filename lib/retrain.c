@@ -372,6 +372,8 @@ struct retrain {
 	struct mm_evidence ev;
 	size_t *rows, n;
 	struct split sp;
+	struct mm_schema classes;	/* the live version's, kept */
+	int keep;			/* classes are used */
 	struct mm_train_out out;
 	int recorded;			/* the history row went in */
 };
@@ -383,9 +385,54 @@ retrain_release(struct retrain *t)
 		mm_store_close(&t->s);
 	mm_evidence_release(&t->ev);
 	mm_train_release(&t->out);
+	mm_schema_release(&t->classes);
 	free(t->rows);
 	free(t->sp.train);
 	free(t->sp.valid);
+}
+
+/*
+ * A retrain keeps the live version's classes and their order: a model
+ * trained with --positive 0 has the classes [1,0], and its F1, the gate
+ * and the baseline are class 0's.  Evidence labels become the class
+ * numbers of that order; a row whose label is not one of its classes is
+ * left out as a bad label.  A live version whose classes are 0 to K - 1
+ * (or without a schema, mm-forest/1) needs nothing: evidence labels are
+ * its class numbers already, and a new label adds a class.
+ */
+static void
+keep_classes(struct retrain *t)
+{
+	struct mm_table *ev = &t->ev.rows;
+	struct mm_err err = { 0 };
+	char text[16];
+	size_t i, k;
+	int c, y;
+
+	t->keep = t->a != NULL && mm_schema_load(&t->classes, t->x->models,
+	    &err) == 0 && t->classes.int_classes;
+	for (c = 0, k = 1; t->keep && c < t->classes.nclass; c++) {
+		snprintf(text, sizeof(text), "%d", c);
+		k &= strcmp(t->classes.classes[c], text) == 0;
+	}
+	t->keep &= !k;
+	for (i = k = 0; t->keep && i < t->n; i++) {
+		y = ev->labels[t->rows[i]];
+		snprintf(text, sizeof(text), "%d", y);
+		if ((c = mm_schema_class(&t->classes, text,
+		    strlen(text))) < 0) {
+			if (t->ev.bad++ == 0) {
+				t->ev.bad_id = 0;	/* not known here */
+				snprintf(t->ev.bad_label,
+				    sizeof(t->ev.bad_label), "%d", y);
+			}
+			continue;
+		}
+		ev->labels[t->rows[i]] = c;
+		t->rows[k++] = t->rows[i];
+	}
+	if (t->keep)
+		t->n = k;
 }
 
 /* The detail says how many rows were left out for their label. */
@@ -397,10 +444,17 @@ left_out(const struct retrain *t)
 
 	if (t->ev.bad == 0)
 		return;
-	snprintf(p + n, sizeof(t->r->detail) - n, "; left out %ld row%s of "
-	    "evidence whose label is not a class from 0 to %d (evidence id "
-	    "%ld: %s)", t->ev.bad, t->ev.bad == 1 ? "" : "s",
-	    MM_MAX_CLASSES - 1, t->ev.bad_id, t->ev.bad_label);
+	if (t->keep)
+		snprintf(p + n, sizeof(t->r->detail) - n, "; left out %ld "
+		    "row%s of evidence whose label is not one of the live "
+		    "version's classes (label %s)", t->ev.bad,
+		    t->ev.bad == 1 ? "" : "s", t->ev.bad_label);
+	else
+		snprintf(p + n, sizeof(t->r->detail) - n, "; left out %ld "
+		    "row%s of evidence whose label is not a class from 0 to "
+		    "%d (evidence id %ld: %s)", t->ev.bad,
+		    t->ev.bad == 1 ? "" : "s", MM_MAX_CLASSES - 1,
+		    t->ev.bad_id, t->ev.bad_label);
 }
 
 /* Step 9: the snapshot finished, the history row, in one transaction. */
@@ -531,6 +585,7 @@ train(struct retrain *t, struct mm_err *err)
 		return finish(t, MM_SNAP_FAILED, err);
 	}
 	mm_fault("exec-snapshot-pending");
+	keep_classes(t);
 	split_rows(x, &t->ev.rows, t->rows, t->n, &t->sp);
 	if (active_f1(x, t->a, &t->ev.rows, t->sp.valid, t->sp.nvalid, &act,
 	    err) == 1) {
@@ -550,6 +605,10 @@ train(struct retrain *t, struct mm_err *err)
 	job.ntrain = t->sp.ntrain;
 	job.nvalid = t->sp.nvalid;
 	job.nclass = t->sp.nclass < 2 ? 2 : t->sp.nclass;
+	if (t->keep) {
+		job.classes = &t->classes;
+		job.nclass = t->classes.nclass;
+	}
 	job.model = &x->cfg->model;
 	job.bins = x->cfg->drift.bins;
 	job.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -1002,3 +1002,21 @@ none|executed|recorded|NULL"
 	assert_equal "$(store_state)" "$before"
 	predicts "$B"
 }
+
+@test "a retrain keeps the live version's classes: --positive 0 stays class 0" {
+	mm-gen --batches 10 --batch-size 100 --seed 1 |
+	    mm-train --models m --config "$BATS_FILE_TMPDIR/cfg" --positive 0 \
+	    --now "$T0" >/dev/null
+	grep -q '"classes":\[1,0\],"positive":0}' m/versions/$A/model.json
+	mm-gen --batch-size 100 --seed 3 --batches 5 --concept-at 0 \
+	    --concept-strength 0.3 | mm-predict --models m |
+	    mm-record --db d.db --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
+	run_split ex < <(dec retrain)
+	assert_success
+	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 500 rows: '$X' active'
+	grep -q '"classes":\[1,0\],"positive":0}' m/versions/$X/model.json
+	grep -q '"class_balance":{"1":[0-9]*,"0":[0-9]*}' m/versions/$X/card.json
+	# The new baseline is class 0's F1, as the card says.
+	f1=$(grep -o '"metrics":{[^}]*}' m/versions/$X/card.json | sed 's/.*"f1":\([^,}]*\).*/\1/')
+	grep -q '"baseline_f1":'"$f1"'}' m/active.json
+}
