@@ -166,6 +166,18 @@ string_feature(const struct mm_batch *b)
 	return -1;
 }
 
+/* The index of a string label, or -1. */
+static long
+string_label(const struct mm_batch *b)
+{
+	size_t i;
+
+	for (i = 0; b->has_labels && i < b->nlabels; i++)
+		if (MM_LABEL_IS_STR(b->labels[i]))
+			return (long)i;
+	return -1;
+}
+
 /* The feature names as evidence keeps them: comma-separated. */
 static void
 put_names(struct record *r)
@@ -204,12 +216,20 @@ store_evidence(struct record *r, double ts, struct mm_err *err)
 
 	if (!b->has_labels || b->nfeat == 0)
 		return 0;
-	/* The forest takes numbers only: strings would be stored as codes. */
+	/* Evidence holds numbers and integer labels: strings are not
+	   kept (a retrain takes numeric features and integer classes). */
 	if ((j = string_feature(b)) >= 0) {
 		if (!r->warned_str)
 			mm_warnx(prog, "batch '%s': feature '%s' holds "
 			    "strings; its rows are not kept as evidence",
 			    b->id, b->cols[j].name);
+		r->warned_str = 1;
+		return 0;
+	}
+	if (string_label(b) >= 0) {
+		if (!r->warned_str)
+			mm_warnx(prog, "batch '%s': its labels are strings; "
+			    "its rows are not kept as evidence", b->id);
 		r->warned_str = 1;
 		return 0;
 	}
@@ -329,7 +349,8 @@ differs(struct record *r, const struct mm_metrics_in *m, char *why,
 	if (found)
 		return 1;
 	st = r->sel_evidence;
-	rows = b->has_labels && b->nfeat > 0 && string_feature(b) < 0;
+	rows = b->has_labels && b->nfeat > 0 && string_feature(b) < 0 &&
+	    string_label(b) < 0;
 	if (rows)
 		put_names(r);
 	/*
@@ -381,7 +402,7 @@ known_labels(const struct mm_batch *b)
 	if (!b->has_labels)
 		return -1;
 	for (i = 0; i < b->nlabels; i++)
-		known += b->labels[i] >= 0;
+		known += b->labels[i] != -1;
 	return known;
 }
 

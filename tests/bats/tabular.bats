@@ -163,3 +163,21 @@ for line in open("d.ndjson"):
 		assert_line --index 2 --regexp '^blanks (moderate|severe) (x,region|region,x) True$'
 	done
 }
+
+@test "mm-record keeps the metrics of string-labelled batches, not their rows as evidence" {
+	train_tab
+	mm-train --models m --config conf --validate va.ndjson --now $T0 \
+	    tr.ndjson >/dev/null
+	mm-predict --models m va.ndjson >p.ndjson
+	run_split mm-record --db d.db --config conf p.ndjson
+	assert_success
+	assert_equal "$stderr" "mm-record: batch 'valid': feature 'region' holds strings; its rows are not kept as evidence"
+	assert_equal "$(sqlite3 d.db 'SELECT n_samples, n_labelled FROM metrics')" "300|300"
+	assert_equal "$(sqlite3 d.db 'SELECT count(*) FROM evidence')" 0
+	# Numeric features with string labels: the labels are the reason.
+	printf '%s\n' '{"batch_id":"s","features":{"x":[1,2]},"labels":["ok",null],"metrics":{"n_samples":2,"n_labelled":1,"accuracy":1,"f1":null,"confusion":[[1,0],[0,0]],"avg_confidence":0.9,"latency_ms":0.1,"model_version":"v"}}' >s.ndjson
+	run_split mm-record --db d2.db --config conf s.ndjson
+	assert_success
+	assert_equal "$stderr" "mm-record: batch 's': its labels are strings; its rows are not kept as evidence"
+	assert_equal "$(sqlite3 d2.db 'SELECT n_labelled FROM metrics')" 1
+}
