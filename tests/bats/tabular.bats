@@ -181,3 +181,50 @@ for line in open("d.ndjson"):
 	assert_equal "$stderr" "mm-record: batch 's': its labels are strings; its rows are not kept as evidence"
 	assert_equal "$(sqlite3 d2.db 'SELECT n_labelled FROM metrics')" 1
 }
+
+@test "from CSV: breast_cancer with a category and blanks; a mix change and a rise in blanks are flagged" {
+	# 569 rows (scripts/make_tabular.py): the first 400 train, the other
+	# 169 are production as they are, with region 70% east, and with 40%
+	# of mean_radius blank.
+	$PY "$MM_TOP/scripts/make_tabular.py" breast_cancer bc
+	{ head -n 401 bc/table.csv; } >tr.csv
+	{ head -n 1 bc/table.csv; tail -n +402 bc/table.csv; } >prod.csv
+	$PY - <<'PYEOF'
+import csv, random
+rows = list(csv.reader(open("prod.csv")))
+head, body = rows[0], rows[1:]
+rng = random.Random(5)
+ri, mi = head.index("region"), head.index("mean_radius")
+for name, col, p, value in (("mix", ri, 0.7, "east"),
+                            ("blank", mi, 0.4, "")):
+    with open(name + ".csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(head)
+        for r in body:
+            r = list(r)
+            if rng.random() < p:
+                r[col] = value
+            w.writerow(r)
+PYEOF
+	mkdir -p conf
+	run_split sh -c "mm-batch --csv --id-prefix train --size 1000 tr.csv |
+	    mm-train --models m --config conf --positive malignant --now $T0"
+	assert_success
+	assert_equal "$stderr" ""
+	grep -q '"name":"region","kind":"categorical"' m/versions/$V1/model.json
+	grep -q '"classes":\["benign","malignant"\],"positive":"malignant"}' \
+	    m/versions/$V1/model.json
+	for f in prod mix blank; do
+		mm-batch --csv --schema m --id-prefix $f --size 1000 $f.csv
+	done | mm-predict --models m | mm-psi --models m >d.ndjson
+	run $PY -c '
+import json
+for line in open("d.ndjson"):
+    r = json.loads(line)
+    d = r["drift"]
+    print(r["batch_id"], d["n"], d["status"], "region" in d["drifted"],
+          "mean_radius" in d["drifted"], d["missing"]["mean_radius"])'
+	assert_line --index 0 --regexp '^prod000000 169 stable False False [0-9]$'
+	assert_line --index 1 --regexp '^mix000000 169 severe True False [0-9]$'
+	assert_line --index 2 --regexp '^blank000000 169 severe False True [0-9]{2}$'
+}
