@@ -34,12 +34,12 @@ static const struct mm_opt opts[] = {
 	[O_ID] = { "id", 0, "NAME", "batch id field (default: batch_id)" },
 	[O_TS] = { "ts", 0, "NAME", "time field (default: ts)" },
 	[O_LABEL] = { "label", 0, "NAME", "label field (default: label)" },
-	[O_SCHEMA] = { "schema", 0, "PATH", "the features, their kinds and "
-	    "the classes of a model: its model.json, version or store" },
+	[O_SCHEMA] = { "schema", 0, "PATH", "a model's features, kinds and "
+	    "classes (model.json, version, store)" },
 	[O_FEATURES] = { "features", 0, "LIST", "features, comma separated "
-	    "(default: every field of the first rows)" },
-	[O_INFER] = { "infer-rows", 0, "N", "the first N rows decide the "
-	    "kinds of the features (default 1000)" },
+	    "(default: the first rows' fields)" },
+	[O_INFER] = { "infer-rows", 0, "N", "rows the kinds are decided from "
+	    "(default 1000)" },
 	[O_SIZE] = { "size", 0, "N", "a batch every N rows" },
 	[O_EVERY] = { "every", 0, "SECONDS", "a batch per time window of "
 	    "SECONDS (or 30s, 5m, 1h, 1d)" },
