@@ -84,7 +84,7 @@ struct mmbatch {
 	const double *now;
 
 	/* The first rows, held back until the kinds are fixed. */
-	long infer;		/* how many, 0 with --schema */
+	long infer;		/* how many (--infer-rows) */
 	int holding;
 	struct held *h;
 	size_t nh, hcap;
