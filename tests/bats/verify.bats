@@ -40,7 +40,6 @@ bats_require_minimum_version 1.5.0
 }
 
 @test "forest on real tables: mean F1 within 0.01 of scikit-learn's, 3x as fast" {
-	skip "needs categorical features in mm-train"
 	# Three splits keep it short; make verify takes ten.
 	export MM_VERIFY_SPLITS=3
 	run_split "$MM_TOP/scripts/verify.sh" tabular
