@@ -12,8 +12,9 @@ valid.ndjson into the store DIR/NAME/K/models (defaults, --threads 1);
 mm_rc, its exit status; and wall_ns, its wall clock in nanoseconds.
 
 For each split, mm's F1 must be the same in the summary and in
-card.json, and the card must show mm's defaults and every row trained
-and validated on.  scikit-learn's
+card.json, the card must show mm's defaults and every row trained and
+validated on, and a binary model's positive class must be the one
+scikit-learn's F1 is of.  scikit-learn's
 
   make_pipeline(ColumnTransformer([
       ("num", SimpleImputer(strategy="median"), numeric columns),
@@ -145,7 +146,7 @@ def sklearn_fit(train, valid, seed, positive):
     return float(f1), fit_s
 
 
-def mm_result(d, n_train, n_valid):
+def mm_result(d, n_train, n_valid, positive):
     """mm-train's F1 and wall time in d, and what is wrong with them."""
     try:
         with open(os.path.join(d, "mm_rc")) as f:
@@ -159,8 +160,8 @@ def mm_result(d, n_train, n_valid):
     summ = load_json(os.path.join(d, "summary.json"))
     try:
         f1 = summ["metrics"]["f1"]
-        card = load_json(os.path.join(d, "models", "versions",
-                                      summ["version"], "card.json"))
+        vdir = os.path.join(d, "models", "versions", summ["version"])
+        card = load_json(os.path.join(vdir, "card.json"))
         bad = []
         if not isinstance(f1, (int, float)):
             return None, wall, [f"mm-train's F1 is {f1!r}"]
@@ -171,6 +172,15 @@ def mm_result(d, n_train, n_valid):
             if card["params"][k] != v:
                 bad.append(f"card.json params.{k} is {card['params'][k]}, "
                            f"not {v}")
+        if positive is not None:
+            try:
+                with open(os.path.join(vdir, "model.json")) as f:
+                    pos = json.load(f)["schema"]["positive"]
+            except (OSError, ValueError) as e:
+                die(f"{vdir}/model.json: {e}")
+            if pos != positive:
+                bad.append(f"model.json's positive class is {pos!r}, "
+                           f"not {positive!r}")
         rows = card["rows"]
         if (rows["train"], rows["validation"],
                 rows.get("skipped_incomplete", 0)) != (n_train, n_valid, 0):
@@ -193,7 +203,7 @@ def check(top, name, positive, splits):
         train = record(os.path.join(d, "train.ndjson"))
         valid = record(os.path.join(d, "valid.ndjson"))
         f1, wall, bad = mm_result(d, len(train["labels"]),
-                                  len(valid["labels"]))
+                                  len(valid["labels"]), positive)
         if f1 is None:
             print(f"verify_tabular: {name} split {k}: {bad[0]}")
             return False
