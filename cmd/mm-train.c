@@ -213,7 +213,7 @@ train(struct train *tr)
 	const char *status, *dir = mm_models_dir(tr->models);
 	size_t *rows, n, *tri, *vai, ntr = 0, nva = 0, i, vn = 0, *vr = NULL;
 	double t0 = mm_monotonic();
-	int nclass = 0, rc = MM_OK, arc;
+	int nclass = 0, rc = MM_OK, arc, flip;
 
 	/* The classes are the training labels'; labels become class
 	   numbers, the positive class of two the second. */
@@ -247,8 +247,14 @@ train(struct train *tr)
 		size_t *a = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 		size_t *b = mm_xmalloc((n ? n : 1) * sizeof(size_t));
 
+		/* The same rows are held out whichever class --positive
+		   names: the split sees the classes in their natural order. */
+		flip = nclass == 2 && (cls.int_classes ?
+		    atoi(cls.classes[0]) > atoi(cls.classes[1]) :
+		    strcmp(cls.classes[0], cls.classes[1]) > 0);
 		for (i = 0; i < n; i++)
-			y[i] = tr->data.labels[rows[i]];
+			y[i] = flip ? 1 - tr->data.labels[rows[i]] :
+			    tr->data.labels[rows[i]];
 		mm_rng_seed(&rng, (uint64_t)tr->cfg.model.seed, 1);
 		mm_stratified_split(y, n, nclass, tr->cfg.model.validation,
 		    &rng, a, &ntr, b, &nva);

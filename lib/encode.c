@@ -152,7 +152,7 @@ mm_encode_classes(struct mm_schema *s, const int *labels, size_t n,
 	if (max < 0 && !strings)
 		return mm_errf(err, MM_EINPUT, 0, "the training data has no "
 		    "labels");
-	if (!strings && max > MM_LABEL_MAX)
+	if (max > MM_LABEL_MAX)
 		return mm_errf(err, MM_EINPUT, 0, "label %d is above the "
 		    "largest class mm supports (%d)", max, MM_LABEL_MAX);
 	mm_strtab_init(&seen);

@@ -53,8 +53,9 @@ int mm_encode_classes(struct mm_schema *s, const int *labels, size_t n,
  * indexes strs (NaN: missing), y[i] is its class (0 to nclass - 1).
  * Categories are ordered by their share of class 1 with two classes
  * (so that a threshold on the code is the best split of the values
- * into two sets), else by frequency, ties in byte order; every category
- * of strs is kept.  out[i] gets row i's code.
+ * into two sets), else by frequency, ties in byte order.  A category of
+ * strs that no training row has is not kept (it is unseen, so missing).
+ * out[i] gets row i's code.
  */
 void mm_encode_fit_cats(struct mm_schema_feat *f, const double *v,
     const int *y, size_t n, const struct mm_strtab *strs, int nclass,

@@ -64,4 +64,15 @@ check $vg "$BIN/mm-decide" --replay --db "$tmp/d.db"
 check $vg "$BIN/mm-models" --models "$tmp/m" list
 check $vg "$BIN/mm-report" --db "$tmp/d.db" --models "$tmp/m" \
     --now 1764140500 -o "$tmp/r.html"
+# A table: a categorical feature, blanks, string labels, --positive.
+tests/tabgen.py 400 1 --id train >"$tmp/ttr"
+tests/tabgen.py 200 2 --id valid --east 0.6 >"$tmp/tva"
+check $vg "$BIN/mm-train" --models "$tmp/mt" --config "$cfg" \
+    --positive fraud --validate "$tmp/tva" --now 1764140000 "$tmp/ttr"
+check $vg "$BIN/mm-predict" --models "$tmp/mt" "$tmp/tva"
+"$BIN/mm-predict" --models "$tmp/mt" "$tmp/tva" >"$tmp/tpred"
+check $vg "$BIN/mm-psi" --models "$tmp/mt" "$tmp/tpred"
+printf 'x,region,label\n0.5,east,fraud\n,mars,ok\n1.5,,ok\n' >"$tmp/t.csv"
+check $vg "$BIN/mm-batch" --csv --schema "$tmp/mt" --size 2 "$tmp/t.csv"
+check $vg "$BIN/mm-batch" --csv --size 2 "$tmp/t.csv"
 exit $fail

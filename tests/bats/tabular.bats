@@ -228,3 +228,20 @@ for line in open("d.ndjson"):
 	assert_line --index 1 --regexp '^mix000000 169 severe True False [0-9]$'
 	assert_line --index 2 --regexp '^blank000000 169 severe False True [0-9]{2}$'
 }
+
+@test "--positive does not change which rows are held out, nor the accuracy on them" {
+	train_tab
+	a=$(mm-train --models m1 --config conf --positive fraud --now $T0 tr.ndjson)
+	b=$(mm-train --models m2 --config conf --positive ok --now $T0 tr.ndjson)
+	assert_equal "$(grep -o '"accuracy":[^,]*' <<<"$a")" \
+	    "$(grep -o '"accuracy":[^,]*' <<<"$b")"
+	assert_equal "$(grep -o '"rows":{[^}]*}' <<<"$a")" \
+	    '"rows":{"train":450,"validation":150}'
+	assert_equal "$(grep -o '"rows":{[^}]*}' <<<"$b")" \
+	    '"rows":{"train":450,"validation":150}'
+	# Mixed labels: an integer above 999 is refused as such.
+	sed 's/"labels":\["ok"/"labels":[1000/' tr.ndjson >big.ndjson
+	run_split mm-train --models m3 --config conf big.ndjson
+	assert_failure 2
+	assert_equal "$stderr" "mm-train: label 1000 is above the largest class mm supports (999)"
+}
