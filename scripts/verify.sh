@@ -2,6 +2,8 @@
 # Check mm's numbers against independent numpy/scipy/scikit-learn
 # computations.
 #   scripts/verify.sh [psi|model|tabular|all]     (make verify: all)
+# all runs every part, even after one fails, and exits with the worst
+# status.
 # psi: mm-psi's reference (edges to the last bit, the bins of point
 # masses included), counts, PSI, p-values and statuses on seeded data of
 # every feature kind, in batches of 20 and 5000 rows, per batch, over
@@ -34,7 +36,6 @@ case $splits in
 	echo "verify.sh: MM_VERIFY_SPLITS must be a whole number from 1" >&2
 	exit 2 ;;
 esac
-# Every part runs, even after one has failed; the worst status is ours.
 if [ "$what" = all ]; then
 	status=0
 	for part in psi model tabular; do
