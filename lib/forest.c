@@ -75,6 +75,9 @@ mm_tree_add_node(struct mm_tree *t, int nclass)
 	return i;
 }
 
+/* The most distinct values of a feature split on by a histogram. */
+#define MM_BINS 64
+
 /* What every tree shares: the data, sorted once per feature. */
 struct fit {
 	const double *const *cols;
@@ -83,6 +86,17 @@ struct fit {
 	const int *y;
 	const struct mm_forest_params *p;
 	int **order;		/* order[j]: rows sorted by feature j */
+	unsigned char *constant;	/* feature j has one value, none
+					   missing */
+	/*
+	 * A feature of at most MM_BINS distinct values is split on by a
+	 * histogram: code[j][i] is row i's value as an index into vals[j]
+	 * (nvals[j], ascending), nvals[j] where it is missing.  Its rows
+	 * need no sorted list.  code[j] is NULL for the others.
+	 */
+	unsigned short **code;
+	double **vals;
+	int *nvals;
 	struct mm_forest *forest;
 	pthread_mutex_t lock;
 	int next;		/* next tree to build */
@@ -97,6 +111,8 @@ struct work {
 	double *tot, *lc, *mc;	/* class weights: node, left side,
 				   missing */
 	int *feats;
+	double *hist;		/* (MM_BINS + 1) x classes weights */
+	int *hcount;		/* MM_BINS + 1 row counts */
 	struct mm_rng rng;
 };
 
@@ -121,9 +137,9 @@ cmp_rows(const void *a, const void *b, void *ctx)
 /* The best split found so far. */
 struct split {
 	double score;		/* Gini proxy, larger is better */
-	int feat, pos;		/* rows idx[feat][s..pos] go left... */
-	int mright;		/* ...with the missing ones, unless this */
-	double thr;
+	int feat;
+	int mright;		/* missing values go right */
+	double thr;		/* x <= thr goes left */
 };
 
 /* Gini proxy of a split with left class weights l (weight wl). */
@@ -141,20 +157,165 @@ proxy(const double *tot, const double *l, double wl, double wsum, int K)
 	return sl / wl + sr / (wsum - wl);
 }
 
+/* The threshold between lo and the next value up, hi (last: none). */
+static double
+threshold(double lo, double hi, int last)
+{
+	double t;
+
+	if (last)
+		return lo;
+	t = lo / 2.0 + hi / 2.0;
+	return t == hi || isinf(t) ? lo : t;
+}
+
 /*
- * The best split of rows idx[.][s..e) into *b; returns 0 when there is
- * none.  Features are drawn as scikit-learn does: constant ones do not
- * count towards max_features.  A feature's missing rows sort last; each
- * threshold is tried with them on the left and on the right, and so is
- * "missing or not".
+ * The candidates after a run of equal values of feature j: the left
+ * side holds W->lc (weight wl, nl of the node's n rows), nm rows are
+ * missing (class weights W->mc, weight wm), and hi is the next value up
+ * (last: there is none).  Missing rows go right, then left; a split
+ * after the last value is "missing or not".  1 if *b was improved.
+ */
+static int
+candidates(const struct fit *F, struct work *W, struct split *b, int j,
+    double wl, int nl, int n, int nm, double wm, double wsum, double lo,
+    double hi, int last)
+{
+	int K = F->nclass, msl = F->p->min_samples_leaf, found = 0, k;
+	double sc;
+
+	if (last && nm == 0)
+		return 0;
+	if (nl >= msl && n - nl >= msl && (sc = proxy(W->tot, W->lc, wl,
+	    wsum, K)) > b->score) {
+		b->score = sc;
+		b->feat = j;
+		b->mright = nm > 0 || wsum - wl > wl;
+		b->thr = threshold(lo, hi, last);
+		found = 1;
+	}
+	if (nm == 0 || last || n - nm - nl < msl || nl + nm < msl)
+		return found;
+	for (k = 0; k < K; k++)
+		W->lc[k] += W->mc[k];
+	if ((sc = proxy(W->tot, W->lc, wl + wm, wsum, K)) > b->score) {
+		b->score = sc;
+		b->feat = j;
+		b->mright = 0;
+		b->thr = threshold(lo, hi, last);
+		found = 1;
+	}
+	for (k = 0; k < K; k++)
+		W->lc[k] -= W->mc[k];
+	return found;
+}
+
+/*
+ * Feature j's split by its sorted list idx[j][s..e), missing rows
+ * last.  -1 when it is constant in the node, else whether *b improved.
+ */
+static int
+sorted_split(const struct fit *F, struct work *W, int j, int s, int e,
+    double wsum, struct split *b)
+{
+	const int *ix = W->idx[j];
+	const double *x = F->cols[j];
+	int K = F->nclass, msl = F->p->min_samples_leaf, found = 0, p, m;
+	double wl, wm;
+
+	for (m = e; m > s && isnan(x[ix[m - 1]]); m--)
+		;
+	if (m == s || (m == e && !(x[ix[s]] < x[ix[e - 1]])))
+		return -1;
+	memset(W->mc, 0, (size_t)K * sizeof(double));
+	for (wm = 0, p = m; p < e; p++) {
+		W->mc[F->y[ix[p]]] += W->w[ix[p]];
+		wm += W->w[ix[p]];
+	}
+	memset(W->lc, 0, (size_t)K * sizeof(double));
+	wl = 0;
+	for (p = s; p < m; p++) {
+		int row = ix[p], last = p == m - 1;
+
+		W->lc[F->y[row]] += W->w[row];
+		wl += W->w[row];
+		if (e - p - 1 < msl)
+			break;
+		if (!last && !(x[row] < x[ix[p + 1]]))
+			continue;
+		found |= candidates(F, W, b, j, wl, p - s + 1, e - s, e - m,
+		    wm, wsum, x[row], last ? 0 : x[ix[p + 1]], last);
+	}
+	return found;
+}
+
+/*
+ * Feature j's split by a histogram of its few values (binned at fit
+ * time): the same candidates as sorted_split() finds, in the same
+ * order, without a sorted list of the node's rows.
+ */
+static int
+binned_split(const struct fit *F, struct work *W, int j, int s, int e,
+    double wsum, struct split *b)
+{
+	const unsigned short *code = F->code[j];
+	const double *vals = F->vals[j];
+	const int *ix = W->idx[0];
+	int K = F->nclass, msl = F->p->min_samples_leaf, nv = F->nvals[j];
+	int found = 0, nonempty = 0, nl = 0, c, next, k, p;
+	double wl = 0, *h = W->hist;
+	int *hc = W->hcount;
+
+	memset(h, 0, (size_t)(nv + 1) * (size_t)K * sizeof(double));
+	memset(hc, 0, (size_t)(nv + 1) * sizeof(int));
+	for (p = s; p < e; p++) {
+		int row = ix[p];
+
+		c = code[row];
+		h[c * K + F->y[row]] += W->w[row];
+		hc[c]++;
+	}
+	for (c = 0; c < nv && nonempty < 2; c++)
+		nonempty += hc[c] > 0;
+	if (nonempty == 0 || (nonempty == 1 && hc[nv] == 0))
+		return -1;
+	memcpy(W->mc, h + (size_t)nv * K, (size_t)K * sizeof(double));
+	{
+		double wm = 0;
+
+		for (k = 0; k < K; k++)
+			wm += W->mc[k];
+		memset(W->lc, 0, (size_t)K * sizeof(double));
+		for (c = 0; c < nv && hc[c] == 0; c++)
+			;
+		for (; c < nv; c = next) {
+			for (k = 0; k < K; k++) {
+				W->lc[k] += h[c * K + k];
+				wl += h[c * K + k];
+			}
+			nl += hc[c];
+			for (next = c + 1; next < nv && hc[next] == 0; next++)
+				;
+			if (e - s - nl < msl)
+				break;
+			found |= candidates(F, W, b, j, wl, nl, e - s, hc[nv],
+			    wm, wsum, vals[c], next < nv ? vals[next] : 0,
+			    next == nv);
+		}
+	}
+	return found;
+}
+
+/*
+ * The best split of the node's rows idx[.][s..e) into *b; returns 0
+ * when there is none.  Features are drawn as scikit-learn does:
+ * constant ones do not count towards max_features.
  */
 static int
 best_split(const struct fit *F, struct work *W, int s, int e, double wsum,
     struct split *b)
 {
-	int K = F->nclass, msl = F->p->min_samples_leaf;
-	int drawn = 0, used = 0, found = 0, j, p, m, k, last;
-	double wl, wm, sc;
+	int drawn = 0, used = 0, found = 0, j, rc;
 
 	b->score = -1;
 	for (j = 0; j < F->d; j++)
@@ -162,74 +323,25 @@ best_split(const struct fit *F, struct work *W, int s, int e, double wsum,
 	while (drawn < F->d && used < F->max_features) {
 		int r = drawn + (int)mm_rng_below(&W->rng,
 		    (uint64_t)(F->d - drawn));
-		const int *ix;
-		const double *x;
 
 		j = W->feats[r];
 		W->feats[r] = W->feats[drawn];
 		W->feats[drawn++] = j;
-		ix = W->idx[j];
-		x = F->cols[j];
-		for (m = e; m > s && isnan(x[ix[m - 1]]); m--)
-			;
-		if (m == s || (m == e && !(x[ix[s]] < x[ix[e - 1]])))
+		rc = F->code[j] != NULL ? binned_split(F, W, j, s, e, wsum, b) :
+		    sorted_split(F, W, j, s, e, wsum, b);
+		if (rc < 0)
 			continue;	/* constant in this node */
 		used++;
-		memset(W->mc, 0, (size_t)K * sizeof(double));
-		for (wm = 0, p = m; p < e; p++) {
-			W->mc[F->y[ix[p]]] += W->w[ix[p]];
-			wm += W->w[ix[p]];
-		}
-		memset(W->lc, 0, (size_t)K * sizeof(double));
-		wl = 0;
-		for (p = s; p < m; p++) {
-			int row = ix[p];
-
-			W->lc[F->y[row]] += W->w[row];
-			wl += W->w[row];
-			last = p == m - 1;
-			if (e - p - 1 < msl)
-				break;
-			if (last ? m == e : !(x[row] < x[ix[p + 1]]))
-				continue;
-			/* Missing rows right: all of them when last. */
-			if (p - s + 1 >= msl && (sc = proxy(W->tot, W->lc, wl,
-			    wsum, K)) > b->score) {
-				b->score = sc;
-				b->feat = j;
-				b->pos = p;
-				b->mright = m < e || wsum - wl > wl;
-				found = 1;
-			}
-			if (m == e || last || m - p - 1 < msl)
-				continue;
-			for (k = 0; k < K; k++)
-				W->lc[k] += W->mc[k];
-			if (p - s + 1 + e - m >= msl && (sc = proxy(W->tot,
-			    W->lc, wl + wm, wsum, K)) > b->score) {
-				b->score = sc;
-				b->feat = j;
-				b->pos = p;
-				b->mright = 0;
-				found = 1;
-			}
-			for (k = 0; k < K; k++)
-				W->lc[k] -= W->mc[k];
-		}
-	}
-	if (found) {
-		const int *ix = W->idx[b->feat];
-		const double *x = F->cols[b->feat];
-		double lo = x[ix[b->pos]], hi;
-
-		b->thr = lo;
-		if (b->pos + 1 < e && !isnan(hi = x[ix[b->pos + 1]])) {
-			b->thr = lo / 2.0 + hi / 2.0;
-			if (b->thr == hi || isinf(b->thr))
-				b->thr = lo;
-		}
+		found |= rc;
 	}
 	return found;
+}
+
+/* A node of n rows may be split (its depth aside). */
+static int
+splittable(const struct fit *F, int n)
+{
+	return n >= 2 * F->p->min_samples_leaf && n >= 2;
 }
 
 static void
@@ -252,11 +364,21 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 	memset(W->w, 0, F->n * sizeof(int));
 	for (i = 0; i < F->n; i++)
 		W->w[mm_rng_below(&W->rng, F->n)]++;
+	/*
+	 * Each feature's rows in order, those in the sample only, without
+	 * a branch on which.  A feature with one value in every row needs
+	 * no order: its list keeps the rows it has (build_tree).
+	 */
 	for (j = 0; j < F->d; j++) {
-		m = 0;
-		for (i = 0; i < F->n; i++)
-			if (W->w[F->order[j][i]] > 0)
-				W->idx[j][m++] = F->order[j][i];
+		const int *o = F->order[j];
+		int *ix = W->idx[j];
+
+		if (j > 0 && (F->constant[j] || F->code[j] != NULL))
+			continue;
+		for (m = 0, i = 0; i < F->n; i++) {
+			ix[m] = o[i];
+			m += W->w[o[i]] > 0;
+		}
 	}
 	memset(t, 0, sizeof(*t));
 	stack = mm_xmalloc((size_t)(2 * F->p->max_depth + 4) *
@@ -264,7 +386,7 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 	stack[nstack++] = (struct node_job){ mm_tree_add_node(t, K), 0, m, 0 };
 	while (nstack > 0) {
 		struct node_job jb = stack[--nstack];
-		int s = jb.start, e = jb.end, nl, k, pure, bf, mr;
+		int s = jb.start, e = jb.end, nl, k, pure, bf, mr, deeper = 1;
 		struct split sp;
 		double wsum = 0, thr;
 
@@ -280,7 +402,7 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 			if (W->tot[k] == wsum)
 				pure = 1;
 		if (pure || jb.depth >= F->p->max_depth ||
-		    e - s < 2 * F->p->min_samples_leaf || e - s < 2 ||
+		    !splittable(F, e - s) ||
 		    !best_split(F, W, s, e, wsum, &sp)) {
 			set_leaf(F, t, jb.node, W->tot);
 			continue;
@@ -297,16 +419,39 @@ build_tree(const struct fit *F, struct work *W, int ti, struct mm_tree *t)
 		}
 		nl = 0;
 		for (j = 0; j < F->d; j++) {
-			int *ix = W->idx[j], a = s, b = 0, q;
+			int *restrict ix = W->idx[j], *restrict tmp = W->tmp;
+			const unsigned char *restrict gl = W->goleft;
+			const double *x = F->cols[j];
+			int a = s, b = 0, q, r, g;
 
+			/*
+			 * A feature with one value here (none missing) has it
+			 * in every node below: any order of its rows will do,
+			 * so its list is left as it is.  The first list is
+			 * always partitioned: the nodes' rows are read from
+			 * it.
+			 */
+			if (j > 0 && (!deeper || F->code[j] != NULL ||
+			    x[ix[s]] == x[ix[e - 1]]))
+				continue;
+			/* Without a branch on the side: it is unpredictable. */
 			for (q = s; q < e; q++) {
-				if (W->goleft[ix[q]])
-					ix[a++] = ix[q];
-				else
-					W->tmp[b++] = ix[q];
+				r = ix[q];
+				g = gl[r];
+				ix[a] = r;
+				tmp[b] = r;
+				a += g;
+				b += !g;
 			}
-			memcpy(ix + a, W->tmp, (size_t)b * sizeof(int));
-			nl = a - s;
+			memcpy(ix + a, tmp, (size_t)b * sizeof(int));
+			if (j == 0) {
+				/* Children that will be leaves need the rows
+				   of the first list only. */
+				nl = a - s;
+				deeper = jb.depth + 1 < F->p->max_depth &&
+				    (splittable(F, nl) ||
+				    splittable(F, e - s - nl));
+			}
 		}
 		t->feature[jb.node] = bf;
 		t->threshold[jb.node] = thr;
@@ -336,14 +481,19 @@ worker(void *arg)
 	memset(&W, 0, sizeof(W));
 	W.w = mm_xmalloc(F->n * sizeof(int));
 	W.idx = mm_xmalloc((size_t)F->d * sizeof(int *));
-	for (j = 0; j < F->d; j++)
+	for (j = 0; j < F->d; j++) {
 		W.idx[j] = mm_xmalloc(F->n * sizeof(int));
+		memcpy(W.idx[j], F->order[j], F->n * sizeof(int));
+	}
 	W.tmp = mm_xmalloc(F->n * sizeof(int));
 	W.goleft = mm_xmalloc(F->n);
 	W.tot = mm_xmalloc((size_t)F->nclass * sizeof(double));
 	W.lc = mm_xmalloc((size_t)F->nclass * sizeof(double));
 	W.mc = mm_xmalloc((size_t)F->nclass * sizeof(double));
 	W.feats = mm_xmalloc((size_t)F->d * sizeof(int));
+	W.hist = mm_xmalloc((MM_BINS + 1) * (size_t)F->nclass *
+	    sizeof(double));
+	W.hcount = mm_xmalloc((MM_BINS + 1) * sizeof(int));
 	for (;;) {
 		pthread_mutex_lock(&F->lock);
 		ti = F->next++;
@@ -362,7 +512,42 @@ worker(void *arg)
 	free(W.lc);
 	free(W.mc);
 	free(W.feats);
+	free(W.hist);
+	free(W.hcount);
 	return NULL;
+}
+
+/*
+ * Bin feature j if it has at most MM_BINS distinct values: its sorted
+ * order gives them, ascending, missing ones last.
+ */
+static void
+bin_feature(struct fit *F, int j)
+{
+	const double *x = F->cols[j];
+	const int *o = F->order[j];
+	int nv = 0;
+	size_t i;
+
+	for (i = 0; i < F->n && !isnan(x[o[i]]); i++)
+		if (i == 0 || x[o[i]] != x[o[i - 1]])
+			if (++nv > MM_BINS)
+				return;
+	F->vals[j] = mm_xmalloc((size_t)(nv ? nv : 1) * sizeof(double));
+	F->code[j] = mm_xmalloc(F->n * sizeof(unsigned short));
+	nv = 0;
+	for (i = 0; i < F->n; i++) {
+		double v = x[o[i]];
+
+		if (isnan(v)) {
+			F->code[j][o[i]] = (unsigned short)F->nvals[j];
+			continue;
+		}
+		if (nv == 0 || v != F->vals[j][nv - 1])
+			F->vals[j][nv++] = v;
+		F->code[j][o[i]] = (unsigned short)(nv - 1);
+		F->nvals[j] = nv;
+	}
 }
 
 int
@@ -404,12 +589,19 @@ mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
 		F.max_features = d;
 	F.forest = f;
 	F.order = mm_xmalloc((size_t)d * sizeof(int *));
+	F.constant = mm_xmalloc((size_t)d);
+	F.code = mm_xcalloc((size_t)d, sizeof(*F.code));
+	F.vals = mm_xcalloc((size_t)d, sizeof(*F.vals));
+	F.nvals = mm_xcalloc((size_t)d, sizeof(int));
 	for (j = 0; j < d; j++) {
 		F.order[j] = mm_xmalloc(n * sizeof(int));
 		for (r = 0; r < n; r++)
 			F.order[j][r] = (int)r;
 		qsort_r(F.order[j], n, sizeof(int), cmp_rows,
 		    (void *)cols[j]);
+		F.constant[j] = cols[j][F.order[j][0]] ==
+		    cols[j][F.order[j][n - 1]];
+		bin_feature(&F, j);
 	}
 	f->d = d;
 	f->nclass = nclass;
@@ -431,6 +623,14 @@ mm_forest_fit(struct mm_forest *f, const double *const *cols, size_t n,
 	for (j = 0; j < d; j++)
 		free(F.order[j]);
 	free(F.order);
+	free(F.constant);
+	for (j = 0; j < d; j++) {
+		free(F.code[j]);
+		free(F.vals[j]);
+	}
+	free(F.code);
+	free(F.vals);
+	free(F.nvals);
 	mm_forest_prepare(f);
 	return 0;
 }

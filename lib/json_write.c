@@ -197,6 +197,25 @@ mm_jw_num(struct mm_buf *b, double v)
 		mm_buf_put(b, "null", 4);
 		return;
 	}
+	/*
+	 * A whole number below 1e15 is its digits, as %.15g writes it,
+	 * without printf: a model holds hundreds of thousands of them.
+	 */
+	if (fabs(v) < 1e15 && v == (double)(long long)v &&
+	    (v != 0 || !signbit(v))) {
+		long long k = (long long)v;
+		unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k :
+		    (unsigned long long)k;
+
+		n = (int)sizeof(tmp);
+		do
+			tmp[--n] = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (k < 0)
+			tmp[--n] = '-';
+		mm_buf_put(b, tmp + n, sizeof(tmp) - (size_t)n);
+		return;
+	}
 	n = mm_fmt_double(tmp, sizeof(tmp), v);
 	mm_buf_put(b, tmp, (size_t)n);
 }

@@ -88,8 +88,11 @@ mm_model_json(const struct mm_forest *f, const char *const *features,
 			    i ? ",0" : "0");
 		mm_buf_putc(b, ']');
 		mm_buf_puts(b, ",\"counts\":[");
-		for (i = 0; i < tr->n * f->nclass; i++)
-			mm_buf_printf(b, i ? ",%.0f" : "%.0f", tr->value[i]);
+		for (i = 0; i < tr->n * f->nclass; i++) {
+			if (i > 0)
+				mm_buf_putc(b, ',');
+			mm_jw_num(b, tr->value[i]);
+		}
 		mm_buf_puts(b, "]}");
 	}
 	mm_buf_puts(b, "]}\n");

@@ -98,7 +98,7 @@ def check(train, valid, summary, models, predicted):
             print(f"card.json params.{k} is {card['params'][k]}, not {v}")
             bad += 1
     if card["rows"] != {"train": len(ytr), "validation": len(yva),
-                        "skipped_incomplete": 0}:
+                        "with_missing": 0}:
         print(f"card.json rows {card['rows']}: want {len(ytr)} train, "
               f"{len(yva)} validation")
         bad += 1

@@ -49,9 +49,9 @@ bats_require_minimum_version 1.5.0
 	s='[0-9]+\.[0-9]{3} s'
 	for name in breast_cancer wine digits; do
 		for k in 0 1 2; do
-			assert_line --regexp "^$name split $k: F1 mm [01]\.[0-9]{6} sklearn [01]\.[0-9]{6}; fit mm $s sklearn $s$"
+			assert_line --regexp "^$name split $k: F1 mm [01]\.[0-9]{6} sklearn [01]\.[0-9]{6}; fit mm $s sklearn $s; mm-train $s$"
 		done
-		assert_line --regexp "^verify_tabular: $name F1 mm $f1 sklearn $f1 diff [+-]0\.0(0[0-9]{2}|100), within 0\.01; fit mm $s sklearn $s, ([3-9]|[1-9][0-9]+)\.[0-9]x faster \(3 splits\)$"
+		assert_line --regexp "^verify_tabular: $name F1 mm $f1 sklearn $f1 diff [+-]0\.0(0[0-9]{2}|100), within 0\.01; fit mm $s sklearn $s, ([3-9]|[1-9][0-9]+)\.[0-9]x faster; mm-train $s, [0-9]+\.[0-9]x \(3 splits\)$"
 	done
 	refute_output --partial 'beyond'
 	refute_output --partial 'short of'

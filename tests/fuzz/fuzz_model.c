@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(sum == 0 || fabs(sum - 1) < 1e-6);
 	}
 	mm_buf_init(&b);
-	mm_model_json(&m.forest, (const char *const *)m.features, &b);
+	mm_model_json(&m.forest, NULL, &m.schema, &b);
 	if (mm_model_parse(&again, b.p, b.n, &err) < 0) {
 		fprintf(stderr, "written model does not read back: %s\n",
 		    err.msg);
