@@ -308,8 +308,9 @@ binned_split(const struct fit *F, struct work *W, int j, int s, int e,
 
 /*
  * The best split of the node's rows idx[.][s..e) into *b; returns 0
- * when there is none.  Features are drawn as scikit-learn does:
- * constant ones do not count towards max_features.
+ * when there is none.  Features are drawn until max_features that are
+ * not constant in the node have been tried (scikit-learn counts the
+ * constant ones too, but draws on until one is not).
  */
 static int
 best_split(const struct fit *F, struct work *W, int s, int e, double wsum,

@@ -11,6 +11,11 @@
  * is the mean of the trees' leaf distributions.  Each tree draws from
  * its own seeded stream, so the same data and seed give the same forest
  * on any machine and with any number of threads.
+ *
+ * Splits are found as exact CART finds them: a feature's rows in order
+ * of value (sorted once per fit, the lists kept in order as nodes
+ * split), or for a feature of at most 64 distinct values a histogram
+ * of the node's rows over them; both give the same candidates.
  */
 #ifndef MM_FOREST_H
 #define MM_FOREST_H
