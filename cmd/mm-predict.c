@@ -62,16 +62,6 @@ struct predict {
 	long *cm;		/* the batch's confusion counts, K x K */
 };
 
-/* A class label as JSON: a number, or a string. */
-static void
-label_json(struct mm_buf *b, const struct mm_schema *s, int k)
-{
-	if (s->int_classes)
-		mm_buf_puts(b, s->classes[k]);
-	else
-		mm_jw_str(b, s->classes[k]);
-}
-
 static void
 free_enc(struct predict *pr)
 {
@@ -114,7 +104,7 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	pr->cls = mm_xcalloc((size_t)m.forest.nclass, sizeof(*pr->cls));
 	pr->plain = 1;
 	for (k = 0; k < m.forest.nclass; k++) {
-		label_json(&pr->cls[k], &m.schema, k);
+		mm_schema_label_json(&m.schema, k, &pr->cls[k]);
 		snprintf(num, sizeof(num), "%d", k);
 		pr->plain &= strcmp(pr->cls[k].p, num) == 0;
 	}

@@ -131,8 +131,8 @@ mm_schema_class(const struct mm_schema *s, const char *label, size_t n)
 	return find_str(s->classes, s->nclass, label, n);
 }
 
-static void
-label_json(struct mm_buf *b, const struct mm_schema *s, int k)
+void
+mm_schema_label_json(const struct mm_schema *s, int k, struct mm_buf *b)
 {
 	if (s->int_classes)
 		mm_buf_puts(b, s->classes[k]);
@@ -167,12 +167,12 @@ mm_schema_json(const struct mm_schema *s, struct mm_buf *b)
 	for (i = 0; i < s->nclass; i++) {
 		if (i > 0)
 			mm_buf_putc(b, ',');
-		label_json(b, s, i);
+		mm_schema_label_json(s, i, b);
 	}
 	mm_buf_putc(b, ']');
 	if (s->positive >= 0) {
 		mm_buf_puts(b, ",\"positive\":");
-		label_json(b, s, s->positive);
+		mm_schema_label_json(s, s->positive, b);
 	}
 	mm_buf_putc(b, '}');
 }

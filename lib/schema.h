@@ -79,6 +79,9 @@ int mm_schema_cat(const struct mm_schema_feat *f, const char *cat,
  */
 int mm_schema_class(const struct mm_schema *s, const char *label, size_t n);
 
+/* Class k's label as JSON (a number, or a string), appended to b. */
+void mm_schema_label_json(const struct mm_schema *s, int k, struct mm_buf *b);
+
 /* The "schema" object as JSON, appended to b. */
 void mm_schema_json(const struct mm_schema *s, struct mm_buf *b);
 
