@@ -712,12 +712,48 @@ flatten(const struct mm_tree *t, int K, struct flat *fl)
 #define LANES 16
 #define BLOCK 256
 
+/*
+ * Walk lanes rows (x, d features each) down a flat tree to their
+ * leaves.  A block without a missing value takes the walk without the
+ * check for one.
+ */
+static void
+descend(const struct fnode *nodes, int depth, const double *x, int d,
+    int lanes, int *node)
+{
+	const struct fnode *nd;
+	int dd, l;
+
+	for (dd = 0; dd < depth; dd++)
+		for (l = 0; l < lanes; l++) {
+			nd = &nodes[node[l]];
+			node[l] = nd->kids[x[l * d + nd->feat] > nd->thr];
+		}
+}
+
+static void
+descend_missing(const struct fnode *nodes, int depth, const double *x,
+    int d, int lanes, int *node)
+{
+	const struct fnode *nd;
+	double v;
+	int dd, l;
+
+	for (dd = 0; dd < depth; dd++)
+		for (l = 0; l < lanes; l++) {
+			nd = &nodes[node[l]];
+			v = x[l * d + nd->feat];
+			node[l] = nd->kids[(v > nd->thr) |
+			    ((v != v) & nd->mright)];
+		}
+}
+
 static void *
 predict_rows(void *arg)
 {
 	const struct predict_job *jb = arg;
 	const struct mm_forest *f = jb->f;
-	int K = f->nclass, d = f->d, ti, k, dd, l, j;
+	int K = f->nclass, d = f->d, ti, k, l, j, missing;
 	size_t i, blk, base, nb;
 	double *x = mm_xmalloc((size_t)BLOCK * d * sizeof(double));
 
@@ -728,9 +764,14 @@ predict_rows(void *arg)
 	while ((blk = __atomic_fetch_add(&((struct predict_job *)arg)->next,
 	    BLOCK, __ATOMIC_RELAXED)) < jb->n) {
 		nb = jb->n - blk < BLOCK ? jb->n - blk : BLOCK;
+		missing = 0;
 		for (j = 0; j < d; j++)
-			for (i = 0; i < nb; i++)
-				x[i * d + j] = jb->cols[j][blk + i];
+			for (i = 0; i < nb; i++) {
+				double v = jb->cols[j][blk + i];
+
+				x[i * d + j] = v;
+				missing |= v != v;
+			}
 		for (ti = 0; ti < f->ntrees; ti++) {
 			const struct flat *fl = &jb->flat[ti];
 			const struct fnode *nodes = fl->node;
@@ -740,17 +781,12 @@ predict_rows(void *arg)
 
 				if (nb - base < LANES)
 					lanes = (int)(nb - base);
-				for (dd = 0; dd < fl->depth; dd++)
-					for (l = 0; l < lanes; l++) {
-						const struct fnode *nd =
-						    &nodes[node[l]];
-						double v = x[(base + l) * d +
-						    nd->feat];
-
-						node[l] = nd->kids[
-						    (v > nd->thr) |
-						    ((v != v) & nd->mright)];
-					}
+				if (missing)
+					descend_missing(nodes, fl->depth,
+					    x + base * d, d, lanes, node);
+				else
+					descend(nodes, fl->depth, x + base * d,
+					    d, lanes, node);
 				if (K == 2) {
 					/* Two classes: the shares sum to 1, so
 					 * class 1's is enough; class 0's is
