@@ -23,7 +23,7 @@ BIN ?= bin
 MM_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Ilib $(EXTRA_CFLAGS)
 MM_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -fno-exceptions $(EXTRA_CFLAGS)
-LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lpthread \
+LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lmicrohttpd -lpthread \
 	-lstdc++ -lm
 
 LIB_SRC = $(wildcard lib/*.c)

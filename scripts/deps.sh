@@ -5,9 +5,9 @@ set -eu
 
 want=${1:-test}
 
-build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev"
+build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev libmicrohttpd-dev"
 # clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
-test="$build valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
+test="$build curl valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 verify="$test"
 bench="$verify hyperfine time"
 # clang with libFuzzer and the sanitizer runtimes, for make fuzz.
