@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "opt.h"
 #include "retrain.h"
+#include "steer.h"
 #include "store.h"
 
 static const char *prog = "mm-models";
@@ -171,100 +172,19 @@ show(const char *dir, const char *version)
 	return MM_OK;
 }
 
-static void
-report(const char *action, const char *version, const char *from)
-{
-	struct mm_buf b;
-
-	mm_buf_init(&b);
-	mm_buf_printf(&b, "{\"action\":\"%s\",\"version\":", action);
-	mm_jw_str(&b, version);
-	mm_buf_puts(&b, ",\"previous_version\":");
-	if (from != NULL && *from != '\0')
-		mm_jw_str(&b, from);
-	else
-		mm_buf_puts(&b, "null");
-	mm_buf_putc(&b, '}');
-	puts(b.p);
-	mm_buf_release(&b);
-}
-
-/*
- * Under the lock: the version a promote or rollback would make live
- * loads, as mm-predict loads it.  0, also when there is nothing to
- * check (the store's own calls then say what is wrong); -1 with err
- * naming the version when it does not load.
- */
-static int
-loads(const char *dir, const char *cmd, const char *arg,
-    const struct mm_active *before, int arc, struct mm_err *err)
-{
-	char v[MM_VERSION_MAX];
-	int rc;
-
-	if (strcmp(cmd, "promote") == 0) {
-		if ((rc = mm_store_read_candidate(dir, v, sizeof(v), err)) != 0)
-			return rc < 0 ? -1 : 0;
-	} else if (strcmp(cmd, "rollback") == 0 && arc == 0) {
-		snprintf(v, sizeof(v), "%s", arg ? arg : before->previous);
-		if (v[0] == '\0' || strcmp(v, before->version) == 0)
-			return 0;
-	} else
-		return 0;
-	if (mm_version_loads(dir, v, err) == 0)
-		return 0;
-	if (err->code != MM_ESYS) {
-		/* Not a version: the store's call says so, as it did. */
-		memset(err, 0, sizeof(*err));
-		return 0;
-	}
-	{
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		mm_errf(err, MM_ESYS, 0, "%s does not load; not %s: %.400s", v,
-		    strcmp(cmd, "promote") == 0 ? "promoted" : "rolled back to",
-		    why);
-	}
-	return -1;
-}
-
 static int
 change(const char *dir, const char *cmd, const char *arg, double now)
 {
 	struct mm_err err = { 0 };
-	struct mm_store s;
-	struct mm_active before;
-	char v[MM_VERSION_MAX];
-	int rc, arc;
+	struct mm_buf b;
 
-	if (mm_store_open(&s, dir, 0, 0, &err) != 0)
-		return fail(&err);
-	if ((arc = mm_store_read_active(dir, &before, &err)) < 0 ||
-	    loads(dir, cmd, arg, &before, arc, &err) < 0) {
-		mm_store_close(&s);
+	mm_buf_init(&b);
+	if (mm_steer(dir, cmd, arg, now, &b, &err) < 0) {
+		mm_buf_release(&b);
 		return fail(&err);
 	}
-	if (strcmp(cmd, "promote") == 0) {
-		rc = mm_store_promote(&s, now, v, sizeof(v), &err);
-		if (rc == 1)
-			mm_errf(&err, MM_EINPUT, 0, "no staged candidate to "
-			    "promote");
-	} else if (strcmp(cmd, "rollback") == 0) {
-		rc = mm_store_rollback(&s, arg, now, v, sizeof(v), &err);
-		if (rc == 1)
-			mm_errf(&err, MM_EINPUT, 0, "no previous version to "
-			    "roll back to");
-	} else {
-		rc = mm_store_stage(&s, arg, now, &err);
-		snprintf(v, sizeof(v), "%s", arg);
-	}
-	mm_store_close(&s);
-	if (rc != 0)
-		return fail(&err);
-	/* A candidate found live: this finishes an interrupted promote. */
-	report(cmd, v, strcmp(cmd, "stage") == 0 || arc != 0 ? NULL :
-	    strcmp(before.version, v) == 0 ? before.previous : before.version);
+	puts(b.p);
+	mm_buf_release(&b);
 	return MM_OK;
 }
 
