@@ -1,3 +1,4 @@
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 
@@ -54,4 +55,10 @@ mm_sha_final(struct mm_sha *s, char out[MM_SHA_HEX])
 	EVP_MD_CTX_free(s->ctx);
 	s->ctx = NULL;
 	hex(md, len, out);
+}
+
+int
+mm_equal_ct(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }

@@ -1,17 +1,20 @@
 #!/bin/sh
 # Install the Debian packages mm needs, only those missing. Idempotent.
-# Usage: scripts/deps.sh [build|test|verify|bench|fuzz|all]   (default: test)
+# Usage: scripts/deps.sh [build|test|verify|bench|fuzz|docker|all]   (default: test)
 set -eu
 
 want=${1:-test}
 
 build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev libmicrohttpd-dev"
 # clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
-test="$build curl valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
+test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 verify="$test"
 bench="$verify hyperfine time"
 # clang with libFuzzer and the sanitizer runtimes, for make fuzz.
 fuzz="$build clang libclang-rt-14-dev"
+# make check-docker: the engine, curl for the checks, and debootstrap for
+# a debian:12 base image where no registry can be reached.
+docker="docker.io curl debootstrap"
 
 case $want in
 build) pkgs=$build ;;
@@ -19,7 +22,8 @@ test) pkgs=$test ;;
 verify) pkgs=$verify ;;
 bench|all) pkgs=$bench ;;
 fuzz) pkgs=$fuzz ;;
-*) echo "deps.sh: unknown set '$want' (build, test, verify, bench, fuzz, all)" >&2; exit 2 ;;
+docker) pkgs=$docker ;;
+*) echo "deps.sh: unknown set '$want' (build, test, verify, bench, fuzz, docker, all)" >&2; exit 2 ;;
 esac
 
 missing=
