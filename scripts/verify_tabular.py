@@ -232,7 +232,9 @@ def check(top, name, positive, splits):
     t_mm, t_sk = statistics.mean(mm_s), statistics.mean(sk_s)
     t_wall = statistics.mean(walls)
     ratio = t_sk / t_mm if t_mm > 0 else float("inf")
-    fast_ok = ratio >= SPEEDUP
+    # MM_VERIFY_SPEED=0 reports the times without judging them: a test
+    # suite, perhaps under sanitizers, is no place to time anything.
+    fast_ok = ratio >= SPEEDUP or os.environ.get("MM_VERIFY_SPEED") == "0"
     print(f"verify_tabular: {name} F1 mm {mm:.4f}±{mm_sd:.4f} sklearn "
           f"{sk:.4f}±{sk_sd:.4f} diff {diff:+.4f}, "
           f"{'within' if f1_ok else 'beyond'} {TOL}; fit mm {t_mm:.3f} s "

@@ -39,9 +39,10 @@ bats_require_minimum_version 1.5.0
 	refute_output --partial 'beyond'
 }
 
-@test "forest on real tables: mean F1 within 0.01 of scikit-learn's, 3x as fast" {
-	# Three splits keep it short; make verify takes ten.
-	export MM_VERIFY_SPLITS=3
+@test "forest on real tables: mean F1 within 0.01 of scikit-learn's" {
+	# Three splits keep it short; make verify takes ten, and judges the
+	# times too (a test suite, under sanitizers perhaps, times nothing).
+	export MM_VERIFY_SPLITS=3 MM_VERIFY_SPEED=0
 	run_split "$MM_TOP/scripts/verify.sh" tabular
 	assert_success
 	[ -z "$stderr" ]
@@ -51,9 +52,8 @@ bats_require_minimum_version 1.5.0
 		for k in 0 1 2; do
 			assert_line --regexp "^$name split $k: F1 mm [01]\.[0-9]{6} sklearn [01]\.[0-9]{6}; fit mm $s sklearn $s; mm-train $s$"
 		done
-		assert_line --regexp "^verify_tabular: $name F1 mm $f1 sklearn $f1 diff [+-]0\.0(0[0-9]{2}|100), within 0\.01; fit mm $s sklearn $s, ([3-9]|[1-9][0-9]+)\.[0-9]x faster; mm-train $s, [0-9]+\.[0-9]x \(3 splits\)$"
+		assert_line --regexp "^verify_tabular: $name F1 mm $f1 sklearn $f1 diff [+-]0\.0(0[0-9]{2}|100), within 0\.01; fit mm $s sklearn $s, [0-9]+\.[0-9]x faster; mm-train $s, [0-9]+\.[0-9]x \(3 splits\)$"
 	done
 	refute_output --partial 'beyond'
-	refute_output --partial 'short of'
 	refute_output --partial 'problems'
 }
