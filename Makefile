@@ -44,7 +44,8 @@ MANS5 = $(wildcard man/*.5)
 MANS7 = $(wildcard man/*.7)
 
 .PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
-	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz
+	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz run \
+	check-docker
 
 all: deps $(PROGS)
 
@@ -111,6 +112,19 @@ train: all
 
 sim: all
 	@scripts/sim.sh
+
+# mm-serve in the foreground on the simulation's database and store,
+# with a first model trained there if none (scripts/run.sh); LISTEN
+# sets the address: make run LISTEN=0.0.0.0:8000
+run: all
+	@LISTEN="$(LISTEN)" MM_BIN="$(abspath $(BIN))" scripts/run.sh
+
+# The Docker image end to end: build it, serve from a container on
+# temporary host directories, ask /health and /metrics from the host
+# (scripts/check-docker.sh; installs docker.io, starts dockerd if need
+# be).  Not part of make test.
+check-docker:
+	@scripts/check-docker.sh
 
 bench: all
 	@scripts/deps.sh bench
