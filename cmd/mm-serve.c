@@ -19,12 +19,15 @@
 
 #include <microhttpd.h>
 
+#include "config.h"
 #include "db.h"
 #include "json.h"
 #include "json_write.h"
 #include "mm.h"
 #include "opt.h"
 #include "query.h"
+#include "report.h"
+#include "reportdb.h"
 #include "sha.h"
 #include "steer.h"
 #include "store.h"
@@ -56,6 +59,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 
 struct server {
 	const char *db, *models, *config;
+	struct mm_config cfg;		/* the drift bands the page shows */
 	char key[MM_SHA_HEX];		/* SHA-256 hex of the key */
 	int has_key;
 	pthread_key_t conn;		/* each thread's database */
@@ -382,11 +386,43 @@ steer(struct server *sv, struct MHD_Connection *c, const char *cmd,
 	json_decref(root);
 }
 
+/*
+ * GET /: the dashboard, mm-report's page over the last 24 hours, which
+ * reloads itself every 30 seconds.  It holds everything it shows: no
+ * script, no file from elsewhere.
+ */
+static void
+dashboard(struct server *sv, struct reply *r)
+{
+	struct mm_err err = { 0 };
+	struct mm_report rep;
+	struct mm_db *db;
+
+	mm_report_init(&rep);
+	rep.title = "mm";
+	rep.db = sv->db;
+	rep.now = mm_clock(NULL);
+	rep.moderate = sv->cfg.drift.moderate;
+	rep.severe = sv->cfg.drift.severe;
+	rep.alpha = sv->cfg.drift.alpha;
+	rep.refresh = 30;
+	if ((db = thread_db(sv, &err)) == NULL ||
+	    mm_report_read_db(&rep, db, 86400, &err) < 0 ||
+	    mm_report_read_store(&rep, sv->models, &err) < 0) {
+		server_error(r, &err);
+		mm_report_release(&rep);
+		return;
+	}
+	r->type = "text/html; charset=utf-8";
+	mm_report_html(&rep, &r->body);
+	mm_report_release(&rep);
+}
+
 /* What a path answers to: its methods, or NULL for no such path. */
 static const char *
 allowed(const char *url)
 {
-	static const char *const get[] = { "/health", "/metrics",
+	static const char *const get[] = { "/", "/health", "/metrics",
 	    "/api/metrics", "/api/metrics/tail", "/api/metrics/latest",
 	    "/api/decisions/history", "/api/models", NULL };
 	static const char *const post[] = { "/api/models/promote",
@@ -432,7 +468,9 @@ route(struct server *sv, struct MHD_Connection *c, const char *url,
 		    "than 1 MiB");
 		return;
 	}
-	if (strcmp(url, "/health") == 0)
+	if (strcmp(url, "/") == 0)
+		dashboard(sv, r);
+	else if (strcmp(url, "/health") == 0)
 		health(sv, r);
 	else if (strcmp(url, "/metrics") == 0)
 		prometheus(sv, r);
@@ -482,6 +520,10 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
+	if (r.type[0] == 't' && r.type[5] == 'h')
+		MHD_add_response_header(resp, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "img-src data:");
 	if (r.allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r.allow);
 	if (r.status == MHD_HTTP_UNAUTHORIZED)
@@ -644,6 +686,10 @@ main(int argc, char **argv)
 	if (mm_opt_none_left(&st, argc, argv, opts) < 0)
 		return MM_EINPUT;
 	sv.db = mm_db_path(sv.db);
+	if (mm_config_load(&sv.cfg, sv.config, MM_CFG_DRIFT, &err) < 0) {
+		mm_perr(prog, &err);
+		return err.code;
+	}
 	sv.models = mm_models_dir(sv.models);
 	if (parse_listen(listen, &sa, &salen) < 0 || load_key(&sv, keyfile) < 0)
 		return MM_EINPUT;

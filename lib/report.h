@@ -79,6 +79,8 @@ struct mm_report {
 	char staged[MM_VERSION_MAX];	/* "" when nothing is staged */
 	double moderate, severe;	/* psi_adj bands (mm-psi's config) */
 	double alpha;			/* significance level, after BH */
+	int refresh;			/* > 0: the page reloads itself
+					   every refresh seconds */
 
 	/* Owned; filled by mm_report_add_*(). */
 	struct mm_report_batch *b;

@@ -464,7 +464,11 @@ mm_report_html(const struct mm_report *r, struct mm_buf *b)
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"generator\" content=\"mm-report " MM_VERSION
-	    "\">\n<title>");
+	    "\">\n");
+	if (r->refresh > 0)
+		mm_buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">"
+		    "\n", r->refresh);
+	mm_buf_puts(b, "<title>");
 	mm_html_esc(b, r->title);
 	mm_buf_puts(b, "</title>\n<style>\n");
 	mm_buf_put(b, mm_report_css, mm_report_css_len);

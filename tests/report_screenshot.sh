@@ -2,7 +2,8 @@
 # Render an mm-report page in headless Chromium and check what a person
 # would see: a screenshot that is not blank, a DOM with every section,
 # and no console errors.
-#   tests/report_screenshot.sh REPORT.html OUT.png
+#   tests/report_screenshot.sh REPORT.html|http://... OUT.png
+# (a URL: mm-serve's dashboard, with the headers it is served with)
 # Exits 0 when all is well, 1 on a failed check (saying which), 77 when
 # Chromium is not installed.  OUT.png is kept for a look.
 set -u
@@ -15,8 +16,9 @@ chromium=$(command -v chromium || command -v chromium-browser) || {
 	exit 77
 }
 case $html in
-/*) ;;
-*) html=$PWD/$html ;;
+http://*) url=$html ;;
+/*) url=file://$html ;;
+*) url=file://$PWD/$html ;;
 esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -37,10 +39,10 @@ say() {
 	fail=1
 }
 
-chrome --screenshot="$png" --window-size=1280,2000 "file://$html" \
+chrome --screenshot="$png" --window-size=1280,2000 "$url" \
     >"$tmp/shot.out" 2>"$tmp/shot.err"
 [ -s "$png" ] || say "no screenshot written: $(tail -n 5 "$tmp/shot.err")"
-chrome --dump-dom "file://$html" >"$tmp/dom.html" 2>"$tmp/dom.err"
+chrome --dump-dom "$url" >"$tmp/dom.html" 2>"$tmp/dom.err"
 
 for f in "$tmp/shot.err" "$tmp/dom.err"; do
 	if grep -E 'Uncaught|ERROR:CONSOLE|CONSOLE\(|net::ERR_' "$f" \

@@ -75,4 +75,31 @@ check $vg "$BIN/mm-psi" --models "$tmp/mt" "$tmp/tpred"
 printf 'x,region,label\n0.5,east,fraud\n,mars,ok\n1.5,,ok\n' >"$tmp/t.csv"
 check $vg "$BIN/mm-batch" --csv --schema "$tmp/mt" --size 2 "$tmp/t.csv"
 check $vg "$BIN/mm-batch" --csv --size 2 "$tmp/t.csv"
+# The server: a request to each kind of endpoint, then SIGTERM.
+"$BIN/mm-aggregate" --db "$tmp/d.db" --now 1764140300 >/dev/null
+MM_API_KEY=k $vg "$BIN/mm-serve" --db "$tmp/d.db" --models "$tmp/m" \
+    --listen 127.0.0.1:0 2>"$tmp/serve.err" &
+spid=$!
+for _ in $(seq 200); do
+	grep -q 'listening on' "$tmp/serve.err" && break
+	sleep 0.1
+done
+port=$(sed -n 's/.*127.0.0.1:\([0-9]*\) .*/\1/p' "$tmp/serve.err")
+for u in / /health /api/metrics?limit=2 /api/metrics/tail /api/metrics/latest \
+    /api/metrics/summary/5m /api/metrics/summary/5m/history \
+    /api/decisions/history /api/models /metrics /nope; do
+	curl -s -o /dev/null "http://127.0.0.1:$port$u"
+done
+curl -s -o /dev/null -X POST -H 'Authorization: Bearer k' \
+    "http://127.0.0.1:$port/api/models/rollback"
+kill -TERM $spid
+rc=0
+wait $spid || rc=$?
+if [ "$rc" != 0 ] || grep -q '^==[0-9]*==' "$tmp/serve.err"; then
+	echo "valgrind: mm-serve (exit $rc)"
+	sed 's/^/  /' "$tmp/serve.err"
+	fail=1
+else
+	echo "ok: mm-serve"
+fi
 exit $fail

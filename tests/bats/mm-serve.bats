@@ -296,3 +296,17 @@ EOF
 	run_split mm-serve extra
 	assert_failure 2
 }
+
+@test "GET /: the dashboard renders in headless Chromium, self-contained, reloading itself" {
+	serve --db "$BATS_FILE_TMPDIR/d.db" --models "$BATS_FILE_TMPDIR/m"
+	run curl -s -D headers -o page.html "$URL/"
+	assert_success
+	grep -q '^Content-Type: text/html; charset=utf-8' headers
+	grep -q "^Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; img-src data:" headers
+	grep -q '<meta http-equiv="refresh" content="30">' page.html
+	# The page is mm-report's, over the last 24 hours of the data.
+	grep -q '<section id="trust">' page.html
+	run "$MM_TOP/tests/report_screenshot.sh" "$URL/" shot.png
+	[ "$status" -ne 77 ] || skip "chromium is not installed"
+	assert_success
+}
