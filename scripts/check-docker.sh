@@ -39,6 +39,11 @@ say() { echo "check-docker: $*"; }
 fail() { echo "check-docker: FAIL: $*" >&2; exit 1; }
 now() { date +%s; }
 
+if [ "$(id -u)" != 0 ]; then
+	echo "check-docker.sh: run it as root: it installs packages, may" \
+	    "start dockerd, and hands the volumes to the image's user" >&2
+	exit 3
+fi
 scripts/deps.sh docker
 # The client that came with the engine, where Debian's is installed.
 docker=docker
