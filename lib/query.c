@@ -371,9 +371,12 @@ mm_query_prometheus(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 		static const char *const names[4] = { "mm_window_f1",
 		    "mm_window_accuracy", "mm_window_batches",
 		    "mm_window_drift_score" };
-		static const char *const help[4] = { "F1 of each window's "
-		    "summed confusion counts", "accuracy of each window",
-		    "batches in each window", "drift score of each window" };
+		static const char *const help[4] = {
+			"F1 of each window's summed confusion counts",
+			"accuracy of each window",
+			"batches in each window",
+			"drift score of each window",
+		};
 		struct mm_buf lines[4];
 		int i;
 
