@@ -28,6 +28,25 @@ else
 	case $what in
 	all|bats) files="$files $(ls tests/bats/*.bats 2>/dev/null)" ;;
 	esac
+	# The longest files first, so that none is left running alone at
+	# the end (prove starts them in the order given).
+	slow=
+	for f in tests/bats/mm-serve.bats tests/bats/crash.bats \
+	    tests/bats/verify.bats tests/bats/reliability.bats \
+	    "$BUILD"/tests/test_drift_calibration tests/bats/mm-report.bats \
+	    tests/bats/sim.bats tests/bats/mm-exec.bats tests/bats/fuzz.bats; do
+		case " $files " in
+		*" $f "*) slow="$slow $f" ;;
+		esac
+	done
+	rest=
+	for f in $files; do
+		case " $slow " in
+		*" $f "*) ;;
+		*) rest="$rest $f" ;;
+		esac
+	done
+	files="$slow $rest"
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
