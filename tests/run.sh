@@ -49,7 +49,9 @@ else
 	files="$slow $rest"
 fi
 
-jobs=$(nproc 2>/dev/null || echo 2)
+# One more job than cores: some files spend seconds waiting (a server
+# starting, a scrape, a browser), and another file can use the core.
+jobs=$(( $(nproc 2>/dev/null || echo 2) + 1 ))
 # shellcheck disable=SC2086
 prove -j"$jobs" -e tests/run-one $files
 rc=$?
