@@ -83,7 +83,6 @@ static int
 load(struct predict *pr, const char *version, struct mm_err *err)
 {
 	struct mm_model m;
-	char num[16];
 	int k;
 
 	if (mm_model_load(&m, pr->dir, version, err) < 0)
@@ -102,12 +101,9 @@ load(struct predict *pr, const char *version, struct mm_err *err)
 	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
 	pr->enc = mm_xcalloc((size_t)m.nfeat, sizeof(double *));
 	pr->cls = mm_xcalloc((size_t)m.forest.nclass, sizeof(*pr->cls));
-	pr->plain = 1;
-	for (k = 0; k < m.forest.nclass; k++) {
+	pr->plain = mm_schema_plain(&m.schema);
+	for (k = 0; k < m.forest.nclass; k++)
 		mm_schema_label_json(&m.schema, k, &pr->cls[k]);
-		snprintf(num, sizeof(num), "%d", k);
-		pr->plain &= strcmp(pr->cls[k].p, num) == 0;
-	}
 	pr->cm = mm_xrealloc(pr->cm, (size_t)m.forest.nclass *
 	    (size_t)m.forest.nclass * sizeof(long));
 	/* The probabilities are rows x classes: a new model sizes them anew. */

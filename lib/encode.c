@@ -23,22 +23,10 @@ label_text(char *buf, int v)
 	return n;
 }
 
-/* The codes of f's categories, by string of a table of them. */
-static void
-cat_table(const struct mm_schema_feat *f, struct mm_strtab *t)
-{
-	int k;
-
-	mm_strtab_init(t);
-	for (k = 0; k < f->ncats; k++)
-		mm_strtab_intern(t, f->cats[k], strlen(f->cats[k]));
-}
-
 void
 mm_encode_col(const struct mm_schema_feat *f, const double *v, size_t n,
     const struct mm_strtab *strs, double *out)
 {
-	struct mm_strtab cats;
 	struct mm_buf text;
 	int *map, m, k;
 	size_t i;
@@ -48,12 +36,11 @@ mm_encode_col(const struct mm_schema_feat *f, const double *v, size_t n,
 			out[i] = strs != NULL ? NAN : v[i];
 		return;
 	}
-	cat_table(f, &cats);
 	if (strs != NULL) {
 		m = mm_strtab_count(strs);
 		map = mm_xmalloc((size_t)(m ? m : 1) * sizeof(int));
 		for (k = 0; k < m; k++)
-			map[k] = mm_strtab_find(&cats, mm_strtab_str(strs, k),
+			map[k] = mm_schema_cat(f, mm_strtab_str(strs, k),
 			    mm_strtab_len(strs, k));
 		for (i = 0; i < n; i++)
 			out[i] = isnan(v[i]) || map[(int)v[i]] < 0 ? NAN :
@@ -67,25 +54,31 @@ mm_encode_col(const struct mm_schema_feat *f, const double *v, size_t n,
 				continue;
 			mm_buf_reset(&text);
 			mm_jw_num(&text, v[i]);
-			if ((k = mm_strtab_find(&cats, text.p, text.n)) >= 0)
+			if ((k = mm_schema_cat(f, text.p, text.n)) >= 0)
 				out[i] = k;
 		}
 		mm_buf_release(&text);
 	}
-	mm_strtab_release(&cats);
+}
+
+int
+mm_encode_int_label(const struct mm_schema *s, int y)
+{
+	char buf[16];
+
+	if (y < 0 || y > MM_LABEL_MAX)
+		return -1;
+	return mm_schema_class(s, buf, label_text(buf, y));
 }
 
 /* The class of integer label y, with a cache of those seen. */
 static int
 int_class(const struct mm_schema *s, int y, int *cache)
 {
-	char buf[16];
-
 	if (y > MM_LABEL_MAX)
 		return -1;
-	if (cache[y] == -2) {
-		cache[y] = mm_schema_class(s, buf, label_text(buf, y));
-	}
+	if (cache[y] == -2)
+		cache[y] = mm_encode_int_label(s, y);
 	return cache[y];
 }
 

@@ -37,6 +37,9 @@ void mm_encode_col(const struct mm_schema_feat *f, const double *v, size_t n,
 int mm_encode_labels(const struct mm_schema *s, int *labels, size_t n,
     const struct mm_strtab *lstrs, struct mm_err *err);
 
+/* The class of the integer label y (by its text), or -1. */
+int mm_encode_int_label(const struct mm_schema *s, int y);
+
 /*
  * The classes of labels (as for mm_encode_labels) into s: integers 0 to
  * the largest when every label is an integer, else every label's text

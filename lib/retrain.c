@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "metrics.h"
 #include "model.h"
 #include "policy.h"
@@ -405,22 +406,15 @@ keep_classes(struct retrain *t)
 {
 	struct mm_table *ev = &t->ev.rows;
 	struct mm_err err = { 0 };
-	char text[16];
 	size_t i, k;
 	int c, y;
 
 	t->keep = t->a != NULL && mm_schema_load(&t->classes, t->x->models,
-	    &err) == 0 && t->classes.int_classes;
-	for (c = 0, k = 1; t->keep && c < t->classes.nclass; c++) {
-		snprintf(text, sizeof(text), "%d", c);
-		k &= strcmp(t->classes.classes[c], text) == 0;
-	}
-	t->keep &= !k;
+	    &err) == 0 && t->classes.int_classes &&
+	    !mm_schema_plain(&t->classes);
 	for (i = k = 0; t->keep && i < t->n; i++) {
 		y = ev->labels[t->rows[i]];
-		snprintf(text, sizeof(text), "%d", y);
-		if ((c = mm_schema_class(&t->classes, text,
-		    strlen(text))) < 0) {
+		if ((c = mm_encode_int_label(&t->classes, y)) < 0) {
 			if (t->ev.bad++ == 0) {
 				t->ev.bad_id = 0;	/* not known here */
 				snprintf(t->ev.bad_label,

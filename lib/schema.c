@@ -29,6 +29,7 @@ mm_schema_release(struct mm_schema *s)
 		for (j = 0; j < s->f[i].ncats; j++)
 			free(s->f[i].cats[j]);
 		free(s->f[i].cats);
+		mm_strtab_release(&s->f[i].index);
 	}
 	free(s->f);
 	for (i = 0; i < s->nclass; i++)
@@ -73,6 +74,7 @@ mm_schema_add_cat(struct mm_schema_feat *f, const char *cat, size_t n)
 	f->cats = mm_xrealloc(f->cats, (size_t)(f->ncats + 1) *
 	    sizeof(char *));
 	f->cats[f->ncats] = mm_xstrndup(cat, n);
+	mm_strtab_intern(&f->index, cat, n);
 	return f->ncats++;
 }
 
@@ -122,7 +124,21 @@ find_str(char *const *v, int n, const char *s, size_t len)
 int
 mm_schema_cat(const struct mm_schema_feat *f, const char *cat, size_t n)
 {
-	return find_str(f->cats, f->ncats, cat, n);
+	return mm_strtab_find(&f->index, cat, n);
+}
+
+int
+mm_schema_plain(const struct mm_schema *s)
+{
+	char buf[16];
+	int k;
+
+	for (k = 0; k < s->nclass; k++) {
+		snprintf(buf, sizeof(buf), "%d", k);
+		if (strcmp(s->classes[k], buf) != 0)
+			return 0;
+	}
+	return 1;
 }
 
 int

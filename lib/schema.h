@@ -26,6 +26,7 @@
 
 #include "json.h"
 #include "mm.h"
+#include "strtab.h"
 
 enum mm_kind { MM_KIND_NUMERIC, MM_KIND_CATEGORICAL };
 extern const char *const mm_kind_names[2];	/* "numeric", ... */
@@ -35,6 +36,7 @@ struct mm_schema_feat {
 	int kind;		/* enum mm_kind */
 	int ncats;
 	char **cats;		/* owned, categorical: categories by code */
+	struct mm_strtab index;	/* the same, string k is code k */
 };
 
 struct mm_schema {
@@ -72,6 +74,9 @@ int mm_schema_find(const struct mm_schema *s, const char *name);
 /* Code of category cat[0..n) of f, or -1 (unseen: taken as missing). */
 int mm_schema_cat(const struct mm_schema_feat *f, const char *cat,
     size_t n);
+
+/* 1 if the classes are the integers 0 to nclass - 1, in that order. */
+int mm_schema_plain(const struct mm_schema *s);
 
 /*
  * Class index of the label label[0..n), its text ("1" for the integer
