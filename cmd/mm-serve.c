@@ -52,6 +52,9 @@ static const struct mm_opt opts[] = {
 #define TIMEOUT_S	10		/* an idle connection is closed */
 #define DRAIN_S		10		/* SIGTERM: longest wait for requests */
 
+static const char type_json[] = "application/json";
+static const char type_html[] = "text/html; charset=utf-8";
+
 /* Request latency buckets, seconds, as Prometheus' histogram has them. */
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
     0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -83,12 +86,6 @@ struct reply {
 	const char *type;
 	const char *allow;		/* 405: the methods allowed */
 };
-
-static double
-now_mono(void)
-{
-	return mm_monotonic();
-}
 
 /* This thread's database connection, opened on first use. */
 static struct mm_db *
@@ -411,7 +408,7 @@ dashboard(struct server *sv, struct reply *r)
 		mm_report_release(&rep);
 		return;
 	}
-	r->type = "text/html; charset=utf-8";
+	r->type = type_html;
 	mm_report_html(&rep, &r->body);
 	mm_report_release(&rep);
 }
@@ -487,14 +484,14 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct server *sv = cls;
 	struct request *q = *state;
-	struct reply r = { MHD_HTTP_OK, { 0 }, "application/json", NULL };
+	struct reply r = { MHD_HTTP_OK, { 0 }, type_json, NULL };
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
 	(void)version;
 	if (q == NULL) {
 		q = mm_xcalloc(1, sizeof(*q));
-		q->t0 = now_mono();
+		q->t0 = mm_monotonic();
 		*state = q;
 		return MHD_YES;
 	}
@@ -508,7 +505,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	mm_buf_init(&r.body);
 	route(sv, c, url, method, q, &r);
-	if (r.type[0] == 'a')
+	if (r.type == type_json)
 		mm_buf_putc(&r.body, '\n');
 	resp = MHD_create_response_from_buffer(r.body.n, r.body.p,
 	    MHD_RESPMEM_MUST_COPY);
@@ -518,7 +515,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
-	if (r.type[0] == 't' && r.type[5] == 'h')
+	if (r.type == type_html)
 		MHD_add_response_header(resp, "Content-Security-Policy",
 		    "default-src 'none'; style-src 'unsafe-inline'; "
 		    "img-src data:");
@@ -549,7 +546,7 @@ completed(void *cls, struct MHD_Connection *c, void **state,
 	(void)why;
 	if (q == NULL)
 		return;
-	t = now_mono() - q->t0;
+	t = mm_monotonic() - q->t0;
 	for (i = 0; i < NBUCKETS && t > buckets[i]; i++)
 		;
 	pthread_mutex_lock(&sv->lock);
