@@ -6,6 +6,7 @@
 #   psi       mm-psi against json+numpy and a strtod scan; peak RSS
 #   model     mm-train and mm-predict against scikit-learn's random forest
 #   storage   mm-record's rate and mm-aggregate over a million rows
+#   serve     mm-serve under wrk, beside a FastAPI + uvicorn peer
 #   profile   where mm-psi spends its time (perf, or callgrind)
 #   all       every benchmark section (not profile)
 #
@@ -27,7 +28,7 @@ RUNS=${RUNS:-5}
 GEN=${GEN:-$BIN/mm-gen}
 OUT=bench/out
 PY=/usr/bin/python3	# the system python, which has numpy
-SECTIONS="psi model storage"
+SECTIONS="psi model storage serve"
 
 # shellcheck source=bench/common.sh
 . bench/common.sh
@@ -363,13 +364,13 @@ main() {
 	for s in "$@"; do
 		case $s in
 		all) run="$run $SECTIONS" ;;
-		psi|model|storage|profile) run="$run $s" ;;
+		psi|model|storage|serve|profile) run="$run $s" ;;
 		-h|--help)
 			sed -n '2,/^set -eu/p' "$0" | sed '$d' |
 			    sed 's/^# \{0,1\}//'
 			exit 0 ;;
 		*) echo "bench: unknown section '$s' (psi, model, storage," \
-			    "profile, all)" >&2
+			    "serve, profile, all)" >&2
 			exit 2 ;;
 		esac
 	done
@@ -378,6 +379,7 @@ main() {
 		psi) bench_psi ;;
 		model) bench_model ;;
 		storage) BIN=$BIN bench/storage.sh || missed=1 ;;
+		serve) BIN=$BIN bench/serve.sh || missed=1 ;;
 		profile) bench_profile ;;
 		esac
 	done

@@ -9,7 +9,8 @@ build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libs
 # clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
 test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 verify="$test"
-bench="$verify hyperfine time"
+# wrk, python3-fastapi and python3-uvicorn: bench/serve.sh and its peer.
+bench="$verify hyperfine time wrk python3-fastapi python3-uvicorn"
 # clang with libFuzzer and the sanitizer runtimes, for make fuzz.
 fuzz="$build clang libclang-rt-14-dev"
 # make check-docker: the engine, curl for the checks, and debootstrap for
