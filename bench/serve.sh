@@ -255,11 +255,11 @@ main() {
 		    '$PREFIX%'), (SELECT count(DISTINCT batch_id) FROM metrics
 		    WHERE batch_id LIKE '$PREFIX%') FROM metrics")
 		db_all=$1 db_distinct=$2 db_load=$3 db_load_distinct=$4
-		ok=$(get ok "$ing")
+		n_ok=$(get ok "$ing")
 		wrk_ok=$(($(get requests "$ing") - $(get non2xx "$ing")))
 		sent=$(get sent "$ing")
-		ing_rate=$(awk -v n="$ok" -v s="$(get span "$ing")" \
-		    'BEGIN { print s > 0 ? n / s : 0 }')
+		ing_rate=$(awk -v n="$n_ok" -v s="$(get span "$ing")" \
+		    'BEGIN { print (s > 0 ? n / s : 0) }')
 	fi
 	stop "$mm_pid"
 
@@ -304,12 +304,12 @@ main() {
 			check "$([ "$bad_code" = 400 ] &&
 			    echo "$bad_text" | grep -q '"error"' && echo 1)" \
 			    "ingest: a cut record answers $bad_code $bad_text"
-			check "$([ "$ok" = "$wrk_ok" ] && [ "$ok" = "$sent" ] &&
-			    [ "$ok" = "$db_load" ] &&
-			    [ "$ok" = "$db_load_distinct" ] &&
-			    [ "$db_all" = $((n0 + ok)) ] &&
+			check "$([ "$n_ok" = "$wrk_ok" ] && [ "$n_ok" = "$sent" ] &&
+			    [ "$n_ok" = "$db_load" ] &&
+			    [ "$n_ok" = "$db_load_distinct" ] &&
+			    [ "$db_all" = $((n0 + n_ok)) ] &&
 			    [ "$db_all" = "$db_distinct" ] && echo 1)" \
-			    "ingest: exactly once: $ok answered 2xx (wrk" \
+			    "ingest: exactly once: $n_ok answered 2xx (wrk" \
 			    "$wrk_ok, of $sent sent), $db_load stored," \
 			    "$db_load_distinct distinct; $db_all rows in all," \
 			    "$n0 before, $db_distinct distinct"
