@@ -2,25 +2,14 @@
  * mm-predict - add predictions and batch metrics to batch records.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "batchin.h"
-#include "encode.h"
-#include "gen.h"
-#include "json.h"
-#include "metrics.h"
 #include "mm.h"
-#include "model.h"
-#include "ndjson.h"
 #include "opt.h"
+#include "predictor.h"
 #include "run.h"
-#include "store.h"
 
 static const char *prog = "mm-predict";
 
@@ -38,371 +27,63 @@ static const struct mm_opt opts[] = {
 };
 
 struct predict {
-	const char *dir;
-	const char *pinned;	/* --model-version, or NULL to follow */
+	struct mm_predictor pr;
 	struct mm_run run;
-	int warned_extra;
-
-	struct mm_model model;
-	char version[MM_VERSION_MAX];
-	int loaded;
-	struct stat active_st;	/* active.json when last read */
-
-	struct mm_batch batch;
-	struct mm_rec rec;
-	struct mm_buf pred, proba, metrics;
-	const double **cols;
-	double **enc;		/* categorical features' codes, by feature */
-	size_t enccap;
-	struct mm_buf *cls;	/* each class as pred writes it */
-	int plain;		/* classes 0 to K - 1: pred as numbers */
-	double *p;
-	int *yhat;
-	size_t cap;
-	long *cm;		/* the batch's confusion counts, K x K */
+	struct mm_buf out;
 };
 
-static void
-free_enc(struct predict *pr)
-{
-	int j, k;
-
-	for (j = 0; pr->loaded && pr->enc != NULL && j < pr->model.nfeat; j++)
-		free(pr->enc[j]);
-	free(pr->enc);
-	pr->enc = NULL;
-	pr->enccap = 0;
-	for (k = 0; pr->loaded && pr->cls != NULL &&
-	    k < pr->model.forest.nclass; k++)
-		mm_buf_release(&pr->cls[k]);
-	free(pr->cls);
-	pr->cls = NULL;
-}
-
 static int
-load(struct predict *pr, const char *version, struct mm_err *err)
+on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 {
-	struct mm_model m;
-	int k;
+	struct predict *p = ctx;
 
-	if (mm_model_load(&m, pr->dir, version, err) < 0)
+	mm_buf_reset(&p->out);
+	if (mm_predictor_line(&p->pr, line, len, &p->out, err) < 0)
 		return -1;
-	free_enc(pr);
-	if (pr->loaded) {
-		mm_model_release(&pr->model);
-		mm_warnx(prog, "now using model version %s (was %s)",
-		    version, pr->version);
-	}
-	pr->model = m;
-	/* A large batch is shared among the cores (forest.h). */
-	pr->model.forest.params.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	pr->loaded = 1;
-	snprintf(pr->version, sizeof(pr->version), "%s", version);
-	pr->cols = mm_xrealloc(pr->cols, (size_t)m.nfeat * sizeof(double *));
-	pr->enc = mm_xcalloc((size_t)m.nfeat, sizeof(double *));
-	pr->cls = mm_xcalloc((size_t)m.forest.nclass, sizeof(*pr->cls));
-	pr->plain = mm_schema_plain(&m.schema);
-	for (k = 0; k < m.forest.nclass; k++)
-		mm_schema_label_json(&m.schema, k, &pr->cls[k]);
-	pr->cm = mm_xrealloc(pr->cm, (size_t)m.forest.nclass *
-	    (size_t)m.forest.nclass * sizeof(long));
-	/* The probabilities are rows x classes: a new model sizes them anew. */
-	pr->cap = 0;
-	return 0;
-}
-
-/*
- * Follow the store: a stat of active.json per batch, and a reload when
- * it was replaced and names another version.
- */
-static int
-follow(struct predict *pr, struct mm_err *err)
-{
-	char path[4096];
-	struct stat st;
-	struct mm_active a;
-	int rc;
-
-	if (pr->pinned != NULL)
-		return pr->loaded ? 0 : load(pr, pr->pinned, err);
-	snprintf(path, sizeof(path), "%s/active.json", pr->dir);
-	if (pr->loaded && stat(path, &st) == 0 && mm_same_file(&st,
-	    &pr->active_st))
-		return 0;
-	if (stat(path, &st) < 0)
-		memset(&st, 0, sizeof(st));
-	if ((rc = mm_store_read_active(pr->dir, &a, err)) < 0)
-		return -1;
-	if (rc == 1) {
-		if (pr->loaded)
-			return 0;	/* keep serving what was loaded */
-		mm_errf(err, MM_EINPUT, 0, "no active model version: train "
-		    "one with mm-train, or give --model-version");
-		mm_err_where(err, pr->dir);
-		return -1;
-	}
-	pr->active_st = st;
-	if (pr->loaded && strcmp(a.version, pr->version) == 0)
-		return 0;
-	if (load(pr, a.version, err) < 0) {
-		err->code = MM_ESYS;	/* active.json names a broken version */
-		return -1;
-	}
-	return 0;
-}
-
-static void
-reserve(struct predict *pr, size_t n)
-{
-	if (n <= pr->cap)
-		return;
-	pr->cap = n;
-	pr->p = mm_xrealloc(pr->p, n * (size_t)pr->model.forest.nclass *
-	    sizeof(double));
-	pr->yhat = mm_xrealloc(pr->yhat, n * sizeof(int));
-}
-
-/*
- * The batch's columns in the model's order; a categorical feature's
- * values as their codes (encode.h).
- */
-static int
-map_columns(struct predict *pr, struct mm_err *err)
-{
-	const struct mm_batch *b = &pr->batch;
-	const struct mm_schema_feat *f;
-	const struct mm_col *c;
-	int j;
-
-	if (b->n > pr->enccap) {
-		pr->enccap = b->n;
-		for (j = 0; j < pr->model.nfeat; j++)
-			if (pr->model.schema.f[j].kind == MM_KIND_CATEGORICAL)
-				pr->enc[j] = mm_xrealloc(pr->enc[j],
-				    b->n * sizeof(double));
-	}
-	for (j = 0; j < pr->model.nfeat; j++) {
-		const char *name = pr->model.features[j];
-
-		f = &pr->model.schema.f[j];
-		c = j < b->nfeat && strcmp(b->cols[j].name, name) == 0 ?
-		    &b->cols[j] : mm_batch_col(b, name);
-		if (c == NULL)
-			return mm_errf(err, MM_EINPUT, 0, "feature '%s' of "
-			    "model %s is missing from the batch", name,
-			    pr->version);
-		if (f->kind == MM_KIND_NUMERIC && c->kind == MM_COL_STR)
-			return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds "
-			    "strings; model %s takes numbers there", name,
-			    pr->version);
-		if (f->kind == MM_KIND_NUMERIC) {
-			pr->cols[j] = c->v;
-			continue;
-		}
-		mm_encode_col(f, c->v, b->n, c->kind == MM_COL_STR ?
-		    &c->strs : NULL, pr->enc[j]);
-		pr->cols[j] = pr->enc[j];
-	}
-	if (b->nfeat > pr->model.nfeat && !pr->warned_extra) {
-		for (j = 0; j < b->nfeat; j++) {
-			int k, known = 0;
-
-			for (k = 0; k < pr->model.nfeat && !known; k++)
-				known = strcmp(b->cols[j].name,
-				    pr->model.features[k]) == 0;
-			if (!known)
-				break;
-		}
-		mm_warnx(prog, "ignoring features the model does not use, "
-		    "such as '%s'", b->cols[j].name);
-		pr->warned_extra = 1;
-	}
-	return 0;
-}
-
-/* A class number or a count, without printf's cost on every row. */
-static void
-put_class(struct mm_buf *b, long k)
-{
-	char tmp[24];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + k % 10);
-	while ((k /= 10) > 0);
-	while (n > 0)
-		mm_buf_putc(b, tmp[--n]);
-}
-
-/*
- * The labels as the model's class numbers.  A label the model has no
- * class for cannot be counted in its confusion matrix, nor scored: it
- * is bad input.
- */
-static int
-check_labels(struct predict *pr, struct mm_err *err)
-{
-	struct mm_batch *b = &pr->batch;
-	char why[sizeof(err->msg)];
-
-	if (mm_encode_labels(&pr->model.schema, b->labels, b->n, &b->lstrs,
-	    err) == 0)
-		return 0;
-	snprintf(why, sizeof(why), "%s", err->msg);
-	return mm_errf(err, MM_EINPUT, 0, "%.400s (model %s)", why,
-	    pr->version);
-}
-
-/* "confusion":[[..],..]: row = true class, column = predicted. */
-static void
-put_confusion(struct mm_buf *b, const long *cm, int K)
-{
-	int t, p;
-
-	mm_buf_putc(b, '[');
-	for (t = 0; t < K; t++) {
-		mm_buf_puts(b, t ? ",[" : "[");
-		for (p = 0; p < K; p++) {
-			if (p > 0)
-				mm_buf_putc(b, ',');
-			put_class(b, cm[t * K + p]);
-		}
-		mm_buf_putc(b, ']');
-	}
-	mm_buf_putc(b, ']');
-}
-
-static int
-do_batch(struct predict *pr, char *line, size_t len, struct mm_err *err)
-{
-	struct mm_batch *b = &pr->batch;
-	struct mm_kv kv[3];
-	double t0, ms, conf = 0, best;
-	char num[32];
-	size_t i;
-	int k, K, n;
-
-	if (mm_batch_parse(b, &pr->rec, line, len, MM_BATCH_ID |
-	    MM_BATCH_FEATURES | MM_BATCH_LABELS, err) < 0)
-		return -1;
-	if (follow(pr, err) < 0)
-		return -1;
-	if (map_columns(pr, err) < 0 ||
-	    (b->has_labels && check_labels(pr, err) < 0))
-		return -1;
-	K = pr->model.forest.nclass;
-	reserve(pr, b->n);
-	t0 = mm_monotonic();
-	mm_forest_predict(&pr->model.forest, pr->cols, b->n, pr->p);
-	ms = 1e3 * (mm_monotonic() - t0);
-	mm_buf_reset(&pr->pred);
-	mm_buf_reset(&pr->proba);
-	mm_buf_putc(&pr->pred, '[');
-	mm_buf_putc(&pr->proba, '[');
-	for (i = 0; i < b->n; i++) {
-		const double *p = pr->p + i * (size_t)K;
-
-		pr->yhat[i] = 0;
-		for (k = 1; k < K; k++)
-			if (p[k] > p[pr->yhat[i]])
-				pr->yhat[i] = k;
-		best = p[pr->yhat[i]];
-		conf += best;
-		if (i > 0) {
-			mm_buf_putc(&pr->pred, ',');
-			mm_buf_putc(&pr->proba, ',');
-		}
-		if (pr->plain)
-			put_class(&pr->pred, pr->yhat[i]);
-		else
-			mm_buf_put(&pr->pred, pr->cls[pr->yhat[i]].p,
-			    pr->cls[pr->yhat[i]].n);
-		n = mm_gen_fmt(num, round(best * 1e6) / 1e6);
-		mm_buf_put(&pr->proba, num, (size_t)n);
-	}
-	mm_buf_putc(&pr->pred, ']');
-	mm_buf_putc(&pr->proba, ']');
-	/* Counts add up over batches; accuracy and F1 come from them. */
-	memset(pr->cm, 0, (size_t)K * (size_t)K * sizeof(long));
-	if (b->has_labels)
-		mm_confusion_add(pr->cm, K, b->labels, pr->yhat, b->n);
-	mm_buf_reset(&pr->metrics);
-	mm_buf_printf(&pr->metrics, "{\"n_samples\":%zu,\"n_labelled\":%ld,"
-	    "\"accuracy\":", b->n, mm_confusion_total(pr->cm, K));
-	mm_jw_num(&pr->metrics, mm_confusion_accuracy(pr->cm, K));
-	mm_buf_puts(&pr->metrics, ",\"f1\":");
-	mm_jw_num(&pr->metrics, mm_confusion_f1(pr->cm, K));
-	mm_buf_puts(&pr->metrics, ",\"confusion\":");
-	put_confusion(&pr->metrics, pr->cm, K);
-	mm_buf_puts(&pr->metrics, ",\"avg_confidence\":");
-	mm_jw_num(&pr->metrics, b->n ? conf / (double)b->n : NAN);
-	mm_buf_printf(&pr->metrics, ",\"latency_ms\":%.3f,"
-	    "\"model_version\":", ms);
-	mm_jw_str(&pr->metrics, pr->version);
-	mm_buf_putc(&pr->metrics, '}');
-	kv[0] = (struct mm_kv){ "pred", pr->pred.p, pr->pred.n };
-	kv[1] = (struct mm_kv){ "proba", pr->proba.p, pr->proba.n };
-	kv[2] = (struct mm_kv){ "metrics", pr->metrics.p, pr->metrics.n };
 	/* Each record goes out at once: the pipeline downstream is live. */
-	if (mm_rec_write_kv(stdout, &pr->rec, NULL, kv, 3) < 0 ||
+	if (fwrite(p->out.p, 1, p->out.n, stdout) != p->out.n ||
 	    fflush(stdout) != 0)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;
 }
 
-static int
-on_line(void *ctx, char *line, size_t len, struct mm_err *err)
-{
-	return do_batch(ctx, line, len, err);
-}
-
 int
 main(int argc, char **argv)
 {
-	struct predict pr;
+	struct predict p;
 	struct mm_optstate st = { .prog = "mm-predict",
 	    .synopsis = "[--models DIR] [--model-version V] [--skip-bad] "
 	    "[--max-record BYTES] [FILE ...]",
 	    .about = "Add pred, proba and metrics to each batch record, "
 	    "with the active model version." };
-	int o, rc = MM_OK;
+	struct mm_say say = { mm_say_stderr, (void *)prog };
+	const char *dir = NULL, *pinned = NULL;
+	int o, rc;
 
-	memset(&pr, 0, sizeof(pr));
-	pr.run.prog = prog;
-	mm_batch_init(&pr.batch);
-	mm_rec_init(&pr.rec);
-	mm_buf_init(&pr.pred);
-	mm_buf_init(&pr.proba);
-	mm_buf_init(&pr.metrics);
+	memset(&p, 0, sizeof(p));
+	p.run.prog = prog;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
-		case O_MODELS: pr.dir = st.arg; break;
-		case O_VERSION: pr.pinned = st.arg; break;
-		case O_SKIPBAD: pr.run.skip_bad = 1; break;
+		case O_MODELS: dir = st.arg; break;
+		case O_VERSION: pinned = st.arg; break;
+		case O_SKIPBAD: p.run.skip_bad = 1; break;
 		case O_MAXREC:
 			if (mm_opt_size(&st, "max-record",
-			    &pr.run.max_record) < 0)
+			    &p.run.max_record) < 0)
 				return MM_EINPUT;
 			break;
 		default:
 			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
 	}
-	pr.dir = mm_models_dir(pr.dir);
+	/* A large batch is shared among the cores (forest.h). */
+	mm_predictor_init(&p.pr, mm_models_dir(dir), pinned,
+	    (int)sysconf(_SC_NPROCESSORS_ONLN), &say);
+	mm_buf_init(&p.out);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = mm_run(&pr.run, argc - st.ind, argv + st.ind, on_line, &pr);
-	free_enc(&pr);
-	if (pr.loaded)
-		mm_model_release(&pr.model);
-	free(pr.cols);
-	free(pr.p);
-	free(pr.yhat);
-	free(pr.cm);
-	mm_batch_release(&pr.batch);
-	mm_rec_release(&pr.rec);
-	mm_buf_release(&pr.pred);
-	mm_buf_release(&pr.proba);
-	mm_buf_release(&pr.metrics);
-	return mm_run_finish(&pr.run, rc);
+	rc = mm_run(&p.run, argc - st.ind, argv + st.ind, on_line, &p);
+	mm_predictor_release(&p.pr);
+	mm_buf_release(&p.out);
+	return mm_run_finish(&p.run, rc);
 }

@@ -39,15 +39,13 @@ kv_index(const struct mm_field *f, const struct mm_kv *kv, int nkv)
  * no bytes with it but its own.  A key being set is replaced at its last
  * occurrence (earlier ones are dropped) or appended after the rest.
  */
-int
-mm_rec_write_kv(FILE *out, const struct mm_rec *r, const char *const *drop,
-    const struct mm_kv *kv, int nkv)
+void
+mm_rec_put_kv(struct mm_buf *out, const struct mm_rec *r,
+    const char *const *drop, const struct mm_kv *kv, int nkv)
 {
 	const char *head_end, *tail, *fstart, *fend;
-	int i, k, nkept = 0, last[8];
+	int i, k, nkept = 0, last[MM_KV_MAX];
 
-	if (nkv > 8)
-		return -1;
 	for (k = 0; k < nkv; k++) {
 		last[k] = -1;
 		for (i = r->n - 1; i >= 0; i--)
@@ -57,7 +55,7 @@ mm_rec_write_kv(FILE *out, const struct mm_rec *r, const char *const *drop,
 			}
 	}
 	head_end = r->n > 0 ? r->f[0].key.p - 1 : r->close;
-	fwrite(r->line, 1, (size_t)(head_end - r->line), out);
+	mm_buf_put(out, r->line, (size_t)(head_end - r->line));
 	for (i = 0; i < r->n; i++) {
 		const struct mm_field *f = &r->f[i];
 
@@ -69,28 +67,54 @@ mm_rec_write_kv(FILE *out, const struct mm_rec *r, const char *const *drop,
 		if (nkept > 0) {
 			const char *sep = r->f[i - 1].val.p + r->f[i - 1].val.n;
 
-			fwrite(sep, 1, (size_t)(fstart - sep), out);
+			mm_buf_put(out, sep, (size_t)(fstart - sep));
 		}
 		if (k >= 0) {
-			fwrite(fstart, 1, (size_t)(f->val.p - fstart), out);
-			fwrite(kv[k].val, 1, kv[k].vlen, out);
+			mm_buf_put(out, fstart, (size_t)(f->val.p - fstart));
+			mm_buf_put(out, kv[k].val, kv[k].vlen);
 		} else {
-			fwrite(fstart, 1, (size_t)(fend - fstart), out);
+			mm_buf_put(out, fstart, (size_t)(fend - fstart));
 		}
 		nkept++;
 	}
 	for (k = 0; k < nkv; k++) {
 		if (last[k] >= 0)
 			continue;
-		fprintf(out, nkept > 0 ? ",\"%s\":" : "\"%s\":", kv[k].key);
-		fwrite(kv[k].val, 1, kv[k].vlen, out);
+		mm_buf_puts(out, nkept > 0 ? ",\"" : "\"");
+		mm_buf_puts(out, kv[k].key);
+		mm_buf_puts(out, "\":");
+		mm_buf_put(out, kv[k].val, kv[k].vlen);
 		nkept++;
 	}
 	tail = r->n > 0 ? r->f[r->n - 1].val.p + r->f[r->n - 1].val.n :
 	    r->close;
-	fwrite(tail, 1, (size_t)(r->line + r->len - tail), out);
-	fputc('\n', out);
-	return ferror(out) ? -1 : 0;
+	mm_buf_put(out, tail, (size_t)(r->line + r->len - tail));
+	mm_buf_putc(out, '\n');
+}
+
+void
+mm_rec_put(struct mm_buf *out, const struct mm_rec *r,
+    const char *const *drop, const char *key, const char *val, size_t vlen)
+{
+	struct mm_kv kv = { key, val, vlen };
+
+	mm_rec_put_kv(out, r, drop, &kv, key != NULL);
+}
+
+int
+mm_rec_write_kv(FILE *out, const struct mm_rec *r, const char *const *drop,
+    const struct mm_kv *kv, int nkv)
+{
+	struct mm_buf b;
+	int rc;
+
+	if (nkv > MM_KV_MAX)
+		return -1;
+	mm_buf_init(&b);
+	mm_rec_put_kv(&b, r, drop, kv, nkv);
+	rc = fwrite(b.p, 1, b.n, out) == b.n ? 0 : -1;
+	mm_buf_release(&b);
+	return rc < 0 || ferror(out) ? -1 : 0;
 }
 
 int

@@ -33,7 +33,14 @@ struct mm_kv {
 	const char *val;
 	size_t vlen;
 };
+#define MM_KV_MAX 8
 int mm_rec_write_kv(FILE *out, const struct mm_rec *r,
+    const char *const *drop, const struct mm_kv *kv, int nkv);
+
+/* The same, appended to a buffer (nkv at most MM_KV_MAX). */
+void mm_rec_put(struct mm_buf *out, const struct mm_rec *r,
+    const char *const *drop, const char *key, const char *val, size_t vlen);
+void mm_rec_put_kv(struct mm_buf *out, const struct mm_rec *r,
     const char *const *drop, const struct mm_kv *kv, int nkv);
 
 void mm_buf_init(struct mm_buf *b);

@@ -64,6 +64,26 @@ mm_warnx(const char *prog, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void
+mm_say(const struct mm_say *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (s == NULL || s->fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->fn(s->arg, msg);
+}
+
+void
+mm_say_stderr(void *prog, const char *msg)
+{
+	mm_warnx(prog, "%s", msg);
+}
+
 static void *
 oom(void)
 {

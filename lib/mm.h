@@ -41,6 +41,19 @@ void mm_warnx(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * What a library module has to say that is not an error (another model
+ * version loaded, a column ignored) goes to fn; a NULL fn says nothing.
+ * mm_say_stderr, with the program's name as arg, says it as mm_warnx.
+ */
+struct mm_say {
+	void (*fn)(void *arg, const char *msg);
+	void *arg;
+};
+void mm_say(const struct mm_say *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mm_say_stderr(void *prog, const char *msg);
+
+/*
  * Crash tests: when $MM_FAULT names this point, the process kills itself
  * with SIGKILL here, as a power cut or an OOM kill would.
  */

@@ -1,0 +1,64 @@
+/*
+ * recorder.h - what mm-record does with one record, for any program
+ * that stores batches (mm-record, mm-serve's ingest): a batch with
+ * metrics or drift stored once under its batch_id (metrics, drift
+ * counts, and its labelled rows as evidence unless its drift is
+ * severe), in a transaction the caller commits.
+ *
+ * A batch_id stored before is not stored again: the same batch is a
+ * replay; other content under that id is a conflict, said in why.
+ */
+#ifndef MM_RECORDER_H
+#define MM_RECORDER_H
+
+#include "batchin.h"
+#include "db.h"
+#include "json.h"
+
+enum mm_rec_outcome {
+	MM_RECORD_STORED,	/* stored now */
+	MM_RECORD_PASSED,	/* no batch_id, or neither metrics nor drift */
+	MM_RECORD_REPLAY,	/* stored before, the same batch */
+	MM_RECORD_CONFLICT	/* stored before with other content: why */
+};
+
+struct mm_recorder {
+	struct mm_db *db;	/* borrowed */
+	long buffer_rows;	/* evidence kept at most (the newest) */
+	const double *now;	/* --now, or NULL: the clock */
+	struct mm_say say;
+	int warned_str;		/* said once: strings, no evidence */
+	int in_txn;
+	long stored, duplicates, conflicts, passed, rows;
+	char why[128];		/* of the last conflict */
+	double ts;		/* the last batch's time, as stored */
+
+	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
+	sqlite3_stmt *sel_metrics, *sel_evidence;
+	struct mm_batch batch;	/* the last record's */
+	struct mm_rec rec, sub, msub;
+	struct mm_buf names, blob;
+	struct mm_buf drift;	/* the drift object without ref and counts */
+	struct mm_buf status, ref, version;
+};
+
+/* Prepare the statements on db.  0, or -1 with err. */
+int mm_recorder_open(struct mm_recorder *r, struct mm_db *db,
+    long buffer_rows, const double *now, const struct mm_say *say,
+    struct mm_err *err);
+/* Finalize; an open transaction is rolled back. */
+void mm_recorder_close(struct mm_recorder *r);
+
+/*
+ * Store the record in line (changed in place), opening a transaction if
+ * none is: an enum mm_rec_outcome, or -1 with err (MM_EINPUT for the
+ * record, MM_ESYS for the database).
+ */
+int mm_recorder_line(struct mm_recorder *r, char *line, size_t len,
+    struct mm_err *err);
+
+/* Trim evidence to buffer_rows and commit what is open.  0, or -1. */
+int mm_recorder_commit(struct mm_recorder *r, struct mm_err *err);
+void mm_recorder_rollback(struct mm_recorder *r);
+
+#endif
