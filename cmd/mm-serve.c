@@ -21,11 +21,14 @@
 
 #include "config.h"
 #include "db.h"
+#include "decider.h"
+#include "ingest.h"
 #include "json.h"
 #include "json_write.h"
 #include "mm.h"
 #include "opt.h"
 #include "query.h"
+#include "replay.h"
 #include "report.h"
 #include "reportdb.h"
 #include "sha.h"
@@ -54,6 +57,7 @@ static const struct mm_opt opts[] = {
 
 static const char type_json[] = "application/json";
 static const char type_html[] = "text/html; charset=utf-8";
+static const char type_ndjson[] = "application/x-ndjson";
 
 /* Request latency buckets, seconds, as Prometheus' histogram has them. */
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -66,8 +70,11 @@ struct server {
 	char key[MM_SHA_HEX];		/* SHA-256 hex of the key */
 	int has_key;
 	pthread_key_t conn;		/* each thread's database */
+	pthread_key_t front;		/* each thread's ingest front half */
+	struct mm_ingest_back back;	/* the one writer: under wlock */
+	pthread_mutex_t wlock;
 	/* Counters, updated atomically. */
-	unsigned long requests, errors, writes;
+	unsigned long requests, errors, writes, ingest_bad;
 	unsigned long hist[NBUCKETS + 1];
 	double hist_sum;
 	pthread_mutex_t lock;		/* hist_sum */
@@ -108,6 +115,29 @@ static void
 close_db(void *p)
 {
 	mm_db_close(p);
+	free(p);
+}
+
+static const struct mm_say say = { mm_say_stderr, (void *)"mm-serve" };
+
+/* This thread's predictor, drifter and trust scorer, made on first use. */
+static struct mm_ingest_front *
+thread_front(struct server *sv)
+{
+	struct mm_ingest_front *f = pthread_getspecific(sv->front);
+
+	if (f != NULL)
+		return f;
+	f = mm_xmalloc(sizeof(*f));
+	mm_ingest_front_init(f, &sv->cfg, sv->models, &say);
+	pthread_setspecific(sv->front, f);
+	return f;
+}
+
+static void
+free_front(void *p)
+{
+	mm_ingest_front_release(p);
 	free(p);
 }
 
@@ -252,6 +282,38 @@ read_api(struct server *sv, struct MHD_Connection *c, const char *url,
 		json_error(r, MHD_HTTP_NOT_FOUND, "nothing recorded yet");
 }
 
+/* What became of the batches taken in, and what was decided on them. */
+static void
+ingest_metrics(struct server *sv, struct mm_buf *b)
+{
+	unsigned long n[3], dec[MM_NACTIONS];
+	int a;
+
+	pthread_mutex_lock(&sv->wlock);
+	n[0] = sv->back.stored;
+	n[1] = sv->back.replays;
+	n[2] = sv->back.conflicts;
+	memcpy(dec, sv->back.decided, sizeof(dec));
+	pthread_mutex_unlock(&sv->wlock);
+	mm_buf_printf(b, "# HELP mm_ingest_batches_total batches taken in "
+	    "by POST /api/ingest: stored new, replays of a batch stored "
+	    "before, and conflicts with one\n"
+	    "# TYPE mm_ingest_batches_total counter\n"
+	    "mm_ingest_batches_total{stored=\"new\"} %lu\n"
+	    "mm_ingest_batches_total{stored=\"replay\"} %lu\n"
+	    "mm_ingest_batches_total{stored=\"conflict\"} %lu\n"
+	    "# HELP mm_ingest_rejected_total ingest requests refused as bad "
+	    "input (400)\n# TYPE mm_ingest_rejected_total counter\n"
+	    "mm_ingest_rejected_total %lu\n"
+	    "# HELP mm_ingest_decisions_total decisions on the batches "
+	    "ingested, by action\n"
+	    "# TYPE mm_ingest_decisions_total counter\n", n[0], n[1], n[2],
+	    __atomic_load_n(&sv->ingest_bad, __ATOMIC_RELAXED));
+	for (a = 0; a < MM_NACTIONS; a++)
+		mm_buf_printf(b, "mm_ingest_decisions_total{action=\"%s\"} "
+		    "%lu\n", mm_action_names[a], dec[a]);
+}
+
 static void
 prometheus(struct server *sv, struct reply *r)
 {
@@ -292,6 +354,7 @@ prometheus(struct server *sv, struct reply *r)
 	    __atomic_load_n(&sv->requests, __ATOMIC_RELAXED),
 	    __atomic_load_n(&sv->errors, __ATOMIC_RELAXED),
 	    __atomic_load_n(&sv->writes, __ATOMIC_RELAXED));
+	ingest_metrics(sv, &r->body);
 	pthread_mutex_lock(&sv->lock);
 	for (i = 0; i <= NBUCKETS; i++) {
 		cum += sv->hist[i];
@@ -381,6 +444,143 @@ steer(struct server *sv, struct MHD_Connection *c, const char *cmd,
 	json_decref(root);
 }
 
+/* A record of the body at fault: 400, naming its line. */
+static void
+bad_line(struct server *sv, struct reply *r, long line,
+    const struct mm_err *err)
+{
+	char msg[sizeof(err->msg) + 32];
+
+	snprintf(msg, sizeof(msg), "line %ld: %s", line, err->msg);
+	json_error(r, MHD_HTTP_BAD_REQUEST, msg);
+	r->body.n--;	/* the closing brace: the line number goes in */
+	mm_buf_printf(&r->body, ",\"line\":%ld}", line);
+	__atomic_add_fetch(&sv->ingest_bad, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * POST /api/ingest: batch records, one per line, through predict,
+ * drift and trust on this thread, then stored and decided on by the one
+ * writer, all of the request or none of it.  The answer is the records
+ * as the pipeline would pass them on, one per line.
+ */
+static void
+ingest(struct server *sv, struct MHD_Connection *c, struct request *q,
+    struct reply *r)
+{
+	struct mm_err err = { 0 };
+	struct mm_ingest_front *f;
+	struct mm_buf scored;
+	char *p, *end, *nl;
+	long line = 0, bad, *lines = NULL;
+	size_t n = 0, len;
+	int rc;
+
+	if (!authorized(sv, c, r))
+		return;
+	f = thread_front(sv);
+	mm_buf_init(&scored);
+	p = q->body.p;
+	end = p + q->body.n;
+	for (; p != NULL && p < end; p = nl + 1) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		len = (size_t)(nl - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		p[len] = '\0';
+		if (strspn(p, " \t") == len)
+			continue;	/* a blank line is no record */
+		if (mm_ingest_front_line(f, p, len, &scored, &err) < 0) {
+			if (err.code == MM_EINPUT && err.where[0] == '\0')
+				bad_line(sv, r, line, &err);
+			else
+				server_error(r, &err);
+			goto out;
+		}
+		lines = mm_xrealloc(lines, (n + 1) * sizeof(*lines));
+		lines[n++] = line;
+	}
+	if (n == 0) {
+		json_error(r, MHD_HTTP_BAD_REQUEST, "the body holds no "
+		    "record: send batch records, one per line");
+		__atomic_add_fetch(&sv->ingest_bad, 1, __ATOMIC_RELAXED);
+		goto out;
+	}
+	pthread_mutex_lock(&sv->wlock);
+	rc = mm_ingest_back_run(&sv->back, scored.p, scored.n, &r->body,
+	    &bad, &err);
+	pthread_mutex_unlock(&sv->wlock);
+	if (rc < 0 && bad >= 0)
+		bad_line(sv, r, lines[bad], &err);
+	else if (rc < 0)
+		server_error(r, &err);
+	else {
+		r->type = type_ndjson;
+		__atomic_add_fetch(&sv->writes, 1, __ATOMIC_RELAXED);
+	}
+out:
+	free(lines);
+	mm_buf_release(&scored);
+}
+
+/*
+ * POST /api/decisions/simulate: what the policy decides now on the
+ * newest batch stored (or on the record in the body), against the
+ * decisions and pool the database holds.  Nothing is stored.
+ */
+static void
+simulate(struct server *sv, struct request *q, struct reply *r)
+{
+	struct mm_err err = { 0 };
+	struct mm_decider d;
+	struct mm_buf rec;
+	struct mm_db *db;
+	size_t len;
+	int rc;
+
+	if ((db = thread_db(sv, &err)) == NULL) {
+		server_error(r, &err);
+		return;
+	}
+	mm_buf_init(&rec);
+	len = q->body.n;
+	while (len > 0 && (q->body.p[len - 1] == '\n' ||
+	    q->body.p[len - 1] == '\r' || q->body.p[len - 1] == ' '))
+		len--;
+	if (len > 0 && memchr(q->body.p, '\n', len) != NULL) {
+		json_error(r, MHD_HTTP_BAD_REQUEST, "the body is one record, "
+		    "or nothing for the newest batch stored");
+		goto out;
+	}
+	if (len > 0)
+		mm_buf_put(&rec, q->body.p, len);
+	else if ((rc = mm_query_latest_record(db, &rec, &err)) != 0) {
+		if (rc < 0)
+			server_error(r, &err);
+		else
+			json_error(r, MHD_HTTP_NOT_FOUND, "nothing recorded "
+			    "yet");
+		goto out;
+	}
+	if (mm_decider_open(&d, &sv->cfg.retrain, sv->models, NULL,
+	    &err) < 0 || (mm_decider_use_db(&d, db),
+	    mm_history_seed(db, &d.st, &err)) < 0 ||
+	    mm_decider_line(&d, rec.p, rec.n, &r->body, &err) < 0) {
+		mm_buf_reset(&r->body);
+		if (err.code == MM_EINPUT && err.where[0] == '\0' && len > 0)
+			json_error(r, MHD_HTTP_BAD_REQUEST, err.msg);
+		else
+			server_error(r, &err);
+	} else if (r->body.n > 0)
+		r->body.p[--r->body.n] = '\0';	/* its newline */
+	d.db = NULL;	/* lent */
+	mm_decider_release(&d);
+out:
+	mm_buf_release(&rec);
+}
+
 /*
  * GET /: the dashboard, mm-report's page over the last 24 hours, which
  * reloads itself every 30 seconds.  It holds everything it shows: no
@@ -421,7 +621,8 @@ allowed(const char *url)
 	    "/api/metrics", "/api/metrics/tail", "/api/metrics/latest",
 	    "/api/decisions/history", "/api/models", NULL };
 	static const char *const post[] = { "/api/models/promote",
-	    "/api/models/rollback", NULL };
+	    "/api/models/rollback", "/api/ingest", "/api/decisions/simulate",
+	    NULL };
 	const char *w;
 	int i;
 
@@ -442,7 +643,7 @@ allowed(const char *url)
 
 static void
 route(struct server *sv, struct MHD_Connection *c, const char *url,
-    const char *method, const struct request *q, struct reply *r)
+    const char *method, struct request *q, struct reply *r)
 {
 	const char *allow = allowed(url);
 
@@ -473,6 +674,10 @@ route(struct server *sv, struct MHD_Connection *c, const char *url,
 		steer(sv, c, "promote", q, r);
 	else if (strcmp(url, "/api/models/rollback") == 0)
 		steer(sv, c, "rollback", q, r);
+	else if (strcmp(url, "/api/ingest") == 0)
+		ingest(sv, c, q, r);
+	else if (strcmp(url, "/api/decisions/simulate") == 0)
+		simulate(sv, q, r);
 	else
 		read_api(sv, c, url, r);
 }
@@ -659,7 +864,6 @@ main(int argc, char **argv)
 	struct sockaddr_storage sa;
 	struct server sv;
 	struct mm_err err = { 0 };
-	struct mm_db db;
 	struct MHD_Daemon *d;
 	sigset_t sigs;
 	socklen_t salen;
@@ -681,7 +885,8 @@ main(int argc, char **argv)
 	if (mm_opt_none_left(&st, argc, argv, opts) < 0)
 		return MM_EINPUT;
 	sv.db = mm_db_path(sv.db);
-	if (mm_config_load(&sv.cfg, sv.config, MM_CFG_DRIFT, &err) < 0) {
+	if (mm_config_load(&sv.cfg, sv.config, MM_CFG_DRIFT | MM_CFG_TRUST |
+	    MM_CFG_RETRAIN, &err) < 0) {
 		mm_perr(prog, &err);
 		return err.code;
 	}
@@ -689,12 +894,15 @@ main(int argc, char **argv)
 	if (parse_listen(listen, &sa, &salen) < 0 || load_key(&sv, keyfile) < 0)
 		return MM_EINPUT;
 	/* The database opens (and migrates) now, not at the first request. */
-	if (mm_db_open(&db, sv.db, &err) < 0) {
+	if (mm_ingest_back_open(&sv.back, &sv.cfg, sv.db, sv.models, &say,
+	    &err) < 0) {
 		mm_perr(prog, &err);
+		mm_ingest_back_close(&sv.back);
 		return err.code;
 	}
-	mm_db_close(&db);
 	pthread_key_create(&sv.conn, close_db);
+	pthread_key_create(&sv.front, free_front);
+	pthread_mutex_init(&sv.wlock, NULL);
 	pthread_mutex_init(&sv.lock, NULL);
 	/* Threads started from here on leave SIGTERM and SIGINT to main. */
 	sigemptyset(&sigs);
@@ -748,6 +956,8 @@ main(int argc, char **argv)
 	fprintf(stderr, "%s: stopped on %s after %lu requests\n", prog,
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT", sv.requests);
 	pthread_mutex_destroy(&sv.lock);
+	pthread_mutex_destroy(&sv.wlock);
+	mm_ingest_back_close(&sv.back);
 	if (fclose(stdout) != 0) {
 		mm_warnx(prog, "write error: %s", strerror(errno));
 		return MM_ESYS;

@@ -171,6 +171,32 @@ mm_query_latest(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 	return st == NULL ? -1 : one(db, st, out, err);
 }
 
+int
+mm_query_latest_record(struct mm_db *db, struct mm_buf *out,
+    struct mm_err *err)
+{
+	sqlite3_stmt *st = mm_db_prepare(db, "SELECT json_object('batch_id', "
+	    "batch_id, 'ts', ts, 'metrics', json_object('n_samples', "
+	    "n_samples, 'n_labelled', n_labelled, 'accuracy', accuracy, "
+	    "'f1', f1, 'confusion', json(confusion), 'avg_confidence', "
+	    "avg_confidence, 'latency_ms', latency_ms, 'model_version', "
+	    "model_version), 'drift', json(drift), 'trust', "
+	    "json_object('score', trust_score)) FROM metrics ORDER BY id DESC "
+	    "LIMIT 1", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		mm_buf_put(out, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return mm_db_err(db, err, "cannot read metrics");
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
 #define SUMMARY_COLS "window, ts, n_batches, model_version, n_samples, " \
 	"accuracy, f1, avg_confidence, latency_ms, drift_score, confusion, " \
 	"drift"

@@ -32,6 +32,13 @@ int mm_query_tail(struct mm_db *db, long n, struct mm_buf *out,
 /* The newest batch as one object; 1 when there is none. */
 int mm_query_latest(struct mm_db *db, struct mm_buf *out, struct mm_err *err);
 
+/*
+ * The newest batch as the record the programs passed on, as far as it
+ * was stored: batch_id, ts, metrics, drift and trust.  1 when none.
+ */
+int mm_query_latest_record(struct mm_db *db, struct mm_buf *out,
+    struct mm_err *err);
+
 /* The summary of window ("5m"); 1 when there is none. */
 int mm_query_summary(struct mm_db *db, const char *window, struct mm_buf *out,
     struct mm_err *err);

@@ -1,0 +1,83 @@
+/*
+ * ingest.h - batch records taken in by a service (mm-serve's POST
+ * /api/ingest) and run through the same code as
+ *
+ *	mm-predict | mm-psi | mm-trust | mm-record | mm-decide
+ *
+ * in two halves.  The front (predictor.h, drifter.h, trustrec.h) is one
+ * thread's and touches no database: every record of a request is
+ * scored before anything is stored.  The back (recorder.h, decider.h)
+ * is shared and must be called under one lock: it stores a request's
+ * batches, decides on each batch stored now and records that decision
+ * in decision_history (not carried out: that stays mm-exec's), all in
+ * one transaction.  A request is stored whole or not at all.
+ */
+#ifndef MM_INGEST_H
+#define MM_INGEST_H
+
+#include "config.h"
+#include "db.h"
+#include "decider.h"
+#include "drifter.h"
+#include "json.h"
+#include "predictor.h"
+#include "recorder.h"
+
+struct mm_ingest_front {
+	const struct mm_config *cfg;	/* borrowed */
+	struct mm_predictor pr;
+	struct mm_drifter dr;
+	struct mm_rec rec;
+	struct mm_buf a, b;
+	int loaded;		/* the drifter has its reference */
+	const char *models;
+};
+
+/* cfg and models (the store) are borrowed. */
+void mm_ingest_front_init(struct mm_ingest_front *f,
+    const struct mm_config *cfg, const char *models,
+    const struct mm_say *say);
+void mm_ingest_front_release(struct mm_ingest_front *f);
+
+/*
+ * One batch record (changed in place): the record with pred, proba,
+ * metrics, drift and trust, and a newline, appended to out.  0, or -1
+ * with err: MM_EINPUT with err->where empty is about the record; any
+ * other error is the store's.
+ */
+int mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
+    struct mm_buf *out, struct mm_err *err);
+
+struct mm_ingest_back {
+	const struct mm_config *cfg;	/* borrowed */
+	const char *dbpath, *models;
+	struct mm_db db;
+	struct mm_recorder rc;
+	struct mm_decider dc;
+	struct mm_say say;
+	int open;
+	struct mm_buf line, copy;
+	struct mm_rec rec;
+	/* Batches stored, replayed (stored before), in conflict. */
+	unsigned long stored, replays, conflicts;
+	unsigned long decided[MM_NACTIONS];
+};
+
+/* Open the database and seed the decider.  0, or -1 with err. */
+int mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
+    const char *dbpath, const char *models, const struct mm_say *say,
+    struct mm_err *err);
+void mm_ingest_back_close(struct mm_ingest_back *b);
+
+/*
+ * Store the n records in lines (each ending in a newline, as the front
+ * wrote them) and decide on each stored now; each record is appended to
+ * out with its decision, and "stored": "new", "replay" (the batch was
+ * stored before: no decision again) or "conflict" (stored before with
+ * other content: not stored, no decision).  0, or -1 with err and
+ * nothing stored; *bad is then the record at fault (0-based), or -1.
+ */
+int mm_ingest_back_run(struct mm_ingest_back *b, const char *lines,
+    size_t len, struct mm_buf *out, long *bad, struct mm_err *err);
+
+#endif
