@@ -171,26 +171,56 @@ mm_query_latest(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 	return st == NULL ? -1 : one(db, st, out, err);
 }
 
+/* Column i of st as a JSON number, string or text; null when NULL. */
+static void
+put_col(sqlite3_stmt *st, int i, struct mm_buf *out)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		mm_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st,
+		    i));
+		break;
+	case SQLITE_FLOAT:
+		mm_jw_num(out, sqlite3_column_double(st, i));
+		break;
+	case SQLITE_TEXT:
+		if (json_column(sqlite3_column_name(st, i)))
+			mm_buf_puts(out, (const char *)sqlite3_column_text(st,
+			    i));
+		else
+			mm_jw_strn(out, (const char *)sqlite3_column_text(st,
+			    i), (size_t)sqlite3_column_bytes(st, i));
+		break;
+	default:
+		mm_buf_puts(out, "null");
+	}
+}
+
 int
 mm_query_latest_record(struct mm_db *db, struct mm_buf *out,
     struct mm_err *err)
 {
-	sqlite3_stmt *st = mm_db_prepare(db, "SELECT json_object('batch_id', "
-	    "batch_id, 'ts', ts, 'metrics', json_object('n_samples', "
-	    "n_samples, 'n_labelled', n_labelled, 'accuracy', accuracy, "
-	    "'f1', f1, 'confusion', json(confusion), 'avg_confidence', "
-	    "avg_confidence, 'latency_ms', latency_ms, 'model_version', "
-	    "model_version), 'drift', json(drift), 'trust', "
-	    "json_object('score', trust_score)) FROM metrics ORDER BY id DESC "
+	static const char *const keys[] = { "{\"batch_id\":", ",\"ts\":",
+	    ",\"metrics\":{\"n_samples\":", ",\"n_labelled\":",
+	    ",\"accuracy\":", ",\"f1\":", ",\"confusion\":",
+	    ",\"avg_confidence\":", ",\"latency_ms\":",
+	    ",\"model_version\":", "},\"drift\":",
+	    ",\"trust\":{\"score\":" };
+	sqlite3_stmt *st = mm_db_prepare(db, "SELECT batch_id, ts, n_samples, "
+	    "n_labelled, accuracy, f1, confusion, avg_confidence, latency_ms, "
+	    "model_version, drift, trust_score FROM metrics ORDER BY id DESC "
 	    "LIMIT 1", err);
-	int rc;
+	int rc, i;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		mm_buf_put(out, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < 12; i++) {
+			mm_buf_puts(out, keys[i]);
+			put_col(st, i, out);
+		}
+		mm_buf_puts(out, "}}");
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return mm_db_err(db, err, "cannot read metrics");

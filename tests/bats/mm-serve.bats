@@ -5,6 +5,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load serve_helper
 
 T0=1764140000
 A=20251126T065320Z
@@ -29,36 +30,10 @@ setup_file() {
 	    >/dev/null
 }
 
-# serve ARG...: mm-serve on a free port of 127.0.0.1, in the background;
-# PORT, PID, URL and the log serve.log.
-serve() {
-	mm-serve --listen 127.0.0.1:0 "$@" 2>serve.log &
-	PID=$!
-	for _ in $(seq 100); do
-		grep -q 'listening on' serve.log 2>/dev/null && break
-		sleep 0.05
-	done
-	PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' serve.log)
-	[ -n "$PORT" ] || fail "mm-serve did not start: $(cat serve.log)"
-	URL=http://127.0.0.1:$PORT
-}
-
-teardown() {
-	[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	[ -n "${PROM:-}" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
-	return 0
-}
-
 # A copy of the store and database for a test that changes them.
 fresh() {
 	cp -a "$BATS_FILE_TMPDIR/m" m
 	cp "$BATS_FILE_TMPDIR/d.db" d.db
-}
-
-# get PATH: status and body, as "STATUS BODY".
-get() {
-	curl -s -o body -w '%{http_code}' "$URL$1" "${@:2}"
-	echo " $(cat body)"
 }
 
 @test "GET /health: the database, the store and the live version" {
