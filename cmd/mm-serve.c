@@ -71,8 +71,7 @@ struct server {
 	int has_key;
 	pthread_key_t conn;		/* each thread's database */
 	pthread_key_t front;		/* each thread's ingest front half */
-	struct mm_ingest_back back;	/* the one writer: under wlock */
-	pthread_mutex_t wlock;
+	struct mm_ingest_back back;	/* the one writer */
 	/* Counters, updated atomically. */
 	unsigned long requests, errors, writes, ingest_bad;
 	unsigned long hist[NBUCKETS + 1];
@@ -289,12 +288,7 @@ ingest_metrics(struct server *sv, struct mm_buf *b)
 	unsigned long n[3], dec[MM_NACTIONS];
 	int a;
 
-	pthread_mutex_lock(&sv->wlock);
-	n[0] = sv->back.stored;
-	n[1] = sv->back.replays;
-	n[2] = sv->back.conflicts;
-	memcpy(dec, sv->back.decided, sizeof(dec));
-	pthread_mutex_unlock(&sv->wlock);
+	mm_ingest_back_counts(&sv->back, n, dec);
 	mm_buf_printf(b, "# HELP mm_ingest_batches_total batches taken in "
 	    "by POST /api/ingest: stored new, replays of a batch stored "
 	    "before, and conflicts with one\n"
@@ -508,10 +502,8 @@ ingest(struct server *sv, struct MHD_Connection *c, struct request *q,
 		__atomic_add_fetch(&sv->ingest_bad, 1, __ATOMIC_RELAXED);
 		goto out;
 	}
-	pthread_mutex_lock(&sv->wlock);
 	rc = mm_ingest_back_run(&sv->back, scored.p, scored.n, &r->body,
 	    &bad, &err);
-	pthread_mutex_unlock(&sv->wlock);
 	if (rc < 0 && bad >= 0)
 		bad_line(sv, r, lines[bad], &err);
 	else if (rc < 0)
@@ -902,7 +894,6 @@ main(int argc, char **argv)
 	}
 	pthread_key_create(&sv.conn, close_db);
 	pthread_key_create(&sv.front, free_front);
-	pthread_mutex_init(&sv.wlock, NULL);
 	pthread_mutex_init(&sv.lock, NULL);
 	/* Threads started from here on leave SIGTERM and SIGINT to main. */
 	sigemptyset(&sigs);
@@ -910,9 +901,13 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	nthreads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthreads < 2)
-		nthreads = 2;
+	/*
+	 * Four threads a core: a thread waiting for the writer (ingest)
+	 * holds its connections, and the others keep the cores busy.
+	 */
+	nthreads = 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads < 4)
+		nthreads = 4;
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ITC | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
 	    NULL, NULL, answer, &sv,
@@ -956,7 +951,6 @@ main(int argc, char **argv)
 	fprintf(stderr, "%s: stopped on %s after %lu requests\n", prog,
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT", sv.requests);
 	pthread_mutex_destroy(&sv.lock);
-	pthread_mutex_destroy(&sv.wlock);
 	mm_ingest_back_close(&sv.back);
 	if (fclose(stdout) != 0) {
 		mm_warnx(prog, "write error: %s", strerror(errno));

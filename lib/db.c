@@ -196,6 +196,35 @@ mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
 	return st;
 }
 
+sqlite3_stmt *
+mm_db_cached(struct mm_db *db, const char *sql, struct mm_err *err)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < MM_DB_CACHE && db->cache[i].sql != NULL; i++)
+		if (db->cache[i].sql == sql) {
+			st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (i == MM_DB_CACHE) {
+		/* Full: the last one makes room (the cache is small). */
+		i = MM_DB_CACHE - 1;
+		sqlite3_finalize(db->cache[i].st);
+		db->cache[i].sql = NULL;
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		mm_db_err(db, err, "database error");
+		return NULL;
+	}
+	db->cache[i].sql = sql;
+	db->cache[i].st = st;
+	return st;
+}
+
 /* Make the directories that will hold path, as mkdir -p does. */
 static int
 make_parent(const char *path, mode_t mode, struct mm_err *err)
@@ -374,6 +403,10 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 void
 mm_db_close(struct mm_db *db)
 {
+	int i;
+
+	for (i = 0; i < MM_DB_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
 	if (db->h != NULL)
 		sqlite3_close_v2(db->h);
 	free(db->path);

@@ -17,9 +17,15 @@
 #define MM_DB_DEFAULT "data/metrics/metrics.db"
 #define MM_DB_SCHEMA 3		/* the schema this mm writes */
 
+#define MM_DB_CACHE 8
+
 struct mm_db {
 	sqlite3 *h;
 	char *path;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[MM_DB_CACHE];	/* mm_db_cached's */
 };
 
 /* The database path: path if given, else $MM_DB, else the default. */
@@ -46,6 +52,15 @@ sqlite3_stmt *mm_db_prepare(struct mm_db *db, const char *sql,
     struct mm_err *err);
 
 /* Fill err from the connection's last error (MM_ESYS); returns -1. */
+/*
+ * A statement kept prepared for a query run again and again: sql is a
+ * string constant (the cache knows it by its address).  The statement
+ * is db's, reset and unbound; the caller resets it when done, and never
+ * finalizes it.  NULL with err when it cannot be prepared.
+ */
+sqlite3_stmt *mm_db_cached(struct mm_db *db, const char *sql,
+    struct mm_err *err);
+
 int mm_db_err(struct mm_db *db, struct mm_err *err, const char *what);
 
 #endif

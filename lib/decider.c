@@ -88,26 +88,34 @@ top_number(const struct mm_rec *rec, const char *key, double *v)
  * sig->drifted borrows from it.
  */
 static int
-get_drift(const struct mm_rec *rec, struct mm_signal *sig, json_t **obj,
+get_drift(struct mm_decider *d, struct mm_signal *sig, json_t **obj,
     struct mm_err *err)
 {
-	const struct mm_field *f = mm_rec_get(rec, "drift");
+	static const char *const keys[] = { "drift_score", "status",
+	    "drifted", NULL };
+	const struct mm_field *f = mm_rec_get(&d->rec, "drift"), *k;
 	json_t *o, *x;
+	int i;
 
 	*obj = NULL;
-	if (f == NULL)
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
 		return 0;
-	if ((o = load_field(f, "drift", err)) == NULL)
-		return -1;
-	if (json_is_null(o)) {
-		json_decref(o);
-		return 0;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
+	if (f->val.p[0] != '{')
 		return mm_errf(err, MM_EINPUT, 0, "'drift' is not an object");
+	/*
+	 * A drift object holds numbers by feature and bin: the scanner
+	 * finds the three fields read, and only they are built.
+	 */
+	if (mm_rec_sub(&d->sub, &d->sub_text, f, err) < 0)
+		return -1;
+	*obj = o = json_object();
+	for (i = 0; keys[i] != NULL; i++) {
+		if ((k = mm_rec_get(&d->sub, keys[i])) == NULL)
+			continue;
+		if ((x = load_field(k, "drift", err)) == NULL)
+			return -1;
+		json_object_set_new(o, keys[i], x);
 	}
-	*obj = o;
 	x = json_object_get(o, "drift_score");
 	if (json_is_number(x)) {
 		sig->has_drift = 1;
@@ -353,7 +361,7 @@ mm_decider_line(struct mm_decider *d, char *line, size_t len,
 	int rc = -1, k = 0, window;
 
 	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0 ||
-	    get_drift(&d->rec, &sig, &drift, err) < 0)
+	    get_drift(d, &sig, &drift, err) < 0)
 		goto out;
 	if ((sig.has_f1 = get_number(&d->rec, "metrics", "f1", &sig.f1,
 	    err)) < 0 || (sig.has_trust = get_number(&d->rec, "trust",
@@ -437,6 +445,8 @@ mm_decider_open(struct mm_decider *d, const struct mm_retrain_cfg *cfg,
 	d->dbpath = dbpath;
 	mm_pool_init(&d->pool, cfg->f1_window_rows);
 	mm_rec_init(&d->rec);
+	mm_rec_init(&d->sub);
+	mm_buf_init(&d->sub_text);
 	mm_buf_init(&d->out);
 	if (dbpath == NULL)
 		return 0;
@@ -454,6 +464,8 @@ mm_decider_release(struct mm_decider *d)
 		mm_db_close(&d->own);
 	d->db = NULL;
 	mm_rec_release(&d->rec);
+	mm_rec_release(&d->sub);
+	mm_buf_release(&d->sub_text);
 	mm_buf_release(&d->out);
 	mm_pool_release(&d->pool);
 }

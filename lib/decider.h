@@ -37,8 +37,8 @@ struct mm_decider {
 	long horizon;			/* of the record at hand, -1 unknown */
 	struct mm_decision dec;		/* the last decision */
 	size_t meta_off, meta_len;	/* its metadata in out */
-	struct mm_rec rec;
-	struct mm_buf out;
+	struct mm_rec rec, sub;
+	struct mm_buf sub_text, out;
 };
 
 /*

@@ -24,23 +24,25 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 
 	*horizon = MM_HORIZON_ALL;
 	if (batch_id != NULL) {
-		st = mm_db_prepare(db, "SELECT id FROM metrics WHERE batch_id "
+		st = mm_db_cached(db, "SELECT id FROM metrics WHERE batch_id "
 		    "= ?1", err);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			mm_db_err(db, err, "cannot read metrics");
+		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return 1;	/* never recorded: no horizon */
 		if (rc != SQLITE_ROW)
-			return mm_db_err(db, err, "cannot read metrics");
+			return -1;
 		/*
 		 * Newest first, each row's batch looked up by its unique
 		 * batch_id: only rows recorded after the batch are passed
 		 * over.  CROSS JOIN keeps SQLite to that order.
 		 */
-		st = mm_db_prepare(db, "SELECT e.id FROM evidence e CROSS "
+		st = mm_db_cached(db, "SELECT e.id FROM evidence e CROSS "
 		    "JOIN metrics m ON m.batch_id = e.batch_id WHERE m.id <= "
 		    "(SELECT id FROM metrics WHERE batch_id = ?1) ORDER BY "
 		    "e.id DESC LIMIT 1", err);
@@ -48,7 +50,7 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 			return -1;
 		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
 	} else {
-		st = mm_db_prepare(db, "SELECT id FROM evidence WHERE ts <= ?1 "
+		st = mm_db_cached(db, "SELECT id FROM evidence WHERE ts <= ?1 "
 		    "ORDER BY id DESC LIMIT 1", err);
 		if (st == NULL)
 			return -1;
@@ -60,9 +62,9 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 	else if (rc == SQLITE_DONE)
 		*horizon = 0;
 	else
-		return step_err(db, st, err, "cannot read evidence");
-	sqlite3_finalize(st);
-	return 0;
+		mm_db_err(db, err, "cannot read evidence");
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ingest.h"
 #include "snapshot.h"
@@ -55,6 +56,43 @@ mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
 	    out, err);
 }
 
+/*
+ * The checkpointer: the write-ahead log copied into the database once a
+ * second, on a connection of its own, so the writer seldom waits for it.
+ * A passive checkpoint cannot start the log again while a writer never
+ * stops; the writer does, in a commit, once the log holds WAL_PAGES
+ * pages, by then with little left to copy.
+ */
+#define WAL_PAGES "16384"
+
+static void *
+checkpointer(void *arg)
+{
+	struct mm_ingest_back *b = arg;
+	struct mm_err err = { 0 };
+	struct timespec until;
+	struct mm_db db;
+	int open;
+
+	open = mm_db_open(&db, b->dbpath, &err) == 0;
+	pthread_mutex_lock(&b->lock);
+	while (!b->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec++;
+		pthread_cond_timedwait(&b->tick, &b->lock, &until);
+		if (b->stop || !open)
+			continue;
+		pthread_mutex_unlock(&b->lock);
+		if (mm_db_exec(&db, "PRAGMA wal_checkpoint(PASSIVE)", &err) < 0)
+			mm_say(&b->say, "checkpoint: %s", err.msg);
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (open)
+		mm_db_close(&db);
+	return NULL;
+}
+
 int
 mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
     const char *dbpath, const char *models, const struct mm_say *say,
@@ -69,9 +107,19 @@ mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
 	mm_buf_init(&b->line);
 	mm_buf_init(&b->copy);
 	mm_rec_init(&b->rec);
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	b->tail = &b->head;
 	if (mm_db_open(&b->db, dbpath, err) < 0)
 		return -1;
 	b->open = 1;
+	if (mm_db_exec(&b->db, "PRAGMA wal_autocheckpoint = " WAL_PAGES,
+	    err) < 0)
+		return -1;
+	pthread_cond_init(&b->tick, NULL);
+	if (pthread_create(&b->ckpt, NULL, checkpointer, b) != 0)
+		return mm_errf(err, MM_ESYS, 0, "cannot start a thread");
+	b->ckpt_on = 1;
 	if (mm_recorder_open(&b->rc, &b->db, cfg->retrain.buffer_rows, NULL,
 	    say, err) < 0)
 		return -1;
@@ -84,6 +132,15 @@ mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
 void
 mm_ingest_back_close(struct mm_ingest_back *b)
 {
+	if (b->ckpt_on) {
+		pthread_mutex_lock(&b->lock);
+		b->stop = 1;
+		pthread_cond_signal(&b->tick);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->ckpt, NULL);
+		pthread_cond_destroy(&b->tick);
+		b->ckpt_on = 0;
+	}
 	mm_recorder_close(&b->rc);
 	mm_decider_release(&b->dc);
 	if (b->open)
@@ -92,6 +149,8 @@ mm_ingest_back_close(struct mm_ingest_back *b)
 	mm_buf_release(&b->line);
 	mm_buf_release(&b->copy);
 	mm_rec_release(&b->rec);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
 }
 
 /*
@@ -150,16 +209,21 @@ decide(struct mm_ingest_back *b, const char *id, double ts,
 	return put_stored(b, "\"new\"", out, err);
 }
 
-int
-mm_ingest_back_run(struct mm_ingest_back *b, const char *lines, size_t len,
-    struct mm_buf *out, long *bad, struct mm_err *err)
+/*
+ * Store and decide on one request's records in the open transaction
+ * (begun by the first record stored), its answer appended to out.  0,
+ * or -1 with err and *bad; nothing is undone here.
+ */
+static int
+run_lines(struct mm_ingest_back *b, const char *lines, size_t len,
+    struct mm_buf *out, struct mm_ingest_tally *t, long *bad, int *decided,
+    struct mm_err *err)
 {
 	const char *p = lines, *end = lines + len, *nl;
-	unsigned long decided[MM_NACTIONS] = { 0 }, n[3] = { 0 };
-	size_t start = out->n, l;
 	char *id = NULL;
+	size_t l;
 	long i;
-	int rc, a;
+	int rc;
 
 	*bad = -1;
 	for (i = 0; p < end; i++, p = nl + 1) {
@@ -177,22 +241,23 @@ mm_ingest_back_run(struct mm_ingest_back *b, const char *lines, size_t len,
 		switch (rc) {
 		case MM_RECORD_STORED:
 			id = mm_xstrdup(b->rc.batch.id);
-			n[0]++;
+			*decided = 1;
 			if (decide(b, id, b->rc.ts, out, err) < 0)
 				goto fail;
-			decided[b->dc.dec.action]++;
+			t->decided[b->dc.dec.action]++;
 			free(id);
 			id = NULL;
+			t->n[0]++;
 			break;
 		case MM_RECORD_REPLAY:
 			if (put_stored(b, "\"replay\"", out, err) < 0)
 				goto fail;
-			n[1]++;
+			t->n[1]++;
 			break;
 		case MM_RECORD_CONFLICT:
 			if (put_stored(b, "\"conflict\"", out, err) < 0)
 				goto fail;
-			n[2]++;
+			t->n[2]++;
 			break;
 		default:
 			mm_errf(err, MM_EINPUT, 0, "a batch record needs a "
@@ -200,25 +265,135 @@ mm_ingest_back_run(struct mm_ingest_back *b, const char *lines, size_t len,
 			goto fail;
 		}
 	}
-	if (mm_recorder_commit(&b->rc, err) < 0) {
-		i = -1;
-		goto fail;
-	}
-	b->stored += n[0];
-	b->replays += n[1];
-	b->conflicts += n[2];
-	for (a = 0; a < MM_NACTIONS; a++)
-		b->decided[a] += decided[a];
 	return 0;
 fail:
 	free(id);
 	if (err->code == MM_EINPUT && err->where[0] == '\0')
 		*bad = i;
-	mm_recorder_rollback(&b->rc);
-	if (n[0] > 0)
-		reset_decider(b);
-	out->n = start;
-	if (out->p != NULL)
-		out->p[start] = '\0';
 	return -1;
+}
+
+/* The requests in the list, each alone: its own transaction. */
+static void
+run_each(struct mm_ingest_back *b, struct mm_ingest_job *list)
+{
+	struct mm_ingest_job *j;
+	struct mm_ingest_tally t;
+	int decided;
+
+	for (j = list; j != NULL; j = j->next) {
+		memset(&t, 0, sizeof(t));
+		decided = 0;
+		j->rc = run_lines(b, j->lines, j->len, j->out, &t, &j->bad,
+		    &decided, &j->err);
+		if (j->rc == 0 && (j->rc = mm_recorder_commit(&b->rc,
+		    &j->err)) < 0)
+			j->bad = -1;
+		if (j->rc < 0) {
+			mm_recorder_rollback(&b->rc);
+			if (decided)
+				reset_decider(b);
+			j->out->n = j->start;
+			continue;
+		}
+		j->tally = t;
+	}
+}
+
+/*
+ * The requests waiting, in one transaction: one commit for them all.
+ * Should any fail, the transaction is rolled back and each is run
+ * again alone, so that only the one at fault fails.
+ */
+static void
+run_group(struct mm_ingest_back *b, struct mm_ingest_job *list)
+{
+	struct mm_ingest_job *j;
+	struct mm_err err = { 0 };
+	int decided = 0, ok = 1;
+
+	for (j = list; j != NULL; j = j->next)
+		j->start = j->out->n;
+	if (list->next == NULL) {
+		run_each(b, list);
+		return;
+	}
+	for (j = list; j != NULL && ok; j = j->next) {
+		memset(&j->tally, 0, sizeof(j->tally));
+		ok = run_lines(b, j->lines, j->len, j->out, &j->tally, &j->bad,
+		    &decided, &j->err) == 0;
+	}
+	if (ok && mm_recorder_commit(&b->rc, &err) == 0)
+		return;
+	mm_recorder_rollback(&b->rc);
+	if (decided)
+		reset_decider(b);
+	for (j = list; j != NULL; j = j->next) {
+		j->out->n = j->start;
+		memset(&j->tally, 0, sizeof(j->tally));
+	}
+	run_each(b, list);
+}
+
+int
+mm_ingest_back_run(struct mm_ingest_back *b, const char *lines, size_t len,
+    struct mm_buf *out, long *bad, struct mm_err *err)
+{
+	struct mm_ingest_job j, *list;
+	int a;
+
+	memset(&j, 0, sizeof(j));
+	j.lines = lines;
+	j.len = len;
+	j.out = out;
+	pthread_mutex_lock(&b->lock);
+	*b->tail = &j;
+	b->tail = &j.next;
+	while (!j.done) {
+		if (b->busy) {
+			pthread_cond_wait(&b->cond, &b->lock);
+			continue;
+		}
+		/* Nobody is writing: this thread writes for all waiting. */
+		b->busy = 1;
+		list = b->head;
+		b->head = NULL;
+		b->tail = &b->head;
+		pthread_mutex_unlock(&b->lock);
+		run_group(b, list);
+		pthread_mutex_lock(&b->lock);
+		for (; list != NULL; list = list->next) {
+			if (list->rc == 0) {
+				b->stored += list->tally.n[0];
+				b->replays += list->tally.n[1];
+				b->conflicts += list->tally.n[2];
+				for (a = 0; a < MM_NACTIONS; a++)
+					b->decided[a] +=
+					    list->tally.decided[a];
+			}
+			list->done = 1;
+		}
+		b->busy = 0;
+		pthread_cond_broadcast(&b->cond);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (j.rc < 0) {
+		*err = j.err;
+		if (out->p != NULL)
+			out->p[out->n] = '\0';
+	}
+	*bad = j.bad;
+	return j.rc;
+}
+
+void
+mm_ingest_back_counts(struct mm_ingest_back *b, unsigned long n[3],
+    unsigned long decided[MM_NACTIONS])
+{
+	pthread_mutex_lock(&b->lock);
+	n[0] = b->stored;
+	n[1] = b->replays;
+	n[2] = b->conflicts;
+	memcpy(decided, b->decided, sizeof(b->decided));
+	pthread_mutex_unlock(&b->lock);
 }

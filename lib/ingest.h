@@ -7,13 +7,15 @@
  * in two halves.  The front (predictor.h, drifter.h, trustrec.h) is one
  * thread's and touches no database: every record of a request is
  * scored before anything is stored.  The back (recorder.h, decider.h)
- * is shared and must be called under one lock: it stores a request's
- * batches, decides on each batch stored now and records that decision
- * in decision_history (not carried out: that stays mm-exec's), all in
- * one transaction.  A request is stored whole or not at all.
+ * is shared by every thread: it stores a request's batches, decides on
+ * each batch stored now and records that decision in decision_history
+ * (not carried out: that stays mm-exec's), in one transaction.  A
+ * request is stored whole or not at all.
  */
 #ifndef MM_INGEST_H
 #define MM_INGEST_H
+
+#include <pthread.h>
 
 #include "config.h"
 #include "db.h"
@@ -48,6 +50,25 @@ void mm_ingest_front_release(struct mm_ingest_front *f);
 int mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
     struct mm_buf *out, struct mm_err *err);
 
+/* What a request did: batches stored new, replayed, in conflict. */
+struct mm_ingest_tally {
+	unsigned long n[3];
+	unsigned long decided[MM_NACTIONS];
+};
+
+/* A request waiting for the writer (ingest.c's). */
+struct mm_ingest_job {
+	const char *lines;
+	size_t len;
+	struct mm_buf *out;
+	size_t start;		/* out's length before */
+	int rc, done;
+	long bad;
+	struct mm_err err;
+	struct mm_ingest_tally tally;
+	struct mm_ingest_job *next;
+};
+
 struct mm_ingest_back {
 	const struct mm_config *cfg;	/* borrowed */
 	const char *dbpath, *models;
@@ -58,6 +79,15 @@ struct mm_ingest_back {
 	int open;
 	struct mm_buf line, copy;
 	struct mm_rec rec;
+	/* The requests waiting, and whether one thread is writing. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct mm_ingest_job *head, **tail;
+	int busy;
+	/* The checkpointer, which copies the log into the database. */
+	pthread_t ckpt;
+	pthread_cond_t tick;
+	int ckpt_on, stop;
 	/* Batches stored, replayed (stored before), in conflict. */
 	unsigned long stored, replays, conflicts;
 	unsigned long decided[MM_NACTIONS];
@@ -70,14 +100,22 @@ int mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
 void mm_ingest_back_close(struct mm_ingest_back *b);
 
 /*
- * Store the n records in lines (each ending in a newline, as the front
+ * Store the records in lines (each ending in a newline, as the front
  * wrote them) and decide on each stored now; each record is appended to
  * out with its decision, and "stored": "new", "replay" (the batch was
  * stored before: no decision again) or "conflict" (stored before with
  * other content: not stored, no decision).  0, or -1 with err and
  * nothing stored; *bad is then the record at fault (0-based), or -1.
+ *
+ * Any number of threads may call this at once.  One of them writes for
+ * all that are waiting, in one transaction (a group commit); should one
+ * request fail, the others are stored each on its own.
  */
 int mm_ingest_back_run(struct mm_ingest_back *b, const char *lines,
     size_t len, struct mm_buf *out, long *bad, struct mm_err *err);
+
+/* The counters: batches stored new, replays, conflicts; decisions. */
+void mm_ingest_back_counts(struct mm_ingest_back *b, unsigned long n[3],
+    unsigned long decided[MM_NACTIONS]);
 
 #endif

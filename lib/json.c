@@ -481,6 +481,15 @@ mm_rec_get(const struct mm_rec *r, const char *key)
 }
 
 
+int
+mm_rec_sub(struct mm_rec *sub, struct mm_buf *text, const struct mm_field *f,
+    struct mm_err *err)
+{
+	mm_buf_reset(text);
+	mm_buf_put(text, f->val.p, f->val.n);
+	return mm_rec_parse(sub, text->p, text->n, NULL, NULL, err);
+}
+
 char *
 mm_rec_get_string(const struct mm_rec *r, const char *key)
 {

@@ -84,6 +84,14 @@ const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
  */
 char *mm_rec_get_string(const struct mm_rec *r, const char *key);
 
+/*
+ * The object that is f's value, parsed into sub (its text copied into
+ * text, which sub points into): a look at a few of its fields without
+ * building the rest.  0, or -1 with err.
+ */
+int mm_rec_sub(struct mm_rec *sub, struct mm_buf *text,
+    const struct mm_field *f, struct mm_err *err);
+
 /* Scanner primitives.  Each returns the position after what it read. */
 const char *mm_json_ws(const char *p);
 /* Validate any value; NULL and err on error. */

@@ -13,6 +13,9 @@
 static int
 prepare(struct mm_recorder *r, struct mm_err *err)
 {
+	struct mm_buf sql;
+	int i;
+
 	r->ins_metrics = mm_db_prepare(r->db, "INSERT OR IGNORE INTO metrics "
 	    "(batch_id, ts, model_version, n_samples, n_labelled, accuracy, "
 	    "f1, avg_confidence, latency_ms, drift_score, drift_status, psi, "
@@ -31,9 +34,22 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
 	if (r->ins_evidence == NULL)
 		return -1;
+	mm_buf_init(&sql);
+	mm_buf_puts(&sql, "INSERT OR IGNORE INTO evidence (batch_id, "
+	    "row_index, ts, names, features, label) VALUES ");
+	for (i = 0; i < EV_CHUNK; i++)
+		mm_buf_puts(&sql, i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)");
+	r->ins_evidence_n = mm_db_prepare(r->db, sql.p, err);
+	mm_buf_release(&sql);
+	if (r->ins_evidence_n == NULL)
+		return -1;
+	/*
+	 * Evidence is only ever deleted oldest first, so its ids run
+	 * without a gap and the newest n are those above max(id) - n: found
+	 * in the index at once, where counting n back walked n rows.
+	 */
 	r->cap_evidence = mm_db_prepare(r->db, "DELETE FROM evidence WHERE "
-	    "id <= (SELECT id FROM evidence ORDER BY id DESC LIMIT 1 "
-	    "OFFSET ?1)", err);
+	    "id <= (SELECT max(id) FROM evidence) - ?1", err);
 	if (r->cap_evidence == NULL)
 		return -1;
 	r->sel_metrics = mm_db_prepare(r->db, "SELECT ts, n_samples FROM "
@@ -157,8 +173,8 @@ static int
 store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
-	sqlite3_stmt *st = r->ins_evidence;
-	size_t i;
+	sqlite3_stmt *st;
+	size_t i, n, k, size;
 	int j;
 
 	if (!b->has_labels || b->nfeat == 0)
@@ -181,24 +197,44 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 		return 0;
 	}
 	put_names(r);
-	for (i = 0; i < b->n; i++) {
+	/* Every labelled row's values, then EV_CHUNK rows a statement. */
+	mm_buf_reset(&r->rows_blob);
+	if (b->n > r->idxcap) {
+		r->idxcap = b->n;
+		r->idx = mm_xrealloc(r->idx, b->n * sizeof(*r->idx));
+	}
+	for (i = 0, n = 0; i < b->n; i++) {
 		if (b->labels[i] < 0)
 			continue;
-		put_row(r, i);
-		sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_double(st, 3, ts);
-		sqlite3_bind_text(st, 4, r->names.p, (int)r->names.n,
-		    SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, r->blob.p, (int)r->blob.n,
-		    SQLITE_STATIC);
-		sqlite3_bind_int(st, 6, b->labels[i]);
+		r->idx[n++] = i;
+		for (j = 0; j < b->nfeat; j++)
+			mm_buf_put(&r->rows_blob, (const char *)&b->cols[j].v[i],
+			    sizeof(double));
+	}
+	size = (size_t)b->nfeat * sizeof(double);
+	for (i = 0; i < n; i += k) {
+		k = n - i >= EV_CHUNK ? EV_CHUNK : 1;
+		st = k == EV_CHUNK ? r->ins_evidence_n : r->ins_evidence;
+		for (j = 0; j < (int)k; j++) {
+			int at = 6 * j;
+
+			sqlite3_bind_text(st, at + 1, b->id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, at + 2,
+			    (sqlite3_int64)r->idx[i + (size_t)j]);
+			sqlite3_bind_double(st, at + 3, ts);
+			sqlite3_bind_text(st, at + 4, r->names.p,
+			    (int)r->names.n, SQLITE_STATIC);
+			sqlite3_bind_blob(st, at + 5, r->rows_blob.p +
+			    (i + (size_t)j) * size, (int)size, SQLITE_STATIC);
+			sqlite3_bind_int(st, at + 6,
+			    b->labels[r->idx[i + (size_t)j]]);
+		}
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_reset(st);
 			return mm_db_err(r->db, err, "cannot store evidence");
 		}
 		sqlite3_reset(st);
-		r->rows++;
+		r->rows += (long)k;
 	}
 	return 0;
 }
@@ -497,6 +533,7 @@ mm_recorder_open(struct mm_recorder *r, struct mm_db *db, long buffer_rows,
 	mm_rec_init(&r->msub);
 	mm_buf_init(&r->names);
 	mm_buf_init(&r->blob);
+	mm_buf_init(&r->rows_blob);
 	mm_buf_init(&r->drift);
 	mm_buf_init(&r->status);
 	mm_buf_init(&r->ref);
@@ -511,6 +548,7 @@ mm_recorder_close(struct mm_recorder *r)
 	sqlite3_finalize(r->ins_metrics);
 	sqlite3_finalize(r->ins_counts);
 	sqlite3_finalize(r->ins_evidence);
+	sqlite3_finalize(r->ins_evidence_n);
 	sqlite3_finalize(r->cap_evidence);
 	sqlite3_finalize(r->sel_metrics);
 	sqlite3_finalize(r->sel_evidence);
@@ -520,6 +558,8 @@ mm_recorder_close(struct mm_recorder *r)
 	mm_rec_release(&r->msub);
 	mm_buf_release(&r->names);
 	mm_buf_release(&r->blob);
+	mm_buf_release(&r->rows_blob);
+	free(r->idx);
 	mm_buf_release(&r->drift);
 	mm_buf_release(&r->status);
 	mm_buf_release(&r->ref);

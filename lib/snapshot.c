@@ -29,7 +29,7 @@ mm_history_add(struct mm_db *db, const struct mm_history *h, double at,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	st = mm_db_prepare(db, "INSERT INTO decision_history (ts, source, "
+	st = mm_db_cached(db, "INSERT INTO decision_history (ts, source, "
 	    "action, reason, metadata, exec_status, exec_detail, "
 	    "model_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
 	    "?8, ?9)", err);
@@ -53,7 +53,7 @@ mm_history_add(struct mm_db *db, const struct mm_history *h, double at,
 	sqlite3_bind_double(st, 9, at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = mm_db_err(db, err, "cannot record the decision");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

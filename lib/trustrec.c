@@ -3,6 +3,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
 
 #include "trust.h"
 #include "trustrec.h"
@@ -12,40 +13,46 @@ static const char *const inputs[MM_T_N] = {
 	"accuracy", "f1", "avg_confidence", "drift_score", "latency_ms"
 };
 
+/*
+ * The number at obj.key: NaN when obj or key is absent or null.  The
+ * scanner finds the key (a drift object holds a number by feature and
+ * bin), and only its value is built.
+ */
 static double
 number(const struct mm_rec *rec, const char *obj, const char *key,
-    struct mm_err *err, int *bad)
+    struct mm_rec *sub, struct mm_buf *text, struct mm_err *err, int *bad)
 {
-	const struct mm_field *f = mm_rec_get(rec, obj);
+	const struct mm_field *f = mm_rec_get(rec, obj), *k;
 	json_error_t jerr;
-	json_t *o, *v;
+	json_t *v;
 	double x = NAN;
 
-	if (f == NULL)
+	/* Absent or null is unknown; anything else is bad input. */
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
 		return NAN;
-	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr);
-	if (!json_is_object(o)) {
-		/* Absent or null is unknown; anything else is bad input. */
-		if (o == NULL) {
-			mm_errf(err, MM_EINPUT, 0, "'%s': %s", obj, jerr.text);
-			*bad = 1;
-		} else if (!json_is_null(o)) {
-			mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
-			    obj);
-			*bad = 1;
-		}
-		json_decref(o);
+	if (f->val.p[0] != '{') {
+		mm_errf(err, MM_EINPUT, 0, "'%s' is not an object", obj);
+		*bad = 1;
 		return NAN;
 	}
-	v = json_object_get(o, key);
-	if (json_is_number(v))
+	if (mm_rec_sub(sub, text, f, err) < 0) {
+		*bad = 1;
+		return NAN;
+	}
+	if ((k = mm_rec_get(sub, key)) == NULL)
+		return NAN;
+	if ((v = json_loadb(k->val.p, k->val.n, JSON_DECODE_ANY,
+	    &jerr)) == NULL) {
+		mm_errf(err, MM_EINPUT, 0, "'%s': %s", obj, jerr.text);
+		*bad = 1;
+	} else if (json_is_number(v))
 		x = json_number_value(v);
-	else if (v != NULL && !json_is_null(v)) {
+	else if (!json_is_null(v)) {
 		mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number", obj,
 		    key);
 		*bad = 1;
 	}
-	json_decref(o);
+	json_decref(v);
 	return x;
 }
 
@@ -78,14 +85,19 @@ mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
 {
 	struct mm_trust_in in;
 	struct mm_trust_out t;
-	struct mm_buf tb;
+	struct mm_buf tb, text;
+	struct mm_rec sub;
 	int k, bad = 0;
 
 	if (mm_rec_parse(rec, line, len, NULL, NULL, err) < 0)
 		return -1;
-	for (k = 0; k < MM_T_N; k++)
+	mm_rec_init(&sub);
+	mm_buf_init(&text);
+	for (k = 0; k < MM_T_N && !bad; k++)
 		in.in[k] = number(rec, k == MM_T_DRIFT ? "drift" : "metrics",
-		    inputs[k], err, &bad);
+		    inputs[k], &sub, &text, err, &bad);
+	mm_rec_release(&sub);
+	mm_buf_release(&text);
 	if (bad)
 		return -1;
 	mm_trust(cfg, &in, &t);
