@@ -23,7 +23,7 @@ zero_counts(const struct mm_ref *ref, long **c)
 static int
 map_columns(struct mm_drifter *p, struct mm_err *err)
 {
-	const struct mm_batch *b = &p->batch;
+	const struct mm_batch *b = p->cur;
 	int i, j, used = 0;
 
 	for (i = 0; i < p->ref.nfeat; i++) {
@@ -67,7 +67,7 @@ count_column(struct mm_drifter *p, int i, const struct mm_col *c,
 		return mm_errf(err, MM_EINPUT, 0, "feature '%s' holds numbers; "
 		    "the reference has categories", f->name);
 	if (c->kind != MM_COL_STR) {
-		mm_ref_count(f, c->v, p->batch.n, p->counts[i]);
+		mm_ref_count(f, c->v, p->cur->n, p->counts[i]);
 		return 0;
 	}
 	nstr = (size_t)mm_strtab_count(&c->strs);
@@ -78,7 +78,7 @@ count_column(struct mm_drifter *p, int i, const struct mm_col *c,
 	for (k = 0; k < nstr; k++)
 		p->catbins[k] = mm_ref_cat_bin(f, mm_strtab_str(&c->strs,
 		    (int)k));
-	mm_ref_count_codes(f, c->v, p->batch.n, p->catbins, p->counts[i]);
+	mm_ref_count_codes(f, c->v, p->cur->n, p->catbins, p->counts[i]);
 	return 0;
 }
 
@@ -89,9 +89,9 @@ count_batch(struct mm_drifter *p, struct mm_err *err)
 
 	zero_counts(&p->ref, p->counts);
 	for (i = 0; i < p->ref.nfeat; i++)
-		if (count_column(p, i, &p->batch.cols[p->colmap[i]], err) < 0)
+		if (count_column(p, i, &p->cur->cols[p->colmap[i]], err) < 0)
 			return -1;
-	p->rows = (long)p->batch.n;
+	p->rows = (long)p->cur->n;
 	return 0;
 }
 
@@ -151,16 +151,15 @@ counts_json(struct mm_drifter *p, struct mm_buf *b)
 static const char *const row_fields[] = { "features", "labels", "pred",
 	"proba", "drift", NULL };
 
-int
-mm_drifter_line(struct mm_drifter *p, char *line, size_t len, int counts,
-    struct mm_buf *out, struct mm_err *err)
+/* Count the batch b, and with counts clear, score it into p->out. */
+static int
+score_batch(struct mm_drifter *p, const struct mm_batch *b, int counts,
+    struct mm_err *err)
 {
-	if (mm_batch_parse(&p->batch, &p->rec, line, len,
-	    MM_BATCH_ID | MM_BATCH_FEATURES, err) < 0)
-		return -1;
-	if (p->batch.n == 0)
+	p->cur = b;
+	if (b->n == 0)
 		return mm_errf(err, MM_EINPUT, 0, "batch '%s' has no rows",
-		    p->batch.id);
+		    b->id);
 	if (p->models != NULL && follow_store(p, err) < 0)
 		return -1;
 	if (map_columns(p, err) < 0 || count_batch(p, err) < 0)
@@ -168,19 +167,36 @@ mm_drifter_line(struct mm_drifter *p, char *line, size_t len, int counts,
 	if (counts) {
 		mm_buf_reset(&p->out);
 		counts_json(p, &p->out);
-		mm_rec_put(out, &p->rec, row_fields, "counts", p->out.p,
-		    p->out.n);
 		return 0;
 	}
 	if (p->window > 1) {
 		slide(p, p->wsum, &p->wrows);
-		if (mm_drifter_score(p, p->wsum, p->wrows, err) < 0)
-			return -1;
-	} else if (mm_drifter_score(p, p->counts, p->rows, err) < 0) {
-		return -1;
+		return mm_drifter_score(p, p->wsum, p->wrows, err);
 	}
-	mm_rec_put(out, &p->rec, NULL, "drift", p->out.p, p->out.n);
+	return mm_drifter_score(p, p->counts, p->rows, err);
+}
+
+int
+mm_drifter_line(struct mm_drifter *p, char *line, size_t len, int counts,
+    struct mm_buf *out, struct mm_err *err)
+{
+	if (mm_batch_parse(&p->batch, &p->rec, line, len,
+	    MM_BATCH_ID | MM_BATCH_FEATURES, err) < 0 ||
+	    score_batch(p, &p->batch, counts, err) < 0)
+		return -1;
+	if (counts)
+		mm_rec_put(out, &p->rec, row_fields, "counts", p->out.p,
+		    p->out.n);
+	else
+		mm_rec_put(out, &p->rec, NULL, "drift", p->out.p, p->out.n);
 	return 0;
+}
+
+int
+mm_drifter_batch(struct mm_drifter *p, const struct mm_batch *b,
+    struct mm_err *err)
+{
+	return score_batch(p, b, 0, err);
 }
 
 /* The arrays that follow the reference's shape. */

@@ -32,6 +32,7 @@ struct mm_drifter {
 	struct stat active_st;	/* active.json when last read */
 
 	struct mm_batch batch;
+	const struct mm_batch *cur;	/* the batch being counted */
 	struct mm_rec rec;
 	struct mm_buf out;	/* the last drift or counts object */
 	int *colmap;		/* ref feature -> batch column */
@@ -64,6 +65,13 @@ int mm_drifter_load(struct mm_drifter *d, const char *ref,
  */
 int mm_drifter_line(struct mm_drifter *d, char *line, size_t len,
     int counts, struct mm_buf *out, struct mm_err *err);
+
+/*
+ * The drift of a batch parsed already (with its id and features), as
+ * JSON in d->out.  0, or -1 with err.
+ */
+int mm_drifter_batch(struct mm_drifter *d, const struct mm_batch *b,
+    struct mm_err *err);
 
 /* Drift of summed counts over rows, as JSON in d->out.  0, or -1. */
 int mm_drifter_score(struct mm_drifter *d, long **counts, long rows,

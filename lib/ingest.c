@@ -36,24 +36,45 @@ mm_ingest_front_release(struct mm_ingest_front *f)
 	mm_buf_release(&f->b);
 }
 
+/*
+ * As the pipe, without writing out and reading back the whole record
+ * between stages: the drift of the batch the predictor read, and the
+ * trust score of the metrics and drift as mm-trust reads them.  The
+ * record comes out as the three programs would have left it.
+ */
 int
 mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
     struct mm_buf *out, struct mm_err *err)
 {
-	mm_buf_reset(&f->a);
-	if (mm_predictor_line(&f->pr, line, len, &f->a, err) < 0)
+	struct mm_predictor *pr = &f->pr;
+	struct mm_kv kv[5];
+
+	if (mm_predictor_batch(pr, line, len, err) < 0)
 		return -1;
 	if (!f->loaded) {
 		if (mm_drifter_load(&f->dr, NULL, f->models, err) < 0)
 			return -1;
 		f->loaded = 1;
 	}
-	/* Each stage writes a line; the next reads it without its newline. */
-	mm_buf_reset(&f->b);
-	if (mm_drifter_line(&f->dr, f->a.p, f->a.n - 1, 0, &f->b, err) < 0)
+	if (mm_drifter_batch(&f->dr, &pr->batch, err) < 0)
 		return -1;
-	return mm_trust_line(&f->cfg->trust, &f->rec, f->b.p, f->b.n - 1,
-	    out, err);
+	mm_buf_reset(&f->a);
+	mm_buf_puts(&f->a, "{\"metrics\":");
+	mm_buf_put(&f->a, pr->metrics.p, pr->metrics.n);
+	mm_buf_puts(&f->a, ",\"drift\":");
+	mm_buf_put(&f->a, f->dr.out.p, f->dr.out.n);
+	mm_buf_putc(&f->a, '}');
+	mm_buf_reset(&f->b);
+	if (mm_rec_parse(&f->rec, f->a.p, f->a.n, NULL, NULL, err) < 0 ||
+	    mm_trust_json(&f->cfg->trust, &f->rec, &f->b, err) < 0)
+		return -1;
+	kv[0] = (struct mm_kv){ "pred", pr->pred.p, pr->pred.n };
+	kv[1] = (struct mm_kv){ "proba", pr->proba.p, pr->proba.n };
+	kv[2] = (struct mm_kv){ "metrics", pr->metrics.p, pr->metrics.n };
+	kv[3] = (struct mm_kv){ "drift", f->dr.out.p, f->dr.out.n };
+	kv[4] = (struct mm_kv){ "trust", f->b.p, f->b.n };
+	mm_rec_put_kv(out, &pr->rec, NULL, kv, 5);
+	return 0;
 }
 
 /*

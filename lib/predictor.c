@@ -239,11 +239,10 @@ put_confusion(struct mm_buf *b, const long *cm, int K)
 }
 
 int
-mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
-    struct mm_buf *out, struct mm_err *err)
+mm_predictor_batch(struct mm_predictor *pr, char *line, size_t len,
+    struct mm_err *err)
 {
 	struct mm_batch *b = &pr->batch;
-	struct mm_kv kv[3];
 	double t0, ms, conf = 0, best;
 	char num[32];
 	size_t i;
@@ -307,6 +306,17 @@ mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
 	    "\"model_version\":", ms);
 	mm_jw_str(&pr->metrics, pr->version);
 	mm_buf_putc(&pr->metrics, '}');
+	return 0;
+}
+
+int
+mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
+    struct mm_buf *out, struct mm_err *err)
+{
+	struct mm_kv kv[3];
+
+	if (mm_predictor_batch(pr, line, len, err) < 0)
+		return -1;
 	kv[0] = (struct mm_kv){ "pred", pr->pred.p, pr->pred.n };
 	kv[1] = (struct mm_kv){ "proba", pr->proba.p, pr->proba.n };
 	kv[2] = (struct mm_kv){ "metrics", pr->metrics.p, pr->metrics.n };

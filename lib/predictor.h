@@ -56,4 +56,11 @@ void mm_predictor_release(struct mm_predictor *pr);
 int mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
     struct mm_buf *out, struct mm_err *err);
 
+/*
+ * The same without the record: pred, proba and metrics left in their
+ * buffers, the batch in pr->batch and the record read in pr->rec.
+ */
+int mm_predictor_batch(struct mm_predictor *pr, char *line, size_t len,
+    struct mm_err *err);
+
 #endif

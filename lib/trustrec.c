@@ -80,17 +80,15 @@ trust_json(const struct mm_trust_out *t, struct mm_buf *b)
 }
 
 int
-mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
-    char *line, size_t len, struct mm_buf *out, struct mm_err *err)
+mm_trust_json(const struct mm_trust_cfg *cfg, const struct mm_rec *rec,
+    struct mm_buf *out, struct mm_err *err)
 {
 	struct mm_trust_in in;
 	struct mm_trust_out t;
-	struct mm_buf tb, text;
+	struct mm_buf text;
 	struct mm_rec sub;
 	int k, bad = 0;
 
-	if (mm_rec_parse(rec, line, len, NULL, NULL, err) < 0)
-		return -1;
 	mm_rec_init(&sub);
 	mm_buf_init(&text);
 	for (k = 0; k < MM_T_N && !bad; k++)
@@ -101,9 +99,22 @@ mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
 	if (bad)
 		return -1;
 	mm_trust(cfg, &in, &t);
-	mm_buf_init(&tb);
-	trust_json(&t, &tb);
-	mm_rec_put(out, rec, NULL, "trust", tb.p, tb.n);
-	mm_buf_release(&tb);
+	trust_json(&t, out);
 	return 0;
+}
+
+int
+mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
+    char *line, size_t len, struct mm_buf *out, struct mm_err *err)
+{
+	struct mm_buf tb;
+	int rc;
+
+	if (mm_rec_parse(rec, line, len, NULL, NULL, err) < 0)
+		return -1;
+	mm_buf_init(&tb);
+	if ((rc = mm_trust_json(cfg, rec, &tb, err)) == 0)
+		mm_rec_put(out, rec, NULL, "trust", tb.p, tb.n);
+	mm_buf_release(&tb);
+	return rc;
 }

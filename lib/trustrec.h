@@ -17,4 +17,8 @@
 int mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
     char *line, size_t len, struct mm_buf *out, struct mm_err *err);
 
+/* The trust object of a record parsed already, appended to out. */
+int mm_trust_json(const struct mm_trust_cfg *cfg, const struct mm_rec *rec,
+    struct mm_buf *out, struct mm_err *err);
+
 #endif
