@@ -163,10 +163,11 @@ finish_merge(struct psi *p, struct mm_err *err)
 static void
 psi_release(struct psi *p)
 {
-	mm_drifter_release(&p->d);
-	mm_table_release(&p->fit);
+	/* The groups are of the drifter's reference: freed before it. */
 	if (p->merge.ref != NULL)
 		mm_merge_release(&p->merge);
+	mm_drifter_release(&p->d);
+	mm_table_release(&p->fit);
 	mm_ref_release(&p->ref);
 	mm_batch_release(&p->batch);
 	mm_rec_release(&p->rec);

@@ -38,7 +38,7 @@
 
 static const char *prog = "mm-serve";
 
-enum { O_DB, O_MODELS, O_CONFIG, O_LISTEN, O_KEYFILE };
+enum { O_DB, O_MODELS, O_CONFIG, O_LISTEN, O_KEYFILE, O_TIMEOUT };
 
 static const struct mm_opt opts[] = {
 	[O_DB] = MM_OPT_DB,
@@ -48,11 +48,12 @@ static const struct mm_opt opts[] = {
 	    "(default 127.0.0.1:8000)" },
 	[O_KEYFILE] = { "key-file", 0, "FILE", "API key for writes (default: "
 	    "$MM_API_KEY)" },
+	[O_TIMEOUT] = { "timeout", 0, "S", "close a connection idle for S "
+	    "seconds (default 10)" },
 	MM_OPT_END
 };
 
 #define BODY_MAX	(1 << 20)	/* the largest request body */
-#define TIMEOUT_S	10		/* an idle connection is closed */
 #define DRAIN_S		10		/* SIGTERM: longest wait for requests */
 
 static const char type_json[] = "application/json";
@@ -487,10 +488,13 @@ ingest(struct server *sv, struct MHD_Connection *c, struct request *q,
 		if (strspn(p, " \t") == len)
 			continue;	/* a blank line is no record */
 		if (mm_ingest_front_line(f, p, len, &scored, &err) < 0) {
+			/* Not the record's fault (no live model): 503. */
 			if (err.code == MM_EINPUT && err.where[0] == '\0')
 				bad_line(sv, r, line, &err);
-			else
+			else {
+				err.code = MM_ESYS;
 				server_error(r, &err);
+			}
 			goto out;
 		}
 		lines = mm_xrealloc(lines, (n + 1) * sizeof(*lines));
@@ -556,9 +560,10 @@ simulate(struct server *sv, struct request *q, struct reply *r)
 			    "yet");
 		goto out;
 	}
-	if (mm_decider_open(&d, &sv->cfg.retrain, sv->models, NULL,
-	    &err) < 0 || (mm_decider_use_db(&d, db),
-	    mm_history_seed(db, &d.st, &err)) < 0 ||
+	/* A decider of its own, seeded from what the database holds. */
+	mm_decider_open(&d, &sv->cfg.retrain, sv->models, NULL, &err);
+	mm_decider_use_db(&d, db);
+	if (mm_history_seed(db, &d.st, &err) < 0 ||
 	    mm_decider_line(&d, rec.p, rec.n, &r->body, &err) < 0) {
 		mm_buf_reset(&r->body);
 		if (err.code == MM_EINPUT && err.where[0] == '\0' && len > 0)
@@ -567,7 +572,6 @@ simulate(struct server *sv, struct request *q, struct reply *r)
 			server_error(r, &err);
 	} else if (r->body.n > 0)
 		r->body.p[--r->body.n] = '\0';	/* its newline */
-	d.db = NULL;	/* lent */
 	mm_decider_release(&d);
 out:
 	mm_buf_release(&rec);
@@ -849,10 +853,11 @@ main(int argc, char **argv)
 {
 	struct mm_optstate st = { .prog = "mm-serve",
 	    .synopsis = "[--db FILE] [--models DIR] [--config DIR] "
-	    "[--listen ADDR:PORT]\n [--key-file FILE]",
+	    "[--listen ADDR:PORT]\n [--key-file FILE] [--timeout S]",
 	    .about = "Serve the metrics, decisions and models over HTTP: a "
 	    "JSON API and Prometheus metrics." };
 	const char *listen = "127.0.0.1:8000", *keyfile = NULL;
+	long timeout = 10;
 	struct sockaddr_storage sa;
 	struct server sv;
 	struct mm_err err = { 0 };
@@ -870,6 +875,10 @@ main(int argc, char **argv)
 		case O_CONFIG: sv.config = st.arg; break;
 		case O_LISTEN: listen = st.arg; break;
 		case O_KEYFILE: keyfile = st.arg; break;
+		case O_TIMEOUT:
+			if (mm_opt_long(&st, "timeout", 1, 3600, &timeout) < 0)
+				return MM_EINPUT;
+			break;
 		default:
 			return o == MM_GETOPT_EXIT ? MM_OK : MM_EINPUT;
 		}
@@ -913,7 +922,7 @@ main(int argc, char **argv)
 	    NULL, NULL, answer, &sv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, nthreads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_CONNECTION_LIMIT, 1000u,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

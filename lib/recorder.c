@@ -208,8 +208,8 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 			continue;
 		r->idx[n++] = i;
 		for (j = 0; j < b->nfeat; j++)
-			mm_buf_put(&r->rows_blob, (const char *)&b->cols[j].v[i],
-			    sizeof(double));
+			mm_buf_put(&r->rows_blob,
+			    (const char *)&b->cols[j].v[i], sizeof(double));
 	}
 	size = (size_t)b->nfeat * sizeof(double);
 	for (i = 0; i < n; i += k) {

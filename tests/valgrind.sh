@@ -92,6 +92,15 @@ for u in / /health /api/metrics?limit=2 /api/metrics/tail /api/metrics/latest \
 done
 curl -s -o /dev/null -X POST -H 'Authorization: Bearer k' \
     "http://127.0.0.1:$port/api/models/rollback"
+# Ingest: batches stored and decided on, one sent again, a bad one;
+# and a simulated decision.
+"$BIN/mm-gen" --batches 3 --batch-size 64 --seed 8 |
+    sed 's/"batch_id":"b/"batch_id":"i/' >"$tmp/ing"
+for f in "$tmp/ing" "$tmp/ing" "$tmp/bad"; do
+	curl -s -o /dev/null -H 'Authorization: Bearer k' --data-binary @"$f" \
+	    "http://127.0.0.1:$port/api/ingest"
+done
+curl -s -o /dev/null -X POST "http://127.0.0.1:$port/api/decisions/simulate"
 kill -TERM $spid
 rc=0
 wait $spid || rc=$?

@@ -135,6 +135,12 @@ q() {
 	serve --db s.db --models m --config cfg
 	run ingest "$BATS_FILE_TMPDIR/b.ndjson"
 	assert_output '403 {"error":"writes are off: no API key is configured (MM_API_KEY or --key-file)"}'
+	# No live model is the service's fault, not the record's: 503.
+	kill $PID; wait $PID
+	mkdir none
+	MM_API_KEY=$KEY serve --db s.db --models none --config cfg
+	run ingest "$BATS_FILE_TMPDIR/b.ndjson"
+	assert_output '503 {"error":"none: no active model version: train one with mm-train, or give --model-version"}'
 	assert_equal "$(q s.db 'SELECT count(*) FROM metrics')" 0
 }
 

@@ -231,6 +231,40 @@ EOF
 	assert_equal "$got" "$trust"
 }
 
+@test "slow and vanishing clients: no thread is held, idle connections are closed after --timeout" {
+	serve --db "$BATS_FILE_TMPDIR/d.db" --models "$BATS_FILE_TMPDIR/m" --timeout 1
+	# 40 clients (five times the threads) each send half a request and stop.
+	fds=()
+	for _ in $(seq 40); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		printf 'GET /health HTTP/1.1\r\nHost: x\r\n' >&"$fd"
+		fds+=("$fd")
+	done
+	# One that goes away in the middle of its body.
+	exec {gone}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'POST /api/ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"batch' >&"$gone"
+	exec {gone}>&-
+	# Others are answered meanwhile.
+	run get /health
+	assert_output --partial '200 {"status":"ok"'
+	# After the timeout the server has closed the idle ones: reading
+	# each finds its end, with no answer.
+	sleep 2
+	for fd in "${fds[@]}"; do
+		run timeout 5 cat <&"$fd"
+		assert_success
+		assert_output ''
+		exec {fd}>&-
+	done
+	run get /health
+	assert_output --partial '200 {"status":"ok"'
+	kill -TERM $PID
+	rc=0
+	wait $PID || rc=$?
+	assert_equal "$rc" 0
+	PID=
+}
+
 @test "SIGTERM: stops taking connections, finishes, exits 0" {
 	serve --db "$BATS_FILE_TMPDIR/d.db" --models "$BATS_FILE_TMPDIR/m"
 	curl -s "$URL/health" >/dev/null
@@ -248,11 +282,15 @@ EOF
 	run_split mm-serve --help
 	assert_success
 	assert_line --index 0 'usage: mm-serve [--db FILE] [--models DIR] [--config DIR] [--listen ADDR:PORT]'
+	assert_line --index 1 '                [--key-file FILE] [--timeout S]'
 	run_split mm-serve --listen 8000
 	assert_failure 2
 	assert_equal "$stderr" "mm-serve: --listen: '8000' is not ADDR:PORT (127.0.0.1:8000, [::1]:8000)"
 	run_split mm-serve --listen 127.0.0.1:70000
 	assert_failure 2
+	run_split mm-serve --timeout 0
+	assert_failure 2
+	assert_equal "$stderr" "mm-serve: --timeout: '0' is not a whole number from 1 to 3600"
 	: >notadb
 	echo garbage >notadb
 	run_split mm-serve --db notadb --listen 127.0.0.1:0
