@@ -30,3 +30,15 @@ target() {
 		exit ok ? 0 : 1
 	}' || missed=1
 }
+
+# check OK TEXT...: a PASS line when OK is 1, else a MISS line.
+check() {
+	ok=$1
+	shift
+	if [ "$ok" = 1 ]; then
+		echo "  $*   PASS"
+	else
+		echo "  $*   MISS"
+		missed=1
+	fi
+}

@@ -45,18 +45,6 @@ PREFIX=load		# batch_id of the ingest requests: load<thread>-<n>
 # shellcheck source=bench/common.sh
 . bench/common.sh
 
-# check OK TEXT...: a PASS line when OK is 1, else a MISS line.
-check() {
-	ok=$1
-	shift
-	if [ "$ok" = 1 ]; then
-		echo "  $*   PASS"
-	else
-		echo "  $*   MISS"
-		missed=1
-	fi
-}
-
 # The servers under way; each is stopped on the way out, whatever the
 # way.
 pids=

@@ -35,18 +35,6 @@ DB=$OUT/storage-record.db
 # shellcheck source=bench/common.sh
 . bench/common.sh
 
-# check OK TEXT...: a PASS line when OK is 1, else a MISS line.
-check() {
-	ok=$1
-	shift
-	if [ "$ok" = 1 ]; then
-		echo "  $*   PASS"
-	else
-		echo "  $*   MISS"
-		missed=1
-	fi
-}
-
 # stale FILE STAMP: true when FILE must be made again (missing, older
 # than the programs that make it, or made with other arguments).
 stale() {
