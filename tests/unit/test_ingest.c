@@ -260,19 +260,6 @@ fail:
 	teardown(NULL);
 	return -1;
 }
-{
-	(void)state;
-	if (F == NULL)
-		return 0;
-	if (F->open)
-		mm_ingest_back_close(&F->b);
-	if (F->top[0] != '\0')
-		scratch_remove(F->top);
-	free(F);
-	F = NULL;
-	return 0;
-}
-
 
 /* A request of 3 records into a fresh database. */
 static void
