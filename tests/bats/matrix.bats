@@ -163,7 +163,7 @@ mm-trust     | truncated-eof | 2     | line 2: invalid JSON: .*
 mm-trust     | 1e400         | 2     | line 2: .*(out of range|overflow).*
 mm-trust     | -0            | 0     | -
 mm-trust     | NaN           | 2     | line 2: .*(invalid JSON|not a number).*
-mm-trust     | nul-escape    | 2     | line 2: .*NUL.*
+mm-trust     | nul-escape    | 0     | -
 mm-trust     | nul-byte      | 2     | line 2: invalid JSON: .*
 mm-trust     | bad-utf8      | 2     | line 2: invalid UTF-8 at byte [0-9]+
 mm-trust     | deep-nesting  | 2     | line 2: invalid JSON: nested deeper than 256
