@@ -931,6 +931,7 @@ main(int argc, char **argv)
 	if (d == NULL) {
 		mm_warnx(prog, "cannot listen on %s: %s", listen,
 		    errno ? strerror(errno) : "the address is not free");
+		mm_ingest_back_close(&sv.back);
 		return MM_ESYS;
 	}
 	/* Port 0 takes a free one: say which. */
