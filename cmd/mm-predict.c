@@ -80,6 +80,7 @@ main(int argc, char **argv)
 	/* A large batch is shared among the cores (forest.h). */
 	mm_predictor_init(&p.pr, mm_models_dir(dir), pinned,
 	    (int)sysconf(_SC_NPROCESSORS_ONLN), &say);
+	p.pr.hint = ", or give --model-version";
 	mm_buf_init(&p.out);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&p.run, argc - st.ind, argv + st.ind, on_line, &p);

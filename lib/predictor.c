@@ -103,7 +103,7 @@ follow(struct mm_predictor *pr, struct mm_err *err)
 		if (pr->loaded)
 			return 0;	/* keep serving what was loaded */
 		mm_errf(err, MM_EINPUT, 0, "no active model version: train "
-		    "one with mm-train, or give --model-version");
+		    "one with mm-train%s", pr->hint != NULL ? pr->hint : "");
 		mm_err_where(err, pr->dir);
 		return -1;
 	}

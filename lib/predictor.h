@@ -21,6 +21,7 @@ struct mm_predictor {
 	const char *dir;	/* the store */
 	const char *pinned;	/* a version, or NULL to follow the store */
 	int threads;		/* cores a large batch is shared among */
+	const char *hint;	/* how else a version is given, or NULL */
 	struct mm_say say;
 	int warned_extra;
 

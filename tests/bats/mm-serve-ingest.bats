@@ -140,7 +140,7 @@ q() {
 	mkdir none
 	MM_API_KEY=$KEY serve --db s.db --models none --config cfg
 	run ingest "$BATS_FILE_TMPDIR/b.ndjson"
-	assert_output '503 {"error":"none: no active model version: train one with mm-train, or give --model-version"}'
+	assert_output '503 {"error":"none: no active model version: train one with mm-train"}'
 	assert_equal "$(q s.db 'SELECT count(*) FROM metrics')" 0
 }
 
