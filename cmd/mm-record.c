@@ -93,14 +93,11 @@ do_record(struct record *r, char *line, size_t len, struct mm_err *err)
 {
 	int rc;
 
-	/* The line is parsed in place, and passed on as it came. */
-	mm_buf_put(&r->pending, line, len);
-	if ((rc = mm_recorder_line(&r->rc, line, len, err)) < 0) {
-		r->pending.n -= len;
+	if ((rc = mm_recorder_line(&r->rc, line, len, err)) < 0)
 		return -1;
-	}
 	if (rc == MM_RECORD_CONFLICT)
 		warn_conflict(r);
+	mm_buf_put(&r->pending, line, len);
 	mm_buf_putc(&r->pending, '\n');
 	r->npending++;
 	return 0;

@@ -349,7 +349,7 @@ horizon(struct mm_decider *d, int window, struct mm_err *err)
 }
 
 int
-mm_decider_line(struct mm_decider *d, char *line, size_t len,
+mm_decider_line(struct mm_decider *d, const char *line, size_t len,
     struct mm_buf *out, struct mm_err *err)
 {
 	struct mm_signal sig = { 0 };

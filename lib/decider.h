@@ -61,10 +61,10 @@ void mm_decider_staged(struct mm_decider *d);
 void mm_decider_use_db(struct mm_decider *d, struct mm_db *db);
 
 /*
- * One record (line is changed in place): the decision in d->dec, and
+ * One record: the decision in d->dec, and
  * the record with decision added appended to out.  0, or -1 with err.
  */
-int mm_decider_line(struct mm_decider *d, char *line, size_t len,
+int mm_decider_line(struct mm_decider *d, const char *line, size_t len,
     struct mm_buf *out, struct mm_err *err);
 
 #endif

@@ -177,7 +177,7 @@ score_batch(struct mm_drifter *p, const struct mm_batch *b, int counts,
 }
 
 int
-mm_drifter_line(struct mm_drifter *p, char *line, size_t len, int counts,
+mm_drifter_line(struct mm_drifter *p, const char *line, size_t len, int counts,
     struct mm_buf *out, struct mm_err *err)
 {
 	if (mm_batch_parse(&p->batch, &p->rec, line, len,

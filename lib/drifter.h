@@ -59,11 +59,11 @@ int mm_drifter_load(struct mm_drifter *d, const char *ref,
     const char *models, struct mm_err *err);
 
 /*
- * One batch record (line is changed in place): the record with drift
+ * One batch record: the record with drift
  * added appended to out, or with counts set, the record without its
  * rows and with the bin counts added.  0, or -1 with err.
  */
-int mm_drifter_line(struct mm_drifter *d, char *line, size_t len,
+int mm_drifter_line(struct mm_drifter *d, const char *line, size_t len,
     int counts, struct mm_buf *out, struct mm_err *err);
 
 /*

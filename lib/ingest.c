@@ -43,7 +43,7 @@ mm_ingest_front_release(struct mm_ingest_front *f)
  * record comes out as the three programs would have left it.
  */
 int
-mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
+mm_ingest_front_line(struct mm_ingest_front *f, const char *line, size_t len,
     struct mm_buf *out, struct mm_err *err)
 {
 	struct mm_predictor *pr = &f->pr;
@@ -126,7 +126,7 @@ mm_ingest_back_open(struct mm_ingest_back *b, const struct mm_config *cfg,
 	if (say != NULL)
 		b->say = *say;
 	mm_buf_init(&b->line);
-	mm_buf_init(&b->copy);
+	mm_buf_init(&b->answer);
 	mm_rec_init(&b->rec);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
@@ -168,7 +168,7 @@ mm_ingest_back_close(struct mm_ingest_back *b)
 		mm_db_close(&b->db);
 	b->open = 0;
 	mm_buf_release(&b->line);
-	mm_buf_release(&b->copy);
+	mm_buf_release(&b->answer);
 	mm_rec_release(&b->rec);
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->cond);
@@ -191,31 +191,33 @@ reset_decider(struct mm_ingest_back *b)
 	mm_decider_use_db(&b->dc, &b->db);
 }
 
-/* The record in b->copy, with stored set, appended to out. */
+/* The record in text, with stored set, appended to out. */
 static int
-put_stored(struct mm_ingest_back *b, const char *how, struct mm_buf *out,
-    struct mm_err *err)
+put_stored(struct mm_ingest_back *b, const char *text, size_t len,
+    const char *how, struct mm_buf *out, struct mm_err *err)
 {
-	if (mm_rec_parse(&b->rec, b->copy.p, b->copy.n, NULL, NULL, err) < 0)
+	if (mm_rec_parse(&b->rec, text, len, NULL, NULL, err) < 0)
 		return -1;
 	mm_rec_put(out, &b->rec, NULL, "stored", how, strlen(how));
 	return 0;
 }
 
-/* Decide on the record in b->copy, stored now, and record the decision. */
+/*
+ * Decide on the record in b->line, stored now as b->rc's batch, and
+ * record the decision.
+ */
 static int
-decide(struct mm_ingest_back *b, const char *id, double ts,
-    struct mm_buf *out, struct mm_err *err)
+decide(struct mm_ingest_back *b, struct mm_buf *out, struct mm_err *err)
 {
 	const struct mm_decision *dec = &b->dc.dec;
 	struct mm_history h;
 
-	mm_buf_reset(&b->line);
-	if (mm_decider_line(&b->dc, b->copy.p, b->copy.n, &b->line, err) < 0)
+	mm_buf_reset(&b->answer);
+	if (mm_decider_line(&b->dc, b->line.p, b->line.n, &b->answer, err) < 0)
 		return -1;
 	memset(&h, 0, sizeof(h));
-	h.ts = ts;
-	h.source = id;
+	h.ts = b->rc.ts;
+	h.source = b->rc.batch.id;
 	h.action = mm_action_names[dec->action];
 	h.reason = dec->reason;
 	h.meta = b->dc.out.p + b->dc.meta_off;
@@ -225,9 +227,7 @@ decide(struct mm_ingest_back *b, const char *id, double ts,
 	    "carries out decisions)";
 	if (mm_history_add(&b->db, &h, mm_clock(NULL), err) < 0)
 		return -1;
-	mm_buf_reset(&b->copy);
-	mm_buf_put(&b->copy, b->line.p, b->line.n - 1);
-	return put_stored(b, "\"new\"", out, err);
+	return put_stored(b, b->answer.p, b->answer.n - 1, "\"new\"", out, err);
 }
 
 /*
@@ -241,7 +241,6 @@ run_lines(struct mm_ingest_back *b, const char *lines, size_t len,
     struct mm_err *err)
 {
 	const char *p = lines, *end = lines + len, *nl;
-	char *id = NULL;
 	size_t l;
 	long i;
 	int rc;
@@ -252,31 +251,28 @@ run_lines(struct mm_ingest_back *b, const char *lines, size_t len,
 		l = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		if (nl == NULL)
 			nl = end - 1;
-		/* Each stage parses in place: the recorder reads a copy. */
+		/* The parsers need the line to end in a NUL. */
 		mm_buf_reset(&b->line);
 		mm_buf_put(&b->line, p, l);
 		if ((rc = mm_recorder_line(&b->rc, b->line.p, l, err)) < 0)
 			goto fail;
-		mm_buf_reset(&b->copy);
-		mm_buf_put(&b->copy, p, l);
 		switch (rc) {
 		case MM_RECORD_STORED:
-			id = mm_xstrdup(b->rc.batch.id);
 			*decided = 1;
-			if (decide(b, id, b->rc.ts, out, err) < 0)
+			if (decide(b, out, err) < 0)
 				goto fail;
 			t->decided[b->dc.dec.action]++;
-			free(id);
-			id = NULL;
 			t->n[0]++;
 			break;
 		case MM_RECORD_REPLAY:
-			if (put_stored(b, "\"replay\"", out, err) < 0)
+			if (put_stored(b, b->line.p, l, "\"replay\"", out,
+			    err) < 0)
 				goto fail;
 			t->n[1]++;
 			break;
 		case MM_RECORD_CONFLICT:
-			if (put_stored(b, "\"conflict\"", out, err) < 0)
+			if (put_stored(b, b->line.p, l, "\"conflict\"", out,
+			    err) < 0)
 				goto fail;
 			t->n[2]++;
 			break;
@@ -288,7 +284,6 @@ run_lines(struct mm_ingest_back *b, const char *lines, size_t len,
 	}
 	return 0;
 fail:
-	free(id);
 	if (err->code == MM_EINPUT && err->where[0] == '\0')
 		*bad = i;
 	return -1;
@@ -299,14 +294,13 @@ static void
 run_each(struct mm_ingest_back *b, struct mm_ingest_job *list)
 {
 	struct mm_ingest_job *j;
-	struct mm_ingest_tally t;
 	int decided;
 
 	for (j = list; j != NULL; j = j->next) {
-		memset(&t, 0, sizeof(t));
+		memset(&j->tally, 0, sizeof(j->tally));
 		decided = 0;
-		j->rc = run_lines(b, j->lines, j->len, j->out, &t, &j->bad,
-		    &decided, &j->err);
+		j->rc = run_lines(b, j->lines, j->len, j->out, &j->tally,
+		    &j->bad, &decided, &j->err);
 		if (j->rc == 0 && (j->rc = mm_recorder_commit(&b->rc,
 		    &j->err)) < 0)
 			j->bad = -1;
@@ -315,9 +309,7 @@ run_each(struct mm_ingest_back *b, struct mm_ingest_job *list)
 			if (decided)
 				reset_decider(b);
 			j->out->n = j->start;
-			continue;
 		}
-		j->tally = t;
 	}
 }
 

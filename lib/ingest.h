@@ -42,13 +42,13 @@ void mm_ingest_front_init(struct mm_ingest_front *f,
 void mm_ingest_front_release(struct mm_ingest_front *f);
 
 /*
- * One batch record (changed in place): the record with pred, proba,
+ * One batch record: the record with pred, proba,
  * metrics, drift and trust, and a newline, appended to out.  0, or -1
  * with err: MM_EINPUT with err->where empty is about the record; any
  * other error is the store's.
  */
-int mm_ingest_front_line(struct mm_ingest_front *f, char *line, size_t len,
-    struct mm_buf *out, struct mm_err *err);
+int mm_ingest_front_line(struct mm_ingest_front *f, const char *line,
+    size_t len, struct mm_buf *out, struct mm_err *err);
 
 /* What a request did: batches stored new, replayed, in conflict. */
 struct mm_ingest_tally {
@@ -77,7 +77,7 @@ struct mm_ingest_back {
 	struct mm_decider dc;
 	struct mm_say say;
 	int open;
-	struct mm_buf line, copy;
+	struct mm_buf line, answer;	/* a record, and it with its decision */
 	struct mm_rec rec;
 	/* The requests waiting, and whether one thread is writing. */
 	pthread_mutex_t lock;

@@ -239,7 +239,7 @@ put_confusion(struct mm_buf *b, const long *cm, int K)
 }
 
 int
-mm_predictor_batch(struct mm_predictor *pr, char *line, size_t len,
+mm_predictor_batch(struct mm_predictor *pr, const char *line, size_t len,
     struct mm_err *err)
 {
 	struct mm_batch *b = &pr->batch;
@@ -310,7 +310,7 @@ mm_predictor_batch(struct mm_predictor *pr, char *line, size_t len,
 }
 
 int
-mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
+mm_predictor_line(struct mm_predictor *pr, const char *line, size_t len,
     struct mm_buf *out, struct mm_err *err)
 {
 	struct mm_kv kv[3];

@@ -50,18 +50,18 @@ void mm_predictor_init(struct mm_predictor *pr, const char *dir,
 void mm_predictor_release(struct mm_predictor *pr);
 
 /*
- * One batch record (line is changed in place): the record with pred,
+ * One batch record: the record with pred,
  * proba and metrics appended to out.  0, or -1 with err: MM_EINPUT for
  * the record, MM_ESYS when the store names a version it cannot load.
  */
-int mm_predictor_line(struct mm_predictor *pr, char *line, size_t len,
+int mm_predictor_line(struct mm_predictor *pr, const char *line, size_t len,
     struct mm_buf *out, struct mm_err *err);
 
 /*
  * The same without the record: pred, proba and metrics left in their
  * buffers, the batch in pr->batch and the record read in pr->rec.
  */
-int mm_predictor_batch(struct mm_predictor *pr, char *line, size_t len,
+int mm_predictor_batch(struct mm_predictor *pr, const char *line, size_t len,
     struct mm_err *err);
 
 #endif

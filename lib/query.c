@@ -23,37 +23,43 @@ json_column(const char *name)
 	return 0;
 }
 
+/* Column i of st as a JSON number, string or text; null when NULL. */
+static void
+put_col(sqlite3_stmt *st, int i, struct mm_buf *out)
+{
+	const char *text;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		mm_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st,
+		    i));
+		break;
+	case SQLITE_FLOAT:
+		mm_jw_num(out, sqlite3_column_double(st, i));
+		break;
+	case SQLITE_TEXT:
+		text = (const char *)sqlite3_column_text(st, i);
+		if (json_column(sqlite3_column_name(st, i)) && *text != '\0')
+			mm_buf_puts(out, text);
+		else
+			mm_jw_strn(out, text,
+			    (size_t)sqlite3_column_bytes(st, i));
+		break;
+	default:
+		mm_buf_puts(out, "null");
+	}
+}
+
 /* The current row of st as a JSON object, appended to out. */
 static void
 row_json(sqlite3_stmt *st, struct mm_buf *out)
 {
-	const char *name, *text;
 	int i, n = sqlite3_column_count(st), first = 1;
 
 	mm_buf_putc(out, '{');
 	for (i = 0; i < n; i++) {
-		name = sqlite3_column_name(st, i);
-		mm_jw_key(out, &first, name);
-		switch (sqlite3_column_type(st, i)) {
-		case SQLITE_INTEGER:
-			mm_buf_printf(out, "%lld",
-			    (long long)sqlite3_column_int64(st, i));
-			break;
-		case SQLITE_FLOAT:
-			mm_jw_num(out, sqlite3_column_double(st, i));
-			break;
-		case SQLITE_TEXT:
-			text = (const char *)sqlite3_column_text(st, i);
-			if (json_column(name) && *text != '\0')
-				mm_buf_puts(out, text);
-			else
-				mm_jw_strn(out, text,
-				    (size_t)sqlite3_column_bytes(st, i));
-			break;
-		default:
-			mm_buf_puts(out, "null");
-			break;
-		}
+		mm_jw_key(out, &first, sqlite3_column_name(st, i));
+		put_col(st, i, out);
 	}
 	mm_buf_putc(out, '}');
 }
@@ -169,31 +175,6 @@ mm_query_latest(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 	    " FROM metrics ORDER BY id DESC LIMIT 1", err);
 
 	return st == NULL ? -1 : one(db, st, out, err);
-}
-
-/* Column i of st as a JSON number, string or text; null when NULL. */
-static void
-put_col(sqlite3_stmt *st, int i, struct mm_buf *out)
-{
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		mm_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st,
-		    i));
-		break;
-	case SQLITE_FLOAT:
-		mm_jw_num(out, sqlite3_column_double(st, i));
-		break;
-	case SQLITE_TEXT:
-		if (json_column(sqlite3_column_name(st, i)))
-			mm_buf_puts(out, (const char *)sqlite3_column_text(st,
-			    i));
-		else
-			mm_jw_strn(out, (const char *)sqlite3_column_text(st,
-			    i), (size_t)sqlite3_column_bytes(st, i));
-		break;
-	default:
-		mm_buf_puts(out, "null");
-	}
 }
 
 int

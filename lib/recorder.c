@@ -158,15 +158,12 @@ put_names(struct mm_recorder *r)
 
 /* Row i's feature values as evidence keeps them: a double each. */
 static void
-put_row(struct mm_recorder *r, size_t i)
+put_row(const struct mm_batch *b, size_t i, struct mm_buf *to)
 {
-	const struct mm_batch *b = &r->batch;
 	int j;
 
-	mm_buf_reset(&r->blob);
 	for (j = 0; j < b->nfeat; j++)
-		mm_buf_put(&r->blob, (const char *)&b->cols[j].v[i],
-		    sizeof(double));
+		mm_buf_put(to, (const char *)&b->cols[j].v[i], sizeof(double));
 }
 
 static int
@@ -207,9 +204,7 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 		if (b->labels[i] < 0)
 			continue;
 		r->idx[n++] = i;
-		for (j = 0; j < b->nfeat; j++)
-			mm_buf_put(&r->rows_blob,
-			    (const char *)&b->cols[j].v[i], sizeof(double));
+		put_row(b, i, &r->rows_blob);
 	}
 	size = (size_t)b->nfeat * sizeof(double);
 	for (i = 0; i < n; i += k) {
@@ -349,8 +344,10 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
 			k = i < 0 ? 0 : (size_t)i;
 		if ((found = extra_row(b, rows, &k, i, why, size)))
 			break;
-		if (rows && i >= 0 && (size_t)i < b->n && b->labels[i] >= 0)
-			put_row(r, (size_t)i);
+		if (rows && i >= 0 && (size_t)i < b->n && b->labels[i] >= 0) {
+			mm_buf_reset(&r->blob);
+			put_row(b, (size_t)i, &r->blob);
+		}
 		blob = sqlite3_column_blob(st, 2);
 		if (!rows || i < 0 || (size_t)i >= b->n ||
 		    b->labels[i] != sqlite3_column_int(st, 3) ||
@@ -567,7 +564,7 @@ mm_recorder_close(struct mm_recorder *r)
 }
 
 int
-mm_recorder_line(struct mm_recorder *r, char *line, size_t len,
+mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
     struct mm_err *err)
 {
 	if (mm_batch_parse(&r->batch, &r->rec, line, len,

@@ -54,11 +54,11 @@ int mm_recorder_open(struct mm_recorder *r, struct mm_db *db,
 void mm_recorder_close(struct mm_recorder *r);
 
 /*
- * Store the record in line (changed in place), opening a transaction if
+ * Store the record in line, opening a transaction if
  * none is: an enum mm_rec_outcome, or -1 with err (MM_EINPUT for the
  * record, MM_ESYS for the database).
  */
-int mm_recorder_line(struct mm_recorder *r, char *line, size_t len,
+int mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
     struct mm_err *err);
 
 /* Trim evidence to buffer_rows and commit what is open.  0, or -1. */

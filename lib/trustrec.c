@@ -105,7 +105,7 @@ mm_trust_json(const struct mm_trust_cfg *cfg, const struct mm_rec *rec,
 
 int
 mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
-    char *line, size_t len, struct mm_buf *out, struct mm_err *err)
+    const char *line, size_t len, struct mm_buf *out, struct mm_err *err)
 {
 	struct mm_buf tb;
 	int rc;

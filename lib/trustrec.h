@@ -10,12 +10,12 @@
 #include "json.h"
 
 /*
- * The record in line (changed in place; rec is scratch) with trust
+ * The record in line (rec is scratch) with trust
  * added, appended to out.  0, or -1 with err (MM_EINPUT): metrics or
  * drift that are not objects, or an input there that is not a number.
  */
 int mm_trust_line(const struct mm_trust_cfg *cfg, struct mm_rec *rec,
-    char *line, size_t len, struct mm_buf *out, struct mm_err *err);
+    const char *line, size_t len, struct mm_buf *out, struct mm_err *err);
 
 /* The trust object of a record parsed already, appended to out. */
 int mm_trust_json(const struct mm_trust_cfg *cfg, const struct mm_rec *rec,
