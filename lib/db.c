@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "json_write.h"
 #include "store.h"
 
 /* Migration N takes the schema from N-1 to N.  Never edit one; add. */
@@ -118,7 +120,39 @@ static const char *const migrations[] = {
 	"ALTER TABLE metrics_summary_history ADD COLUMN model_version TEXT;"
 	"ALTER TABLE metrics_summary_history ADD COLUMN n_samples INTEGER;"
 	"ALTER TABLE metrics_summary_history ADD COLUMN confusion TEXT;",
+	/*
+	 * 4: evidence as one row a batch (move_evidence below moves the
+	 * rows of schema 3 into it).  id numbers rows: it is the number of
+	 * the batch's last row in a count of every row ever kept, so a
+	 * horizon, a cap and a retrain's max_evidence_id still count rows.
+	 * The view evidence shows a row a labelled row, as schema 3 did.
+	 */
+	"CREATE TABLE evidence_batch ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id TEXT NOT NULL UNIQUE,"
+	"  ts REAL NOT NULL,"
+	"  names TEXT NOT NULL,"
+	"  n_rows INTEGER NOT NULL,"
+	"  rows TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"
+	"  features BLOB NOT NULL);",
 };
+
+/*
+ * The view of evidence_batch a row a labelled row: id (the row's
+ * number), batch_id, row_index, ts, names, features, label.
+ */
+static const char evidence_view[] =
+	"CREATE VIEW evidence AS SELECT"
+	"  b.id - b.n_rows + 1 + j.key AS id,"
+	"  b.batch_id AS batch_id,"
+	"  json_extract(b.rows, '$[' || j.key || ']') AS row_index,"
+	"  b.ts AS ts,"
+	"  b.names AS names,"
+	"  substr(b.features, j.key * (length(b.features) / b.n_rows) + 1,"
+	"    length(b.features) / b.n_rows) AS features,"
+	"  j.value AS label"
+	"  FROM evidence_batch b, json_each(b.labels) j";
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == MM_DB_SCHEMA, "MM_DB_SCHEMA is not the last "
@@ -286,6 +320,134 @@ newer(struct mm_db *db, int v, struct mm_err *err)
 	return -1;
 }
 
+/* One group of schema 3's evidence rows (a batch's) into evidence_batch. */
+static int
+put_batch(struct mm_db *db, sqlite3_stmt *ins, sqlite3_int64 id,
+    const char *batch_id, double ts, const char *names, json_t *rows,
+    json_t *labels, const struct mm_buf *features, struct mm_err *err)
+{
+	char *r = json_dumps(rows, JSON_COMPACT);
+	char *l = json_dumps(labels, JSON_COMPACT);
+	int rc;
+
+	if (r == NULL || l == NULL)
+		abort();
+	sqlite3_bind_int64(ins, 1, id);
+	sqlite3_bind_text(ins, 2, batch_id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(ins, 3, ts);
+	sqlite3_bind_text(ins, 4, names, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 5, (sqlite3_int64)json_array_size(labels));
+	sqlite3_bind_text(ins, 6, r, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 7, l, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 8, features->n ? features->p : "",
+	    (int)features->n, SQLITE_STATIC);
+	rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
+	free(r);
+	free(l);
+	return rc == SQLITE_DONE ? 0 : mm_db_err(db, err, "cannot migrate "
+	    "evidence");
+}
+
+/* A label of schema 3 as the JSON value it is. */
+static json_t *
+label_json(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, i));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		return json_stringn_nocheck(
+		    (const char *)sqlite3_column_text(st, i),
+		    (size_t)sqlite3_column_bytes(st, i));
+	}
+}
+
+/*
+ * Migration 4's moving: schema 3 kept a row of evidence a labelled row,
+ * numbered by id, a batch's rows inserted together and so numbered one
+ * after another.  Each batch becomes one row of evidence_batch whose id
+ * is its last row's, so every row keeps its number.
+ */
+static int
+move_evidence(struct mm_db *db, struct mm_err *err)
+{
+	sqlite3_stmt *st, *ins = NULL;
+	struct mm_buf features;
+	json_t *rows = NULL, *labels = NULL;
+	char *batch = NULL, *names = NULL;
+	sqlite3_int64 last = 0;
+	double ts = 0;
+	int rc = -1, step;
+
+	st = mm_db_prepare(db, "SELECT id, batch_id, row_index, ts, names, "
+	    "features, label FROM evidence ORDER BY id", err);
+	if (st == NULL)
+		return -1;
+	ins = mm_db_prepare(db, "INSERT INTO evidence_batch (id, batch_id, "
+	    "ts, names, n_rows, rows, labels, features) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8)", err);
+	if (ins == NULL)
+		goto out;
+	mm_buf_init(&features);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *b = (const char *)sqlite3_column_text(st, 1);
+		const char *n = (const char *)sqlite3_column_text(st, 4);
+
+		b = b ? b : "";
+		n = n ? n : "";
+		if (batch != NULL && (strcmp(b, batch) != 0 ||
+		    strcmp(n, names) != 0)) {
+			if (put_batch(db, ins, last, batch, ts, names, rows,
+			    labels, &features, err) < 0)
+				goto done;
+			free(batch);
+			free(names);
+			json_decref(rows);
+			json_decref(labels);
+			batch = NULL;
+		}
+		if (batch == NULL) {
+			batch = mm_xstrdup(b);
+			names = mm_xstrdup(n);
+			ts = sqlite3_column_double(st, 3);
+			rows = json_array();
+			labels = json_array();
+			mm_buf_reset(&features);
+		}
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(rows,
+		    json_integer(sqlite3_column_int64(st, 2)));
+		json_array_append_new(labels, label_json(st, 6));
+		mm_buf_put(&features, sqlite3_column_blob(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5));
+	}
+	if (step != SQLITE_DONE) {
+		mm_db_err(db, err, "cannot migrate evidence");
+		goto done;
+	}
+	if (batch != NULL && put_batch(db, ins, last, batch, ts, names, rows,
+	    labels, &features, err) < 0)
+		goto done;
+	rc = mm_db_exec(db, "DROP TABLE evidence", err);
+	if (rc == 0)
+		rc = mm_db_exec(db, evidence_view, err);
+done:
+	mm_buf_release(&features);
+	free(batch);
+	free(names);
+	json_decref(rows);
+	json_decref(labels);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 migrate(struct mm_db *db, struct mm_err *err)
 {
@@ -308,6 +470,8 @@ migrate(struct mm_db *db, struct mm_err *err)
 		goto fail;
 	for (i = v + 1; i <= NMIGRATIONS; i++) {
 		if (mm_db_exec(db, migrations[i], err) < 0)
+			goto fail;
+		if (i == 4 && move_evidence(db, err) < 0)
 			goto fail;
 		st = mm_db_prepare(db, "INSERT INTO schema_version VALUES "
 		    "(?, ?)", err);

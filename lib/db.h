@@ -15,7 +15,7 @@
 #include "mm.h"
 
 #define MM_DB_DEFAULT "data/metrics/metrics.db"
-#define MM_DB_SCHEMA 3		/* the schema this mm writes */
+#define MM_DB_SCHEMA 4		/* the schema this mm writes */
 
 #define MM_DB_CACHE 8
 

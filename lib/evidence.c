@@ -1,3 +1,4 @@
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 		 * batch_id: only rows recorded after the batch are passed
 		 * over.  CROSS JOIN keeps SQLite to that order.
 		 */
-		st = mm_db_cached(db, "SELECT e.id FROM evidence e CROSS "
+		st = mm_db_cached(db, "SELECT e.id FROM evidence_batch e CROSS "
 		    "JOIN metrics m ON m.batch_id = e.batch_id WHERE m.id <= "
 		    "(SELECT id FROM metrics WHERE batch_id = ?1) ORDER BY "
 		    "e.id DESC LIMIT 1", err);
@@ -50,8 +51,8 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 			return -1;
 		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
 	} else {
-		st = mm_db_cached(db, "SELECT id FROM evidence WHERE ts <= ?1 "
-		    "ORDER BY id DESC LIMIT 1", err);
+		st = mm_db_cached(db, "SELECT id FROM evidence_batch WHERE ts "
+		    "<= ?1 ORDER BY id DESC LIMIT 1", err);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_double(st, 1, ts);
@@ -82,9 +83,9 @@ mm_evidence_release(struct mm_evidence *e)
 }
 
 /*
- * The newest names at or below horizon into *names (owned), and the id
- * below which rows are past the cap into *floor.  0; 1 when there is no
- * row; -1 with err.
+ * The newest batch's names at or below horizon into *names (owned), and
+ * the number of the newest row past the cap into *floor.  0; 1 when there
+ * is no row; -1 with err.
  */
 static int
 newest(struct mm_db *db, long horizon, long cap, char **names,
@@ -94,8 +95,8 @@ newest(struct mm_db *db, long horizon, long cap, char **names,
 	int rc;
 
 	*floor = INT64_MIN;
-	st = mm_db_prepare(db, "SELECT names FROM evidence WHERE id <= ?1 "
-	    "ORDER BY id DESC LIMIT 1", err);
+	st = mm_db_prepare(db, "SELECT names, id FROM evidence_batch WHERE "
+	    "id <= ?1 ORDER BY id DESC LIMIT 1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, horizon);
@@ -107,29 +108,14 @@ newest(struct mm_db *db, long horizon, long cap, char **names,
 	if (rc != SQLITE_ROW)
 		return step_err(db, st, err, "cannot read evidence");
 	*names = mm_xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (cap <= 0)
-		return 0;
-	/* As mm-record trims: rows up to the cap-th newest are gone. */
-	st = mm_db_prepare(db, "SELECT id FROM evidence WHERE id <= ?1 ORDER "
-	    "BY id DESC LIMIT 1 OFFSET ?2", err);
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, horizon);
-	sqlite3_bind_int64(st, 2, cap);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*floor = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
-		step_err(db, st, err, "cannot read evidence");
-		goto fail;
-	}
+	/*
+	 * As mm-record trims, counting rows back from the newest at or
+	 * below horizon: rows are numbered without a gap.
+	 */
+	if (cap > 0)
+		*floor = sqlite3_column_int64(st, 1) - cap;
 	sqlite3_finalize(st);
 	return 0;
-fail:
-	free(*names);
-	*names = NULL;
-	return -1;
 }
 
 /* Split names at its commas into *nm (owned, pointing into copy). */
@@ -154,46 +140,119 @@ split_names(char *copy, const char ***nm)
 }
 
 /*
- * Column i of st is a class, as mm-train takes labels: an integer (read
- * whole, not cut to 32 bits) from 0 below MM_MAX_CLASSES.
+ * A label is a class, as mm-train takes labels: an integer (read whole,
+ * not cut to 32 bits) from 0 below MM_MAX_CLASSES.
  */
 static int
-is_class(sqlite3_stmt *st, int i)
+is_class(const json_t *v)
 {
-	sqlite3_int64 v;
-
-	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return 0;
-	v = sqlite3_column_int64(st, i);
-	return v >= 0 && v < MM_MAX_CLASSES;
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) < MM_MAX_CLASSES;
 }
 
 /* Count a row left out for its label; the first one is named. */
 static void
-bad_row(struct mm_evidence *e, sqlite3_stmt *st, int i, sqlite3_int64 id)
+bad_row(struct mm_evidence *e, const json_t *v, sqlite3_int64 id)
 {
 	char *b = e->bad_label;
 	size_t n = sizeof(e->bad_label);
-	const char *v;
+	const char *t;
 
 	if (e->bad++ > 0)
 		return;
 	e->bad_id = (long)id;
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		snprintf(b, n, "%lld", (long long)sqlite3_column_int64(st, i));
-		break;
-	case SQLITE_FLOAT:
-		snprintf(b, n, "%.17g", sqlite3_column_double(st, i));
-		break;
-	case SQLITE_NULL:
+	if (json_is_integer(v))
+		snprintf(b, n, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(b, n, "%.17g", json_real_value(v));
+	else if (json_is_string(v)) {
+		t = json_string_value(v);
+		snprintf(b, n, "'%.20s%s'", t, strlen(t) > 20 ? "..." : "");
+	} else
 		snprintf(b, n, "null");
-		break;
-	default:
-		v = (const char *)sqlite3_column_text(st, i);
-		snprintf(b, n, "'%.20s%s'", v ? v : "", v && strlen(v) > 20 ?
-		    "..." : "");
+}
+
+/* Evidence that is not as mm-record writes it: an error (MM_ESYS). */
+static int
+corrupt(struct mm_db *db, struct mm_err *err, sqlite3_int64 id,
+    const char *what)
+{
+	mm_errf(err, MM_ESYS, 0, "corrupt: evidence row %lld %s",
+	    (long long)id, what);
+	mm_err_where(err, db->path);
+	return -1;
+}
+
+/*
+ * One batch of evidence (st: id, batch_id, n_rows, rows, labels,
+ * features) into e: its rows numbered above floor.  0, or -1 with err.
+ */
+static int
+load_batch(struct mm_db *db, sqlite3_stmt *st, sqlite3_int64 floor,
+    const char *names, int nf, const double **cols,
+    double *row, struct mm_sha *sha, struct mm_evidence *e,
+    struct mm_err *err)
+{
+	sqlite3_int64 id = sqlite3_column_int64(st, 0), first, num, ix;
+	const char *bid = (const char *)sqlite3_column_text(st, 1);
+	sqlite3_int64 n = sqlite3_column_int64(st, 2);
+	const char *blob = sqlite3_column_blob(st, 5);
+	size_t width = (size_t)nf * sizeof(double), k;
+	json_t *rows, *labels, *v;
+	char what[96];
+	int32_t label;
+	int rc = -1;
+
+	rows = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+	labels = json_loads((const char *)sqlite3_column_text(st, 4), 0,
+	    NULL);
+	first = id - n + 1;
+	if (bid == NULL || n < 1 || !json_is_array(rows) ||
+	    !json_is_array(labels) || json_array_size(rows) != (size_t)n ||
+	    json_array_size(labels) != (size_t)n) {
+		corrupt(db, err, first, "begins a batch whose rows and labels "
+		    "are not arrays of n_rows");
+		goto out;
 	}
+	if ((size_t)sqlite3_column_bytes(st, 5) != (size_t)n * width) {
+		snprintf(what, sizeof(what), "begins %lld rows in %d bytes of "
+		    "features; their %d names need %zu", (long long)n,
+		    sqlite3_column_bytes(st, 5), nf, (size_t)n * width);
+		corrupt(db, err, first, what);
+		goto out;
+	}
+	for (k = 0; k < (size_t)n; k++) {
+		num = first + (sqlite3_int64)k;
+		if (num <= floor)
+			continue;
+		e->max_id = (long)num;
+		v = json_array_get(labels, k);
+		if (!is_class(v)) {
+			bad_row(e, v, num);
+			continue;
+		}
+		if (!json_is_integer(json_array_get(rows, k))) {
+			corrupt(db, err, num, "has a row_index that is not an "
+			    "integer");
+			goto out;
+		}
+		ix = (sqlite3_int64)json_integer_value(json_array_get(rows,
+		    k));
+		if (width > 0)
+			memcpy(row, blob + k * width, width);
+		label = (int32_t)json_integer_value(v);
+		mm_table_push(&e->rows, cols, 0, label);
+		mm_sha_update(sha, bid, strlen(bid) + 1);
+		mm_sha_update(sha, &ix, sizeof(ix));
+		mm_sha_update(sha, names, strlen(names) + 1);
+		mm_sha_update(sha, row, width);
+		mm_sha_update(sha, &label, sizeof(label));
+	}
+	rc = 0;
+out:
+	json_decref(rows);
+	json_decref(labels);
+	return rc;
 }
 
 int
@@ -201,13 +260,12 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
     struct mm_evidence *e, struct mm_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3_int64 floor, id, ix;
+	sqlite3_int64 floor;
 	struct mm_sha sha;
 	char *names = NULL, *copy = NULL;
 	const char **nm = NULL;
 	const double **cols = NULL;
 	double *row = NULL;
-	int32_t label;
 	size_t width;
 	int nf, j, rc, hashing = 0;
 
@@ -224,9 +282,9 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 	cols = mm_xcalloc(nf ? (size_t)nf : 1, sizeof(double *));
 	for (j = 0; j < nf; j++)
 		cols[j] = &row[j];
-	st = mm_db_prepare(db, "SELECT id, batch_id, row_index, features, "
-	    "label FROM evidence WHERE id > ?1 AND id <= ?2 AND names = ?3 "
-	    "ORDER BY id", err);
+	st = mm_db_prepare(db, "SELECT id, batch_id, n_rows, rows, labels, "
+	    "features FROM evidence_batch WHERE id > ?1 AND id <= ?2 AND "
+	    "names = ?3 ORDER BY id", err);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, floor);
@@ -234,36 +292,10 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 	sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
 	mm_sha_init(&sha);
 	hashing = 1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *bid = (const char *)sqlite3_column_text(st, 1);
-		const void *blob = sqlite3_column_blob(st, 3);
-
-		id = sqlite3_column_int64(st, 0);
-		if (bid == NULL || (size_t)sqlite3_column_bytes(st, 3) !=
-		    width) {
-			mm_errf(err, MM_ESYS, 0, "corrupt: evidence row %lld "
-			    "holds %d bytes of features, its %d names need "
-			    "%zu", (long long)id, sqlite3_column_bytes(st, 3),
-			    nf, width);
-			mm_err_where(err, db->path);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (load_batch(db, st, floor, names, nf, cols, row,
+		    &sha, e, err) < 0)
 			goto fail;
-		}
-		e->max_id = (long)id;
-		if (!is_class(st, 4)) {
-			bad_row(e, st, 4, id);
-			continue;
-		}
-		if (width > 0)
-			memcpy(row, blob, width);
-		ix = sqlite3_column_int64(st, 2);
-		label = sqlite3_column_int(st, 4);
-		mm_table_push(&e->rows, cols, 0, label);
-		mm_sha_update(&sha, bid, strlen(bid) + 1);
-		mm_sha_update(&sha, &ix, sizeof(ix));
-		mm_sha_update(&sha, names, strlen(names) + 1);
-		mm_sha_update(&sha, row, width);
-		mm_sha_update(&sha, &label, sizeof(label));
-	}
 	if (rc != SQLITE_DONE) {
 		/* Never a key over part of the evidence. */
 		mm_db_err(db, err, "cannot read evidence");
@@ -302,7 +334,8 @@ mm_evidence_consume(struct mm_db *db, long max_id, struct mm_err *err)
 {
 	sqlite3_stmt *st;
 
-	st = mm_db_prepare(db, "DELETE FROM evidence WHERE id <= ?1", err);
+	st = mm_db_prepare(db, "DELETE FROM evidence_batch WHERE id <= ?1",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, max_id);

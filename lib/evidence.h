@@ -3,24 +3,31 @@
  * table that mm-record fills), up to a decision's horizon, and their
  * key.
  *
- * The horizon of a decision is the newest row of evidence it could have
- * seen: the largest evidence.id among the rows of the batches recorded
- * up to and including the batch it was made on (in metrics.id order),
- * or, for a window's decision, among the rows whose ts is at or before
- * the window's ts.  mm-decide writes it into decision.metadata as
- * "evidence_horizon"; mm-exec computes it the same way when it is
- * absent.  A retrain counts, keys, trains on and consumes only rows at
- * or below its horizon, so a backlog piped through mm-record | ... |
- * mm-exec at once, where recording runs ahead of execution, retrains on
- * exactly the rows it would have had batch by batch.
+ * Evidence is kept a row a batch (evidence_batch, db.c's migration 4),
+ * its rows numbered in the order they were recorded, without a gap: a
+ * batch's id is the number of its last row.  Batches are only ever
+ * deleted whole and oldest first (mm-record's cap, a retrain).
  *
- * The rows are, of those at or below the horizon, the newest buffer_rows
- * (as mm-record trims them), then those with the newest row's feature
+ * The horizon of a decision is the newest row of evidence it could have
+ * seen: the largest evidence id among the batches recorded up to and
+ * including the batch it was made on (in metrics.id order), or, for a
+ * window's decision, among the batches whose ts is at or before the
+ * window's ts.  mm-decide writes it into decision.metadata as
+ * "evidence_horizon"; mm-exec computes it the same way when it is
+ * absent.  A retrain counts, keys, trains on and consumes only the
+ * batches that end at or below its horizon, so a backlog piped through
+ * mm-record | ... | mm-exec at once, where recording runs ahead of
+ * execution, retrains on exactly the rows it would have had batch by
+ * batch.
+ *
+ * The rows are, of those batches, the newest buffer_rows rows (as
+ * mm-record trims them), then those with the newest batch's feature
  * names, oldest first.  The key is the SHA-256 of those rows in
  * canonical form: for each row its batch_id and a NUL byte, its
  * row_index (int64), the feature names (comma-separated) and a NUL byte,
  * the feature values (IEEE-754 doubles) and the label (int32), all
- * little-endian.  The same rows give the same key.
+ * little-endian.  The same rows give the same key, kept a row a row (as
+ * before schema 4) or a row a batch.
  *
  * A label is a class: an integer from 0 to MM_MAX_CLASSES - 1, as
  * mm-train takes them.  A row whose label is anything else (a negative,
@@ -32,8 +39,8 @@
  * rows it came with.
  *
  * Every read is checked: a database that fails part-way is an error
- * (MM_ESYS), never a key over part of the evidence; so is a row whose
- * features do not match its names.
+ * (MM_ESYS), never a key over part of the evidence; so is a batch whose
+ * features, rows or labels do not match its names and n_rows.
  */
 #ifndef MM_EVIDENCE_H
 #define MM_EVIDENCE_H

@@ -13,9 +13,6 @@
 static int
 prepare(struct mm_recorder *r, struct mm_err *err)
 {
-	struct mm_buf sql;
-	int i;
-
 	r->ins_metrics = mm_db_prepare(r->db, "INSERT OR IGNORE INTO metrics "
 	    "(batch_id, ts, model_version, n_samples, n_labelled, accuracy, "
 	    "f1, avg_confidence, latency_ms, drift_score, drift_status, psi, "
@@ -29,36 +26,32 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
 	if (r->ins_counts == NULL)
 		return -1;
+	/*
+	 * A batch's rows are numbered on from the last row kept: its id is
+	 * its last row's number (db.c, migration 4).
+	 */
 	r->ins_evidence = mm_db_prepare(r->db, "INSERT OR IGNORE INTO "
-	    "evidence (batch_id, row_index, ts, names, features, label) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
+	    "evidence_batch (id, batch_id, ts, names, n_rows, rows, labels, "
+	    "features) VALUES ((SELECT coalesce(max(id), 0) FROM "
+	    "evidence_batch) + ?5, ?1, ?2, ?3, ?5, ?4, ?6, ?7)", err);
 	if (r->ins_evidence == NULL)
 		return -1;
-	mm_buf_init(&sql);
-	mm_buf_puts(&sql, "INSERT OR IGNORE INTO evidence (batch_id, "
-	    "row_index, ts, names, features, label) VALUES ");
-	for (i = 0; i < EV_CHUNK; i++)
-		mm_buf_puts(&sql, i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)");
-	r->ins_evidence_n = mm_db_prepare(r->db, sql.p, err);
-	mm_buf_release(&sql);
-	if (r->ins_evidence_n == NULL)
-		return -1;
 	/*
-	 * Evidence is only ever deleted oldest first, so its ids run
-	 * without a gap and the newest n are those above max(id) - n: found
-	 * in the index at once, where counting n back walked n rows.
+	 * Evidence is only ever deleted oldest first, so its rows are
+	 * numbered without a gap: the batches all of whose rows are past
+	 * the newest n go.  (A batch with some rows among the newest n is
+	 * kept whole; a retrain reads only the newest n.)
 	 */
-	r->cap_evidence = mm_db_prepare(r->db, "DELETE FROM evidence WHERE "
-	    "id <= (SELECT max(id) FROM evidence) - ?1", err);
+	r->cap_evidence = mm_db_prepare(r->db, "DELETE FROM evidence_batch "
+	    "WHERE id <= (SELECT max(id) FROM evidence_batch) - ?1", err);
 	if (r->cap_evidence == NULL)
 		return -1;
 	r->sel_metrics = mm_db_prepare(r->db, "SELECT ts, n_samples FROM "
 	    "metrics WHERE batch_id = ?1", err);
 	if (r->sel_metrics == NULL)
 		return -1;
-	r->sel_evidence = mm_db_prepare(r->db, "SELECT row_index, names, "
-	    "features, label FROM evidence WHERE batch_id = ?1 ORDER BY "
-	    "row_index", err);
+	r->sel_evidence = mm_db_prepare(r->db, "SELECT names, rows, labels, "
+	    "features FROM evidence_batch WHERE batch_id = ?1", err);
 	return r->sel_evidence == NULL ? -1 : 0;
 }
 
@@ -166,12 +159,47 @@ put_row(const struct mm_batch *b, size_t i, struct mm_buf *to)
 		mm_buf_put(to, (const char *)&b->cols[j].v[i], sizeof(double));
 }
 
-static int
-store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
+/*
+ * The batch's labelled rows as evidence keeps them: their indexes and
+ * labels as JSON arrays, their values a double each, row after row.
+ * The number of rows.
+ */
+static size_t
+pack_rows(struct mm_recorder *r)
 {
 	const struct mm_batch *b = &r->batch;
-	sqlite3_stmt *st;
-	size_t i, n, k, size;
+	char num[24];
+	size_t i, n = 0;
+
+	mm_buf_reset(&r->rows_json);
+	mm_buf_reset(&r->labels_json);
+	mm_buf_reset(&r->rows_blob);
+	if (b->n > r->idxcap) {
+		r->idxcap = b->n;
+		r->idx = mm_xrealloc(r->idx, b->n * sizeof(*r->idx));
+	}
+	for (i = 0; i < b->n; i++) {
+		if (b->labels[i] < 0)
+			continue;
+		r->idx[n] = i;
+		snprintf(num, sizeof(num), "%c%zu", n ? ',' : '[', i);
+		mm_buf_puts(&r->rows_json, num);
+		snprintf(num, sizeof(num), "%c%d", n ? ',' : '[',
+		    (int)b->labels[i]);
+		mm_buf_puts(&r->labels_json, num);
+		put_row(b, i, &r->rows_blob);
+		n++;
+	}
+	mm_buf_puts(&r->rows_json, n ? "]" : "[]");
+	mm_buf_puts(&r->labels_json, n ? "]" : "[]");
+	return n;
+}
+
+/* Rows with numbers and integer labels, kept as evidence: 1, or 0. */
+static int
+keeps_rows(struct mm_recorder *r, int say)
+{
+	const struct mm_batch *b = &r->batch;
 	int j;
 
 	if (!b->has_labels || b->nfeat == 0)
@@ -179,58 +207,51 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 	/* Evidence holds numbers and integer labels: strings are not
 	   kept (a retrain takes numeric features and integer classes). */
 	if ((j = string_feature(b)) >= 0) {
-		if (!r->warned_str)
+		if (say && !r->warned_str)
 			mm_say(&r->say, "batch '%s': feature '%s' holds "
 			    "strings; its rows are not kept as evidence",
 			    b->id, b->cols[j].name);
-		r->warned_str = 1;
+		r->warned_str |= say;
 		return 0;
 	}
 	if (string_label(b) >= 0) {
-		if (!r->warned_str)
+		if (say && !r->warned_str)
 			mm_say(&r->say, "batch '%s': its labels are strings; "
 			    "its rows are not kept as evidence", b->id);
-		r->warned_str = 1;
+		r->warned_str |= say;
 		return 0;
 	}
-	put_names(r);
-	/* Every labelled row's values, then EV_CHUNK rows a statement. */
-	mm_buf_reset(&r->rows_blob);
-	if (b->n > r->idxcap) {
-		r->idxcap = b->n;
-		r->idx = mm_xrealloc(r->idx, b->n * sizeof(*r->idx));
-	}
-	for (i = 0, n = 0; i < b->n; i++) {
-		if (b->labels[i] < 0)
-			continue;
-		r->idx[n++] = i;
-		put_row(b, i, &r->rows_blob);
-	}
-	size = (size_t)b->nfeat * sizeof(double);
-	for (i = 0; i < n; i += k) {
-		k = n - i >= EV_CHUNK ? EV_CHUNK : 1;
-		st = k == EV_CHUNK ? r->ins_evidence_n : r->ins_evidence;
-		for (j = 0; j < (int)k; j++) {
-			int at = 6 * j;
+	return 1;
+}
 
-			sqlite3_bind_text(st, at + 1, b->id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, at + 2,
-			    (sqlite3_int64)r->idx[i + (size_t)j]);
-			sqlite3_bind_double(st, at + 3, ts);
-			sqlite3_bind_text(st, at + 4, r->names.p,
-			    (int)r->names.n, SQLITE_STATIC);
-			sqlite3_bind_blob(st, at + 5, r->rows_blob.p +
-			    (i + (size_t)j) * size, (int)size, SQLITE_STATIC);
-			sqlite3_bind_int(st, at + 6,
-			    b->labels[r->idx[i + (size_t)j]]);
-		}
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return mm_db_err(r->db, err, "cannot store evidence");
-		}
+static int
+store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
+{
+	const struct mm_batch *b = &r->batch;
+	sqlite3_stmt *st = r->ins_evidence;
+	size_t n;
+
+	if (!keeps_rows(r, 1))
+		return 0;
+	put_names(r);
+	if ((n = pack_rows(r)) == 0)
+		return 0;
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, ts);
+	sqlite3_bind_text(st, 3, r->names.p, (int)r->names.n, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->rows_json.p, (int)r->rows_json.n,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
+	sqlite3_bind_text(st, 6, r->labels_json.p, (int)r->labels_json.n,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, r->rows_blob.p, (int)r->rows_blob.n,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
-		r->rows += (long)k;
+		return mm_db_err(r->db, err, "cannot store evidence");
 	}
+	sqlite3_reset(st);
+	r->rows += (long)n;
 	return 0;
 }
 
@@ -265,20 +286,72 @@ store_counts(struct mm_recorder *r, double ts, const struct mm_drift_in *d,
 }
 
 /*
- * A labelled row of the record from row *k up to (not with) row end,
- * which evidence does not have: 1 with it in why, else 0.
+ * The next integer of a JSON array of integers at *p: 1 with it in *v,
+ * 0 at the array's end, -1 at anything else (a hand-edited label).
  */
 static int
-extra_row(const struct mm_batch *b, int rows, size_t *k,
-    sqlite3_int64 end, char *why, size_t size)
+next_int(const char **p, long long *v)
 {
-	for (; rows && (sqlite3_int64)*k < end && *k < b->n; (*k)++)
-		if (b->labels[*k] >= 0) {
-			snprintf(why, size, "row %zu differs from the "
-			    "evidence kept", *k);
-			return 1;
-		}
-	return 0;
+	char *end;
+
+	if (**p == '[' || **p == ',')
+		(*p)++;
+	if (**p == ']' || **p == '\0')
+		return 0;
+	*v = strtoll(*p, &end, 10);
+	if (end == *p || (*end != ',' && *end != ']'))
+		return -1;
+	*p = end;
+	return 1;
+}
+
+/*
+ * Whether the batch's evidence kept, in st (names, rows, labels,
+ * features), is the record's labelled rows: 1 with the first row that
+ * differs in why, else 0.
+ */
+static int
+rows_differ(struct mm_recorder *r, sqlite3_stmt *st, char *why, size_t size)
+{
+	const struct mm_batch *b = &r->batch;
+	const char *srows = (const char *)sqlite3_column_text(st, 1);
+	const char *slabels = (const char *)sqlite3_column_text(st, 2);
+	const char *sfeat = sqlite3_column_blob(st, 3);
+	size_t nfeat = (size_t)sqlite3_column_bytes(st, 3);
+	size_t n = 0, k, width = 0;
+	long long row = 0, label = 0;
+	int same_names = 0, hr, hl;
+
+	if (keeps_rows(r, 0)) {
+		put_names(r);
+		n = pack_rows(r);
+		width = (size_t)b->nfeat * sizeof(double);
+		same_names = (size_t)sqlite3_column_bytes(st, 0) ==
+		    r->names.n && memcmp(sqlite3_column_text(st, 0),
+		    r->names.p, r->names.n) == 0;
+	}
+	srows = srows ? srows : "";
+	slabels = slabels ? slabels : "";
+	for (k = 0;; k++) {
+		hr = next_int(&srows, &row);
+		hl = next_int(&slabels, &label);
+		if (hr == 0 && k == n)
+			return 0;
+		if (hr == 1 && k < n && (size_t)row == r->idx[k] && hl == 1 &&
+		    label == b->labels[r->idx[k]] && same_names &&
+		    nfeat >= (k + 1) * width && (width == 0 ||
+		    memcmp(sfeat + k * width, r->rows_blob.p + k * width,
+		    width) == 0))
+			continue;
+		/* The first row either side has that the other lacks. */
+		if (k < n && (hr != 1 || r->idx[k] <= (size_t)row))
+			row = (long long)r->idx[k];
+		else if (hr != 1)
+			row = (long long)k;
+		snprintf(why, size, "row %lld differs from the evidence kept",
+		    row);
+		return 1;
+	}
 }
 
 /*
@@ -299,10 +372,7 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
 	sqlite3_stmt *st = r->sel_metrics;
 	char have[32], want[32];
 	long long n;
-	sqlite3_int64 i;
-	const void *blob;
-	size_t k = (size_t)-1;	/* the record's next row to match */
-	int rc, found = 0, rows;
+	int rc, found = 0;
 
 	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -326,49 +396,18 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
 		return mm_db_err(r->db, err, "cannot read metrics");
 	if (found)
 		return 1;
-	st = r->sel_evidence;
-	rows = b->has_labels && b->nfeat > 0 && string_feature(b) < 0 &&
-	    string_label(b) < 0;
-	if (rows)
-		put_names(r);
 	/*
-	 * Evidence is only ever deleted oldest first (the cap, a retrain),
-	 * and a batch's rows were inserted in order: what is left of it is
-	 * its labelled rows from some row on.  The record's labelled rows
-	 * from the first one left must be those rows, none more.
+	 * The rows kept, if any are (a retrain or the cap may have taken
+	 * them): the record's labelled rows must be those rows, none more.
 	 */
+	st = r->sel_evidence;
 	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		i = sqlite3_column_int64(st, 0);
-		if (k == (size_t)-1)
-			k = i < 0 ? 0 : (size_t)i;
-		if ((found = extra_row(b, rows, &k, i, why, size)))
-			break;
-		if (rows && i >= 0 && (size_t)i < b->n && b->labels[i] >= 0) {
-			mm_buf_reset(&r->blob);
-			put_row(b, (size_t)i, &r->blob);
-		}
-		blob = sqlite3_column_blob(st, 2);
-		if (!rows || i < 0 || (size_t)i >= b->n ||
-		    b->labels[i] != sqlite3_column_int(st, 3) ||
-		    (size_t)sqlite3_column_bytes(st, 1) != r->names.n ||
-		    memcmp(sqlite3_column_text(st, 1), r->names.p,
-		    r->names.n) != 0 ||
-		    (size_t)sqlite3_column_bytes(st, 2) != r->blob.n ||
-		    (r->blob.n > 0 &&
-		    memcmp(blob, r->blob.p, r->blob.n) != 0)) {
-			snprintf(why, size, "row %lld differs from the "
-			    "evidence kept", (long long)i);
-			found = 1;
-			break;
-		}
-		k = (size_t)i + 1;
-	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		found = rows_differ(r, st, why, size);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return mm_db_err(r->db, err, "cannot read evidence");
-	if (!found && k != (size_t)-1)
-		found = extra_row(b, rows, &k, (sqlite3_int64)b->n, why, size);
 	return found;
 }
 
@@ -529,8 +568,9 @@ mm_recorder_open(struct mm_recorder *r, struct mm_db *db, long buffer_rows,
 	mm_rec_init(&r->sub);
 	mm_rec_init(&r->msub);
 	mm_buf_init(&r->names);
-	mm_buf_init(&r->blob);
 	mm_buf_init(&r->rows_blob);
+	mm_buf_init(&r->rows_json);
+	mm_buf_init(&r->labels_json);
 	mm_buf_init(&r->drift);
 	mm_buf_init(&r->status);
 	mm_buf_init(&r->ref);
@@ -545,7 +585,6 @@ mm_recorder_close(struct mm_recorder *r)
 	sqlite3_finalize(r->ins_metrics);
 	sqlite3_finalize(r->ins_counts);
 	sqlite3_finalize(r->ins_evidence);
-	sqlite3_finalize(r->ins_evidence_n);
 	sqlite3_finalize(r->cap_evidence);
 	sqlite3_finalize(r->sel_metrics);
 	sqlite3_finalize(r->sel_evidence);
@@ -554,8 +593,9 @@ mm_recorder_close(struct mm_recorder *r)
 	mm_rec_release(&r->sub);
 	mm_rec_release(&r->msub);
 	mm_buf_release(&r->names);
-	mm_buf_release(&r->blob);
 	mm_buf_release(&r->rows_blob);
+	mm_buf_release(&r->rows_json);
+	mm_buf_release(&r->labels_json);
 	free(r->idx);
 	mm_buf_release(&r->drift);
 	mm_buf_release(&r->status);

@@ -15,8 +15,6 @@
 #include "db.h"
 #include "json.h"
 
-#define EV_CHUNK 32	/* evidence rows one statement inserts */
-
 enum mm_rec_outcome {
 	MM_RECORD_STORED,	/* stored now */
 	MM_RECORD_PASSED,	/* no batch_id, or neither metrics nor drift */
@@ -36,11 +34,10 @@ struct mm_recorder {
 	double ts;		/* the last batch's time, as stored */
 
 	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
-	sqlite3_stmt *ins_evidence_n;	/* EV_CHUNK rows at once */
 	sqlite3_stmt *sel_metrics, *sel_evidence;
 	struct mm_batch batch;	/* the last record's */
 	struct mm_rec rec, sub, msub;
-	struct mm_buf names, blob, rows_blob;
+	struct mm_buf names, rows_blob, rows_json, labels_json;
 	size_t *idx, idxcap;	/* the batch's labelled rows */
 	struct mm_buf drift;	/* the drift object without ref and counts */
 	struct mm_buf status, ref, version;

@@ -90,8 +90,8 @@ with_exec() {
 # evidence_back EVIDENCE: w/d.db holds the evidence again, as before the
 # retrain consumed it.
 evidence_back() {
-	sql "ATTACH '$BATS_FILE_TMPDIR/$1.db' AS o; DELETE FROM evidence;
-	    INSERT INTO evidence SELECT * FROM o.evidence"
+	sql "ATTACH '$BATS_FILE_TMPDIR/$1.db' AS o; DELETE FROM evidence_batch;
+	    INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
 }
 
 # killed POINT: a run on w, killed at POINT after the "none" record before

@@ -148,7 +148,7 @@ mm-record    | wrong-type    | 2     | line 2: .*
 mm-record    | db-readonly   | 3     | D: cannot store metrics: attempt to write a readonly database
 mm-record    | db-locked     | 0     | -
 mm-record    | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-record    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-record    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-record    | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-record    | devfull       | 3     | write error: No space left on device
 mm-record    | devfull-large | 3     | write error: No space left on device
@@ -191,7 +191,7 @@ mm-decide    | wrong-type    | 2     | line 2: .*
 mm-decide    | db-readonly   | 0     | -
 mm-decide    | db-locked     | 0     | -
 mm-decide    | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-decide    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-decide    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-decide    | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-decide    | devfull       | 3     | write error: No space left on device
 mm-decide    | devfull-large | 3     | write error: No space left on device
@@ -215,7 +215,7 @@ mm-exec      | wrong-type    | 2     | line 2: .*
 mm-exec      | db-readonly   | 3     | D: cannot record the decision: attempt to write a readonly database
 mm-exec      | db-locked     | 0     | -
 mm-exec      | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-exec      | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-exec      | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-exec      | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-exec      | devfull       | 3     | write error: No space left on device
 mm-exec      | devfull-large | 3     | write error: No space left on device
@@ -239,7 +239,7 @@ mm-alert     | wrong-type    | 2     | line 2: .*
 mm-alert     | db-readonly   | 0     | -
 mm-alert     | db-locked     | 0     | -
 mm-alert     | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-alert     | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-alert     | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-alert     | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-alert     | devfull       | 3     | write error: No space left on device
 mm-alert     | devfull-large | 3     | write error: No space left on device
@@ -248,7 +248,7 @@ mm-alert     | closed-stdout | 3     | write error: Bad file descriptor
 mm-aggregate | db-readonly   | 3     | D: cannot store the summary: attempt to write a readonly database
 mm-aggregate | db-locked     | 0     | -
 mm-aggregate | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-aggregate | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-aggregate | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-aggregate | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-aggregate | devfull       | 3     | write error: No space left on device
 mm-aggregate | sigpipe       | 0,141 | -
@@ -259,7 +259,7 @@ mm-models    | closed-stdout | 3     | write error: Bad file descriptor
 mm-report    | db-readonly   | 0     | -
 mm-report    | db-locked     | 0     | -
 mm-report    | db-corrupt    | 3     | D: database error: not an SQLite database
-mm-report    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(3\); upgrade mm
+mm-report    | db-newer      | 3     | D: database schema 99 is newer than this mm knows \(4\); upgrade mm
 mm-report    | disk-full     | 3     | mnt/D: .*(disk is full|No space left on device).*
 mm-report    | devfull-large | 3     | write error: No space left on device
 mm-report    | sigpipe       | 0,141 | -

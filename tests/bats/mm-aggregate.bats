@@ -411,12 +411,12 @@ Try 'mm-aggregate --help' for more information."
 
 @test "a database with a newer schema is refused and left byte for byte" {
 	make_db
-	q m.db 'INSERT INTO schema_version VALUES (4, 0)'
+	q m.db 'INSERT INTO schema_version VALUES (5, 0)'
 	before=$(sha256sum m.db)
 	run_split mm-aggregate --db m.db --now $N
 	assert_failure 3
 	assert_output ""
-	assert_equal "$stderr" "mm-aggregate: m.db: database schema 4 is newer than this mm knows (3); upgrade mm"
+	assert_equal "$stderr" "mm-aggregate: m.db: database schema 5 is newer than this mm knows (4); upgrade mm"
 	assert_equal "$(sha256sum m.db)" "$before"
 }
 

@@ -44,14 +44,17 @@ setup_file() {
 	cat >"$d/key.py" <<'EOF'
 # key.py DB [HORIZON [CAP]]: the retrain key of the evidence in DB up to
 # HORIZON (default: all), computed as mm-exec(1) documents it: of the
-# rows with id <= HORIZON the newest CAP (default 10000), of those the
-# ones with the newest row's feature names and a label that is a class
-# (an integer from 0 to 999), oldest first; SHA-256 over batch_id NUL,
-# row_index (int64), names NUL, features, label (int32), little-endian.
+# rows of the batches that end at or below HORIZON the newest CAP
+# (default 10000), of those the ones with the newest row's feature
+# names and a label that is a class (an integer from 0 to 999), oldest
+# first; SHA-256 over batch_id NUL, row_index (int64), names NUL,
+# features, label (int32), little-endian.
 import hashlib, sqlite3, struct, sys
 
 db = sqlite3.connect(sys.argv[1])
 top = int(sys.argv[2]) if len(sys.argv) > 2 else 2**62
+top = db.execute("SELECT max(id) FROM evidence_batch WHERE id <= ?",
+    (top,)).fetchone()[0]
 cap = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
 ids = [r[0] for r in db.execute(
     "SELECT id FROM evidence WHERE id <= ? ORDER BY id DESC LIMIT ?",
@@ -262,13 +265,13 @@ reference.json"
 
 @test "the snapshot holds the rows used and the newest evidence id" {
 	fresh yes
-	sql "DELETE FROM evidence WHERE id <= 60"
+	sql "DELETE FROM evidence_batch WHERE id <= 100"
 	k=$(key)
 	run_split ex < <(dec retrain)
 	assert_success
 	assert_output --partial '"retrain_key":"'$k'"}}'
 	run sql "SELECT key, n_rows, max_evidence_id FROM retrain_snapshots"
-	assert_output "$k|440|500"
+	assert_output "$k|400|500"
 }
 
 @test "retrain whose gate says no: snapshot skipped, no version, evidence kept" {
@@ -302,7 +305,7 @@ reference.json"
 	fresh yes
 	k=$(key)
 	ex < <(dec retrain) >/dev/null
-	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence SELECT * FROM o.evidence"
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
 	assert_equal "$(key)" "$k"
 	run_split ex < <(dec retrain)
 	assert_success
@@ -639,7 +642,11 @@ for l in sys.stdin:
 	mkdir c
 	cp "$BATS_FILE_TMPDIR/cfg/model.yaml" c/
 	printf 'min_samples: 200\nbuffer_rows: 350\n' >c/retrain.yaml
+	# Batches end at rows 100, 200, ... 500: a horizon of 450 takes
+	# those ending at or below it, and of them the newest 350 rows,
+	# 51 to 400.
 	k=$(key 450 350)
+	assert_equal "$k" "$(key 400 350)"
 	run_split mm-exec --db d.db --models m --config c --now "$T1" \
 	    < <(dec retrain '{"evidence_horizon":450}')
 	assert_success
@@ -647,8 +654,8 @@ for l in sys.stdin:
 	assert_output --partial '"retrain_key":"'$k'"}}'
 	# Consumed: the rows used, and those past the buffer before them.
 	run sql "SELECT n_rows, max_evidence_id FROM retrain_snapshots; SELECT min(id), count(*) FROM evidence"
-	assert_output "350|450
-451|50"
+	assert_output "350|400
+401|100"
 }
 
 @test "an evidence_horizon that is not a whole number stops the run with exit 2" {
@@ -689,22 +696,27 @@ PYEOF
 	assert_output 1
 }
 
-# corrupt_page DB N: the N-th leaf page of DB's evidence table gets a
-# page type no page has.
+# corrupt_page DB N: the N-th overflow page of DB's evidence (a batch's
+# values) that leads on to another points past the file's end instead.
 corrupt_page() {
-	local db=$1 n=$2 page size
+	local db=$1 n=$2 page size next
 
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	page=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = 'evidence' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET $n")
 	size=$(sqlite3 "$db" 'PRAGMA page_size')
-	printf '\102' | dd of="$db" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null
+	for page in $(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = 'evidence_batch' AND pagetype = 'overflow' ORDER BY pageno"); do
+		next=$(od -An -tu4 --endian=big -j $(((page - 1) * size)) -N 4 "$db" | tr -d ' ')
+		[ "$next" != 0 ] && n=$((n - 1))
+		[ "$n" -lt 0 ] && break
+	done
+	[ "$n" -lt 0 ] || fail "no such overflow page"
+	printf '\377' | dd of="$db" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null
 }
 
 # Found in review: a read error part-way through the evidence ended the
 # scan, and the retrain went ahead on part of it, under its key.
 @test "an evidence table that cannot be read to the end: exit 3, nothing written" {
 	fresh yes
-	corrupt_page d.db 8
+	corrupt_page d.db 2
 	before=$(store_state)
 	run_split ex < <(dec none; dec retrain; dec none)
 	assert_failure 3
@@ -798,13 +810,14 @@ none"
 	assert_failure 2
 }
 
-# bad_row LABEL: a row of evidence like row 500 but with LABEL, as SQL
-# (1500, -1, 2.5, 'x'), inserted straight into the table, as mm-record
-# would never write it: row 501 when it is the first.
+# bad_row LABEL [ROW]: a batch of one row of evidence like row ROW (500)
+# but with LABEL, as SQL (1500, -1, 2.5, 'x'), inserted straight into the
+# table, as mm-record would never write it: row 501 when it is the first.
 bad_row() {
-	sql "INSERT INTO evidence (batch_id, row_index, ts, names, features,
-	    label) SELECT 'bad', (SELECT count(*) FROM evidence), ts, names,
-	    features, $1 FROM evidence WHERE id = 500"
+	sql "INSERT INTO evidence_batch (id, batch_id, ts, names, n_rows, rows,
+	    labels, features) SELECT (SELECT max(id) FROM evidence_batch) + 1,
+	    'bad' || (SELECT count(*) FROM evidence_batch), ts, names, 1, '[0]',
+	    json_array($1), features FROM evidence WHERE id = ${2:-500}"
 }
 
 # predicts VERSION: mm-predict on the store still works, with VERSION.
@@ -845,7 +858,7 @@ predicts() {
 	run_split ex < <(dec retrain)
 	assert_success
 	assert_output --partial '"exec":{"status":"skipped","detail":"0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}'
-	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence SELECT * FROM o.evidence"
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
 	bad_row 1500
 	run_split ex < <(dec retrain '{"model_version":"'$X'"}')
 	assert_success
@@ -898,7 +911,7 @@ skipped|this evidence was already used (snapshot skipped)"
 	assert_success
 	assert_output --partial '"detail":"would retrain on 501 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)"'
 	cp "$BATS_FILE_TMPDIR/few.db" d.db
-	sql "INSERT INTO evidence (batch_id, row_index, ts, names, features, label) SELECT 'bad', 0, ts, names, features, 1500 FROM evidence WHERE id = 100"
+	bad_row 1500 100
 	run_split ex < <(dec retrain)
 	assert_success
 	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 101: 1500)","model_version":null,"retrain_key":null}')"

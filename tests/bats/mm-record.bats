@@ -136,26 +136,32 @@ b2|1|1764140060.0|f0|8|0000000000000440|1'
 0'
 }
 
-@test "evidence keeps the newest buffer_rows rows of retrain.yaml" {
+@test "evidence keeps the newest buffer_rows rows of retrain.yaml, and whole batches" {
 	mkdir conf
 	printf 'buffer_rows: 10\n' >conf/retrain.yaml
 	for i in 1 2 3; do ev_batch $i; done >ev.ndjson
-	# Twelve rows, ids 1..12: the two oldest (e1 rows 0 and 1) go.
+	# Twelve rows, numbered 1..12 (e1 ends at 4, e2 at 8, e3 at 12):
+	# e1 holds two of the newest ten, so it is kept whole.
 	run_split mm-record --db m.db --config conf ev.ndjson
 	assert_success
 	assert_equal "$stderr" ""
 	run q m.db "SELECT group_concat(batch_id || ':' || row_index, ' ') FROM (SELECT * FROM evidence ORDER BY id)"
-	assert_output 'e1:2 e1:3 e2:0 e2:1 e2:2 e2:3 e3:0 e3:1 e3:2 e3:3'
+	assert_output 'e1:0 e1:1 e1:2 e1:3 e2:0 e2:1 e2:2 e2:3 e3:0 e3:1 e3:2 e3:3'
+	run q m.db 'SELECT group_concat(id) FROM evidence_batch'
+	assert_output '4,8,12'
 
 	# The same with a commit per record, and from MM_CONFIG.
 	MM_CONFIG=conf mm-record --db g.db --group 1 ev.ndjson >/dev/null
 	run q g.db 'SELECT min(id), max(id), count(*) FROM evidence'
-	assert_output '3|12|10'
+	assert_output '1|12|12'
 
-	# A later run trims again: e4 pushes out e1 and e2's first two rows.
+	# A later run trims again: e4 pushes e1 out, all of whose rows are
+	# now older than the newest ten.
 	ev_batch 4 | mm-record --db m.db --config conf >/dev/null
 	run q m.db "SELECT group_concat(batch_id || ':' || row_index, ' ') FROM (SELECT * FROM evidence ORDER BY id)"
-	assert_output 'e2:2 e2:3 e3:0 e3:1 e3:2 e3:3 e4:0 e4:1 e4:2 e4:3'
+	assert_output 'e2:0 e2:1 e2:2 e2:3 e3:0 e3:1 e3:2 e3:3 e4:0 e4:1 e4:2 e4:3'
+	run q m.db 'SELECT min(id), max(id) FROM evidence'
+	assert_output '5|16'
 }
 
 @test "the same batch_id twice is stored once, its evidence once" {
@@ -231,22 +237,24 @@ ${X/\[0,1,null\]/[1,1,null]}"
 mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
 }
 
-@test "a batch_id again with other content: what evidence no longer holds is not compared" {
-	# Rows left out of evidence, unlabelled or trimmed or used by a
-	# retrain (oldest first), cannot be told apart: x without its row 0
-	# kept, then x with another row 0, and another unlabelled row 2.
+@test "a batch_id again with other content: evidence no longer held is not compared" {
+	# A batch's evidence is kept whole or not at all (trimmed or used
+	# by a retrain): while kept, every labelled row is compared.
 	printf '%s\n' "$X" | mm-record --db m.db >/dev/null
-	q m.db 'DELETE FROM evidence WHERE row_index = 0'
 	run_split mm-record --db m.db --strict <<<"${X/\[1,2,3\]/[9,2,9]}"
-	assert_success
-	assert_equal "$stderr" ""
+	assert_failure 1
+	assert_equal "$stderr" "mm-record: line 1: batch 'x' is stored already with other content (row 0 differs from the evidence kept): not stored again
+mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
 	# Without ts or n_samples in the record, those are not compared.
 	run_split mm-record --db m.db --strict <<<'{"batch_id":"x","metrics":{}}'
 	assert_failure 1
-	assert_equal "$stderr" "mm-record: line 1: batch 'x' is stored already with other content (row 1 differs from the evidence kept): not stored again
+	assert_equal "$stderr" "mm-record: line 1: batch 'x' is stored already with other content (row 0 differs from the evidence kept): not stored again
 mm-record: 1 duplicate batch not stored again, 1 of them conflicting"
 	# All evidence gone: ts and n_samples are left.
-	q m.db 'DELETE FROM evidence'
+	q m.db 'DELETE FROM evidence_batch'
+	run_split mm-record --db m.db --strict <<<"${X/\[1,2,3\]/[9,2,9]}"
+	assert_success
+	assert_equal "$stderr" ""
 	run_split mm-record --db m.db --strict <<<'{"batch_id":"x","features":{"g":[5]},"labels":[7],"metrics":{}}'
 	assert_success
 	assert_equal "$stderr" ""
@@ -604,7 +612,7 @@ d'
 	assert_equal "$(cat t.db)" "not a database"
 }
 
-@test "a new database has every table and schema version 3" {
+@test "a new database has every table and schema version 4" {
 	run_split mm-record --db m.db </dev/null
 	assert_success
 	assert_output ""
@@ -612,16 +620,27 @@ d'
 	run q m.db 'SELECT version FROM schema_version ORDER BY version'
 	assert_output '1
 2
-3'
+3
+4'
 	run q m.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
-	assert_output 'alert_state decision_history drift_counts evidence metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
+	assert_output 'alert_state decision_history drift_counts evidence_batch metrics metrics_summary metrics_summary_history retrain_snapshots schema_version'
+	run q m.db "SELECT name FROM sqlite_master WHERE type = 'view'"
+	assert_output evidence
 	run q m.db 'PRAGMA journal_mode'
 	assert_output wal
 	# Opening it again migrates nothing.
 	mm-record --db m.db </dev/null
 	run q m.db 'SELECT count(*) FROM schema_version'
-	assert_output 3
+	assert_output 4
 }
+
+# SQL that takes a database of schema 4 back to what 3 was.
+UNDO_4='DROP VIEW evidence; DROP TABLE evidence_batch;
+    CREATE TABLE evidence (id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL,
+      row_index INTEGER NOT NULL, ts REAL NOT NULL, names TEXT NOT NULL,
+      features BLOB NOT NULL, label INTEGER NOT NULL,
+      UNIQUE (batch_id, row_index));
+    DELETE FROM schema_version WHERE version = 4'
 
 # SQL that takes a database of schema 3 back to what 2 was.
 UNDO_3='DROP INDEX metrics_version_ts; DROP INDEX metrics_ts;
@@ -636,9 +655,10 @@ UNDO_3='DROP INDEX metrics_version_ts; DROP INDEX metrics_ts;
     ALTER TABLE metrics_summary_history DROP COLUMN confusion;
     DELETE FROM schema_version WHERE version = 3'
 
-@test "a database of schema 1 is migrated to 3, its rows kept" {
+@test "a database of schema 1 is migrated to 4, its rows kept" {
 	printf '%s\n' "$B1" | mm-record --db m.db --now $NOW >/dev/null
 	# Take it back to what the first schema was.
+	q m.db "$UNDO_4"
 	q m.db "$UNDO_3"
 	q m.db 'DROP TABLE drift_counts; ALTER TABLE metrics DROP COLUMN drift;
 	    ALTER TABLE metrics_summary DROP COLUMN drift;
@@ -648,7 +668,8 @@ UNDO_3='DROP INDEX metrics_version_ts; DROP INDEX metrics_ts;
 	run q m.db 'SELECT version FROM schema_version ORDER BY version'
 	assert_output '1
 2
-3'
+3
+4'
 	run q m.db 'SELECT batch_id, drift IS NULL FROM metrics ORDER BY id'
 	assert_output 'b1|1
 c1|0'
@@ -656,8 +677,9 @@ c1|0'
 	assert_output c1
 }
 
-@test "a database of schema 2 is migrated to 3: confusion counts are stored from then on" {
+@test "a database of schema 2 is migrated to 4: confusion counts are stored from then on" {
 	printf '%s\n' "$B1" | mm-record --db m.db --now $NOW >/dev/null
+	q m.db "$UNDO_4"
 	q m.db "$UNDO_3"
 	run q m.db 'SELECT max(version) FROM schema_version'
 	assert_output 2
@@ -665,7 +687,8 @@ c1|0'
 	run q m.db 'SELECT version FROM schema_version ORDER BY version'
 	assert_output '1
 2
-3'
+3
+4'
 	run q m.db "SELECT batch_id, accuracy, coalesce(confusion, 'NULL') FROM metrics ORDER BY id"
 	assert_output 'b1|1.0|NULL
 cm1|0.8|[[2, 1],[0,2]]'
@@ -678,7 +701,7 @@ cm1|0.8|[[2, 1],[0,2]]'
 	run_split mm-record --db m.db <<<"$(acc b 2)"
 	assert_failure 3
 	assert_output ""
-	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (3); upgrade mm"
+	assert_equal "$stderr" "mm-record: m.db: database schema 99 is newer than this mm knows (4); upgrade mm"
 	assert_equal "$(sha256sum m.db)" "$before"
 	run q m.db 'SELECT batch_id FROM metrics'
 	assert_output a

@@ -263,7 +263,7 @@ make_newer(const char *path)
 	assert_int_equal(sqlite3_exec(h, "CREATE TABLE schema_version ("
 	    "version INTEGER NOT NULL, applied_at REAL NOT NULL);"
 	    "INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), "
-	    "(4, 0);"
+	    "(4, 0), (5, 0);"
 	    "CREATE TABLE future (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 }
@@ -286,8 +286,8 @@ test_newer_schema(void **state)
 	assert_int_equal(err.code, MM_ESYS);
 	assert_int_equal(err.line, 0);
 	assert_string_equal(err.where, f->path);
-	assert_string_equal(err.msg, "database schema 4 is newer than this mm "
-	    "knows (3); upgrade mm");
+	assert_string_equal(err.msg, "database schema 5 is newer than this mm "
+	    "knows (4); upgrade mm");
 	assert_null(db.h);
 	assert_null(db.path);
 	b2 = slurp(f->path, &n2);
@@ -461,8 +461,11 @@ test_tables(void **state)
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_string_equal(q_text(db.h, "SELECT name FROM sqlite_master "
 	    "WHERE type = 'table' ORDER BY name"), "alert_state "
-	    "decision_history drift_counts evidence metrics metrics_summary "
-	    "metrics_summary_history retrain_snapshots schema_version");
+	    "decision_history drift_counts evidence_batch metrics "
+	    "metrics_summary metrics_summary_history retrain_snapshots "
+	    "schema_version");
+	assert_string_equal(q_text(db.h, "SELECT name FROM sqlite_master "
+	    "WHERE type = 'view'"), "evidence");
 	assert_string_equal(q_text(db.h, "SELECT tbl_name || '.' || name "
 	    "FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
 	    "ORDER BY name"), "decision_history.decision_history_ts "
@@ -526,16 +529,19 @@ test_tables(void **state)
 	assert_int_equal(q_int(db.h, "SELECT count(*) FROM metrics"), 1);
 	assert_int_equal(q_int(db.h, "SELECT ts FROM metrics"), 1);
 
-	/* evidence: one row per (batch_id, row_index). */
-	assert_int_equal(mm_db_exec(&db, "INSERT INTO evidence (batch_id, "
-	    "row_index, ts, names, features, label) VALUES "
-	    "('b1', 0, 1, 'f0', x'00', 1), ('b1', 1, 1, 'f0', x'00', 0)",
-	    &err), 0);
-	assert_string_equal(violates(&db, "INSERT INTO evidence (batch_id, "
-	    "row_index, ts, names, features, label) VALUES "
-	    "('b1', 1, 1, 'f0', x'00', 1)", SQLITE_CONSTRAINT_UNIQUE),
-	    "database error: UNIQUE constraint failed: evidence.batch_id, "
-	    "evidence.row_index");
+	/* evidence: one row per batch_id, seen a row a labelled row. */
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO evidence_batch (id, "
+	    "batch_id, ts, names, n_rows, rows, labels, features) VALUES "
+	    "(2, 'b1', 1, 'f0', 2, '[0,3]', '[1,0]', x'0102')", &err), 0);
+	assert_string_equal(violates(&db, "INSERT INTO evidence_batch (id, "
+	    "batch_id, ts, names, n_rows, rows, labels, features) VALUES "
+	    "(3, 'b1', 1, 'f0', 1, '[0]', '[1]', x'00')",
+	    SQLITE_CONSTRAINT_UNIQUE), "database error: UNIQUE constraint "
+	    "failed: evidence_batch.batch_id");
+	assert_string_equal(q_text(db.h, "SELECT id || ' ' || batch_id || ' ' "
+	    "|| row_index || ' ' || ts || ' ' || names || ' ' || hex(features) "
+	    "|| ' ' || label FROM evidence ORDER BY id"), "1 b1 0 1.0 f0 01 1 "
+	    "2 b1 3 1.0 f0 02 0");
 
 	/* metrics_summary: one row per window; the history appends. */
 	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics_summary (window, "
@@ -593,6 +599,21 @@ test_tables(void **state)
 	mm_db_close(&db);
 }
 
+/* SQL that takes a database of schema 4 back to what 3 was. */
+static const char undo_4[] =
+    "DROP VIEW evidence;"
+    "DROP TABLE evidence_batch;"
+    "CREATE TABLE evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  batch_id TEXT NOT NULL,"
+    "  row_index INTEGER NOT NULL,"
+    "  ts REAL NOT NULL,"
+    "  names TEXT NOT NULL,"
+    "  features BLOB NOT NULL,"
+    "  label INTEGER NOT NULL,"
+    "  UNIQUE (batch_id, row_index));"
+    "DELETE FROM schema_version WHERE version = 4;";
+
 /* SQL that takes a database of schema 3 back to what 2 was. */
 static const char undo_3[] =
     "DROP INDEX metrics_version_ts;"
@@ -607,6 +628,55 @@ static const char undo_3[] =
     "ALTER TABLE metrics_summary_history DROP COLUMN n_samples;"
     "ALTER TABLE metrics_summary_history DROP COLUMN confusion;"
     "DELETE FROM schema_version WHERE version = 3;";
+
+/*
+ * Schema 3 kept a row of evidence a labelled row.  Each batch's rows
+ * become one row of evidence_batch numbered by its last row, and the
+ * view shows every row as it was: its id, index, values and label, a
+ * label that is not a class among them, and a batch the cap had cut.
+ */
+static void
+test_migrate_from_3(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	static const char rows[] = "SELECT id || ' ' || batch_id || ' ' || "
+	    "row_index || ' ' || ts || ' ' || names || ' ' || hex(features) || "
+	    "' ' || quote(label) FROM evidence ORDER BY id";
+	char *before;
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(mm_db_exec(&db, undo_4, &err), 0);
+	assert_int_equal(mm_db_exec(&db, "INSERT INTO evidence (id, batch_id, "
+	    "row_index, ts, names, features, label) VALUES "
+	    "(3, 'b1', 2, 10, 'a,b', x'0102', 1),"
+	    "(4, 'b1', 5, 10, 'a,b', x'0304', 'one'),"
+	    "(5, 'b2', 0, 20, 'a,b', x'0506', 0),"
+	    "(6, 'b2', 1, 20, 'a,b', x'0708', 1.5),"
+	    "(7, 'b2', 2, 20, 'a,b', x'090a', 2),"
+	    "(8, 'b3', 0, 30, 'c', x'0b', 999)", &err), 0);
+	before = mm_xstrdup(q_text(db.h, rows));
+	mm_db_close(&db);
+	assert_string_equal(before, "3 b1 2 10.0 a,b 0102 1 4 b1 5 10.0 a,b "
+	    "0304 'one' 5 b2 0 20.0 a,b 0506 0 6 b2 1 20.0 a,b 0708 1.5 "
+	    "7 b2 2 20.0 a,b 090A 2 8 b3 0 30.0 c 0B 999");
+
+	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
+	    "ORDER BY version"), "1 2 3 4");
+	assert_string_equal(q_text(db.h, "SELECT id || ' ' || batch_id || ' ' "
+	    "|| ts || ' ' || names || ' ' || n_rows || ' ' || rows || ' ' || "
+	    "labels || ' ' || hex(features) FROM evidence_batch ORDER BY id"),
+	    "4 b1 10.0 a,b 2 [2,5] [1,\"one\"] 01020304 "
+	    "7 b2 20.0 a,b 3 [0,1,2] [0,1.5,2] 05060708090A "
+	    "8 b3 30.0 c 1 [0] [999] 0B");
+	assert_string_equal(q_text(db.h, rows), before);
+	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
+	mm_db_close(&db);
+	free(before);
+	assert_int_equal(err.code, 0);
+}
 
 /*
  * A database of schema 1 (made by taking a new one back) is migrated
@@ -624,6 +694,7 @@ test_migrate_from_1(void **state)
 	    "drift_score, recorded_at) VALUES ('b1', 1, 0.25, 2);"
 	    "INSERT INTO metrics_summary (window, ts, n_batches, updated_at) "
 	    "VALUES ('5m', 1, 1, 1);", &err), 0);
+	assert_int_equal(mm_db_exec(&db, undo_4, &err), 0);
 	assert_int_equal(mm_db_exec(&db, undo_3, &err), 0);
 	assert_int_equal(mm_db_exec(&db, "DROP TABLE drift_counts;"
 	    "ALTER TABLE metrics DROP COLUMN drift;"
@@ -634,7 +705,7 @@ test_migrate_from_1(void **state)
 
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
-	    "ORDER BY version"), "1 2 3");
+	    "ORDER BY version"), "1 2 3 4");
 	assert_string_equal(q_text(db.h, "SELECT batch_id || ' ' || "
 	    "drift_score || ' ' || coalesce(drift, 'NULL') || ' ' || "
 	    "coalesce(confusion, 'NULL') FROM metrics"), "b1 0.25 NULL NULL");
@@ -662,6 +733,7 @@ test_migrate_from_2(void **state)
 	struct mm_db db;
 
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
+	assert_int_equal(mm_db_exec(&db, undo_4, &err), 0);
 	assert_int_equal(mm_db_exec(&db, undo_3, &err), 0);
 	assert_int_equal(mm_db_exec(&db, "INSERT INTO metrics (batch_id, ts, "
 	    "model_version, n_samples, accuracy, f1, recorded_at, drift) "
@@ -676,7 +748,7 @@ test_migrate_from_2(void **state)
 
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	assert_string_equal(q_text(db.h, "SELECT version FROM schema_version "
-	    "ORDER BY version"), "1 2 3");
+	    "ORDER BY version"), "1 2 3 4");
 	assert_string_equal(q_text(db.h, "SELECT batch_id || ' ' || "
 	    "model_version || ' ' || n_samples || ' ' || accuracy || ' ' || "
 	    "f1 || ' ' || drift || ' ' || coalesce(confusion, 'NULL') FROM "
@@ -771,6 +843,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_2, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
 		    teardown),

@@ -123,13 +123,14 @@ value(int b, int i, int j)
 
 /*
  * Record batch b ("b<b>", at T0 + 60 b) as mm-record does: its metrics
- * row, then n labelled rows of nfeat features named f0, f1, ...
+ * row, then its n labelled rows of nfeat features named f0, f1, ... as
+ * one row of evidence_batch.
  */
 static void
 batch(struct fix *f, int b, int n, int nfeat)
 {
 	sqlite3_stmt *st;
-	char id[32], names[8192];
+	char id[32], names[8192], rows[4096], labels[4096];
 	double *row = calloc((size_t)(nfeat ? nfeat : 1), sizeof(double));
 	int i, j;
 
@@ -145,23 +146,39 @@ batch(struct fix *f, int b, int n, int nfeat)
 	sqlite3_bind_double(st, 2, T0 + 60 * b);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
+	if (n == 0) {
+		free(row);
+		return;
+	}
+	/* One row of evidence_batch: ids number rows, labels are i % 2. */
+	row = realloc(row, (size_t)n * (size_t)(nfeat ? nfeat : 1) *
+	    sizeof(double));
+	rows[0] = labels[0] = '\0';
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nfeat; j++)
-			row[j] = value(b, i, j);
-		assert_int_equal(sqlite3_prepare_v2(f->db.h, "INSERT INTO "
-		    "evidence (batch_id, row_index, ts, names, features, label) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL),
-		    SQLITE_OK);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, i);
-		sqlite3_bind_double(st, 3, T0 + 60 * b);
-		sqlite3_bind_text(st, 4, names, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, row, nfeat * (int)sizeof(double),
-		    SQLITE_STATIC);
-		sqlite3_bind_int(st, 6, i % 2);
-		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_finalize(st);
+			row[i * nfeat + j] = value(b, i, j);
+		snprintf(rows + strlen(rows), sizeof(rows) - strlen(rows),
+		    "%c%d", i ? ',' : '[', i);
+		snprintf(labels + strlen(labels), sizeof(labels) -
+		    strlen(labels), "%c%d", i ? ',' : '[', i % 2);
 	}
+	strcat(rows, "]");
+	strcat(labels, "]");
+	assert_int_equal(sqlite3_prepare_v2(f->db.h, "INSERT INTO "
+	    "evidence_batch (id, batch_id, ts, names, n_rows, rows, labels, "
+	    "features) VALUES ((SELECT coalesce(max(id), 0) FROM "
+	    "evidence_batch) + ?5, ?1, ?2, ?3, ?5, ?4, ?6, ?7)", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, T0 + 60 * b);
+	sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rows, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, n);
+	sqlite3_bind_text(st, 6, labels, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, row, n * nfeat * (int)sizeof(double),
+	    SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
 	free(row);
 }
 
@@ -195,7 +212,7 @@ test_horizon(void **state)
 	assert_int_equal(horizon(f, NULL, T0 + 179, 0), 3);
 	assert_int_equal(horizon(f, NULL, T0 + 180, 0), 5);
 	/* Rows consumed by a retrain are below any horizon still to come. */
-	sql(f, "DELETE FROM evidence WHERE id <= 3");
+	sql(f, "DELETE FROM evidence_batch WHERE id <= 3");
 	assert_int_equal(horizon(f, "b1", 0, 0), 0);
 	assert_int_equal(horizon(f, "b2", 0, 0), 0);
 	assert_int_equal(horizon(f, "b3", 0, 0), 5);
@@ -265,7 +282,7 @@ test_load_horizon(void **state)
 	assert_true(ahead.rows.cols[1][5] == value(2, 2, 1));
 	assert_int_equal(ahead.rows.labels[5], 0);
 	assert_string_not_equal(ahead.key, all.key);
-	sql(f, "DELETE FROM evidence WHERE id > 6");
+	sql(f, "DELETE FROM evidence_batch WHERE id > 6");
 	load(f, MM_HORIZON_ALL, 0, &alone);
 	assert_string_equal(ahead.key, alone.key);
 	mm_evidence_release(&all);
@@ -279,7 +296,10 @@ test_load_horizon(void **state)
 	mm_evidence_release(&alone);
 }
 
-/* Of the rows up to the horizon, the newest cap, as mm-record keeps. */
+/*
+ * Of the rows up to the horizon, the newest cap, as mm-record keeps: a
+ * batch with rows on both sides of the cap gives those above it.
+ */
 static void
 test_load_cap(void **state)
 {
@@ -288,17 +308,23 @@ test_load_cap(void **state)
 
 	batch(f, 1, 5, 2);	/* rows 1-5 */
 	batch(f, 2, 5, 2);	/* rows 6-10 */
-	load(f, 8, 4, &e);
-	assert_int_equal(e.rows.n, 4);
-	assert_int_equal(e.max_id, 8);
-	assert_true(e.rows.cols[0][0] == value(1, 4, 0));	/* row 5 */
-	sql(f, "DELETE FROM evidence WHERE id <= 4 OR id > 8");
+	batch(f, 3, 5, 2);	/* rows 11-15 */
+	load(f, 10, 7, &e);
+	assert_int_equal(e.rows.n, 7);
+	assert_int_equal(e.max_id, 10);
+	assert_true(e.rows.cols[0][0] == value(1, 3, 0));	/* row 4 */
+	assert_int_equal(e.rows.labels[0], 1);
+	/* The same rows, as if rows 1-3 and 11-15 were never kept. */
+	sql(f, "DELETE FROM evidence_batch WHERE id > 10");
+	sql(f, "UPDATE evidence_batch SET n_rows = 2, rows = '[3,4]', "
+	    "labels = '[1,0]', features = substr(features, 49) WHERE id = 5");
 	load(f, MM_HORIZON_ALL, 0, &trimmed);
+	assert_int_equal(trimmed.rows.n, 7);
 	assert_string_equal(e.key, trimmed.key);
 	mm_evidence_release(&e);
 	mm_evidence_release(&trimmed);
-	load(f, 8, 100, &e);
-	assert_int_equal(e.rows.n, 4);
+	load(f, 10, 100, &e);
+	assert_int_equal(e.rows.n, 7);
 	mm_evidence_release(&e);
 }
 
@@ -335,13 +361,9 @@ test_load_bad_labels(void **state)
 	struct mm_evidence e, good;
 
 	batch(f, 1, 8, 2);	/* rows 1-8 */
-	sql(f, "UPDATE evidence SET label = 999 WHERE id = 1");
-	sql(f, "UPDATE evidence SET label = 1500 WHERE id = 3");
-	sql(f, "UPDATE evidence SET label = 1000 WHERE id = 4");
-	sql(f, "UPDATE evidence SET label = -1 WHERE id = 5");
-	sql(f, "UPDATE evidence SET label = 4294967297 WHERE id = 6");
-	sql(f, "UPDATE evidence SET label = 1.5 WHERE id = 7");
-	sql(f, "UPDATE evidence SET label = 'one' WHERE id = 8");
+	sql(f, "UPDATE evidence_batch SET labels = json_set(labels, "
+	    "'$[0]', 999, '$[2]', 1500, '$[3]', 1000, '$[4]', -1, '$[5]', "
+	    "4294967297, '$[6]', 1.5, '$[7]', 'one')");
 	load(f, MM_HORIZON_ALL, 0, &e);
 	assert_int_equal(e.rows.n, 2);
 	assert_int_equal(e.rows.labels[0], 999);
@@ -351,7 +373,8 @@ test_load_bad_labels(void **state)
 	assert_string_equal(e.bad_label, "1500");
 	assert_int_equal(e.max_id, 8);
 	/* The key is that of the good rows alone. */
-	sql(f, "DELETE FROM evidence WHERE id >= 3");
+	sql(f, "UPDATE evidence_batch SET id = 2, n_rows = 2, rows = "
+	    "'[0,1]', labels = '[999,1]', features = substr(features, 1, 32)");
 	load(f, MM_HORIZON_ALL, 0, &good);
 	assert_int_equal(good.bad, 0);
 	assert_string_equal(e.key, good.key);
@@ -359,12 +382,13 @@ test_load_bad_labels(void **state)
 	mm_evidence_release(&e);
 	/* Each kind of value is named as it is. */
 	batch(f, 2, 1, 2);
-	sql(f, "UPDATE evidence SET label = 1.5 WHERE batch_id = 'b2'");
+	sql(f, "UPDATE evidence_batch SET labels = '[1.5]' WHERE batch_id "
+	    "= 'b2'");
 	load(f, MM_HORIZON_ALL, 0, &e);
 	assert_string_equal(e.bad_label, "1.5");
 	mm_evidence_release(&e);
-	sql(f, "UPDATE evidence SET label = 'a very long label of text' "
-	    "WHERE batch_id = 'b2'");
+	sql(f, "UPDATE evidence_batch SET labels = '[\"a very long label "
+	    "of text\"]' WHERE batch_id = 'b2'");
 	load(f, MM_HORIZON_ALL, 0, &e);
 	assert_string_equal(e.bad_label, "'a very long label of...'");
 	mm_evidence_release(&e);
@@ -396,27 +420,27 @@ test_load_corrupt_row(void **state)
 	struct mm_err err = { 0 };
 
 	batch(f, 1, 3, 2);
-	sql(f, "UPDATE evidence SET features = x'0000' WHERE id = 2");
+	sql(f, "UPDATE evidence_batch SET features = x'0000'");
 	mm_evidence_init(&e);
 	assert_int_equal(mm_evidence_load(&f->db, MM_HORIZON_ALL, 0, &e,
 	    &err), -1);
 	assert_int_equal(err.code, MM_ESYS);
-	assert_string_equal(err.msg, "corrupt: evidence row 2 holds 2 bytes "
-	    "of features, its 2 names need 16");
+	assert_string_equal(err.msg, "corrupt: evidence row 1 begins 3 rows "
+	    "in 2 bytes of features; their 2 names need 48");
 	assert_string_equal(err.where, f->dbpath);
 	assert_int_equal(e.rows.n, 0);
 	assert_string_equal(e.key, "");
 	mm_evidence_release(&e);
 }
 
-/* The n-th leaf page of the evidence table, and the page size. */
+/* The n-th overflow page of evidence, and the page size. */
 static void
 leaf_page(struct fix *f, int nth, long *page, long *size)
 {
 	char q[200];
 
 	snprintf(q, sizeof(q), "SELECT pageno FROM dbstat WHERE name = "
-	    "'evidence' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET "
+	    "'evidence_batch' AND pagetype = 'overflow' ORDER BY pageno LIMIT 1 OFFSET "
 	    "%d", nth);
 	*page = (long)q_int(f, q);
 	*size = (long)q_int(f, "PRAGMA page_size");
@@ -482,7 +506,8 @@ test_snapshot_states(void **state)
 	struct mm_snapshot s;
 	struct mm_err err = { 0 };
 
-	batch(f, 1, 5, 2);
+	batch(f, 1, 3, 2);	/* rows 1-3 */
+	batch(f, 2, 2, 2);	/* rows 4-5 */
 	assert_int_equal(status_of(f, KEY1), -1);
 	/* (none) -> pending, committed */
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY1, 5, 5, T0, &err), 0);
@@ -735,8 +760,8 @@ test_settle(void **state)
 	struct mm_active a;
 	char live[MM_VERSION_MAX], x[MM_VERSION_MAX], bad[MM_VERSION_MAX];
 
-	batch(f, 1, 5, 2);
-	batch(f, 2, 5, 2);
+	batch(f, 1, 4, 2);	/* rows 1-4 */
+	batch(f, 2, 6, 2);	/* rows 5-10 */
 	version(f, T0, "0.8", NULL, live);
 	activate(f, live, T0);
 	version(f, T0 + 60, "0.95", KEY1, x);
