@@ -924,11 +924,17 @@ test_exec_retrain_stops(void **state)
 	assert_string_equal(r.status, "dry_run");
 	assert_string_equal(r.detail, "would retrain on 6 labelled rows");
 	assert_string_equal(r.key, key);
-	/* The decision's own horizon comes first. */
+	/*
+	 * The decision's own horizon comes first; it takes the batches
+	 * that end at or below it.
+	 */
 	d.has_horizon = 1;
+	d.horizon = 9;
+	exec_ok(f, &d, &r);
+	assert_string_equal(r.detail, "would retrain on 9 labelled rows");
 	d.horizon = 8;
 	exec_ok(f, &d, &r);
-	assert_string_equal(r.detail, "would retrain on 8 labelled rows");
+	assert_string_equal(r.detail, "would retrain on 6 labelled rows");
 	/* A window's: the rows at or before its ts. */
 	d.has_horizon = 0;
 	d.batch_id = NULL;
