@@ -21,9 +21,10 @@ BUILD ?= build
 BIN ?= bin
 
 MM_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -Ilib $(EXTRA_CFLAGS)
+	-Wstrict-prototypes -Wmissing-prototypes -Ilib -I/usr/include/postgresql \
+	$(EXTRA_CFLAGS)
 MM_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -fno-exceptions $(EXTRA_CFLAGS)
-LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lmicrohttpd -lpthread \
+LDLIBS = -ljansson -lyaml -lsqlite3 -lpq -lgsl -lgslcblas -lcrypto -lmicrohttpd -lpthread \
 	-lstdc++ -lm
 
 LIB_SRC = $(wildcard lib/*.c)
@@ -111,7 +112,7 @@ train: all
 	else bin/mm-train --synthetic --models models; fi
 
 sim: all
-	@scripts/sim.sh
+	@DB="$(DB)" scripts/sim.sh
 
 # mm-serve in the foreground on the simulation's database and store,
 # with a first model trained there if none (scripts/run.sh); LISTEN

@@ -216,7 +216,7 @@ static int
 window_drift(struct agg *a, double from, double to, struct mm_drift *d,
     struct mm_err *err)
 {
-	sqlite3_stmt *q;
+	struct mm_stmt *q;
 	long rows = 0;
 	int i, rc = -1, step;
 
@@ -227,19 +227,19 @@ window_drift(struct agg *a, double from, double to, struct mm_drift *d,
 	    "drift_counts WHERE ref = ?1 AND ts > ?2 AND ts <= ?3", err);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_text(q, 1, a->ref.id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 2, from);
-	sqlite3_bind_double(q, 3, to);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		long n = (long)sqlite3_column_int64(q, 1);
+	mm_bind_text(q, 1, a->ref.id, -1);
+	mm_bind_double(q, 2, from);
+	mm_bind_double(q, 3, to);
+	while ((step = mm_step(q)) == MM_ROW) {
+		long n = (long)mm_col_int64(q, 1);
 
-		if (add_counts(a, (const char *)sqlite3_column_text(q, 0),
-		    (const char *)sqlite3_column_text(q, 2),
-		    (size_t)sqlite3_column_bytes(q, 2), n, err) < 0)
+		if (add_counts(a, (const char *)mm_col_text(q, 0),
+		    (const char *)mm_col_text(q, 2),
+		    (size_t)mm_col_bytes(q, 2), n, err) < 0)
 			goto out;
 		rows += n;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != MM_DONE) {
 		mm_db_err(&a->db, err, "cannot read drift counts");
 		goto out;
 	}
@@ -250,31 +250,31 @@ window_drift(struct agg *a, double from, double to, struct mm_drift *d,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(q);
+	mm_finalize(q);
 	return rc;
 }
 
 /* The batch_id of metrics row id, for messages. */
 static void
-batch_name(struct agg *a, sqlite3_int64 id, char *buf, size_t size)
+batch_name(struct agg *a, int64_t id, char *buf, size_t size)
 {
 	struct mm_err err = { 0 };
-	sqlite3_stmt *q;
+	struct mm_stmt *q;
 
 	snprintf(buf, size, "#%lld", (long long)id);
 	q = mm_db_prepare(&a->db, "SELECT batch_id FROM metrics WHERE id = ?1",
 	    &err);
 	if (q == NULL)
 		return;
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		snprintf(buf, size, "%s", sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	mm_bind_int64(q, 1, id);
+	if (mm_step(q) == MM_ROW)
+		snprintf(buf, size, "%s", mm_col_text(q, 0));
+	mm_finalize(q);
 }
 
 /* A stored confusion matrix that mm-record could not have written. */
 static int __attribute__((format(printf, 4, 5)))
-bad_confusion(struct agg *a, sqlite3_int64 id, struct mm_err *err,
+bad_confusion(struct agg *a, int64_t id, struct mm_err *err,
     const char *fmt, ...)
 {
 	char what[256], name[256];
@@ -341,7 +341,7 @@ scan_confusion(struct agg *a, const char *p)
 
 /* Add one batch's confusion counts (JSON text) to s->cm. */
 static int
-add_confusion(struct agg *a, struct sums *s, sqlite3_int64 id,
+add_confusion(struct agg *a, struct sums *s, int64_t id,
     const char *text, struct mm_err *err)
 {
 	long k, i;
@@ -367,45 +367,45 @@ add_confusion(struct agg *a, struct sums *s, sqlite3_int64 id,
 static int
 window_sums(struct agg *a, double from, struct sums *s, struct mm_err *err)
 {
-	sqlite3_stmt *q;
-	sqlite3_int64 rows;
+	struct mm_stmt *q;
+	int64_t rows;
 	int rc = -1, step;
 
 	q = mm_db_prepare(&a->db, a->version != NULL ? q_version : q_all,
 	    err);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_double(q, 1, from);
-	sqlite3_bind_double(q, 2, a->now);
+	mm_bind_double(q, 1, from);
+	mm_bind_double(q, 2, a->now);
 	if (a->version != NULL)
-		sqlite3_bind_text(q, 3, a->version, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		mm_bind_text(q, 3, a->version, -1);
+	while ((step = mm_step(q)) == MM_ROW) {
 		s->n++;
-		if (sqlite3_column_type(q, 4) != SQLITE_NULL &&
-		    add_confusion(a, s, sqlite3_column_int64(q, 0),
-		    (const char *)sqlite3_column_text(q, 4), err) < 0)
+		if (mm_col_type(q, 4) != MM_NULL &&
+		    add_confusion(a, s, mm_col_int64(q, 0),
+		    (const char *)mm_col_text(q, 4), err) < 0)
 			goto out;
-		if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+		if (mm_col_type(q, 1) == MM_NULL)
 			continue;
-		rows = sqlite3_column_int64(q, 1);
+		rows = mm_col_int64(q, 1);
 		s->rows += rows;
 		s->has_rows = 1;
-		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
-			s->conf += sqlite3_column_double(q, 2) * (double)rows;
+		if (mm_col_type(q, 2) != MM_NULL) {
+			s->conf += mm_col_double(q, 2) * (double)rows;
 			s->conf_rows += (double)rows;
 		}
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
-			s->lat += sqlite3_column_double(q, 3) * (double)rows;
+		if (mm_col_type(q, 3) != MM_NULL) {
+			s->lat += mm_col_double(q, 3) * (double)rows;
 			s->lat_rows += (double)rows;
 		}
 	}
-	if (step != SQLITE_DONE) {
+	if (step != MM_DONE) {
 		mm_db_err(&a->db, err, "cannot read metrics");
 		goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(q);
+	mm_finalize(q);
 	return rc;
 }
 
@@ -417,46 +417,44 @@ mean(double sum, double weight)
 }
 
 static void
-bind_num(sqlite3_stmt *st, int i, double v)
+bind_num(struct mm_stmt *st, int i, double v)
 {
 	if (isfinite(v))
-		sqlite3_bind_double(st, i, v);
+		mm_bind_double(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		mm_bind_null(st, i);
 }
 
 /* Bind the window's values to an insert into a summary table. */
 static void
-bind_summary(struct agg *a, sqlite3_stmt *st, const char *name,
+bind_summary(struct agg *a, struct mm_stmt *st, const char *name,
     const struct sums *s, const struct mm_drift *d)
 {
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, a->now);
-	sqlite3_bind_int64(st, 3, s->n);
+	mm_bind_text(st, 1, name, -1);
+	mm_bind_double(st, 2, a->now);
+	mm_bind_int64(st, 3, s->n);
 	bind_num(st, 4, s->k ? mm_confusion_accuracy(s->cm, s->k) : NAN);
 	bind_num(st, 5, s->k ? mm_confusion_f1(s->cm, s->k) : NAN);
 	bind_num(st, 6, mean(s->conf, s->conf_rows));
 	bind_num(st, 7, mean(s->lat, s->lat_rows));
 	bind_num(st, 8, d != NULL ? d->score : NAN);
-	sqlite3_bind_double(st, 9, a->wall);
+	mm_bind_double(st, 9, a->wall);
 	if (d != NULL)
-		sqlite3_bind_text(st, 10, a->stored.p, (int)a->stored.n,
-		    SQLITE_STATIC);
+		mm_bind_text(st, 10, a->stored.p, (int)a->stored.n);
 	else
-		sqlite3_bind_null(st, 10);
+		mm_bind_null(st, 10);
 	if (a->version != NULL)
-		sqlite3_bind_text(st, 11, a->version, -1, SQLITE_STATIC);
+		mm_bind_text(st, 11, a->version, -1);
 	else
-		sqlite3_bind_null(st, 11);
+		mm_bind_null(st, 11);
 	if (s->has_rows)
-		sqlite3_bind_int64(st, 12, s->rows);
+		mm_bind_int64(st, 12, s->rows);
 	else
-		sqlite3_bind_null(st, 12);
+		mm_bind_null(st, 12);
 	if (s->k)
-		sqlite3_bind_text(st, 13, a->confusion.p, (int)a->confusion.n,
-		    SQLITE_STATIC);
+		mm_bind_text(st, 13, a->confusion.p, (int)a->confusion.n);
 	else
-		sqlite3_bind_null(st, 13);
+		mm_bind_null(st, 13);
 }
 
 /*
@@ -466,7 +464,7 @@ bind_summary(struct agg *a, sqlite3_stmt *st, const char *name,
 static int
 any_counts(struct agg *a, double from, struct mm_err *err)
 {
-	sqlite3_stmt *q;
+	struct mm_stmt *q;
 	int rc;
 
 	q = mm_db_prepare(&a->db, "SELECT EXISTS (SELECT 1 FROM drift_counts "
@@ -474,17 +472,17 @@ any_counts(struct agg *a, double from, struct mm_err *err)
 	    "model_version = ?3))", err);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_double(q, 1, from);
-	sqlite3_bind_double(q, 2, a->now);
+	mm_bind_double(q, 1, from);
+	mm_bind_double(q, 2, a->now);
 	if (a->version != NULL)
-		sqlite3_bind_text(q, 3, a->version, -1, SQLITE_STATIC);
+		mm_bind_text(q, 3, a->version, -1);
 	else
-		sqlite3_bind_null(q, 3);
-	if (sqlite3_step(q) != SQLITE_ROW)
+		mm_bind_null(q, 3);
+	if (mm_step(q) != MM_ROW)
 		rc = mm_db_err(&a->db, err, "cannot read drift counts");
 	else
-		rc = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+		rc = mm_col_int(q, 0);
+	mm_finalize(q);
 	return rc;
 }
 
@@ -510,7 +508,7 @@ confusion_json(const struct sums *s, struct mm_buf *b)
 static int
 window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 {
-	sqlite3_stmt *up = NULL, *hist = NULL;
+	struct mm_stmt *up = NULL, *hist = NULL;
 	struct mm_buf *b = &a->out;
 	struct mm_drift d;
 	const struct mm_drift *dp = NULL;
@@ -520,11 +518,11 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 
 	memset(&s, 0, sizeof(s));
 	mm_drift_init(&d, a->have_ref ? a->ref.nfeat : 0);
-	up = mm_db_prepare(&a->db, "INSERT INTO metrics_summary (window, ts, "
-	    "n_batches, accuracy, f1, avg_confidence, latency_ms, "
-	    "drift_score, updated_at, drift, model_version, n_samples, "
-	    "confusion) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13) ON CONFLICT (window) DO UPDATE SET "
+	up = mm_db_prepare(&a->db, "INSERT INTO metrics_summary "
+	    "(\"window\", ts, n_batches, accuracy, f1, avg_confidence, "
+	    "latency_ms, drift_score, updated_at, drift, model_version, "
+	    "n_samples, confusion) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13) ON CONFLICT (\"window\") DO UPDATE SET "
 	    "ts = excluded.ts, n_batches = excluded.n_batches, "
 	    "accuracy = excluded.accuracy, f1 = excluded.f1, "
 	    "avg_confidence = excluded.avg_confidence, "
@@ -534,7 +532,7 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 	    "n_samples = excluded.n_samples, confusion = excluded.confusion",
 	    err);
 	hist = mm_db_prepare(&a->db, "INSERT INTO metrics_summary_history "
-	    "(window, ts, n_batches, accuracy, f1, avg_confidence, "
+	    "(\"window\", ts, n_batches, accuracy, f1, avg_confidence, "
 	    "latency_ms, drift_score, created_at, drift, model_version, "
 	    "n_samples, confusion) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	    "?9, ?10, ?11, ?12, ?13)", err);
@@ -565,10 +563,10 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 	if (s.k)
 		confusion_json(&s, &a->confusion);
 	for (i = 0; i < 2; i++) {
-		sqlite3_stmt *st = i ? hist : up;
+		struct mm_stmt *st = i ? hist : up;
 
 		bind_summary(a, st, name, &s, dp);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		if (mm_step(st) != MM_DONE) {
 			mm_db_err(&a->db, err, "cannot store the summary");
 			goto out;
 		}
@@ -611,8 +609,8 @@ window(struct agg *a, const char *name, long seconds, struct mm_err *err)
 out:
 	free(s.cm);
 	mm_drift_release(&d);
-	sqlite3_finalize(up);
-	sqlite3_finalize(hist);
+	mm_finalize(up);
+	mm_finalize(hist);
 	return rc;
 }
 

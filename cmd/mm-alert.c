@@ -59,33 +59,33 @@ static int
 last_alert(struct alert *a, const char *key, double *last,
     struct mm_err *err)
 {
-	sqlite3_stmt *st = mm_db_prepare(&a->db, "SELECT last_ts FROM "
+	struct mm_stmt *st = mm_db_prepare(&a->db, "SELECT last_ts FROM "
 	    "alert_state WHERE key = ?1", err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	*last = sqlite3_step(st) == SQLITE_ROW ?
-	    sqlite3_column_double(st, 0) : -INFINITY;
-	sqlite3_finalize(st);
+	mm_bind_text(st, 1, key, -1);
+	*last = mm_step(st) == MM_ROW ?
+	    mm_col_double(st, 0) : -INFINITY;
+	mm_finalize(st);
 	return 0;
 }
 
 static int
 remember(struct alert *a, const char *key, double ts, struct mm_err *err)
 {
-	sqlite3_stmt *st = mm_db_prepare(&a->db, "INSERT INTO alert_state "
+	struct mm_stmt *st = mm_db_prepare(&a->db, "INSERT INTO alert_state "
 	    "(key, last_ts) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET "
 	    "last_ts = excluded.last_ts", err);
 	int rc = 0;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, ts);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	mm_bind_text(st, 1, key, -1);
+	mm_bind_double(st, 2, ts);
+	if (mm_step(st) != MM_DONE)
 		rc = mm_db_err(&a->db, err, "cannot store the alert state");
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	return rc;
 }
 

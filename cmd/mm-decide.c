@@ -83,7 +83,7 @@ exists(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0;
+	return mm_db_is_url(path) || stat(path, &st) == 0;
 }
 
 static int

@@ -68,7 +68,7 @@ read_db(const char *path, struct mm_report *r, long window,
 	int rc;
 
 	/* Opening creates a missing file; a report must not. */
-	if (stat(path, &sb) < 0) {
+	if (!mm_db_is_url(path) && stat(path, &sb) < 0) {
 		mm_errf(err, MM_ESYS, 0, "cannot open database: %s",
 		    strerror(errno));
 		mm_err_where(err, path);
@@ -155,6 +155,7 @@ main(int argc, char **argv)
 	const char *config = NULL, *dbpath = NULL, *models = NULL;
 	const char *output = "report.html";
 	const char *wlen = NULL;
+	char *shown = NULL;
 	long window = 0;
 	int o, rc = MM_OK;
 
@@ -215,9 +216,11 @@ main(int argc, char **argv)
 	r.severe = cfg.drift.severe;
 	r.alpha = cfg.drift.alpha;
 	r.now = mm_clock_sec(now);
-	r.db = mm_db_path(dbpath);
+	/* The page names the database; a URL without its password. */
+	shown = mm_db_shown(mm_db_path(dbpath));
+	r.db = shown;
 	mm_buf_init(&page);
-	if (read_db(r.db, &r, window, &err) < 0 ||
+	if (read_db(mm_db_path(dbpath), &r, window, &err) < 0 ||
 	    mm_report_read_store(&r, mm_models_dir(models), &err) < 0) {
 		mm_perr(prog, &err);
 		rc = err.code;
@@ -231,6 +234,7 @@ main(int argc, char **argv)
 out:
 	mm_buf_release(&page);
 	mm_report_release(&r);
+	free(shown);
 	if (fclose(stdout) != 0 && rc == MM_OK) {
 		mm_warnx(prog, "write error: %s", strerror(errno));
 		rc = MM_ESYS;

@@ -67,6 +67,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 
 struct server {
 	const char *db, *models, *config;
+	char shown[1024];		/* db, a URL without its password */
 	struct mm_config cfg;		/* the drift bands the page shows */
 	char key[MM_SHA_HEX];		/* SHA-256 hex of the key */
 	int has_key;
@@ -591,7 +592,7 @@ dashboard(struct server *sv, struct reply *r)
 
 	mm_report_init(&rep);
 	rep.title = "mm";
-	rep.db = sv->db;
+	rep.db = sv->shown;
 	rep.now = mm_clock(NULL);
 	rep.moderate = sv->cfg.drift.moderate;
 	rep.severe = sv->cfg.drift.severe;
@@ -886,6 +887,12 @@ main(int argc, char **argv)
 	if (mm_opt_none_left(&st, argc, argv, opts) < 0)
 		return MM_EINPUT;
 	sv.db = mm_db_path(sv.db);
+	{
+		char *shown = mm_db_shown(sv.db);
+
+		snprintf(sv.shown, sizeof(sv.shown), "%s", shown);
+		free(shown);
+	}
 	if (mm_config_load(&sv.cfg, sv.config, MM_CFG_DRIFT | MM_CFG_TRUST |
 	    MM_CFG_RETRAIN, &err) < 0) {
 		mm_perr(prog, &err);
@@ -942,7 +949,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: listening on http://%.*s:%u (database %s, "
 		    "models %s, writes %s)\n", prog,
 		    (int)(strrchr(listen, ':') - listen), listen,
-		    info != NULL ? (unsigned)info->port : 0u, sv.db,
+		    info != NULL ? (unsigned)info->port : 0u, sv.shown,
 		    sv.models, sv.has_key ? "with the API key" : "off");
 	}
 	while (sigwait(&sigs, &sig) != 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "pg.h"
 #include "json_write.h"
 #include "store.h"
 
@@ -171,8 +172,22 @@ mm_db_path(const char *path)
 }
 
 int
+mm_db_is_url(const char *path)
+{
+	return mm_pg_is_url(path);
+}
+
+char *
+mm_db_shown(const char *path)
+{
+	return mm_pg_is_url(path) ? mm_pg_redact(path) : mm_xstrdup(path);
+}
+
+int
 mm_db_err(struct mm_db *db, struct mm_err *err, const char *what)
 {
+	if (db->pg != NULL)
+		return mm_pg_err(db, err, what);
 	int code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
 	const char *msg = db->h ? sqlite3_errmsg(db->h) : "cannot open";
 
@@ -194,6 +209,8 @@ mm_db_err(struct mm_db *db, struct mm_err *err, const char *what)
 int
 mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err)
 {
+	if (db->pg != NULL)
+		return mm_pg_exec(db, sql, err);
 	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return mm_db_err(db, err, "database error");
 	return 0;
@@ -202,6 +219,8 @@ mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err)
 int
 mm_db_begin(struct mm_db *db, struct mm_err *err)
 {
+	if (db->pg != NULL)
+		return mm_pg_begin(db, err);
 	return mm_db_exec(db, "BEGIN IMMEDIATE", err);
 }
 
@@ -214,49 +233,83 @@ mm_db_commit(struct mm_db *db, struct mm_err *err)
 void
 mm_db_rollback(struct mm_db *db)
 {
+	if (db->pg != NULL) {
+		mm_pg_rollback(db);
+		return;
+	}
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
-sqlite3_stmt *
-mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
+/* Prepare sql on SQLite itself: NULL with err on failure. */
+static sqlite3_stmt *
+lite_prepare(struct mm_db *db, const char *sql, unsigned flags,
+    struct mm_err *err)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(db->h, sql, -1, flags, &st, NULL) !=
+	    SQLITE_OK) {
 		mm_db_err(db, err, "database error");
 		return NULL;
 	}
 	return st;
 }
 
-sqlite3_stmt *
+static struct mm_stmt *
+wrap(sqlite3_stmt *lite)
+{
+	struct mm_stmt *st;
+
+	if (lite == NULL)
+		return NULL;
+	st = mm_xmalloc(sizeof(*st));
+	st->lite = lite;
+	return st;
+}
+
+struct mm_stmt *
+mm_db_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
+{
+	if (db->pg != NULL)
+		return mm_pg_prepare(db, sql, err);
+	return wrap(lite_prepare(db, sql, 0, err));
+}
+
+struct mm_stmt *
 mm_db_cached(struct mm_db *db, const char *sql, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int i;
 
 	for (i = 0; i < MM_DB_CACHE && db->cache[i].sql != NULL; i++)
 		if (db->cache[i].sql == sql) {
 			st = db->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			mm_reset(st);
+			mm_clear_bindings(st);
 			return st;
 		}
 	if (i == MM_DB_CACHE) {
 		/* Full: the last one makes room (the cache is small). */
 		i = MM_DB_CACHE - 1;
-		sqlite3_finalize(db->cache[i].st);
+		mm_finalize(db->cache[i].st);
 		db->cache[i].sql = NULL;
 	}
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
-		mm_db_err(db, err, "database error");
+	st = db->pg != NULL ? mm_pg_prepare(db, sql, err) :
+	    wrap(lite_prepare(db, sql, SQLITE_PREPARE_PERSISTENT, err));
+	if (st == NULL)
 		return NULL;
-	}
 	db->cache[i].sql = sql;
 	db->cache[i].st = st;
 	return st;
+}
+
+int
+mm_db_changes(struct mm_db *db)
+{
+	if (db->pg != NULL)
+		return db->changes;
+	return sqlite3_changes(db->h);
 }
 
 /* Make the directories that will hold path, as mkdir -p does. */
@@ -288,8 +341,8 @@ schema_version(struct mm_db *db, int *v, struct mm_err *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	st = mm_db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'schema_version'", err);
+	st = lite_prepare(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'schema_version'", 0, err);
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
@@ -299,7 +352,7 @@ schema_version(struct mm_db *db, int *v, struct mm_err *err)
 		return mm_db_err(db, err, "cannot read the schema");
 	if (*v == 0)
 		return 0;
-	st = mm_db_prepare(db, "SELECT max(version) FROM schema_version",
+	st = lite_prepare(db, "SELECT max(version) FROM schema_version", 0,
 	    err);
 	if (st == NULL)
 		return -1;
@@ -384,13 +437,13 @@ move_evidence(struct mm_db *db, struct mm_err *err)
 	double ts = 0;
 	int rc = -1, step;
 
-	st = mm_db_prepare(db, "SELECT id, batch_id, row_index, ts, names, "
-	    "features, label FROM evidence ORDER BY id", err);
+	st = lite_prepare(db, "SELECT id, batch_id, row_index, ts, names, "
+	    "features, label FROM evidence ORDER BY id", 0, err);
 	if (st == NULL)
 		return -1;
-	ins = mm_db_prepare(db, "INSERT INTO evidence_batch (id, batch_id, "
+	ins = lite_prepare(db, "INSERT INTO evidence_batch (id, batch_id, "
 	    "ts, names, n_rows, rows, labels, features) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8)", err);
+	    "?4, ?5, ?6, ?7, ?8)", 0, err);
 	if (ins == NULL)
 		goto out;
 	mm_buf_init(&features);
@@ -473,8 +526,8 @@ migrate(struct mm_db *db, struct mm_err *err)
 			goto fail;
 		if (i == 4 && move_evidence(db, err) < 0)
 			goto fail;
-		st = mm_db_prepare(db, "INSERT INTO schema_version VALUES "
-		    "(?, ?)", err);
+		st = lite_prepare(db, "INSERT INTO schema_version VALUES "
+		    "(?, ?)", 0, err);
 		if (st == NULL)
 			goto fail;
 		sqlite3_bind_int(st, 1, i);
@@ -532,6 +585,14 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 	int v;
 
 	memset(db, 0, sizeof(*db));
+	if (mm_pg_is_url(path)) {
+		db->path = mm_pg_redact(path);
+		if (mm_pg_open(db, path, err) < 0) {
+			mm_db_close(db);
+			return -1;
+		}
+		return 0;
+	}
 	if (mm_file_mode(&fmode, &dmode, err) < 0)
 		return -1;
 	db->path = mm_xstrdup(path);
@@ -570,9 +631,10 @@ mm_db_close(struct mm_db *db)
 	int i;
 
 	for (i = 0; i < MM_DB_CACHE; i++)
-		sqlite3_finalize(db->cache[i].st);
+		mm_finalize(db->cache[i].st);
 	if (db->h != NULL)
 		sqlite3_close_v2(db->h);
+	mm_pg_close(db);
 	free(db->path);
 	memset(db, 0, sizeof(*db));
 }

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "mm.h"
+#include "sql.h"
 
 #define MM_DB_DEFAULT "data/metrics/metrics.db"
 #define MM_DB_SCHEMA 4		/* the schema this mm writes */
@@ -20,16 +21,37 @@
 #define MM_DB_CACHE 8
 
 struct mm_db {
-	sqlite3 *h;
+	sqlite3 *h;		/* SQLite's connection, or NULL */
+	struct pg_conn *pg;	/* PostgreSQL's (pg.h), or NULL */
 	char *path;
+	int changes;		/* PostgreSQL: of the last statement */
+	unsigned nstmt;		/* PostgreSQL: statements named so far */
+	char msg[256];		/* PostgreSQL: the last error */
 	struct {
 		const char *sql;
-		sqlite3_stmt *st;
+		struct mm_stmt *st;
 	} cache[MM_DB_CACHE];	/* mm_db_cached's */
 };
 
-/* The database path: path if given, else $MM_DB, else the default. */
+/* A statement of sql.h: SQLite's, or PostgreSQL's (pg.c). */
+struct mm_stmt {
+	sqlite3_stmt *lite;
+	struct mm_pgstmt *pg;
+	struct mm_db *db;
+};
+
+/*
+ * The database: path if given, else $MM_DB, else the default.  A path
+ * is an SQLite file; a URL postgresql://... (or postgres://) is a
+ * PostgreSQL database (pg.h).
+ */
 const char *mm_db_path(const char *path);
+
+/* Whether path is a PostgreSQL URL, not a file. */
+int mm_db_is_url(const char *path);
+
+/* The database as it may be shown: a URL's password is ***.  Owned. */
+char *mm_db_shown(const char *path);
 
 /*
  * Open (creating the file and its directory if need be) and migrate.
@@ -48,8 +70,11 @@ void mm_db_rollback(struct mm_db *db);
 int mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err);
 
 /* Prepare sql; NULL with err on failure. */
-sqlite3_stmt *mm_db_prepare(struct mm_db *db, const char *sql,
+struct mm_stmt *mm_db_prepare(struct mm_db *db, const char *sql,
     struct mm_err *err);
+
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+int mm_db_changes(struct mm_db *db);
 
 /* Fill err from the connection's last error (MM_ESYS); returns -1. */
 /*
@@ -58,7 +83,7 @@ sqlite3_stmt *mm_db_prepare(struct mm_db *db, const char *sql,
  * is db's, reset and unbound; the caller resets it when done, and never
  * finalizes it.  NULL with err when it cannot be prepared.
  */
-sqlite3_stmt *mm_db_cached(struct mm_db *db, const char *sql,
+struct mm_stmt *mm_db_cached(struct mm_db *db, const char *sql,
     struct mm_err *err);
 
 int mm_db_err(struct mm_db *db, struct mm_err *err, const char *what);

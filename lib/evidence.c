@@ -8,11 +8,11 @@
 
 /* A statement that could not step to its end: what SQLite says. */
 static int
-step_err(struct mm_db *db, sqlite3_stmt *st, struct mm_err *err,
+step_err(struct mm_db *db, struct mm_stmt *st, struct mm_err *err,
     const char *what)
 {
 	mm_db_err(db, err, what);
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	return -1;
 }
 
@@ -20,7 +20,7 @@ int
 mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
     long *horizon, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	*horizon = MM_HORIZON_ALL;
@@ -29,43 +29,44 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 		    "= ?1", err);
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		mm_bind_text(st, 1, batch_id, -1);
+		rc = mm_step(st);
+		if (rc != MM_ROW && rc != MM_DONE)
 			mm_db_err(db, err, "cannot read metrics");
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		mm_reset(st);
+		if (rc == MM_DONE)
 			return 1;	/* never recorded: no horizon */
-		if (rc != SQLITE_ROW)
+		if (rc != MM_ROW)
 			return -1;
 		/*
-		 * Newest first, each row's batch looked up by its unique
-		 * batch_id: only rows recorded after the batch are passed
-		 * over.  CROSS JOIN keeps SQLite to that order.
+		 * Newest first, each batch of evidence looked up in metrics
+		 * by its unique batch_id: only batches recorded after this
+		 * one are passed over.  CROSS JOIN keeps SQLite to that
+		 * order (and is a plain join to PostgreSQL).
 		 */
 		st = mm_db_cached(db, "SELECT e.id FROM evidence_batch e CROSS "
-		    "JOIN metrics m ON m.batch_id = e.batch_id WHERE m.id <= "
+		    "JOIN metrics m WHERE m.batch_id = e.batch_id AND m.id <= "
 		    "(SELECT id FROM metrics WHERE batch_id = ?1) ORDER BY "
 		    "e.id DESC LIMIT 1", err);
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
+		mm_bind_text(st, 1, batch_id, -1);
 	} else {
 		st = mm_db_cached(db, "SELECT id FROM evidence_batch WHERE ts "
 		    "<= ?1 ORDER BY id DESC LIMIT 1", err);
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_double(st, 1, ts);
+		mm_bind_double(st, 1, ts);
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*horizon = (long)sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
+	rc = mm_step(st);
+	if (rc == MM_ROW)
+		*horizon = (long)mm_col_int64(st, 0);
+	else if (rc == MM_DONE)
 		*horizon = 0;
 	else
 		mm_db_err(db, err, "cannot read evidence");
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	mm_reset(st);
+	return rc == MM_ROW || rc == MM_DONE ? 0 : -1;
 }
 
 void
@@ -89,9 +90,9 @@ mm_evidence_release(struct mm_evidence *e)
  */
 static int
 newest(struct mm_db *db, long horizon, long cap, char **names,
-    sqlite3_int64 *floor, struct mm_err *err)
+    int64_t *floor, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	*floor = INT64_MIN;
@@ -99,22 +100,22 @@ newest(struct mm_db *db, long horizon, long cap, char **names,
 	    "id <= ?1 ORDER BY id DESC LIMIT 1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, horizon);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+	mm_bind_int64(st, 1, horizon);
+	rc = mm_step(st);
+	if (rc == MM_DONE) {
+		mm_finalize(st);
 		return 1;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != MM_ROW)
 		return step_err(db, st, err, "cannot read evidence");
-	*names = mm_xstrdup((const char *)sqlite3_column_text(st, 0));
+	*names = mm_xstrdup((const char *)mm_col_text(st, 0));
 	/*
 	 * As mm-record trims, counting rows back from the newest at or
 	 * below horizon: rows are numbered without a gap.
 	 */
 	if (cap > 0)
-		*floor = sqlite3_column_int64(st, 1) - cap;
-	sqlite3_finalize(st);
+		*floor = mm_col_int64(st, 1) - cap;
+	mm_finalize(st);
 	return 0;
 }
 
@@ -152,7 +153,7 @@ is_class(const json_t *v)
 
 /* Count a row left out for its label; the first one is named. */
 static void
-bad_row(struct mm_evidence *e, const json_t *v, sqlite3_int64 id)
+bad_row(struct mm_evidence *e, const json_t *v, int64_t id)
 {
 	char *b = e->bad_label;
 	size_t n = sizeof(e->bad_label);
@@ -174,7 +175,7 @@ bad_row(struct mm_evidence *e, const json_t *v, sqlite3_int64 id)
 
 /* Evidence that is not as mm-record writes it: an error (MM_ESYS). */
 static int
-corrupt(struct mm_db *db, struct mm_err *err, sqlite3_int64 id,
+corrupt(struct mm_db *db, struct mm_err *err, int64_t id,
     const char *what)
 {
 	mm_errf(err, MM_ESYS, 0, "corrupt: evidence row %lld %s",
@@ -188,23 +189,23 @@ corrupt(struct mm_db *db, struct mm_err *err, sqlite3_int64 id,
  * features) into e: its rows numbered above floor.  0, or -1 with err.
  */
 static int
-load_batch(struct mm_db *db, sqlite3_stmt *st, sqlite3_int64 floor,
+load_batch(struct mm_db *db, struct mm_stmt *st, int64_t floor,
     const char *names, int nf, const double **cols,
     double *row, struct mm_sha *sha, struct mm_evidence *e,
     struct mm_err *err)
 {
-	sqlite3_int64 id = sqlite3_column_int64(st, 0), first, num, ix;
-	const char *bid = (const char *)sqlite3_column_text(st, 1);
-	sqlite3_int64 n = sqlite3_column_int64(st, 2);
-	const char *blob = sqlite3_column_blob(st, 5);
+	int64_t id = mm_col_int64(st, 0), first, num, ix;
+	const char *bid = (const char *)mm_col_text(st, 1);
+	int64_t n = mm_col_int64(st, 2);
+	const char *blob = mm_col_blob(st, 5);
 	size_t width = (size_t)nf * sizeof(double), k;
 	json_t *rows, *labels, *v;
 	char what[96];
 	int32_t label;
 	int rc = -1;
 
-	rows = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-	labels = json_loads((const char *)sqlite3_column_text(st, 4), 0,
+	rows = json_loads((const char *)mm_col_text(st, 3), 0, NULL);
+	labels = json_loads((const char *)mm_col_text(st, 4), 0,
 	    NULL);
 	first = id - n + 1;
 	if (bid == NULL || n < 1 || !json_is_array(rows) ||
@@ -214,15 +215,15 @@ load_batch(struct mm_db *db, sqlite3_stmt *st, sqlite3_int64 floor,
 		    "are not arrays of n_rows");
 		goto out;
 	}
-	if ((size_t)sqlite3_column_bytes(st, 5) != (size_t)n * width) {
+	if ((size_t)mm_col_bytes(st, 5) != (size_t)n * width) {
 		snprintf(what, sizeof(what), "begins %lld rows in %d bytes of "
 		    "features; their %d names need %zu", (long long)n,
-		    sqlite3_column_bytes(st, 5), nf, (size_t)n * width);
+		    mm_col_bytes(st, 5), nf, (size_t)n * width);
 		corrupt(db, err, first, what);
 		goto out;
 	}
 	for (k = 0; k < (size_t)n; k++) {
-		num = first + (sqlite3_int64)k;
+		num = first + (int64_t)k;
 		if (num <= floor)
 			continue;
 		e->max_id = (long)num;
@@ -236,7 +237,7 @@ load_batch(struct mm_db *db, sqlite3_stmt *st, sqlite3_int64 floor,
 			    "integer");
 			goto out;
 		}
-		ix = (sqlite3_int64)json_integer_value(json_array_get(rows,
+		ix = (int64_t)json_integer_value(json_array_get(rows,
 		    k));
 		if (width > 0)
 			memcpy(row, blob + k * width, width);
@@ -259,8 +260,8 @@ int
 mm_evidence_load(struct mm_db *db, long horizon, long cap,
     struct mm_evidence *e, struct mm_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 floor;
+	struct mm_stmt *st = NULL;
+	int64_t floor;
 	struct mm_sha sha;
 	char *names = NULL, *copy = NULL;
 	const char **nm = NULL;
@@ -287,21 +288,21 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 	    "names = ?3 ORDER BY id", err);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, floor);
-	sqlite3_bind_int64(st, 2, horizon);
-	sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
+	mm_bind_int64(st, 1, floor);
+	mm_bind_int64(st, 2, horizon);
+	mm_bind_text(st, 3, names, -1);
 	mm_sha_init(&sha);
 	hashing = 1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = mm_step(st)) == MM_ROW)
 		if (load_batch(db, st, floor, names, nf, cols, row,
 		    &sha, e, err) < 0)
 			goto fail;
-	if (rc != SQLITE_DONE) {
+	if (rc != MM_DONE) {
 		/* Never a key over part of the evidence. */
 		mm_db_err(db, err, "cannot read evidence");
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	mm_sha_final(&sha, e->key);
 	free(row);
 	free(cols);
@@ -315,7 +316,7 @@ fail:
 
 		mm_sha_final(&sha, junk);
 	}
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	free(row);
 	free(cols);
 	free(nm);
@@ -332,15 +333,15 @@ fail:
 int
 mm_evidence_consume(struct mm_db *db, long max_id, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 
 	st = mm_db_prepare(db, "DELETE FROM evidence_batch WHERE id <= ?1",
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, max_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	mm_bind_int64(st, 1, max_id);
+	if (mm_step(st) != MM_DONE)
 		return step_err(db, st, err, "cannot consume evidence");
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	return 0;
 }

@@ -81,7 +81,7 @@ int
 mm_pool_seed(struct mm_pool *p, struct mm_db *db, const char *version,
     const char *batch_id, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	json_t *a;
 	long **got = NULL, rows = 0, *cm;
 	int n = 0, cap = 0, k, rc = -1, step;
@@ -92,11 +92,10 @@ mm_pool_seed(struct mm_pool *p, struct mm_db *db, const char *version,
 	    "9223372036854775807) ORDER BY id DESC", err);
 	if (st == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, batch_id ? batch_id : "", -1,
-	    SQLITE_STATIC);
-	while (rows < p->cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		a = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+	mm_bind_text(st, 1, version, -1);
+	mm_bind_text(st, 2, batch_id ? batch_id : "", -1);
+	while (rows < p->cap && (step = mm_step(st)) == MM_ROW) {
+		a = json_loads((const char *)mm_col_text(st, 0), 0,
 		    NULL);
 		if (mm_confusion_parse(a, &cm, &k) != 0 || (p->k != 0 &&
 		    k != p->k)) {
@@ -121,7 +120,7 @@ mm_pool_seed(struct mm_pool *p, struct mm_db *db, const char *version,
 	rc = 0;
 out:
 	free(got);
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	return rc;
 }
 

@@ -25,25 +25,25 @@ json_column(const char *name)
 
 /* Column i of st as a JSON number, string or text; null when NULL. */
 static void
-put_col(sqlite3_stmt *st, int i, struct mm_buf *out)
+put_col(struct mm_stmt *st, int i, struct mm_buf *out)
 {
 	const char *text;
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		mm_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st,
+	switch (mm_col_type(st, i)) {
+	case MM_INTEGER:
+		mm_buf_printf(out, "%lld", (long long)mm_col_int64(st,
 		    i));
 		break;
-	case SQLITE_FLOAT:
-		mm_jw_num(out, sqlite3_column_double(st, i));
+	case MM_FLOAT:
+		mm_jw_num(out, mm_col_double(st, i));
 		break;
-	case SQLITE_TEXT:
-		text = (const char *)sqlite3_column_text(st, i);
-		if (json_column(sqlite3_column_name(st, i)) && *text != '\0')
+	case MM_TEXT:
+		text = (const char *)mm_col_text(st, i);
+		if (json_column(mm_col_name(st, i)) && *text != '\0')
 			mm_buf_puts(out, text);
 		else
 			mm_jw_strn(out, text,
-			    (size_t)sqlite3_column_bytes(st, i));
+			    (size_t)mm_col_bytes(st, i));
 		break;
 	default:
 		mm_buf_puts(out, "null");
@@ -52,13 +52,13 @@ put_col(sqlite3_stmt *st, int i, struct mm_buf *out)
 
 /* The current row of st as a JSON object, appended to out. */
 static void
-row_json(sqlite3_stmt *st, struct mm_buf *out)
+row_json(struct mm_stmt *st, struct mm_buf *out)
 {
-	int i, n = sqlite3_column_count(st), first = 1;
+	int i, n = mm_col_count(st), first = 1;
 
 	mm_buf_putc(out, '{');
 	for (i = 0; i < n; i++) {
-		mm_jw_key(out, &first, sqlite3_column_name(st, i));
+		mm_jw_key(out, &first, mm_col_name(st, i));
 		put_col(st, i, out);
 	}
 	mm_buf_putc(out, '}');
@@ -69,7 +69,7 @@ row_json(sqlite3_stmt *st, struct mm_buf *out)
  * cursor of the next page after them ("id" is the first column).
  */
 static int
-items(struct mm_db *db, sqlite3_stmt *st, long limit, int page,
+items(struct mm_db *db, struct mm_stmt *st, long limit, int page,
     struct mm_buf *out, struct mm_err *err)
 {
 	long n = 0;
@@ -77,14 +77,14 @@ items(struct mm_db *db, sqlite3_stmt *st, long limit, int page,
 	int rc;
 
 	mm_buf_puts(out, "{\"items\":[");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = mm_step(st)) == MM_ROW) {
 		if (n++ > 0)
 			mm_buf_putc(out, ',');
 		row_json(st, out);
-		last = sqlite3_column_int64(st, 0);
+		last = mm_col_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read");
 	mm_buf_putc(out, ']');
 	if (page) {
@@ -108,7 +108,7 @@ page(struct mm_db *db, const char *cols, const char *table,
     struct mm_buf *out, struct mm_err *err)
 {
 	char sql[512];
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int k = 1;
 
 	if (limit < 1)
@@ -120,10 +120,10 @@ page(struct mm_db *db, const char *cols, const char *table,
 	    where);
 	if ((st = mm_db_prepare(db, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, k++, cursor > 0 ? cursor : INT64_MAX);
+	mm_bind_int64(st, k++, cursor > 0 ? cursor : INT64_MAX);
 	if (arg != NULL)
-		sqlite3_bind_text(st, k++, arg, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, k, limit);
+		mm_bind_text_copy(st, k++, arg, -1);
+	mm_bind_int64(st, k, limit);
 	return items(db, st, limit, 1, out, err);
 }
 
@@ -139,39 +139,39 @@ int
 mm_query_tail(struct mm_db *db, long n, struct mm_buf *out,
     struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 
 	if (n < 1)
 		n = 1;
 	if (n > MM_QUERY_MAX_LIMIT)
 		n = MM_QUERY_MAX_LIMIT;
 	st = mm_db_prepare(db, "SELECT * FROM (SELECT " METRICS_COLS
-	    " FROM metrics ORDER BY id DESC LIMIT ?) ORDER BY id", err);
+	    " FROM metrics ORDER BY id DESC LIMIT ?) AS t ORDER BY id", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, n);
+	mm_bind_int64(st, 1, n);
 	return items(db, st, n, 0, out, err);
 }
 
 /* The one row of st as an object; 1 when there is none. */
 static int
-one(struct mm_db *db, sqlite3_stmt *st, struct mm_buf *out,
+one(struct mm_db *db, struct mm_stmt *st, struct mm_buf *out,
     struct mm_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = mm_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == MM_ROW)
 		row_json(st, out);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read");
-	return rc == SQLITE_ROW ? 0 : 1;
+	return rc == MM_ROW ? 0 : 1;
 }
 
 int
 mm_query_latest(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 {
-	sqlite3_stmt *st = mm_db_prepare(db, "SELECT " METRICS_COLS
+	struct mm_stmt *st = mm_db_prepare(db, "SELECT " METRICS_COLS
 	    " FROM metrics ORDER BY id DESC LIMIT 1", err);
 
 	return st == NULL ? -1 : one(db, st, out, err);
@@ -187,41 +187,41 @@ mm_query_latest_record(struct mm_db *db, struct mm_buf *out,
 	    ",\"avg_confidence\":", ",\"latency_ms\":",
 	    ",\"model_version\":", "},\"drift\":",
 	    ",\"trust\":{\"score\":" };
-	sqlite3_stmt *st = mm_db_prepare(db, "SELECT batch_id, ts, n_samples, "
-	    "n_labelled, accuracy, f1, confusion, avg_confidence, latency_ms, "
-	    "model_version, drift, trust_score FROM metrics ORDER BY id DESC "
-	    "LIMIT 1", err);
+	struct mm_stmt *st = mm_db_prepare(db, "SELECT batch_id, ts, "
+	    "n_samples, n_labelled, accuracy, f1, confusion, avg_confidence, "
+	    "latency_ms, model_version, drift, trust_score FROM metrics ORDER "
+	    "BY id DESC LIMIT 1", err);
 	int rc, i;
 
 	if (st == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = mm_step(st)) == MM_ROW) {
 		for (i = 0; i < 12; i++) {
 			mm_buf_puts(out, keys[i]);
 			put_col(st, i, out);
 		}
 		mm_buf_puts(out, "}}");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read metrics");
-	return rc == SQLITE_ROW ? 0 : 1;
+	return rc == MM_ROW ? 0 : 1;
 }
 
-#define SUMMARY_COLS "window, ts, n_batches, model_version, n_samples, " \
-	"accuracy, f1, avg_confidence, latency_ms, drift_score, confusion, " \
-	"drift"
+#define SUMMARY_COLS "\"window\", ts, n_batches, model_version, " \
+	"n_samples, accuracy, f1, avg_confidence, latency_ms, drift_score, " \
+	"confusion, drift"
 
 int
 mm_query_summary(struct mm_db *db, const char *window, struct mm_buf *out,
     struct mm_err *err)
 {
-	sqlite3_stmt *st = mm_db_prepare(db, "SELECT " SUMMARY_COLS
-	    ", updated_at FROM metrics_summary WHERE window = ?", err);
+	struct mm_stmt *st = mm_db_prepare(db, "SELECT " SUMMARY_COLS
+	    ", updated_at FROM metrics_summary WHERE \"window\" = ?", err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, window, -1, SQLITE_TRANSIENT);
+	mm_bind_text_copy(st, 1, window, -1);
 	return one(db, st, out, err);
 }
 
@@ -230,8 +230,8 @@ mm_query_summary_history(struct mm_db *db, const char *window, long limit,
     long cursor, struct mm_buf *out, struct mm_err *err)
 {
 	return page(db, "id, " SUMMARY_COLS ", created_at",
-	    "metrics_summary_history", "window = ?", window, limit, cursor,
-	    out, err);
+	    "metrics_summary_history", "\"window\" = ?", window, limit,
+	    cursor, out, err);
 }
 
 int
@@ -371,37 +371,38 @@ prom_features(struct mm_buf *out, const char *drift)
 }
 
 static double
-column_num(sqlite3_stmt *st, int i)
+column_num(struct mm_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN :
-	    sqlite3_column_double(st, i);
+	return mm_col_type(st, i) == MM_NULL ? NAN :
+	    mm_col_double(st, i);
 }
 
 int
 mm_query_prometheus(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	st = mm_db_prepare(db, "SELECT trust_score, drift_score, drift, ts "
 	    "FROM metrics ORDER BY id DESC LIMIT 1", err);
 	if (st == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = mm_step(st)) == MM_ROW) {
 		prom_gauge(out, "mm_trust_score", "trust score of the newest "
 		    "batch, 0 to 1", column_num(st, 0));
 		prom_gauge(out, "mm_drift_score", "mean psi_adj of the newest "
 		    "batch", column_num(st, 1));
 		prom_gauge(out, "mm_last_batch_timestamp_seconds", "time of "
 		    "the newest batch, Unix seconds", column_num(st, 3));
-		prom_features(out, (const char *)sqlite3_column_text(st, 2));
+		prom_features(out, (const char *)mm_col_text(st, 2));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read");
 
-	st = mm_db_prepare(db, "SELECT window, f1, accuracy, n_batches, "
-	    "drift_score FROM metrics_summary ORDER BY window", err);
+	st = mm_db_prepare(db, "SELECT \"window\", f1, accuracy, "
+	    "n_batches, drift_score FROM metrics_summary ORDER BY \"window\"",
+	    err);
 	if (st == NULL)
 		return -1;
 	{
@@ -419,12 +420,12 @@ mm_query_prometheus(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 
 		for (i = 0; i < 4; i++)
 			mm_buf_init(&lines[i]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = mm_step(st)) == MM_ROW)
 			for (i = 0; i < 4; i++) {
 				mm_buf_printf(&lines[i], "%s{window=\"",
 				    names[i]);
 				prom_label(&lines[i], (const char *)
-				    sqlite3_column_text(st, 0));
+				    mm_col_text(st, 0));
 				mm_buf_puts(&lines[i], "\"} ");
 				prom_num(&lines[i], column_num(st, i + 1));
 				mm_buf_putc(&lines[i], '\n');
@@ -437,8 +438,8 @@ mm_query_prometheus(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 			mm_buf_release(&lines[i]);
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read");
 
 	st = mm_db_prepare(db, "SELECT action, count(*) FROM decision_history "
@@ -447,14 +448,14 @@ mm_query_prometheus(struct mm_db *db, struct mm_buf *out, struct mm_err *err)
 		return -1;
 	prom_head(out, "mm_decisions_total", "counter", "decisions recorded, "
 	    "by action");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = mm_step(st)) == MM_ROW) {
 		mm_buf_puts(out, "mm_decisions_total{action=\"");
-		prom_label(out, (const char *)sqlite3_column_text(st, 0));
+		prom_label(out, (const char *)mm_col_text(st, 0));
 		mm_buf_printf(out, "\"} %lld\n",
-		    (long long)sqlite3_column_int64(st, 1));
+		    (long long)mm_col_int64(st, 1));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read");
 	return 0;
 }

@@ -13,27 +13,27 @@
 static int
 prepare(struct mm_recorder *r, struct mm_err *err)
 {
-	r->ins_metrics = mm_db_prepare(r->db, "INSERT OR IGNORE INTO metrics "
-	    "(batch_id, ts, model_version, n_samples, n_labelled, accuracy, "
-	    "f1, avg_confidence, latency_ms, drift_score, drift_status, psi, "
+	r->ins_metrics = mm_db_prepare(r->db, "INSERT INTO metrics (batch_id, "
+	    "ts, model_version, n_samples, n_labelled, accuracy, f1, "
+	    "avg_confidence, latency_ms, drift_score, drift_status, psi, "
 	    "p_value, trust_score, recorded_at, drift, confusion) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, ?17)", err);
+	    "?15, ?16, ?17) ON CONFLICT DO NOTHING", err);
 	if (r->ins_metrics == NULL)
 		return -1;
-	r->ins_counts = mm_db_prepare(r->db, "INSERT OR IGNORE INTO "
-	    "drift_counts (batch_id, ts, ref, model_version, n, counts) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
+	r->ins_counts = mm_db_prepare(r->db, "INSERT INTO drift_counts "
+	    "(batch_id, ts, ref, model_version, n, counts) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", err);
 	if (r->ins_counts == NULL)
 		return -1;
 	/*
 	 * A batch's rows are numbered on from the last row kept: its id is
 	 * its last row's number (db.c, migration 4).
 	 */
-	r->ins_evidence = mm_db_prepare(r->db, "INSERT OR IGNORE INTO "
-	    "evidence_batch (id, batch_id, ts, names, n_rows, rows, labels, "
-	    "features) VALUES ((SELECT coalesce(max(id), 0) FROM "
-	    "evidence_batch) + ?5, ?1, ?2, ?3, ?5, ?4, ?6, ?7)", err);
+	r->ins_evidence = mm_db_prepare(r->db, "INSERT INTO evidence_batch "
+	    "(id, batch_id, ts, names, n_rows, rows, labels, features) VALUES "
+	    "((SELECT coalesce(max(id), 0) FROM evidence_batch) + ?5, ?1, ?2, "
+	    "?3, ?5, ?4, ?6, ?7) ON CONFLICT DO NOTHING", err);
 	if (r->ins_evidence == NULL)
 		return -1;
 	/*
@@ -56,39 +56,38 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 }
 
 static void
-bind_json_number(sqlite3_stmt *st, int i, json_t *o, const char *key)
+bind_json_number(struct mm_stmt *st, int i, json_t *o, const char *key)
 {
 	json_t *v = o ? json_object_get(o, key) : NULL;
 
 	if (json_is_number(v))
-		sqlite3_bind_double(st, i, json_number_value(v));
+		mm_bind_double(st, i, json_number_value(v));
 	else
-		sqlite3_bind_null(st, i);
+		mm_bind_null(st, i);
 }
 /*
  * Bind a field as the JSON text it came as, so the numbers stored are
  * the numbers read; absent or null is NULL.
  */
 static void
-bind_raw(sqlite3_stmt *st, int i, const struct mm_field *f)
+bind_raw(struct mm_stmt *st, int i, const struct mm_field *f)
 {
 	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
-		sqlite3_bind_null(st, i);
+		mm_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, f->val.p, (int)f->val.n,
-		    SQLITE_STATIC);
+		mm_bind_text(st, i, f->val.p, (int)f->val.n);
 }
 
 /* Bind a field that is a number as one; anything else is NULL. */
 static void
-bind_raw_number(sqlite3_stmt *st, int i, const struct mm_field *f)
+bind_raw_number(struct mm_stmt *st, int i, const struct mm_field *f)
 {
 	double v;
 
 	if (f != NULL && mm_json_number(f->val.p, &v) == f->val.p + f->val.n)
-		sqlite3_bind_double(st, i, v);
+		mm_bind_double(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		mm_bind_null(st, i);
 }
 
 /* A field of the record as a JSON value (new reference), or NULL. */
@@ -228,7 +227,7 @@ static int
 store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
-	sqlite3_stmt *st = r->ins_evidence;
+	struct mm_stmt *st = r->ins_evidence;
 	size_t n;
 
 	if (!keeps_rows(r, 1))
@@ -236,21 +235,18 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 	put_names(r);
 	if ((n = pack_rows(r)) == 0)
 		return 0;
-	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, ts);
-	sqlite3_bind_text(st, 3, r->names.p, (int)r->names.n, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->rows_json.p, (int)r->rows_json.n,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
-	sqlite3_bind_text(st, 6, r->labels_json.p, (int)r->labels_json.n,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, r->rows_blob.p, (int)r->rows_blob.n,
-	    SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	mm_bind_text(st, 1, b->id, -1);
+	mm_bind_double(st, 2, ts);
+	mm_bind_text(st, 3, r->names.p, (int)r->names.n);
+	mm_bind_text(st, 4, r->rows_json.p, (int)r->rows_json.n);
+	mm_bind_int64(st, 5, (int64_t)n);
+	mm_bind_text(st, 6, r->labels_json.p, (int)r->labels_json.n);
+	mm_bind_blob(st, 7, r->rows_blob.p, (int)r->rows_blob.n);
+	if (mm_step(st) != MM_DONE) {
+		mm_reset(st);
 		return mm_db_err(r->db, err, "cannot store evidence");
 	}
-	sqlite3_reset(st);
+	mm_reset(st);
 	r->rows += (long)n;
 	return 0;
 }
@@ -260,28 +256,27 @@ static int
 store_counts(struct mm_recorder *r, double ts, const struct mm_drift_in *d,
     const char *version, struct mm_err *err)
 {
-	sqlite3_stmt *st = r->ins_counts;
+	struct mm_stmt *st = r->ins_counts;
 	const char *ref;
 
 	if (d->counts == NULL ||
 	    (ref = mm_recin_string(d->ref, &r->ref)) == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, r->batch.id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, ts);
-	sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+	mm_bind_text(st, 1, r->batch.id, -1);
+	mm_bind_double(st, 2, ts);
+	mm_bind_text(st, 3, ref, -1);
 	if (version != NULL)
-		sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+		mm_bind_text(st, 4, version, -1);
 	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)strtoll(d->n->val.p, NULL,
+		mm_bind_null(st, 4);
+	mm_bind_int64(st, 5, (int64_t)strtoll(d->n->val.p, NULL,
 	    10));
-	sqlite3_bind_text(st, 6, d->counts->val.p, (int)d->counts->val.n,
-	    SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	mm_bind_text(st, 6, d->counts->val.p, (int)d->counts->val.n);
+	if (mm_step(st) != MM_DONE) {
+		mm_reset(st);
 		return mm_db_err(r->db, err, "cannot store drift counts");
 	}
-	sqlite3_reset(st);
+	mm_reset(st);
 	return 0;
 }
 
@@ -311,13 +306,13 @@ next_int(const char **p, long long *v)
  * differs in why, else 0.
  */
 static int
-rows_differ(struct mm_recorder *r, sqlite3_stmt *st, char *why, size_t size)
+rows_differ(struct mm_recorder *r, struct mm_stmt *st, char *why, size_t size)
 {
 	const struct mm_batch *b = &r->batch;
-	const char *srows = (const char *)sqlite3_column_text(st, 1);
-	const char *slabels = (const char *)sqlite3_column_text(st, 2);
-	const char *sfeat = sqlite3_column_blob(st, 3);
-	size_t nfeat = (size_t)sqlite3_column_bytes(st, 3);
+	const char *srows = (const char *)mm_col_text(st, 1);
+	const char *slabels = (const char *)mm_col_text(st, 2);
+	const char *sfeat = mm_col_blob(st, 3);
+	size_t nfeat = (size_t)mm_col_bytes(st, 3);
 	size_t n = 0, k, width = 0;
 	long long row = 0, label = 0;
 	int same_names = 0, hr, hl;
@@ -326,8 +321,8 @@ rows_differ(struct mm_recorder *r, sqlite3_stmt *st, char *why, size_t size)
 		put_names(r);
 		n = pack_rows(r);
 		width = (size_t)b->nfeat * sizeof(double);
-		same_names = (size_t)sqlite3_column_bytes(st, 0) ==
-		    r->names.n && memcmp(sqlite3_column_text(st, 0),
+		same_names = (size_t)mm_col_bytes(st, 0) ==
+		    r->names.n && memcmp(mm_col_text(st, 0),
 		    r->names.p, r->names.n) == 0;
 	}
 	srows = srows ? srows : "";
@@ -369,30 +364,30 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
     size_t size, struct mm_err *err)
 {
 	const struct mm_batch *b = &r->batch;
-	sqlite3_stmt *st = r->sel_metrics;
+	struct mm_stmt *st = r->sel_metrics;
 	char have[32], want[32];
 	long long n;
 	int rc, found = 0;
 
-	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && b->has_ts &&
-	    sqlite3_column_double(st, 0) != b->ts) {
+	mm_bind_text(st, 1, b->id, -1);
+	rc = mm_step(st);
+	if (rc == MM_ROW && b->has_ts &&
+	    mm_col_double(st, 0) != b->ts) {
 		mm_fmt_double(have, sizeof(have), b->ts);
 		mm_fmt_double(want, sizeof(want),
-		    sqlite3_column_double(st, 0));
+		    mm_col_double(st, 0));
 		snprintf(why, size, "ts %s, not %s", have, want);
 		found = 1;
-	} else if (rc == SQLITE_ROW && m->n_samples != NULL &&
-	    sqlite3_column_type(st, 1) != SQLITE_NULL &&
+	} else if (rc == MM_ROW && m->n_samples != NULL &&
+	    mm_col_type(st, 1) != MM_NULL &&
 	    mm_recin_count(m->n_samples->val.p, &n) != NULL &&
-	    n != (long long)sqlite3_column_int64(st, 1)) {
+	    n != (long long)mm_col_int64(st, 1)) {
 		snprintf(why, size, "n_samples %lld, not %lld", n,
-		    (long long)sqlite3_column_int64(st, 1));
+		    (long long)mm_col_int64(st, 1));
 		found = 1;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	mm_reset(st);
+	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(r->db, err, "cannot read metrics");
 	if (found)
 		return 1;
@@ -401,12 +396,12 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
 	 * them): the record's labelled rows must be those rows, none more.
 	 */
 	st = r->sel_evidence;
-	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	mm_bind_text(st, 1, b->id, -1);
+	rc = mm_step(st);
+	if (rc == MM_ROW)
 		found = rows_differ(r, st, why, size);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	mm_reset(st);
+	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(r->db, err, "cannot read evidence");
 	return found;
 }
@@ -433,7 +428,7 @@ store(struct mm_recorder *r, struct mm_err *err)
 	const struct mm_field *df, *mf;
 	struct mm_drift_in d;
 	struct mm_metrics_in m;
-	sqlite3_stmt *st = r->ins_metrics;
+	struct mm_stmt *st = r->ins_metrics;
 	json_t *trust;
 	const char *status, *version = NULL;
 	double ts;
@@ -470,12 +465,12 @@ store(struct mm_recorder *r, struct mm_err *err)
 			goto out;
 		r->in_txn = 1;
 	}
-	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, ts);
+	mm_bind_text(st, 1, b->id, -1);
+	mm_bind_double(st, 2, ts);
 	if (version != NULL)
-		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+		mm_bind_text(st, 3, version, -1);
 	else
-		sqlite3_bind_null(st, 3);
+		mm_bind_null(st, 3);
 	bind_raw_number(st, 4, m.n_samples);
 	bind_raw_number(st, 5, m.n_labelled);
 	bind_raw_number(st, 6, m.accuracy);
@@ -485,26 +480,25 @@ store(struct mm_recorder *r, struct mm_err *err)
 	bind_raw_number(st, 10, d.score);
 	status = mm_recin_string(d.status, &r->status);
 	if (status != NULL)
-		sqlite3_bind_text(st, 11, status, -1, SQLITE_STATIC);
+		mm_bind_text(st, 11, status, -1);
 	else
-		sqlite3_bind_null(st, 11);
+		mm_bind_null(st, 11);
 	bind_raw(st, 12, d.psi);
 	bind_raw(st, 13, d.p_value);
 	bind_json_number(st, 14, trust, "score");
-	sqlite3_bind_double(st, 15, mm_clock(r->now));
+	mm_bind_double(st, 15, mm_clock(r->now));
 	if (has_drift)
-		sqlite3_bind_text(st, 16, r->drift.p, (int)r->drift.n,
-		    SQLITE_STATIC);
+		mm_bind_text(st, 16, r->drift.p, (int)r->drift.n);
 	else
-		sqlite3_bind_null(st, 16);
+		mm_bind_null(st, 16);
 	bind_raw(st, 17, m.confusion);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	if (mm_step(st) != MM_DONE) {
+		mm_reset(st);
 		rc = mm_db_err(r->db, err, "cannot store metrics");
 		goto out;
 	}
-	sqlite3_reset(st);
-	if (sqlite3_changes(r->db->h) == 0) {
+	mm_reset(st);
+	if (mm_db_changes(r->db) == 0) {
 		/*
 		 * Stored before: keep it once.  The same batch again is a
 		 * replay, and silent; another batch under the same id
@@ -582,12 +576,12 @@ void
 mm_recorder_close(struct mm_recorder *r)
 {
 	mm_recorder_rollback(r);
-	sqlite3_finalize(r->ins_metrics);
-	sqlite3_finalize(r->ins_counts);
-	sqlite3_finalize(r->ins_evidence);
-	sqlite3_finalize(r->cap_evidence);
-	sqlite3_finalize(r->sel_metrics);
-	sqlite3_finalize(r->sel_evidence);
+	mm_finalize(r->ins_metrics);
+	mm_finalize(r->ins_counts);
+	mm_finalize(r->ins_evidence);
+	mm_finalize(r->cap_evidence);
+	mm_finalize(r->sel_metrics);
+	mm_finalize(r->sel_evidence);
 	mm_batch_release(&r->batch);
 	mm_rec_release(&r->rec);
 	mm_rec_release(&r->sub);
@@ -619,15 +613,15 @@ mm_recorder_commit(struct mm_recorder *r, struct mm_err *err)
 {
 	if (!r->in_txn)
 		return 0;
-	sqlite3_bind_int64(r->cap_evidence, 1,
-	    (sqlite3_int64)r->buffer_rows);
-	if (sqlite3_step(r->cap_evidence) != SQLITE_DONE) {
-		sqlite3_reset(r->cap_evidence);
+	mm_bind_int64(r->cap_evidence, 1,
+	    (int64_t)r->buffer_rows);
+	if (mm_step(r->cap_evidence) != MM_DONE) {
+		mm_reset(r->cap_evidence);
 		mm_db_err(r->db, err, "cannot trim evidence");
 		mm_recorder_rollback(r);
 		return -1;
 	}
-	sqlite3_reset(r->cap_evidence);
+	mm_reset(r->cap_evidence);
 	mm_fault("record-before-commit");
 	if (mm_db_commit(r->db, err) < 0) {
 		mm_recorder_rollback(r);

@@ -33,8 +33,8 @@ struct mm_recorder {
 	char why[128];		/* of the last conflict */
 	double ts;		/* the last batch's time, as stored */
 
-	sqlite3_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
-	sqlite3_stmt *sel_metrics, *sel_evidence;
+	struct mm_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
+	struct mm_stmt *sel_metrics, *sel_evidence;
 	struct mm_batch batch;	/* the last record's */
 	struct mm_rec rec, sub, msub;
 	struct mm_buf names, rows_blob, rows_json, labels_json;

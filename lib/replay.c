@@ -142,7 +142,7 @@ mm_replay(struct mm_db *db, double from, double to, FILE *out,
 	struct mm_err e = { 0 };
 	struct mm_decision dec;
 	struct mm_buf b;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	json_t *meta;
 	const char *stored, *source;
 	long id;
@@ -152,15 +152,15 @@ mm_replay(struct mm_db *db, double from, double to, FILE *out,
 	    "decision_history WHERE ts >= ?1 AND ts <= ?2 ORDER BY id", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, from);
-	sqlite3_bind_double(st, 2, to);
+	mm_bind_double(st, 1, from);
+	mm_bind_double(st, 2, to);
 	mm_buf_init(&b);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		stored = (const char *)sqlite3_column_text(st, 3);
-		source = (const char *)sqlite3_column_text(st, 2);
-		id = (long)sqlite3_column_int64(st, 0);
+	while (mm_step(st) == MM_ROW) {
+		stored = (const char *)mm_col_text(st, 3);
+		source = (const char *)mm_col_text(st, 2);
+		id = (long)mm_col_int64(st, 0);
 		(*n)++;
-		meta = json_loads((const char *)sqlite3_column_text(st, 4), 0,
+		meta = json_loads((const char *)mm_col_text(st, 4), 0,
 		    NULL);
 		mm_buf_reset(&b);
 		if (!json_is_object(meta))
@@ -173,7 +173,7 @@ mm_replay(struct mm_db *db, double from, double to, FILE *out,
 			continue;
 		}
 		mm_buf_printf(&b, "{\"id\":%ld,\"ts\":", id);
-		mm_jw_num(&b, sqlite3_column_double(st, 1));
+		mm_jw_num(&b, mm_col_double(st, 1));
 		mm_buf_puts(&b, ",\"source\":");
 		mm_jw_str(&b, source ? source : "");
 		mm_buf_puts(&b, ",\"stored\":");
@@ -192,7 +192,7 @@ mm_replay(struct mm_db *db, double from, double to, FILE *out,
 		json_decref(meta);
 		memset(&e, 0, sizeof(e));
 	}
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	mm_buf_release(&b);
 	return 0;
 }
@@ -201,21 +201,21 @@ int
 mm_history_seed(struct mm_db *db, struct mm_policy_state *pst,
     struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int acts[MM_POLICY_HISTORY], n = 0, a;
 
 	st = mm_db_prepare(db, "SELECT action FROM decision_history "
 	    "ORDER BY id DESC LIMIT ?1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, MM_POLICY_HISTORY);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	mm_bind_int(st, 1, MM_POLICY_HISTORY);
+	while (mm_step(st) == MM_ROW) {
 		/* An action this mm does not know is not counted as none. */
-		a = mm_action_parse((const char *)sqlite3_column_text(st, 0));
+		a = mm_action_parse((const char *)mm_col_text(st, 0));
 		if (a >= 0)
 			acts[n++] = a;
 	}
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	while (n > 0)
 		mm_policy_push(pst, acts[--n]);
 	return 0;

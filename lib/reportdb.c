@@ -6,37 +6,37 @@
 #include "store.h"
 
 static const char *
-col_text(sqlite3_stmt *st, int i)
+col_text(struct mm_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return (const char *)mm_col_text(st, i);
 }
 
 static double
-col_num(sqlite3_stmt *st, int i)
+col_num(struct mm_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (mm_col_type(st, i) == MM_NULL)
 		return NAN;
-	return sqlite3_column_double(st, i);
+	return mm_col_double(st, i);
 }
 
 /* The newest ts of any batch or decision, or NaN when there is none. */
 static int
 newest(struct mm_db *db, double to, double *out, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	st = mm_db_prepare(db, "SELECT max(m) FROM (SELECT max(ts) AS m FROM "
 	    "metrics WHERE ts <= ?1 UNION ALL SELECT max(ts) FROM "
-	    "decision_history WHERE ts <= ?1)", err);
+	    "decision_history WHERE ts <= ?1) AS t", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, isnan(to) ? 1e300 : to);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	mm_bind_double(st, 1, isnan(to) ? 1e300 : to);
+	rc = mm_step(st);
+	if (rc == MM_ROW)
 		*out = col_num(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	mm_finalize(st);
+	if (rc != MM_ROW)
 		return mm_db_err(db, err, "cannot read metrics");
 	return 0;
 }
@@ -45,7 +45,7 @@ static int
 read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 {
 	struct mm_report_batch b;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	/* drift is NULL in rows recorded before it: psi and p_value stand. */
@@ -55,11 +55,11 @@ read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
-	sqlite3_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	mm_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
+	mm_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
+	while ((rc = mm_step(st)) == MM_ROW) {
 		b.id = (char *)col_text(st, 0);
-		b.ts = sqlite3_column_double(st, 1);
+		b.ts = mm_col_double(st, 1);
 		b.version = (char *)col_text(st, 2);
 		b.f1 = col_num(st, 3);
 		b.accuracy = col_num(st, 4);
@@ -69,8 +69,8 @@ read_batches(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 		mm_report_add_batch(r, &b, col_text(st, 8), col_text(st, 9),
 		    col_text(st, 10));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read metrics");
 	return 0;
 }
@@ -79,7 +79,7 @@ static int
 read_decisions(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 {
 	struct mm_report_decision d;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	st = mm_db_prepare(db, "SELECT ts, source, action, reason, "
@@ -87,10 +87,10 @@ read_decisions(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 	    "WHERE ts >= ?1 AND ts <= ?2 ORDER BY ts, id", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
-	sqlite3_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d.ts = sqlite3_column_double(st, 0);
+	mm_bind_double(st, 1, isnan(r->from) ? -1e300 : r->from);
+	mm_bind_double(st, 2, isnan(r->to) ? 1e300 : r->to);
+	while ((rc = mm_step(st)) == MM_ROW) {
+		d.ts = mm_col_double(st, 0);
 		d.source = (char *)col_text(st, 1);
 		d.action = (char *)col_text(st, 2);
 		d.reason = (char *)col_text(st, 3);
@@ -99,8 +99,8 @@ read_decisions(struct mm_db *db, struct mm_report *r, struct mm_err *err)
 		d.version = (char *)col_text(st, 6);
 		mm_report_add_decision(r, &d);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read decisions");
 	return 0;
 }

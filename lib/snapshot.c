@@ -26,7 +26,7 @@ int
 mm_history_add(struct mm_db *db, const struct mm_history *h, double at,
     struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc = 0;
 
 	st = mm_db_cached(db, "INSERT INTO decision_history (ts, source, "
@@ -35,25 +35,24 @@ mm_history_add(struct mm_db *db, const struct mm_history *h, double at,
 	    "?8, ?9)", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_double(st, 1, h->ts);
-	sqlite3_bind_text(st, 2, h->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, h->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, h->reason, -1, SQLITE_STATIC);
+	mm_bind_double(st, 1, h->ts);
+	mm_bind_text(st, 2, h->source, -1);
+	mm_bind_text(st, 3, h->action, -1);
+	mm_bind_text(st, 4, h->reason, -1);
 	if (h->meta != NULL)
-		sqlite3_bind_text(st, 5, h->meta, (int)h->meta_len,
-		    SQLITE_STATIC);
+		mm_bind_text(st, 5, h->meta, (int)h->meta_len);
 	else
-		sqlite3_bind_text(st, 5, "{}", 2, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, h->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, h->detail, -1, SQLITE_STATIC);
+		mm_bind_text(st, 5, "{}", 2);
+	mm_bind_text(st, 6, h->status, -1);
+	mm_bind_text(st, 7, h->detail, -1);
 	if (h->version != NULL && h->version[0] != '\0')
-		sqlite3_bind_text(st, 8, h->version, -1, SQLITE_STATIC);
+		mm_bind_text(st, 8, h->version, -1);
 	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_double(st, 9, at);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		mm_bind_null(st, 8);
+	mm_bind_double(st, 9, at);
+	if (mm_step(st) != MM_DONE)
 		rc = mm_db_err(db, err, "cannot record the decision");
-	sqlite3_reset(st);
+	mm_reset(st);
 	return rc;
 }
 
@@ -72,7 +71,7 @@ int
 mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
     struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	const char *v, *d;
 	int rc;
 
@@ -81,19 +80,19 @@ mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
 	    "version, detail FROM retrain_snapshots WHERE key = ?1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->status = snap_parse((const char *)sqlite3_column_text(st,
+	mm_bind_text(st, 1, key, -1);
+	rc = mm_step(st);
+	if (rc == MM_ROW) {
+		s->status = snap_parse((const char *)mm_col_text(st,
 		    0));
-		s->n_rows = (long)sqlite3_column_int64(st, 1);
-		s->max_id = (long)sqlite3_column_int64(st, 2);
-		v = (const char *)sqlite3_column_text(st, 3);
-		d = (const char *)sqlite3_column_text(st, 4);
+		s->n_rows = (long)mm_col_int64(st, 1);
+		s->max_id = (long)mm_col_int64(st, 2);
+		v = (const char *)mm_col_text(st, 3);
+		d = (const char *)mm_col_text(st, 4);
 		snprintf(s->version, sizeof(s->version), "%s", v ? v : "");
 		snprintf(s->detail, sizeof(s->detail), "%s", d ? d : "");
 		rc = s->status < 0 ? -1 : 0;
-		sqlite3_finalize(st);
+		mm_finalize(st);
 		if (rc < 0) {
 			mm_errf(err, MM_ESYS, 0, "corrupt: retrain snapshot "
 			    "with an unknown status");
@@ -101,8 +100,8 @@ mm_snapshot_get(struct mm_db *db, const char *key, struct mm_snapshot *s,
 		}
 		return rc;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	mm_finalize(st);
+	if (rc != MM_DONE)
 		return mm_db_err(db, err, "cannot read retrain_snapshots");
 	return 1;
 }
@@ -135,13 +134,13 @@ attempts(const struct mm_snapshot *s)
 
 /* Run st (prepared, bound) to its end; 0, or -1 with err. */
 static int
-run(struct mm_db *db, sqlite3_stmt *st, const char *what, struct mm_err *err)
+run(struct mm_db *db, struct mm_stmt *st, const char *what, struct mm_err *err)
 {
 	int rc = 0;
 
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (mm_step(st) != MM_DONE)
 		rc = mm_db_err(db, err, what);
-	sqlite3_finalize(st);
+	mm_finalize(st);
 	return rc;
 }
 
@@ -150,7 +149,7 @@ mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
     long max_id, double at, struct mm_err *err)
 {
 	struct mm_snapshot s;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	char detail[32];
 	long tries = 0;
 	int rc;
@@ -177,11 +176,11 @@ mm_snapshot_begin(struct mm_db *db, const char *key, long n_rows,
 	    "?4 WHERE key = ?1", err);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, n_rows);
-	sqlite3_bind_int64(st, 3, max_id);
-	sqlite3_bind_double(st, 4, at);
-	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+	mm_bind_text(st, 1, key, -1);
+	mm_bind_int64(st, 2, n_rows);
+	mm_bind_int64(st, 3, max_id);
+	mm_bind_double(st, 4, at);
+	mm_bind_text(st, 5, detail, -1);
 	if (run(db, st, "cannot update retrain_snapshots", err) < 0 ||
 	    mm_db_commit(db, err) < 0)
 		goto fail;
@@ -197,7 +196,7 @@ mm_snapshot_finish(struct mm_db *db, const char *key, int status,
     double at, struct mm_err *err)
 {
 	struct mm_snapshot s;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	int rc;
 
 	if (status != MM_SNAP_EXECUTED && status != MM_SNAP_SKIPPED &&
@@ -219,14 +218,14 @@ mm_snapshot_finish(struct mm_db *db, const char *key, int status,
 	    "version = ?3, detail = ?4, updated_at = ?5 WHERE key = ?1", err);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, mm_snap_names[status], -1, SQLITE_STATIC);
+	mm_bind_text(st, 1, key, -1);
+	mm_bind_text(st, 2, mm_snap_names[status], -1);
 	if (version != NULL && version[0] != '\0')
-		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+		mm_bind_text(st, 3, version, -1);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 5, at);
+		mm_bind_null(st, 3);
+	mm_bind_text(st, 4, detail, -1);
+	mm_bind_double(st, 5, at);
 	if (run(db, st, "cannot update retrain_snapshots", err) < 0)
 		goto fail;
 	if (status == MM_SNAP_EXECUTED &&
@@ -312,7 +311,7 @@ int
 mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
     const char *mine, struct mm_err *err)
 {
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 	struct mm_snapshot sn;
 	char key[MM_SHA_HEX], version[MM_VERSION_MAX];
 	char detail[MM_DETAIL_MAX];
@@ -324,15 +323,15 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
 		    "1", err);
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, mine ? mine : "", -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
+		mm_bind_text(st, 1, mine ? mine : "", -1);
+		rc = mm_step(st);
+		if (rc == MM_ROW)
 			snprintf(key, sizeof(key), "%s",
-			    sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
+			    mm_col_text(st, 0));
+		mm_finalize(st);
+		if (rc == MM_DONE)
 			return n;
-		if (rc != SQLITE_ROW)
+		if (rc != MM_ROW)
 			return mm_db_err(x->db, err, "cannot read "
 			    "retrain_snapshots");
 		if ((found = mm_retrain_find_version(x->models, key, version,

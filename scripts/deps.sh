@@ -5,9 +5,12 @@ set -eu
 
 want=${1:-test}
 
-build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev libmicrohttpd-dev"
+# libpq-dev: --db postgresql://... (lib/pg.c).
+build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev libmicrohttpd-dev libpq-dev"
 # clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
 test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
+# postgresql: the throwaway clusters of tests/pg.sh (its server binaries).
+test="$test postgresql"
 verify="$test"
 # wrk, python3-fastapi and python3-uvicorn: bench/serve.sh and its peer.
 bench="$verify hyperfine time wrk python3-fastapi python3-uvicorn"

@@ -417,13 +417,15 @@ test_exec_prepare(void **state)
 	struct fix *f = *state;
 	struct mm_err err = { 0 };
 	struct mm_db db;
-	sqlite3_stmt *st;
+	struct mm_stmt *st;
 
 	assert_int_equal(mm_db_open(&db, f->path, &err), 0);
 	st = mm_db_prepare(&db, "SELECT count(*) FROM metrics", &err);
 	assert_non_null(st);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	sqlite3_finalize(st);
+	assert_int_equal(mm_step(st), MM_ROW);
+	assert_int_equal(mm_col_int64(st, 0), 0);
+	assert_int_equal(mm_step(st), MM_DONE);
+	mm_finalize(st);
 	assert_null(mm_db_prepare(&db, "SELECT * FROM nope", &err));
 	assert_int_equal(err.code, MM_ESYS);
 	assert_string_equal(err.where, f->path);

@@ -1,0 +1,62 @@
+/*
+ * pg.h - the store on PostgreSQL (db.h, sql.h), through libpq.
+ *
+ * The same tables and semantics as SQLite's file.  Statements are
+ * written once, in the SQL both take, with SQLite's parameters (?1, ?);
+ * mm_pg_prepare numbers them as PostgreSQL's ($1).  A statement runs at
+ * its first step, with its parameters as text (blobs as binary), and its
+ * result is read a row a step.
+ *
+ * Writers take one lock for their transaction (mm_db_begin: an advisory
+ * lock on the database), as SQLite's BEGIN IMMEDIATE does, so that a
+ * batch, its evidence and the decisions on it are numbered in the order
+ * they commit, on one machine or many.
+ */
+#ifndef MM_PG_H
+#define MM_PG_H
+
+#include <libpq-fe.h>
+
+#include "mm.h"
+
+struct mm_db;
+struct mm_stmt;
+
+#define MM_PG_BYTEA 17
+#define MM_PG_INT8 20
+#define MM_PG_TEXT 25
+#define MM_PG_FLOAT8 701
+
+/* The URL is PostgreSQL's: postgresql:// or postgres://. */
+int mm_pg_is_url(const char *path);
+
+/*
+ * The URL as it may be shown (in messages, logs): a password in it, as
+ * user:password@ or password=, is ***.  Owned by the caller.
+ */
+char *mm_pg_redact(const char *url);
+
+int mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err);
+void mm_pg_close(struct mm_db *db);
+int mm_pg_exec(struct mm_db *db, const char *sql, struct mm_err *err);
+int mm_pg_begin(struct mm_db *db, struct mm_err *err);
+void mm_pg_rollback(struct mm_db *db);
+int mm_pg_err(struct mm_db *db, struct mm_err *err, const char *what);
+struct mm_stmt *mm_pg_prepare(struct mm_db *db, const char *sql,
+    struct mm_err *err);
+
+int mm_pg_step(struct mm_stmt *st);
+void mm_pg_reset(struct mm_stmt *st);
+void mm_pg_clear_bindings(struct mm_stmt *st);
+void mm_pg_finalize(struct mm_stmt *st);
+/* type: PostgreSQL's type oid of the value (MM_PG_TEXT...). */
+void mm_pg_bind(struct mm_stmt *st, int i, const char *p, int n, int fmt,
+    int copy, unsigned type);
+int mm_pg_col_count(struct mm_stmt *st);
+const char *mm_pg_col_name(struct mm_stmt *st, int i);
+int mm_pg_col_type(struct mm_stmt *st, int i);
+const unsigned char *mm_pg_col_text(struct mm_stmt *st, int i);
+const void *mm_pg_col_blob(struct mm_stmt *st, int i);
+int mm_pg_col_bytes(struct mm_stmt *st, int i);
+
+#endif
