@@ -3,7 +3,12 @@
 # one model store, in simulated time (batches 60 s apart, --now
 # everywhere), so every run prints the same thing.
 #
-#   scripts/sim.sh [--keep] [--check] [--dir DIR] [--size N | --small]
+#   scripts/sim.sh [--keep] [--check] [--dir DIR] [--db URL]
+#                  [--size N | --small]
+#
+# --db (or DB=, as in make sim DB=postgresql://...) plays it against a
+# PostgreSQL database instead, which must not hold mm's tables yet: the
+# same decisions and versions as on SQLite.
 #
 # Phases, each action for a real reason:
 #   1. stable traffic; CI stages a better candidate   -> promote
@@ -34,6 +39,7 @@ set -eu
 cd "$(dirname "$0")/.."
 bin=${MM_BIN:-$PWD/bin}
 dir=
+db=${DB:-}
 keep=0
 check=0
 size=256
@@ -42,11 +48,12 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--check) check=1; shift ;;
 	--dir) dir=$2; shift 2 ;;
+	--db) db=$2; shift 2 ;;
 	--size) size=$2; shift 2 ;;
 	--small) size=32; shift ;;
 	-h|--help)
 		echo "usage: scripts/sim.sh [--keep] [--check] [--dir DIR]" \
-		    "[--size N | --small]"
+		    "[--db URL] [--size N | --small]"
 		exit 0 ;;
 	*) echo "sim.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -64,7 +71,15 @@ mkdir -p "$dir/config"
 cp config/*.yaml "$dir/config/"
 cp scripts/sim-config/*.yaml "$dir/config/"
 models=$dir/models
-db=$dir/metrics.db
+# The database: the directory's SQLite file, or a PostgreSQL database
+# given by --db (or DB=), which must not hold mm's tables yet.
+if [ -z "$db" ]; then
+	db=$dir/metrics.db
+elif [ "$keep" = 0 ] &&
+    [ "$(psql -XqAt "$db" -c "SELECT count(*) FROM pg_tables WHERE tablename = 'metrics' AND schemaname = current_schema()")" != 0 ]; then
+	echo "sim.sh: $db holds mm's tables already: give an empty database" >&2
+	exit 2
+fi
 cfg=$dir/config
 log=$dir/records.ndjson
 acts=$dir/actions.tsv
