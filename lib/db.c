@@ -217,6 +217,19 @@ mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err)
 }
 
 int
+mm_db_try_lock(struct mm_db *db, int which, struct mm_err *err)
+{
+	return db->pg != NULL ? mm_pg_try_lock(db, which, err) : 0;
+}
+
+void
+mm_db_unlock(struct mm_db *db, int which)
+{
+	if (db->pg != NULL)
+		mm_pg_unlock(db, which);
+}
+
+int
 mm_db_begin(struct mm_db *db, struct mm_err *err)
 {
 	if (db->pg != NULL)

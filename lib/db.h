@@ -66,6 +66,17 @@ int mm_db_begin(struct mm_db *db, struct mm_err *err);
 int mm_db_commit(struct mm_db *db, struct mm_err *err);
 void mm_db_rollback(struct mm_db *db);
 
+/*
+ * A lock held by one connection of all that share the database, until
+ * unlocked or the connection ends: PostgreSQL's advisory lock, so that
+ * "retrain in progress" holds across machines.  On SQLite, one file on
+ * one machine, it is always free (the store's flock does the work).
+ * 0 when taken; 1 when another holds it; -1 with err.
+ */
+#define MM_DB_LOCK_RETRAIN 1
+int mm_db_try_lock(struct mm_db *db, int which, struct mm_err *err);
+void mm_db_unlock(struct mm_db *db, int which);
+
 /* Run SQL without results.  0 or -1 with err. */
 int mm_db_exec(struct mm_db *db, const char *sql, struct mm_err *err);
 

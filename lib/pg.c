@@ -25,6 +25,7 @@
 /* The advisory lock writers take, and the one migrations take. */
 #define LOCK_WRITE 0x6d6d0001
 #define LOCK_MIGRATE 0x6d6d0002
+#define LOCK_OTHER 0x6d6d0100	/* + db.h's MM_DB_LOCK_... */
 
 struct mm_pgstmt {
 	char name[24];
@@ -184,6 +185,8 @@ mm_pg_redact(const char *url)
 	return b.p;
 }
 
+static int query_int(struct mm_db *db, const char *sql, int *v);
+
 /* Keep PostgreSQL's primary message of res (or the connection's). */
 static void
 keep_msg(struct mm_db *db, const PGresult *res)
@@ -230,6 +233,29 @@ mm_pg_exec(struct mm_db *db, const char *sql, struct mm_err *err)
 	if (strncmp(sql, "PRAGMA ", 7) == 0)
 		return 0;
 	return run(db, sql) < 0 ? mm_pg_err(db, err, "database error") : 0;
+}
+
+int
+mm_pg_try_lock(struct mm_db *db, int which, struct mm_err *err)
+{
+	char sql[64];
+	int got;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d)::int",
+	    LOCK_OTHER + which);
+	if (query_int(db, sql, &got) < 0)
+		return mm_pg_err(db, err, "database error");
+	return got ? 0 : 1;
+}
+
+void
+mm_pg_unlock(struct mm_db *db, int which)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d)",
+	    LOCK_OTHER + which);
+	(void)run(db, sql);
 }
 
 int

@@ -39,6 +39,8 @@ char *mm_pg_redact(const char *url);
 int mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err);
 void mm_pg_close(struct mm_db *db);
 int mm_pg_exec(struct mm_db *db, const char *sql, struct mm_err *err);
+int mm_pg_try_lock(struct mm_db *db, int which, struct mm_err *err);
+void mm_pg_unlock(struct mm_db *db, int which);
 int mm_pg_begin(struct mm_db *db, struct mm_err *err);
 void mm_pg_rollback(struct mm_db *db);
 int mm_pg_err(struct mm_db *db, struct mm_err *err, const char *what);

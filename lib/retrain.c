@@ -368,6 +368,7 @@ struct retrain {
 	struct mm_exec_result *r;
 	struct mm_store s;
 	int locked;
+	int db_locked;			/* the database's retrain lock */
 	struct mm_active abuf;
 	const struct mm_active *a;	/* live under the lock, or NULL */
 	struct mm_evidence ev;
@@ -382,6 +383,8 @@ struct retrain {
 static void
 retrain_release(struct retrain *t)
 {
+	if (t->db_locked)
+		mm_db_unlock(t->x->db, MM_DB_LOCK_RETRAIN);
 	if (t->locked)
 		mm_store_close(&t->s);
 	mm_evidence_release(&t->ev);
@@ -484,6 +487,14 @@ gather(struct retrain *t, struct mm_err *err)
 			return 1;
 		}
 		t->locked = 1;
+		/* And on every machine that shares the database. */
+		if ((rc = mm_db_try_lock(x->db, MM_DB_LOCK_RETRAIN, err)) < 0)
+			return -1;
+		if (rc == 1) {
+			set(t->r, "skipped", "retrain in progress");
+			return 1;
+		}
+		t->db_locked = 1;
 	}
 	if (active(x, &t->abuf, &t->a, err) < 0 ||
 	    mm_exec_horizon(x, t->d, &horizon, err) < 0 ||

@@ -173,6 +173,32 @@ dec() {
 	    "$(sqlite3 l.db "SELECT action, exec_status, model_version FROM decision_history")"
 }
 
+@test "a retrain while another machine retrains on the same database: retrain in progress" {
+	newdb
+	mm-record --db "$DB" <"$BATS_FILE_TMPDIR/scored.ndjson" >/dev/null
+	cp -a "$BATS_FILE_TMPDIR/base" m
+	# Another machine's mm-exec: its own store, the database's lock.
+	psql -XqAt "$DB" -c 'SELECT pg_advisory_lock(1835860225)' \
+	    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(pq "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1835860225")" = 1 ] && break
+		sleep 0.1
+	done
+	run_split mm-exec --db "$DB" --models m --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" <<<"$(dec retrain)"
+	# The other machine's session ends (as when it dies).
+	pq "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1835860225" >/dev/null
+	wait $holder || true
+	assert_success
+	assert_output --partial '"exec":{"status":"skipped","detail":"retrain in progress","model_version":null,"retrain_key":null}'
+	assert_equal "$(ls m/versions | wc -l)" 1
+	assert_equal "$(pq 'SELECT count(*) FROM retrain_snapshots')" 0
+	# Free again: it retrains.
+	run_split mm-exec --db "$DB" --models m --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" <<<"$(dec retrain)"
+	assert_output --partial '"exec":{"status":"executed"'
+	assert_equal "$(ls m/versions | wc -l)" 2
+}
+
 @test "a database of a newer schema is refused, as in SQLite" {
 	newdb
 	mm-record --db "$DB" </dev/null
