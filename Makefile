@@ -6,6 +6,7 @@
 #   make train      train a first model into models/ (mm-train --synthetic)
 #   make check-asan the whole suite under address + undefined sanitizers
 #   make check-valgrind  unit tests and pipelines under valgrind
+#   make check-pg-sim    the simulation on SQLite and PostgreSQL, compared
 #   make bench      benchmarks (bench/)
 #   make lint       house style checks
 #   make install    PREFIX=/usr/local
@@ -44,7 +45,8 @@ MANS = $(wildcard man/*.1)
 MANS5 = $(wildcard man/*.5)
 MANS7 = $(wildcard man/*.7)
 
-.PHONY: all deps deps-test test unit sim check-asan check-valgrind bench lint \
+.PHONY: all deps deps-test test unit sim check-asan check-valgrind \
+	check-pg-sim bench lint \
 	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz run \
 	check-docker
 
@@ -101,6 +103,11 @@ check-asan: deps-test
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" test
+
+# The simulation on SQLite and on PostgreSQL: the same decisions and
+# models (tests/pg-sim.sh; two simulations, too long for make test).
+check-pg-sim: deps-test $(PROGS)
+	@MM_BIN="$(abspath $(BIN))" tests/pg-sim.sh
 
 check-valgrind: deps-test $(PROGS) $(UNITS)
 	@scripts/deps.sh test

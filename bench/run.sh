@@ -7,6 +7,8 @@
 #   model     mm-train and mm-predict against scikit-learn's random forest
 #   storage   mm-record's rate and mm-aggregate over a million rows
 #   serve     mm-serve under wrk, beside a FastAPI + uvicorn peer
+#   pg        mm-record by 1, 4 and 8 writers into SQLite and PostgreSQL;
+#             mm-aggregate over a million batches on each
 #   profile   where mm-psi spends its time (perf, or callgrind)
 #   all       every benchmark section (not profile)
 #
@@ -28,7 +30,7 @@ RUNS=${RUNS:-5}
 GEN=${GEN:-$BIN/mm-gen}
 OUT=bench/out
 PY=/usr/bin/python3	# the system python, which has numpy
-SECTIONS="psi model storage serve"
+SECTIONS="psi model storage serve pg"
 
 # shellcheck source=bench/common.sh
 . bench/common.sh
@@ -364,13 +366,13 @@ main() {
 	for s in "$@"; do
 		case $s in
 		all) run="$run $SECTIONS" ;;
-		psi|model|storage|serve|profile) run="$run $s" ;;
+		psi|model|storage|serve|pg|profile) run="$run $s" ;;
 		-h|--help)
 			sed -n '2,/^set -eu/p' "$0" | sed '$d' |
 			    sed 's/^# \{0,1\}//'
 			exit 0 ;;
 		*) echo "bench: unknown section '$s' (psi, model, storage," \
-			    "serve, profile, all)" >&2
+			    "serve, pg, profile, all)" >&2
 			exit 2 ;;
 		esac
 	done
@@ -380,6 +382,7 @@ main() {
 		model) bench_model ;;
 		storage) BIN=$BIN bench/storage.sh || missed=1 ;;
 		serve) BIN=$BIN bench/serve.sh || missed=1 ;;
+		pg) BIN=$BIN bench/pg.sh || missed=1 ;;
 		profile) bench_profile ;;
 		esac
 	done

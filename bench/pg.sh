@@ -1,0 +1,169 @@
+#!/bin/sh
+# The PostgreSQL benchmark: mm-record's rate into SQLite and into
+# PostgreSQL with 1, 4 and 8 writers at once, and one mm-aggregate pass
+# over a million stored batches on each.  bench/run.sh runs it as the
+# section "pg"; it also runs on its own:
+#
+#   bench/pg.sh
+#
+# The server is a throwaway cluster (tests/pg.sh) on this machine, with
+# fsync on: it shares the cores with the writers.  Every batch is
+# durable when mm-record has passed it on, on either store.
+#
+# Environment: BIN (programs, default bin), NBATCH (64-row labelled
+# batches recorded, default 2000), RUNS (mm-aggregate runs, default 20).
+#
+# Writes its data to bench/out/ (pg-*), and the summary it prints to
+# bench/out/pg.txt.  Exit status: 0 when every target is met, 1 when one
+# is missed, 3 when the benchmark cannot run.
+set -eu
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+NBATCH=${NBATCH:-2000}
+RUNS=${RUNS:-20}
+OUT=bench/out
+T0=1764140000
+DATA=$OUT/pg-batches.ndjson
+MODELS=$OUT/pg-models
+AGG_DB=$OUT/storage-aggregate.db	# bench/storage.sh's million rows
+AGG_NOW=$((T0 + 30 * 86400))
+PY=/usr/bin/python3
+# shellcheck source=bench/common.sh
+. bench/common.sh
+
+need hyperfine psql sqlite3
+mkdir -p "$OUT"
+pgdir=$(mktemp -u /tmp/mm-pg.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/mm-bench-pg.XXXXXX")
+# shellcheck disable=SC2317	# called by the trap
+finish() {
+	tests/pg.sh stop "$pgdir"
+	rm -rf "$work"
+}
+trap finish EXIT INT TERM
+
+if [ ! -s "$DATA" ] || [ "$(wc -l <"$DATA")" != "$NBATCH" ]; then
+	echo "bench: building $DATA" >&2
+	rm -rf "$MODELS"
+	"$BIN/mm-train" --synthetic --rows 2000 --models "$MODELS" \
+	    --now $((T0 - 3600)) >/dev/null
+	"$BIN/mm-gen" --batches "$NBATCH" --batch-size 64 --seed 11 |
+	    "$BIN/mm-predict" --models "$MODELS" |
+	    "$BIN/mm-psi" --models "$MODELS" |
+	    "$BIN/mm-trust" >"$DATA.tmp"
+	mv "$DATA.tmp" "$DATA"
+fi
+[ -s "$AGG_DB" ] || bench/storage.sh >/dev/null ||
+    [ -s "$AGG_DB" ] || die "no $AGG_DB (bench/storage.sh makes it)"
+
+url=$(tests/pg.sh start "$pgdir") || die "no PostgreSQL cluster"
+base=${url%%\?*}
+base=${base%/*}
+query=${url#*\?}
+
+# Each writer's share: every W-th batch.
+for w in 1 4 8; do
+	i=0
+	while [ $i -lt $w ]; do
+		awk -v w=$w -v i=$i 'NR % w == i' "$DATA" >"$work/in.$w.$i"
+		i=$((i + 1))
+	done
+done
+
+# record DB W: seconds for W mm-record processes at once to store every
+# batch into DB (made empty before, its schema made first).
+record() {
+	db=$1 w=$2
+	"$BIN/mm-record" --db "$db" </dev/null >/dev/null
+	t0=$(date +%s.%N)
+	i=0
+	while [ $i -lt "$w" ]; do
+		"$BIN/mm-record" --db "$db" "$work/in.$w.$i" >/dev/null &
+		i=$((i + 1))
+	done
+	wait
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+}
+
+# count DB: batches and evidence rows stored.
+count_lite() {
+	sqlite3 "$1" 'SELECT count(DISTINCT batch_id) FROM metrics;
+	    SELECT coalesce(sum(n_rows), 0) FROM evidence_batch' | paste -sd' '
+}
+
+count_pg() {
+	psql -XqAt "$1" -c 'SELECT count(DISTINCT batch_id) FROM metrics' \
+	    -c 'SELECT coalesce(sum(n_rows), 0) FROM evidence_batch' | paste -sd' '
+}
+
+: >"$work/rates"
+for w in 1 4 8; do
+	rm -f "$work/l.db" "$work/l.db-wal" "$work/l.db-shm"
+	t=$(record "$work/l.db" $w)
+	c=$(count_lite "$work/l.db")
+	echo "sqlite $w $t $c" >>"$work/rates"
+	psql -XqAt "$url" -c "DROP DATABASE IF EXISTS w$w" -c "CREATE DATABASE w$w"
+	db="$base/w$w?$query"
+	t=$(record "$db" $w)
+	c=$(count_pg "$db")
+	echo "postgresql $w $t $c" >>"$work/rates"
+done
+
+# The million batches of bench/storage.sh, copied into PostgreSQL.
+psql -XqAt "$url" -c "CREATE DATABASE agg"
+agg_url="$base/agg?$query"
+"$BIN/mm-record" --db "$agg_url" </dev/null >/dev/null
+sqlite3 -csv "$AGG_DB" "SELECT batch_id, ts, model_version, n_samples,
+    n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score,
+    drift_status, recorded_at FROM metrics ORDER BY id" |
+    psql -Xq "$agg_url" -c "\\copy metrics (batch_id, ts, model_version,
+    n_samples, n_labelled, accuracy, f1, avg_confidence, latency_ms,
+    drift_score, drift_status, recorded_at) FROM STDIN WITH (FORMAT csv)"
+psql -XqAt "$agg_url" -c "VACUUM ANALYZE metrics"
+agg_rows=$(psql -XqAt "$agg_url" -c 'SELECT count(*) FROM metrics')
+"$BIN/mm-aggregate" --db "$AGG_DB" --now $AGG_NOW >"$work/agg.lite"
+"$BIN/mm-aggregate" --db "$agg_url" --now $AGG_NOW >"$work/agg.pg"
+hyperfine -N --warmup 2 --runs "$RUNS" \
+    --export-json "$OUT/pg-aggregate-hyperfine.json" \
+    -n "mm-aggregate, SQLite" "$BIN/mm-aggregate --db $AGG_DB --now $AGG_NOW" \
+    -n "mm-aggregate, PostgreSQL" \
+    "$BIN/mm-aggregate --db $agg_url --now $AGG_NOW" >&2
+t_lite=$(hf_median "$OUT/pg-aggregate-hyperfine.json" 0)
+t_pg=$(hf_median "$OUT/pg-aggregate-hyperfine.json" 1)
+
+{
+	echo "pg: mm-record of $NBATCH batches x 64 labelled rows by 1, 4" \
+	    "and 8 writers at once into SQLite and a PostgreSQL cluster on" \
+	    "this machine (fsync on); mm-aggregate over $agg_rows batches" \
+	    "($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs)"
+	awk -v nb="$NBATCH" '{
+		printf "  %-12s %d writer%s %8.3f s %8.0f batches/s   stored %d batches, %d rows\n",
+		    $1, $2, $2 == 1 ? " " : "s", $3, nb / $3, $4, $5
+	}' "$work/rates"
+	printf '  %-36s %8.1f ms\n' "mm-aggregate, SQLite" \
+	    "$(awk -v t="$t_lite" 'BEGIN { print t * 1e3 }')"
+	printf '  %-36s %8.1f ms\n' "mm-aggregate, PostgreSQL" \
+	    "$(awk -v t="$t_pg" 'BEGIN { print t * 1e3 }')"
+	rate() { awk -v s="$1" -v w="$2" -v nb="$NBATCH" \
+	    '$1 == s && $2 == w { print nb / $3 }' "$work/rates"; }
+	lite1=$(rate sqlite 1)
+	pg1=$(rate postgresql 1)
+	pg4=$(rate postgresql 4)
+	pg8=$(rate postgresql 8)
+	target "PostgreSQL 4 writers / 1" "$(awk -v a="$pg4" -v b="$pg1" \
+	    'BEGIN { print a / b }')" ge 1.5 x
+	target "PostgreSQL 8 writers / SQLite 1" "$(awk -v a="$pg8" \
+	    -v b="$lite1" 'BEGIN { print a / b }')" ge 0.5 x
+	target "mm-aggregate, SQLite" "$(awk -v t="$t_lite" \
+	    'BEGIN { print t * 1e3 }')" le 200 ms
+	target "mm-aggregate, PostgreSQL" "$(awk -v t="$t_pg" \
+	    'BEGIN { print t * 1e3 }')" le 200 ms
+	check "$(awk -v nb="$NBATCH" '$4 != nb || $5 != nb * 64 { bad = 1 }
+	    END { if (!bad) print 1 }' "$work/rates")" \
+	    "every run stored each of the $NBATCH batches and its 64 rows once"
+	check "$(cmp -s "$work/agg.lite" "$work/agg.pg" && echo 1)" \
+	    "mm-aggregate prints the same windows from either store"
+} >"$OUT/pg.txt"
+cat "$OUT/pg.txt"
+! grep -q ' MISS$' "$OUT/pg.txt"
