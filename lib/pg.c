@@ -232,6 +232,9 @@ mm_pg_exec(struct mm_db *db, const char *sql, struct mm_err *err)
 	/* SQLite's own settings mean nothing here. */
 	if (strncmp(sql, "PRAGMA ", 7) == 0)
 		return 0;
+	/* A reader's transaction sees one state, as SQLite's does. */
+	if (strcmp(sql, "BEGIN") == 0)
+		sql = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 	return run(db, sql) < 0 ? mm_pg_err(db, err, "database error") : 0;
 }
 
@@ -351,7 +354,9 @@ mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err)
 		keep_msg(db, NULL);
 		return mm_pg_err(db, err, "cannot open database");
 	}
-	if (run(db, "SET client_min_messages = warning") < 0)
+	/* A lock waited for as long as SQLite's busy timeout (db.c). */
+	if (run(db, "SET client_min_messages = warning; "
+	    "SET lock_timeout = '10s'") < 0)
 		return mm_pg_err(db, err, "database error");
 	return migrate(db, err);
 }
@@ -373,7 +378,7 @@ static char *
 translate(const char *sql, int *n)
 {
 	size_t len = strlen(sql);
-	char *out = mm_xmalloc(len * 3 + 1), *o = out;
+	char *out = mm_xmalloc(len * 6 + 1), *o = out;	/* ? to $NNNNN */
 	const char *p;
 	char quote = 0;
 	int next = 0, k;
@@ -442,14 +447,44 @@ mm_pg_prepare(struct mm_db *db, const char *sql, struct mm_err *err)
 	return st;
 }
 
-/* Prepare g on the server.  0, or -1 with db->msg. */
+/*
+ * Prepare g on the server.  A parameter bound NULL the first time is
+ * left to PostgreSQL to type; where it cannot (?1 IS NULL OR x = ?1),
+ * it is text.  In a transaction, a savepoint keeps the first try's
+ * failure from ending it.  0, or -1 with db->msg.
+ */
 static int
 server_prepare(struct mm_db *db, struct mm_pgstmt *g)
 {
-	PGresult *res = PQprepare(db->pg, g->name, g->sql, g->nparams,
-	    g->type);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PGresult *res;
+	const char *state;
+	int ok, i, untyped = 0, saved = 0;
 
+	for (i = 0; i < g->nparams; i++)
+		untyped |= g->type[i] == 0;
+	if (untyped && PQtransactionStatus(db->pg) == PQTRANS_INTRANS) {
+		if (run(db, "SAVEPOINT mm_prepare") < 0)
+			return -1;
+		saved = 1;
+	}
+	res = PQprepare(db->pg, g->name, g->sql, g->nparams, g->type);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* 42P08 ambiguous_parameter, 42P18 indeterminate_datatype. */
+	if (!ok && untyped && state != NULL && (strcmp(state, "42P08") == 0 ||
+	    strcmp(state, "42P18") == 0) &&
+	    (!saved || run(db, "ROLLBACK TO SAVEPOINT mm_prepare") == 0)) {
+		PQclear(res);
+		for (i = 0; i < g->nparams; i++)
+			if (g->type[i] == 0)
+				g->type[i] = MM_PG_TEXT;
+		res = PQprepare(db->pg, g->name, g->sql, g->nparams, g->type);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	}
+	if (ok && saved && run(db, "RELEASE SAVEPOINT mm_prepare") < 0) {
+		PQclear(res);
+		return -1;
+	}
 	if (!ok)
 		keep_msg(db, res);
 	PQclear(res);

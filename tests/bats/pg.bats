@@ -83,6 +83,12 @@ ev_pg() {
 	assert_equal "$(pq 'SELECT "window", n_batches FROM metrics_summary ORDER BY 1')" "1h|20
 24h|20
 5m|4"
+	# And without a model store: no version to hold windows to.
+	mm-aggregate --db l.db --now $now >l.agg 2>l.err
+	run_split mm-aggregate --db "$DB" --now $now
+	assert_success
+	assert_equal "$output" "$(cat l.agg)"
+	assert_equal "$stderr" "$(cat l.err)"
 }
 
 @test "replays are stored once and conflicts said, as in SQLite" {
