@@ -11,6 +11,9 @@ build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libs
 test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 # postgresql: the throwaway clusters of tests/pg.sh (its server binaries).
 test="$test postgresql"
+# parallel: GNU parallel, for the sharding recipe of mm-psi(1) (its
+# EXAMPLES, run by tests/bats/man.bats) and tests/bats/shard.bats.
+test="$test parallel"
 verify="$test"
 # wrk, python3-fastapi and python3-uvicorn: bench/serve.sh and its peer.
 bench="$verify hyperfine time wrk python3-fastapi python3-uvicorn"
