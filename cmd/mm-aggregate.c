@@ -45,13 +45,16 @@ static const struct mm_opt opts[] = {
 
 /*
  * The batches of a window: of one version, or (with no version to ask
- * for) every batch.  Each query is answered from an index alone.
+ * for) every batch.  Each query is answered from an index alone, in
+ * time order, so that the sums are added up in the same order from
+ * either store (SQLite walks the index in that order anyway).
  */
 static const char *const q_version = "SELECT id, n_samples, "
     "avg_confidence, latency_ms, confusion FROM metrics "
-    "WHERE model_version = ?3 AND ts > ?1 AND ts <= ?2";
+    "WHERE model_version = ?3 AND ts > ?1 AND ts <= ?2 ORDER BY ts";
 static const char *const q_all = "SELECT id, n_samples, avg_confidence, "
-    "latency_ms, confusion FROM metrics WHERE ts > ?1 AND ts <= ?2";
+    "latency_ms, confusion FROM metrics WHERE ts > ?1 AND ts <= ?2 "
+    "ORDER BY ts";
 
 struct agg {
 	struct mm_db db;
