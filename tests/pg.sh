@@ -48,8 +48,12 @@ start)
 		cat "$dir/initdb.log" >&2
 		die "initdb failed"
 	}
+	# The server outlives this script: it must not hold a descriptor
+	# of the caller's open (bats reads its tests' results from fd 3
+	# until every writer is gone).
 	as "$bindir/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/server.log" \
-	    -w -t 60 start >/dev/null 2>&1 || {
+	    -w -t 60 start </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- \
+	    7>&- 8>&- 9>&- || {
 		cat "$dir/server.log" >&2
 		die "the server did not start"
 	}
