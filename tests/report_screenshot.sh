@@ -24,13 +24,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Nothing may be fetched: any network use would show in the log.
+# timeout(1) signals Chromium's whole process group, its helpers too,
+# and kills what is left 5 s later; none of them holds a descriptor of
+# the test's (bats waits on fd 3 until every holder is gone).
 chrome() {
-	timeout 60 "$chromium" --headless --no-sandbox --disable-gpu \
+	timeout -k 5 60 "$chromium" --headless --no-sandbox --disable-gpu \
 	    --disable-quic --no-first-run --disable-background-networking \
 	    --disable-component-update --disable-sync \
 	    --disable-dev-shm-usage --hide-scrollbars \
 	    --user-data-dir="$tmp/profile" \
-	    --enable-logging=stderr --v=0 "$@"
+	    --enable-logging=stderr --v=0 "$@" 3>&- 4>&- 5>&- 6>&- 7>&- \
+	    8>&- 9>&-
 }
 
 fail=0

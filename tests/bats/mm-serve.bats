@@ -220,7 +220,7 @@ EOF
 	# A free port for Prometheus (its own log would name 0 for port 0).
 	p=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	prometheus --config.file=prom.yml --storage.tsdb.path=tsdb \
-	    --web.listen-address=127.0.0.1:$p --log.level=warn 2>prom.log &
+	    --web.listen-address=127.0.0.1:$p --log.level=warn 2>prom.log 3>&- &
 	PROM=$!
 	for _ in $(seq 150); do
 		got=$(curl -s "http://127.0.0.1:$p/api/v1/query?query=mm_trust_score" |

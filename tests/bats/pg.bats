@@ -185,7 +185,7 @@ dec() {
 	cp -a "$BATS_FILE_TMPDIR/base" m
 	# Another machine's mm-exec: its own store, the database's lock.
 	psql -XqAt "$DB" -c 'SELECT pg_advisory_lock(1835860225)' \
-	    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+	    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 3>&- &
 	holder=$!
 	for _ in $(seq 100); do
 		[ "$(pq "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1835860225")" = 1 ] && break

@@ -4,7 +4,7 @@
 # serve ARG...: mm-serve on a free port of 127.0.0.1, in the background;
 # PORT, PID, URL and the log serve.log.
 serve() {
-	mm-serve --listen 127.0.0.1:0 "$@" 2>serve.log &
+	mm-serve --listen 127.0.0.1:0 "$@" 2>serve.log 3>&- &
 	PID=$!
 	for _ in $(seq 100); do
 		grep -q 'listening on' serve.log 2>/dev/null && break
