@@ -111,4 +111,22 @@ if [ "$rc" != 0 ] || grep -q '^==[0-9]*==' "$tmp/serve.err"; then
 else
 	echo "ok: mm-serve"
 fi
+# The same programs on PostgreSQL (a throwaway cluster, tests/pg.sh).
+pgdir=$(mktemp -u /tmp/mm-pg.XXXXXX)
+trap 'tests/pg.sh stop "$pgdir"; rm -rf "$tmp"' EXIT
+pg=$(tests/pg.sh start "$pgdir" fast)
+check $vg "$BIN/mm-record" --db "$pg" --config "$cfg" "$tmp/pred"
+check $vg "$BIN/mm-record" --db "$pg" --config "$cfg" "$tmp/pred"
+check $vg "$BIN/mm-aggregate" --db "$pg" --now 1764140300
+check $vg "$BIN/mm-aggregate" --db "$pg" --models "$tmp/m" --now 1764140300
+check $vg "$BIN/mm-alert" --db "$pg" --now 1764140300 "$tmp/trust"
+check $vg "$BIN/mm-decide" --db "$pg" --models "$tmp/m" --config "$cfg" \
+    "$tmp/trust"
+cp -a "$tmp/m" "$tmp/mp"
+check $vg "$BIN/mm-exec" --db "$pg" --models "$tmp/mp" --config "$cfg" \
+    --now 1764140400 "$tmp/dec"
+check $vg "$BIN/mm-decide" --replay --db "$pg"
+check $vg "$BIN/mm-report" --db "$pg" --models "$tmp/mp" \
+    --now 1764140500 -o "$tmp/rp.html"
+check sh -c "$vg $BIN/mm-record --db 'postgresql://mm:pw@/nodb?host=$pgdir' </dev/null; [ \$? = 3 ]"
 exit $fail
