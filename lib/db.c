@@ -276,7 +276,7 @@ wrap(sqlite3_stmt *lite)
 
 	if (lite == NULL)
 		return NULL;
-	st = mm_xmalloc(sizeof(*st));
+	st = mm_xcalloc(1, sizeof(*st));
 	st->lite = lite;
 	return st;
 }
