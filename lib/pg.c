@@ -2,6 +2,7 @@
  * pg.c - the store on PostgreSQL (pg.h).
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,73 @@
 #define LOCK_WRITE 0x6d6d0001
 #define LOCK_MIGRATE 0x6d6d0002
 #define LOCK_OTHER 0x6d6d0100	/* + db.h's MM_DB_LOCK_... */
+
+/*
+ * libpq, loaded when a program first opens a PostgreSQL database: the
+ * programs that never do (most runs) do not pay for loading it and the
+ * libraries it needs at every start.
+ */
+static struct {
+	void *lib;
+	void (*clear)(PGresult *);
+	char *(*cmdTuples)(PGresult *);
+	PGconn *(*connectdb)(const char *);
+	char *(*errorMessage)(const PGconn *);
+	PGresult *(*exec)(PGconn *, const char *);
+	PGresult *(*execPrepared)(PGconn *, const char *, int,
+	    const char *const *, const int *, const int *, int);
+	void (*finish)(PGconn *);
+	char *(*fname)(const PGresult *, int);
+	Oid (*ftype)(const PGresult *, int);
+	int (*getisnull)(const PGresult *, int, int);
+	int (*getlength)(const PGresult *, int, int);
+	char *(*getvalue)(const PGresult *, int, int);
+	int (*nfields)(const PGresult *);
+	int (*ntuples)(const PGresult *);
+	PGresult *(*prepare)(PGconn *, const char *, const char *, int,
+	    const Oid *);
+	char *(*resultErrorField)(const PGresult *, int);
+	ExecStatusType (*resultStatus)(const PGresult *);
+	ConnStatusType (*status)(const PGconn *);
+	PGTransactionStatusType (*transactionStatus)(const PGconn *);
+	unsigned char *(*unescapeBytea)(const unsigned char *, size_t *);
+	void (*freemem)(void *);
+} pq;
+
+/* Load libpq once.  0, or -1 with err (MM_ESYS). */
+static int
+load_libpq(struct mm_err *err)
+{
+	const char *missing;
+
+	if (pq.lib != NULL)
+		return 0;
+	pq.lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (pq.lib == NULL) {
+		mm_errf(err, MM_ESYS, 0, "PostgreSQL needs libpq (Debian's "
+		    "libpq5): %s", dlerror());
+		return -1;
+	}
+/* As POSIX has a function's address taken from dlsym. */
+#define LOAD(f) \
+	if ((*(void **)&pq.f = dlsym(pq.lib, "PQ" #f)) == NULL) { \
+		missing = "PQ" #f; \
+		goto fail; \
+	}
+	LOAD(clear) LOAD(cmdTuples) LOAD(connectdb) LOAD(errorMessage)
+	LOAD(exec) LOAD(execPrepared) LOAD(finish) LOAD(fname) LOAD(ftype)
+	LOAD(getisnull) LOAD(getlength) LOAD(getvalue) LOAD(nfields)
+	LOAD(ntuples) LOAD(prepare) LOAD(resultErrorField) LOAD(resultStatus)
+	LOAD(status) LOAD(transactionStatus) LOAD(unescapeBytea)
+	LOAD(freemem)
+#undef LOAD
+	return 0;
+fail:
+	mm_errf(err, MM_ESYS, 0, "libpq lacks %s", missing);
+	dlclose(pq.lib);
+	pq.lib = NULL;
+	return -1;
+}
 
 struct mm_pgstmt {
 	char name[24];
@@ -191,12 +259,12 @@ static int query_int(struct mm_db *db, const char *sql, int *v);
 static void
 keep_msg(struct mm_db *db, const PGresult *res)
 {
-	const char *m = res ? PQresultErrorField(res,
+	const char *m = res ? pq.resultErrorField(res,
 	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	size_t n;
 
 	if (m == NULL)
-		m = PQerrorMessage(db->pg);
+		m = pq.errorMessage(db->pg);
 	snprintf(db->msg, sizeof(db->msg), "%s", m && *m ? m : "error");
 	n = strlen(db->msg);
 	while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
@@ -216,13 +284,13 @@ mm_pg_err(struct mm_db *db, struct mm_err *err, const char *what)
 static int
 run(struct mm_db *db, const char *sql)
 {
-	PGresult *res = PQexec(db->pg, sql);
-	ExecStatusType s = PQresultStatus(res);
+	PGresult *res = pq.exec(db->pg, sql);
+	ExecStatusType s = pq.resultStatus(res);
 	int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 
 	if (!ok)
 		keep_msg(db, res);
-	PQclear(res);
+	pq.clear(res);
 	return ok ? 0 : -1;
 }
 
@@ -278,7 +346,7 @@ mm_pg_begin(struct mm_db *db, struct mm_err *err)
 void
 mm_pg_rollback(struct mm_db *db)
 {
-	if (PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+	if (pq.transactionStatus(db->pg) != PQTRANS_IDLE)
 		(void)run(db, "ROLLBACK");
 }
 
@@ -286,14 +354,15 @@ mm_pg_rollback(struct mm_db *db)
 static int
 query_int(struct mm_db *db, const char *sql, int *v)
 {
-	PGresult *res = PQexec(db->pg, sql);
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PGresult *res = pq.exec(db->pg, sql);
+	int ok = pq.resultStatus(res) == PGRES_TUPLES_OK &&
+	    pq.ntuples(res) == 1;
 
 	if (!ok)
 		keep_msg(db, res);
 	else
-		*v = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
+		*v = atoi(pq.getvalue(res, 0, 0));
+	pq.clear(res);
 	return ok ? 0 : -1;
 }
 
@@ -349,8 +418,12 @@ fail:
 int
 mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err)
 {
-	db->pg = PQconnectdb(url);
-	if (PQstatus(db->pg) != CONNECTION_OK) {
+	if (load_libpq(err) < 0) {
+		mm_err_where(err, db->path);
+		return -1;
+	}
+	db->pg = pq.connectdb(url);
+	if (pq.status(db->pg) != CONNECTION_OK) {
 		keep_msg(db, NULL);
 		return mm_pg_err(db, err, "cannot open database");
 	}
@@ -365,7 +438,7 @@ void
 mm_pg_close(struct mm_db *db)
 {
 	if (db->pg != NULL)
-		PQfinish(db->pg);
+		pq.finish(db->pg);
 	db->pg = NULL;
 }
 
@@ -462,32 +535,32 @@ server_prepare(struct mm_db *db, struct mm_pgstmt *g)
 
 	for (i = 0; i < g->nparams; i++)
 		untyped |= g->type[i] == 0;
-	if (untyped && PQtransactionStatus(db->pg) == PQTRANS_INTRANS) {
+	if (untyped && pq.transactionStatus(db->pg) == PQTRANS_INTRANS) {
 		if (run(db, "SAVEPOINT mm_prepare") < 0)
 			return -1;
 		saved = 1;
 	}
-	res = PQprepare(db->pg, g->name, g->sql, g->nparams, g->type);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	res = pq.prepare(db->pg, g->name, g->sql, g->nparams, g->type);
+	ok = pq.resultStatus(res) == PGRES_COMMAND_OK;
+	state = pq.resultErrorField(res, PG_DIAG_SQLSTATE);
 	/* 42P08 ambiguous_parameter, 42P18 indeterminate_datatype. */
 	if (!ok && untyped && state != NULL && (strcmp(state, "42P08") == 0 ||
 	    strcmp(state, "42P18") == 0) &&
 	    (!saved || run(db, "ROLLBACK TO SAVEPOINT mm_prepare") == 0)) {
-		PQclear(res);
+		pq.clear(res);
 		for (i = 0; i < g->nparams; i++)
 			if (g->type[i] == 0)
 				g->type[i] = MM_PG_TEXT;
-		res = PQprepare(db->pg, g->name, g->sql, g->nparams, g->type);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		res = pq.prepare(db->pg, g->name, g->sql, g->nparams, g->type);
+		ok = pq.resultStatus(res) == PGRES_COMMAND_OK;
 	}
 	if (ok && saved && run(db, "RELEASE SAVEPOINT mm_prepare") < 0) {
-		PQclear(res);
+		pq.clear(res);
 		return -1;
 	}
 	if (!ok)
 		keep_msg(db, res);
-	PQclear(res);
+	pq.clear(res);
 	if (!ok)
 		return -1;
 	free(g->sql);
@@ -500,10 +573,11 @@ drop_result(struct mm_pgstmt *g)
 {
 	int j;
 
-	PQclear(g->res);
+	pq.clear(g->res);
 	g->res = NULL;
 	for (j = 0; j < g->ncols; j++)
-		free(g->blob[j]);
+		if (g->blob[j] != NULL)
+			pq.freemem(g->blob[j]);
 	free(g->blob);
 	free(g->bloblen);
 	free(g->blobrow);
@@ -525,21 +599,21 @@ mm_pg_step(struct mm_stmt *st)
 	if (!g->ran) {
 		if (g->sql != NULL && server_prepare(db, g) < 0)
 			return 1;	/* as SQLITE_ERROR */
-		g->res = PQexecPrepared(db->pg, g->name, g->nparams, g->val,
+		g->res = pq.execPrepared(db->pg, g->name, g->nparams, g->val,
 		    g->len, g->fmt, 0);
-		s = PQresultStatus(g->res);
+		s = pq.resultStatus(g->res);
 		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 			keep_msg(db, g->res);
-			PQclear(g->res);
+			pq.clear(g->res);
 			g->res = NULL;
 			return 1;	/* as SQLITE_ERROR */
 		}
-		t = PQcmdTuples(g->res);
+		t = pq.cmdTuples(g->res);
 		db->changes = t && *t ? atoi(t) : 0;
 		g->ran = 1;
 		g->row = -1;
-		g->nrows = PQntuples(g->res);
-		g->ncols = PQnfields(g->res);
+		g->nrows = pq.ntuples(g->res);
+		g->ncols = pq.nfields(g->res);
 		g->blob = mm_xcalloc((size_t)(g->ncols + 1), sizeof(*g->blob));
 		g->bloblen = mm_xcalloc((size_t)(g->ncols + 1),
 		    sizeof(*g->bloblen));
@@ -578,7 +652,7 @@ mm_pg_finalize(struct mm_stmt *st)
 
 	drop_result(g);
 	if (g->sql == NULL && st->db->pg != NULL &&
-	    PQtransactionStatus(st->db->pg) != PQTRANS_INERROR) {
+	    pq.transactionStatus(st->db->pg) != PQTRANS_INERROR) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", g->name);
 		(void)run(st->db, sql);
 	}
@@ -625,13 +699,13 @@ mm_pg_bind(struct mm_stmt *st, int i, const char *p, int n, int fmt,
 int
 mm_pg_col_count(struct mm_stmt *st)
 {
-	return st->pg->res ? PQnfields(st->pg->res) : 0;
+	return st->pg->res ? pq.nfields(st->pg->res) : 0;
 }
 
 const char *
 mm_pg_col_name(struct mm_stmt *st, int i)
 {
-	return st->pg->res ? PQfname(st->pg->res, i) : NULL;
+	return st->pg->res ? pq.fname(st->pg->res, i) : NULL;
 }
 
 /* Whether column i of the current row is there to read. */
@@ -647,9 +721,9 @@ mm_pg_col_type(struct mm_stmt *st, int i)
 {
 	struct mm_pgstmt *g = st->pg;
 
-	if (!on_row(g, i) || PQgetisnull(g->res, g->row, i))
+	if (!on_row(g, i) || pq.getisnull(g->res, g->row, i))
 		return MM_NULL;
-	switch (PQftype(g->res, i)) {
+	switch (pq.ftype(g->res, i)) {
 	case OID_BOOL:
 	case OID_INT2:
 	case OID_INT4:
@@ -671,9 +745,9 @@ mm_pg_col_text(struct mm_stmt *st, int i)
 {
 	struct mm_pgstmt *g = st->pg;
 
-	if (!on_row(g, i) || PQgetisnull(g->res, g->row, i))
+	if (!on_row(g, i) || pq.getisnull(g->res, g->row, i))
 		return NULL;
-	return (const unsigned char *)PQgetvalue(g->res, g->row, i);
+	return (const unsigned char *)pq.getvalue(g->res, g->row, i);
 }
 
 /* Column i of a bytea as its bytes, decoded once a row. */
@@ -684,8 +758,9 @@ decode(struct mm_pgstmt *g, int i)
 
 	if (g->blob[i] != NULL && g->blobrow[i] == g->row)
 		return 0;
-	free(g->blob[i]);
-	g->blob[i] = PQunescapeBytea((const unsigned char *)PQgetvalue(
+	if (g->blob[i] != NULL)
+		pq.freemem(g->blob[i]);
+	g->blob[i] = pq.unescapeBytea((const unsigned char *)pq.getvalue(
 	    g->res, g->row, i), &n);
 	if (g->blob[i] == NULL)
 		return -1;
@@ -699,10 +774,10 @@ mm_pg_col_blob(struct mm_stmt *st, int i)
 {
 	struct mm_pgstmt *g = st->pg;
 
-	if (!on_row(g, i) || PQgetisnull(g->res, g->row, i))
+	if (!on_row(g, i) || pq.getisnull(g->res, g->row, i))
 		return NULL;
-	if (PQftype(g->res, i) != OID_BYTEA)
-		return PQgetvalue(g->res, g->row, i);
+	if (pq.ftype(g->res, i) != OID_BYTEA)
+		return pq.getvalue(g->res, g->row, i);
 	return decode(g, i) < 0 ? NULL : g->blob[i];
 }
 
@@ -711,9 +786,9 @@ mm_pg_col_bytes(struct mm_stmt *st, int i)
 {
 	struct mm_pgstmt *g = st->pg;
 
-	if (!on_row(g, i) || PQgetisnull(g->res, g->row, i))
+	if (!on_row(g, i) || pq.getisnull(g->res, g->row, i))
 		return 0;
-	if (PQftype(g->res, i) != OID_BYTEA)
-		return PQgetlength(g->res, g->row, i);
+	if (pq.ftype(g->res, i) != OID_BYTEA)
+		return pq.getlength(g->res, g->row, i);
 	return decode(g, i) < 0 ? 0 : (int)g->bloblen[i];
 }

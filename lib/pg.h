@@ -1,5 +1,6 @@
 /*
- * pg.h - the store on PostgreSQL (db.h, sql.h), through libpq.
+ * pg.h - the store on PostgreSQL (db.h, sql.h), through libpq, which is
+ * loaded (dlopen) when a program first opens such a database.
  *
  * The same tables and semantics as SQLite's file.  Statements are
  * written once, in the SQL both take, with SQLite's parameters (?1, ?);
