@@ -386,6 +386,11 @@ migrate(struct mm_db *db, struct mm_err *err)
 	char sql[160];
 	int v, i;
 
+	/* Made already, as nearly always: nothing to lock. */
+	if (version(db, &v) < 0)
+		return mm_pg_err(db, err, "cannot read the schema");
+	if (v == MM_DB_SCHEMA)
+		return 0;
 	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
 	    LOCK_MIGRATE);
 	if (run(db, sql) < 0 || version(db, &v) < 0)
