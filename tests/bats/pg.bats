@@ -4,6 +4,7 @@
 # cluster (tests/pg.sh) serves the file; each test has a database of its
 # own.
 
+bats_require_minimum_version 1.5.0
 load helper
 
 T0=1764140000
@@ -130,6 +131,7 @@ mm-record: 5 duplicate batches not stored again, 1 of them conflicting"
 
 @test "a writer killed at any point leaves each batch whole or absent; run again, all stored once" {
 	newdb
+	mm-record --db "$DB" </dev/null
 	for i in 1 2 3; do
 		mm-record --db "$DB" --group 1 <"$BATS_FILE_TMPDIR/scored.ndjson" >/dev/null 2>&1 &
 		pid=$!
