@@ -1,11 +1,13 @@
 /*
- * db.h - the SQLite store (mm(7), State; mm-records(5)).
+ * db.h - the store (mm(7), State and PostgreSQL; mm-records(5)).
  *
- * One file, default data/metrics/metrics.db ($MM_DB, --db).  Opening it
- * creates it or migrates it forward inside one transaction, recorded in
- * schema_version; a file from a newer mm is refused and left untouched.
- * WAL mode, a busy timeout, foreign keys on; every write is a
- * transaction and every statement prepared.
+ * One SQLite file, default data/metrics/metrics.db ($MM_DB, --db), or a
+ * PostgreSQL database at a postgresql:// URL (pg.h); programs use either
+ * through sql.h.  Opening it creates it or migrates it forward inside
+ * one transaction, recorded in schema_version; a store from a newer mm
+ * is refused and left untouched.  SQLite: WAL mode, a busy timeout,
+ * foreign keys on.  Every write is a transaction and every statement
+ * prepared.
  */
 #ifndef MM_DB_H
 #define MM_DB_H
@@ -61,7 +63,11 @@ char *mm_db_shown(const char *path);
 int mm_db_open(struct mm_db *db, const char *path, struct mm_err *err);
 void mm_db_close(struct mm_db *db);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  0 or -1 with err (MM_ESYS). */
+/*
+ * A writer's transaction, taking the store's one write lock (SQLite's
+ * BEGIN IMMEDIATE; PostgreSQL's advisory lock, pg.h) / COMMIT /
+ * ROLLBACK.  0 or -1 with err (MM_ESYS).
+ */
 int mm_db_begin(struct mm_db *db, struct mm_err *err);
 int mm_db_commit(struct mm_db *db, struct mm_err *err);
 void mm_db_rollback(struct mm_db *db);
