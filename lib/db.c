@@ -186,11 +186,13 @@ mm_db_shown(const char *path)
 int
 mm_db_err(struct mm_db *db, struct mm_err *err, const char *what)
 {
+	int code;
+	const char *msg;
+
 	if (db->pg != NULL)
 		return mm_pg_err(db, err, what);
-	int code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
-	const char *msg = db->h ? sqlite3_errmsg(db->h) : "cannot open";
-
+	code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_ERROR;
+	msg = db->h ? sqlite3_errmsg(db->h) : "cannot open";
 	if ((code & 0xff) == SQLITE_NOTADB)
 		msg = "not an SQLite database";
 	/* SQLite's words for these are generic; the system's say why. */
@@ -377,8 +379,8 @@ schema_version(struct mm_db *db, int *v, struct mm_err *err)
 	return 0;
 }
 
-static int
-newer(struct mm_db *db, int v, struct mm_err *err)
+int
+mm_db_newer(struct mm_db *db, int v, struct mm_err *err)
 {
 	mm_errf(err, MM_ESYS, 0, "database schema %d is newer than this mm "
 	    "knows (%d); upgrade mm", v, NMIGRATIONS);
@@ -523,7 +525,7 @@ migrate(struct mm_db *db, struct mm_err *err)
 	if (schema_version(db, &v, err) < 0)
 		return -1;
 	if (v > NMIGRATIONS)
-		return newer(db, v, err);
+		return mm_db_newer(db, v, err);
 	if (v == NMIGRATIONS)
 		return 0;
 	if (mm_db_begin(db, err) < 0)
@@ -624,7 +626,7 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Refuse a newer schema before anything could write to the file. */
 	if (schema_version(db, &v, err) < 0 || (v > NMIGRATIONS &&
-	    newer(db, v, err) < 0)) {
+	    mm_db_newer(db, v, err) < 0)) {
 		mm_db_close(db);
 		return -1;
 	}

@@ -105,4 +105,7 @@ struct mm_stmt *mm_db_cached(struct mm_db *db, const char *sql,
 
 int mm_db_err(struct mm_db *db, struct mm_err *err, const char *what);
 
+/* A store of schema v, newer than this mm knows: err says so; -1. */
+int mm_db_newer(struct mm_db *db, int v, struct mm_err *err);
+
 #endif

@@ -397,10 +397,7 @@ migrate(struct mm_db *db, struct mm_err *err)
 		goto fail;
 	if (v > MM_DB_SCHEMA) {
 		mm_pg_rollback(db);
-		mm_errf(err, MM_ESYS, 0, "database schema %d is newer than "
-		    "this mm knows (%d); upgrade mm", v, MM_DB_SCHEMA);
-		mm_err_where(err, db->path);
-		return -1;
+		return mm_db_newer(db, v, err);
 	}
 	if (v == 0) {
 		if (run(db, schema) < 0)
@@ -753,6 +750,35 @@ mm_pg_col_text(struct mm_stmt *st, int i)
 	if (!on_row(g, i) || pq.getisnull(g->res, g->row, i))
 		return NULL;
 	return (const unsigned char *)pq.getvalue(g->res, g->row, i);
+}
+
+/*
+ * Column i as a number, as SQLite reads one out of text: what it can
+ * (a boolean is 1 or 0).  Results come as text.
+ */
+int64_t
+mm_pg_col_int64(struct mm_stmt *st, int i)
+{
+	const char *t = (const char *)mm_pg_col_text(st, i);
+	char *end;
+	int64_t v;
+
+	if (t == NULL)
+		return 0;
+	if (*t == 't' || *t == 'f')
+		return *t == 't';
+	v = strtoll(t, &end, 10);
+	if (*end == '.' || *end == 'e' || *end == 'E')
+		v = (int64_t)strtod(t, NULL);
+	return v;
+}
+
+double
+mm_pg_col_double(struct mm_stmt *st, int i)
+{
+	const char *t = (const char *)mm_pg_col_text(st, i);
+
+	return t == NULL ? 0 : strtod(t, NULL);
 }
 
 /* Column i of a bytea as its bytes, decoded once a row. */

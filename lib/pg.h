@@ -17,6 +17,7 @@
 #define MM_PG_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "mm.h"
 
@@ -59,6 +60,8 @@ int mm_pg_col_count(struct mm_stmt *st);
 const char *mm_pg_col_name(struct mm_stmt *st, int i);
 int mm_pg_col_type(struct mm_stmt *st, int i);
 const unsigned char *mm_pg_col_text(struct mm_stmt *st, int i);
+int64_t mm_pg_col_int64(struct mm_stmt *st, int i);
+double mm_pg_col_double(struct mm_stmt *st, int i);
 const void *mm_pg_col_blob(struct mm_stmt *st, int i);
 int mm_pg_col_bytes(struct mm_stmt *st, int i);
 

@@ -167,32 +167,16 @@ mm_col_int(struct mm_stmt *st, int i)
 int64_t
 mm_col_int64(struct mm_stmt *st, int i)
 {
-	const char *t;
-	char *end;
-	int64_t v;
-
-	if (st->pg) {
-		/* As SQLite reads a number out of text: what it can. */
-		if ((t = (const char *)mm_pg_col_text(st, i)) == NULL)
-			return 0;
-		if (*t == 't' || *t == 'f')
-			return *t == 't';
-		v = strtoll(t, &end, 10);
-		if (*end == '.' || *end == 'e' || *end == 'E')
-			v = (int64_t)strtod(t, NULL);
-		return v;
-	}
+	if (st->pg)
+		return mm_pg_col_int64(st, i);
 	return (int64_t)sqlite3_column_int64(st->lite, i);
 }
 
 double
 mm_col_double(struct mm_stmt *st, int i)
 {
-	const char *t;
-
 	if (st->pg)
-		return (t = (const char *)mm_pg_col_text(st, i)) == NULL ? 0 :
-		    strtod(t, NULL);
+		return mm_pg_col_double(st, i);
 	return sqlite3_column_double(st->lite, i);
 }
 
