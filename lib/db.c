@@ -177,6 +177,12 @@ mm_db_is_url(const char *path)
 	return mm_pg_is_url(path);
 }
 
+int
+mm_db_remote(const struct mm_db *db)
+{
+	return db->pg != NULL;
+}
+
 char *
 mm_db_shown(const char *path)
 {
@@ -235,8 +241,33 @@ int
 mm_db_begin(struct mm_db *db, struct mm_err *err)
 {
 	if (db->pg != NULL)
-		return mm_pg_begin(db, err);
+		return mm_pg_begin(db, 0, err);
 	return mm_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int
+mm_db_begin_append(struct mm_db *db, struct mm_err *err)
+{
+	if (db->pg != NULL)
+		return mm_pg_begin(db, 1, err);
+	return mm_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int
+mm_db_settle(struct mm_db *db, struct mm_err *err)
+{
+	return db->pg != NULL ? mm_pg_settle(db, err) : 0;
+}
+
+void
+mm_db_evidence_top(const struct mm_db *db, const char *n, char *sql,
+    size_t size)
+{
+	if (db->pg != NULL)
+		snprintf(sql, size, "mm_evidence_top(%s)", n);
+	else	/* One writer at a time: on from the last row kept. */
+		snprintf(sql, size, "(SELECT coalesce(max(id), 0) FROM "
+		    "evidence_batch) + %s", n);
 }
 
 int

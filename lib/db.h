@@ -52,6 +52,12 @@ const char *mm_db_path(const char *path);
 /* Whether path is a PostgreSQL URL, not a file. */
 int mm_db_is_url(const char *path);
 
+/*
+ * Whether the store is a server (PostgreSQL), where each statement is a
+ * round trip: what is done often is done in fewer, larger statements.
+ */
+int mm_db_remote(const struct mm_db *db);
+
 /* The database as it may be shown: a URL's password is ***.  Owned. */
 char *mm_db_shown(const char *path);
 
@@ -69,6 +75,29 @@ void mm_db_close(struct mm_db *db);
  * ROLLBACK.  0 or -1 with err (MM_ESYS).
  */
 int mm_db_begin(struct mm_db *db, struct mm_err *err);
+
+/*
+ * A recorder's transaction, which only adds batches and their evidence:
+ * on SQLite, mm_db_begin's; on PostgreSQL, many at once, and an
+ * mm_db_begin waits for those in flight.  0 or -1 with err.
+ */
+int mm_db_begin_append(struct mm_db *db, struct mm_err *err);
+
+/*
+ * Wait until every recorder's transaction in flight has ended, so that
+ * each evidence row numbered so far is committed or never will be
+ * (PostgreSQL; on SQLite, where a writer is alone, nothing to wait
+ * for).  0 or -1 with err.
+ */
+int mm_db_settle(struct mm_db *db, struct mm_err *err);
+
+/*
+ * Into sql, SQL for the number of the last of n (SQL: a parameter)
+ * evidence rows a new batch adds, the id of its evidence_batch row: on
+ * from the newest on SQLite, from PostgreSQL's sequence there.
+ */
+void mm_db_evidence_top(const struct mm_db *db, const char *n, char *sql,
+    size_t size);
 int mm_db_commit(struct mm_db *db, struct mm_err *err);
 void mm_db_rollback(struct mm_db *db);
 

@@ -273,6 +273,9 @@ mm_evidence_load(struct mm_db *db, long horizon, long cap,
 	e->key[0] = '\0';
 	e->max_id = 0;
 	e->bad = 0;
+	/* No row at or below horizon is still on its way. */
+	if (mm_db_settle(db, err) < 0)
+		return -1;
 	if ((rc = newest(db, horizon, cap, &names, &floor, err)) != 0)
 		return rc < 0 ? -1 : 0;
 	copy = mm_xstrdup(names);

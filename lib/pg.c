@@ -23,9 +23,16 @@
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
 
-/* The advisory lock writers take, and the one migrations take. */
+/*
+ * The advisory lock writers take (recorders shared, the others alone),
+ * the one migrations take, and the one mm_evidence_top holds while it
+ * hands out numbers.
+ */
 #define LOCK_WRITE 0x6d6d0001
 #define LOCK_MIGRATE 0x6d6d0002
+#define LOCK_NUMBER 1835859971	/* 0x6d6d0003, as SQL takes it */
+#define STR(x) #x
+#define XSTR(x) STR(x)
 #define LOCK_OTHER 0x6d6d0100	/* + db.h's MM_DB_LOCK_... */
 
 /*
@@ -153,7 +160,35 @@ static const char schema[] =
 	"  n_rows BIGINT NOT NULL,"
 	"  rows TEXT NOT NULL,"
 	"  labels TEXT NOT NULL,"
-	"  features BYTEA NOT NULL);"
+	"  features BYTEA NOT NULL)"
+	/*
+	 * A batch's rows stay in its row, uncompressed: doubles do not
+	 * compress, and trying costs more than the rest of the insert.
+	 */
+	"  WITH (toast_tuple_target = 8160);"
+	"ALTER TABLE evidence_batch ALTER COLUMN features SET STORAGE EXTERNAL;"
+	/*
+	 * Recorders write at once (mm_db_begin_append), so a batch's rows
+	 * cannot be numbered on from max(id), which only sees what has
+	 * committed: they are handed out here, n at a time, from a
+	 * sequence.  A transaction rolled back leaves its numbers unused.
+	 */
+	"CREATE SEQUENCE evidence_row;"
+	"CREATE FUNCTION mm_evidence_top(n BIGINT) RETURNS BIGINT"
+	"  LANGUAGE plpgsql AS $$"
+	"  DECLARE top BIGINT;"
+	"  BEGIN"
+	"    PERFORM pg_advisory_lock(" XSTR(LOCK_NUMBER) ");"
+	"    BEGIN"
+	"      top := nextval('evidence_row') + n - 1;"
+	"      PERFORM setval('evidence_row', top);"
+	"    EXCEPTION WHEN OTHERS THEN"
+	"      PERFORM pg_advisory_unlock(" XSTR(LOCK_NUMBER) ");"
+	"      RAISE;"
+	"    END;"
+	"    PERFORM pg_advisory_unlock(" XSTR(LOCK_NUMBER) ");"
+	"    RETURN top;"
+	"  END $$;"
 	"CREATE VIEW evidence AS SELECT"
 	"  b.id - b.n_rows + j.k AS id,"
 	"  b.batch_id AS batch_id,"
@@ -330,17 +365,27 @@ mm_pg_unlock(struct mm_db *db, int which)
 }
 
 int
-mm_pg_begin(struct mm_db *db, struct mm_err *err)
+mm_pg_begin(struct mm_db *db, int shared, struct mm_err *err)
 {
 	char sql[96];
 
-	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
-	    LOCK_WRITE);
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock%s(%d)",
+	    shared ? "_shared" : "", LOCK_WRITE);
 	if (run(db, sql) < 0) {
 		mm_pg_rollback(db);
 		return mm_pg_err(db, err, "database error");
 	}
 	return 0;
+}
+
+int
+mm_pg_settle(struct mm_db *db, struct mm_err *err)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d); "
+	    "SELECT pg_advisory_unlock(%d)", LOCK_WRITE, LOCK_WRITE);
+	return run(db, sql) < 0 ? mm_pg_err(db, err, "database error") : 0;
 }
 
 void

@@ -8,10 +8,14 @@
  * its first step, with its parameters as text (blobs as binary), and its
  * result is read a row a step.
  *
- * Writers take one lock for their transaction (mm_db_begin: an advisory
- * lock on the database), as SQLite's BEGIN IMMEDIATE does, so that a
- * batch, its evidence and the decisions on it are numbered in the order
- * they commit, on one machine or many.
+ * Writers take one advisory lock on the database for their
+ * transaction.  Recorders, which only add batches, take it shared and
+ * run at once (mm_db_begin_append); every other writer takes it alone
+ * (mm_db_begin), as under SQLite's BEGIN IMMEDIATE, and so waits for the
+ * recorders in flight.  Evidence rows are numbered from a sequence
+ * (mm_evidence_top), and a retrain waits for the recorders in flight
+ * before it reads (mm_db_settle): every number at or below a horizon it
+ * reads is then committed or never will be.
  */
 #ifndef MM_PG_H
 #define MM_PG_H
@@ -43,7 +47,8 @@ void mm_pg_close(struct mm_db *db);
 int mm_pg_exec(struct mm_db *db, const char *sql, struct mm_err *err);
 int mm_pg_try_lock(struct mm_db *db, int which, struct mm_err *err);
 void mm_pg_unlock(struct mm_db *db, int which);
-int mm_pg_begin(struct mm_db *db, struct mm_err *err);
+int mm_pg_begin(struct mm_db *db, int shared, struct mm_err *err);
+int mm_pg_settle(struct mm_db *db, struct mm_err *err);
 void mm_pg_rollback(struct mm_db *db);
 int mm_pg_err(struct mm_db *db, struct mm_err *err, const char *what);
 struct mm_stmt *mm_pg_prepare(struct mm_db *db, const char *sql,

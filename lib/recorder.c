@@ -13,6 +13,9 @@
 static int
 prepare(struct mm_recorder *r, struct mm_err *err)
 {
+	struct mm_buf sql;
+	char top[96];
+
 	r->ins_metrics = mm_db_prepare(r->db, "INSERT INTO metrics (batch_id, "
 	    "ts, model_version, n_samples, n_labelled, accuracy, f1, "
 	    "avg_confidence, latency_ms, drift_score, drift_status, psi, "
@@ -23,17 +26,20 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 		return -1;
 	r->ins_counts = mm_db_prepare(r->db, "INSERT INTO drift_counts "
 	    "(batch_id, ts, ref, model_version, n, counts) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING", err);
+	    "?3, ?6, ?4, ?5) ON CONFLICT DO NOTHING", err);
 	if (r->ins_counts == NULL)
 		return -1;
 	/*
-	 * A batch's rows are numbered on from the last row kept: its id is
-	 * its last row's number (db.c, migration 4).
+	 * A batch's rows are numbered on from the last row numbered: its id
+	 * is its last row's number (db.c, migration 4).
 	 */
-	r->ins_evidence = mm_db_prepare(r->db, "INSERT INTO evidence_batch "
-	    "(id, batch_id, ts, names, n_rows, rows, labels, features) VALUES "
-	    "((SELECT coalesce(max(id), 0) FROM evidence_batch) + ?5, ?1, ?2, "
-	    "?3, ?5, ?4, ?6, ?7) ON CONFLICT DO NOTHING", err);
+	mm_db_evidence_top(r->db, "?3", top, sizeof(top));
+	mm_buf_init(&sql);
+	mm_buf_printf(&sql, "INSERT INTO evidence_batch (id, batch_id, ts, "
+	    "n_rows, names, rows, labels, features) VALUES (%s, ?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING", top);
+	r->ins_evidence = mm_db_prepare(r->db, sql.p, err);
+	mm_buf_release(&sql);
 	if (r->ins_evidence == NULL)
 		return -1;
 	/*
@@ -46,6 +52,38 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 	    "WHERE id <= (SELECT max(id) FROM evidence_batch) - ?1", err);
 	if (r->cap_evidence == NULL)
 		return -1;
+	/*
+	 * On a server, a batch's metrics, counts and evidence go in one
+	 * statement, one round trip: the counts (?18-?20, as ins_counts'
+	 * ?3-?5) and the evidence (?21-?25, as ins_evidence's ?3-?7) only
+	 * when the metrics are new, and each only when given.  It gives 1
+	 * when the batch is new, 0 when it was stored before.
+	 */
+	if (mm_db_remote(r->db)) {
+		mm_db_evidence_top(r->db, "CAST(?21 AS BIGINT)", top,
+		    sizeof(top));
+		mm_buf_init(&sql);
+		mm_buf_printf(&sql, "WITH m AS (INSERT INTO metrics (batch_id, "
+		    "ts, model_version, n_samples, n_labelled, accuracy, f1, "
+		    "avg_confidence, latency_ms, drift_score, drift_status, "
+		    "psi, p_value, trust_score, recorded_at, drift, confusion) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+		    "?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT DO NOTHING "
+		    "RETURNING 1), c AS (INSERT INTO drift_counts (batch_id, "
+		    "ts, ref, model_version, n, counts) SELECT ?1, ?2, "
+		    "CAST(?18 AS TEXT), ?3, CAST(?19 AS BIGINT), "
+		    "CAST(?20 AS TEXT) FROM m WHERE ?18 IS NOT NULL ON "
+		    "CONFLICT DO NOTHING), e AS (INSERT INTO evidence_batch "
+		    "(id, batch_id, ts, n_rows, names, rows, labels, features) "
+		    "SELECT %s, ?1, ?2, CAST(?21 AS BIGINT), "
+		    "CAST(?22 AS TEXT), CAST(?23 AS TEXT), CAST(?24 AS TEXT), "
+		    "CAST(?25 AS BYTEA) FROM m WHERE ?21 IS NOT NULL ON "
+		    "CONFLICT DO NOTHING) SELECT count(*) FROM m", top);
+		r->ins_batch = mm_db_prepare(r->db, sql.p, err);
+		mm_buf_release(&sql);
+		if (r->ins_batch == NULL)
+			return -1;
+	}
 	r->sel_metrics = mm_db_prepare(r->db, "SELECT ts, n_samples FROM "
 	    "metrics WHERE batch_id = ?1", err);
 	if (r->sel_metrics == NULL)
@@ -223,25 +261,44 @@ keeps_rows(struct mm_recorder *r, int say)
 	return 1;
 }
 
+/*
+ * Bind the batch's labelled rows as evidence at i to i + 4 (n_rows,
+ * names, rows, labels, features), or NULLs when none is kept: the
+ * number of rows.  say: a batch whose rows cannot be kept is said, once.
+ */
+static size_t
+bind_evidence(struct mm_recorder *r, struct mm_stmt *st, int i, int say)
+{
+	size_t n = 0;
+	int k;
+
+	if (keeps_rows(r, say)) {
+		put_names(r);
+		n = pack_rows(r);
+	}
+	if (n == 0) {
+		for (k = 0; k < 5; k++)
+			mm_bind_null(st, i + k);
+		return 0;
+	}
+	mm_bind_int64(st, i, (int64_t)n);
+	mm_bind_text(st, i + 1, r->names.p, (int)r->names.n);
+	mm_bind_text(st, i + 2, r->rows_json.p, (int)r->rows_json.n);
+	mm_bind_text(st, i + 3, r->labels_json.p, (int)r->labels_json.n);
+	mm_bind_blob(st, i + 4, r->rows_blob.p, (int)r->rows_blob.n);
+	return n;
+}
+
 static int
 store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 {
-	const struct mm_batch *b = &r->batch;
 	struct mm_stmt *st = r->ins_evidence;
 	size_t n;
 
-	if (!keeps_rows(r, 1))
+	if ((n = bind_evidence(r, st, 3, 1)) == 0)
 		return 0;
-	put_names(r);
-	if ((n = pack_rows(r)) == 0)
-		return 0;
-	mm_bind_text(st, 1, b->id, -1);
+	mm_bind_text(st, 1, r->batch.id, -1);
 	mm_bind_double(st, 2, ts);
-	mm_bind_text(st, 3, r->names.p, (int)r->names.n);
-	mm_bind_text(st, 4, r->rows_json.p, (int)r->rows_json.n);
-	mm_bind_int64(st, 5, (int64_t)n);
-	mm_bind_text(st, 6, r->labels_json.p, (int)r->labels_json.n);
-	mm_bind_blob(st, 7, r->rows_blob.p, (int)r->rows_blob.n);
 	if (mm_step(st) != MM_DONE) {
 		mm_reset(st);
 		return mm_db_err(r->db, err, "cannot store evidence");
@@ -251,27 +308,43 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 	return 0;
 }
 
-/* The batch's bin counts, which mm-aggregate sums over windows. */
+/*
+ * Bind the batch's bin counts, which mm-aggregate sums over windows, at
+ * i to i + 2 (ref, n, counts), or NULLs when it has none: 1 or 0.
+ */
+static int
+bind_counts(struct mm_recorder *r, struct mm_stmt *st, int i,
+    const struct mm_drift_in *d)
+{
+	const char *ref;
+
+	if (d->counts == NULL ||
+	    (ref = mm_recin_string(d->ref, &r->ref)) == NULL) {
+		mm_bind_null(st, i);
+		mm_bind_null(st, i + 1);
+		mm_bind_null(st, i + 2);
+		return 0;
+	}
+	mm_bind_text(st, i, ref, -1);
+	mm_bind_int64(st, i + 1, (int64_t)strtoll(d->n->val.p, NULL, 10));
+	mm_bind_text(st, i + 2, d->counts->val.p, (int)d->counts->val.n);
+	return 1;
+}
+
 static int
 store_counts(struct mm_recorder *r, double ts, const struct mm_drift_in *d,
     const char *version, struct mm_err *err)
 {
 	struct mm_stmt *st = r->ins_counts;
-	const char *ref;
 
-	if (d->counts == NULL ||
-	    (ref = mm_recin_string(d->ref, &r->ref)) == NULL)
+	if (!bind_counts(r, st, 3, d))
 		return 0;
 	mm_bind_text(st, 1, r->batch.id, -1);
 	mm_bind_double(st, 2, ts);
-	mm_bind_text(st, 3, ref, -1);
 	if (version != NULL)
-		mm_bind_text(st, 4, version, -1);
+		mm_bind_text(st, 6, version, -1);
 	else
-		mm_bind_null(st, 4);
-	mm_bind_int64(st, 5, (int64_t)strtoll(d->n->val.p, NULL,
-	    10));
-	mm_bind_text(st, 6, d->counts->val.p, (int)d->counts->val.n);
+		mm_bind_null(st, 6);
 	if (mm_step(st) != MM_DONE) {
 		mm_reset(st);
 		return mm_db_err(r->db, err, "cannot store drift counts");
@@ -428,11 +501,13 @@ store(struct mm_recorder *r, struct mm_err *err)
 	const struct mm_field *df, *mf;
 	struct mm_drift_in d;
 	struct mm_metrics_in m;
-	struct mm_stmt *st = r->ins_metrics;
+	/* On a server, the one statement of all three (prepare). */
+	struct mm_stmt *st = r->ins_batch ? r->ins_batch : r->ins_metrics;
 	json_t *trust;
 	const char *status, *version = NULL;
 	double ts;
-	int rc = 0, bad = 0, has_drift, has_metrics;
+	size_t n = 0;
+	int rc = 0, bad = 0, has_drift, has_metrics, step, stored, i;
 
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
@@ -461,7 +536,7 @@ store(struct mm_recorder *r, struct mm_err *err)
 	ts = b->has_ts ? b->ts : mm_clock(r->now);
 	r->ts = ts;
 	if (!r->in_txn) {
-		if ((rc = mm_db_begin(r->db, err)) < 0)
+		if ((rc = mm_db_begin_append(r->db, err)) < 0)
 			goto out;
 		r->in_txn = 1;
 	}
@@ -492,13 +567,26 @@ store(struct mm_recorder *r, struct mm_err *err)
 	else
 		mm_bind_null(st, 16);
 	bind_raw(st, 17, m.confusion);
-	if (mm_step(st) != MM_DONE) {
-		mm_reset(st);
+	if (r->ins_batch != NULL) {
+		/* Rows of a severe batch are not kept (below). */
+		bind_counts(r, st, 18, &d);
+		if (status != NULL && strcmp(status, "severe") == 0)
+			for (i = 21; i <= 25; i++)
+				mm_bind_null(st, i);
+		else
+			n = bind_evidence(r, st, 21, 0);
+		step = mm_step(st);
+		stored = step == MM_ROW && mm_col_int64(st, 0) > 0;
+	} else {
+		step = mm_step(st);
+		stored = step == MM_DONE && mm_db_changes(r->db) > 0;
+	}
+	mm_reset(st);
+	if (step != (r->ins_batch != NULL ? MM_ROW : MM_DONE)) {
 		rc = mm_db_err(r->db, err, "cannot store metrics");
 		goto out;
 	}
-	mm_reset(st);
-	if (mm_db_changes(r->db) == 0) {
+	if (!stored) {
 		/*
 		 * Stored before: keep it once.  The same batch again is a
 		 * replay, and silent; another batch under the same id
@@ -514,6 +602,13 @@ store(struct mm_recorder *r, struct mm_err *err)
 		goto out;
 	}
 	r->stored++;
+	if (r->ins_batch != NULL) {
+		/* Stored with the metrics; a batch not kept is said now. */
+		r->rows += (long)n;
+		if (n == 0 && (status == NULL || strcmp(status, "severe") != 0))
+			(void)keeps_rows(r, 1);
+		goto out;
+	}
 	if ((rc = store_counts(r, ts, &d, version, err)) < 0)
 		goto out;
 	/*
@@ -579,6 +674,7 @@ mm_recorder_close(struct mm_recorder *r)
 	mm_finalize(r->ins_metrics);
 	mm_finalize(r->ins_counts);
 	mm_finalize(r->ins_evidence);
+	mm_finalize(r->ins_batch);
 	mm_finalize(r->cap_evidence);
 	mm_finalize(r->sel_metrics);
 	mm_finalize(r->sel_evidence);

@@ -34,6 +34,7 @@ struct mm_recorder {
 	double ts;		/* the last batch's time, as stored */
 
 	struct mm_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
+	struct mm_stmt *ins_batch;	/* all three at once, on a server */
 	struct mm_stmt *sel_metrics, *sel_evidence;
 	struct mm_batch batch;	/* the last record's */
 	struct mm_rec rec, sub, msub;
