@@ -48,16 +48,16 @@ struct record {
 
 /* Say which batch conflicts with the stored one, on which line. */
 static void
-warn_conflict(const struct record *r)
+warn_conflict(void *ctx, const char *where, long line, const char *id,
+    const char *why)
 {
 	struct mm_err w = { 0 };
 
-	if (r->run.in != NULL)
-		mm_err_where(&w, r->run.in->name);
-	mm_errf(&w, MM_OK, r->run.in != NULL ? r->run.in->lineno : 0,
-	    "batch '%s' "
-	    "is stored already with other content (%s): not stored again",
-	    r->rc.batch.id, r->rc.why);
+	(void)ctx;
+	if (where != NULL && where[0] != '\0')
+		mm_err_where(&w, where);
+	mm_errf(&w, MM_OK, line, "batch '%s' is stored already with other "
+	    "content (%s): not stored again", id, why);
 	mm_perr(prog, &w);
 }
 
@@ -93,10 +93,13 @@ do_record(struct record *r, char *line, size_t len, struct mm_err *err)
 {
 	int rc;
 
+	r->rc.where = r->run.in != NULL ? r->run.in->name : NULL;
+	r->rc.line = r->run.in != NULL ? r->run.in->lineno : 0;
 	if ((rc = mm_recorder_line(&r->rc, line, len, err)) < 0)
 		return -1;
 	if (rc == MM_RECORD_CONFLICT)
-		warn_conflict(r);
+		warn_conflict(r, r->rc.where, r->rc.line, r->rc.batch.id,
+		    r->rc.why);
 	mm_buf_put(&r->pending, line, len);
 	mm_buf_putc(&r->pending, '\n');
 	r->npending++;
@@ -195,6 +198,8 @@ main(int argc, char **argv)
 		rc = err.code;
 		goto out;
 	}
+	/* On a server, a group's batches go in a few statements. */
+	mm_recorder_defer(&r.rc, warn_conflict, &r);
 	rc = mm_run(&r.run, argc - st.ind, argv + st.ind, on_line, &r);
 	mm_run_skipped(&r.run);
 	/* Replays are silent: only a conflict makes the count worth saying. */

@@ -32,6 +32,10 @@ struct mm_stmt;
 #define MM_PG_INT8 20
 #define MM_PG_TEXT 25
 #define MM_PG_FLOAT8 701
+#define MM_PG_BYTEA_ARRAY 1001
+#define MM_PG_TEXT_ARRAY 1009
+#define MM_PG_INT8_ARRAY 1016
+#define MM_PG_FLOAT8_ARRAY 1022
 
 /* The URL is PostgreSQL's: postgresql:// or postgres://. */
 int mm_pg_is_url(const char *path);

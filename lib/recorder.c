@@ -93,39 +93,94 @@ prepare(struct mm_recorder *r, struct mm_err *err)
 	return r->sel_evidence == NULL ? -1 : 0;
 }
 
+/*
+ * Where a batch's values go: a statement's parameters, or (deferred) the
+ * columns of the batches queued, value i in cols[i - 1].
+ */
+struct sink {
+	struct mm_stmt *st;
+	struct mm_arr *cols;
+};
+
 static void
-bind_json_number(struct mm_stmt *st, int i, json_t *o, const char *key)
+put_text(const struct sink *k, int i, const char *p, int n)
+{
+	if (k->cols != NULL)
+		mm_arr_bytes(&k->cols[i - 1], p, n);
+	else
+		mm_bind_text(k->st, i, p, n);
+}
+
+static void
+put_blob(const struct sink *k, int i, const void *p, int n)
+{
+	if (k->cols != NULL)
+		mm_arr_bytes(&k->cols[i - 1], p, n);
+	else
+		mm_bind_blob(k->st, i, p, n);
+}
+
+static void
+put_double(const struct sink *k, int i, double v)
+{
+	if (k->cols != NULL)
+		mm_arr_double(&k->cols[i - 1], v);
+	else
+		mm_bind_double(k->st, i, v);
+}
+
+static void
+put_int64(const struct sink *k, int i, int64_t v)
+{
+	if (k->cols != NULL)
+		mm_arr_int64(&k->cols[i - 1], v);
+	else
+		mm_bind_int64(k->st, i, v);
+}
+
+static void
+put_null(const struct sink *k, int i)
+{
+	if (k->cols != NULL)
+		mm_arr_null(&k->cols[i - 1]);
+	else
+		mm_bind_null(k->st, i);
+}
+
+static void
+put_json_number(const struct sink *k, int i, json_t *o, const char *key)
 {
 	json_t *v = o ? json_object_get(o, key) : NULL;
 
 	if (json_is_number(v))
-		mm_bind_double(st, i, json_number_value(v));
+		put_double(k, i, json_number_value(v));
 	else
-		mm_bind_null(st, i);
+		put_null(k, i);
 }
+
 /*
- * Bind a field as the JSON text it came as, so the numbers stored are
+ * Put a field as the JSON text it came as, so the numbers stored are
  * the numbers read; absent or null is NULL.
  */
 static void
-bind_raw(struct mm_stmt *st, int i, const struct mm_field *f)
+put_raw(const struct sink *k, int i, const struct mm_field *f)
 {
 	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
-		mm_bind_null(st, i);
+		put_null(k, i);
 	else
-		mm_bind_text(st, i, f->val.p, (int)f->val.n);
+		put_text(k, i, f->val.p, (int)f->val.n);
 }
 
-/* Bind a field that is a number as one; anything else is NULL. */
+/* Put a field that is a number as one; anything else is NULL. */
 static void
-bind_raw_number(struct mm_stmt *st, int i, const struct mm_field *f)
+put_raw_number(const struct sink *k, int i, const struct mm_field *f)
 {
 	double v;
 
 	if (f != NULL && mm_json_number(f->val.p, &v) == f->val.p + f->val.n)
-		mm_bind_double(st, i, v);
+		put_double(k, i, v);
 	else
-		mm_bind_null(st, i);
+		put_null(k, i);
 }
 
 /* A field of the record as a JSON value (new reference), or NULL. */
@@ -262,30 +317,30 @@ keeps_rows(struct mm_recorder *r, int say)
 }
 
 /*
- * Bind the batch's labelled rows as evidence at i to i + 4 (n_rows,
+ * Put the batch's labelled rows as evidence at i to i + 4 (n_rows,
  * names, rows, labels, features), or NULLs when none is kept: the
  * number of rows.  say: a batch whose rows cannot be kept is said, once.
  */
 static size_t
-bind_evidence(struct mm_recorder *r, struct mm_stmt *st, int i, int say)
+put_evidence(struct mm_recorder *r, const struct sink *k, int i, int say)
 {
 	size_t n = 0;
-	int k;
+	int j;
 
 	if (keeps_rows(r, say)) {
 		put_names(r);
 		n = pack_rows(r);
 	}
 	if (n == 0) {
-		for (k = 0; k < 5; k++)
-			mm_bind_null(st, i + k);
+		for (j = 0; j < 5; j++)
+			put_null(k, i + j);
 		return 0;
 	}
-	mm_bind_int64(st, i, (int64_t)n);
-	mm_bind_text(st, i + 1, r->names.p, (int)r->names.n);
-	mm_bind_text(st, i + 2, r->rows_json.p, (int)r->rows_json.n);
-	mm_bind_text(st, i + 3, r->labels_json.p, (int)r->labels_json.n);
-	mm_bind_blob(st, i + 4, r->rows_blob.p, (int)r->rows_blob.n);
+	put_int64(k, i, (int64_t)n);
+	put_text(k, i + 1, r->names.p, (int)r->names.n);
+	put_text(k, i + 2, r->rows_json.p, (int)r->rows_json.n);
+	put_text(k, i + 3, r->labels_json.p, (int)r->labels_json.n);
+	put_blob(k, i + 4, r->rows_blob.p, (int)r->rows_blob.n);
 	return n;
 }
 
@@ -293,9 +348,10 @@ static int
 store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 {
 	struct mm_stmt *st = r->ins_evidence;
+	struct sink k = { st, NULL };
 	size_t n;
 
-	if ((n = bind_evidence(r, st, 3, 1)) == 0)
+	if ((n = put_evidence(r, &k, 3, 1)) == 0)
 		return 0;
 	mm_bind_text(st, 1, r->batch.id, -1);
 	mm_bind_double(st, 2, ts);
@@ -309,25 +365,25 @@ store_evidence(struct mm_recorder *r, double ts, struct mm_err *err)
 }
 
 /*
- * Bind the batch's bin counts, which mm-aggregate sums over windows, at
+ * Put the batch's bin counts, which mm-aggregate sums over windows, at
  * i to i + 2 (ref, n, counts), or NULLs when it has none: 1 or 0.
  */
 static int
-bind_counts(struct mm_recorder *r, struct mm_stmt *st, int i,
+put_counts(struct mm_recorder *r, const struct sink *k, int i,
     const struct mm_drift_in *d)
 {
 	const char *ref;
 
 	if (d->counts == NULL ||
 	    (ref = mm_recin_string(d->ref, &r->ref)) == NULL) {
-		mm_bind_null(st, i);
-		mm_bind_null(st, i + 1);
-		mm_bind_null(st, i + 2);
+		put_null(k, i);
+		put_null(k, i + 1);
+		put_null(k, i + 2);
 		return 0;
 	}
-	mm_bind_text(st, i, ref, -1);
-	mm_bind_int64(st, i + 1, (int64_t)strtoll(d->n->val.p, NULL, 10));
-	mm_bind_text(st, i + 2, d->counts->val.p, (int)d->counts->val.n);
+	put_text(k, i, ref, -1);
+	put_int64(k, i + 1, (int64_t)strtoll(d->n->val.p, NULL, 10));
+	put_text(k, i + 2, d->counts->val.p, (int)d->counts->val.n);
 	return 1;
 }
 
@@ -336,8 +392,9 @@ store_counts(struct mm_recorder *r, double ts, const struct mm_drift_in *d,
     const char *version, struct mm_err *err)
 {
 	struct mm_stmt *st = r->ins_counts;
+	struct sink k = { st, NULL };
 
-	if (!bind_counts(r, st, 3, d))
+	if (!put_counts(r, &k, 3, d))
 		return 0;
 	mm_bind_text(st, 1, r->batch.id, -1);
 	mm_bind_double(st, 2, ts);
@@ -374,46 +431,98 @@ next_int(const char **p, long long *v)
 }
 
 /*
- * Whether the batch's evidence kept, in st (names, rows, labels,
- * features), is the record's labelled rows: 1 with the first row that
- * differs in why, else 0.
+ * What of a batch is compared with what was stored under its id: its
+ * ts and n_samples, when it has them, and its labelled rows as evidence
+ * keeps them (n rows of width bytes; none when its rows are not kept).
+ * Text and bytes point into the recorder's buffers or its arena.
  */
-static int
-rows_differ(struct mm_recorder *r, struct mm_stmt *st, char *why, size_t size)
+struct mm_rec_pending {
+	size_t id, where;	/* offsets in the arena */
+	long line;
+	int has_ts, has_n;
+	double ts;
+	long long n_samples;
+	size_t nrows, width;
+	size_t names, names_n, rows, rows_n, labels, labels_n, feat, feat_n;
+	size_t stored_rows;	/* rows put as evidence if it is new */
+};
+
+struct cmp {
+	const char *id;
+	int has_ts, has_n;
+	double ts;
+	long long n_samples;
+	size_t nrows, width;
+	const char *names, *rows, *labels, *feat;
+	size_t names_n, feat_n;
+};
+
+/* What of the record at hand is compared (packing its rows). */
+static void
+cmp_record(struct mm_recorder *r, const struct mm_metrics_in *m,
+    struct cmp *c)
 {
 	const struct mm_batch *b = &r->batch;
+
+	memset(c, 0, sizeof(*c));
+	c->id = b->id;
+	c->has_ts = b->has_ts;
+	c->ts = b->ts;
+	c->has_n = m->n_samples != NULL &&
+	    mm_recin_count(m->n_samples->val.p, &c->n_samples) != NULL;
+	c->rows = c->labels = "";
+	if (keeps_rows(r, 0)) {
+		put_names(r);
+		c->nrows = pack_rows(r);
+		c->width = (size_t)b->nfeat * sizeof(double);
+		c->names = r->names.p;
+		c->names_n = r->names.n;
+		c->rows = r->rows_json.p;
+		c->labels = r->labels_json.p;
+		c->feat = r->rows_blob.p;
+		c->feat_n = r->rows_blob.n;
+	}
+}
+
+/*
+ * Whether the batch's evidence kept, in st (names, rows, labels,
+ * features), is c's labelled rows: 1 with the first row that differs in
+ * why, else 0.
+ */
+static int
+rows_differ(const struct cmp *c, struct mm_stmt *st, char *why, size_t size)
+{
 	const char *srows = (const char *)mm_col_text(st, 1);
 	const char *slabels = (const char *)mm_col_text(st, 2);
 	const char *sfeat = mm_col_blob(st, 3);
-	size_t nfeat = (size_t)mm_col_bytes(st, 3);
-	size_t n = 0, k, width = 0;
-	long long row = 0, label = 0;
-	int same_names = 0, hr, hl;
+	const char *crows = c->rows, *clabels = c->labels;
+	size_t nfeat = (size_t)mm_col_bytes(st, 3), k, width = c->width;
+	long long row = 0, label = 0, crow = 0, clabel = 0;
+	int same_names, hr, hl, cr = 0;
 
-	if (keeps_rows(r, 0)) {
-		put_names(r);
-		n = pack_rows(r);
-		width = (size_t)b->nfeat * sizeof(double);
-		same_names = (size_t)mm_col_bytes(st, 0) ==
-		    r->names.n && memcmp(mm_col_text(st, 0),
-		    r->names.p, r->names.n) == 0;
-	}
+	same_names = c->nrows > 0 && (size_t)mm_col_bytes(st, 0) ==
+	    c->names_n && memcmp(mm_col_text(st, 0), c->names,
+	    c->names_n) == 0;
 	srows = srows ? srows : "";
 	slabels = slabels ? slabels : "";
 	for (k = 0;; k++) {
 		hr = next_int(&srows, &row);
 		hl = next_int(&slabels, &label);
-		if (hr == 0 && k == n)
+		if (k < c->nrows) {
+			cr = next_int(&crows, &crow);
+			(void)next_int(&clabels, &clabel);
+		}
+		if (hr == 0 && k == c->nrows)
 			return 0;
-		if (hr == 1 && k < n && (size_t)row == r->idx[k] && hl == 1 &&
-		    label == b->labels[r->idx[k]] && same_names &&
+		if (hr == 1 && k < c->nrows && cr == 1 && row == crow &&
+		    hl == 1 && label == clabel && same_names &&
 		    nfeat >= (k + 1) * width && (width == 0 ||
-		    memcmp(sfeat + k * width, r->rows_blob.p + k * width,
+		    memcmp(sfeat + k * width, c->feat + k * width,
 		    width) == 0))
 			continue;
 		/* The first row either side has that the other lacks. */
-		if (k < n && (hr != 1 || r->idx[k] <= (size_t)row))
-			row = (long long)r->idx[k];
+		if (k < c->nrows && (hr != 1 || crow <= row))
+			row = crow;
 		else if (hr != 1)
 			row = (long long)k;
 		snprintf(why, size, "row %lld differs from the evidence kept",
@@ -433,29 +542,26 @@ rows_differ(struct mm_recorder *r, struct mm_stmt *st, char *why, size_t size)
  * Returns 1 with what differs in why, 0 when the same, or -1.
  */
 static int
-differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
+differs(struct mm_recorder *r, const struct cmp *c, char *why,
     size_t size, struct mm_err *err)
 {
-	const struct mm_batch *b = &r->batch;
 	struct mm_stmt *st = r->sel_metrics;
 	char have[32], want[32];
-	long long n;
 	int rc, found = 0;
 
-	mm_bind_text(st, 1, b->id, -1);
+	mm_bind_text(st, 1, c->id, -1);
 	rc = mm_step(st);
-	if (rc == MM_ROW && b->has_ts &&
-	    mm_col_double(st, 0) != b->ts) {
-		mm_fmt_double(have, sizeof(have), b->ts);
+	if (rc == MM_ROW && c->has_ts &&
+	    mm_col_double(st, 0) != c->ts) {
+		mm_fmt_double(have, sizeof(have), c->ts);
 		mm_fmt_double(want, sizeof(want),
 		    mm_col_double(st, 0));
 		snprintf(why, size, "ts %s, not %s", have, want);
 		found = 1;
-	} else if (rc == MM_ROW && m->n_samples != NULL &&
+	} else if (rc == MM_ROW && c->has_n &&
 	    mm_col_type(st, 1) != MM_NULL &&
-	    mm_recin_count(m->n_samples->val.p, &n) != NULL &&
-	    n != (long long)mm_col_int64(st, 1)) {
-		snprintf(why, size, "n_samples %lld, not %lld", n,
+	    c->n_samples != (long long)mm_col_int64(st, 1)) {
+		snprintf(why, size, "n_samples %lld, not %lld", c->n_samples,
 		    (long long)mm_col_int64(st, 1));
 		found = 1;
 	}
@@ -469,10 +575,10 @@ differs(struct mm_recorder *r, const struct mm_metrics_in *m, char *why,
 	 * them): the record's labelled rows must be those rows, none more.
 	 */
 	st = r->sel_evidence;
-	mm_bind_text(st, 1, b->id, -1);
+	mm_bind_text(st, 1, c->id, -1);
 	rc = mm_step(st);
 	if (rc == MM_ROW)
-		found = rows_differ(r, st, why, size);
+		found = rows_differ(c, st, why, size);
 	mm_reset(st);
 	if (rc != MM_ROW && rc != MM_DONE)
 		return mm_db_err(r->db, err, "cannot read evidence");
@@ -493,6 +599,21 @@ known_labels(const struct mm_batch *b)
 	return known;
 }
 
+static int flush_queue(struct mm_recorder *r, struct mm_err *err);
+static void queue(struct mm_recorder *r, const struct cmp *c, size_t rows);
+
+/* Whether a batch of this id waits in the queue. */
+static int
+queued(const struct mm_recorder *r, const char *id)
+{
+	size_t k;
+
+	for (k = 0; k < r->npend; k++)
+		if (strcmp(r->arena.p + r->pend[k].id, id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Store one record if it is a batch with metrics or drift. */
 static int
 store(struct mm_recorder *r, struct mm_err *err)
@@ -503,11 +624,13 @@ store(struct mm_recorder *r, struct mm_err *err)
 	struct mm_metrics_in m;
 	/* On a server, the one statement of all three (prepare). */
 	struct mm_stmt *st = r->ins_batch ? r->ins_batch : r->ins_metrics;
+	struct sink k = { st, NULL };
+	struct cmp c;
 	json_t *trust;
 	const char *status, *version = NULL;
 	double ts;
 	size_t n = 0;
-	int rc = 0, bad = 0, has_drift, has_metrics, step, stored, i;
+	int rc = 0, bad = 0, has_drift, has_metrics, step, stored, severe, i;
 
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
@@ -540,51 +663,74 @@ store(struct mm_recorder *r, struct mm_err *err)
 			goto out;
 		r->in_txn = 1;
 	}
-	mm_bind_text(st, 1, b->id, -1);
-	mm_bind_double(st, 2, ts);
+	if (r->ins_chunk != NULL) {
+		/* One batch_id once a statement: its first stores it. */
+		if (queued(r, b->id) && (rc = flush_queue(r, err)) < 0)
+			goto out;
+		k.cols = r->cols;
+	}
+	put_text(&k, 1, b->id, -1);
+	put_double(&k, 2, ts);
 	if (version != NULL)
-		mm_bind_text(st, 3, version, -1);
+		put_text(&k, 3, version, -1);
 	else
-		mm_bind_null(st, 3);
-	bind_raw_number(st, 4, m.n_samples);
-	bind_raw_number(st, 5, m.n_labelled);
-	bind_raw_number(st, 6, m.accuracy);
-	bind_raw_number(st, 7, m.f1);
-	bind_raw_number(st, 8, m.confidence);
-	bind_raw_number(st, 9, m.latency);
-	bind_raw_number(st, 10, d.score);
+		put_null(&k, 3);
+	put_raw_number(&k, 4, m.n_samples);
+	put_raw_number(&k, 5, m.n_labelled);
+	put_raw_number(&k, 6, m.accuracy);
+	put_raw_number(&k, 7, m.f1);
+	put_raw_number(&k, 8, m.confidence);
+	put_raw_number(&k, 9, m.latency);
+	put_raw_number(&k, 10, d.score);
 	status = mm_recin_string(d.status, &r->status);
 	if (status != NULL)
-		mm_bind_text(st, 11, status, -1);
+		put_text(&k, 11, status, -1);
 	else
-		mm_bind_null(st, 11);
-	bind_raw(st, 12, d.psi);
-	bind_raw(st, 13, d.p_value);
-	bind_json_number(st, 14, trust, "score");
-	mm_bind_double(st, 15, mm_clock(r->now));
+		put_null(&k, 11);
+	put_raw(&k, 12, d.psi);
+	put_raw(&k, 13, d.p_value);
+	put_json_number(&k, 14, trust, "score");
+	put_double(&k, 15, mm_clock(r->now));
 	if (has_drift)
-		mm_bind_text(st, 16, r->drift.p, (int)r->drift.n);
+		put_text(&k, 16, r->drift.p, (int)r->drift.n);
 	else
-		mm_bind_null(st, 16);
-	bind_raw(st, 17, m.confusion);
-	if (r->ins_batch != NULL) {
-		/* Rows of a severe batch are not kept (below). */
-		bind_counts(r, st, 18, &d);
-		if (status != NULL && strcmp(status, "severe") == 0)
-			for (i = 21; i <= 25; i++)
-				mm_bind_null(st, i);
-		else
-			n = bind_evidence(r, st, 21, 0);
-		step = mm_step(st);
-		stored = step == MM_ROW && mm_col_int64(st, 0) > 0;
-	} else {
+		put_null(&k, 16);
+	put_raw(&k, 17, m.confusion);
+	/*
+	 * Rows of a batch whose drift is severe are not kept as evidence:
+	 * the policy rejects that data, so no model is retrained on it.
+	 */
+	severe = status != NULL && strcmp(status, "severe") == 0;
+	if (r->ins_batch == NULL && r->ins_chunk == NULL) {
 		step = mm_step(st);
 		stored = step == MM_DONE && mm_db_changes(r->db) > 0;
-	}
-	mm_reset(st);
-	if (step != (r->ins_batch != NULL ? MM_ROW : MM_DONE)) {
-		rc = mm_db_err(r->db, err, "cannot store metrics");
-		goto out;
+		mm_reset(st);
+		if (step != MM_DONE) {
+			rc = mm_db_err(r->db, err, "cannot store metrics");
+			goto out;
+		}
+	} else {
+		put_counts(r, &k, 18, &d);
+		if (severe)
+			for (i = 21; i <= 25; i++)
+				put_null(&k, i);
+		else
+			n = put_evidence(r, &k, 21, 1);
+		if (r->ins_chunk != NULL) {
+			cmp_record(r, &m, &c);
+			queue(r, &c, n);
+			rc = MM_RECORD_QUEUED;
+			if (r->npend >= MM_RECORD_QUEUE)
+				rc = flush_queue(r, err) < 0 ? -1 : rc;
+			goto out;
+		}
+		step = mm_step(st);
+		stored = step == MM_ROW && mm_col_int64(st, 0) > 0;
+		mm_reset(st);
+		if (step != MM_ROW) {
+			rc = mm_db_err(r->db, err, "cannot store metrics");
+			goto out;
+		}
 	}
 	if (!stored) {
 		/*
@@ -593,7 +739,8 @@ store(struct mm_recorder *r, struct mm_err *err)
 		 * would be lost here, so it is said and counted.
 		 */
 		r->duplicates++;
-		if ((rc = differs(r, &m, r->why, sizeof(r->why), err)) > 0) {
+		cmp_record(r, &m, &c);
+		if ((rc = differs(r, &c, r->why, sizeof(r->why), err)) > 0) {
 			r->conflicts++;
 			rc = MM_RECORD_CONFLICT;
 		} else if (rc == 0) {
@@ -603,25 +750,136 @@ store(struct mm_recorder *r, struct mm_err *err)
 	}
 	r->stored++;
 	if (r->ins_batch != NULL) {
-		/* Stored with the metrics; a batch not kept is said now. */
+		/* Stored with the metrics. */
 		r->rows += (long)n;
-		if (n == 0 && (status == NULL || strcmp(status, "severe") != 0))
-			(void)keeps_rows(r, 1);
 		goto out;
 	}
 	if ((rc = store_counts(r, ts, &d, version, err)) < 0)
 		goto out;
-	/*
-	 * Rows of a batch whose drift is severe are not kept as evidence:
-	 * the policy rejects that data, so no model is retrained on it.
-	 */
-	if (status != NULL && strcmp(status, "severe") == 0)
-		goto out;
-	if (store_evidence(r, ts, err) < 0)
+	if (!severe && store_evidence(r, ts, err) < 0)
 		rc = -1;
 out:
 	json_decref(trust);
 	return rc;
+}
+
+/* Keep text in the arena: its offset. */
+static size_t
+keep(struct mm_recorder *r, const char *p, size_t n)
+{
+	size_t at = r->arena.n;
+
+	mm_buf_put(&r->arena, p ? p : "", p ? n : 0);
+	mm_buf_putc(&r->arena, '\0');
+	return at;
+}
+
+/* Queue the batch c describes, its columns put already. */
+static void
+queue(struct mm_recorder *r, const struct cmp *c, size_t rows)
+{
+	struct mm_rec_pending *q;
+
+	if (r->npend == r->pendcap) {
+		r->pendcap = r->pendcap ? r->pendcap * 2 : 64;
+		r->pend = mm_xrealloc(r->pend, r->pendcap * sizeof(*r->pend));
+	}
+	q = &r->pend[r->npend++];
+	memset(q, 0, sizeof(*q));
+	q->id = keep(r, c->id, strlen(c->id));
+	q->where = keep(r, r->where, r->where ? strlen(r->where) : 0);
+	q->line = r->line;
+	q->has_ts = c->has_ts;
+	q->ts = c->ts;
+	q->has_n = c->has_n;
+	q->n_samples = c->n_samples;
+	q->nrows = c->nrows;
+	q->width = c->width;
+	q->names_n = c->names_n;
+	q->names = keep(r, c->names, c->names_n);
+	q->rows_n = c->nrows ? strlen(c->rows) : 0;
+	q->rows = keep(r, c->rows, q->rows_n);
+	q->labels_n = c->nrows ? strlen(c->labels) : 0;
+	q->labels = keep(r, c->labels, q->labels_n);
+	q->feat_n = c->feat_n;
+	q->feat = keep(r, c->feat, c->feat_n);
+	q->stored_rows = rows;
+}
+
+static void
+drop_queue(struct mm_recorder *r)
+{
+	int i;
+
+	for (i = 0; i < 25; i++)
+		mm_arr_reset(&r->cols[i]);
+	mm_buf_reset(&r->arena);
+	r->npend = 0;
+}
+
+/*
+ * Store the batches queued in one statement, then count them: those
+ * stored before are compared with what was (differs), and a conflict
+ * said.  0, or -1 with err; the queue is empty after either.
+ */
+static int
+flush_queue(struct mm_recorder *r, struct mm_err *err)
+{
+	struct mm_stmt *st = r->ins_chunk;
+	const struct mm_rec_pending *q;
+	struct cmp c;
+	char *isnew;
+	size_t k;
+	int64_t ord;
+	int i, rc;
+
+	if (r->npend == 0)
+		return 0;
+	for (i = 0; i < 25; i++)
+		mm_bind_arr(st, i + 1, &r->cols[i]);
+	isnew = mm_xcalloc(r->npend, 1);
+	while ((rc = mm_step(st)) == MM_ROW)
+		if ((ord = mm_col_int64(st, 0)) >= 1 &&
+		    (size_t)ord <= r->npend)
+			isnew[ord - 1] = 1;
+	mm_reset(st);
+	if (rc != MM_DONE) {
+		free(isnew);
+		drop_queue(r);
+		return mm_db_err(r->db, err, "cannot store batches");
+	}
+	for (k = 0, rc = 0; k < r->npend && rc >= 0; k++) {
+		q = &r->pend[k];
+		if (isnew[k]) {
+			r->stored++;
+			r->rows += (long)q->stored_rows;
+			continue;
+		}
+		r->duplicates++;
+		memset(&c, 0, sizeof(c));
+		c.id = r->arena.p + q->id;
+		c.has_ts = q->has_ts;
+		c.ts = q->ts;
+		c.has_n = q->has_n;
+		c.n_samples = q->n_samples;
+		c.nrows = q->nrows;
+		c.width = q->width;
+		c.names = r->arena.p + q->names;
+		c.names_n = q->names_n;
+		c.rows = r->arena.p + q->rows;
+		c.labels = r->arena.p + q->labels;
+		c.feat = r->arena.p + q->feat;
+		c.feat_n = q->feat_n;
+		if ((rc = differs(r, &c, r->why, sizeof(r->why), err)) > 0) {
+			r->conflicts++;
+			if (r->conflict != NULL)
+				r->conflict(r->conflict_ctx, r->arena.p +
+				    q->where, q->line, c.id, r->why);
+		}
+	}
+	free(isnew);
+	drop_queue(r);
+	return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -664,17 +922,25 @@ mm_recorder_open(struct mm_recorder *r, struct mm_db *db, long buffer_rows,
 	mm_buf_init(&r->status);
 	mm_buf_init(&r->ref);
 	mm_buf_init(&r->version);
+	mm_buf_init(&r->arena);
 	return prepare(r, err);
 }
 
 void
 mm_recorder_close(struct mm_recorder *r)
 {
+	int i;
+
 	mm_recorder_rollback(r);
 	mm_finalize(r->ins_metrics);
 	mm_finalize(r->ins_counts);
 	mm_finalize(r->ins_evidence);
 	mm_finalize(r->ins_batch);
+	mm_finalize(r->ins_chunk);
+	for (i = 0; r->ins_chunk != NULL && i < 25; i++)
+		mm_arr_release(&r->cols[i]);
+	free(r->pend);
+	mm_buf_release(&r->arena);
 	mm_finalize(r->cap_evidence);
 	mm_finalize(r->sel_metrics);
 	mm_finalize(r->sel_evidence);
@@ -704,11 +970,84 @@ mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
 	return store(r, err);
 }
 
+/*
+ * The statement of a queue of batches: each column an array (as put at
+ * 1-25, store), unnested a row a batch in order.  The metrics new to the
+ * store go in; the counts and evidence of those batches with them, the
+ * evidence numbered in one draw; it gives the new batches' places.
+ */
+static const char chunk_sql[] =
+	"WITH v AS (SELECT * FROM unnest(CAST(?1 AS TEXT[]), "
+	"CAST(?2 AS FLOAT8[]), CAST(?3 AS TEXT[]), CAST(?4 AS FLOAT8[]), "
+	"CAST(?5 AS FLOAT8[]), CAST(?6 AS FLOAT8[]), CAST(?7 AS FLOAT8[]), "
+	"CAST(?8 AS FLOAT8[]), CAST(?9 AS FLOAT8[]), CAST(?10 AS FLOAT8[]), "
+	"CAST(?11 AS TEXT[]), CAST(?12 AS TEXT[]), CAST(?13 AS TEXT[]), "
+	"CAST(?14 AS FLOAT8[]), CAST(?15 AS FLOAT8[]), CAST(?16 AS TEXT[]), "
+	"CAST(?17 AS TEXT[]), CAST(?18 AS TEXT[]), CAST(?19 AS INT8[]), "
+	"CAST(?20 AS TEXT[]), CAST(?21 AS INT8[]), CAST(?22 AS TEXT[]), "
+	"CAST(?23 AS TEXT[]), CAST(?24 AS TEXT[]), CAST(?25 AS BYTEA[])) "
+	"WITH ORDINALITY AS v(batch_id, ts, model_version, n_samples, "
+	"n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, "
+	"drift_status, psi, p_value, trust_score, recorded_at, drift, "
+	"confusion, ref, n, counts, n_rows, names, rows, labels, features, "
+	"ord)), "
+	"m AS (INSERT INTO metrics (batch_id, ts, model_version, n_samples, "
+	"n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, "
+	"drift_status, psi, p_value, trust_score, recorded_at, drift, "
+	"confusion) SELECT batch_id, ts, model_version, n_samples, "
+	"n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, "
+	"drift_status, psi, p_value, trust_score, recorded_at, drift, "
+	"confusion FROM v ORDER BY ord ON CONFLICT DO NOTHING "
+	"RETURNING batch_id), "
+	"c AS (INSERT INTO drift_counts (batch_id, ts, ref, model_version, n, "
+	"counts) SELECT v.batch_id, v.ts, v.ref, v.model_version, v.n, "
+	"v.counts FROM v JOIN m ON m.batch_id = v.batch_id WHERE v.ref IS "
+	"NOT NULL ORDER BY v.ord ON CONFLICT DO NOTHING), "
+	"k AS (SELECT v.*, CAST(sum(v.n_rows) OVER (ORDER BY v.ord) AS "
+	"BIGINT) AS upto FROM v JOIN m ON m.batch_id = v.batch_id WHERE "
+	"v.n_rows IS NOT NULL), "
+	"t AS (SELECT mm_evidence_top(max(upto)) AS top, max(upto) AS total "
+	"FROM k HAVING max(upto) IS NOT NULL), "
+	"e AS (INSERT INTO evidence_batch (id, batch_id, ts, n_rows, names, "
+	"rows, labels, features) SELECT t.top - t.total + k.upto, k.batch_id, "
+	"k.ts, k.n_rows, k.names, k.rows, k.labels, k.features FROM k CROSS "
+	"JOIN t ORDER BY k.ord ON CONFLICT DO NOTHING) "
+	"SELECT v.ord FROM v JOIN m ON m.batch_id = v.batch_id";
+
+void
+mm_recorder_defer(struct mm_recorder *r, mm_recorder_conflict_fn *fn,
+    void *ctx)
+{
+	static const int types[25] = {
+		MM_TEXT, MM_FLOAT, MM_TEXT, MM_FLOAT, MM_FLOAT, MM_FLOAT,
+		MM_FLOAT, MM_FLOAT, MM_FLOAT, MM_FLOAT, MM_TEXT, MM_TEXT,
+		MM_TEXT, MM_FLOAT, MM_FLOAT, MM_TEXT, MM_TEXT, MM_TEXT,
+		MM_INTEGER, MM_TEXT, MM_INTEGER, MM_TEXT, MM_TEXT, MM_TEXT,
+		MM_BLOB
+	};
+	struct mm_err err = { 0 };
+	int i;
+
+	if (!mm_db_remote(r->db) || r->ins_chunk != NULL)
+		return;
+	/* Prepared on the server at its first step: nothing fails here. */
+	if ((r->ins_chunk = mm_db_prepare(r->db, chunk_sql, &err)) == NULL)
+		return;
+	for (i = 0; i < 25; i++)
+		mm_arr_init(&r->cols[i], types[i]);
+	r->conflict = fn;
+	r->conflict_ctx = ctx;
+}
+
 int
 mm_recorder_commit(struct mm_recorder *r, struct mm_err *err)
 {
 	if (!r->in_txn)
 		return 0;
+	if (flush_queue(r, err) < 0) {
+		mm_recorder_rollback(r);
+		return -1;
+	}
 	mm_bind_int64(r->cap_evidence, 1,
 	    (int64_t)r->buffer_rows);
 	if (mm_step(r->cap_evidence) != MM_DONE) {
@@ -730,6 +1069,8 @@ mm_recorder_commit(struct mm_recorder *r, struct mm_err *err)
 void
 mm_recorder_rollback(struct mm_recorder *r)
 {
+	if (r->ins_chunk != NULL)
+		drop_queue(r);
 	if (r->in_txn)
 		mm_db_rollback(r->db);
 	r->in_txn = 0;

@@ -11,6 +11,8 @@
 #ifndef MM_RECORDER_H
 #define MM_RECORDER_H
 
+#define MM_RECORD_QUEUE 256	/* batches queued at most (defer) */
+
 #include "batchin.h"
 #include "db.h"
 #include "json.h"
@@ -19,8 +21,16 @@ enum mm_rec_outcome {
 	MM_RECORD_STORED,	/* stored now */
 	MM_RECORD_PASSED,	/* no batch_id, or neither metrics nor drift */
 	MM_RECORD_REPLAY,	/* stored before, the same batch */
-	MM_RECORD_CONFLICT	/* stored before with other content: why */
+	MM_RECORD_CONFLICT,	/* stored before with other content: why */
+	MM_RECORD_QUEUED	/* to be stored at the next commit (defer) */
 };
+
+/* A batch found stored before with other content, said at a commit. */
+typedef void mm_recorder_conflict_fn(void *ctx, const char *where,
+    long line, const char *batch_id, const char *why);
+
+/* What of a queued batch is compared with what was stored before. */
+struct mm_rec_pending;
 
 struct mm_recorder {
 	struct mm_db *db;	/* borrowed */
@@ -35,6 +45,20 @@ struct mm_recorder {
 
 	struct mm_stmt *ins_metrics, *ins_counts, *ins_evidence, *cap_evidence;
 	struct mm_stmt *ins_batch;	/* all three at once, on a server */
+
+	/*
+	 * Deferred (mm_recorder_defer, on a server): batches queued and
+	 * stored many in one statement, their columns as arrays.
+	 */
+	mm_recorder_conflict_fn *conflict;
+	void *conflict_ctx;
+	const char *where;	/* the caller's file and line of the next */
+	long line;		/* record, for conflicts said later */
+	struct mm_stmt *ins_chunk;
+	struct mm_arr cols[25];
+	struct mm_rec_pending *pend;
+	size_t npend, pendcap;
+	struct mm_buf arena;	/* the queued batches' ids, rows... */
 	struct mm_stmt *sel_metrics, *sel_evidence;
 	struct mm_batch batch;	/* the last record's */
 	struct mm_rec rec, sub, msub;
@@ -58,6 +82,16 @@ void mm_recorder_close(struct mm_recorder *r);
  */
 int mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
     struct mm_err *err);
+
+/*
+ * On a server, queue batches and store them many in one statement at
+ * the commit (or every few hundred): mm_recorder_line then answers
+ * MM_RECORD_QUEUED, and a conflict found at the commit is said through
+ * fn with r->where and r->line as they were for its record.  On SQLite,
+ * nothing changes.
+ */
+void mm_recorder_defer(struct mm_recorder *r, mm_recorder_conflict_fn *fn,
+    void *ctx);
 
 /* Trim evidence to buffer_rows and commit what is open.  0, or -1. */
 int mm_recorder_commit(struct mm_recorder *r, struct mm_err *err);

@@ -46,6 +46,31 @@ void mm_bind_int64(struct mm_stmt *st, int i, int64_t v);
 void mm_bind_double(struct mm_stmt *st, int i, double v);
 void mm_bind_null(struct mm_stmt *st, int i);
 
+/*
+ * A column of values bound as one parameter, so that one statement
+ * stores many rows: on a server only (mm_db_remote), as PostgreSQL's
+ * binary array, which the SQL unnests (CAST(?N AS FLOAT8[])).  Built a
+ * value at a time in the array's type (MM_TEXT, MM_FLOAT, MM_INTEGER,
+ * MM_BLOB); bound, it must stay until the statement is reset.
+ */
+struct mm_arr {
+	char *p;
+	size_t n, cap;
+	size_t last;		/* where the last bytes' value begins in p */
+	long count;
+	int type, nulls;
+};
+
+void mm_arr_init(struct mm_arr *a, int type);
+void mm_arr_release(struct mm_arr *a);
+void mm_arr_reset(struct mm_arr *a);
+/* Values: text or bytes (n < 0: up to the NUL), numbers, NULL. */
+void mm_arr_bytes(struct mm_arr *a, const void *p, int n);
+void mm_arr_double(struct mm_arr *a, double v);
+void mm_arr_int64(struct mm_arr *a, int64_t v);
+void mm_arr_null(struct mm_arr *a);
+void mm_bind_arr(struct mm_stmt *st, int i, struct mm_arr *a);
+
 int mm_col_count(struct mm_stmt *st);
 const char *mm_col_name(struct mm_stmt *st, int i);
 int mm_col_type(struct mm_stmt *st, int i);

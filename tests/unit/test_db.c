@@ -823,11 +823,91 @@ test_wal_waits(void **state)
 	sqlite3_close(hd.h);
 }
 
+/*
+ * A column bound as one parameter (sql.h): PostgreSQL's binary array,
+ * byte for byte; SQLite, which has none, gets NULL.
+ */
+static void
+test_array_bytes(void **state)
+{
+	static const unsigned char want[] = {
+		0, 0, 0, 1,	0, 0, 0, 1,	0, 0, 0, 20,	/* int8 */
+		0, 0, 0, 3,	0, 0, 0, 1,
+		0, 0, 0, 8,	0, 0, 0, 0, 0, 0, 1, 2,
+		0xff, 0xff, 0xff, 0xff,
+		0, 0, 0, 8,	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+	};
+	static const unsigned char text[] = {
+		0, 0, 0, 1,	0, 0, 0, 0,	0, 0, 0, 25,
+		0, 0, 0, 2,	0, 0, 0, 1,
+		0, 0, 0, 2,	'a', 'b',	0, 0, 0, 0,
+	};
+	struct mm_arr a;
+	double one = 1.0;
+	unsigned char be[8];
+	uint64_t bits;
+	int i;
+
+	(void)state;
+	mm_arr_init(&a, MM_INTEGER);
+	mm_arr_int64(&a, 7);
+	assert_int_equal(a.count, 1);
+	/* Reset, it holds nothing but the room for its header. */
+	mm_arr_reset(&a);
+	assert_int_equal(a.count, 0);
+	assert_int_equal(a.n, 20);
+	mm_arr_int64(&a, 258);
+	mm_arr_null(&a);
+	mm_arr_int64(&a, -2);
+	assert_int_equal(a.n, sizeof(want));
+	{
+		/* As mm_bind_arr writes it. */
+		struct mm_db db;
+		struct mm_err err = { 0 };
+		struct mm_stmt *st;
+		char path[] = "/tmp/mm-test-arr.XXXXXX";
+		int fd = mkstemp(path);
+
+		assert_true(fd >= 0);
+		close(fd);
+		unlink(path);
+		assert_int_equal(mm_db_open(&db, path, &err), 0);
+		st = mm_db_prepare(&db, "SELECT ?1 IS NULL", &err);
+		assert_non_null(st);
+		mm_bind_arr(st, 1, &a);
+		assert_memory_equal(a.p, want, sizeof(want));
+		assert_int_equal(mm_step(st), MM_ROW);
+		assert_int_equal(mm_col_int(st, 0), 1);
+		mm_finalize(st);
+		mm_db_close(&db);
+		unlink(path);
+	}
+	mm_arr_release(&a);
+
+	mm_arr_init(&a, MM_TEXT);
+	mm_arr_bytes(&a, "ab", -1);
+	assert_int_equal(a.last, 24);
+	mm_arr_bytes(&a, "", 0);
+	assert_int_equal(a.n, sizeof(text));
+	assert_memory_equal(a.p + 20, text + 20, sizeof(text) - 20);
+	mm_arr_release(&a);
+
+	/* A double goes as its bits, most significant byte first. */
+	mm_arr_init(&a, MM_FLOAT);
+	mm_arr_double(&a, one);
+	memcpy(&bits, &one, sizeof(bits));
+	for (i = 0; i < 8; i++)
+		be[i] = (unsigned char)(bits >> (56 - 8 * i));
+	assert_memory_equal(a.p + 24, be, 8);
+	mm_arr_release(&a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_array_bytes),
 		cmocka_unit_test_setup_teardown(test_open_fresh, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
