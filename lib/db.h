@@ -70,7 +70,7 @@ int mm_db_open(struct mm_db *db, const char *path, struct mm_err *err);
 void mm_db_close(struct mm_db *db);
 
 /*
- * A writer's transaction, taking the store's one write lock (SQLite's
+ * A writer's transaction, taking the store's write lock alone (SQLite's
  * BEGIN IMMEDIATE; PostgreSQL's advisory lock, pg.h) / COMMIT /
  * ROLLBACK.  0 or -1 with err (MM_ESYS).
  */

@@ -973,8 +973,10 @@ mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
 /*
  * The statement of a queue of batches: each column an array (as put at
  * 1-25, store), unnested a row a batch in order.  The metrics new to the
- * store go in; the counts and evidence of those batches with them, the
- * evidence numbered in one draw; it gives the new batches' places.
+ * store go in; the counts and evidence of those batches with them (a
+ * batch's counts and evidence go in only with its metrics, so they are
+ * new as well), the evidence numbered in one draw; it gives the new
+ * batches' places.
  */
 static const char chunk_sql[] =
 	"WITH v AS (SELECT * FROM unnest(CAST(?1 AS TEXT[]), "
@@ -997,12 +999,12 @@ static const char chunk_sql[] =
 	"confusion) SELECT batch_id, ts, model_version, n_samples, "
 	"n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, "
 	"drift_status, psi, p_value, trust_score, recorded_at, drift, "
-	"confusion FROM v ORDER BY ord ON CONFLICT DO NOTHING "
+	"confusion FROM v ORDER BY ord ON CONFLICT (batch_id) DO NOTHING "
 	"RETURNING batch_id), "
 	"c AS (INSERT INTO drift_counts (batch_id, ts, ref, model_version, n, "
 	"counts) SELECT v.batch_id, v.ts, v.ref, v.model_version, v.n, "
 	"v.counts FROM v JOIN m ON m.batch_id = v.batch_id WHERE v.ref IS "
-	"NOT NULL ORDER BY v.ord ON CONFLICT DO NOTHING), "
+	"NOT NULL ORDER BY v.ord), "
 	"k AS (SELECT v.*, CAST(sum(v.n_rows) OVER (ORDER BY v.ord) AS "
 	"BIGINT) AS upto FROM v JOIN m ON m.batch_id = v.batch_id WHERE "
 	"v.n_rows IS NOT NULL), "
@@ -1011,7 +1013,7 @@ static const char chunk_sql[] =
 	"e AS (INSERT INTO evidence_batch (id, batch_id, ts, n_rows, names, "
 	"rows, labels, features) SELECT t.top - t.total + k.upto, k.batch_id, "
 	"k.ts, k.n_rows, k.names, k.rows, k.labels, k.features FROM k CROSS "
-	"JOIN t ORDER BY k.ord ON CONFLICT DO NOTHING) "
+	"JOIN t ORDER BY k.ord) "
 	"SELECT v.ord FROM v JOIN m ON m.batch_id = v.batch_id";
 
 void
