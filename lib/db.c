@@ -254,6 +254,14 @@ mm_db_begin_append(struct mm_db *db, struct mm_err *err)
 }
 
 int
+mm_db_retryable(const struct mm_db *db)
+{
+	/* 40P01 deadlock_detected, 40001 serialization_failure. */
+	return db->pg != NULL && (strcmp(db->state, "40P01") == 0 ||
+	    strcmp(db->state, "40001") == 0);
+}
+
+int
 mm_db_settle(struct mm_db *db, struct mm_err *err)
 {
 	return db->pg != NULL ? mm_pg_settle(db, err) : 0;

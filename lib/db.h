@@ -29,6 +29,7 @@ struct mm_db {
 	int changes;		/* PostgreSQL: of the last statement */
 	unsigned nstmt;		/* PostgreSQL: statements named so far */
 	char msg[256];		/* PostgreSQL: the last error */
+	char state[6];		/* PostgreSQL: its SQLSTATE */
 	struct {
 		const char *sql;
 		struct mm_stmt *st;
@@ -82,6 +83,12 @@ int mm_db_begin(struct mm_db *db, struct mm_err *err);
  * mm_db_begin waits for those in flight.  0 or -1 with err.
  */
 int mm_db_begin_append(struct mm_db *db, struct mm_err *err);
+
+/*
+ * Whether the last error ended a transaction that, run again, may well
+ * succeed: on PostgreSQL, a deadlock or a serialization failure.
+ */
+int mm_db_retryable(const struct mm_db *db);
 
 /*
  * Wait until every recorder's transaction in flight has ended, so that

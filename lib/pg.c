@@ -296,8 +296,11 @@ keep_msg(struct mm_db *db, const PGresult *res)
 {
 	const char *m = res ? pq.resultErrorField(res,
 	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? pq.resultErrorField(res,
+	    PG_DIAG_SQLSTATE) : NULL;
 	size_t n;
 
+	snprintf(db->state, sizeof(db->state), "%s", state ? state : "");
 	if (m == NULL)
 		m = pq.errorMessage(db->pg);
 	snprintf(db->msg, sizeof(db->msg), "%s", m && *m ? m : "error");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "recordin.h"
@@ -658,7 +659,8 @@ store(struct mm_recorder *r, struct mm_err *err)
 		goto out;
 	ts = b->has_ts ? b->ts : mm_clock(r->now);
 	r->ts = ts;
-	if (!r->in_txn) {
+	/* Queued batches are stored in a transaction of their own. */
+	if (!r->in_txn && r->ins_chunk == NULL) {
 		if ((rc = mm_db_begin_append(r->db, err)) < 0)
 			goto out;
 		r->in_txn = 1;
@@ -818,44 +820,39 @@ drop_queue(struct mm_recorder *r)
 }
 
 /*
- * Store the batches queued in one statement, then count them: those
- * stored before are compared with what was (differs), and a conflict
- * said.  0, or -1 with err; the queue is empty after either.
+ * One try at storing the batches queued: a transaction of its own, one
+ * statement, the batches stored before compared with what was (the
+ * why of each conflict kept in the arena, at why[k]), the cap, the
+ * commit.  0, or -1 with err, rolled back.
  */
 static int
-flush_queue(struct mm_recorder *r, struct mm_err *err)
+try_queue(struct mm_recorder *r, char *isnew, size_t *why,
+    struct mm_err *err)
 {
 	struct mm_stmt *st = r->ins_chunk;
 	const struct mm_rec_pending *q;
 	struct cmp c;
-	char *isnew;
 	size_t k;
 	int64_t ord;
 	int i, rc;
 
-	if (r->npend == 0)
-		return 0;
+	if (mm_db_begin_append(r->db, err) < 0)
+		return -1;
 	for (i = 0; i < 25; i++)
 		mm_bind_arr(st, i + 1, &r->cols[i]);
-	isnew = mm_xcalloc(r->npend, 1);
 	while ((rc = mm_step(st)) == MM_ROW)
 		if ((ord = mm_col_int64(st, 0)) >= 1 &&
 		    (size_t)ord <= r->npend)
 			isnew[ord - 1] = 1;
 	mm_reset(st);
 	if (rc != MM_DONE) {
-		free(isnew);
-		drop_queue(r);
-		return mm_db_err(r->db, err, "cannot store batches");
+		mm_db_err(r->db, err, "cannot store batches");
+		goto fail;
 	}
-	for (k = 0, rc = 0; k < r->npend && rc >= 0; k++) {
-		q = &r->pend[k];
-		if (isnew[k]) {
-			r->stored++;
-			r->rows += (long)q->stored_rows;
+	for (k = 0; k < r->npend; k++) {
+		if (isnew[k])
 			continue;
-		}
-		r->duplicates++;
+		q = &r->pend[k];
 		memset(&c, 0, sizeof(c));
 		c.id = r->arena.p + q->id;
 		c.has_ts = q->has_ts;
@@ -870,16 +867,76 @@ flush_queue(struct mm_recorder *r, struct mm_err *err)
 		c.labels = r->arena.p + q->labels;
 		c.feat = r->arena.p + q->feat;
 		c.feat_n = q->feat_n;
-		if ((rc = differs(r, &c, r->why, sizeof(r->why), err)) > 0) {
-			r->conflicts++;
-			if (r->conflict != NULL)
-				r->conflict(r->conflict_ctx, r->arena.p +
-				    q->where, q->line, c.id, r->why);
+		if ((rc = differs(r, &c, r->why, sizeof(r->why), err)) < 0)
+			goto fail;
+		if (rc > 0)
+			why[k] = keep(r, r->why, strlen(r->why));
+	}
+	mm_bind_int64(r->cap_evidence, 1, (int64_t)r->buffer_rows);
+	rc = mm_step(r->cap_evidence);
+	mm_reset(r->cap_evidence);
+	if (rc != MM_DONE) {
+		mm_db_err(r->db, err, "cannot trim evidence");
+		goto fail;
+	}
+	mm_fault("record-before-commit");
+	if (mm_db_commit(r->db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	mm_db_rollback(r->db);
+	return -1;
+}
+
+/*
+ * Store the batches queued, in a transaction of their own, then count
+ * them and say each conflict.  Two recorders storing the same batches
+ * in other orders at once can deadlock; the server ends one of them,
+ * which tries again, a little later, a few times.  0, or -1 with err;
+ * the queue is empty after either.
+ */
+static int
+flush_queue(struct mm_recorder *r, struct mm_err *err)
+{
+	const struct mm_rec_pending *q;
+	char *isnew;
+	size_t *why, k;
+	int tries, rc;
+
+	if (r->npend == 0)
+		return 0;
+	isnew = mm_xcalloc(r->npend, 1);
+	why = mm_xcalloc(r->npend, sizeof(*why));
+	for (tries = 1;; tries++) {
+		memset(isnew, 0, r->npend);
+		memset(why, 0, r->npend * sizeof(*why));
+		if ((rc = try_queue(r, isnew, why, err)) == 0 ||
+		    tries == MM_RECORD_TRIES || !mm_db_retryable(r->db))
+			break;
+		/* Apart from the other, by a time that differs. */
+		usleep((useconds_t)(tries * 20000 + (getpid() % 16) * 2000));
+		memset(err, 0, sizeof(*err));
+	}
+	for (k = 0; rc == 0 && k < r->npend; k++) {
+		q = &r->pend[k];
+		if (isnew[k]) {
+			r->stored++;
+			r->rows += (long)q->stored_rows;
+			continue;
 		}
+		r->duplicates++;
+		if (why[k] == 0)
+			continue;
+		r->conflicts++;
+		snprintf(r->why, sizeof(r->why), "%s", r->arena.p + why[k]);
+		if (r->conflict != NULL)
+			r->conflict(r->conflict_ctx, r->arena.p + q->where,
+			    q->line, r->arena.p + q->id, r->why);
 	}
 	free(isnew);
+	free(why);
 	drop_queue(r);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /*
@@ -976,7 +1033,9 @@ mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
  * store go in; the counts and evidence of those batches with them (a
  * batch's counts and evidence go in only with its metrics, so they are
  * new as well), the evidence numbered in one draw; it gives the new
- * batches' places.
+ * batches' places.  The metrics go in batch_id's order: recorders that
+ * store the same batches at once then wait for each other's in one
+ * order, and none waits in a circle.
  */
 static const char chunk_sql[] =
 	"WITH v AS (SELECT * FROM unnest(CAST(?1 AS TEXT[]), "
@@ -999,7 +1058,7 @@ static const char chunk_sql[] =
 	"confusion) SELECT batch_id, ts, model_version, n_samples, "
 	"n_labelled, accuracy, f1, avg_confidence, latency_ms, drift_score, "
 	"drift_status, psi, p_value, trust_score, recorded_at, drift, "
-	"confusion FROM v ORDER BY ord ON CONFLICT (batch_id) DO NOTHING "
+	"confusion FROM v ORDER BY batch_id ON CONFLICT (batch_id) DO NOTHING "
 	"RETURNING batch_id), "
 	"c AS (INSERT INTO drift_counts (batch_id, ts, ref, model_version, n, "
 	"counts) SELECT v.batch_id, v.ts, v.ref, v.model_version, v.n, "
@@ -1044,12 +1103,10 @@ mm_recorder_defer(struct mm_recorder *r, mm_recorder_conflict_fn *fn,
 int
 mm_recorder_commit(struct mm_recorder *r, struct mm_err *err)
 {
+	if (r->ins_chunk != NULL)
+		return flush_queue(r, err);
 	if (!r->in_txn)
 		return 0;
-	if (flush_queue(r, err) < 0) {
-		mm_recorder_rollback(r);
-		return -1;
-	}
 	mm_bind_int64(r->cap_evidence, 1,
 	    (int64_t)r->buffer_rows);
 	if (mm_step(r->cap_evidence) != MM_DONE) {

@@ -12,6 +12,7 @@
 #define MM_RECORDER_H
 
 #define MM_RECORD_QUEUE 256	/* batches queued at most (defer) */
+#define MM_RECORD_TRIES 5	/* tries at a queue after a deadlock */
 
 #include "batchin.h"
 #include "db.h"
@@ -84,11 +85,12 @@ int mm_recorder_line(struct mm_recorder *r, const char *line, size_t len,
     struct mm_err *err);
 
 /*
- * On a server, queue batches and store them many in one statement at
- * the commit (or every few hundred): mm_recorder_line then answers
- * MM_RECORD_QUEUED, and a conflict found at the commit is said through
- * fn with r->where and r->line as they were for its record.  On SQLite,
- * nothing changes.
+ * On a server, queue batches and store them many in one statement, in a
+ * transaction of their own, at the commit (or every MM_RECORD_QUEUE,
+ * or before a batch_id queued already): mm_recorder_line then answers
+ * MM_RECORD_QUEUED, and a conflict found when stored is said through
+ * fn with r->where and r->line as they were for its record.  A queue
+ * ended by a deadlock is tried again.  On SQLite, nothing changes.
  */
 void mm_recorder_defer(struct mm_recorder *r, mm_recorder_conflict_fn *fn,
     void *ctx);
