@@ -7,6 +7,8 @@
 #   make check-asan the whole suite under address + undefined sanitizers
 #   make check-valgrind  unit tests and pipelines under valgrind
 #   make check-pg-sim    the simulation on SQLite and PostgreSQL, compared
+#   make check-pg   the storage, exactly-once, crash and concurrency suites
+#                   on PostgreSQL (MM_TEST_STORE=pg)
 #   make bench      benchmarks (bench/)
 #   make lint       house style checks
 #   make install    PREFIX=/usr/local
@@ -46,7 +48,7 @@ MANS5 = $(wildcard man/*.5)
 MANS7 = $(wildcard man/*.7)
 
 .PHONY: all deps deps-test test unit sim check-asan check-valgrind \
-	check-pg-sim bench lint \
+	check-pg-sim check-pg bench lint \
 	install clean verify train fuzz fuzz-build fuzz-smoke deps-fuzz run \
 	check-docker
 
@@ -108,6 +110,14 @@ check-asan: deps-test
 # models (tests/pg-sim.sh; two simulations, too long for make test).
 check-pg-sim: deps-test $(PROGS)
 	@MM_BIN="$(abspath $(BIN))" tests/pg-sim.sh
+
+# The suites that run on either store (helper.bash's db and sq), here on
+# a throwaway PostgreSQL cluster a file; make test runs them on SQLite.
+PG_BATS = tests/bats/crash.bats tests/bats/reliability.bats \
+	tests/bats/exactly-once.bats tests/bats/mm-record.bats
+
+check-pg: deps-test $(PROGS)
+	@BUILD=$(BUILD) BIN=$(BIN) MM_TEST_STORE=pg tests/run.sh bats $(PG_BATS)
 
 check-valgrind: deps-test $(PROGS) $(UNITS)
 	@scripts/deps.sh test

@@ -30,6 +30,7 @@ X=20251126T095320Z
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
 
+	store_start
 	mkdir -p "$d/cfg"
 	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
 	train() {
@@ -94,6 +95,10 @@ errs += ["mm-models list: %s" % l for l in lines if "error" in l]
 print("\n".join(errs))
 sys.exit(1 if errs else 0)
 EOF
+}
+
+teardown_file() {
+	store_stop
 }
 
 # in_store FAULT DIR PROG ARG...: PROG --models DIR ARG..., killed at FAULT.
@@ -516,7 +521,7 @@ rerun_exec() {
 exec_cmd() {
 	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"%s","reason":"test","metadata":%s}}\n' \
 	    "$T4" "$1" "${2:-{\}}" >"$BATS_TEST_TMPDIR/$1.ndjson"
-	CMD=(mm-exec --db "$BATS_TEST_TMPDIR/h.db" --now "$T4"
+	CMD=(mm-exec --db "$(db "$BATS_TEST_TMPDIR/h.db")" --now "$T4"
 	    "$BATS_TEST_TMPDIR/$1.ndjson")
 	RERUN=rerun_exec
 }
@@ -550,11 +555,11 @@ exec_cmd() {
 		exec_cmd promote "$meta"
 		exec_cmd rollback "$meta"
 		hold w/m
-		in_store "" w/m mm-exec --db "$BATS_TEST_TMPDIR/h.db" \
+		in_store "" w/m mm-exec --db "$(db "$BATS_TEST_TMPDIR/h.db")" \
 		    --now "$T4" "$BATS_TEST_TMPDIR/promote.ndjson" \
 		    >out1 2>err1 9>&- &
 		p1=$!
-		in_store "" w/m mm-exec --db "$BATS_TEST_TMPDIR/h.db" \
+		in_store "" w/m mm-exec --db "$(db "$BATS_TEST_TMPDIR/h.db")" \
 		    --now "$T4" "$BATS_TEST_TMPDIR/rollback.ndjson" \
 		    >out2 2>err2 9>&- &
 		p2=$!

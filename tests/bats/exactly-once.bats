@@ -31,6 +31,7 @@ X=20251126T071000Z
 setup_file() {
 	local d=$BATS_FILE_TMPDIR e
 
+	store_start
 	mkdir -p "$d/cfg"
 	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
 	echo 'min_samples: 200' >"$d/cfg/retrain.yaml"
@@ -38,10 +39,10 @@ setup_file() {
 	    --now "$T0" >/dev/null
 	mm-gen --batches 5 --batch-size 100 --seed 3 --concept-at 0 \
 	    --concept-strength 0.3 | mm-predict --models "$d/base" |
-	    mm-record --db "$d/yes.db" --config "$d/cfg" >/dev/null
+	    mm-record --db "$(db "$d/yes.db")" --config "$d/cfg" >/dev/null
 	mm-gen --batches 5 --batch-size 100 --seed 3 |
 	    mm-predict --models "$d/base" |
-	    mm-record --db "$d/no.db" --config "$d/cfg" >/dev/null
+	    mm-record --db "$(db "$d/no.db")" --config "$d/cfg" >/dev/null
 	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"none","reason":"test","metadata":{}}}\n' \
 	    "$T1" >"$d/none"
 	printf '{"batch_id":"b2","ts":%s,"decision":{"action":"retrain","reason":"test","metadata":{"model_version":"%s"}}}\n' \
@@ -49,10 +50,14 @@ setup_file() {
 	for e in yes no; do
 		mkdir "$d/ok-$e"
 		cp -a "$d/base" "$d/ok-$e/m"
-		cp "$d/$e.db" "$d/ok-$e/d.db"
-		mm-exec --db "$d/ok-$e/d.db" --models "$d/ok-$e/m" \
+		dbcopy "$d/$e.db" "$d/ok-$e/d.db"
+		mm-exec --db "$(db "$d/ok-$e/d.db")" --models "$d/ok-$e/m" \
 		    --config "$d/cfg" --now "$T1" <"$d/retrain" >"$d/ok-$e/out"
 	done
+}
+
+teardown_file() {
+	store_stop
 }
 
 # fresh EVIDENCE: w/m is a copy of the store (A live), w/d.db of the
@@ -61,17 +66,17 @@ fresh() {
 	rm -rf w
 	mkdir w
 	cp -a "$BATS_FILE_TMPDIR/base" w/m
-	cp "$BATS_FILE_TMPDIR/$1.db" w/d.db
+	dbcopy "$BATS_FILE_TMPDIR/$1.db" w/d.db
 }
 
 # ex [FAULT]: mm-exec on w, killed at FAULT if given.
 ex() {
-	MM_FAULT=${1-} mm-exec --db w/d.db --models w/m \
+	MM_FAULT=${1-} mm-exec --db "$(db w/d.db)" --models w/m \
 	    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1"
 }
 
 sql() {
-	sqlite3 w/d.db "$1"
+	sq w/d.db "$1"
 }
 
 # untimed FILE: FILE without the timing of a card, which changes.
@@ -90,8 +95,7 @@ with_exec() {
 # evidence_back EVIDENCE: w/d.db holds the evidence again, as before the
 # retrain consumed it.
 evidence_back() {
-	sql "ATTACH '$BATS_FILE_TMPDIR/$1.db' AS o; DELETE FROM evidence_batch;
-	    INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
+	copy_table "$BATS_FILE_TMPDIR/$1.db" w/d.db evidence_batch
 }
 
 # killed POINT: a run on w, killed at POINT after the "none" record before
@@ -207,7 +211,7 @@ b2|retrain|executed|$X" ] || fail "rerun after $p: history: $output"
 		    fail "after $p: versions/ holds $(ls -A w/m/versions | xargs)"
 		cmp -s w/m/active.json "$BATS_FILE_TMPDIR/base/active.json" ||
 		    fail "after $p: active.json is $(cat w/m/active.json)"
-		run sql "SELECT key, status, n_rows, max_evidence_id, quote(version) FROM retrain_snapshots"
+		run sql "SELECT key, status, n_rows, max_evidence_id, coalesce(version, 'NULL') FROM retrain_snapshots"
 		[ "$output" = "$k|skipped|500|500|NULL" ] ||
 		    fail "after $p: snapshots: $output"
 		run sql "SELECT count(*) FROM evidence"
@@ -275,7 +279,7 @@ $X"
 	run ls -A w/m/versions
 	assert_output "$A"
 	cmp w/m/active.json "$BATS_FILE_TMPDIR/base/active.json"
-	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	run sql "SELECT key, status, n_rows, max_evidence_id, coalesce(version, 'NULL'), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
 	assert_output "$k|failed|500|500|NULL|$gave
 500"
 	run sql "SELECT action, exec_status, exec_detail FROM decision_history WHERE action = 'retrain'"
@@ -372,7 +376,7 @@ release() {
 	mm-gen --batches 1 --batch-size 100 --seed 9 |
 	    sed 's/"batch_id":"b000000"/"batch_id":"late"/' |
 	    mm-predict --models w/m |
-	    mm-record --db w/d.db --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
+	    mm-record --db "$(db w/d.db)" --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
 	run_split ex <"$BATS_FILE_TMPDIR/retrain"
 	assert_success
 	assert_equal "$stderr" ""
@@ -394,24 +398,26 @@ $X"
 # play MODE: the stream of setup below through mm-predict | mm-psi |
 # mm-trust | mm-record | mm-decide | mm-exec, in one pipe (MODE pipe),
 # or one batch at a time with the --now of its ts, as scripts/sim.sh
-# plays batches (MODE batch).  Store in MODE/m, database MODE/d.db.
+# plays batches (MODE batch).  Store in MODE/m, database MODE/d.db (its
+# name: see db in helper.bash).
 play() {
-	local mode=$1 s=1764140000 i=0 line
+	local mode=$1 s=1764140000 i=0 line d
 
 	cp -a m0 "$mode"
+	d=$(db "$mode/d.db")
 	if [ "$mode" = pipe ]; then
 		mm-predict --models pipe/m <stream | mm-psi --models pipe/m |
-		    mm-trust | mm-record --db pipe/d.db |
-		    mm-decide --db pipe/d.db --models pipe/m |
-		    mm-exec --db pipe/d.db --models pipe/m --now "$s" >pipe/out
+		    mm-trust | mm-record --db "$d" |
+		    mm-decide --db "$d" --models pipe/m |
+		    mm-exec --db "$d" --models pipe/m --now "$s" >pipe/out
 		return
 	fi
 	while IFS= read -r line; do
 		printf '%s\n' "$line" | mm-predict --models batch/m |
 		    mm-psi --models batch/m | mm-trust |
-		    mm-record --db batch/d.db |
-		    mm-decide --db batch/d.db --models batch/m |
-		    mm-exec --db batch/d.db --models batch/m \
+		    mm-record --db "$d" |
+		    mm-decide --db "$d" --models batch/m |
+		    mm-exec --db "$d" --models batch/m \
 		    --now $((s + 60 * i)) >>batch/out
 		i=$((i + 1))
 	done <stream
@@ -419,13 +425,13 @@ play() {
 
 # The retrains up to the first that made a version, and that version.
 retrains() {
-	sqlite3 "$1/d.db" "SELECT key, status, n_rows, max_evidence_id FROM
+	sq "$1/d.db" "SELECT key, status, n_rows, max_evidence_id FROM
 	    retrain_snapshots WHERE id <= (SELECT min(id) FROM
 	    retrain_snapshots WHERE status = 'executed') ORDER BY id"
 }
 
 first_version() {
-	sqlite3 "$1/d.db" "SELECT version FROM retrain_snapshots WHERE
+	sq "$1/d.db" "SELECT version FROM retrain_snapshots WHERE
 	    status = 'executed' ORDER BY id LIMIT 1"
 }
 

@@ -18,3 +18,185 @@ setup() {
 run_split() {
 	run --separate-stderr "$@"
 }
+
+# The store the suites that call these helpers keep their databases on:
+# SQLite files (the default), or with MM_TEST_STORE=pg a throwaway
+# PostgreSQL cluster (tests/pg.sh), one a file, a database a store a
+# test.  A suite calls store_start from setup_file and store_stop from
+# teardown_file, names each database by the path it would have as an
+# SQLite file, and reads it with sq, never with sqlite3 itself:
+#
+#   db NAME           the --db argument for NAME: NAME itself on SQLite,
+#                     postgresql://mm@/tN_NAME?host=DIR on PostgreSQL
+#                     (f_NAME for one under $BATS_FILE_TMPDIR, made in
+#                     setup_file), the database made on first use
+#   sq NAME SQL       SQL's rows, '|' between columns
+#   dbdrop NAME       gone, as rm -f NAME NAME-wal NAME-shm
+#   dbcopy FROM TO    TO a copy of FROM, as cp FROM TO
+#   copy_table FROM TO TABLE   TO's TABLE holds FROM's rows instead
+#   db_check NAME     "ok" when the database is sound (SQLite's
+#                     integrity_check; amcheck of every index on
+#                     PostgreSQL)
+#   on_pg             true on PostgreSQL
+#   sqlite_only       skip "SQLite file only" on PostgreSQL
+#
+# On PostgreSQL booleans read back as t and f and a double as its
+# shortest text (1764140000, where SQLite says 1764140000.0): a query
+# both stores answer alike compares integers, or rounds.
+MM_TEST_STORE=${MM_TEST_STORE:-sqlite}
+
+on_pg() {
+	[ "$MM_TEST_STORE" = pg ]
+}
+
+sqlite_only() {
+	if on_pg; then
+		skip "SQLite file only"
+	fi
+}
+
+store_start() {
+	case $MM_TEST_STORE in
+	sqlite) return 0 ;;
+	pg) ;;
+	*)
+		echo "MM_TEST_STORE: '$MM_TEST_STORE' is neither sqlite nor pg" >&2
+		return 1
+		;;
+	esac
+	# The cluster runs as another user as root: its directory must be
+	# one that user can reach, outside bats' own (as in pg.bats).
+	MM_PGDIR=$(mktemp -u /tmp/mm-pg.XXXXXX)
+	export MM_PGDIR
+	"$MM_TOP/tests/pg.sh" start "$MM_PGDIR" fast >/dev/null
+}
+
+store_stop() {
+	if on_pg && [ -n "${MM_PGDIR-}" ]; then
+		"$MM_TOP/tests/pg.sh" stop "$MM_PGDIR"
+	fi
+	return 0
+}
+
+# _pgname NAME: the PostgreSQL database for the SQLite path NAME.
+_pgname() {
+	local p=$1 pre n
+
+	if [ -n "${BATS_TEST_TMPDIR-}" ] && [[ $p == "$BATS_TEST_TMPDIR"/* ]]; then
+		p=${p#"$BATS_TEST_TMPDIR"/}
+		pre=t${BATS_TEST_NUMBER}_
+	elif [[ $p == "$BATS_FILE_TMPDIR"/* ]]; then
+		p=${p#"$BATS_FILE_TMPDIR"/}
+		pre=f_
+	elif [ -n "${BATS_TEST_NUMBER-}" ]; then
+		pre=t${BATS_TEST_NUMBER}_
+	else
+		pre=f_
+	fi
+	p=${p#./}
+	p=${p%.db}
+	n=$pre$(printf '%s' "$p" | tr -c 'a-zA-Z0-9' '_' | tr 'A-Z' 'a-z')
+	# PostgreSQL cuts a name at 63 bytes.
+	if [ ${#n} -gt 63 ]; then
+		n=${n:0:50}_$(printf '%s' "$n" | md5sum | cut -c1-8)
+	fi
+	printf '%s\n' "$n"
+}
+
+# _psql DATABASE: psql on the cluster, the script on standard input.
+_psql() {
+	psql -XqAt -F'|' -v ON_ERROR_STOP=1 \
+	    "postgresql://mm@/$1?host=$MM_PGDIR"
+}
+
+db() {
+	local n mark
+
+	if ! on_pg; then
+		printf '%s\n' "$1"
+		return 0
+	fi
+	n=$(_pgname "$1")
+	mark=$BATS_FILE_TMPDIR/.mm-pgdb/$n
+	if [ ! -e "$mark" ]; then
+		# Two callers at once: the second finds it made.
+		_psql mm <<<"CREATE DATABASE $n" >/dev/null 2>&1 ||
+		    [ "$(_psql mm <<<"SELECT count(*) FROM pg_database WHERE datname = '$n'")" = 1 ] ||
+		    return 1
+		mkdir -p "$BATS_FILE_TMPDIR/.mm-pgdb"
+		: >"$mark"
+	fi
+	printf 'postgresql://mm@/%s?host=%s\n' "$n" "$MM_PGDIR"
+}
+
+sq() {
+	if ! on_pg; then
+		sqlite3 -batch -separator '|' "$1" "$2"
+		return
+	fi
+	db "$1" >/dev/null || return 1
+	_psql "$(_pgname "$1")" <<<"$2"
+}
+
+dbdrop() {
+	local n
+
+	if ! on_pg; then
+		rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
+		return 0
+	fi
+	n=$(_pgname "$1")
+	_psql mm <<<"DROP DATABASE IF EXISTS $n WITH (FORCE)" >/dev/null &&
+	    rm -f "$BATS_FILE_TMPDIR/.mm-pgdb/$n"
+}
+
+dbcopy() {
+	local from to
+
+	if ! on_pg; then
+		rm -f "$2-wal" "$2-shm"
+		cp "$1" "$2"
+		return
+	fi
+	db "$1" >/dev/null || return 1
+	from=$(_pgname "$1")
+	to=$(_pgname "$2")
+	_psql mm <<<"DROP DATABASE IF EXISTS $to WITH (FORCE);
+	    CREATE DATABASE $to TEMPLATE $from" >/dev/null || return 1
+	mkdir -p "$BATS_FILE_TMPDIR/.mm-pgdb"
+	: >"$BATS_FILE_TMPDIR/.mm-pgdb/$to"
+}
+
+copy_table() {
+	local from to t=$3
+
+	if ! on_pg; then
+		sqlite3 -batch "$2" "ATTACH '$1' AS o; DELETE FROM $t;
+		    INSERT INTO $t SELECT * FROM o.$t"
+		return
+	fi
+	from=$(_pgname "$1")
+	to=$(_pgname "$2")
+	db "$1" >/dev/null && db "$2" >/dev/null || return 1
+	{
+		printf 'BEGIN;\nDELETE FROM %s;\nCOPY %s FROM STDIN;\n' "$t" "$t"
+		_psql "$from" <<<"COPY $t TO STDOUT" || return 1
+		printf '\\.\nCOMMIT;\n'
+	} | _psql "$to" >/dev/null
+}
+
+db_check() {
+	if ! on_pg; then
+		sqlite3 -batch "$1" 'PRAGMA integrity_check'
+		return
+	fi
+	db "$1" >/dev/null || return 1
+	_psql "$(_pgname "$1")" <<-'EOF' >/dev/null && echo ok
+	CREATE EXTENSION IF NOT EXISTS amcheck;
+	SELECT bt_index_check(c.oid, true) FROM pg_index i
+	    JOIN pg_class c ON c.oid = i.indexrelid
+	    JOIN pg_namespace n ON n.oid = c.relnamespace
+	    JOIN pg_am a ON a.oid = c.relam
+	    WHERE n.nspname = 'public' AND a.amname = 'btree';
+	EOF
+}

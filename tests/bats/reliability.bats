@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
-# The SQLite store under stress: writers that race, writers that die,
-# and files that cannot be written.  Every batch is stored exactly once,
+# The store under stress: writers that race, writers that die, and
+# files that cannot be written.  On SQLite, or on PostgreSQL with
+# MM_TEST_STORE=pg (make check-pg; helper.bash), where the tests of the
+# file itself are skipped.  Every batch is stored exactly once,
 # a record goes downstream only after its commit, and a database that
 # cannot be written gives exit 3 with a message naming it, never a
 # half-written file.
@@ -15,6 +17,7 @@ NOW=$((T0 + 1200 * 60))
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
 
+	store_start
 	mkdir -p "$d/cfg"
 	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
 	echo 'buffer_rows: 1000' >"$d/cfg/retrain.yaml"
@@ -37,17 +40,16 @@ setup_file() {
 	}' >"$d/records"
 }
 
+teardown_file() {
+	store_stop
+}
+
 teardown() {
 	[ -e "$BATS_TEST_TMPDIR/ro.db" ] &&
 		chattr -i "$BATS_TEST_TMPDIR/ro.db" 2>/dev/null
 	mountpoint -q "$BATS_TEST_TMPDIR/mnt" 2>/dev/null &&
 		umount "$BATS_TEST_TMPDIR/mnt"
 	return 0
-}
-
-# q DB SQL: the result of a query, one row a line.
-q() {
-	sqlite3 -batch "$1" "$2"
 }
 
 # ids FILE: the batch_id of each line.
@@ -84,19 +86,20 @@ mount_tmpfs() {
 }
 
 @test "two writers and mm-aggregate race on one database: every batch once" {
-	local d=$BATS_FILE_TMPDIR pa pb n=0 fail=0
+	local d=$BATS_FILE_TMPDIR pa pb n=0 fail=0 D
 
+	D=$(db m.db)
 	# A holds batches 0-799, B batches 400-1199 backwards: 400 shared.
 	head -n 800 "$d/batches" >a
 	tail -n 800 "$d/batches" | tac >b
-	(pace a | mm-record --db m.db --config "$d/cfg" --group 5 >out.a \
+	(pace a | mm-record --db "$D" --config "$d/cfg" --group 5 >out.a \
 	    2>err.a; echo $? >rc.a) 3>&- &
 	pa=$!
-	(pace b | mm-record --db m.db --config "$d/cfg" --group 3 >out.b \
+	(pace b | mm-record --db "$D" --config "$d/cfg" --group 3 >out.b \
 	    2>err.b; echo $? >rc.b) 3>&- &
 	pb=$!
 	while kill -0 "$pa" 2>/dev/null || kill -0 "$pb" 2>/dev/null; do
-		mm-aggregate --db m.db --now "$NOW" >>out.agg 2>>err.agg ||
+		mm-aggregate --db "$D" --now "$NOW" >>out.agg 2>>err.agg ||
 			fail=$((fail + 1))
 		n=$((n + 1))
 	done
@@ -110,18 +113,18 @@ mount_tmpfs() {
 	assert_output ''
 	cmp out.a a
 	cmp out.b b
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '1200|1200'
-	run q m.db "SELECT count(*) FROM metrics WHERE batch_id NOT IN
+	run sq m.db "SELECT count(*) FROM metrics WHERE batch_id NOT IN
 	    ($(ids "$d/batches" | sed "s/.*/'&'/" | paste -sd,))"
 	assert_output '0'
 	# 4800 labelled rows, capped at buffer_rows after every commit.
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
 	    FROM evidence'
 	assert_output '1000|1000'
-	run q m.db 'PRAGMA integrity_check'
+	run db_check m.db
 	assert_output 'ok'
-	run_split mm-aggregate --db m.db --now "$NOW"
+	run_split mm-aggregate --db "$D" --now "$NOW"
 	assert_success
 	assert_equal "$stderr" ''
 	run sed 's/^{"window":"\([^"]*\)",.*"n_batches":\([0-9]*\),.*/\1 \2/' \
@@ -132,6 +135,7 @@ mount_tmpfs() {
 @test "a new file locked by another's first transaction: writers wait for it" {
 	local d=$BATS_FILE_TMPDIR i p1 p2 rc1=0 rc2=0
 
+	sqlite_only
 	# An empty file under BEGIN IMMEDIATE, as while another mm program
 	# creates the schema: switching it to WAL must wait, not fail.
 	: >m.db
@@ -155,31 +159,33 @@ mount_tmpfs() {
 	assert_equal "$(cat err agg.err holder.out)" ''
 	assert_equal "$rc1 $rc2" '0 0'
 	cmp out a
-	run q m.db 'SELECT count(*) FROM metrics; PRAGMA journal_mode'
+	run sqlite3 -batch m.db 'SELECT count(*) FROM metrics; PRAGMA journal_mode'
 	assert_output $'20\nwal'
 }
 
 @test "writers and mm-aggregate racing to create one database all succeed" {
-	local d=$BATS_FILE_TMPDIR i p1 p2 p3 p4
+	local d=$BATS_FILE_TMPDIR i p1 p2 p3 p4 D
 
 	head -n 20 "$d/records" >a
 	sed -n 11,30p "$d/records" >b
 	for i in $(seq 30); do
-		rm -f m.db m.db-wal m.db-shm
-		mm-record --db m.db a >/dev/null 2>>err 3>&- &
+		# On PostgreSQL: an empty database, the tables not made yet.
+		dbdrop m.db
+		D=$(db m.db)
+		mm-record --db "$D" a >/dev/null 2>>err 3>&- &
 		p1=$!
-		mm-record --db m.db b >/dev/null 2>>err 3>&- &
+		mm-record --db "$D" b >/dev/null 2>>err 3>&- &
 		p2=$!
-		mm-record --db m.db a >/dev/null 2>>err 3>&- &
+		mm-record --db "$D" a >/dev/null 2>>err 3>&- &
 		p3=$!
-		mm-aggregate --db m.db --now "$NOW" >/dev/null 2>>err 3>&- &
+		mm-aggregate --db "$D" --now "$NOW" >/dev/null 2>>err 3>&- &
 		p4=$!
 		wait "$p1" && wait "$p2" && wait "$p3" && wait "$p4" || {
 			cat err >&2
 			echo "round $i: a process failed" >&2
 			return 1
 		}
-		run q m.db 'SELECT count(*), count(DISTINCT batch_id)
+		run sq m.db 'SELECT count(*), count(DISTINCT batch_id)
 		    FROM metrics'
 		assert_output '30|30'
 	done
@@ -188,40 +194,42 @@ mount_tmpfs() {
 }
 
 @test "killed before its commit (MM_FAULT): rerun stores each batch once" {
-	local d=$BATS_FILE_TMPDIR
+	local d=$BATS_FILE_TMPDIR D
 
+	D=$(db m.db)
 	head -n 300 "$d/batches" >in
-	head -n 100 in | mm-record --db m.db >/dev/null
+	head -n 100 in | mm-record --db "$D" >/dev/null
 	# The first group holds 100 stored batches and 28 new ones.
-	run_split env MM_FAULT=record-before-commit mm-record --db m.db \
+	run_split env MM_FAULT=record-before-commit mm-record --db "$D" \
 	    --group 128 in
 	assert_equal "$status" 137
 	assert_equal "$output" ''
 	assert_equal "$stderr" ''
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '100|100'
-	run q m.db 'SELECT count(*) FROM evidence'
+	run sq m.db 'SELECT count(*) FROM evidence'
 	assert_output '400'
-	run q m.db 'PRAGMA integrity_check'
+	run db_check m.db
 	assert_output 'ok'
-	run_split mm-record --db m.db in
+	run_split mm-record --db "$D" in
 	assert_success
 	assert_equal "$stderr" ''
 	assert_equal "$output" "$(cat in)"
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '300|300'
-	diff <(q m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids in)
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
+	diff <(sq m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids in)
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
 	    FROM evidence'
 	assert_output '1200|1200'
 }
 
 @test "killed by kill -9 while reading a fifo: what it printed is stored" {
-	local d=$BATS_FILE_TMPDIR pid rc=0
+	local d=$BATS_FILE_TMPDIR pid rc=0 D
 
+	D=$(db m.db)
 	head -n 300 "$d/batches" >in
 	mkfifo fifo
-	mm-record --db m.db --group 16 <fifo >out 2>err 3>&- &
+	mm-record --db "$D" --group 16 <fifo >out 2>err 3>&- &
 	pid=$!
 	exec 5>fifo
 	head -n 100 in >&5
@@ -237,28 +245,29 @@ mount_tmpfs() {
 	assert_equal "$(cat err)" ''
 	# What it printed is the input so far, and all of it is stored.
 	cmp out <(head -n 150 in)
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '150|150'
-	diff <(q m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids out)
-	run_split mm-record --db m.db in
+	diff <(sq m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids out)
+	run_split mm-record --db "$D" in
 	assert_success
 	assert_equal "$stderr" ''
 	assert_equal "$output" "$(cat in)"
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '300|300'
-	diff <(q m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids in)
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
+	diff <(sq m.db 'SELECT batch_id FROM metrics ORDER BY id') <(ids in)
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id || row_index)
 	    FROM evidence'
 	assert_output '1200|1200'
 }
 
 @test "killed by kill -9 at any moment: output a prefix, all of it stored" {
-	local d=$BATS_FILE_TMPDIR pid rc=0 size nout ndb
+	local d=$BATS_FILE_TMPDIR pid rc=0 size nout ndb D
 
+	D=$(db m.db)
 	cp "$d/records" in
 	mkfifo fifo
 	pace in >fifo 3>&- &
-	mm-record --db m.db --group 7 <fifo >out 2>err 3>&- &
+	mm-record --db "$D" --group 7 <fifo >out 2>err 3>&- &
 	pid=$!
 	wait_lines out 40
 	kill -9 "$pid"
@@ -271,34 +280,52 @@ mount_tmpfs() {
 	cmp out <(head -c "$size" in)
 	# Every whole record printed is stored; stored ones are a prefix.
 	nout=$(wc -l <out)
-	ndb=$(q m.db 'SELECT count(*) FROM metrics')
+	ndb=$(sq m.db 'SELECT count(*) FROM metrics')
 	[ "$ndb" -ge "$nout" ]
 	[ "$ndb" -lt 3000 ]
-	diff <(q m.db 'SELECT batch_id FROM metrics ORDER BY id') \
+	diff <(sq m.db 'SELECT batch_id FROM metrics ORDER BY id') \
 	    <(head -n "$ndb" in | ids /dev/stdin)
-	run_split mm-record --db m.db in
+	run_split mm-record --db "$D" in
 	assert_success
 	assert_equal "$stderr" ''
 	assert_equal "$output" "$(cat in)"
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '3000|3000'
 }
 
 @test "mm-record that cannot begin a transaction passes nothing on" {
-	local d=$BATS_FILE_TMPDIR pid i rc=0
+	local d=$BATS_FILE_TMPDIR pid i rc=0 D want
 
-	mm-record --db m.db </dev/null
-	# Another writer holds the lock past the busy timeout (10 s).
+	D=$(db m.db)
+	mm-record --db "$D" </dev/null
+	# Another writer holds the lock past the busy timeout (10 s; on
+	# PostgreSQL lock_timeout, 10 s too).
 	mkfifo ctl in
-	sqlite3 -batch m.db <ctl >holder.out 2>&1 3>&- &
-	exec 6>ctl
-	printf '.timeout 5000\nBEGIN IMMEDIATE;\n' >&6
-	for i in $(seq 200); do
-		sqlite3 -batch -cmd '.timeout 0' m.db 'BEGIN IMMEDIATE' \
-		    2>/dev/null || break
-		sleep 0.05
-	done
-	mm-record --db m.db <in >out 2>err 3>&- &
+	if on_pg; then
+		# The write lock (LOCK_WRITE in lib/pg.c), held alone, as a
+		# writer other than mm-record holds it.
+		psql -XqAt "$D" <ctl >holder.out 2>&1 3>&- &
+		exec 6>ctl
+		echo 'SELECT pg_advisory_lock(1835859969);' >&6
+		for i in $(seq 200); do
+			[ "$(sq m.db "SELECT count(*) FROM pg_locks WHERE
+			    locktype = 'advisory' AND objid = 1835859969 AND
+			    mode = 'ExclusiveLock' AND granted")" = 1 ] && break
+			sleep 0.05
+		done
+		want="mm-record: $D: database error: canceling statement due to lock timeout"
+	else
+		sqlite3 -batch m.db <ctl >holder.out 2>&1 3>&- &
+		exec 6>ctl
+		printf '.timeout 5000\nBEGIN IMMEDIATE;\n' >&6
+		for i in $(seq 200); do
+			sqlite3 -batch -cmd '.timeout 0' m.db 'BEGIN IMMEDIATE' \
+			    2>/dev/null || break
+			sleep 0.05
+		done
+		want='mm-record: m.db: database error: database is locked'
+	fi
+	mm-record --db "$D" <in >out 2>err 3>&- &
 	pid=$!
 	exec 7>in
 	head -n 1 "$d/records" >&7
@@ -309,19 +336,23 @@ mount_tmpfs() {
 	done
 	exec 7>&-
 	wait "$pid" || rc=$?
-	echo 'COMMIT;' >&6
+	if on_pg; then
+		echo 'SELECT pg_advisory_unlock_all();' >&6
+	else
+		echo 'COMMIT;' >&6
+	fi
 	exec 6>&-
 	wait
 	assert_equal "$rc" 3
-	assert_equal "$(cat err)" \
-	    'mm-record: m.db: database error: database is locked'
+	assert_equal "$(cat err)" "$want"
 	# Not stored, so not passed on.
 	assert_equal "$(cat out)" ''
-	run q m.db 'SELECT count(*) FROM metrics'
+	run sq m.db 'SELECT count(*) FROM metrics'
 	assert_output '0'
 }
 
 @test "a file that is not an SQLite database: exit 3, named, unchanged" {
+	sqlite_only
 	printf 'batch_id,ts\nb1,1764140000\n' >notdb.db
 	cp notdb.db before
 	run_split mm-record --db notdb.db "$BATS_FILE_TMPDIR/records"
@@ -342,6 +373,7 @@ mount_tmpfs() {
 @test "an immutable database file (chattr +i): exit 3, nothing written" {
 	local d=$BATS_FILE_TMPDIR
 
+	sqlite_only
 	head -n 10 "$d/records" | mm-record --db ro.db >/dev/null
 	chattr +i ro.db 2>/dev/null ||
 		skip "chattr +i is not supported on $(df --output=fstype . |
@@ -362,7 +394,7 @@ mount_tmpfs() {
 	cmp ro.db before
 	# No frame reached the write-ahead log either.
 	[ ! -s ro.db-wal ]
-	run q ro.db 'SELECT count(*) FROM metrics; SELECT count(*) FROM
+	run sq ro.db 'SELECT count(*) FROM metrics; SELECT count(*) FROM
 	    metrics_summary; PRAGMA integrity_check'
 	assert_output $'10\n0\nok'
 }
@@ -370,6 +402,7 @@ mount_tmpfs() {
 @test "a database on a read-only mount: exit 3, named, unchanged" {
 	local d=$BATS_FILE_TMPDIR
 
+	sqlite_only
 	mount_tmpfs 256k
 	head -n 10 "$d/records" | mm-record --db mnt/m.db >/dev/null
 	cp mnt/m.db before
@@ -387,7 +420,7 @@ mount_tmpfs() {
 	run ls mnt
 	assert_output 'm.db'
 	mount -o remount,rw mnt
-	run q mnt/m.db 'SELECT count(*) FROM metrics; PRAGMA integrity_check'
+	run sq mnt/m.db 'SELECT count(*) FROM metrics; PRAGMA integrity_check'
 	assert_output $'10\nok'
 }
 
@@ -404,16 +437,17 @@ full_disk_check() {
 	[ "$n" -lt 3000 ]
 	[ $((n % 64)) = 0 ]
 	assert_equal "$output" "$(head -n "$n" "$BATS_FILE_TMPDIR/records")"
-	run q "$db" 'SELECT count(*), count(DISTINCT batch_id) FROM metrics;
+	run sq "$db" 'SELECT count(*), count(DISTINCT batch_id) FROM metrics;
 	    PRAGMA integrity_check'
 	assert_output "$n|$n"$'\nok'
-	diff <(q "$db" 'SELECT batch_id FROM metrics ORDER BY id') \
+	diff <(sq "$db" 'SELECT batch_id FROM metrics ORDER BY id') \
 	    <(head -n "$n" "$BATS_FILE_TMPDIR/records" | ids /dev/stdin)
 }
 
 @test "a full disk (tmpfs): exit 3, only whole groups stored, rerun completes" {
 	local d=$BATS_FILE_TMPDIR avail
 
+	sqlite_only
 	mount_tmpfs 8m
 	mm-record --db mnt/m.db </dev/null
 	# Leave about 100 KiB free.
@@ -425,13 +459,14 @@ full_disk_check() {
 	run_split mm-record --db mnt/m.db --group 64 "$d/records"
 	assert_success
 	assert_equal "$stderr" ''
-	run q mnt/m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq mnt/m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '3000|3000'
 }
 
 @test "a file size limit (ulimit -f): exit 3, only whole groups stored" {
 	local d=$BATS_FILE_TMPDIR
 
+	sqlite_only
 	mm-record --db m.db </dev/null
 	# The limit in KiB; SIGXFSZ ignored, so write(2) fails with EFBIG.
 	run_split bash -c 'trap "" XFSZ; ulimit -f 150; exec mm-record \
@@ -439,6 +474,6 @@ full_disk_check() {
 	full_disk_check m.db 'disk I/O error'
 	run_split mm-record --db m.db --group 64 "$d/records"
 	assert_success
-	run q m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
+	run sq m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics'
 	assert_output '3000|3000'
 }
