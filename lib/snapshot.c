@@ -314,7 +314,10 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
 	struct mm_stmt *st;
 	struct mm_snapshot sn;
 	char key[MM_SHA_HEX], version[MM_VERSION_MAX];
-	char detail[MM_DETAIL_MAX];
+	char detail[MM_DETAIL_MAX], meta[MM_SHA_HEX + 20];
+	/* Its decision died with its run: the audit says what became of it. */
+	struct mm_history h = { 0, "mm-exec", "retrain", "a retrain whose "
+	    "run died, settled by a later run", NULL, 0, NULL, NULL, NULL };
 	int rc, found, n = 0;
 
 	for (;;) {
@@ -338,12 +341,19 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
 		    sizeof(version), err)) < 0 ||
 		    mm_snapshot_get(x->db, key, &sn, err) < 0)
 			return -1;
+		snprintf(meta, sizeof(meta), "{\"retrain_key\":\"%s\"}", key);
+		h.ts = now(x);
+		h.meta = meta;
+		h.meta_len = strlen(meta);
+		h.detail = detail;
+		h.version = NULL;
 		if (found == 1) {
 			/* Taken up again if that evidence comes back. */
 			snprintf(detail, sizeof(detail), INTERRUPTED
 			    " (attempt %ld)", attempts(&sn));
+			h.status = mm_snap_names[MM_SNAP_FAILED];
 			if (mm_snapshot_finish(x->db, key, MM_SNAP_FAILED,
-			    NULL, detail, NULL, now(x), err) < 0)
+			    NULL, detail, &h, now(x), err) < 0)
 				return -1;
 			continue;
 		}
@@ -355,10 +365,15 @@ mm_retrain_settle(const struct mm_exec *x, struct mm_store *s,
 			    "live: %.300s", version, err->msg);
 			memset(err, 0, sizeof(*err));
 		}
+		if (rc == 0)
+			snprintf(detail, sizeof(detail), "completed after an "
+			    "interruption");
+		h.status = mm_snap_names[rc == 0 ? MM_SNAP_EXECUTED :
+		    MM_SNAP_FAILED];
+		h.version = rc == 0 ? version : NULL;
 		if (mm_snapshot_finish(x->db, key, rc == 0 ?
-		    MM_SNAP_EXECUTED : MM_SNAP_FAILED, rc == 0 ? version :
-		    NULL, rc == 0 ? "completed after an interruption" : detail,
-		    NULL, now(x), err) < 0)
+		    MM_SNAP_EXECUTED : MM_SNAP_FAILED, h.version, detail, &h,
+		    now(x), err) < 0)
 			return -1;
 		n += rc == 0;
 	}

@@ -790,6 +790,17 @@ test_settle(void **state)
 	assert_true(strstr(sn.detail, " of an interrupted retrain does not "
 	    "load; not made live: ") != NULL);
 	assert_true(strstr(sn.detail, "/model.json: corrupt: ") != NULL);
+	/* Each settled retrain is in the decision history. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM decision_history"),
+	    3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM decision_history "
+	    "WHERE source = 'mm-exec' AND action = 'retrain' AND reason = "
+	    "'a retrain whose run died, settled by a later run'"), 3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM decision_history h "
+	    "JOIN retrain_snapshots s ON h.metadata = "
+	    "'{\"retrain_key\":\"' || s.key || '\"}' AND h.exec_status = "
+	    "s.status AND h.exec_detail = s.detail AND h.model_version IS "
+	    "s.version"), 3);
 	/* That one is final; the interrupted one is tried again. */
 	assert_int_equal(mm_snapshot_begin(&f->db, KEY4, 8, 8, T0, &err), 1);
 	assert_int_equal(status_of(f, KEY3), MM_SNAP_PENDING);
