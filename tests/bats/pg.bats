@@ -46,6 +46,18 @@ pq() {
 	psql -XqAt -F'|' "$DB" -c "$1"
 }
 
+# db_check_pg: every index of the test's database checked by amcheck.
+db_check_pg() {
+	psql -XqAt -v ON_ERROR_STOP=1 "$DB" >/dev/null <<-'EOF'
+	CREATE EXTENSION IF NOT EXISTS amcheck;
+	SELECT bt_index_check(c.oid, true) FROM pg_index i
+	    JOIN pg_class c ON c.oid = i.indexrelid
+	    JOIN pg_namespace n ON n.oid = c.relnamespace
+	    JOIN pg_am a ON a.oid = c.relam
+	    WHERE n.nspname = 'public' AND a.amname = 'btree';
+	EOF
+}
+
 # The evidence a row a row, the same text from either store: id,
 # batch_id, row_index, ts in ms, names, values in hex, label.
 ev_lite() {
@@ -205,6 +217,79 @@ dec() {
 	run_split mm-exec --db "$DB" --models m --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" <<<"$(dec retrain)"
 	assert_output --partial '"exec":{"status":"executed"'
 	assert_equal "$(ls m/versions | wc -l)" 2
+}
+
+# recorders and executors under way at once, one of each killed: the
+# invariants any timing keeps.
+@test "8 recorders and 2 executors at once, one of each killed: each batch once, each evidence row in at most one retrain" {
+	newdb
+	cp -a "$BATS_FILE_TMPDIR/base" m
+	mm-gen --batches 60 --batch-size 64 --seed 11 --concept-at 0 \
+	    --concept-strength 0.3 |
+	    mm-predict --models m | mm-psi --models m | mm-trust >all
+	mm-record --db "$DB" </dev/null
+	for w in 1 2 3 4 5 6 7 8; do
+		{ tail -n +$((w * 7)) all; head -n $((w * 7 - 1)) all; } >in.$w
+	done
+	record() {
+		local w
+		for w in "$@"; do
+			mm-record --db "$DB" --group 1 in.$w >/dev/null 2>>err.rec &
+		done
+	}
+	# An executor: retrains on decisions of later and later batches,
+	# one not stored yet (all the evidence) among them.
+	execs() {
+		local b
+		for b in 9 19 29 39 49 59; do
+			printf '{"batch_id":"b0000%02d","ts":%s,"decision":{"action":"retrain","reason":"test","metadata":{}}}\n' \
+			    "$b" "$T1" |
+			    mm-exec --db "$DB" --models m \
+			    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" \
+			    >>out.$1 2>>err.exec || true
+		done
+	}
+	record 1 2 3 4 5 6 7 8
+	victim=$!
+	execs a &
+	execs b &
+	sleep 0.3
+	kill -KILL $victim 2>/dev/null || true
+	# An executor killed in the midst of a retrain, once one begins.
+	for _ in $(seq 100); do
+		[ "$(pq "SELECT count(*) FROM retrain_snapshots WHERE status = 'pending'")" = 0 ] || break
+		sleep 0.02
+	done
+	pkill -KILL -x mm-exec || true
+	wait
+	# Everything again, all of it now finished: the killed writer's
+	# batches are stored, a dead retrain settled.
+	record 1 2 3 4 5 6 7 8
+	wait
+	dec retrain >d
+	mm-exec --db "$DB" --models m --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" <d >>out.c
+	# Only duplicates were said by the writers, nothing else.
+	assert_equal "$(grep -vc 'duplicate batch' err.rec)" 0
+	assert_equal "$(pq 'SELECT count(*), count(DISTINCT batch_id) FROM metrics')" "60|60"
+	assert_equal "$(pq 'SELECT count(*), count(DISTINCT batch_id) FROM drift_counts')" "60|60"
+	assert_equal "$(pq "SELECT count(*) FROM retrain_snapshots WHERE status = 'pending'")" 0
+	# Each retrain carried out made one version, none made two.
+	n=$(pq "SELECT count(*) FROM retrain_snapshots WHERE status = 'executed'")
+	[ "$n" -ge 1 ]
+	assert_equal "$(ls m/versions | wc -l)" $((n + 1))
+	assert_equal "$(pq "SELECT count(DISTINCT version) FROM retrain_snapshots WHERE status = 'executed'")" "$n"
+	for v in $(pq "SELECT version FROM retrain_snapshots WHERE status = 'executed'"); do
+		[ -d "m/versions/$v" ]
+	done
+	assert_equal "$(pq "SELECT count(*) FROM decision_history WHERE exec_status = 'executed'")" "$n"
+	# Every row of evidence one writer alone keeps (none of a batch
+	# whose drift is severe) was used by one retrain or is waiting for
+	# the next: none lost, none used twice.
+	mm-record --db l.db <all >/dev/null
+	kept=$(sqlite3 l.db 'SELECT sum(n_rows) FROM evidence_batch')
+	[ "$kept" -gt 3000 ]
+	assert_equal "$(pq "SELECT (SELECT coalesce(sum(n_rows), 0) FROM retrain_snapshots WHERE status = 'executed') + (SELECT coalesce(sum(n_rows), 0) FROM evidence_batch)")" "$kept"
+	db_check_pg
 }
 
 @test "a database of a newer schema is refused, as in SQLite" {
