@@ -59,6 +59,13 @@ rc=$?
 pass=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -E '^ok ' | grep -vEc '# (skip|SKIP)')
 skip=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -Ec '^ok .*# (skip|SKIP)')
 fail=$(cat "$MM_TAPLOG"/*.tap 2>/dev/null | grep -Ec '^not ok ')
+# What each failure said, from its TAP: prove shows only the numbers.
+if [ "$fail" -gt 0 ]; then
+	for f in "$MM_TAPLOG"/*.tap; do
+		awk -v f="${f##*/}" '/^not ok /{p=1; print f ": " $0; next}
+		    /^(ok|not ok) /{p=0} p && /^#/{print "  " $0}' "$f"
+	done | head -n 200
+fi
 # A test file that died before its plan counts as one failure.
 [ "$rc" != 0 ] && [ "$fail" = 0 ] && fail=1
 if [ "$skip" -gt 0 ]; then

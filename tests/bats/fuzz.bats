@@ -76,11 +76,11 @@ fuzz_runs() {
 	mkdir -p "$BATS_TEST_TMPDIR/corpus"
 	# shellcheck disable=SC2086
 	run "$FUZZ_BUILD/fuzz_$1" -runs="${FUZZ_RUNS:-3000}" -seed=1 \
-	    -timeout=10 -rss_limit_mb=2048 -close_fd_mask=$mask $dict \
+	    -timeout=60 -rss_limit_mb=2048 -close_fd_mask=$mask $dict \
 	    -artifact_prefix="$BATS_TEST_TMPDIR/" \
 	    "$BATS_TEST_TMPDIR/corpus" "$MM_TOP/tests/fuzz/corpus/$1"
 	if [ "$status" != 0 ]; then
-		echo "$output" | grep -E 'ERROR|SUMMARY|runtime error|check failed|#[0-9]+ 0x' | head -20
+		echo "$output" | grep -E 'ERROR|SUMMARY|runtime error|check failed|timeout|#[0-9]+ 0x' | head -20
 		return 1
 	fi
 	# libFuzzer's last line: the inputs it ran.
