@@ -71,8 +71,7 @@ on_line(void *ctx, char *line, size_t len, struct mm_err *err)
 	if (mm_decider_line(&d->d, line, len, &d->out, err) < 0)
 		return -1;
 	d->decided_mask |= 1u << d->d.dec.action;
-	if (fwrite(d->out.p, 1, d->out.n, stdout) != d->out.n ||
-	    fflush(stdout) != 0)
+	if (fwrite(d->out.p, 1, d->out.n, stdout) != d->out.n)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;

@@ -182,8 +182,7 @@ do_batch(struct psi *p, char *line, size_t len, struct mm_err *err)
 	if (mm_drifter_line(&p->d, line, len, p->mode == COUNTS, &p->out,
 	    err) < 0)
 		return -1;
-	if (fwrite(p->out.p, 1, p->out.n, stdout) != p->out.n ||
-	    (p->mode != COUNTS && fflush(stdout) != 0))
+	if (fwrite(p->out.p, 1, p->out.n, stdout) != p->out.n)
 		return mm_errf(err, MM_ESYS, 0, "write error: %s",
 		    strerror(errno));
 	return 0;

@@ -5,9 +5,35 @@
 #include "ndjson.h"
 #include "run.h"
 
+/* The reader's idle hook, struct idle its ctx. */
+struct idle {
+	struct mm_run *run;
+	void *ctx;
+};
+
+/*
+ * The next line would have to be waited for: the program's own hook
+ * (mm-record commits its group), then what is written goes out, so
+ * that a record never waits in a buffer for one that has not come.
+ * While input keeps coming, records go out a buffer at a time.
+ */
+static int
+idle(void *ctx, struct mm_err *err)
+{
+	struct idle *i = ctx;
+
+	if (i->run->idle != NULL && i->run->idle(i->ctx, err) < 0)
+		return -1;
+	if (fflush(stdout) != 0)
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
 static int
 one(struct mm_run *run, const char *path, mm_line_fn fn, void *ctx)
 {
+	struct idle id = { run, ctx };
 	struct mm_reader r;
 	struct mm_err err, end;
 	char *line;
@@ -25,8 +51,8 @@ one(struct mm_run *run, const char *path, mm_line_fn fn, void *ctx)
 	 * a check here, between lines, would miss the time it waits for
 	 * the rest of a record that came in part.
 	 */
-	r.idle = run->idle;
-	r.idle_ctx = ctx;
+	r.idle = idle;
+	r.idle_ctx = &id;
 	if (run->file != NULL)
 		run->file(ctx);
 	for (;;) {
