@@ -238,13 +238,21 @@ dec() {
 		done
 	}
 	# An executor: retrains on decisions of later and later batches,
-	# one not stored yet (all the evidence) among them.
+	# one not stored yet (all the evidence) among them.  The second
+	# dies (SIGKILL) in each retrain it begins: by turns before and
+	# after it has written the version.
 	execs() {
-		local b
+		local b f=
 		for b in 9 19 29 39 49 59; do
+			if [ "$1" = b ]; then
+				case $f in
+				exec-snapshot-pending) f=exec-version-written ;;
+				*) f=exec-snapshot-pending ;;
+				esac
+			fi
 			printf '{"batch_id":"b0000%02d","ts":%s,"decision":{"action":"retrain","reason":"test","metadata":{}}}\n' \
 			    "$b" "$T1" |
-			    mm-exec --db "$DB" --models m \
+			    MM_FAULT=$f mm-exec --db "$DB" --models m \
 			    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" \
 			    >>out.$1 2>>err.exec || true
 		done
@@ -255,12 +263,6 @@ dec() {
 	execs b &
 	sleep 0.3
 	kill -KILL $victim 2>/dev/null || true
-	# An executor killed in the midst of a retrain, once one begins.
-	for _ in $(seq 100); do
-		[ "$(pq "SELECT count(*) FROM retrain_snapshots WHERE status = 'pending'")" = 0 ] || break
-		sleep 0.02
-	done
-	pkill -KILL -x mm-exec || true
 	wait
 	# Everything again, all of it now finished: the killed writer's
 	# batches are stored, a dead retrain settled.
