@@ -66,6 +66,12 @@ if [ "$fail" -gt 0 ]; then
 		    /^(ok|not ok) /{p=0} p && /^#/{print "  " $0}' "$f"
 	done | head -n 200
 fi
+# The files that took longest: the suite is to stay within minutes.
+for f in "$MM_TAPLOG"/*.secs; do
+	[ -f "$f" ] && printf '%s %s\n' "$(cat "$f")" "$(basename "$f" .tap.secs)"
+done | sort -rn | head -n 8 | awk '{ s = s sep $2 " " $1 " s"; sep = ", " }
+	END { if (s != "") print "slowest: " s }'
+rm -f "$MM_TAPLOG"/*.secs
 # A test file that died before its plan counts as one failure.
 [ "$rc" != 0 ] && [ "$fail" = 0 ] && fail=1
 if [ "$skip" -gt 0 ]; then
