@@ -14,6 +14,11 @@ need() {
 	done
 }
 
+# The value of key $1 in the "key value" lines of file $2.
+kv() {
+	awk -v k="$1" '$1 == k { print $2 }' "$2"
+}
+
 # Seconds of the median run of command number $2 in hyperfine JSON $1.
 hf_median() {
 	"$PY" -c 'import json, sys

@@ -9,6 +9,8 @@
 #   serve     mm-serve under wrk, beside a FastAPI + uvicorn peer
 #   pg        mm-record by 1, 4 and 8 writers into SQLite and PostgreSQL;
 #             mm-aggregate over a million batches on each
+#   chain     the inference chain at 64-row batches, each stage alone, the
+#             latency it adds, against the Python hot path it replaces
 #   profile   where mm-psi spends its time (perf, or callgrind)
 #   all       every benchmark section (not profile)
 #
@@ -30,7 +32,7 @@ RUNS=${RUNS:-5}
 GEN=${GEN:-$BIN/mm-gen}
 OUT=bench/out
 PY=/usr/bin/python3	# the system python, which has numpy
-SECTIONS="psi model storage serve pg"
+SECTIONS="psi model storage serve pg chain"
 
 # shellcheck source=bench/common.sh
 . bench/common.sh
@@ -219,11 +221,6 @@ model_data() {
 	fi
 }
 
-# The value of key $1 in the "key value" lines of file $2.
-kv() {
-	awk -v k="$1" '$1 == k { print $2 }' "$2"
-}
-
 median() {
 	"$PY" -c 'import statistics, sys
 print(statistics.median(float(a) for a in sys.argv[1:]))' "$@"
@@ -383,6 +380,7 @@ main() {
 		storage) BIN=$BIN bench/storage.sh || missed=1 ;;
 		serve) BIN=$BIN bench/serve.sh || missed=1 ;;
 		pg) BIN=$BIN bench/pg.sh || missed=1 ;;
+		chain) BIN=$BIN RUNS=$RUNS bench/chain.sh || missed=1 ;;
 		profile) bench_profile ;;
 		esac
 	done
