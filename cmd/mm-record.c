@@ -191,6 +191,12 @@ main(int argc, char **argv)
 		mm_perr(prog, &err);
 		return err.code;
 	}
+	/* A record waits for its commit, never for a checkpoint. */
+	if (mm_db_checkpoint_behind(&r.db, &err) < 0) {
+		mm_perr(prog, &err);
+		mm_db_close(&r.db);
+		return err.code;
+	}
 	mm_buf_init(&r.pending);
 	if (mm_recorder_open(&r.rc, &r.db, r.cfg.retrain.buffer_rows, r.now,
 	    &say, &err) < 0) {

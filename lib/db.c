@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -679,11 +680,141 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 	return 0;
 }
 
+/* The WAL's size, in pages, from which a checkpoint is run. */
+#define CKPT_PAGES 1000
+
+struct mm_ckpt {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop;
+	sqlite3 *h;		/* the thread's own connection */
+};
+
+/* After each commit, in the writer's thread: pages the WAL holds. */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct mm_ckpt *c = arg;
+
+	/*
+	 * The thread's checkpoint copies what was committed when it began;
+	 * the log starts over only after one that left nothing behind,
+	 * which a writer that never stops never lets it have.  Four times
+	 * the size, the writer finishes the copy itself (most of it done),
+	 * as SQLite would, and the log starts over.
+	 */
+	if (pages >= 4 * CKPT_PAGES) {
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&c->mu);
+		c->want = 1;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct mm_ckpt *c = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->want) {
+			pthread_mutex_unlock(&c->mu);
+			return NULL;
+		}
+		c->want = 0;
+		pthread_mutex_unlock(&c->mu);
+		/*
+		 * Passive: what no reader still needs is copied, and the
+		 * writer goes on meanwhile.  A checkpoint that cannot finish
+		 * (busy, a reader) is taken up again by the next.
+		 */
+		sqlite3_wal_checkpoint_v2(c->h, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+}
+
+int
+mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err)
+{
+	struct mm_ckpt *c;
+
+	if (db->h == NULL || db->ckpt != NULL)
+		return 0;
+	c = mm_xcalloc(1, sizeof(*c));
+	if (sqlite3_open_v2(db->path, &c->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		mm_errf(err, MM_ESYS, 0, "%s: cannot open database: %s",
+		    db->path, c->h ? sqlite3_errmsg(c->h) : "out of memory");
+		sqlite3_close_v2(c->h);
+		free(c);
+		return -1;
+	}
+	sqlite3_busy_timeout(c->h, BUSY_MS);
+	/*
+	 * A connection knows the file is in WAL mode only once it has read
+	 * it: until then a checkpoint does nothing.
+	 */
+	if (sqlite3_exec(c->h, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		mm_errf(err, MM_ESYS, 0, "%s: cannot read database: %s",
+		    db->path, sqlite3_errmsg(c->h));
+		sqlite3_close_v2(c->h);
+		free(c);
+		return -1;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->th, NULL, ckpt_main, c) != 0) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		sqlite3_close_v2(c->h);
+		free(c);
+		/* No thread: SQLite checkpoints in the commits, as before. */
+		return 0;
+	}
+	db->ckpt = c;
+	sqlite3_wal_hook(db->h, wal_hook, c);
+	return 0;
+}
+
+static void
+ckpt_stop(struct mm_db *db)
+{
+	struct mm_ckpt *c = db->ckpt;
+
+	if (c == NULL)
+		return;
+	/* SQLite's own checkpoints again, for whatever commits are left. */
+	if (db->h != NULL)
+		sqlite3_wal_autocheckpoint(db->h, CKPT_PAGES);
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->th, NULL);
+	sqlite3_close_v2(c->h);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	db->ckpt = NULL;
+}
+
 void
 mm_db_close(struct mm_db *db)
 {
 	int i;
 
+	ckpt_stop(db);
 	for (i = 0; i < MM_DB_CACHE; i++)
 		mm_finalize(db->cache[i].st);
 	if (db->h != NULL)

@@ -34,6 +34,7 @@ struct mm_db {
 		const char *sql;
 		struct mm_stmt *st;
 	} cache[MM_DB_CACHE];	/* mm_db_cached's */
+	struct mm_ckpt *ckpt;	/* mm_db_checkpoint_behind's, or NULL */
 };
 
 /* A statement of sql.h: SQLite's, or PostgreSQL's (pg.c). */
@@ -69,6 +70,19 @@ char *mm_db_shown(const char *path);
  */
 int mm_db_open(struct mm_db *db, const char *path, struct mm_err *err);
 void mm_db_close(struct mm_db *db);
+
+/*
+ * SQLite: copy the write-ahead log back into the database in a thread
+ * of its own, with a connection of its own, each time a commit leaves
+ * it 1000 pages or more, in place of SQLite's checkpoint in the commit
+ * that crosses that size: the writer's commits do not wait for the
+ * checkpoint's copy and fsync.  A writer that never pauses leaves the
+ * log no moment to start over in: at 4000 pages its commit finishes the
+ * copy itself.  For a program that writes all the time and passes
+ * records on as it commits (mm-record).  Nothing on
+ * PostgreSQL.  0, or -1 with err.
+ */
+int mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err);
 
 /*
  * A writer's transaction, taking the store's write lock alone (SQLite's

@@ -824,6 +824,48 @@ test_wal_waits(void **state)
 }
 
 /*
+ * mm_db_checkpoint_behind: commits that fill the WAL past 1000 pages
+ * are copied into the database by the thread, the connection still
+ * open and idle; every row is there after, and the file sound.
+ */
+static void
+test_checkpoint_behind(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	struct stat st;
+	int i, waited;
+
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(mm_db_checkpoint_behind(&db, &err), 0);
+	assert_non_null(db.ckpt);
+	/* A second call changes nothing. */
+	assert_int_equal(mm_db_checkpoint_behind(&db, &err), 0);
+	assert_int_equal(sqlite3_exec(db.h, "CREATE TABLE b (x BLOB)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 400; i++)
+		assert_int_equal(sqlite3_exec(db.h, "INSERT INTO b VALUES "
+		    "(randomblob(12000))", NULL, NULL, NULL), SQLITE_OK);
+	/* 400 rows of 3 pages: at least 1000 pages copied back. */
+	for (waited = 0; waited < 10000; waited += 10) {
+		assert_int_equal(stat(f->path, &st), 0);
+		if (st.st_size >= 1000 * 4096)
+			break;
+		usleep(10 * 1000);
+	}
+	assert_true(st.st_size >= 1000 * 4096);
+	mm_db_close(&db);
+	assert_null(db.ckpt);
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM b"), 400);
+	assert_string_equal(q_text(db.h, "PRAGMA integrity_check"), "ok");
+	mm_db_close(&db);
+}
+
+/*
  * A column bound as one parameter (sql.h): PostgreSQL's binary array,
  * byte for byte; SQLite, which has none, gets NULL.
  */
@@ -929,6 +971,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_behind, setup,
 		    teardown),
 	};
 
