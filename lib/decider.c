@@ -136,15 +136,36 @@ get_drift(struct mm_decider *d, struct mm_signal *sig, json_t **obj,
 	return 0;
 }
 
-/* Refresh baseline and staged from the store (cheap: two small files). */
+/* The stat of dir/name in st, all zero when there is none. */
+static void
+stat_or_zero(const char *dir, const char *name, struct stat *st)
+{
+	char path[MM_PATHMAX];
+
+	mm_fs_pathf(path, "%s/%s", dir, name);
+	if (stat(path, st) < 0)
+		memset(st, 0, sizeof(*st));
+}
+
+/*
+ * Refresh baseline and staged from the store: its two small files read
+ * again only when one has been replaced (mm-models and mm-exec rename a
+ * new one into place) since they were last read.
+ */
 static int
 follow(struct mm_decider *d, struct mm_err *err)
 {
 	struct mm_active a;
+	struct stat ast, cst;
 	char cand[MM_VERSION_MAX];
 	int rc;
 
 	if (d->models == NULL)
+		return 0;
+	stat_or_zero(d->models, "active.json", &ast);
+	stat_or_zero(d->models, "candidate.json", &cst);
+	if (d->followed && mm_same_file(&ast, &d->active_st) &&
+	    mm_same_file(&cst, &d->cand_st))
 		return 0;
 	if ((rc = mm_store_read_active(d->models, &a, err)) < 0)
 		return -1;
@@ -162,6 +183,9 @@ follow(struct mm_decider *d, struct mm_err *err)
 			return -1;
 		d->st.staged = rc == 0;
 	}
+	d->followed = 1;
+	d->active_st = ast;
+	d->cand_st = cst;
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 #ifndef MM_DECIDER_H
 #define MM_DECIDER_H
 
+#include <sys/stat.h>
+
 #include "config.h"
 #include "db.h"
 #include "json.h"
@@ -27,6 +29,8 @@ struct mm_decider {
 	int have_baseline, have_staged;
 	char active[MM_VERSION_MAX];	/* live version when deciding */
 	int know_previous;
+	int followed;			/* the store read at least once */
+	struct stat active_st, cand_st;	/* its files when last read */
 	double f1s[1000];		/* recent batch F1, a ring */
 	long nf1;
 	struct mm_pool pool;		/* rule 3's, of the live version */

@@ -371,6 +371,38 @@ none: no rule matched"
 	assert_equal "$stderr" ""
 }
 
+@test "--models in a live stream: a candidate staged, then promoted, is seen by the next record" {
+	make_store
+	mkfifo in
+	mm-decide --models m <in >out 2>err &
+	pid=$!
+	exec 5>in
+	# Wait for record n of out.
+	upto() {
+		for _ in $(seq 200); do
+			[ "$(wc -l <out)" -ge "$1" ] && return 0
+			sleep 0.05
+		done
+		return 1
+	}
+	rec b1 "$BASELINE" >&5
+	upto 1
+	mm-train --synthetic --rows 300 --models m --config C \
+	    --now 1764140100 --stage >/dev/null
+	cand=$(jq -r .version m/candidate.json)
+	rec b2 "$BASELINE" >&5
+	upto 2
+	mm-models --models m --now 1764140200 promote >/dev/null
+	rec b3 "$BASELINE" >&5
+	exec 5>&-
+	wait $pid
+	assert_equal "$(meta staged <out | tr '\n' ' ')" "false true false "
+	assert_equal "$(meta model_version <out | tr '\n' ' ')" \
+	    "\"$ACTIVE\" \"$ACTIVE\" \"$cand\" "
+	assert_equal "$(meta has_previous <out | tr '\n' ' ')" "false false true "
+	assert_equal "$(cat err)" ""
+}
+
 @test "--baseline-f1 and --staged win over the store" {
 	make_store
 	run_split mm-decide --models m --baseline-f1 0.5 --staged \
