@@ -17,6 +17,8 @@
 # Writes its data to bench/out/ (chain-*), and the summary it prints to
 # bench/out/chain.txt.  Exit status: 0 when every target is met, 1 when
 # one is missed, 3 when the benchmark cannot run.
+# $M and $C are options split into words on purpose.
+# shellcheck disable=SC2086
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}

@@ -363,13 +363,13 @@ main() {
 	for s in "$@"; do
 		case $s in
 		all) run="$run $SECTIONS" ;;
-		psi|model|storage|serve|pg|profile) run="$run $s" ;;
+		psi|model|storage|serve|pg|chain|profile) run="$run $s" ;;
 		-h|--help)
 			sed -n '2,/^set -eu/p' "$0" | sed '$d' |
 			    sed 's/^# \{0,1\}//'
 			exit 0 ;;
 		*) echo "bench: unknown section '$s' (psi, model, storage," \
-			    "serve, pg, profile, all)" >&2
+			    "serve, pg, chain, profile, all)" >&2
 			exit 2 ;;
 		esac
 	done
