@@ -185,13 +185,10 @@ copy_table() {
 	} | _psql "$to" >/dev/null
 }
 
-db_check() {
-	if ! on_pg; then
-		sqlite3 -batch "$1" 'PRAGMA integrity_check'
-		return
-	fi
-	db "$1" >/dev/null || return 1
-	_psql "$(_pgname "$1")" <<-'EOF' >/dev/null && echo ok
+# pg_amcheck_url URL: every btree index of the database at URL checked
+# by amcheck; fails on the first that is not sound.
+pg_amcheck_url() {
+	psql -XqAt -v ON_ERROR_STOP=1 "$1" <<-'EOF' >/dev/null
 	CREATE EXTENSION IF NOT EXISTS amcheck;
 	SELECT bt_index_check(c.oid, true) FROM pg_index i
 	    JOIN pg_class c ON c.oid = i.indexrelid
@@ -199,4 +196,14 @@ db_check() {
 	    JOIN pg_am a ON a.oid = c.relam
 	    WHERE n.nspname = 'public' AND a.amname = 'btree';
 	EOF
+}
+
+db_check() {
+	if ! on_pg; then
+		sqlite3 -batch "$1" 'PRAGMA integrity_check'
+		return
+	fi
+	db "$1" >/dev/null || return 1
+	pg_amcheck_url "postgresql://mm@/$(_pgname "$1")?host=$MM_PGDIR" &&
+	    echo ok
 }

@@ -46,18 +46,6 @@ pq() {
 	psql -XqAt -F'|' "$DB" -c "$1"
 }
 
-# db_check_pg: every index of the test's database checked by amcheck.
-db_check_pg() {
-	psql -XqAt -v ON_ERROR_STOP=1 "$DB" >/dev/null <<-'EOF'
-	CREATE EXTENSION IF NOT EXISTS amcheck;
-	SELECT bt_index_check(c.oid, true) FROM pg_index i
-	    JOIN pg_class c ON c.oid = i.indexrelid
-	    JOIN pg_namespace n ON n.oid = c.relnamespace
-	    JOIN pg_am a ON a.oid = c.relam
-	    WHERE n.nspname = 'public' AND a.amname = 'btree';
-	EOF
-}
-
 # The evidence a row a row, the same text from either store: id,
 # batch_id, row_index, ts in ms, names, values in hex, label.
 ev_lite() {
@@ -291,7 +279,7 @@ dec() {
 	kept=$(sqlite3 l.db 'SELECT sum(n_rows) FROM evidence_batch')
 	[ "$kept" -gt 3000 ]
 	assert_equal "$(pq "SELECT (SELECT coalesce(sum(n_rows), 0) FROM retrain_snapshots WHERE status = 'executed') + (SELECT coalesce(sum(n_rows), 0) FROM evidence_batch)")" "$kept"
-	db_check_pg
+	pg_amcheck_url "$DB"
 }
 
 @test "a database of a newer schema is refused, as in SQLite" {
