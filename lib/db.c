@@ -747,6 +747,7 @@ int
 mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err)
 {
 	struct mm_ckpt *c;
+	int rc = -1;
 
 	if (db->h == NULL || db->ckpt != NULL)
 		return 0;
@@ -755,9 +756,7 @@ mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err)
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		mm_errf(err, MM_ESYS, 0, "%s: cannot open database: %s",
 		    db->path, c->h ? sqlite3_errmsg(c->h) : "out of memory");
-		sqlite3_close_v2(c->h);
-		free(c);
-		return -1;
+		goto fail;
 	}
 	sqlite3_busy_timeout(c->h, BUSY_MS);
 	/*
@@ -768,23 +767,24 @@ mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err)
 	    NULL, NULL) != SQLITE_OK) {
 		mm_errf(err, MM_ESYS, 0, "%s: cannot read database: %s",
 		    db->path, sqlite3_errmsg(c->h));
-		sqlite3_close_v2(c->h);
-		free(c);
-		return -1;
+		goto fail;
 	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	if (pthread_create(&c->th, NULL, ckpt_main, c) != 0) {
 		pthread_cond_destroy(&c->cv);
 		pthread_mutex_destroy(&c->mu);
-		sqlite3_close_v2(c->h);
-		free(c);
 		/* No thread: SQLite checkpoints in the commits, as before. */
-		return 0;
+		rc = 0;
+		goto fail;
 	}
 	db->ckpt = c;
 	sqlite3_wal_hook(db->h, wal_hook, c);
 	return 0;
+fail:
+	sqlite3_close_v2(c->h);
+	free(c);
+	return rc;
 }
 
 static void

@@ -136,17 +136,6 @@ get_drift(struct mm_decider *d, struct mm_signal *sig, json_t **obj,
 	return 0;
 }
 
-/* The stat of dir/name in st, all zero when there is none. */
-static void
-stat_or_zero(const char *dir, const char *name, struct stat *st)
-{
-	char path[MM_PATHMAX];
-
-	mm_fs_pathf(path, "%s/%s", dir, name);
-	if (stat(path, st) < 0)
-		memset(st, 0, sizeof(*st));
-}
-
 /*
  * Refresh baseline and staged from the store: its two small files read
  * again only when one has been replaced (mm-models and mm-exec rename a
@@ -157,13 +146,15 @@ follow(struct mm_decider *d, struct mm_err *err)
 {
 	struct mm_active a;
 	struct stat ast, cst;
-	char cand[MM_VERSION_MAX];
+	char path[MM_PATHMAX], cand[MM_VERSION_MAX];
 	int rc;
 
 	if (d->models == NULL)
 		return 0;
-	stat_or_zero(d->models, "active.json", &ast);
-	stat_or_zero(d->models, "candidate.json", &cst);
+	mm_fs_pathf(path, "%s/active.json", d->models);
+	mm_stat_or_zero(path, &ast);
+	mm_fs_pathf(path, "%s/candidate.json", d->models);
+	mm_stat_or_zero(path, &cst);
 	if (d->followed && mm_same_file(&ast, &d->active_st) &&
 	    mm_same_file(&cst, &d->cand_st))
 		return 0;

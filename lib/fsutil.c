@@ -311,6 +311,13 @@ mm_fs_sweep_tmp(const char *dir)
 	closedir(d);
 }
 
+void
+mm_stat_or_zero(const char *path, struct stat *st)
+{
+	if (stat(path, st) < 0)
+		memset(st, 0, sizeof(*st));
+}
+
 int
 mm_same_file(const struct stat *a, const struct stat *b)
 {

@@ -34,6 +34,9 @@ int mm_fs_syserr(struct mm_err *err, const char *path, const char *what);
  */
 int mm_same_file(const struct stat *a, const struct stat *b);
 
+/* stat(2) of path into st, all zero when there is none to stat. */
+void mm_stat_or_zero(const char *path, struct stat *st);
+
 /*
  * The permissions mm creates files and directories with: 0600 and 0700,
  * or $MM_FILE_MODE (octal, such as 0640, letting the owner read and

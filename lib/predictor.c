@@ -92,11 +92,10 @@ follow(struct mm_predictor *pr, struct mm_err *err)
 	if (pr->pinned != NULL)
 		return pr->loaded ? 0 : load(pr, pr->pinned, err);
 	snprintf(path, sizeof(path), "%s/active.json", pr->dir);
-	if (pr->loaded && stat(path, &st) == 0 && mm_same_file(&st,
+	mm_stat_or_zero(path, &st);
+	if (pr->loaded && st.st_ino != 0 && mm_same_file(&st,
 	    &pr->active_st))
 		return 0;
-	if (stat(path, &st) < 0)
-		memset(&st, 0, sizeof(st));
 	if ((rc = mm_store_read_active(pr->dir, &a, err)) < 0)
 		return -1;
 	if (rc == 1) {
