@@ -1,5 +1,6 @@
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -649,10 +650,35 @@ struct fnode {
 	int mright;		/* 1: a missing value goes right */
 };
 
+/*
+ * A tree of at most 64 leaves is also kept for a walk with no branch and
+ * no dependent load (QuickScorer, Lucchese et al., SIGIR 2015): number
+ * the leaves left to right, and give each inner node the set of leaves
+ * under its left child.  A row that a node sends right cannot end in
+ * that set, so starting from all leaves and removing the set of every
+ * node that sends the row right leaves the row's own leaf as the lowest
+ * one left: the leaves left of it were removed where its path went
+ * right, and no node removes it.  Every node's test is independent of
+ * the others, so eight rows take each test in one vector compare.
+ */
+#define QS_LEAVES 64
+
+static int qs_cpu(void);
+
+struct qs {
+	int nint;		/* inner nodes */
+	int nplain;		/* the first nplain send missing values left */
+	int *feat;
+	double *thr;
+	uint64_t *left;		/* the leaves under the left child */
+	double *value;		/* leaf class shares, leaves left to right */
+};
+
 struct flat {
 	struct fnode *node;
 	double *value;		/* leaf class shares */
 	int depth;
+	struct qs qs;		/* qs.value is NULL: too many leaves */
 };
 
 struct predict_job {
@@ -662,6 +688,8 @@ struct predict_job {
 	size_t n;
 	double *proba;
 	size_t next;		/* the next block to take, shared */
+	int qs;			/* qs_on(), and every tree has its leaf
+				   sets */
 };
 
 static int
@@ -674,6 +702,50 @@ tree_depth(const struct mm_tree *t, int node)
 	l = tree_depth(t, t->left[node]);
 	r = tree_depth(t, t->right[node]);
 	return 1 + (l > r ? l : r);
+}
+
+/*
+ * Number node's leaves from *leaf on, left to right, and put its inner
+ * nodes in q: those that send missing values left from the front, the
+ * others from the back (*back counts down).
+ */
+static void
+qs_walk(const struct mm_tree *t, int K, const struct flat *fl, int node,
+    int *leaf, int *front, int *back)
+{
+	struct qs *q = (struct qs *)&fl->qs;
+	int lo, k;
+
+	if (t->feature[node] < 0) {
+		memcpy(q->value + (size_t)*leaf * K, fl->value +
+		    (size_t)node * K, (size_t)K * sizeof(double));
+		(*leaf)++;
+		return;
+	}
+	k = t->mright[node] ? --*back : (*front)++;
+	lo = *leaf;
+	qs_walk(t, K, fl, t->left[node], leaf, front, back);
+	q->feat[k] = t->feature[node];
+	q->thr[k] = t->threshold[node];
+	q->left[k] = (*leaf - lo == 64 ? ~(uint64_t)0 :
+	    (((uint64_t)1 << (*leaf - lo)) - 1)) << lo;
+	qs_walk(t, K, fl, t->right[node], leaf, front, back);
+}
+
+static void
+qs_build(const struct mm_tree *t, int K, struct flat *fl)
+{
+	struct qs *q = &fl->qs;
+	int nleaf = (t->n + 1) / 2, leaf = 0, front = 0, back;
+
+	q->nint = t->n - nleaf;
+	back = q->nint;
+	q->feat = mm_xmalloc((size_t)(q->nint + 1) * sizeof(int));
+	q->thr = mm_xmalloc((size_t)(q->nint + 1) * sizeof(double));
+	q->left = mm_xmalloc((size_t)(q->nint + 1) * sizeof(uint64_t));
+	q->value = mm_xmalloc((size_t)nleaf * K * sizeof(double));
+	qs_walk(t, K, fl, 0, &leaf, &front, &back);
+	q->nplain = front;
 }
 
 static void
@@ -707,6 +779,8 @@ flatten(const struct mm_tree *t, int K, struct flat *fl)
 		}
 	}
 	fl->depth = tree_depth(t, 0);
+	if ((t->n + 1) / 2 <= QS_LEAVES && qs_cpu())
+		qs_build(t, K, fl);
 }
 
 #define LANES 16
@@ -748,70 +822,225 @@ descend_missing(const struct fnode *nodes, int depth, const double *x,
 		}
 }
 
+/* Each of lanes rows, from row `row` on, gets its leaf's shares added. */
+static inline __attribute__((always_inline)) void
+add_leaves(const struct predict_job *jb, const double *value, size_t row,
+    const int *leaf, int lanes)
+{
+	int K = jb->f->nclass, k, l;
+
+	if (K == 2) {
+		/* Two classes: the shares sum to 1, so class 1's is enough;
+		 * class 0's is filled in at the end. */
+		double *out = jb->proba + row * 2 + 1;
+
+		for (l = 0; l < lanes; l++)
+			out[2 * l] += value[(size_t)leaf[l] * 2 + 1];
+		return;
+	}
+	for (l = 0; l < lanes; l++) {
+		const double *v = value + (size_t)leaf[l] * K;
+		double *out = jb->proba + (row + l) * K;
+
+		for (k = 0; k < K; k++)
+			out[k] += v[k];
+	}
+}
+
+/* The nb rows from blk on, down every tree by its nodes. */
+static void
+walk_block(const struct predict_job *jb, size_t blk, size_t nb, double *x)
+{
+	const struct mm_forest *f = jb->f;
+	int d = f->d, ti, j, missing = 0;
+	size_t i, base;
+
+	for (j = 0; j < d; j++)
+		for (i = 0; i < nb; i++) {
+			double v = jb->cols[j][blk + i];
+
+			x[i * d + j] = v;
+			missing |= v != v;
+		}
+	for (ti = 0; ti < f->ntrees; ti++) {
+		const struct flat *fl = &jb->flat[ti];
+
+		for (base = 0; base < nb; base += LANES) {
+			int node[LANES] = { 0 }, lanes = LANES;
+
+			if (nb - base < LANES)
+				lanes = (int)(nb - base);
+			if (missing)
+				descend_missing(fl->node, fl->depth,
+				    x + base * d, d, lanes, node);
+			else
+				descend(fl->node, fl->depth, x + base * d, d,
+				    lanes, node);
+			add_leaves(jb, fl->value, blk + base, node, lanes);
+		}
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/*
+ * qs_group in AVX-512 for four groups at once (32 rows, the groups of
+ * xg d * 8 apart): a test is one compare and one masked and-not per
+ * group, and the four chains of and-nots overlap.
+ */
+__attribute__((target("avx512f,avx512cd"))) static void
+qs_group512(const struct qs *q, const double *xg, int d, uint64_t *v,
+    double *acc)
+{
+	const __m512i all = _mm512_set1_epi64(-1);
+	__m512i a0 = all, a1 = all, a2 = all, a3 = all, m;
+	__m512d t;
+	const double *x;
+	int k, s = d * 8;
+
+#define QS_TEST(pred) do { \
+		x = xg + q->feat[k] * 8; \
+		t = _mm512_set1_pd(q->thr[k]); \
+		m = _mm512_set1_epi64((long long)q->left[k]); \
+		a0 = _mm512_mask_andnot_epi64(a0, _mm512_cmp_pd_mask( \
+		    _mm512_loadu_pd(x), t, pred), m, a0); \
+		a1 = _mm512_mask_andnot_epi64(a1, _mm512_cmp_pd_mask( \
+		    _mm512_loadu_pd(x + s), t, pred), m, a1); \
+		a2 = _mm512_mask_andnot_epi64(a2, _mm512_cmp_pd_mask( \
+		    _mm512_loadu_pd(x + 2 * s), t, pred), m, a2); \
+		a3 = _mm512_mask_andnot_epi64(a3, _mm512_cmp_pd_mask( \
+		    _mm512_loadu_pd(x + 3 * s), t, pred), m, a3); \
+	} while (0)
+	for (k = 0; k < q->nplain; k++)
+		QS_TEST(_CMP_GT_OQ);
+	for (; k < q->nint; k++)
+		QS_TEST(_CMP_NLE_UQ);
+#undef QS_TEST
+	if (acc == NULL) {
+		_mm512_storeu_si512(v, a0);
+		_mm512_storeu_si512(v + 8, a1);
+		_mm512_storeu_si512(v + 16, a2);
+		_mm512_storeu_si512(v + 24, a3);
+		return;
+	}
+	/* Two classes: each row's leaf is its lowest bit left, and its
+	 * class 1 share is added to the row's sum. */
+#define QS_ADD(a, i) do { \
+		m = _mm512_and_si512(a, _mm512_sub_epi64( \
+		    _mm512_setzero_si512(), a)); \
+		m = _mm512_sub_epi64(_mm512_set1_epi64(63), \
+		    _mm512_lzcnt_epi64(m)); \
+		m = _mm512_add_epi64(_mm512_add_epi64(m, m), \
+		    _mm512_set1_epi64(1)); \
+		_mm512_storeu_pd(acc + (i), _mm512_add_pd(_mm512_loadu_pd( \
+		    acc + (i)), _mm512_i64gather_pd(m, q->value, 8))); \
+	} while (0)
+	QS_ADD(a0, 0);
+	QS_ADD(a1, 8);
+	QS_ADD(a2, 16);
+	QS_ADD(a3, 24);
+#undef QS_ADD
+}
+
+/* The nb rows from blk on through every tree's leaf sets. */
+static void
+qs_block(const struct predict_job *jb, size_t blk, size_t nb, double *xg,
+    double *acc)
+{
+	const struct mm_forest *f = jb->f;
+	int d = f->d, ti, j, r, lanes, leaf[32];
+	size_t g, i, ng = (nb + 31) / 32 * 4;
+	uint64_t v[32];
+
+	/* Groups past the rows are padded with zeros, whose leaves are not
+	 * added. */
+	for (g = 0; g < ng; g++)
+		for (j = 0; j < d; j++)
+			for (r = 0; r < 8; r++)
+				xg[(g * d + j) * 8 + r] = g * 8 + r < nb ?
+				    jb->cols[j][blk + g * 8 + r] : 0;
+	if (f->nclass == 2) {
+		memset(acc, 0, ng * 8 * sizeof(double));
+		for (ti = 0; ti < f->ntrees; ti++)
+			for (g = 0; g < ng; g += 4)
+				qs_group512(&jb->flat[ti].qs, xg + g * d * 8,
+				    d, NULL, acc + g * 8);
+		for (i = 0; i < nb; i++)
+			jb->proba[(blk + i) * 2 + 1] += acc[i];
+		return;
+	}
+	for (ti = 0; ti < f->ntrees; ti++) {
+		const struct qs *q = &jb->flat[ti].qs;
+
+		for (g = 0; g < ng; g += 4) {
+			qs_group512(q, xg + g * d * 8, d, v, NULL);
+			lanes = nb - g * 8 < 32 ? (int)(nb - g * 8) : 32;
+			for (r = 0; r < lanes; r++)
+				leaf[r] = __builtin_ctzll(v[r]);
+			add_leaves(jb, q->value, blk + g * 8, leaf, lanes);
+		}
+	}
+}
+
+/*
+ * 1 if this CPU has AVX-512 (F and CD) for qs_group512, 0 if not (the
+ * walk by nodes; AVX2, with three instructions a test for half the
+ * rows, is no faster than that).
+ */
+static int
+qs_cpu(void)
+{
+	static int have = -1;
+	int h;
+
+	if ((h = __atomic_load_n(&have, __ATOMIC_RELAXED)) >= 0)
+		return h;
+	__builtin_cpu_init();
+	h = __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512cd");
+	__atomic_store_n(&have, h, __ATOMIC_RELAXED);
+	return h;
+}
+#else
+static int
+qs_cpu(void)
+{
+	return 0;
+}
+
+static void
+qs_block(const struct predict_job *jb, size_t blk, size_t nb, double *xg,
+    double *acc)
+{
+	(void)jb, (void)blk, (void)nb, (void)xg, (void)acc;
+}
+#endif
+
 static void *
 predict_rows(void *arg)
 {
-	const struct predict_job *jb = arg;
-	const struct mm_forest *f = jb->f;
-	int K = f->nclass, d = f->d, ti, k, l, j, missing;
-	size_t i, blk, base, nb;
-	double *x = mm_xmalloc((size_t)BLOCK * d * sizeof(double));
+	struct predict_job *jb = arg;
+	size_t blk, nb;
+	double *x = mm_xmalloc((size_t)(BLOCK + 32) * jb->f->d *
+	    sizeof(double));
+	double *acc = mm_xmalloc((BLOCK + 32) * sizeof(double));
 
 	/*
 	 * Threads take blocks as they go, so one slowed by other work on its
 	 * core does not hold the others up.
 	 */
-	while ((blk = __atomic_fetch_add(&((struct predict_job *)arg)->next,
-	    BLOCK, __ATOMIC_RELAXED)) < jb->n) {
+	while ((blk = __atomic_fetch_add(&jb->next, BLOCK,
+	    __ATOMIC_RELAXED)) < jb->n) {
 		nb = jb->n - blk < BLOCK ? jb->n - blk : BLOCK;
-		missing = 0;
-		for (j = 0; j < d; j++)
-			for (i = 0; i < nb; i++) {
-				double v = jb->cols[j][blk + i];
-
-				x[i * d + j] = v;
-				missing |= v != v;
-			}
-		for (ti = 0; ti < f->ntrees; ti++) {
-			const struct flat *fl = &jb->flat[ti];
-			const struct fnode *nodes = fl->node;
-
-			for (base = 0; base < nb; base += LANES) {
-				int node[LANES] = { 0 }, lanes = LANES;
-
-				if (nb - base < LANES)
-					lanes = (int)(nb - base);
-				if (missing)
-					descend_missing(nodes, fl->depth,
-					    x + base * d, d, lanes, node);
-				else
-					descend(nodes, fl->depth, x + base * d,
-					    d, lanes, node);
-				if (K == 2) {
-					/* Two classes: the shares sum to 1, so
-					 * class 1's is enough; class 0's is
-					 * filled in at the end. */
-					double *out = jb->proba +
-					    (blk + base) * 2 + 1;
-
-					for (l = 0; l < lanes; l++)
-						out[2 * l] += fl->value[
-						    (size_t)node[l] * 2 + 1];
-					continue;
-				}
-				for (l = 0; l < lanes; l++) {
-					const double *v = fl->value +
-					    (size_t)node[l] * K;
-					double *out = jb->proba +
-					    (blk + base + l) * K;
-
-					for (k = 0; k < K; k++)
-						out[k] += v[k];
-				}
-			}
-		}
+		/* A few rows go faster by their nodes than padded to 32. */
+		if (jb->qs && nb >= 16)
+			qs_block(jb, blk, nb, x, acc);
+		else
+			walk_block(jb, blk, nb, x);
 	}
 	free(x);
+	free(acc);
 	return NULL;
 }
 
@@ -837,6 +1066,10 @@ free_flat(struct flat *flat, int ntrees)
 	for (ti = 0; ti < ntrees; ti++) {
 		free(flat[ti].node);
 		free(flat[ti].value);
+		free(flat[ti].qs.feat);
+		free(flat[ti].qs.thr);
+		free(flat[ti].qs.left);
+		free(flat[ti].qs.value);
 	}
 	free(flat);
 }
@@ -846,6 +1079,32 @@ mm_forest_prepare(struct mm_forest *f)
 {
 	free_flat(f->flat, f->ntrees);
 	f->flat = build_flat(f);
+}
+
+/* -1 until first asked: then whether the vector walk is used. */
+static int qs_use = -1;
+
+static int
+qs_on(void)
+{
+	const char *e;
+	int u;
+
+	if ((u = __atomic_load_n(&qs_use, __ATOMIC_RELAXED)) >= 0)
+		return u;
+	e = getenv("MM_SIMD");
+	u = qs_cpu() && (e == NULL || strcmp(e, "none") != 0);
+	__atomic_store_n(&qs_use, u, __ATOMIC_RELAXED);
+	return u;
+}
+
+int
+mm_forest_vector(int on)
+{
+	int u = on && qs_cpu();
+
+	__atomic_store_n(&qs_use, u, __ATOMIC_RELAXED);
+	return u;
 }
 
 void
@@ -859,7 +1118,10 @@ mm_forest_predict(const struct mm_forest *f, const double *const *cols,
 	size_t i;
 
 	memset(proba, 0, n * (size_t)K * sizeof(double));
-	job = (struct predict_job){ f, flat, cols, n, proba, 0 };
+	job = (struct predict_job){ f, flat, cols, n, proba, 0, qs_on() };
+	for (t = 0; t < f->ntrees; t++)
+		if (flat[t].qs.value == NULL)
+			job.qs = 0;
 	/* More threads pay off only on larger batches. */
 	if (n >= 4096)
 		nth = threads(f->params.threads);

@@ -341,6 +341,33 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
 	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
 }
 
+@test "the vector walk and the walk by nodes (MM_SIMD=none) write the same records" {
+	# Three classes; a value in 11 missing, at training and at
+	# prediction, so splits learn to send missing values either way.
+	mm-gen --batches 3 --batch-size 700 --seed 6 --classes 3 |
+	    $PY -c '
+import json, sys
+for n, line in enumerate(sys.stdin):
+    r = json.loads(line)
+    for j, v in enumerate(r["features"].values()):
+        for i in range(j, len(v), 11):
+            if r["labels"][i] != 0 or i % 2:
+                v[i] = None
+    print(json.dumps(r, separators=(",", ":")))' >nulls.ndjson
+	mkdir -p conf
+	printf 'n_estimators: 30\n' >conf/model.yaml
+	head -1 nulls.ndjson | mm-train --config conf --models m --now $T0 \
+	    >/dev/null
+	tail -n 2 nulls.ndjson >b.ndjson
+	run -0 mm-predict --models m b.ndjson
+	vec=$(unlatent <<<"$output")
+	run -0 env MM_SIMD=none mm-predict --models m b.ndjson
+	assert_equal "$(unlatent <<<"$output")" "$vec"
+	# 1400 rows, each with a probability of 6 decimals or 1.
+	assert_equal "$(grep -o '"proba":\[[^]]*' <<<"$vec" | tr ',' '\n' |
+	    grep -cE '(^|\[)(0\.[0-9]{1,6}|1)$')" 1400
+}
+
 @test "a promote or rollback between batches is followed, with a note" {
 	make_store two
 	printf '%s\n' "$B8" >b.ndjson

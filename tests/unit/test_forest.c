@@ -623,6 +623,71 @@ test_missing_values(void **state)
 	data_free(&D);
 }
 
+/*
+ * The vector walk (AVX-512, where the CPU has it) gives the walk by
+ * nodes' probabilities bit for bit: two and three classes, trees small
+ * enough for it and too large (more than 64 leaves: the forest falls
+ * back), values missing at fit and at predict time (splits that send
+ * them right), infinities, and batches around its 16- and 32-row
+ * steps.
+ */
+static void
+test_predict_vector(void **state)
+{
+	static const size_t sizes[] = { 1, 15, 16, 17, 31, 32, 33, 255, 256,
+		257, 300, 4100 };
+	static const struct { int nclass, depth, leaf; } cases[] = {
+		{ 2, 6, 1 }, { 3, 6, 1 }, { 2, 3, 5 }, { 2, 10, 1 },
+		{ 3, 1, 1 },
+	};
+	struct data D;
+	struct mm_forest f;
+	struct mm_forest_params p;
+	double *pv, *pw;
+	size_t c, z, i;
+	int j, big;
+
+	(void)state;
+	if (!mm_forest_vector(1))
+		skip();
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		noisy(&D, 4100, 4, cases[c].nclass, 11 + c);
+		/* A value in 7 missing, more often in class 1's rows. */
+		for (j = 0; j < 4; j++)
+			for (i = (size_t)j; i < D.n; i += 7)
+				if (D.y[i] == 1 || i % 3 == 0)
+					D.cols[j][i] = NAN;
+		D.cols[2][5] = INFINITY;
+		D.cols[3][6] = -INFINITY;
+		p = params(20, cases[c].depth, cases[c].leaf, 5 + c, 2);
+		fit(&f, &D, &p);
+		for (big = 0, j = 0; j < f.ntrees; j++)
+			big |= (f.trees[j].n + 1) / 2 > 64;
+		assert_int_equal(big, cases[c].depth == 10);
+		pv = malloc(D.n * 3 * sizeof(double));
+		pw = malloc(D.n * 3 * sizeof(double));
+		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+			const double *cols[4] = { D.cols[0] + 3, D.cols[1] + 3,
+				D.cols[2] + 3, D.cols[3] + 3 };
+			size_t n = sizes[z] < D.n - 3 ? sizes[z] : D.n - 3;
+
+			assert_int_equal(mm_forest_vector(1), 1);
+			mm_forest_predict(&f, cols, n, pv);
+			assert_int_equal(mm_forest_vector(0), 0);
+			mm_forest_predict(&f, cols, n, pw);
+			if (memcmp(pv, pw, n * (size_t)D.nclass *
+			    sizeof(double)) != 0)
+				fail_msg("case %zu, %zu rows: the vector walk "
+				    "differs", c, n);
+		}
+		mm_forest_vector(1);
+		free(pv);
+		free(pw);
+		mm_forest_release(&f);
+		data_free(&D);
+	}
+}
+
 static void
 test_errors(void **state)
 {
@@ -675,6 +740,7 @@ main(void)
 		cmocka_unit_test(test_predict_large),
 		cmocka_unit_test(test_three_classes),
 		cmocka_unit_test(test_missing_values),
+		cmocka_unit_test(test_predict_vector),
 		cmocka_unit_test(test_errors),
 	};
 
