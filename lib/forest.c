@@ -1087,13 +1087,11 @@ static int qs_use = -1;
 static int
 qs_on(void)
 {
-	const char *e;
 	int u;
 
 	if ((u = __atomic_load_n(&qs_use, __ATOMIC_RELAXED)) >= 0)
 		return u;
-	e = getenv("MM_SIMD");
-	u = qs_cpu() && (e == NULL || strcmp(e, "none") != 0);
+	u = qs_cpu();
 	__atomic_store_n(&qs_use, u, __ATOMIC_RELAXED);
 	return u;
 }

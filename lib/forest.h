@@ -86,8 +86,8 @@ void mm_forest_prepare(struct mm_forest *f);
  * Prediction walks a tree of at most 64 leaves eight rows at a time in
  * AVX-512 registers where the CPU has them (forest.c); otherwise, and
  * for larger trees, node by node.  Both give the same probabilities,
- * bit for bit.  on = 0 turns the vector walk off for this process, as
- * MM_SIMD=none in the environment does; on = 1 turns it back on.
+ * bit for bit.  on = 0 turns the vector walk off for this process
+ * (mm_predictor_init() does for MM_SIMD=none); on = 1 turns it back on.
  * Returns 1 if the vector walk is used from now on, 0 if not (off, or
  * not on this CPU).
  */

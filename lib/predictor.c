@@ -15,10 +15,15 @@ void
 mm_predictor_init(struct mm_predictor *pr, const char *dir,
     const char *pinned, int threads, const struct mm_say *say)
 {
+	const char *simd;
+
 	memset(pr, 0, sizeof(*pr));
 	pr->dir = dir;
 	pr->pinned = pinned;
 	pr->threads = threads;
+	/* The walk node by node, to compare with the vector walk. */
+	if ((simd = getenv("MM_SIMD")) != NULL && strcmp(simd, "none") == 0)
+		mm_forest_vector(0);
 	if (say != NULL)
 		pr->say = *say;
 	mm_batch_init(&pr->batch);
