@@ -27,7 +27,7 @@ FROM debian:12
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y \
 	    --no-install-recommends libjansson4 libyaml-0-2 libsqlite3-0 \
-	    libgsl27 libgslcblas0 libssl3 libmicrohttpd12 libpq5 wget \
+	    libgsl27 libgslcblas0 libnettle8 libmicrohttpd12 libpq5 wget \
 	&& apt-get clean && rm -rf /var/lib/apt/lists/*
 ARG MM_UID=10001
 RUN groupadd --system --gid "$MM_UID" mm \

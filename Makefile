@@ -27,7 +27,7 @@ MM_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Ilib -I/usr/include/postgresql \
 	$(EXTRA_CFLAGS)
 MM_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -fno-exceptions $(EXTRA_CFLAGS)
-LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lcrypto -lmicrohttpd -lpthread -ldl \
+LDLIBS = -ljansson -lyaml -lsqlite3 -lgsl -lgslcblas -lnettle -lmicrohttpd -lpthread -ldl \
 	-lstdc++ -lm
 
 LIB_SRC = $(wildcard lib/*.c)

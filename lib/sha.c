@@ -1,17 +1,22 @@
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+/*
+ * sha.c - SHA-256 through nettle (sha.h): a small library with no
+ * start-up of its own, where OpenSSL's first digest costs milliseconds
+ * in every process that checks a model.
+ */
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 
 #include "mm.h"
 #include "sha.h"
 
 static void
-hex(const unsigned char *md, unsigned int len, char out[MM_SHA_HEX])
+hex(const unsigned char *md, char out[MM_SHA_HEX])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned int i;
+	int i;
 
-	for (i = 0; i < len && i < 32; i++) {
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++) {
 		out[2 * i] = digits[md[i] >> 4];
 		out[2 * i + 1] = digits[md[i] & 15];
 	}
@@ -21,44 +26,43 @@ hex(const unsigned char *md, unsigned int len, char out[MM_SHA_HEX])
 void
 mm_sha256_hex(const void *data, size_t n, char out[MM_SHA_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	struct sha256_ctx c;
+	unsigned char md[SHA256_DIGEST_SIZE];
 
-	EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-	hex(md, len, out);
+	sha256_init(&c);
+	sha256_update(&c, n, data);
+	sha256_digest(&c, sizeof(md), md);
+	hex(md, out);
 }
 
 void
 mm_sha_init(struct mm_sha *s)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct sha256_ctx *c = mm_xmalloc(sizeof(*c));
 
-	if (c == NULL)
-		abort();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	sha256_init(c);
 	s->ctx = c;
 }
 
 void
 mm_sha_update(struct mm_sha *s, const void *data, size_t n)
 {
-	EVP_DigestUpdate(s->ctx, data, n);
+	sha256_update(s->ctx, n, data);
 }
 
 void
 mm_sha_final(struct mm_sha *s, char out[MM_SHA_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char md[SHA256_DIGEST_SIZE];
 
-	EVP_DigestFinal_ex(s->ctx, md, &len);
-	EVP_MD_CTX_free(s->ctx);
+	sha256_digest(s->ctx, sizeof(md), md);
+	free(s->ctx);
 	s->ctx = NULL;
-	hex(md, len, out);
+	hex(md, out);
 }
 
 int
 mm_equal_ct(const void *a, const void *b, size_t n)
 {
-	return CRYPTO_memcmp(a, b, n) == 0;
+	return memeql_sec(a, b, n);
 }

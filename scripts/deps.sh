@@ -6,7 +6,7 @@ set -eu
 want=${1:-test}
 
 # libpq-dev: --db postgresql://... (lib/pg.c).
-build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libgsl-dev libmicrohttpd-dev libpq-dev"
+build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 nettle-dev libgsl-dev libmicrohttpd-dev libpq-dev"
 # clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
 test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
 # postgresql: the throwaway clusters of tests/pg.sh (its server binaries).
