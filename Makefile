@@ -43,6 +43,10 @@ PROG_SRC = $(wildcard cmd/mm-*.c)
 PROGS = $(PROG_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The fuzz harnesses built without libFuzzer: each seed and crasher
+# replayed once by make test (tests/fuzz/replay.c).
+REPLAYS = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/replay/fuzz_%,\
+	$(wildcard tests/fuzz/fuzz_*.c))
 MANS = $(wildcard man/*.1)
 MANS5 = $(wildcard man/*.5)
 MANS7 = $(wildcard man/*.7)
@@ -91,7 +95,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmm.a $(LIB_HDR) \
 	$(CC) $(CFLAGS) $(MM_CFLAGS) -Wno-missing-prototypes -o $@ $< \
 		$(BUILD)/libmm.a $(LDFLAGS) -lcmocka $(LDLIBS)
 
-test: deps-test $(PROGS) $(UNITS)
+test: deps-test $(PROGS) $(UNITS) $(REPLAYS)
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
 
 deps-test:
@@ -184,6 +188,24 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@tests/fuzz/run.sh -t $(FUZZ_SMOKE_SECONDS) -j $(FUZZ_JOBS) -r \
 		$(FUZZ_TARGETS)
+
+# The harnesses without libFuzzer (REPLAYS), for tests/bats/fuzz.bats.
+$(BUILD)/replay/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/replay/replay.o \
+		tests/fuzz/fuzz.h $(BUILD)/libmm.a $(LIB_HDR)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+		$(BUILD)/replay/replay.o $(BUILD)/libmm.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/replay/fuzz_mmbatch: tests/fuzz/fuzz_mmbatch.c \
+		$(BUILD)/replay/replay.o tests/fuzz/fuzz.h \
+		tests/fuzz/mmbatch_shim.h cmd/mm-batch.c $(BUILD)/libmm.a \
+		$(LIB_HDR)
+	$(CC) $(CFLAGS) $(MM_CFLAGS) -Wno-missing-prototypes \
+		-include tests/fuzz/mmbatch_shim.h -o $@ $< cmd/mm-batch.c \
+		$(BUILD)/replay/replay.o $(BUILD)/libmm.a $(LDFLAGS) $(LDLIBS)
 
 # Only through fuzz-build, where BUILD is $(FUZZ_BUILD).
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libmm.a \

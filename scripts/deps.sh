@@ -7,8 +7,7 @@ want=${1:-test}
 
 # libpq-dev: --db postgresql://... (lib/pg.c).
 build="gcc g++ make libfast-float-dev pkg-config libjansson-dev libyaml-dev libsqlite3-dev sqlite3 nettle-dev libgsl-dev libmicrohttpd-dev libpq-dev"
-# clang and libclang-rt-14-dev: tests/bats/fuzz.bats builds the fuzzers.
-test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn clang libclang-rt-14-dev"
+test="$build curl prometheus valgrind chromium bats bats-assert bats-support libcmocka-dev mandoc perl python3 python3-numpy python3-scipy python3-sklearn"
 # postgresql: the throwaway clusters of tests/pg.sh (its server binaries).
 test="$test postgresql"
 # parallel: GNU parallel, for the sharding recipe of mm-psi(1) (its

@@ -11,6 +11,10 @@ case $BIN in
 *) export MM_BIN="$PWD/$BIN" ;;
 esac
 export MM_TOP="$PWD"
+case $BUILD in
+/*) export MM_BUILD="$BUILD" ;;
+*) export MM_BUILD="$PWD/$BUILD" ;;
+esac
 # Each run keeps its TAP in a directory of its own, left in tests/log.
 MM_TAPLOG=$(mktemp -d "${TMPDIR:-/tmp}/mm-tap.XXXXXX")
 export MM_TAPLOG
