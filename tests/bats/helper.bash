@@ -1,7 +1,23 @@
 # Common set-up for the bats suites: programs from $MM_BIN, a scratch
 # directory per test, no config or model store from the checkout.
-bats_load_library bats-support
-bats_load_library bats-assert
+# The assertion libraries' files, sourced as bats_load_library would but
+# without the subshell and dirname(1) it runs for each of their fifteen
+# files: that cost 150 ms in every test, a sixth of the suite's time.
+mm_load_lib() {
+	local d f dirs
+	IFS=: read -ra dirs <<<"${BATS_LIB_PATH:-}"
+	for d in "${dirs[@]}" /usr/lib/bats; do
+		[ -f "$d/$1/load.bash" ] || continue
+		for f in "$d/$1"/src/*.bash; do
+			# shellcheck disable=SC1090
+			source "$f"
+		done
+		return 0
+	done
+	bats_load_library "$1"
+}
+mm_load_lib bats-support
+mm_load_lib bats-assert
 
 MM_BIN=${MM_BIN:-$BATS_TEST_DIRNAME/../../bin}
 MM_TOP=${MM_TOP:-$BATS_TEST_DIRNAME/../..}
