@@ -710,10 +710,10 @@ tree_depth(const struct mm_tree *t, int node)
  * others from the back (*back counts down).
  */
 static void
-qs_walk(const struct mm_tree *t, int K, const struct flat *fl, int node,
+qs_walk(const struct mm_tree *t, int K, struct flat *fl, int node,
     int *leaf, int *front, int *back)
 {
-	struct qs *q = (struct qs *)&fl->qs;
+	struct qs *q = &fl->qs;
 	int lo, k;
 
 	if (t->feature[node] < 0) {
@@ -885,9 +885,12 @@ walk_block(const struct predict_job *jb, size_t blk, size_t nb, double *x)
 #include <immintrin.h>
 
 /*
- * qs_group in AVX-512 for four groups at once (32 rows, the groups of
- * xg d * 8 apart): a test is one compare and one masked and-not per
- * group, and the four chains of and-nots overlap.
+ * The leaves left to 32 rows by one tree's tests, in AVX-512: four
+ * groups of eight rows (xg: feature j of row r of a group at j * 8 + r,
+ * the groups d * 8 apart), a test one compare and one masked and-not a
+ * group, the four chains overlapping.  The leaf sets go to v, or with
+ * two classes (acc not NULL) each row's class 1 share is added to its
+ * sum in acc.
  */
 __attribute__((target("avx512f,avx512cd"))) static void
 qs_group512(const struct qs *q, const double *xg, int d, uint64_t *v,
