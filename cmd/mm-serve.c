@@ -76,6 +76,7 @@ struct server {
 	struct mm_ingest_back back;	/* the one writer */
 	/* Counters, updated atomically. */
 	unsigned long requests, errors, writes, ingest_bad;
+	unsigned long inflight;	/* requests begun and not yet completed */
 	unsigned long hist[NBUCKETS + 1];
 	double hist_sum;
 	pthread_mutex_t lock;		/* hist_sum */
@@ -695,6 +696,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		q = mm_xcalloc(1, sizeof(*q));
 		q->t0 = mm_monotonic();
 		*state = q;
+		__atomic_add_fetch(&sv->inflight, 1, __ATOMIC_RELAXED);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -758,6 +760,7 @@ completed(void *cls, struct MHD_Connection *c, void **state,
 	mm_buf_release(&q->body);
 	free(q);
 	*state = NULL;
+	__atomic_sub_fetch(&sv->inflight, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -954,16 +957,15 @@ main(int argc, char **argv)
 	}
 	while (sigwait(&sigs, &sig) != 0)
 		;
-	/* Stop taking connections, let those open finish, then stop. */
+	/*
+	 * Stop taking connections, let the requests begun finish, then
+	 * stop: a connection kept open between requests (a Prometheus
+	 * scraping) is closed then, not waited for.
+	 */
 	MHD_quiesce_daemon(d);
-	for (i = 0; i < DRAIN_S * 20; i++) {
-		const union MHD_DaemonInfo *info = MHD_get_daemon_info(d,
-		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-
-		if (info == NULL || info->num_connections == 0)
-			break;
+	for (i = 0; i < DRAIN_S * 20 &&
+	    __atomic_load_n(&sv.inflight, __ATOMIC_RELAXED) > 0; i++)
 		usleep(50000);
-	}
 	MHD_stop_daemon(d);
 	fprintf(stderr, "%s: stopped on %s after %lu requests\n", prog,
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT", sv.requests);
