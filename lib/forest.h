@@ -83,13 +83,13 @@ void mm_forest_predict(const struct mm_forest *f, const double *const *cols,
 void mm_forest_prepare(struct mm_forest *f);
 
 /*
- * Prediction walks a tree of at most 64 leaves eight rows at a time in
- * AVX-512 registers where the CPU has them (forest.c); otherwise, and
- * for larger trees, node by node.  Both give the same probabilities,
- * bit for bit.  on = 0 turns the vector walk off for this process
- * (mm_predictor_init() does for MM_SIMD=none); on = 1 turns it back on.
- * Returns 1 if the vector walk is used from now on, 0 if not (off, or
- * not on this CPU).
+ * Prediction walks a tree of at most 64 leaves 32 rows at a time in
+ * AVX-512 registers, eight to a register, where the CPU has them
+ * (forest.c); otherwise, and for larger trees, node by node.  Both give
+ * the same probabilities, bit for bit.  on = 0 turns the vector walk
+ * off for this process (mm_predictor_init() does for MM_SIMD=none);
+ * on = 1 turns it back on.  Returns 1 if the vector walk is used from
+ * now on, 0 if not (off, or not on this CPU).
  */
 int mm_forest_vector(int on);
 
