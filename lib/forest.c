@@ -727,8 +727,8 @@ qs_walk(const struct mm_tree *t, int K, struct flat *fl, int node,
 	qs_walk(t, K, fl, t->left[node], leaf, front, back);
 	q->feat[k] = t->feature[node];
 	q->thr[k] = t->threshold[node];
-	q->left[k] = (*leaf - lo == 64 ? ~(uint64_t)0 :
-	    (((uint64_t)1 << (*leaf - lo)) - 1)) << lo;
+	/* At most 63 leaves: the right child has one at least. */
+	q->left[k] = (((uint64_t)1 << (*leaf - lo)) - 1) << lo;
 	qs_walk(t, K, fl, t->right[node], leaf, front, back);
 }
 

@@ -89,14 +89,14 @@ load(struct mm_predictor *pr, const char *version, struct mm_err *err)
 static int
 follow(struct mm_predictor *pr, struct mm_err *err)
 {
-	char path[4096];
+	char path[MM_PATHMAX];
 	struct stat st;
 	struct mm_active a;
 	int rc;
 
 	if (pr->pinned != NULL)
 		return pr->loaded ? 0 : load(pr, pr->pinned, err);
-	snprintf(path, sizeof(path), "%s/active.json", pr->dir);
+	mm_fs_pathf(path, "%s/active.json", pr->dir);
 	mm_stat_or_zero(path, &st);
 	if (pr->loaded && st.st_ino != 0 && mm_same_file(&st,
 	    &pr->active_st))
