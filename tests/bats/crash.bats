@@ -42,56 +42,66 @@ setup_file() {
 	train --now "$T3" --stage
 	mm-gen --batches 1 --batch-size 20 --seed 7 >"$d/batch"
 	cat >"$d/check.py" <<'EOF'
-# check.py STORE LISTING: every version in STORE/versions whose name does
-# not start with '.' is complete, active.json and candidate.json name
-# complete versions, and LISTING (mm-models list) names exactly those.
+# check.py INDEX: for each line "STORE<TAB>WHAT" of INDEX, every version
+# in STORE/versions whose name does not start with '.' is complete,
+# active.json and candidate.json name complete versions, and the listing
+# STORE.list (mm-models list) names exactly those.  Each error is said
+# with its WHAT.
 import hashlib, json, os, sys
 
-store, listing = sys.argv[1], sys.argv[2]
-errs, complete = [], []
-vdir = os.path.join(store, "versions")
-for n in sorted(os.listdir(vdir)) if os.path.isdir(vdir) else []:
-    if n.startswith("."):
-        continue
-    p = os.path.join(vdir, n)
-    files = sorted(os.listdir(p)) if os.path.isdir(p) else None
-    if files != ["card.json", "model.json", "reference.json"]:
-        errs.append("version %s holds %s" % (n, files))
-        continue
-    try:
-        body = {f: open(os.path.join(p, f), "rb").read() for f in files}
-        card = json.loads(body["card.json"])
-        json.loads(body["model.json"])
-        json.loads(body["reference.json"])
-    except ValueError as e:
-        errs.append("version %s: %s" % (n, e))
-        continue
-    for f, key in (("model.json", "model_sha256"),
-                   ("reference.json", "reference_sha256")):
-        h = hashlib.sha256(body[f]).hexdigest()
-        if card.get(key) != h:
-            errs.append("version %s: %s has sha256 %s, the card says %s"
-                        % (n, f, h, card.get(key)))
-    complete.append(n)
-for f in ("active.json", "candidate.json"):
-    p = os.path.join(store, f)
-    if not os.path.exists(p):
-        continue
-    try:
-        o = json.load(open(p))
-    except ValueError as e:
-        errs.append("%s: %s" % (f, e))
-        continue
-    if o.get("version") not in complete:
-        errs.append("%s names %r, no complete version" % (f, o.get("version")))
-    prev = o.get("previous_version")
-    if f == "active.json" and prev is not None and prev not in complete:
-        errs.append("active.json: previous %r is no complete version" % prev)
-lines = [json.loads(l) for l in open(listing)]
-if [l.get("version") for l in lines] != complete:
-    errs.append("mm-models list gives %s, the complete versions are %s"
-                % ([l.get("version") for l in lines], complete))
-errs += ["mm-models list: %s" % l for l in lines if "error" in l]
+
+def check(store, listing):
+    errs, complete = [], []
+    vdir = os.path.join(store, "versions")
+    for n in sorted(os.listdir(vdir)) if os.path.isdir(vdir) else []:
+        if n.startswith("."):
+            continue
+        p = os.path.join(vdir, n)
+        files = sorted(os.listdir(p)) if os.path.isdir(p) else None
+        if files != ["card.json", "model.json", "reference.json"]:
+            errs.append("version %s holds %s" % (n, files))
+            continue
+        try:
+            body = {f: open(os.path.join(p, f), "rb").read() for f in files}
+            card = json.loads(body["card.json"])
+            json.loads(body["model.json"])
+            json.loads(body["reference.json"])
+        except ValueError as e:
+            errs.append("version %s: %s" % (n, e))
+            continue
+        for f, key in (("model.json", "model_sha256"),
+                       ("reference.json", "reference_sha256")):
+            h = hashlib.sha256(body[f]).hexdigest()
+            if card.get(key) != h:
+                errs.append("version %s: %s has sha256 %s, the card says %s"
+                            % (n, f, h, card.get(key)))
+        complete.append(n)
+    for f in ("active.json", "candidate.json"):
+        p = os.path.join(store, f)
+        if not os.path.exists(p):
+            continue
+        try:
+            o = json.load(open(p))
+        except ValueError as e:
+            errs.append("%s: %s" % (f, e))
+            continue
+        if o.get("version") not in complete:
+            errs.append("%s names %r, no complete version" % (f, o.get("version")))
+        prev = o.get("previous_version")
+        if f == "active.json" and prev is not None and prev not in complete:
+            errs.append("active.json: previous %r is no complete version" % prev)
+    lines = [json.loads(l) for l in open(listing)]
+    if [l.get("version") for l in lines] != complete:
+        errs.append("mm-models list gives %s, the complete versions are %s"
+                    % ([l.get("version") for l in lines], complete))
+    errs += ["mm-models list: %s" % l for l in lines if "error" in l]
+    return errs
+
+
+errs = []
+for entry in open(sys.argv[1]):
+    store, what = entry.rstrip("\n").split("\t", 1)
+    errs += ["%s: %s" % (what, e) for e in check(store, store + ".list")]
 print("\n".join(errs))
 sys.exit(1 if errs else 0)
 EOF
@@ -99,6 +109,13 @@ EOF
 
 teardown_file() {
 	store_stop
+}
+
+# The stores sound kept in the test, checked: one python3 for them all.
+teardown() {
+	[ -f "$BATS_TEST_TMPDIR/sound.idx" ] || return 0
+	run $PY "$BATS_FILE_TMPDIR/check.py" "$BATS_TEST_TMPDIR/sound.idx"
+	[ "$status" = 0 ] || fail "$output"
 }
 
 # in_store FAULT DIR PROG ARG...: PROG --models DIR ARG..., killed at FAULT.
@@ -123,27 +140,45 @@ same() {
 	fi
 }
 
-# Output without the timings, which change from run to run.
+# Output without the timings, which change from run to run (in bash: a
+# sed here ran a thousand times a run).
 untimed() {
-	printf '%s\n' "$1" | sed 's/,"timings":{[^}]*}//'
+	local s=$1 re=',"timings":\{[^}]*\}'
+
+	while [[ $s =~ $re ]]; do
+		s=${s/"${BASH_REMATCH[0]}"/}
+	done
+	printf '%s\n' "$s"
 }
 
 # The version active.json in DIR names, or "".
 active_of() {
+	local s
+
 	[ -f "$1/active.json" ] || return 0
-	sed 's/^{"version":"\([^"]*\)".*/\1/' "$1/active.json"
+	read -r s <"$1/active.json"
+	[[ $s =~ ^\{\"version\":\"([^\"]*)\" ]] && s=${BASH_REMATCH[1]}
+	printf '%s\n' "$s"
 }
 
-# sound WHAT DIR: the store in DIR is consistent and can be used.
+# sound WHAT DIR: the store in DIR is consistent and can be used.  Its
+# listing and a copy are kept, and teardown has check.py look at them.
 sound() {
-	local what=$1 dir=$2 v
+	local what=$1 dir=$2 v k=$BATS_TEST_TMPDIR/sound
 
 	run_split mm-models --models "$dir" list
 	[ "$status" = 0 ] && [ -z "$stderr" ] ||
 	    fail "$what: mm-models list: exit $status: $stderr"
-	printf '%s\n' "$output" | sed '/^$/d' >list.out
-	run $PY "$BATS_FILE_TMPDIR/check.py" "$dir" list.out
-	[ "$status" = 0 ] || fail "$what: $output"
+	[ -d "$k" ] || mkdir "$k"
+	SOUND_N=$((${SOUND_N:-0} + 1))
+	k=$k/$SOUND_N
+	cp -a "$dir" "$k"
+	if [ "${#lines[@]}" -gt 0 ]; then
+		printf '%s\n' "${lines[@]}" >"$k.list"
+	else
+		: >"$k.list"
+	fi
+	printf '%s\t%s\n' "$k" "$what" >>"$BATS_TEST_TMPDIR/sound.idx"
 	v=$(active_of "$dir")
 	run_split mm-predict --models "$dir" <"$BATS_FILE_TMPDIR/batch"
 	if [ -n "$v" ]; then

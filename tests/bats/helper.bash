@@ -30,9 +30,21 @@ setup() {
 }
 
 # Run a command with stdout and stderr kept apart: $output is stdout,
-# $stderr is stderr.
+# $stderr is stderr; $lines and $stderr_lines their non-empty lines.
+# What `run --separate-stderr` sets, without the mktemp(1) and the extra
+# subshell it costs a call: 25 ms of a forked bash here, and the suite
+# makes more than a thousand such calls.
 run_split() {
-	run --separate-stderr "$@"
+	local mm_err=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/.run-split-stderr
+	local mm_flags=$-
+
+	set +eET
+	output=$("$@" 2>"$mm_err") && status=0 || status=$?
+	IFS=$'\n' read -d '' -r -a lines <<<"$output" || true
+	read -d '' -r stderr <"$mm_err" || true
+	IFS=$'\n' read -d '' -r -a stderr_lines <<<"$stderr" || true
+	BATS_RUN_COMMAND="$*"
+	set "-$mm_flags"
 }
 
 # The store the suites that call these helpers keep their databases on:
