@@ -49,7 +49,91 @@ struct exec {
 	struct mm_run run;
 	struct mm_rec rec, dec;
 	struct mm_buf out;
+	/*
+	 * Decisions that change nothing but the history (none, reject) are
+	 * recorded a group to a transaction; their records, and any record
+	 * after them, wait in pending for its commit.
+	 */
+	int open;		/* the group's transaction is open */
+	struct mm_buf pending;
+	long npending, group;
 };
+
+/*
+ * Commit the open group, then let its records go downstream: what the
+ * next program sees is recorded.
+ */
+static int
+flush(struct exec *e, struct mm_err *err)
+{
+	if (e->open) {
+		if (mm_db_commit(&e->db, err) < 0) {
+			err->code = MM_ESYS;
+			return -1;
+		}
+		e->open = 0;
+	}
+	if (e->pending.n > 0) {
+		if (fwrite(e->pending.p, 1, e->pending.n, stdout) !=
+		    e->pending.n)
+			return mm_errf(err, MM_ESYS, 0, "write error: %s",
+			    strerror(errno));
+		mm_buf_reset(&e->pending);
+		e->npending = 0;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* Input would block: what is read is recorded and passed on now. */
+static int
+on_idle(void *ctx, struct mm_err *err)
+{
+	struct exec *e = ctx;
+
+	return e->npending > 0 || e->open ? flush(e, err) : 0;
+}
+
+/*
+ * Keep every good record before a bad one, recorded and passed; after a
+ * storage error, nothing of the open group.
+ */
+static int
+on_end(void *ctx, int rc, struct mm_err *err)
+{
+	struct exec *e = ctx;
+
+	if (rc == MM_OK || rc == MM_EINPUT)
+		return flush(e, err);
+	if (e->open)
+		mm_db_rollback(&e->db);
+	e->open = 0;
+	mm_buf_reset(&e->pending);
+	e->npending = 0;
+	return 0;
+}
+
+/*
+ * A record out, with kv added (or, kv NULL, the line as it came): after
+ * the open group's records, in the order read.
+ */
+static int
+put(struct exec *e, const char *line, size_t len, const struct mm_kv *kv,
+    struct mm_err *err)
+{
+	if (kv != NULL)
+		mm_rec_put_kv(&e->pending, &e->rec, NULL, kv, 1);
+	else {
+		mm_buf_put(&e->pending, line, len);
+		mm_buf_putc(&e->pending, '\n');
+	}
+	e->npending++;
+	if (e->npending >= e->group || !e->open)
+		return flush(e, err);
+	return 0;
+}
 
 /*
  * What the executor reads from the metadata: the version live when the
@@ -111,9 +195,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	if (mm_rec_parse(&e->rec, line, len, NULL, NULL, err) < 0)
 		return -1;
 	if ((f = mm_rec_get(&e->rec, "decision")) == NULL) {
-		fwrite(line, 1, len, stdout);
-		putchar('\n');
-		return 0;
+		return put(e, line, len, NULL, err);
 	}
 	if (mm_rec_parse(&e->dec, f->val.p, f->val.n, NULL, NULL, err) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "'decision' is not an "
@@ -158,6 +240,17 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		goto out;
 	}
 	e->seen_mask |= 1u << d.action;
+	if (d.action == MM_NONE || d.action == MM_REJECT) {
+		/* Only a history row: in the group's transaction. */
+		if (!e->x.dry_run && !e->open) {
+			if (mm_db_begin(&e->db, err) < 0) {
+				err->code = MM_ESYS;
+				goto out;
+			}
+			e->open = 1;
+		}
+	} else if (flush(e, err) < 0)
+		goto out;	/* the rest takes its own transactions */
 	if (mm_exec_decision(&e->x, &d, &r, err) < 0)
 		goto out;	/* the store or database failed: stop */
 	/*
@@ -169,11 +262,11 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		    r.detail);
 	mm_buf_reset(&e->out);
 	exec_json(&r, &e->out);
-	if (mm_rec_write(stdout, &e->rec, NULL, "exec", e->out.p,
-	    e->out.n) < 0 || fflush(stdout) != 0)
-		mm_errf(err, MM_ESYS, 0, "write error: %s", strerror(errno));
-	else
-		rc = 0;
+	{
+		struct mm_kv kv = { "exec", e->out.p, e->out.n };
+
+		rc = put(e, NULL, 0, &kv, err);
+	}
 out:
 	json_decref(meta);
 	free(action);
@@ -229,6 +322,9 @@ main(int argc, char **argv)
 
 	memset(&e, 0, sizeof(e));
 	e.run.prog = prog;
+	e.run.idle = on_idle;
+	e.run.end = on_end;
+	e.group = 512;
 	while ((o = mm_getopt(&st, argc, argv, opts)) != MM_GETOPT_DONE) {
 		switch (o) {
 		case O_DB: dbpath = st.arg; break;
@@ -274,6 +370,7 @@ main(int argc, char **argv)
 	mm_rec_release(&e.rec);
 	mm_rec_release(&e.dec);
 	mm_buf_release(&e.out);
+	mm_buf_release(&e.pending);
 	mm_db_close(&e.db);
 	return mm_run_finish(&e.run, rc);
 }

@@ -500,6 +500,36 @@ $(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evi
 	assert_equal "$(state)" "$before"
 }
 
+@test "what the next program reads is recorded: none and reject a group to a commit" {
+	fresh yes
+	# seen: for each record read, the decisions in the history then.
+	seen() {
+		while IFS= read -r _; do
+			sqlite3 -cmd '.timeout 10000' d.db \
+			    'SELECT count(*) FROM decision_history'
+		done
+	}
+	{ dec none; dec reject; echo '{"batch_id":"p"}'; dec none; } >in
+	# Read in one go, the four records are one group: committed, then
+	# written, all of them.
+	ex <in | seen >seen.txt
+	assert_equal "$(cat seen.txt)" '3
+3
+3
+3'
+	# A promote takes its own transaction: the group before it is
+	# committed and written first, and nothing is written unrecorded.
+	fresh yes
+	{ dec none; dec reject; dec promote; dec none; } >in
+	ex <in | seen >seen.txt
+	run awk '$1 < NR { print "record " NR " read with " $1 " recorded" }' \
+	    seen.txt
+	assert_output ""
+	assert_equal "$(wc -l <seen.txt)" 4
+	assert_equal "$(sql 'SELECT group_concat(action) FROM decision_history ORDER BY id')" \
+	    none,reject,promote,none
+}
+
 @test "records without a decision pass through unchanged and are not recorded" {
 	fresh yes
 	printf '%s\n' '{"batch_id":"x", "ts": 1.50e9 ,"metrics":{"f1":0.10}}' '{}' \
