@@ -3,7 +3,6 @@
  * store unasked.  The executor itself, and the exactly-once protocol of
  * a retrain, are in lib/retrain.c; here records are read and written.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -73,18 +72,8 @@ flush(struct exec *e, struct mm_err *err)
 		}
 		e->open = 0;
 	}
-	if (e->pending.n > 0) {
-		if (fwrite(e->pending.p, 1, e->pending.n, stdout) !=
-		    e->pending.n)
-			return mm_errf(err, MM_ESYS, 0, "write error: %s",
-			    strerror(errno));
-		mm_buf_reset(&e->pending);
-		e->npending = 0;
-	}
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return mm_errf(err, MM_ESYS, 0, "write error: %s",
-		    strerror(errno));
-	return 0;
+	e->npending = 0;
+	return mm_run_write(&e->pending, err);
 }
 
 /* Input would block: what is read is recorded and passed on now. */

@@ -2,7 +2,6 @@
  * mm-record - store batch metrics and labelled rows in SQLite, passing
  * every record on unchanged.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,22 +69,8 @@ flush(struct record *r, struct mm_err *err)
 {
 	if (mm_recorder_commit(&r->rc, err) < 0)
 		return -1;
-	/*
-	 * A record larger than stdio's buffer is written at once, and a
-	 * failed write then leaves nothing for fflush to report: check both.
-	 */
-	if (r->pending.n > 0) {
-		if (fwrite(r->pending.p, 1, r->pending.n, stdout) !=
-		    r->pending.n)
-			return mm_errf(err, MM_ESYS, 0, "write error: %s",
-			    strerror(errno));
-		mm_buf_reset(&r->pending);
-		r->npending = 0;
-	}
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return mm_errf(err, MM_ESYS, 0, "write error: %s",
-		    strerror(errno));
-	return 0;
+	r->npending = 0;
+	return mm_run_write(&r->pending, err);
 }
 
 static int

@@ -122,6 +122,21 @@ mm_run_skipped(struct mm_run *run)
 }
 
 int
+mm_run_write(struct mm_buf *b, struct mm_err *err)
+{
+	if (b->n > 0) {
+		if (fwrite(b->p, 1, b->n, stdout) != b->n)
+			return mm_errf(err, MM_ESYS, 0, "write error: %s",
+			    strerror(errno));
+		mm_buf_reset(b);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return mm_errf(err, MM_ESYS, 0, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+int
 mm_run_finish(struct mm_run *run, int rc)
 {
 	mm_run_skipped(run);

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "json.h"
 #include "mm.h"
 #include "ndjson.h"
 
@@ -59,6 +60,14 @@ int mm_run(struct mm_run *run, int argc, char *const *argv, mm_line_fn fn,
  * after its input says this first.
  */
 void mm_run_skipped(struct mm_run *run);
+
+/*
+ * Write the records held in b (a group just committed) to standard
+ * output, empty b, and flush: 0, or -1 with err (MM_ESYS).  A record
+ * larger than stdio's buffer is written at once, and a failed write then
+ * leaves nothing for fflush to report: both are checked.
+ */
+int mm_run_write(struct mm_buf *b, struct mm_err *err);
 
 /*
  * The end of a program: say how many lines were skipped, and flush and
