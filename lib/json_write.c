@@ -198,19 +198,6 @@ mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
 	b->n += (size_t)n;
 }
 
-int
-mm_fmt_double(char *buf, size_t size, double v)
-{
-	int prec, n = 0;
-
-	for (prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return n;
-}
-
 void
 mm_jw_num(struct mm_buf *b, double v)
 {

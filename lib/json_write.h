@@ -59,7 +59,10 @@ void mm_jw_strn(struct mm_buf *b, const char *s, size_t n);
 /* Write a comma unless *first, then "key":.  Clears *first. */
 void mm_jw_key(struct mm_buf *b, int *first, const char *key);
 
-/* Shortest text that reads back as v ("%.15g" to "%.17g"). */
+/*
+ * Shortest text that reads back as v: what "%.15g" to "%.17g" writes,
+ * the first that does (numparse.cc, without printf).
+ */
 int mm_fmt_double(char *buf, size_t size, double v);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "rng.h"
 
 /* The span's bytes are exactly want. */
 #define assert_span(span, want) do {					\
@@ -614,6 +615,93 @@ test_fmt_double(void **state)
 	assert_fmt(0.00001, "1e-05");
 }
 
+/* The text mm_fmt_double stands for: printf's, as it was written first. */
+static int
+fmt_printf(char *buf, size_t size, double v)
+{
+	int prec, n = 0;
+
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+static void
+same_as_printf(double v)
+{
+	char a[64], b[64];
+	int na = fmt_printf(a, sizeof(a), v), nb = mm_fmt_double(b, sizeof(b),
+	    v);
+
+	if (strcmp(a, b) != 0 || na != nb)
+		fail_msg("%a: printf '%s' (%d), mm_fmt_double '%s' (%d)", v, a,
+		    na, b, nb);
+}
+
+/*
+ * mm_fmt_double writes what "%.15g" to "%.17g" would, byte for byte:
+ * over every power of two and its neighbours (subnormals, the edges of
+ * each binade), and 300,000 seeded values of every kind (any bits,
+ * decimals, wide exponents, round numbers times powers of ten).
+ */
+static void
+test_fmt_double_printf(void **state)
+{
+	static const double edge[] = { 0.0, -0.0, 5e-324, -5e-324,
+	    2.2250738585072014e-308, 2.2250738585072009e-308,
+	    1.7976931348623157e308, -1.7976931348623157e308, 0.1, 0.3,
+	    1e15, 1e16, 1e17, 1e21, 1e22, 1e23, 1e-4, 1e-5, 9.5, 99999.5,
+	    999999999999999.9, 9007199254740993.0, 0.30000000000000004,
+	    INFINITY, -INFINITY, NAN };
+	struct mm_rng r;
+	char b[8];
+	double v;
+	uint64_t u;
+	int e, k;
+	long i;
+
+	(void)state;
+	for (i = 0; i < (long)(sizeof(edge) / sizeof(edge[0])); i++)
+		same_as_printf(edge[i]);
+	for (e = -1074; e <= 1023; e++)
+		for (k = -1; k <= 1; k++) {
+			v = ldexp(1.0, e);
+			v = k < 0 ? nextafter(v, 0) : k > 0 ?
+			    nextafter(v, INFINITY) : v;
+			same_as_printf(v);
+			same_as_printf(-v);
+		}
+	mm_rng_seed(&r, 42, 0);
+	for (i = 0; i < 300000; i++) {
+		u = mm_rng_u64(&r);
+		switch (i % 4) {
+		case 0:
+			memcpy(&v, &u, sizeof(v));
+			break;
+		case 1:
+			v = (double)(u % 2000001) / 1000.0 - 1000;
+			break;
+		case 2:
+			v = ldexp((double)(u >> 11) / 9007199254740992.0,
+			    (int)(mm_rng_u64(&r) % 200) - 100);
+			break;
+		default:
+			v = (double)(u % 100000) *
+			    pow(10.0, (int)(mm_rng_u64(&r) % 40) - 20);
+		}
+		if (isfinite(v))
+			same_as_printf(v);
+	}
+	/* As snprintf: what fits, NUL-terminated, and the whole length. */
+	assert_int_equal(mm_fmt_double(b, sizeof(b), 1.0 / 3), 18);
+	assert_string_equal(b, "0.33333");
+	assert_int_equal(mm_fmt_double(b, 1, -2.5), 4);
+	assert_string_equal(b, "");
+}
+
 static void
 test_jw_num(void **state)
 {
@@ -875,6 +963,7 @@ main(void)
 		cmocka_unit_test(test_number_grammar),
 		cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_jw_num),
+		cmocka_unit_test(test_fmt_double_printf),
 		cmocka_unit_test(test_jw_str),
 		cmocka_unit_test(test_jw_key),
 		cmocka_unit_test(test_buf),
