@@ -141,8 +141,11 @@ counts_json(struct mm_drifter *p, struct mm_buf *b)
 	for (i = 0; i < p->ref.nfeat; i++) {
 		mm_jw_key(b, &first, p->ref.f[i].name);
 		mm_buf_putc(b, '[');
-		for (k = 0; k < p->ref.f[i].nbins; k++)
-			mm_buf_printf(b, k ? ",%ld" : "%ld", p->counts[i][k]);
+		for (k = 0; k < p->ref.f[i].nbins; k++) {
+			if (k > 0)
+				mm_buf_putc(b, ',');
+			mm_buf_long(b, p->counts[i][k]);
+		}
 		mm_buf_putc(b, ']');
 	}
 	mm_buf_puts(b, "}}");

@@ -199,6 +199,21 @@ mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
 }
 
 void
+mm_buf_long(struct mm_buf *b, long v)
+{
+	char tmp[24];
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	int n = (int)sizeof(tmp);
+
+	do
+		tmp[--n] = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		tmp[--n] = '-';
+	mm_buf_put(b, tmp + n, sizeof(tmp) - (size_t)n);
+}
+
+void
 mm_jw_num(struct mm_buf *b, double v)
 {
 	char tmp[40];
@@ -212,19 +227,9 @@ mm_jw_num(struct mm_buf *b, double v)
 	 * A whole number below 1e15 is its digits, as %.15g writes it,
 	 * without printf: a model holds hundreds of thousands of them.
 	 */
-	if (fabs(v) < 1e15 && v == (double)(long long)v &&
+	if (fabs(v) < 1e15 && v == (double)(long)v &&
 	    (v != 0 || !signbit(v))) {
-		long long k = (long long)v;
-		unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k :
-		    (unsigned long long)k;
-
-		n = (int)sizeof(tmp);
-		do
-			tmp[--n] = (char)('0' + u % 10);
-		while ((u /= 10) > 0);
-		if (k < 0)
-			tmp[--n] = '-';
-		mm_buf_put(b, tmp + n, sizeof(tmp) - (size_t)n);
+		mm_buf_long(b, (long)v);
 		return;
 	}
 	n = mm_fmt_double(tmp, sizeof(tmp), v);

@@ -49,6 +49,8 @@ void mm_buf_reset(struct mm_buf *b);
 void mm_buf_put(struct mm_buf *b, const char *s, size_t n);
 void mm_buf_puts(struct mm_buf *b, const char *s);
 void mm_buf_putc(struct mm_buf *b, char c);
+/* v in decimal, as "%ld" writes it, without printf. */
+void mm_buf_long(struct mm_buf *b, long v);
 void mm_buf_printf(struct mm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -509,7 +509,7 @@ feature_map(const struct mm_drift *d, const struct mm_ref *ref,
 		case 1: mm_jw_num(b, d->f[i].psi_adj); break;
 		case 2: mm_jw_num(b, d->f[i].p_value); break;
 		case 3: mm_jw_num(b, d->f[i].crit); break;
-		default: mm_buf_printf(b, "%ld", d->f[i].missing); break;
+		default: mm_buf_long(b, d->f[i].missing); break;
 		}
 	}
 	mm_buf_putc(b, '}');
@@ -543,9 +543,11 @@ mm_drift_json(const struct mm_drift *d, const struct mm_ref *ref,
 		for (i = 0; i < ref->nfeat; i++) {
 			mm_jw_key(b, &first, ref->f[i].name);
 			mm_buf_putc(b, '[');
-			for (k = 0; k < ref->f[i].nbins; k++)
-				mm_buf_printf(b, k ? ",%ld" : "%ld",
-				    counts[i][k]);
+			for (k = 0; k < ref->f[i].nbins; k++) {
+				if (k > 0)
+					mm_buf_putc(b, ',');
+				mm_buf_long(b, counts[i][k]);
+			}
 			mm_buf_putc(b, ']');
 		}
 		mm_buf_putc(b, '}');

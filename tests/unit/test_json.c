@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -814,6 +815,26 @@ test_buf(void **state)
 	assert_int_equal(b.p[599], '7');
 	assert_int_equal(b.p[0], '0');
 	assert_int_equal(b.p[600], '\0');
+	mm_buf_release(&b);
+	/* mm_buf_long writes what "%ld" does, to the ends of long. */
+	mm_buf_init(&b);
+	mm_buf_long(&b, 0);
+	mm_buf_putc(&b, ',');
+	mm_buf_long(&b, -1);
+	mm_buf_putc(&b, ',');
+	mm_buf_long(&b, 10);
+	mm_buf_putc(&b, ',');
+	mm_buf_long(&b, LONG_MAX);
+	mm_buf_putc(&b, ',');
+	mm_buf_long(&b, LONG_MIN);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "0,-1,10,%ld,%ld", LONG_MAX,
+		    LONG_MIN);
+		assert_string_equal(b.p, want);
+		assert_int_equal(b.n, strlen(want));
+	}
 	mm_buf_release(&b);
 }
 
