@@ -66,10 +66,8 @@ static int
 flush(struct exec *e, struct mm_err *err)
 {
 	if (e->open) {
-		if (mm_db_commit(&e->db, err) < 0) {
-			err->code = MM_ESYS;
-			return -1;
-		}
+		if (mm_db_commit(&e->db, err) < 0)
+			return -1;	/* MM_ESYS, as every database error */
 		e->open = 0;
 	}
 	e->npending = 0;
@@ -232,10 +230,8 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	if (d.action == MM_NONE || d.action == MM_REJECT) {
 		/* Only a history row: in the group's transaction. */
 		if (!e->x.dry_run && !e->open) {
-			if (mm_db_begin(&e->db, err) < 0) {
-				err->code = MM_ESYS;
+			if (mm_db_begin(&e->db, err) < 0)
 				goto out;
-			}
 			e->open = 1;
 		}
 	} else if (flush(e, err) < 0)
