@@ -159,7 +159,29 @@ static const char evidence_view[] =
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == MM_DB_SCHEMA, "MM_DB_SCHEMA is not the last "
     "migration");
-#define BUSY_MS 10000		/* how long to wait for another writer */
+#define WAIT_MS 10000		/* how long to wait for another writer */
+#define WAIT_MAX 86400		/* MM_DB_TIMEOUT's largest, in seconds */
+
+/* MM_DB_TIMEOUT in milliseconds, or WAIT_MS. */
+static int
+wait_ms(int *ms, struct mm_err *err)
+{
+	const char *env = getenv("MM_DB_TIMEOUT");
+	char *end;
+	double v;
+
+	*ms = WAIT_MS;
+	if (env == NULL || *env == '\0')
+		return 0;
+	errno = 0;
+	v = strtod(env, &end);
+	if (end == env || *end != '\0' || errno != 0 || !(v >= 0) ||
+	    v > WAIT_MAX || strspn(env, "0123456789.") != strlen(env))
+		return mm_errf(err, MM_EINPUT, 0, "MM_DB_TIMEOUT: '%s' is not "
+		    "a number of seconds from 0 to %d", env, WAIT_MAX);
+	*ms = (int)(v * 1000 + 0.5);
+	return 0;
+}
 
 const char *
 mm_db_path(const char *path)
@@ -612,7 +634,7 @@ set_wal(struct mm_db *db, struct mm_err *err)
 	for (ms = 0;; ms += 10) {
 		rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
 		    NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || ms >= BUSY_MS)
+		if ((rc & 0xff) != SQLITE_BUSY || ms >= db->wait_ms)
 			break;
 		sqlite3_sleep(10);
 	}
@@ -640,6 +662,8 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 	int v;
 
 	memset(db, 0, sizeof(*db));
+	if (wait_ms(&db->wait_ms, err) < 0)
+		return -1;
 	if (mm_pg_is_url(path)) {
 		db->path = mm_pg_redact(path);
 		if (mm_pg_open(db, path, err) < 0) {
@@ -662,7 +686,7 @@ mm_db_open(struct mm_db *db, const char *path, struct mm_err *err)
 		mm_db_close(db);
 		return -1;
 	}
-	sqlite3_busy_timeout(db->h, BUSY_MS);
+	sqlite3_busy_timeout(db->h, db->wait_ms);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* Refuse a newer schema before anything could write to the file. */
 	if (schema_version(db, &v, err) < 0 || (v > NMIGRATIONS &&
@@ -758,7 +782,7 @@ mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err)
 		    db->path, c->h ? sqlite3_errmsg(c->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(c->h, BUSY_MS);
+	sqlite3_busy_timeout(c->h, db->wait_ms);
 	/*
 	 * A connection knows the file is in WAL mode only once it has read
 	 * it: until then a checkpoint does nothing.

@@ -35,6 +35,7 @@ struct mm_db {
 		struct mm_stmt *st;
 	} cache[MM_DB_CACHE];	/* mm_db_cached's */
 	struct mm_ckpt *ckpt;	/* mm_db_checkpoint_behind's, or NULL */
+	int wait_ms;		/* for another writer's lock (MM_DB_TIMEOUT) */
 };
 
 /* A statement of sql.h: SQLite's, or PostgreSQL's (pg.c). */
@@ -66,7 +67,10 @@ char *mm_db_shown(const char *path);
 /*
  * Open (creating the file and its directory if need be) and migrate.
  * 0, or -1 with err: MM_ESYS for anything the file system or SQLite
- * refuses (not a database, read-only, newer schema, disk full).
+ * refuses (not a database, read-only, newer schema, disk full);
+ * MM_EINPUT for an MM_DB_TIMEOUT that is not a number of seconds.
+ * Another writer's lock is waited for MM_DB_TIMEOUT seconds, 10 if
+ * unset (SQLite's busy timeout, PostgreSQL's lock_timeout).
  */
 int mm_db_open(struct mm_db *db, const char *path, struct mm_err *err);
 void mm_db_close(struct mm_db *db);

@@ -468,6 +468,8 @@ fail:
 int
 mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err)
 {
+	char set[128];
+
 	if (load_libpq(err) < 0) {
 		mm_err_where(err, db->path);
 		return -1;
@@ -477,9 +479,13 @@ mm_pg_open(struct mm_db *db, const char *url, struct mm_err *err)
 		keep_msg(db, NULL);
 		return mm_pg_err(db, err, "cannot open database");
 	}
-	/* A lock waited for as long as SQLite's busy timeout (db.c). */
-	if (run(db, "SET client_min_messages = warning; "
-	    "SET lock_timeout = '10s'") < 0)
+	/*
+	 * A lock waited for as long as SQLite's busy timeout (db.c); 0
+	 * would be no limit to PostgreSQL, so at least a millisecond.
+	 */
+	snprintf(set, sizeof(set), "SET client_min_messages = warning; "
+	    "SET lock_timeout = '%dms'", db->wait_ms > 0 ? db->wait_ms : 1);
+	if (run(db, set) < 0)
 		return mm_pg_err(db, err, "database error");
 	return migrate(db, err);
 }

@@ -294,12 +294,12 @@ mount_tmpfs() {
 }
 
 @test "mm-record that cannot begin a transaction passes nothing on" {
-	local d=$BATS_FILE_TMPDIR pid i rc=0 D want
+	local d=$BATS_FILE_TMPDIR pid i rc=0 D want t0 t1
 
 	D=$(db m.db)
 	mm-record --db "$D" </dev/null
-	# Another writer holds the lock past the busy timeout (10 s; on
-	# PostgreSQL lock_timeout, 10 s too).
+	# Another writer holds the lock past the busy timeout (on
+	# PostgreSQL lock_timeout): 10 s unless MM_DB_TIMEOUT says, here 1 s.
 	mkfifo ctl in
 	if on_pg; then
 		# The write lock (LOCK_WRITE in lib/pg.c), held alone, as a
@@ -325,15 +325,17 @@ mount_tmpfs() {
 		done
 		want='mm-record: m.db: database error: database is locked'
 	fi
-	mm-record --db "$D" <in >out 2>err 3>&- &
+	MM_DB_TIMEOUT=1 mm-record --db "$D" <in >out 2>err 3>&- &
 	pid=$!
 	exec 7>in
+	t0=${EPOCHREALTIME/./}
 	head -n 1 "$d/records" >&7
 	# It gives up on its own; end its input if it does not (15 s).
 	for i in $(seq 300); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
+	t1=${EPOCHREALTIME/./}
 	exec 7>&-
 	wait "$pid" || rc=$?
 	if on_pg; then
@@ -345,10 +347,31 @@ mount_tmpfs() {
 	wait
 	assert_equal "$rc" 3
 	assert_equal "$(cat err)" "$want"
+	# It waited its second, not the default 10.
+	[ $((t1 - t0)) -ge 1000000 ] ||
+	    fail "gave up after $((t1 - t0)) us, not 1 s"
+	[ $((t1 - t0)) -lt 6000000 ] ||
+	    fail "waited $((t1 - t0)) us, not 1 s"
 	# Not stored, so not passed on.
 	assert_equal "$(cat out)" ''
 	run sq m.db 'SELECT count(*) FROM metrics'
 	assert_output '0'
+}
+
+@test "MM_DB_TIMEOUT that is not a number of seconds: exit 2, named, nothing made" {
+	local v
+	for v in abc -1 1e3 ' 5' . 86401 0x10; do
+		MM_DB_TIMEOUT=$v run_split mm-record --db t.db \
+		    "$BATS_FILE_TMPDIR/records"
+		assert_equal "$status" 2
+		assert_equal "$output" ''
+		assert_equal "$stderr" "mm-record: MM_DB_TIMEOUT: '$v' is not a number of seconds from 0 to 86400"
+		[ ! -e t.db ] || fail "t.db made with MM_DB_TIMEOUT='$v'"
+	done
+	MM_DB_TIMEOUT=0.5 run_split mm-aggregate --db t.db --now 1764140000
+	assert_success
+	MM_DB_TIMEOUT= run_split mm-aggregate --db t.db --now 1764140000
+	assert_success
 }
 
 @test "a file that is not an SQLite database: exit 3, named, unchanged" {
