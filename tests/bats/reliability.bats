@@ -368,6 +368,16 @@ mount_tmpfs() {
 		assert_equal "$stderr" "mm-record: MM_DB_TIMEOUT: '$v' is not a number of seconds from 0 to 86400"
 		[ ! -e t.db ] || fail "t.db made with MM_DB_TIMEOUT='$v'"
 	done
+	# Not a bad record, even where bad records are skipped.
+	MM_DB_TIMEOUT=x run_split mm-decide --db t.db --skip-bad \
+	    "$BATS_FILE_TMPDIR/records"
+	assert_equal "$status" 2
+	assert_equal "$output" ''
+	assert_equal "$stderr" "mm-decide: MM_DB_TIMEOUT: 'x' is not a number of seconds from 0 to 86400"
+	MM_DB_TIMEOUT=x run_split mm-aggregate --db t.db --now 1764140000
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mm-aggregate: MM_DB_TIMEOUT: 'x' is not a number of seconds from 0 to 86400"
+	[ ! -e t.db ] || fail "t.db made with MM_DB_TIMEOUT=x"
 	MM_DB_TIMEOUT=0.5 run_split mm-aggregate --db t.db --now 1764140000
 	assert_success
 	MM_DB_TIMEOUT= run_split mm-aggregate --db t.db --now 1764140000
