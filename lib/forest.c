@@ -50,6 +50,25 @@ mm_forest_release(struct mm_forest *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void
+mm_tree_nodes(struct mm_tree *t, size_t n, int nclass)
+{
+	size_t cap = 1, i;
+
+	/* Room as add_node's doubling would have left: a power of two. */
+	while (cap < n)
+		cap *= 2;
+	t->n = (int)n;
+	t->feature = mm_xmalloc(cap * sizeof(int));
+	t->threshold = mm_xcalloc(cap, sizeof(double));
+	t->left = mm_xmalloc(cap * sizeof(int));
+	t->right = mm_xmalloc(cap * sizeof(int));
+	t->mright = mm_xcalloc(cap, 1);
+	t->value = mm_xcalloc(cap * (size_t)nclass, sizeof(double));
+	for (i = 0; i < n; i++)
+		t->feature[i] = t->left[i] = t->right[i] = -1;
+}
+
 int
 mm_tree_add_node(struct mm_tree *t, int nclass)
 {

@@ -95,5 +95,11 @@ int mm_forest_vector(int on);
 
 /* Append a tree's node to t; returns its index (for model loading). */
 int mm_tree_add_node(struct mm_tree *t, int nclass);
+/*
+ * An empty t given n nodes at once, each as mm_tree_add_node makes it
+ * (a leaf with no counts), with the room its doubling would have: the
+ * arrays of a tree read from a model are not grown node by node.
+ */
+void mm_tree_nodes(struct mm_tree *t, size_t n, int nclass);
 
 #endif

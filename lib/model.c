@@ -169,8 +169,8 @@ load_tree(struct mm_tree *t, const struct mm_span *obj, int d, int K,
 	tmp = mm_xmalloc(cap * (size_t)K * sizeof(double));
 	if (span_numbers(feat, 1, tmp, cap, &n) < 0 || n == 0 || n > 1000000)
 		goto out;
+	mm_tree_nodes(t, n, K);
 	for (i = 0; i < n; i++) {
-		mm_tree_add_node(t, K);
 		if (tmp[i] < -1 || tmp[i] >= d)
 			goto out;
 		t->feature[i] = (int)tmp[i];
@@ -232,6 +232,64 @@ out:
 	return rc;
 }
 
+/* Where each tree's object is in the text of model.json. */
+struct trees {
+	struct mm_span *spans;
+	size_t n, cap;
+	int found;
+};
+
+/*
+ * The objects of the array at p into t, each validated as the scanner
+ * would: the position after the array, or NULL with err.
+ */
+static const char *
+tree_spans(struct trees *t, const char *p, struct mm_err *err)
+{
+	const char *a = p, *q;
+
+	t->n = 0;
+	t->found = 1;
+	if (*p != '[')
+		return mm_json_skip(p, err);
+	p = mm_json_ws(p + 1);
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		/* A bad array: what the scanner says of it, word for word. */
+		if ((q = mm_json_skip(p, NULL)) == NULL)
+			return mm_json_skip(a, err);
+		if (t->n == t->cap) {
+			t->cap = t->cap ? 2 * t->cap : 256;
+			t->spans = mm_xrealloc(t->spans, t->cap *
+			    sizeof(*t->spans));
+		}
+		t->spans[t->n].p = p;
+		t->spans[t->n++].n = (size_t)(q - p);
+		p = mm_json_ws(q);
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return mm_json_skip(a, err);
+		p = mm_json_ws(p + 1);
+	}
+}
+
+/*
+ * mm_rec_parse's hook: the trees are found as the text is validated,
+ * not in a second pass over the largest part of the file.
+ */
+static int
+trees_hook(void *ctx, const struct mm_span *key, const char **pp,
+    struct mm_err *err)
+{
+	if (key->n != 5 || memcmp(key->p, "trees", 5) != 0)
+		return 0;
+	if ((*pp = tree_spans(ctx, *pp, err)) == NULL)
+		return -1;
+	return 1;
+}
+
 /* A small field as a JSON value (new reference), or NULL. */
 static json_t *
 small(const struct mm_rec *r, const char *key)
@@ -288,7 +346,7 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	struct mm_span one;
 	json_t *fmt = NULL, *feats = NULL, *classes = NULL, *params = NULL;
 	json_t *v;
-	const char *p, *q;
+	struct trees ts = { 0 };
 	size_t i;
 	int rc = -1, ntrees = 0;
 
@@ -299,7 +357,7 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 		bad(err, "no \"format\":\"" MM_MODEL_FORMAT "\"", -1);
 		goto out;
 	}
-	if (mm_rec_parse(&top, text, len, NULL, NULL, err) < 0) {
+	if (mm_rec_parse(&top, text, len, trees_hook, &ts, err) < 0) {
 		char why[sizeof(err->msg)];
 
 		memcpy(why, err->msg, sizeof(why));
@@ -337,33 +395,22 @@ mm_model_parse(struct mm_model *m, const char *text, size_t len,
 	f->nclass = (int)json_integer_value(classes);
 	if (model_schema(m, field(&top, "schema"), err) < 0)
 		goto out;
-	/* Count the trees, then read each one's object. */
-	for (p = mm_json_ws(trees->p + 1); *p != ']';) {
-		if ((q = mm_json_skip(p, NULL)) == NULL)
-			break;
-		ntrees++;
-		p = mm_json_ws(q);
-		if (*p == ',')
-			p = mm_json_ws(p + 1);
-	}
+	/* A "trees" key written with escapes was not seen by the hook. */
+	if (!ts.found)
+		tree_spans(&ts, trees->p, err);
+	ntrees = (int)ts.n;
 	if (ntrees == 0) {
 		bad(err, "features, classes or trees missing", -1);
 		goto out;
 	}
 	f->trees = mm_xcalloc((size_t)ntrees, sizeof(*f->trees));
-	for (p = mm_json_ws(trees->p + 1); f->ntrees < ntrees;) {
-		q = mm_json_skip(p, NULL);
-		one.p = p;
-		one.n = (size_t)(q - p);
-		f->ntrees++;
-		if (*p != '{' || load_tree(&f->trees[f->ntrees - 1], &one,
+	while (f->ntrees < ntrees) {
+		one = ts.spans[f->ntrees++];
+		if (*one.p != '{' || load_tree(&f->trees[f->ntrees - 1], &one,
 		    f->d, f->nclass, &sub) < 0) {
 			bad(err, "malformed", f->ntrees - 1);
 			goto out;
 		}
-		p = mm_json_ws(q);
-		if (*p == ',')
-			p = mm_json_ws(p + 1);
 	}
 	if (json_is_object(params)) {
 		f->params.n_estimators = (int)json_integer_value(
@@ -384,6 +431,7 @@ out:
 	json_decref(feats);
 	json_decref(classes);
 	json_decref(params);
+	free(ts.spans);
 	mm_rec_release(&top);
 	mm_rec_release(&sub);
 	if (rc < 0)

@@ -198,6 +198,61 @@ test_format_errors(void **state)
 	    "not an mm model: a feature name is not a string");
 }
 
+/* What the scanner says of the JSON text, as model loading says it. */
+static void
+expect_json_error(const char *text, const char *value)
+{
+	struct mm_err err;
+	char msg[sizeof(err.msg) + 32];
+
+	memset(&err, 0, sizeof(err));
+	assert_null(mm_json_skip(value, &err));
+	snprintf(msg, sizeof(msg), "invalid model JSON: %s", err.msg);
+	expect_error(text, msg);
+}
+
+/*
+ * The trees are found while the file is validated: spaces, a key
+ * written with an escape, and every way the array can be wrong, each
+ * refused as the scanner refuses it.
+ */
+static void
+test_trees_array(void **state)
+{
+	static const char *const good[] = {
+		HEAD "\"trees\": [ " TREE0 " , " GOOD1 " ] }",
+		HEAD "\"tr\\u0065es\":[" TREE0 "," GOOD1 "]}",
+		"{\"trees\":[" TREE0 "," GOOD1 "],\"format\":\"mm-forest/1\","
+		    "\"features\":[\"x\"],\"classes\":2}",
+	};
+	struct mm_model m;
+	struct mm_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		if (mm_model_parse(&m, good[i], strlen(good[i]), &err) != 0)
+			fail_msg("%s: %s", good[i], err.msg);
+		assert_int_equal(m.forest.ntrees, 2);
+		assert_int_equal(m.forest.trees[0].n, 3);
+		assert_int_equal(m.forest.trees[1].n, 1);
+		assert_int_equal(m.forest.trees[0].left[0], 1);
+		assert_true(m.forest.trees[0].value[5] == 4);
+		mm_model_release(&m);
+	}
+	expect_json_error(HEAD "\"trees\":[" TREE0 ",]}", "[" TREE0 ",]");
+	expect_json_error(HEAD "\"trees\":[" TREE0 " " GOOD1 "]}",
+	    "[" TREE0 " " GOOD1 "]");
+	expect_json_error(HEAD "\"trees\":[" TREE0 ",{\"feature\":[1,]}]}",
+	    "[" TREE0 ",{\"feature\":[1,]}]");
+	expect_json_error(HEAD "\"trees\":[" TREE0, "[" TREE0);
+	expect_error(HEAD "\"trees\":[" TREE0 ",7]}",
+	    "not an mm model: tree 1: malformed");
+	expect_error(HEAD "\"trees\":{}}",
+	    "not an mm model: features, classes or trees missing");
+}
+
 static void
 test_json_error(void **state)
 {
@@ -266,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_small_model),
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_json_error),
+		cmocka_unit_test(test_trees_array),
 		cmocka_unit_test(test_tree_errors),
 	};
 
