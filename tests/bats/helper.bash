@@ -33,16 +33,39 @@ setup() {
 # $stderr is stderr; $lines and $stderr_lines their non-empty lines.
 # What `run --separate-stderr` sets, without the mktemp(1) and the extra
 # subshell it costs a call: 25 ms of a forked bash here, and the suite
-# makes more than a thousand such calls.
+# makes more than a thousand such calls.  A program is exec'd in the
+# $(...): bash would fork once more for a command with a redirection
+# (bats' traps keep it from exec'ing by itself).  A shell function
+# cannot be exec'd, and runs in the $(...).
 run_split() {
 	local mm_err=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/.run-split-stderr
 	local mm_flags=$-
 
 	set +eET
-	output=$("$@" 2>"$mm_err") && status=0 || status=$?
+	if declare -F "$1" >/dev/null; then
+		output=$("$@" 2>"$mm_err") && status=0 || status=$?
+	else
+		output=$(exec "$@" 2>"$mm_err") && status=0 || status=$?
+	fi
 	IFS=$'\n' read -d '' -r -a lines <<<"$output" || true
 	read -d '' -r stderr <"$mm_err" || true
 	IFS=$'\n' read -d '' -r -a stderr_lines <<<"$stderr" || true
+	BATS_RUN_COMMAND="$*"
+	set "-$mm_flags"
+}
+
+# bats' run (stdout and stderr together in $output, $status, $lines)
+# for a program or a function, a fork less than run: run forks twice.
+run_merged() {
+	local mm_flags=$-
+
+	set +eET
+	if declare -F "$1" >/dev/null; then
+		output=$("$@" 2>&1) && status=0 || status=$?
+	else
+		output=$(exec "$@" 2>&1) && status=0 || status=$?
+	fi
+	IFS=$'\n' read -d '' -r -a lines <<<"$output" || true
 	BATS_RUN_COMMAND="$*"
 	set "-$mm_flags"
 }

@@ -6,63 +6,90 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-q() {
-	sqlite3 "$@"
-}
-
 # A batch record with a batch_id, a ts and a trust score.
 batch() {
 	printf '{"batch_id":"%s","ts":%s,"trust":{"score":%s}}\n' "$1" "$2" "$3"
 }
 
-# The alert object of a batch record with the default levels.
+# The helpers below set the variable named first instead of printing:
+# a $(...) forks, and the tests make hundreds of these.
+
+# rec VAR ID TS SCORE: the record batch prints, without its newline.
+rec() {
+	printf -v "$1" '{"batch_id":"%s","ts":%s,"trust":{"score":%s}}' \
+	    "$2" "$3" "$4"
+}
+
+# warning VAR ID TS SCORE SHOWN: the alert object of a batch record with
+# the default levels.
 warning() {
-	printf '{"severity":"warning","score":%s,"threshold":0.7,"key":"batches:warning","ts":%s,"message":"trust %s is below the warning level 0.70 for batch %s"}' \
-	    "$3" "$2" "$4" "$1"
+	printf -v "$1" '{"severity":"warning","score":%s,"threshold":0.7,"key":"batches:warning","ts":%s,"message":"trust %s is below the warning level 0.70 for batch %s"}' \
+	    "$4" "$3" "$5" "$2"
 }
 
 critical() {
-	printf '{"severity":"critical","score":%s,"threshold":0.6,"key":"batches:critical","ts":%s,"message":"trust %s is below the critical level 0.60 for batch %s"}' \
-	    "$3" "$2" "$4" "$1"
+	printf -v "$1" '{"severity":"critical","score":%s,"threshold":0.6,"key":"batches:critical","ts":%s,"message":"trust %s is below the critical level 0.60 for batch %s"}' \
+	    "$4" "$3" "$5" "$2"
 }
 
-# A record with its alert added last.
+# with VAR RECORD ALERT: a record with its alert added last.
 with() {
-	printf '%s,"alert":%s}' "${1%\}}" "$2"
+	printf -v "$1" '%s,"alert":%s}' "${2%\}}" "$3"
+}
+
+# alerted VAR ID TS SCORE SEVERITY SHOWN: the record of ID with its
+# warning or critical alert, as with, rec and warning or critical make it.
+alerted() {
+	local mm_r mm_a
+
+	rec mm_r "$2" "$3" "$4"
+	"$5" mm_a "$2" "$3" "$4" "$6"
+	with "$1" "$mm_r" "$mm_a"
 }
 
 @test "trust below warning: a warning alert with every field" {
-	in=$(batch b1 1764140000.0 0.65)
+	rec in b1 1764140000.0 0.65
 	run_split mm-alert --db a.db <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$in" "$(warning b1 1764140000 0.65 0.650)")"
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	warning alert b1 1764140000 0.65 0.650
+	with want "$in" "$alert"
+	assert_output "$want"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|1764140000.0'
 }
 
 @test "trust below critical: a critical alert" {
-	in=$(batch b1 1000 0.5)
+	rec in b1 1000 0.5
 	run_split mm-alert --db a.db <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$in" "$(critical b1 1000 0.5 0.500)")"
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	critical alert b1 1000 0.5 0.500
+	with want "$in" "$alert"
+	assert_output "$want"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:critical|1000.0'
 }
 
 @test "the rule is score < level: 0.70 passes, 0.60 is a warning" {
 	# Each record has a key of its own, so no cooldown gets in the way.
-	run_split mm-alert --db a.db --stream s1 <<<"$(batch b1 1000 0.70)"
+	rec in b1 1000 0.70
+	run_split mm-alert --db a.db --stream s1 <<<"$in"
 	assert_success
-	assert_output "$(batch b1 1000 0.70)"
-	run_split mm-alert --db a.db <<<"$(batch b2 1000 0.6999)"
-	assert_output "$(with "$(batch b2 1000 0.6999)" "$(warning b2 1000 0.6999 0.700)")"
-	run_split mm-alert --db a.db --stream s3 <<<"$(batch b3 1000 0.60)"
+	assert_output "$in"
+	rec in b2 1000 0.6999
+	run_split mm-alert --db a.db <<<"$in"
+	alerted want b2 1000 0.6999 warning 0.700
+	assert_output "$want"
+	rec in b3 1000 0.60
+	run_split mm-alert --db a.db --stream s3 <<<"$in"
 	assert_success
-	assert_output "$(with "$(batch b3 1000 0.60)" '{"severity":"warning","score":0.6,"threshold":0.7,"key":"s3:warning","ts":1000,"message":"trust 0.600 is below the warning level 0.70 for batch b3"}')"
-	run_split mm-alert --db a.db <<<"$(batch b4 1000 0.5999)"
-	assert_output "$(with "$(batch b4 1000 0.5999)" "$(critical b4 1000 0.5999 0.600)")"
+	with want "$in" '{"severity":"warning","score":0.6,"threshold":0.7,"key":"s3:warning","ts":1000,"message":"trust 0.600 is below the warning level 0.70 for batch b3"}'
+	assert_output "$want"
+	rec in b4 1000 0.5999
+	run_split mm-alert --db a.db <<<"$in"
+	alerted want b4 1000 0.5999 critical 0.600
+	assert_output "$want"
 	assert_equal "$stderr" ""
 }
 
@@ -77,8 +104,9 @@ with() {
 	run_split mm-alert --db a.db in.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(cat in.ndjson)"
-	run q a.db 'SELECT count(*) FROM alert_state'
+	want=$(<in.ndjson)
+	assert_output "$want"
+	run_merged sqlite3 a.db 'SELECT count(*) FROM alert_state'
 	assert_output 0
 }
 
@@ -87,7 +115,8 @@ with() {
 	run_split mm-alert --db a.db <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "${in/\"alert\":\{\"old\":true\}/\"alert\":$(warning b1 1000 0.65 0.650)}"
+	warning alert b1 1000 0.65 0.650
+	assert_output "${in/\"alert\":\{\"old\":true\}/\"alert\":$alert}"
 }
 
 @test "one alert per severity per 300 s of record time" {
@@ -100,11 +129,15 @@ with() {
 	run_split mm-alert --db a.db in.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")
-$(batch b2 1100 0.65)
-$(with "$(batch b3 1300 0.65)" "$(warning b3 1300 0.65 0.650)")
-$(batch b4 1599 0.65)"
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	alerted l1 b1 1000 0.65 warning 0.650
+	rec l2 b2 1100 0.65
+	alerted l3 b3 1300 0.65 warning 0.650
+	rec l4 b4 1599 0.65
+	assert_output "$l1
+$l2
+$l3
+$l4"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|1300.0'
 }
 
@@ -115,11 +148,15 @@ $(batch b4 1599 0.65)"
 	batch b4 1200 0.55 >>in.ndjson
 	run_split mm-alert --db a.db in.ndjson
 	assert_success
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")
-$(with "$(batch b2 1100 0.55)" "$(critical b2 1100 0.55 0.550)")
-$(batch b3 1200 0.65)
-$(batch b4 1200 0.55)"
-	run q a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
+	alerted l1 b1 1000 0.65 warning 0.650
+	alerted l2 b2 1100 0.55 critical 0.550
+	rec l3 b3 1200 0.65
+	rec l4 b4 1200 0.55
+	assert_output "$l1
+$l2
+$l3
+$l4"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
 	assert_output 'batches:critical|1100.0
 batches:warning|1000.0'
 }
@@ -138,52 +175,62 @@ batches:warning|1000.0'
 {"window":"1h","ts":2000,"n_batches":60,"trust":{"score":0.65},"alert":{"severity":"warning","score":0.65,"threshold":0.7,"key":"1h:warning","ts":2000,"message":"trust 0.650 is below the warning level 0.70 for window 1h"}}
 {"batch_id":"b1","ts":2000,"trust":{"score":0.65},"alert":{"severity":"warning","score":0.65,"threshold":0.7,"key":"batches:warning","ts":2000,"message":"trust 0.650 is below the warning level 0.70 for batch b1"}}
 {"window":"5m","ts":2100,"n_batches":5,"trust":{"score":0.65}}'
-	run q a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
 	assert_output '1h:warning|2000.0
 5m:warning|2000.0
 batches:warning|2000.0'
 }
 
 @test "--stream names the key of batch records; streams keep cooldowns apart" {
-	run_split mm-alert --db a.db --stream clicks <<<"$(batch b1 1000 0.65)"
+	rec in b1 1000 0.65
+	run_split mm-alert --db a.db --stream clicks <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$(batch b1 1000 0.65)" '{"severity":"warning","score":0.65,"threshold":0.7,"key":"clicks:warning","ts":1000,"message":"trust 0.650 is below the warning level 0.70 for batch b1"}')"
+	with want "$in" '{"severity":"warning","score":0.65,"threshold":0.7,"key":"clicks:warning","ts":1000,"message":"trust 0.650 is below the warning level 0.70 for batch b1"}'
+	assert_output "$want"
 	# Without a batch_id, the message names the stream.
 	run_split mm-alert --db a.db --stream views <<<'{"ts":1100,"trust":{"score":0.65}}'
 	assert_success
 	assert_output '{"ts":1100,"trust":{"score":0.65},"alert":{"severity":"warning","score":0.65,"threshold":0.7,"key":"views:warning","ts":1100,"message":"trust 0.650 is below the warning level 0.70 for stream views"}}'
-	run_split mm-alert --db a.db --stream clicks <<<"$(batch b2 1100 0.65)"
+	rec in b2 1100 0.65
+	run_split mm-alert --db a.db --stream clicks <<<"$in"
 	assert_success
-	assert_output "$(batch b2 1100 0.65)"
-	run q a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
+	assert_output "$in"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state ORDER BY key'
 	assert_output 'clicks:warning|1000.0
 views:warning|1100.0'
 }
 
 @test "cooldowns last across runs in the alert_state table of --db" {
-	run_split mm-alert --db a.db <<<"$(batch b1 1000 0.65)"
+	rec in b1 1000 0.65
+	run_split mm-alert --db a.db <<<"$in"
 	assert_success
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")"
-	run_split mm-alert --db a.db <<<"$(batch b2 1100 0.65)"
+	alerted want b1 1000 0.65 warning 0.650
+	assert_output "$want"
+	rec in b2 1100 0.65
+	run_split mm-alert --db a.db <<<"$in"
 	assert_success
-	assert_output "$(batch b2 1100 0.65)"
+	assert_output "$in"
 	# Another database knows nothing of it.
-	run_split mm-alert --db other.db <<<"$(batch b2 1100 0.65)"
-	assert_output "$(with "$(batch b2 1100 0.65)" "$(warning b2 1100 0.65 0.650)")"
-	run_split mm-alert --db a.db <<<"$(batch b3 1300 0.65)"
+	run_split mm-alert --db other.db <<<"$in"
+	alerted want b2 1100 0.65 warning 0.650
+	assert_output "$want"
+	rec in b3 1300 0.65
+	run_split mm-alert --db a.db <<<"$in"
 	assert_success
-	assert_output "$(with "$(batch b3 1300 0.65)" "$(warning b3 1300 0.65 0.650)")"
+	alerted want b3 1300 0.65 warning 0.650
+	assert_output "$want"
 	assert_equal "$stderr" ""
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|1300.0'
 }
 
 @test "the database is \$MM_DB when --db is not given" {
-	MM_DB=env.db run_split mm-alert <<<"$(batch b1 1000 0.65)"
+	rec in b1 1000 0.65
+	MM_DB=env.db run_split mm-alert <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	run q env.db 'SELECT key, last_ts FROM alert_state'
+	run_merged sqlite3 env.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|1000.0'
 }
 
@@ -195,9 +242,11 @@ views:warning|1100.0'
 	run_split mm-alert --db a.db --now 5299 <<<'{"batch_id":"b2","trust":{"score":0.65}}'
 	assert_output '{"batch_id":"b2","trust":{"score":0.65}}'
 	# A record's own ts wins over --now.
-	run_split mm-alert --db a.db --now 5100 <<<"$(batch b3 5300 0.65)"
-	assert_output "$(with "$(batch b3 5300 0.65)" "$(warning b3 5300 0.65 0.650)")"
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	rec in b3 5300 0.65
+	run_split mm-alert --db a.db --now 5100 <<<"$in"
+	alerted want b3 5300 0.65 warning 0.650
+	assert_output "$want"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|5300.0'
 }
 
@@ -209,50 +258,72 @@ views:warning|1100.0'
 	run_split mm-alert --db a.db --exec 'cat >>alerts.json' in.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")
-$(with "$(batch b2 1000 0.5)" "$(critical b2 1000 0.5 0.500)")
-$(batch b3 1100 0.65)
-$(batch b4 1200 0.9)"
-	assert_equal "$(cat alerts.json)" "$(warning b1 1000 0.65 0.650)
-$(critical b2 1000 0.5 0.500)"
+	alerted l1 b1 1000 0.65 warning 0.650
+	alerted l2 b2 1000 0.5 critical 0.500
+	rec l3 b3 1100 0.65
+	rec l4 b4 1200 0.9
+	assert_output "$l1
+$l2
+$l3
+$l4"
+	got=$(<alerts.json)
+	warning a1 b1 1000 0.65 0.650
+	critical a2 b2 1000 0.5 0.500
+	assert_equal "$got" "$a1
+$a2"
 }
 
 @test "-e is --exec; what the command prints goes to stderr, not into the records" {
-	run_split mm-alert --db a.db -e 'cat; echo sent' <<<"$(batch b1 1000 0.65)"
+	rec in b1 1000 0.65
+	run_split mm-alert --db a.db -e 'cat; echo sent' <<<"$in"
 	assert_success
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")"
-	assert_equal "$stderr" "$(warning b1 1000 0.65 0.650)
+	alerted want b1 1000 0.65 warning 0.650
+	assert_output "$want"
+	warning alert b1 1000 0.65 0.650
+	assert_equal "$stderr" "$alert
 sent"
 }
 
 @test "a command that does not read the alert is not an error" {
-	for i in $(seq 0 19); do
+	for ((i = 0; i <= 19; i++)); do
 		batch "b$i" "$((1000 + 300 * i))" 0.65
 	done >in.ndjson
 	run_split mm-alert --db a.db --exec true in.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(grep -c '"alert":{"severity":"warning"' <<<"$output")" 20
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	# grep -c: the lines with a warning alert.
+	n=0
+	for l in "${lines[@]}"; do
+		if [[ $l == *'"alert":{"severity":"warning"'* ]]; then
+			n=$((n + 1))
+		fi
+	done
+	assert_equal "$n" 20
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|6700.0'
 }
 
 @test "a failing command: exit 3, the record keeps its alert, no cooldown is stored" {
-	in=$(batch b1 1000 0.65)
+	rec in b1 1000 0.65
 	run_split mm-alert --db a.db --exec 'exit 7' <<<"$in"
 	assert_failure 3
-	assert_output "$(with "$in" "$(warning b1 1000 0.65 0.650)")"
+	alerted want b1 1000 0.65 warning 0.650
+	assert_output "$want"
 	assert_equal "$stderr" "mm-alert: --exec command exited 7; the alert will be raised again
 mm-alert: 1 alert command failed"
-	run q a.db 'SELECT count(*) FROM alert_state'
+	run_merged sqlite3 a.db 'SELECT count(*) FROM alert_state'
 	assert_output 0
 	# The next run raises it again, and this time it sticks.
-	run_split mm-alert --db a.db --exec 'cat >alert.json' <<<"$(batch b2 1100 0.65)"
+	rec in b2 1100 0.65
+	run_split mm-alert --db a.db --exec 'cat >alert.json' <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$(batch b2 1100 0.65)" "$(warning b2 1100 0.65 0.650)")"
-	assert_equal "$(cat alert.json)" "$(warning b2 1100 0.65 0.650)"
-	run q a.db 'SELECT key, last_ts FROM alert_state'
+	alerted want b2 1100 0.65 warning 0.650
+	assert_output "$want"
+	got=$(<alert.json)
+	warning alert b2 1100 0.65 0.650
+	assert_equal "$got" "$alert"
+	run_merged sqlite3 a.db 'SELECT key, last_ts FROM alert_state'
 	assert_output 'batches:warning|1100.0'
 }
 
@@ -262,9 +333,12 @@ mm-alert: 1 alert command failed"
 	batch b3 1010 0.65 >>in.ndjson
 	run_split mm-alert --db a.db --exec 'cat >/dev/null; exit 1' in.ndjson
 	assert_failure 3
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")
-$(batch b2 1000 0.9)
-$(with "$(batch b3 1010 0.65)" "$(warning b3 1010 0.65 0.650)")"
+	alerted l1 b1 1000 0.65 warning 0.650
+	rec l2 b2 1000 0.9
+	alerted l3 b3 1010 0.65 warning 0.650
+	assert_output "$l1
+$l2
+$l3"
 	assert_equal "$stderr" "mm-alert: --exec command exited 1; the alert will be raised again
 mm-alert: --exec command exited 1; the alert will be raised again
 mm-alert: 2 alert commands failed"
@@ -280,25 +354,34 @@ mm-alert: 2 alert commands failed"
 	run_split mm-alert --db a.db --config conf in.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with "$(batch b1 1000 0.75)" '{"severity":"warning","score":0.75,"threshold":0.8,"key":"batches:warning","ts":1000,"message":"trust 0.750 is below the warning level 0.80 for batch b1"}')
-$(batch b2 1059 0.75)
-$(with "$(batch b3 1060 0.55)" '{"severity":"warning","score":0.55,"threshold":0.8,"key":"batches:warning","ts":1060,"message":"trust 0.550 is below the warning level 0.80 for batch b3"}')
-$(with "$(batch b4 1060 0.45)" '{"severity":"critical","score":0.45,"threshold":0.5,"key":"batches:critical","ts":1060,"message":"trust 0.450 is below the critical level 0.50 for batch b4"}')"
+	rec l1 b1 1000 0.75
+	with l1 "$l1" '{"severity":"warning","score":0.75,"threshold":0.8,"key":"batches:warning","ts":1000,"message":"trust 0.750 is below the warning level 0.80 for batch b1"}'
+	rec l2 b2 1059 0.75
+	rec l3 b3 1060 0.55
+	with l3 "$l3" '{"severity":"warning","score":0.55,"threshold":0.8,"key":"batches:warning","ts":1060,"message":"trust 0.550 is below the warning level 0.80 for batch b3"}'
+	rec l4 b4 1060 0.45
+	with l4 "$l4" '{"severity":"critical","score":0.45,"threshold":0.5,"key":"batches:critical","ts":1060,"message":"trust 0.450 is below the critical level 0.50 for batch b4"}'
+	assert_output "$l1
+$l2
+$l3
+$l4"
 
-	MM_CONFIG=conf run_split mm-alert --db env.db <<<"$(batch b1 1000 0.75)"
+	rec in b1 1000 0.75
+	MM_CONFIG=conf run_split mm-alert --db env.db <<<"$in"
 	assert_success
-	assert_output "$(with "$(batch b1 1000 0.75)" '{"severity":"warning","score":0.75,"threshold":0.8,"key":"batches:warning","ts":1000,"message":"trust 0.750 is below the warning level 0.80 for batch b1"}')"
+	assert_output "$l1"
 }
 
 @test "a bad trust.yaml is exit 2 before any record is read" {
 	mkdir bad
 	printf 'warning: 0.5\ncritical: 0.6\n' >bad/trust.yaml
-	run_split mm-alert --db a.db --config bad <<<"$(batch b1 1000 0.5)"
+	rec in b1 1000 0.5
+	run_split mm-alert --db a.db --config bad <<<"$in"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" "mm-alert: bad/trust.yaml: 'critical' must not be above 'warning'"
 	printf 'alert_cooldown: 60\n' >bad/trust.yaml
-	run_split mm-alert --db a.db --config bad <<<"$(batch b1 1000 0.5)"
+	run_split mm-alert --db a.db --config bad <<<"$in"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" "mm-alert: bad/trust.yaml:1: unknown key 'alert_cooldown'"
@@ -310,7 +393,8 @@ $(with "$(batch b4 1060 0.45)" '{"severity":"critical","score":0.45,"threshold":
 	batch b3 1000 0.5 >>in.ndjson
 	run_split mm-alert --db a.db <in.ndjson
 	assert_failure 2
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")"
+	alerted want b1 1000 0.65 warning 0.650
+	assert_output "$want"
 	assert_equal "$stderr" "mm-alert: line 2: invalid JSON: expected ',' or '}', found end of line"
 	run_split mm-alert --db b.db in.ndjson
 	assert_failure 2
@@ -326,18 +410,22 @@ $(with "$(batch b4 1060 0.45)" '{"severity":"critical","score":0.45,"threshold":
 	batch b3 1000 0.5 >>in.ndjson
 	run_split mm-alert --db a.db --skip-bad in.ndjson
 	assert_success
-	assert_output "$(with "$(batch b1 1000 0.65)" "$(warning b1 1000 0.65 0.650)")
-$(with "$(batch b3 1000 0.5)" "$(critical b3 1000 0.5 0.500)")"
+	alerted l1 b1 1000 0.65 warning 0.650
+	alerted l2 b3 1000 0.5 critical 0.500
+	assert_output "$l1
+$l2"
 	assert_equal "$stderr" "mm-alert: skipped 3 bad records"
 }
 
 @test "a file that is not an SQLite database is exit 3 and left alone" {
 	printf 'not a database\n' >t.db
-	run_split mm-alert --db t.db <<<"$(batch b1 1000 0.65)"
+	rec in b1 1000 0.65
+	run_split mm-alert --db t.db <<<"$in"
 	assert_failure 3
 	assert_output ""
 	assert_equal "$stderr" "mm-alert: t.db: database error: not an SQLite database"
-	assert_equal "$(cat t.db)" "not a database"
+	got=$(<t.db)
+	assert_equal "$got" "not a database"
 }
 
 @test "usage: --help, and a bad option or --now is exit 2" {

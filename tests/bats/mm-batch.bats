@@ -60,9 +60,10 @@ EOF
 {"batch_id":"b","ts":1764140000.25,"features":{"f0":[3]}}
 EOF
 	rows '{"batch_id":"b","f0":3}'
-	before=$(date +%s)
+	# The clock's seconds, as date +%s gives them.
+	before=$EPOCHSECONDS
 	ok_run mm-batch <in
-	after=$(date +%s)
+	after=$EPOCHSECONDS
 	[[ $output =~ ^\{\"batch_id\":\"b\",\"ts\":([0-9]+)\.[0-9]{3},\"features\":\{\"f0\":\[3\]\}\}$ ]]
 	[ "${BASH_REMATCH[1]}" -ge "$before" ] && [ "${BASH_REMATCH[1]}" -le "$after" ]
 }
@@ -109,15 +110,28 @@ EOF
 
 @test "--size: two runs never give the same ids; with --now or --id-prefix a run gives the same ones again" {
 	rows '{"ts":1,"f0":1,"label":0}' '{"ts":2,"f0":2,"label":1}'
+	# ids TEXT: in $ids, the batch ids of the records in TEXT, as
+	# sed 's/^{"batch_id":"\([^"]*\)".*/\1/' | xargs gives them.
 	ids() {
-		sed 's/^{"batch_id":"\([^"]*\)".*/\1/' | xargs
+		local line text=()
+
+		mapfile -t text <<<"$1"
+		ids=
+		for line in "${text[@]}"; do
+			if [[ $line =~ ^\{\"batch_id\":\"([^\"]*)\" ]]; then
+				line=${BASH_REMATCH[1]}
+			fi
+			ids+=${ids:+ }$line
+		done
 	}
 	# Without --now: the clock, and the process id in the hash, so two
 	# runs in the same second on the same rows still differ.
-	before=$(date -u +%Y%m%dT%H%M%SZ)
-	a=$(mm-batch --size 1 in | ids)
-	b=$(mm-batch --size 1 in | ids)
-	after=$(date -u +%Y%m%dT%H%M%SZ)
+	TZ=UTC printf -v before '%(%Y%m%dT%H%M%SZ)T' -1
+	ids "$(mm-batch --size 1 in)"
+	a=$ids
+	ids "$(mm-batch --size 1 in)"
+	b=$ids
+	TZ=UTC printf -v after '%(%Y%m%dT%H%M%SZ)T' -1
 	[[ $a =~ ^b([0-9]{8}T[0-9]{6}Z)-([0-9a-f]{8})-000000\ b[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}-000001$ ]] ||
 	    fail "ids '$a'"
 	[[ ! ${BASH_REMATCH[1]} < $before && ! ${BASH_REMATCH[1]} > $after ]] ||
@@ -125,44 +139,48 @@ EOF
 	[ "${a% *}" != "${b% *}" ] || fail "two runs gave '$a'"
 	# With --now the same rows give the same ids, other rows others:
 	# the first row is hashed, after the CSV header if there is one.
-	assert_equal "$(mm-batch --size 1 --now 1764140000.9 in | ids)" \
+	ids "$(mm-batch --size 1 --now 1764140000.9 in)"
+	assert_equal "$ids" \
 	    "b20251126T065320Z-f8f03110-000000 b20251126T065320Z-f8f03110-000001"
-	assert_equal "$(mm-batch --size 1 --now 1764140000 in | ids)" \
+	ids "$(mm-batch --size 1 --now 1764140000 in)"
+	assert_equal "$ids" \
 	    "b20251126T065320Z-f8f03110-000000 b20251126T065320Z-f8f03110-000001"
 	rows '{"ts":1,"f0":1,"label":1}' '{"ts":2,"f0":2,"label":1}'
-	assert_equal "$(mm-batch --size 1 --now 1764140000 in | ids)" \
+	ids "$(mm-batch --size 1 --now 1764140000 in)"
+	assert_equal "$ids" \
 	    "b20251126T065320Z-fb20aa27-000000 b20251126T065320Z-fb20aa27-000001"
 	printf 'f0,label\n1,0\n' >in.csv
-	assert_equal "$(mm-batch --size 1 --now 1764140000 in.csv | ids)" \
-	    "b20251126T065320Z-71d35e3b-000000"
+	ids "$(mm-batch --size 1 --now 1764140000 in.csv)"
+	assert_equal "$ids" "b20251126T065320Z-71d35e3b-000000"
 	# A bad line skipped before the first batch is read, so hashed.
 	printf 'f0,label\nbad\n1,0\n' >in.csv
-	assert_equal "$(mm-batch --size 1 --now 1764140000 --skip-bad in.csv 2>/dev/null | ids)" \
-	    "b20251126T065320Z-c5f87aef-000000"
+	ids "$(mm-batch --size 1 --now 1764140000 --skip-bad in.csv 2>/dev/null)"
+	assert_equal "$ids" "b20251126T065320Z-c5f87aef-000000"
 }
 
 @test "--size: day 2's batches are not taken for day 1's by mm-record" {
 	command -v mm-record >/dev/null || skip "bin/mm-record is not built"
-	rows '{"ts":1764140000,"f0":1,"label":0}' '{"ts":1764140001,"f0":2,"label":1}' \
-	    '{"ts":1764140002,"f0":3,"label":0}' '{"ts":1764140003,"f0":4,"label":1}'
-	mv in day1
-	rows '{"ts":1764226400,"f0":5,"label":1}' '{"ts":1764226401,"f0":6,"label":0}' \
-	    '{"ts":1764226402,"f0":7,"label":1}' '{"ts":1764226403,"f0":8,"label":0}'
-	mv in day2
+	printf '%s\n' '{"ts":1764140000,"f0":1,"label":0}' '{"ts":1764140001,"f0":2,"label":1}' \
+	    '{"ts":1764140002,"f0":3,"label":0}' '{"ts":1764140003,"f0":4,"label":1}' >day1
+	printf '%s\n' '{"ts":1764226400,"f0":5,"label":1}' '{"ts":1764226401,"f0":6,"label":0}' \
+	    '{"ts":1764226402,"f0":7,"label":1}' '{"ts":1764226403,"f0":8,"label":0}' >day2
 	# Each day's run as a daily job would make it, with the metrics
-	# mm-record needs to store a batch.
+	# mm-record needs to store a batch: its lines' closing } made
+	# $metrics, as sed 's/}$/,"metrics":{"n_samples":2}}/' did.
+	metrics=',"metrics":{"n_samples":2}}'
 	for d in day1 day2; do
-		mm-batch --size 2 "$d" |
-		    sed 's/}$/,"metrics":{"n_samples":2}}/' >"$d.ndjson"
+		mapfile -t out <<<"$(mm-batch --size 2 "$d")"
+		printf '%s\n' "${out[@]/%\}/$metrics}" >"$d.ndjson"
 		run_split mm-record --db m.db "$d.ndjson"
 		assert_success
 		assert_equal "$stderr" ""
 	done
-	run sqlite3 m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics; SELECT count(*) FROM evidence'
+	# Both queries in one sqlite3.
+	run sqlite3 m.db 'SELECT count(*), count(DISTINCT batch_id) FROM metrics; SELECT count(*) FROM evidence;
+	    SELECT group_concat(ts) FROM (SELECT ts FROM metrics ORDER BY id)'
 	assert_output '4|4
-8'
-	run sqlite3 m.db 'SELECT group_concat(ts) FROM (SELECT ts FROM metrics ORDER BY id)'
-	assert_output '1764140001.0,1764140003.0,1764226401.0,1764226403.0'
+8
+1764140001.0,1764140003.0,1764226401.0,1764226403.0'
 }
 
 @test "--every: one batch per window, id from its start, ts its end" {
@@ -523,34 +541,24 @@ EOF
 	mm-gen --batches 4 --batch-size 50 --seed 7 --format rows >rows
 	mm-gen --batches 4 --batch-size 50 --seed 7 --format csv >rows.csv
 	ok_run mm-batch rows
-	assert_output "$(cat want)"
+	assert_output "$(<want)"
 	ok_run mm-batch <rows.csv
-	assert_output "$(cat want)"
+	assert_output "$(<want)"
 	mm-gen --batches 3 --batch-size 20 --no-labels >want
 	mm-gen --batches 3 --batch-size 20 --no-labels --format rows >rows
 	ok_run mm-batch rows
-	assert_output "$(cat want)"
+	assert_output "$(<want)"
 	mm-gen --batches 3 --batch-size 20 --format rows >rows
 	mm-gen --batches 3 --batch-size 20 >want
 	run_split sh -c 'mm-batch --size 20 --id-prefix b rows | cmp - want'
 	assert_success
 }
 
-# join SEP WORD...: the words joined by SEP.
-join() {
-	local sep=$1 out=$2
-	shift 2
-	for w in "$@"; do
-		out=$out$sep$w
-	done
-	printf '%s' "$out"
-}
-
 # cells FROM TO: mean_radius, region and label of rows FROM to TO of
 # cells.csv (below) as the batch record writes them, into R, G and L.
 cells() {
-	local i regions=(north east south) r=() g=() l=()
-	for i in $(seq "$1" "$2"); do
+	local i regions=(north east south) r=() g=() l=() IFS=,
+	for ((i = $1; i <= $2; i++)); do
 		r+=("$i.5")
 		if [ $((i % 18)) = 1 ]; then
 			g+=(null)
@@ -559,7 +567,7 @@ cells() {
 		fi
 		l+=($((i % 2)))
 	done
-	R=$(join , "${r[@]}") G=$(join , "${g[@]}") L=$(join , "${l[@]}")
+	R=${r[*]} G=${g[*]} L=${l[*]}
 }
 
 # cells.csv: 60 rows of a numeric and a text column; the region of rows
@@ -568,7 +576,7 @@ cells_csv() {
 	local i regions=(north east south) g
 	{
 		echo 'mean_radius,region,label'
-		for i in $(seq 1 60); do
+		for ((i = 1; i <= 60; i++)); do
 			g=${regions[i % 3]}
 			[ $((i % 18)) = 1 ] && g=
 			echo "$i.5,$g,$((i % 2))"
@@ -715,7 +723,7 @@ mm-batch: skipped 1 bad row"
 	schema
 	mkdir -p m/versions/20261201T000000Z
 	echo '{"version":"20261201T000000Z"}' >m/active.json
-	printf '{"format":"mm-forest/2","schema":%s,"trees":[]}\n' "$(cat s.json)" \
+	printf '{"format":"mm-forest/2","schema":%s,"trees":[]}\n' "$(<s.json)" \
 	    >m/versions/20261201T000000Z/model.json
 	rows '{"batch_id":"b1","region":"east","mean_radius":1,"label":0}'
 	for path in m m/versions/20261201T000000Z \
@@ -746,12 +754,11 @@ mm-batch: skipped 1 bad row"
 }
 
 @test "--infer-rows: the rows held back are said with their own file and line" {
-	rows '{"batch_id":"b1","f0":1}' '{"batch_id":"b1","f0":true}' \
-	    '{"batch_id":"b2","f0":2}'
-	mv in a.ndjson
-	rows '{"batch_id":"b2","f0":3}' '{"batch_id":"b3","f0":4}' \
-	    '{"batch_id":"b3","f0":[1],"f1":1}' '{"batch_id":"b3","f0":5,"f1":2}'
-	mv in b.ndjson
+	printf '%s\n' '{"batch_id":"b1","f0":1}' '{"batch_id":"b1","f0":true}' \
+	    '{"batch_id":"b2","f0":2}' >a.ndjson
+	printf '%s\n' '{"batch_id":"b2","f0":3}' '{"batch_id":"b3","f0":4}' \
+	    '{"batch_id":"b3","f0":[1],"f1":1}' '{"batch_id":"b3","f0":5,"f1":2}' \
+	    >b.ndjson
 	# The first 5 rows, from both files, are held: the first bad one,
 	# in the first file, is said when they are taken.
 	run_split mm-batch --infer-rows 5 --now 0 a.ndjson b.ndjson
@@ -774,7 +781,10 @@ EOF
 	assert_equal "$stderr" "mm-batch: b.ndjson:4: ignoring field 'f1', not in the first 5 rows
 mm-batch: skipped 2 bad rows"
 	# Standard input: line numbers alone.
-	cat a.ndjson b.ndjson >in
+	# cat a.ndjson b.ndjson >in
+	IFS= read -r -d '' a <a.ndjson || true
+	IFS= read -r -d '' b <b.ndjson || true
+	printf '%s%s' "$a" "$b" >in
 	run_split mm-batch --infer-rows 4 --now 0 <in
 	assert_failure 2
 	assert_equal "$stderr" "mm-batch: line 2: feature 'f0' is not a number: true"

@@ -21,26 +21,28 @@ B_F1=0.9456066945606695
 # Evidence: 100-row batches of mm-gen --seed 3 through A, recorded.  In
 # "yes" the label rule has changed (a retrained model is clearly better:
 # the gate says yes); in "no" it has not (the gate says no); "few" has
-# one batch, below min_samples.
+# one batch, below min_samples.  Each in a directory with a copy of the
+# store, as fresh copies them: yes/m and yes/d.db, ...
 setup_file() {
-	local d=$BATS_FILE_TMPDIR
+	local d=$BATS_FILE_TMPDIR e
 
-	mkdir -p "$d/cfg"
+	mkdir -p "$d/cfg" "$d/yes" "$d/no" "$d/few" "$d/keys"
 	echo 'n_estimators: 10' >"$d/cfg/model.yaml"
 	echo 'min_samples: 200' >"$d/cfg/retrain.yaml"
 	mm-train --synthetic --rows 1000 --models "$d/base" --config "$d/cfg" \
 	    --now "$T0" >/dev/null
 	evidence() {
-		local db=$1
+		local e=$1
 
 		shift
 		mm-gen --batch-size 100 --seed 3 "$@" |
 		    mm-predict --models "$d/base" |
-		    mm-record --db "$d/$db" --config "$d/cfg" >/dev/null
+		    mm-record --db "$d/$e/d.db" --config "$d/cfg" >/dev/null
+		cp -a "$d/base" "$d/$e/m"
 	}
-	evidence yes.db --batches 5 --concept-at 0 --concept-strength 0.3
-	evidence no.db --batches 5
-	evidence few.db --batches 1 --concept-at 0 --concept-strength 0.3
+	evidence yes --batches 5 --concept-at 0 --concept-strength 0.3
+	evidence no --batches 5
+	evidence few --batches 1 --concept-at 0 --concept-strength 0.3
 	cat >"$d/key.py" <<'EOF'
 # key.py DB [HORIZON [CAP]]: the retrain key of the evidence in DB up to
 # HORIZON (default: all), computed as mm-exec(1) documents it: of the
@@ -51,33 +53,50 @@ setup_file() {
 # features, label (int32), little-endian.
 import hashlib, sqlite3, struct, sys
 
-db = sqlite3.connect(sys.argv[1])
-top = int(sys.argv[2]) if len(sys.argv) > 2 else 2**62
-top = db.execute("SELECT max(id) FROM evidence_batch WHERE id <= ?",
-    (top,)).fetchone()[0]
-cap = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
-ids = [r[0] for r in db.execute(
-    "SELECT id FROM evidence WHERE id <= ? ORDER BY id DESC LIMIT ?",
-    (top, cap))]
-names = db.execute("SELECT names FROM evidence WHERE id = ?", (ids[0],))
-names = names.fetchone()[0]
-h = hashlib.sha256()
-for bid, ix, feats, label in db.execute(
-        "SELECT batch_id, row_index, features, label FROM evidence "
-        "WHERE names = ? AND id >= ? AND id <= ? ORDER BY id",
-        (names, ids[-1], ids[0])):
-    if type(label) is not int or not 0 <= label <= 999:
-        continue
-    h.update(bid.encode() + b"\0" + struct.pack("<q", ix) +
-             names.encode() + b"\0" + feats + struct.pack("<i", label))
-print(h.hexdigest())
+def key(path, top=2**62, cap=10000):
+    db = sqlite3.connect(path)
+    top = db.execute("SELECT max(id) FROM evidence_batch WHERE id <= ?",
+        (top,)).fetchone()[0]
+    ids = [r[0] for r in db.execute(
+        "SELECT id FROM evidence WHERE id <= ? ORDER BY id DESC LIMIT ?",
+        (top, cap))]
+    names = db.execute("SELECT names FROM evidence WHERE id = ?", (ids[0],))
+    names = names.fetchone()[0]
+    h = hashlib.sha256()
+    for bid, ix, feats, label in db.execute(
+            "SELECT batch_id, row_index, features, label FROM evidence "
+            "WHERE names = ? AND id >= ? AND id <= ? ORDER BY id",
+            (names, ids[-1], ids[0])):
+        if type(label) is not int or not 0 <= label <= 999:
+            continue
+        h.update(bid.encode() + b"\0" + struct.pack("<q", ix) +
+                 names.encode() + b"\0" + feats + struct.pack("<i", label))
+    return h.hexdigest()
+
+if __name__ == "__main__":
+    print(key(sys.argv[1], *map(int, sys.argv[2:])))
 EOF
+	# The keys of the evidence as fresh copies it (see fresh_key), all
+	# in one python run: keys/yes, keys/yes.300, keys/yes.450.350 ...
+	$PY - "$d" <<'EOF'
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+from key import key
+for e, args in (("yes", ()), ("yes", (300,)), ("yes", (450, 350)),
+        ("yes", (400, 350)), ("no", ())):
+    with open("%s/keys/%s" % (sys.argv[1], ".".join((e,) + tuple(map(str, args)))), "w") as f:
+        f.write(key("%s/%s/d.db" % (sys.argv[1], e), *args) + "\n")
+EOF
+	# The batch predicts feeds mm-predict.
+	mm-gen --batches 1 --batch-size 5 >"$d/batch.ndjson"
 }
 
-# fresh EVIDENCE: m is a copy of the store (A live), d.db of the evidence.
+# fresh EVIDENCE: m is a copy of the store (A live), d.db of the evidence
+# (one cp for both).
 fresh() {
-	cp -a "$BATS_FILE_TMPDIR/base" m
-	cp "$BATS_FILE_TMPDIR/$1.db" d.db
+	cp -a "$BATS_FILE_TMPDIR/$1/." .
+	FRESH=$1
 }
 
 ex() {
@@ -85,18 +104,31 @@ ex() {
 	    --now "$T1" "$@"
 }
 
-# dec ACTION [METADATA]: a decision record for batch b1.
-dec() {
+# decision ACTION [METADATA]: a decision record for batch b1, in $DEC;
+# dec prints it.
+decision() {
 	local meta='{}'
 
 	[ $# -gt 1 ] && meta=$2
-	printf '{"batch_id":"b1","ts":%s,"decision":{"action":"%s","reason":"test","metadata":%s}}\n' \
+	printf -v DEC '{"batch_id":"b1","ts":%s,"decision":{"action":"%s","reason":"test","metadata":%s}}' \
 	    "$T1" "$1" "$meta"
 }
 
-# with_exec RECORD EXEC: RECORD with "exec":EXEC added at its end.
-with_exec() {
-	printf '%s\n' "${1%\}},\"exec\":$2}"
+dec() {
+	decision "$@"
+	printf '%s\n' "$DEC"
+}
+
+# wrote VAR EXEC ACTION [METADATA]: in VAR, the record of dec ACTION
+# [METADATA] with "exec":EXEC added at its end, as mm-exec writes it.
+# (The tests feed mm-exec a file dec wrote and build what they expect in
+# variables: a command substitution or < <(...) costs a process.)
+wrote() {
+	local var=$1 x=$2
+
+	shift 2
+	decision "$@"
+	printf -v "$var" '%s' "${DEC%\}},\"exec\":$x}"
 }
 
 sql() {
@@ -108,14 +140,145 @@ key() {
 	$PY "$BATS_FILE_TMPDIR/key.py" d.db "$@"
 }
 
-# Every file of the store, with its SHA-256; state adds the database.
+# fresh_key VAR [HORIZON [CAP]]: in VAR, what key prints for d.db as
+# fresh left it, worked out in setup_file: a python run saved, for a
+# test that has not changed d.db since.
+fresh_key() {
+	local f=$BATS_FILE_TMPDIR/keys/$FRESH${2:+.$2}${3:+.$3}
+
+	printf -v "$1" '%s' "$(<"$f")"
+}
+
+# files_under DIR: every file under DIR (find DIR -type f), added to the
+# array files, in the order of bash's globs.
+files_under() {
+	local f
+
+	for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+		if [[ -L $f ]]; then
+			continue
+		elif [[ -d $f ]]; then
+			files_under "$f"
+		elif [[ -f $f ]]; then
+			files+=("$f")
+		fi
+	done
+}
+
+# store_state: every file of the store, with its SHA-256, in $STATE;
+# state adds the database.  One sha256sum, where find | sort | xargs
+# sha256sum in a command substitution cost six processes.
 store_state() {
-	(cd m 2>/dev/null && find . -type f | LC_ALL=C sort | xargs -r sha256sum)
+	local files=()
+
+	files_under m
+	files+=("$@")
+	STATE=
+	if ((${#files[@]})); then
+		STATE=$(sha256sum "${files[@]}")
+	fi
 }
 
 state() {
-	store_state
-	sha256sum d.db
+	store_state d.db
+}
+
+# What `run cat`, `run ls` and `run grep -o` leave in $output, and what
+# grep -q and grep -c say, with builtins: a process each saved.
+
+# file_output FILE: FILE's text in $output (run cat FILE).
+file_output() {
+	output=$(<"$1")
+}
+
+# ls_output [-A] DIR: the names in DIR, one a line (dot files last), in
+# $output (run ls [-A] DIR).
+ls_output() {
+	local all='' f names=()
+
+	if [ "$1" = -A ]; then
+		all=1
+		shift
+	fi
+	for f in "$1"/* ${all:+"$1"/.[!.]* "$1"/..?*}; do
+		if [[ -e $f || -L $f ]]; then
+			names+=("${f##*/}")
+		fi
+	done
+	output=
+	if ((${#names[@]})); then
+		printf -v output '%s\n' "${names[@]}"
+	fi
+	output=${output%$'\n'}
+}
+
+# grep_output ERE: every match of ERE in the input, left to right, one a
+# line, in $output (run grep -o).
+grep_output() {
+	local l rest all found=()
+
+	mapfile -t all
+	for l in "${all[@]}"; do
+		rest=$l
+		while [[ $rest =~ $1 ]]; do
+			found+=("${BASH_REMATCH[0]}")
+			rest=${rest#*"${BASH_REMATCH[0]}"}
+		done
+	done
+	output=
+	if ((${#found[@]})); then
+		printf -v output '%s\n' "${found[@]}"
+	fi
+	output=${output%$'\n'}
+}
+
+# grep_count ERE FILE: the lines of FILE that ERE matches, counted in
+# $output (run grep -c).
+grep_count() {
+	local l all n=0
+
+	mapfile -t all <"$2"
+	for l in "${all[@]}"; do
+		if [[ $l =~ $1 ]]; then
+			n=$((n + 1))
+		fi
+	done
+	output=$n
+}
+
+# file_has ERE FILE: true if a line of FILE matches ERE (grep -q).
+file_has() {
+	local l all
+
+	mapfile -t all <"$2"
+	for l in "${all[@]}"; do
+		[[ $l =~ $1 ]] && return 0
+	done
+	return 1
+}
+
+# hex_of TEXT: TEXT's bytes in hex, in $res (od -An -tx1 | tr -d ' \n').
+hex_of() {
+	local LC_ALL=C i c
+
+	res=
+	for ((i = 0; i < ${#1}; i++)); do
+		printf -v c '%02x' "'${1:i:1}"
+		res+=$c
+	done
+}
+
+# card_f1 CARD: the F1 of the metrics in CARD, in $f1 (grep -o
+# '"metrics":{[^}]*}' CARD | sed 's/.*"f1":\([^,}]*\).*/\1/').
+card_f1() {
+	local out=$output
+
+	grep_output '"metrics":\{[^}]*\}' <"$1"
+	f1=$output
+	output=$out
+	if [[ $f1 =~ ^.*\"f1\":([^,}]*).*$ ]]; then
+		f1=${BASH_REMATCH[1]}
+	fi
 }
 
 # train_b ARG...: version B, after A, with ARG (--activate or --stage).
@@ -126,20 +289,25 @@ train_b() {
 
 @test "none and reject are recorded only, metadata byte for byte" {
 	fresh yes
-	before=$(store_state)
+	store_state
+	before=$STATE
 	meta='{"f1": 0.50,"note":"caf\u00e9" , "n":1e3}'
 	{ dec none "$meta"; dec reject; } >in
 	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec none "$meta")" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	wrote w1 '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none "$meta"
+	wrote w2 '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' reject
+	assert_output "$w1
+$w2"
 	run sql "SELECT id, ts, source, action, reason, metadata, exec_status, exec_detail, quote(model_version), created_at FROM decision_history"
 	assert_output "1|1764141000.0|b1|none|test|$meta|executed|recorded|NULL|1764141000.0
 2|1764141000.0|b1|reject|test|{}|executed|recorded|NULL|1764141000.0"
-	run sql "SELECT metadata = CAST(x'$(printf '%s' "$meta" | od -An -tx1 | tr -d ' \n')' AS TEXT) FROM decision_history WHERE id = 1"
+	hex_of "$meta"
+	run sql "SELECT metadata = CAST(x'$res' AS TEXT) FROM decision_history WHERE id = 1"
 	assert_output 1
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
 	assert_output "0
 500"
@@ -158,33 +326,40 @@ $(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_ver
 @test "rollback goes back to the previous version; a second one is skipped" {
 	fresh yes
 	train_b --activate
-	run_split ex < <(dec rollback)
+	dec rollback >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"executed","detail":"rolled back from '$B' to '$A'","model_version":"'$A'","retrain_key":null}')"
-	run cat m/active.json
+	wrote want '{"status":"executed","detail":"rolled back from '$B' to '$A'","model_version":"'$A'","retrain_key":null}' rollback
+	assert_output "$want"
+	file_output m/active.json
 	assert_output '{"version":"'$A'","previous_version":null,"metrics":{"baseline_f1":'$A_F1'},"promoted_at":"2025-11-26T07:10:00Z","rolled_back_from":"'$B'"}'
 	run sql "SELECT action, exec_status, exec_detail, model_version FROM decision_history"
 	assert_output "rollback|executed|rolled back from $B to $A|$A"
-	before=$(store_state)
-	run_split ex < <(dec rollback)
+	store_state
+	before=$STATE
+	run_split ex <in
 	assert_success
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"no previous version to roll back to","model_version":null,"retrain_key":null}')"
-	run cat m/active.json
+	wrote want '{"status":"skipped","detail":"no previous version to roll back to","model_version":null,"retrain_key":null}' rollback
+	assert_output "$want"
+	file_output m/active.json
 	assert_output --partial '"version":"'$A'","previous_version":null'
 	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history WHERE id = 2"
 	assert_output "rollback|skipped|no previous version to roll back to|NULL"
 	# Only the database changed: one more history row.
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 }
 
 @test "rollback with no live version is skipped" {
 	fresh yes
 	rm -rf m
-	run_split ex < <(dec rollback)
+	dec rollback >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"no active version to roll back","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"skipped","detail":"no active version to roll back","model_version":null,"retrain_key":null}' rollback
+	assert_output "$want"
 	[ ! -e m ]
 	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
 	assert_output "rollback|skipped|no active version to roll back"
@@ -195,16 +370,19 @@ $(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_ver
 	# Seed 3 does better than A: its F1 becomes the baseline.
 	mm-train --synthetic --rows 1000 --seed 3 --models m \
 	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 60)) --stage >/dev/null
-	run_split ex < <(dec promote)
+	dec promote >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec promote)" '{"status":"executed","detail":"promoted '$B'","model_version":"'$B'","retrain_key":null}')"
-	run cat m/active.json
+	wrote want '{"status":"executed","detail":"promoted '$B'","model_version":"'$B'","retrain_key":null}' promote
+	assert_output "$want"
+	file_output m/active.json
 	assert_output '{"version":"'$B'","previous_version":"'$A'","metrics":{"baseline_f1":0.9504132231404959},"promoted_at":"2025-11-26T07:10:00Z"}'
 	[ ! -e m/candidate.json ]
-	run_split ex < <(dec promote)
+	run_split ex <in
 	assert_success
-	assert_output "$(with_exec "$(dec promote)" '{"status":"skipped","detail":"no staged candidate to promote","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"skipped","detail":"no staged candidate to promote","model_version":null,"retrain_key":null}' promote
+	assert_output "$want"
 	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
 	assert_output "promote|executed|promoted $B|'$B'
 promote|skipped|no staged candidate to promote|NULL"
@@ -212,62 +390,67 @@ promote|skipped|no staged candidate to promote|NULL"
 
 @test "retrain with fewer labelled rows than min_samples is skipped" {
 	fresh few
-	before=$(store_state)
-	run_split ex < <(dec retrain)
+	store_state
+	before=$STATE
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}')"
-	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	wrote want '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}' retrain
+	assert_output "$want"
+	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence; SELECT action, exec_status, exec_detail FROM decision_history"
 	assert_output "0
-100"
-	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
-	assert_output "retrain|skipped|100 labelled rows of evidence, min_samples is 200"
-	assert_equal "$(store_state)" "$before"
+100
+retrain|skipped|100 labelled rows of evidence, min_samples is 200"
+	store_state
+	assert_equal "$STATE" "$before"
 }
 
 @test "retrain that passes the gate: a new live version, its key, the evidence consumed" {
 	fresh yes
-	k=$(key)
-	run_split ex < <(dec retrain)
+	fresh_key k
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.4324 on 100 held-out rows","model_version":"'$X'","retrain_key":"'$k'"}')"
-	run ls -A m/versions
+	wrote want '{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.4324 on 100 held-out rows","model_version":"'$X'","retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	ls_output -A m/versions
 	assert_output "$A
 $X"
-	run ls m/versions/$X
+	ls_output m/versions/$X
 	assert_output "card.json
 model.json
 reference.json"
 	[ -s m/versions/$X/reference.json ]
-	run grep -o '"retrain_key":"[^"]*"' m/versions/$X/card.json
+	grep_output '"retrain_key":"[^"]*"' <m/versions/$X/card.json
 	assert_output '"retrain_key":"'$k'"'
 	# Trained on 80% of the rows, scored on the other 20%.
-	run grep -o '"rows":{[^}]*}\|"source":"[^"]*"\|"validation":"[^"]*"\|"reference_sha256":"[^"]*"' m/versions/$X/card.json
+	sum=$(sha256sum <m/versions/$X/reference.json)
+	grep_output '"rows":\{[^}]*\}|"source":"[^"]*"|"validation":"[^"]*"|"reference_sha256":"[^"]*"' \
+	    <m/versions/$X/card.json
 	assert_output '"rows":{"train":400,"validation":100,"with_missing":0}
 "source":"retrain on evidence"
 "validation":"holdout"
-"reference_sha256":"'"$(sha256sum <m/versions/$X/reference.json | cut -d' ' -f1)"'"'
-	f1=$(grep -o '"metrics":{[^}]*}' m/versions/$X/card.json | sed 's/.*"f1":\([^,}]*\).*/\1/')
+"reference_sha256":"'"${sum%% *}"'"'
+	card_f1 m/versions/$X/card.json
 	assert_equal "$f1" 0.625
-	run cat m/active.json
+	file_output m/active.json
 	assert_output '{"version":"'$X'","previous_version":"'$A'","metrics":{"baseline_f1":'$f1'},"promoted_at":"2025-11-26T07:10:00Z"}'
-	run sql "SELECT key, status, n_rows, max_evidence_id, version, created_at, updated_at FROM retrain_snapshots"
-	assert_output "$k|executed|500|500|$X|1764141000.0|1764141000.0"
-	run sql "SELECT count(*) FROM evidence"
-	assert_output 0
-	run sql "SELECT source, action, reason, exec_status, model_version FROM decision_history"
-	assert_output "b1|retrain|test|executed|$X"
+	run sql "SELECT key, status, n_rows, max_evidence_id, version, created_at, updated_at FROM retrain_snapshots; SELECT count(*) FROM evidence; SELECT source, action, reason, exec_status, model_version FROM decision_history"
+	assert_output "$k|executed|500|500|$X|1764141000.0|1764141000.0
+0
+b1|retrain|test|executed|$X"
 	# mm-predict follows the new version.
-	run sh -c "mm-gen --batches 1 --batch-size 5 | mm-predict --models m | grep -o '\"model_version\":\"[^\"]*\"'"
-	assert_output '"model_version":"'$X'"'
+	predicts "$X"
 }
 
 @test "the snapshot holds the rows used and the newest evidence id" {
 	fresh yes
 	sql "DELETE FROM evidence_batch WHERE id <= 100"
 	k=$(key)
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_output --partial '"retrain_key":"'$k'"}}'
 	run sql "SELECT key, n_rows, max_evidence_id FROM retrain_snapshots"
@@ -276,41 +459,47 @@ reference.json"
 
 @test "retrain whose gate says no: snapshot skipped, no version, evidence kept" {
 	fresh no
-	k=$(key)
-	before=$(store_state)
-	run_split ex < <(dec retrain)
+	fresh_key k
+	store_state
+	before=$STATE
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"candidate F1 0.9263 does not beat the active model'"'"'s 0.9574 by min_f1_gain 0.02 on 100 held-out rows","model_version":null,"retrain_key":"'$k'"}')"
-	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version) FROM retrain_snapshots"
-	assert_output "$k|skipped|500|500|NULL"
-	run sql "SELECT count(*) FROM evidence"
-	assert_output 500
-	run sql "SELECT action, exec_status FROM decision_history"
-	assert_output "retrain|skipped"
-	assert_equal "$(store_state)" "$before"
+	wrote want '{"status":"skipped","detail":"candidate F1 0.9263 does not beat the active model'"'"'s 0.9574 by min_f1_gain 0.02 on 100 held-out rows","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version) FROM retrain_snapshots; SELECT count(*) FROM evidence; SELECT action, exec_status FROM decision_history"
+	assert_output "$k|skipped|500|500|NULL
+500
+retrain|skipped"
+	store_state
+	assert_equal "$STATE" "$before"
 }
 
 @test "the same evidence twice: the second retrain is skipped" {
 	fresh no
-	ex < <(dec retrain) >/dev/null
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	ex <in >/dev/null
+	run_split ex <in
 	assert_success
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}')"
+	wrote want '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}' retrain
+	assert_output "$want"
 	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
 	assert_output "1
 500"
 	# Executed evidence is consumed; the same rows again are not used twice.
 	rm -rf m d.db
 	fresh yes
-	k=$(key)
-	ex < <(dec retrain) >/dev/null
-	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
+	fresh_key k
+	dec retrain >in
+	ex <in >/dev/null
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes/d.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
 	assert_equal "$(key)" "$k"
-	run_split ex < <(dec retrain)
+	run_split ex <in
 	assert_success
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}')"
-	run ls m/versions
+	wrote want '{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	ls_output m/versions
 	assert_output "$A
 $X"
 	run sql "SELECT count(*) FROM evidence; SELECT status FROM retrain_snapshots; SELECT exec_status FROM decision_history"
@@ -325,29 +514,38 @@ skipped"
 # card.  min_f1_gain equal to their difference, or above it by less than
 # 1e-9, still passes the gate; 2e-9 above it does not.
 @test "the gate: min_f1_gain with a 1e-9 tolerance, whole set below 50 rows" {
-	mkdir c0
-	cp "$BATS_FILE_TMPDIR/cfg/model.yaml" c0/
+	local re_f1='^.*"metrics":\{[^}]*"f1":([^,}]*).*$'
+
+	# Configurations c0 and g*, and in t0/ the store and evidence that
+	# each try starts from, copied in one cp.
+	mkdir c0 t0 g0 g5e-10 g2e-9
+	model=$(<"$BATS_FILE_TMPDIR/cfg/model.yaml")
+	printf '%s\n' "$model" >c0/model.yaml
 	echo 'min_samples: 40' >c0/retrain.yaml
-	cp -a "$BATS_FILE_TMPDIR/base" m0
+	cp -a "$BATS_FILE_TMPDIR/base" t0/m
 	act=$(mm-gen --batches 1 --batch-size 40 --seed 5 --concept-at 0 \
-	    --concept-strength 0.3 | mm-predict --models m0 |
-	    mm-record --db d0.db --config c0 |
-	    sed 's/.*"metrics":{[^}]*"f1":\([^,}]*\).*/\1/')
+	    --concept-strength 0.3 | mm-predict --models t0/m |
+	    mm-record --db t0/d.db --config c0)
+	[[ $act =~ $re_f1 ]] && act=${BASH_REMATCH[1]}
 	try() {
 		rm -rf m d.db
-		cp -a m0 m
-		cp d0.db d.db
-		mm-exec --db d.db --models m --config "$1" --now "$T1" < <(dec retrain) |
-		    grep -o '"status":"[a-z]*","detail":"[^"]*"'
+		cp -a t0/. .
+		dec retrain >in
+		out=$(mm-exec --db d.db --models m --config "$1" --now "$T1" <in)
+		grep_output '"status":"[a-z]*","detail":"[^"]*"' <<<"$out"
+		printf '%s' "$output"
 	}
 	run try c0
 	assert_output '"status":"executed","detail":"retrained on 40 rows: '$X' active, F1 0.7692 against 0.7317 on 40 held-out rows"'
-	cand=$(sed 's/.*"metrics":{[^}]*"f1":\([^,}]*\).*/\1/' m/versions/$X/card.json)
+	cand=$(<m/versions/$X/card.json)
+	[[ $cand =~ $re_f1 ]] && cand=${BASH_REMATCH[1]}
+	# min_f1_gain the difference, and 5e-10 and 2e-9 above it.
+	mapfile -t gains < <($PY -c "for d in 0, 5e-10, 2e-9: print(repr($cand - $act + d))")
+	i=0
 	for d in 0 5e-10 2e-9; do
-		mkdir "g$d"
-		cp c0/model.yaml "g$d/"
-		printf 'min_samples: 40\nmin_f1_gain: %s\n' \
-		    "$($PY -c "print(repr($cand - $act + $d))")" >"g$d/retrain.yaml"
+		printf '%s\n' "$model" >"g$d/model.yaml"
+		printf 'min_samples: 40\nmin_f1_gain: %s\n' "${gains[i++]}" \
+		    >"g$d/retrain.yaml"
 	done
 	run try g0
 	assert_output --partial '"status":"executed"'
@@ -355,25 +553,27 @@ skipped"
 	assert_output --partial '"status":"executed"'
 	run try g2e-9
 	assert_output '"status":"skipped","detail":"candidate F1 0.7692 does not beat the active model'"'"'s 0.7317 by min_f1_gain 0.03752 on 40 held-out rows"'
-	run ls m/versions
+	ls_output m/versions
 	assert_output "$A"
 }
 
 @test "a promoted candidate whose F1 is below the live baseline keeps the baseline" {
 	fresh yes
 	train_b --stage
-	run_split ex < <(dec promote)
+	dec promote >in
+	run_split ex <in
 	assert_success
 	assert_output --partial '"exec":{"status":"executed","detail":"promoted '$B'"'
-	run cat m/active.json
+	file_output m/active.json
 	assert_output '{"version":"'$B'","previous_version":"'$A'","metrics":{"baseline_f1":'$A_F1'},"promoted_at":"2025-11-26T07:10:00Z"}'
-	grep -q '"f1":'$B_F1'}' m/versions/$B/card.json
+	file_has '"f1":'$B_F1'\}' m/versions/$B/card.json
 }
 
 @test "stale decisions are skipped; a none is recorded all the same" {
 	fresh yes
 	train_b --stage
-	before=$(store_state)
+	store_state
+	before=$STATE
 	old='{"model_version":"20251126T000000Z"}'
 	{
 		dec rollback "$old"
@@ -385,21 +585,26 @@ skipped"
 	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec rollback "$old")" "${stale}null}")
-$(with_exec "$(dec promote "$old")" "${stale}null}")
-$(with_exec "$(dec retrain "$old")" "${stale}\"$(key)\"}")
-$(with_exec "$(dec none "$old")" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
-	assert_equal "$(store_state)" "$before"
-	run sql "SELECT action, exec_status, metadata FROM decision_history"
+	wrote w1 "${stale}null}" rollback "$old"
+	wrote w2 "${stale}null}" promote "$old"
+	wrote w3 "${stale}\"$(key)\"}" retrain "$old"
+	wrote w4 '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none "$old"
+	assert_output "$w1
+$w2
+$w3
+$w4"
+	store_state
+	assert_equal "$STATE" "$before"
+	run sql "SELECT action, exec_status, metadata FROM decision_history; SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
 	assert_output "rollback|skipped|$old
 promote|skipped|$old
 retrain|skipped|$old
-none|executed|$old"
-	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
-	assert_output "0
+none|executed|$old
+0
 500"
 	# Decided while A was live, it goes ahead.
-	run_split ex < <(dec promote '{"model_version":"'$A'"}')
+	dec promote '{"model_version":"'$A'"}' >in
+	run_split ex <in
 	assert_success
 	assert_output --partial '"exec":{"status":"executed","detail":"promoted '$B'"'
 }
@@ -409,35 +614,38 @@ none|executed|$old"
 # first.  Its horizon is the newest row of b000002: 300 rows.
 @test "decisions of mm-decide are carried out on the evidence up to their batch; replayed later, they are stale" {
 	fresh yes
-	mm-gen --batches 5 --batch-size 100 --seed 3 --concept-at 0 \
-	    --concept-strength 0.3 | sed -n '3,5p' | mm-predict --models m |
+	mapfile -t gen < <(mm-gen --batches 5 --batch-size 100 --seed 3 \
+	    --concept-at 0 --concept-strength 0.3)
+	# Its batches 3 to 5 (sed -n 3,5p).
+	printf -v batches '%s\n' "${gen[@]:2:3}"
+	mm-predict --models m <<<"${batches%$'\n'}" |
 	    mm-decide --baseline-f1 0.7 --models m --config "$BATS_FILE_TMPDIR/cfg" >dec.ndjson
 	run_split ex <dec.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	run grep -o '"decision":{"action":"[a-z]*"\|"exec":{"status":"[a-z]*","detail":"[^,]*' <<<"$output"
+	grep_output '"decision":\{"action":"[a-z]*"|"exec":\{"status":"[a-z]*","detail":"[^,]*' <<<"$output"
 	assert_output '"decision":{"action":"retrain"
 "exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active
 "decision":{"action":"none"
 "exec":{"status":"executed","detail":"recorded"
 "decision":{"action":"none"
 "exec":{"status":"executed","detail":"recorded"'
-	run sql "SELECT source, action, exec_status, quote(model_version) FROM decision_history"
+	run sql "SELECT source, action, exec_status, quote(model_version) FROM decision_history; SELECT n_rows, max_evidence_id FROM retrain_snapshots; SELECT min(id), count(*) FROM evidence"
 	assert_output "b000002|retrain|executed|'$X'
 b000003|none|executed|NULL
-b000004|none|executed|NULL"
-	run sql "SELECT n_rows, max_evidence_id FROM retrain_snapshots; SELECT min(id), count(*) FROM evidence"
-	assert_output "300|300
+b000004|none|executed|NULL
+300|300
 301|200"
 	# On new evidence, the same decisions are stale: X is live now.
-	mm-gen --batches 2 --batch-size 100 --seed 4 --start $T1 |
-	    sed 's/"batch_id":"b/"batch_id":"n/' |
-	    mm-predict --models m | mm-record --db d.db \
+	mapfile -t gen < <(mm-gen --batches 2 --batch-size 100 --seed 4 --start $T1)
+	# Batch ids n00000..., not b00000... (sed 's/"batch_id":"b/"batch_id":"n/').
+	printf -v batches '%s\n' "${gen[@]/\"batch_id\":\"b/\"batch_id\":\"n}"
+	mm-predict --models m <<<"${batches%$'\n'}" | mm-record --db d.db \
 	    --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
 	run_split ex <dec.ndjson
 	assert_success
 	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"stale: decided while '$A' was live, '$X' is live now","model_version":null,"retrain_key":null}'
-	run ls m/versions
+	ls_output m/versions
 	assert_output "$A
 $X"
 }
@@ -448,21 +656,29 @@ $X"
 	mm-train --synthetic --rows 1000 --seed 3 --models m \
 	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 120)) --stage >/dev/null
 	C=20251126T065520Z
-	k=$(key)
+	fresh_key k
 	for a in none reject rollback promote retrain; do dec $a; done >in
-	before=$(state)
+	state
+	before=$STATE
 	run_split ex --dry-run <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec none)" '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec reject)" '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec rollback)" '{"status":"dry_run","detail":"would roll back from '$B' to '$A'","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec promote)" '{"status":"dry_run","detail":"would promote '$C'","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'$k'"}')"
-	assert_equal "$(state)" "$before"
+	wrote w1 '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}' none
+	wrote w2 '{"status":"dry_run","detail":"would record","model_version":null,"retrain_key":null}' reject
+	wrote w3 '{"status":"dry_run","detail":"would roll back from '$B' to '$A'","model_version":null,"retrain_key":null}' rollback
+	wrote w4 '{"status":"dry_run","detail":"would promote '$C'","model_version":null,"retrain_key":null}' promote
+	wrote w5 '{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$w1
+$w2
+$w3
+$w4
+$w5"
+	state
+	assert_equal "$STATE" "$before"
 	run_split ex -n <in
 	assert_success
-	assert_equal "$(state)" "$before"
+	state
+	assert_equal "$STATE" "$before"
 	# Opening a database that is not there creates it, and that is all.
 	run_split mm-exec --dry-run --db new.db --models m --config "$BATS_FILE_TMPDIR/cfg" <in
 	assert_success
@@ -473,31 +689,40 @@ $(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would retrain on 500
 
 @test "--dry-run says what it would skip" {
 	fresh no
-	ex < <(dec retrain) >/dev/null
+	dec retrain >in
+	ex <in >/dev/null
 	rm m/active.json
-	before=$(state)
-	run_split ex -n <<EOF
-$(dec rollback)
-$(dec promote)
-$(dec retrain)
-EOF
+	state
+	before=$STATE
+	{ dec rollback; dec promote; dec retrain; } >in
+	run_split ex -n <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"dry_run","detail":"would skip: no active version to roll back","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec promote)" '{"status":"dry_run","detail":"would skip: no staged candidate to promote","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}')"
-	assert_equal "$(state)" "$before"
-	cp "$BATS_FILE_TMPDIR/few.db" d.db
-	run_split ex -n < <(dec retrain)
+	wrote w1 '{"status":"dry_run","detail":"would skip: no active version to roll back","model_version":null,"retrain_key":null}' rollback
+	wrote w2 '{"status":"dry_run","detail":"would skip: no staged candidate to promote","model_version":null,"retrain_key":null}' promote
+	wrote w3 '{"status":"dry_run","detail":"would skip: this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'"$(key)"'"}' retrain
+	assert_output "$w1
+$w2
+$w3"
+	state
+	assert_equal "$STATE" "$before"
+	cp "$BATS_FILE_TMPDIR/few/d.db" d.db
+	dec retrain >in
+	run_split ex -n <in
 	assert_success
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: 100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"dry_run","detail":"would skip: 100 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}' retrain
+	assert_output "$want"
 	cp "$BATS_FILE_TMPDIR/base/active.json" m/
 	train_b --activate
-	before=$(state)
-	run_split ex -n < <(dec rollback '{"model_version":"v0"}')
+	state
+	before=$STATE
+	dec rollback '{"model_version":"v0"}' >in
+	run_split ex -n <in
 	assert_success
-	assert_output "$(with_exec "$(dec rollback '{"model_version":"v0"}')" '{"status":"dry_run","detail":"would skip: stale: decided while v0 was live, '$B' is live now","model_version":null,"retrain_key":null}')"
-	assert_equal "$(state)" "$before"
+	wrote want '{"status":"dry_run","detail":"would skip: stale: decided while v0 was live, '$B' is live now","model_version":null,"retrain_key":null}' rollback '{"model_version":"v0"}'
+	assert_output "$want"
+	state
+	assert_equal "$STATE" "$before"
 }
 
 @test "what the next program reads is recorded: none and reject a group to a commit" {
@@ -513,7 +738,7 @@ $(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evi
 	# Read in one go, the four records are one group: committed, then
 	# written, all of them.
 	ex <in | seen >seen.txt
-	assert_equal "$(cat seen.txt)" '3
+	assert_equal "$(<seen.txt)" '3
 3
 3
 3'
@@ -525,7 +750,8 @@ $(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evi
 	run awk '$1 < NR { print "record " NR " read with " $1 " recorded" }' \
 	    seen.txt
 	assert_output ""
-	assert_equal "$(wc -l <seen.txt)" 4
+	mapfile -t seen_lines <seen.txt
+	assert_equal "${#seen_lines[@]}" 4
 	assert_equal "$(sql 'SELECT group_concat(action) FROM decision_history ORDER BY id')" \
 	    none,reject,promote,none
 }
@@ -537,7 +763,7 @@ $(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would skip: this evi
 	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$output" "$(cat in)"
+	assert_equal "$output" "$(<in)"
 	run sql "SELECT count(*) FROM decision_history"
 	assert_output 0
 }
@@ -564,10 +790,11 @@ for l in sys.stdin:
 
 @test "an invalid decision.action stops the run with exit 2" {
 	fresh yes
-	printf '%s\n' "$(dec none)" '{"decision":{"action":"restart"}}' "$(dec reject)" >in
+	{ dec none; echo '{"decision":{"action":"restart"}}'; dec reject; } >in
 	run_split ex <in
 	assert_failure 2
-	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+	assert_output "$want"
 	assert_equal "$stderr" "mm-exec: line 2: 'decision.action' is not one of none, reject, rollback, retrain, promote"
 	run sql "SELECT action FROM decision_history"
 	assert_output none
@@ -581,10 +808,11 @@ for l in sys.stdin:
 
 @test "truncated JSON stops the run with exit 2, named by file and line" {
 	fresh yes
-	printf '%s\n{"batch_id":"b2","decision":{"act' "$(dec none)" >in.ndjson
+	{ dec none; printf '{"batch_id":"b2","decision":{"act'; } >in.ndjson
 	run_split ex <in.ndjson
 	assert_failure 2
-	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+	assert_output "$want"
 	assert_equal "$stderr" "mm-exec: line 2: invalid JSON: unterminated string"
 	run_split ex in.ndjson
 	assert_failure 2
@@ -597,31 +825,33 @@ for l in sys.stdin:
 @test "--skip-bad skips bad records after a retrain on an empty store" {
 	fresh yes
 	rm -rf m
-	printf '%s\nnot json\n%s\n' "$(dec retrain)" "$(dec none)" >in
+	{ dec retrain; echo 'not json'; dec none; } >in
 	run_split ex --skip-bad <in
 	assert_success
 	assert_equal "$stderr" "mm-exec: skipped 1 bad record"
 	assert_line --index 0 --partial '"exec":{"status":"executed","detail":"retrained on 500 rows: '$X' active, F1 0.6250 against 0.0000 on 100 held-out rows"'
 	assert_line --index 1 --partial '"exec":{"status":"executed","detail":"recorded"'
-	run cat m/active.json
+	file_output m/active.json
 	assert_output --partial '{"version":"'$X'","previous_version":null,'
 }
 
 @test "a --db that is not SQLite: exit 3, nothing written" {
 	fresh yes
 	echo 'not a database' >bad.db
-	run_split mm-exec --db bad.db --models m < <(dec none)
+	dec none >in
+	run_split mm-exec --db bad.db --models m <in
 	assert_failure 3
 	assert_output ""
 	assert_equal "$stderr" "mm-exec: bad.db: database error: not an SQLite database"
-	run cat bad.db
+	file_output bad.db
 	assert_output 'not a database'
 }
 
 @test "a corrupt active.json: exit 3" {
 	fresh yes
 	echo '{"version":' >m/active.json
-	run_split ex < <(dec rollback)
+	dec rollback >in
+	run_split ex <in
 	assert_failure 3
 	assert_output ""
 	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
@@ -632,53 +862,60 @@ for l in sys.stdin:
 
 @test "a retrain uses the rows up to its decision's evidence_horizon, and consumes only those" {
 	fresh yes
-	k=$(key 300)
-	[ "$k" != "$(key)" ]
-	run_split ex < <(dec retrain '{"evidence_horizon":300}')
+	fresh_key k 300
+	fresh_key k_all
+	[ "$k" != "$k_all" ]
+	dec retrain '{"evidence_horizon":300}' >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active, F1 '
 	assert_output --partial '"retrain_key":"'$k'"}}'
-	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots"
-	assert_output "$k|executed|300|300|$X"
-	run sql "SELECT min(id), max(id), count(*) FROM evidence"
-	assert_output "301|500|200"
-	grep -q '"retrain_key":"'$k'"' m/versions/$X/card.json
+	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots; SELECT min(id), max(id), count(*) FROM evidence"
+	assert_output "$k|executed|300|300|$X
+301|500|200"
+	file_has '"retrain_key":"'$k'"' m/versions/$X/card.json
 }
 
 @test "without one in the metadata, mm-exec finds the horizon: the decision's batch, a window's ts" {
 	fresh yes
 	{
-		dec retrain '{"evidence_horizon":null}' | sed 's/"b1"/"b000002"/'
+		decision retrain '{"evidence_horizon":null}'
+		printf '%s\n' "${DEC/\"b1\"/\"b000002\"}"
 		printf '{"window":"5m","ts":1764140120.0,"decision":{"action":"retrain","reason":"test"}}\n'
 		printf '{"window":"1h","ts":1764139999,"decision":{"action":"retrain","reason":"test"}}\n'
 		# A batch never recorded: every row.
 		dec retrain
 	} >in
-	before=$(state)
+	state
+	before=$STATE
+	fresh_key k300 300
+	fresh_key k
 	run_split ex -n <in
 	assert_success
 	assert_equal "$stderr" ""
-	run grep -o '"exec":{[^}]*}' <<<"$output"
-	assert_output '"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$(key 300)"'"}
-"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$(key 300)"'"}
+	grep_output '"exec":\{[^}]*\}' <<<"$output"
+	assert_output '"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$k300"'"}
+"exec":{"status":"dry_run","detail":"would retrain on 300 labelled rows","model_version":null,"retrain_key":"'"$k300"'"}
 "exec":{"status":"dry_run","detail":"would skip: 0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}
-"exec":{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'"$(key)"'"}'
-	assert_equal "$(state)" "$before"
+"exec":{"status":"dry_run","detail":"would retrain on 500 labelled rows","model_version":null,"retrain_key":"'"$k"'"}'
+	state
+	assert_equal "$STATE" "$before"
 }
 
 @test "of the rows up to the horizon, the newest buffer_rows, as mm-record keeps them" {
 	fresh yes
 	mkdir c
-	cp "$BATS_FILE_TMPDIR/cfg/model.yaml" c/
+	printf '%s\n' "$(<"$BATS_FILE_TMPDIR/cfg/model.yaml")" >c/model.yaml
 	printf 'min_samples: 200\nbuffer_rows: 350\n' >c/retrain.yaml
 	# Batches end at rows 100, 200, ... 500: a horizon of 450 takes
 	# those ending at or below it, and of them the newest 350 rows,
 	# 51 to 400.
-	k=$(key 450 350)
-	assert_equal "$k" "$(key 400 350)"
-	run_split mm-exec --db d.db --models m --config c --now "$T1" \
-	    < <(dec retrain '{"evidence_horizon":450}')
+	fresh_key k 450 350
+	fresh_key k400 400 350
+	assert_equal "$k" "$k400"
+	dec retrain '{"evidence_horizon":450}' >in
+	run_split mm-exec --db d.db --models m --config c --now "$T1" <in
 	assert_success
 	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 350 rows: '$X' active, F1 '
 	assert_output --partial '"retrain_key":"'$k'"}}'
@@ -691,9 +928,11 @@ for l in sys.stdin:
 @test "an evidence_horizon that is not a whole number stops the run with exit 2" {
 	fresh yes
 	for h in '"300"' -1 1.5 true; do
-		run_split ex < <(dec none; dec retrain "{\"evidence_horizon\":$h}")
+		{ dec none; dec retrain "{\"evidence_horizon\":$h}"; } >in
+		run_split ex <in
 		assert_failure 2
-		assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+		wrote want '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+		assert_output "$want"
 		assert_equal "$stderr" "mm-exec: line 2: 'decision.metadata.evidence_horizon' is not a whole number of 0 or more"
 	done
 	run sql "SELECT count(*) FROM retrain_snapshots; SELECT count(*) FROM evidence"
@@ -717,29 +956,36 @@ PYEOF
 	mm-record --db d.db --config "$BATS_FILE_TMPDIR/cfg" <wide.ndjson >/dev/null
 	run sql "SELECT count(*), length(max(features)) FROM evidence"
 	assert_output "300|2400"
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 300 rows: '$X' active, F1 '
 	assert_output --partial 'against 0.0000 on 60 held-out rows"'
-	run grep -c '"f299"' m/versions/$X/model.json
+	grep_count '"f299"' m/versions/$X/model.json
 	assert_output 1
 }
 
 # corrupt_page DB N: the N-th overflow page of DB's evidence (a batch's
 # values) that leads on to another points past the file's end instead.
 corrupt_page() {
-	local db=$1 n=$2 page size next
+	local db=$1 n=$2 page size
 
-	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	size=$(sqlite3 "$db" 'PRAGMA page_size')
-	for page in $(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = 'evidence_batch' AND pagetype = 'overflow' ORDER BY pageno"); do
-		next=$(od -An -tu4 --endian=big -j $(((page - 1) * size)) -N 4 "$db" | tr -d ' ')
-		[ "$next" != 0 ] && n=$((n - 1))
-		[ "$n" -lt 0 ] && break
-	done
-	[ "$n" -lt 0 ] || fail "no such overflow page"
-	printf '\377' | dd of="$db" bs=1 seek=$(((page - 1) * size)) conv=notrunc 2>/dev/null
+	# One sqlite3 (where three and an od(1) a page were): after the
+	# checkpoint, the page size and that page, its first four bytes (the
+	# next page's number) read with readfile().
+	page=$(sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' \
+	    "SELECT p.page_size, s.pageno FROM dbstat AS s, pragma_page_size AS p
+	    WHERE s.name = 'evidence_batch' AND s.pagetype = 'overflow'
+	    AND substr(readfile('$db'), (s.pageno - 1) * p.page_size + 1, 4)
+	    != x'00000000' ORDER BY s.pageno LIMIT 1 OFFSET $n")
+	page=${page##*$'\n'}
+	# The checkpoint's line is three numbers: none found if it is last.
+	[[ $page =~ ^[0-9]+\|[0-9]+$ ]] || fail "no such overflow page"
+	size=${page%|*}
+	page=${page#*|}
+	dd of="$db" bs=1 count=1 seek=$(((page - 1) * size)) conv=notrunc \
+	    2>/dev/null <<<$'\377'
 }
 
 # Found in review: a read error part-way through the evidence ended the
@@ -747,16 +993,21 @@ corrupt_page() {
 @test "an evidence table that cannot be read to the end: exit 3, nothing written" {
 	fresh yes
 	corrupt_page d.db 2
-	before=$(store_state)
-	run_split ex < <(dec none; dec retrain; dec none)
+	store_state
+	before=$STATE
+	{ dec none; dec retrain; dec none; } >in
+	run_split ex <in
 	assert_failure 3
-	assert_output "$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+	assert_output "$want"
 	assert_equal "$stderr" "mm-exec: d.db: cannot read evidence: database disk image is malformed"
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT count(*) FROM retrain_snapshots; SELECT action FROM decision_history"
 	assert_output "0
 none"
-	run_split ex -n < <(dec retrain)
+	dec retrain >in
+	run_split ex -n <in
 	assert_failure 3
 	assert_equal "$stderr" "mm-exec: d.db: cannot read evidence: database disk image is malformed"
 }
@@ -767,15 +1018,18 @@ none"
 @test "a corrupt active.json stops a retrain before anything is written: exit 3" {
 	fresh yes
 	echo '{"version":' >m/active.json
-	before=$(state)
-	run_split ex < <(dec retrain)
+	state
+	before=$STATE
+	dec retrain >in
+	run_split ex <in
 	assert_failure 3
 	assert_output ""
 	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
-	assert_equal "$(state)" "$before"
-	run ls m/versions
+	state
+	assert_equal "$STATE" "$before"
+	ls_output m/versions
 	assert_output "$A"
-	run_split ex -n < <(dec retrain)
+	run_split ex -n <in
 	assert_failure 3
 	assert_equal "${stderr%%: corrupt: *}" "mm-exec: m/active.json"
 }
@@ -786,17 +1040,23 @@ none"
 	fresh yes
 	train_b --activate
 	rm -rf "m/versions/$A"
-	before=$(store_state)
-	run_split ex < <(dec rollback; dec none)
+	store_state
+	before=$STATE
+	{ dec rollback; dec none; } >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"skipped","detail":"previous version '$A' is not in the store","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
-	assert_equal "$(store_state)" "$before"
+	wrote w1 '{"status":"skipped","detail":"previous version '$A' is not in the store","model_version":null,"retrain_key":null}' rollback
+	wrote w2 '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+	assert_output "$w1
+$w2"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT action, exec_status, exec_detail FROM decision_history"
 	assert_output "rollback|skipped|previous version $A is not in the store
 none|executed|recorded"
-	run_split ex -n < <(dec rollback)
+	dec rollback >in
+	run_split ex -n <in
 	assert_success
 	assert_output --partial '"detail":"would skip: previous version '$A' is not in the store"'
 }
@@ -805,13 +1065,16 @@ none|executed|recorded"
 	fresh yes
 	train_b --stage
 	rm -rf "m/versions/$B"
-	before=$(store_state)
-	run_split ex < <(dec promote; dec none)
+	store_state
+	before=$STATE
+	{ dec promote; dec none; } >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
 	assert_line --index 0 --partial '"exec":{"status":"skipped","detail":"staged candidate '$B' is not in the store"'
 	assert_line --index 1 --partial '"exec":{"status":"executed","detail":"recorded"'
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 }
 
 @test "--fail-on reject: exit 1 once every record is carried out and written" {
@@ -821,7 +1084,8 @@ none|executed|recorded"
 	assert_failure 1
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 1 "$(with_exec "$(dec reject)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' reject
+	assert_line --index 1 "$want"
 	run sql "SELECT action FROM decision_history"
 	assert_output "none
 reject
@@ -851,10 +1115,12 @@ bad_row() {
 }
 
 # predicts VERSION: mm-predict on the store still works, with VERSION.
+# (The batch, mm-gen --batches 1 --batch-size 5, is made in setup_file.)
 predicts() {
-	run_split sh -c "mm-gen --batches 1 --batch-size 5 | mm-predict --models m | grep -o '\"model_version\":\"[^\"]*\"'"
+	run_split mm-predict --models m <"$BATS_FILE_TMPDIR/batch.ndjson"
 	assert_success
 	assert_equal "$stderr" ""
+	grep_output '"model_version":"[^"]*"' <<<"$output"
 	assert_output '"model_version":"'$1'"'
 }
 
@@ -863,38 +1129,41 @@ predicts() {
 # (exit 3): production down.
 @test "a label of 1500 in the evidence: its row is left out and counted, the retrain goes ahead" {
 	fresh yes
-	k=$(key)
+	fresh_key k
 	bad_row 1500
 	assert_equal "$(key)" "$k"
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
 	detail="retrained on 500 rows: $X active, F1 0.6250 against 0.4324 on 100 held-out rows; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 501: 1500)"
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"executed","detail":"'"$detail"'","model_version":"'$X'","retrain_key":"'$k'"}')"
-	run grep -o '"classes":[0-9]*\|"retrain_key":"[^"]*","skipped_bad_label":[0-9]*' m/versions/$X/card.json
+	wrote want '{"status":"executed","detail":"'"$detail"'","model_version":"'$X'","retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	grep_output '"classes":[0-9]*|"retrain_key":"[^"]*","skipped_bad_label":[0-9]*' \
+	    <m/versions/$X/card.json
 	assert_output '"classes":2
 "retrain_key":"'$k'","skipped_bad_label":1'
-	run grep -o '^{"version":"[^"]*"' m/active.json
+	grep_output '^\{"version":"[^"]*"' <m/active.json
 	assert_output '{"version":"'$X'"'
 	# The row left out went with the evidence it came with.
-	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	run sql "SELECT key, status, n_rows, max_evidence_id, version FROM retrain_snapshots; SELECT count(*) FROM evidence; SELECT action, exec_status, exec_detail, model_version FROM decision_history"
 	assert_output "$k|executed|500|501|$X
-0"
-	run sql "SELECT action, exec_status, exec_detail, model_version FROM decision_history"
-	assert_output "retrain|executed|$detail|$X"
+0
+retrain|executed|$detail|$X"
 	predicts "$X"
 	# Run again: nothing left to retrain on, and the same rows again
 	# are not used twice.
-	run_split ex < <(dec retrain)
+	run_split ex <in
 	assert_success
 	assert_output --partial '"exec":{"status":"skipped","detail":"0 labelled rows of evidence, min_samples is 200","model_version":null,"retrain_key":null}'
-	sql "ATTACH '$BATS_FILE_TMPDIR/yes.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
+	sql "ATTACH '$BATS_FILE_TMPDIR/yes/d.db' AS o; INSERT INTO evidence_batch SELECT * FROM o.evidence_batch"
 	bad_row 1500
-	run_split ex < <(dec retrain '{"model_version":"'$X'"}')
+	dec retrain '{"model_version":"'$X'"}' >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output --partial '"exec":{"status":"skipped","detail":"this evidence was already used (snapshot executed)","model_version":null,"retrain_key":"'$k'"}'
-	run ls m/versions
+	ls_output m/versions
 	assert_output "$A
 $X"
 }
@@ -903,48 +1172,57 @@ $X"
 # leaving the snapshot pending, so every later run tried again.
 @test "a label of 1000000 in the evidence: left out at once, the gate decides, no retry" {
 	fresh no
-	k=$(key)
+	fresh_key k
 	bad_row 1000000
-	before=$(store_state)
+	store_state
+	before=$STATE
 	SECONDS=0
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	run_split ex <in
 	[ "$SECONDS" -lt 20 ] || fail "took $SECONDS s"
 	assert_success
 	assert_equal "$stderr" ""
 	detail="candidate F1 0.9263 does not beat the active model's 0.9574 by min_f1_gain 0.02 on 100 held-out rows; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 501: 1000000)"
-	assert_output "$(with_exec "$(dec retrain)" "{\"status\":\"skipped\",\"detail\":\"$detail\",\"model_version\":null,\"retrain_key\":\"$k\"}")"
-	assert_equal "$(store_state)" "$before"
+	wrote want "{\"status\":\"skipped\",\"detail\":\"$detail\",\"model_version\":null,\"retrain_key\":\"$k\"}" retrain
+	assert_output "$want"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
 	assert_output "$k|skipped|500|501|NULL|$detail
 501"
 	predicts "$A"
 	# A second run does not try again.
-	run_split ex < <(dec retrain)
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'$k'"}')"
+	wrote want '{"status":"skipped","detail":"this evidence was already used (snapshot skipped)","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$want"
 	run sql "SELECT exec_status, exec_detail FROM decision_history"
 	assert_output "skipped|$detail
 skipped|this evidence was already used (snapshot skipped)"
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 }
 
 @test "labels that are not a class from 0 to 999 are left out, whatever they are; 999 is one" {
 	fresh yes
 	for l in -1 1000 2.5 "'x'" 4294967296; do bad_row "$l"; done
-	run_split ex -n < <(dec retrain)
+	dec retrain >in
+	run_split ex -n <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"dry_run","detail":"would retrain on 500 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)","model_version":null,"retrain_key":"'"$(key)"'"}')"
+	wrote want '{"status":"dry_run","detail":"would retrain on 500 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)","model_version":null,"retrain_key":"'"$(key)"'"}' retrain
+	assert_output "$want"
 	bad_row 999
-	run_split ex -n < <(dec retrain)
+	run_split ex -n <in
 	assert_success
 	assert_output --partial '"detail":"would retrain on 501 labelled rows; left out 5 rows of evidence whose label is not a class from 0 to 999 (evidence id 501: -1)"'
-	cp "$BATS_FILE_TMPDIR/few.db" d.db
+	cp "$BATS_FILE_TMPDIR/few/d.db" d.db
 	bad_row 1500 100
-	run_split ex < <(dec retrain)
+	run_split ex <in
 	assert_success
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 101: 1500)","model_version":null,"retrain_key":null}')"
+	wrote want '{"status":"skipped","detail":"100 labelled rows of evidence, min_samples is 200; left out 1 row of evidence whose label is not a class from 0 to 999 (evidence id 101: 1500)","model_version":null,"retrain_key":null}' retrain
+	assert_output "$want"
 }
 
 # A version that does not load is never made live.  Here a retrain dies
@@ -952,33 +1230,38 @@ skipped|this evidence was already used (snapshot skipped)"
 # that would complete the retrain.
 @test "a retrain's version that does not load is not made live; the retrain fails for good" {
 	fresh yes
-	k=$(key)
+	fresh_key k
+	dec retrain >in
 	run_split env MM_FAULT=exec-version-written mm-exec --db d.db --models m \
-	    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" < <(dec retrain)
+	    --config "$BATS_FILE_TMPDIR/cfg" --now "$T1" <in
 	assert_failure 137
 	printf ' ' >>m/versions/$X/model.json
-	before=$(store_state)
-	run_split ex < <(dec retrain)
+	store_state
+	before=$STATE
+	run_split ex <in
 	assert_success
 	why="m/versions/$X/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
 	detail="version $X of an interrupted retrain does not load; not made live: $why"
 	assert_equal "$stderr" "mm-exec: b1: retrain failed: $detail"
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"failed","detail":"'"$detail"'","model_version":null,"retrain_key":"'$k'"}')"
-	assert_equal "$(store_state)" "$before"
-	run grep -o '^{"version":"[^"]*"' m/active.json
+	wrote want '{"status":"failed","detail":"'"$detail"'","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	store_state
+	assert_equal "$STATE" "$before"
+	grep_output '^\{"version":"[^"]*"' <m/active.json
 	assert_output '{"version":"'$A'"'
-	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence"
+	run sql "SELECT key, status, n_rows, max_evidence_id, quote(version), detail FROM retrain_snapshots; SELECT count(*) FROM evidence; SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
 	assert_output "$k|failed|500|500|NULL|$detail
-500"
-	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
-	assert_output "retrain|failed|$detail|NULL"
+500
+retrain|failed|$detail|NULL"
 	predicts "$A"
 	# Final: a second run does not try again.
-	run_split ex < <(dec retrain)
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output "$(with_exec "$(dec retrain)" '{"status":"skipped","detail":"a retrain on this evidence failed, and is not tried again: '"$detail"'","model_version":null,"retrain_key":"'$k'"}')"
-	assert_equal "$(store_state)" "$before"
+	wrote want '{"status":"skipped","detail":"a retrain on this evidence failed, and is not tried again: '"$detail"'","model_version":null,"retrain_key":"'$k'"}' retrain
+	assert_output "$want"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT status FROM retrain_snapshots; SELECT count(*) FROM decision_history"
 	assert_output "failed
 2"
@@ -988,18 +1271,24 @@ skipped|this evidence was already used (snapshot skipped)"
 	fresh yes
 	train_b --stage
 	printf ' ' >>m/versions/$B/model.json
-	before=$(store_state)
+	store_state
+	before=$STATE
 	why="m/versions/$B/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
-	run_split ex < <(dec promote; dec none)
+	{ dec promote; dec none; } >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" "mm-exec: b1: promote failed: staged candidate $B does not load; not promoted: $why"
-	assert_output "$(with_exec "$(dec promote)" '{"status":"failed","detail":"staged candidate '$B' does not load; not promoted: '"$why"'","model_version":null,"retrain_key":null}')
-$(with_exec "$(dec none)" '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}')"
-	assert_equal "$(store_state)" "$before"
+	wrote w1 '{"status":"failed","detail":"staged candidate '$B' does not load; not promoted: '"$why"'","model_version":null,"retrain_key":null}' promote
+	wrote w2 '{"status":"executed","detail":"recorded","model_version":null,"retrain_key":null}' none
+	assert_output "$w1
+$w2"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT action, exec_status, exec_detail, quote(model_version) FROM decision_history"
 	assert_output "promote|failed|staged candidate $B does not load; not promoted: $why|NULL
 none|executed|recorded|NULL"
-	run_split ex -n < <(dec promote)
+	dec promote >in
+	run_split ex -n <in
 	assert_success
 	assert_output --partial '"exec":{"status":"dry_run","detail":"would fail: staged candidate '$B' does not load; not promoted: '"$why"'"'
 	# mm-models refuses it as well: exit 3, the version named.
@@ -1007,33 +1296,42 @@ none|executed|recorded|NULL"
 	assert_failure 3
 	assert_output ""
 	assert_equal "$stderr" "mm-models: $B does not load; not promoted: $why"
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 	predicts "$A"
 	# A model.json that is not a model at all, its checksum right.
 	cp -a "$BATS_FILE_TMPDIR/base" m2
 	mm-train --synthetic --rows 1000 --seed 2 --models m2 \
 	    --config "$BATS_FILE_TMPDIR/cfg" --now $((T0 + 60)) --stage >/dev/null
 	echo '{"format":"mm-forest/1"}' >m2/versions/$B/model.json
-	sum=$(sha256sum <m2/versions/$B/model.json | cut -d' ' -f1)
-	sed -i 's/"model_sha256":"[0-9a-f]*"/"model_sha256":"'$sum'"/' m2/versions/$B/card.json
-	before=$(cat m2/active.json)
+	sum=$(sha256sum <m2/versions/$B/model.json)
+	# sed -i 's/"model_sha256":"[0-9a-f]*"/"model_sha256":"SUM"/'
+	IFS= read -r -d '' card <m2/versions/$B/card.json || true
+	[[ $card =~ \"model_sha256\":\"[0-9a-f]*\" ]]
+	printf '%s' "${card/"${BASH_REMATCH[0]}"/\"model_sha256\":\"${sum%% *}\"}" \
+	    >m2/versions/$B/card.json
+	before=$(<m2/active.json)
 	run_split mm-models --models m2 promote
 	assert_failure 3
 	assert_equal "$stderr" "mm-models: $B does not load; not promoted: m2/versions/$B/model.json: not an mm model: features, classes or trees missing"
-	assert_equal "$(cat m2/active.json)" "$before"
+	assert_equal "$(<m2/active.json)" "$before"
 }
 
 @test "a rollback to a version whose model.json is corrupt is refused: active.json unchanged" {
 	fresh yes
 	train_b --activate
 	printf ' ' >>m/versions/$A/model.json
-	before=$(store_state)
+	store_state
+	before=$STATE
 	why="m/versions/$A/model.json: corrupt: does not match the checksum in card.json (edited or truncated?)"
-	run_split ex < <(dec rollback)
+	dec rollback >in
+	run_split ex <in
 	assert_success
 	assert_equal "$stderr" "mm-exec: b1: rollback failed: previous version $A does not load; not rolled back: $why"
-	assert_output "$(with_exec "$(dec rollback)" '{"status":"failed","detail":"previous version '$A' does not load; not rolled back: '"$why"'","model_version":null,"retrain_key":null}')"
-	assert_equal "$(store_state)" "$before"
+	wrote want '{"status":"failed","detail":"previous version '$A' does not load; not rolled back: '"$why"'","model_version":null,"retrain_key":null}' rollback
+	assert_output "$want"
+	store_state
+	assert_equal "$STATE" "$before"
 	run sql "SELECT action, exec_status FROM decision_history"
 	assert_output "rollback|failed"
 	for v in "" "$A"; do
@@ -1042,7 +1340,8 @@ none|executed|recorded|NULL"
 		assert_output ""
 		assert_equal "$stderr" "mm-models: $A does not load; not rolled back to: $why"
 	done
-	assert_equal "$(store_state)" "$before"
+	store_state
+	assert_equal "$STATE" "$before"
 	predicts "$B"
 }
 
@@ -1050,16 +1349,17 @@ none|executed|recorded|NULL"
 	mm-gen --batches 10 --batch-size 100 --seed 1 |
 	    mm-train --models m --config "$BATS_FILE_TMPDIR/cfg" --positive 0 \
 	    --now "$T0" >/dev/null
-	grep -q '"classes":\[1,0\],"positive":0}' m/versions/$A/model.json
+	file_has '"classes":\[1,0\],"positive":0\}' m/versions/$A/model.json
 	mm-gen --batch-size 100 --seed 3 --batches 5 --concept-at 0 \
 	    --concept-strength 0.3 | mm-predict --models m |
 	    mm-record --db d.db --config "$BATS_FILE_TMPDIR/cfg" >/dev/null
-	run_split ex < <(dec retrain)
+	dec retrain >in
+	run_split ex <in
 	assert_success
 	assert_output --partial '"exec":{"status":"executed","detail":"retrained on 500 rows: '$X' active'
-	grep -q '"classes":\[1,0\],"positive":0}' m/versions/$X/model.json
-	grep -q '"class_balance":{"1":[0-9]*,"0":[0-9]*}' m/versions/$X/card.json
+	file_has '"classes":\[1,0\],"positive":0\}' m/versions/$X/model.json
+	file_has '"class_balance":\{"1":[0-9]*,"0":[0-9]*\}' m/versions/$X/card.json
 	# The new baseline is class 0's F1, as the card says.
-	f1=$(grep -o '"metrics":{[^}]*}' m/versions/$X/card.json | sed 's/.*"f1":\([^,}]*\).*/\1/')
-	grep -q '"baseline_f1":'"$f1"'}' m/active.json
+	card_f1 m/versions/$X/card.json
+	file_has '"baseline_f1":'"$f1"'\}' m/active.json
 }

@@ -11,16 +11,34 @@ T0=1764140000
 V1=20251126T065320Z
 V2=20251126T065420Z
 
-# Versions V1 (active) and, with "two", V2 (staged) of a small forest
-# trained on mm-gen's rows: --rows 400 --seed 1, then --seed 2.
+# The stores, trained once for the file: m1 holds version V1 (active)
+# of a small forest trained on mm-gen's rows, --rows 400 --seed 1; m2
+# holds V1 and V2 (staged), --seed 2; m3 a forest of three classes,
+# mm-gen --rows 400 --seed 1 --classes 3, at T0.  A test that only
+# reads a store (mm-predict does not write one) uses it where it is; one
+# that changes it takes a copy with make_store.
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	mkdir -p "$d/conf"
+	printf 'n_estimators: 20\n' >"$d/conf/model.yaml"
+	mm-train --config "$d/conf" --models "$d/m1" --synthetic --rows 400 \
+	    --seed 1 --now $T0 >/dev/null
+	cp -r "$d/m1" "$d/m2"
+	mm-train --config "$d/conf" --models "$d/m2" --synthetic --rows 400 \
+	    --seed 2 --now $((T0 + 60)) --stage >/dev/null
+	mm-gen --rows 400 --seed 1 --classes 3 |
+	    mm-train --config "$d/conf" --models "$d/m3" --now $T0 >/dev/null
+}
+
+M1=$BATS_FILE_TMPDIR/m1
+M3=$BATS_FILE_TMPDIR/m3
+
+# make_store [two]: a copy of m1, or with "two" of m2, at m.
 make_store() {
-	mkdir -p conf
-	printf 'n_estimators: 20\n' >conf/model.yaml
-	mm-train --config conf --models m --synthetic --rows 400 --seed 1 \
-	    --now $T0 >/dev/null
 	if [ "${1:-}" = two ]; then
-		mm-train --config conf --models m --synthetic --rows 400 \
-		    --seed 2 --now $((T0 + 60)) --stage >/dev/null
+		cp -r "$BATS_FILE_TMPDIR/m2" m
+	else
+		cp -r "$M1" m
 	fi
 }
 
@@ -36,35 +54,80 @@ B8='{"batch_id":"b000000","ts":1764140000,"features":{"f0":[0.208373,1.40969,-0.
 P8='"pred":[0,1,1,1,1,1,0,0],"proba":[0.551598,0.964464,0.960179,1,0.652149,0.820238,0.804113,0.533274]'
 M8='"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.625,"f1":0.7272727272727273,"confusion":[[1,1],[2,4]],"avg_confidence":0.7857517482517482,"latency_ms":L,"model_version":"20251126T065320Z"}'
 
-# Records with latency_ms, which is measured, replaced by L.
+# The records of TEXT with latency_ms, which is measured, replaced by L,
+# in $got: sed -E 's/"latency_ms":[0-9]+\.[0-9]{3},/"latency_ms":L,/'
+# line by line, in builtins.  The regex takes the rest of the line too,
+# to cut the line by lengths: ${l/match/L} or ${l%%match*} take 100 ms
+# on the long lines here.
 unlatent() {
-	sed -E 's/"latency_ms":[0-9]+\.[0-9]{3},/"latency_ms":L,/'
+	local l g=
+
+	while IFS= read -r l; do
+		if [[ $l =~ (\"latency_ms\":[0-9]+\.[0-9]{3},)(.*)$ ]]; then
+			l=${l:0:${#l}-${#BASH_REMATCH[0]}}'"latency_ms":L,'${BASH_REMATCH[2]}
+		fi
+		g+=$l$'\n'
+	done <<<"$1"
+	while [[ $g == *$'\n' ]]; do
+		g=${g%$'\n'}
+	done
+	got=$g
 }
 
-# Ten features named f0..f9 of n rows, all value v: "f0":[v,v],...
+# grep -o RE of TEXT, the matches one a line, in $matches, by bash's
+# own regex; RE must not be anchored nor match an empty string.  The
+# rest of the line, the last group, is where the next match is sought.
+grep_o() {
+	local re=$1 l m=
+
+	while IFS= read -r l; do
+		while [[ $l =~ ($re)(.*)$ ]]; do
+			m+=${BASH_REMATCH[1]}$'\n'
+			l=${BASH_REMATCH[-1]}
+		done
+	done <<<"$2"
+	matches=${m%$'\n'}
+}
+
+# wc -l <<<"$1" in $nlines: as the here-string ends each line with a
+# newline, the lines mapfile reads.  (Not ${1//[!$'\n']/}, slow on long
+# text.)
+nlines() {
+	local mm_l
+
+	mapfile -t mm_l <<<"$1"
+	nlines=${#mm_l[@]}
+}
+
+# Ten features named f0..f9 of n rows, all value v: "f0":[v,v],...,
+# in $features.
 features() {
-	local n=$1 v=$2 j row
-	row=$(printf "$v,%.0s" $(seq "$n"))
+	local n=$1 v=$2 i j row=
+
+	for ((i = 0; i < n; i++)); do
+		row+=$v,
+	done
 	row="[${row%,}]"
+	features=
 	for j in 0 1 2 3 4 5 6 7 8 9; do
-		printf '%s"f%d":%s' "$([ $j -gt 0 ] && echo ,)" $j "$row"
+		printf -v features '%s%s"f%d":%s' "$features" \
+		    "${features:+,}" $j "$row"
 	done
 }
 
 @test "pred, proba and metrics of a batch, computed by hand" {
-	make_store
-	run_split mm-predict --models m <<<"$B8"
+	run_split mm-predict --models "$M1" <<<"$B8"
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output --regexp '"latency_ms":[0-9]+\.[0-9]{3},'
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 }
 
 @test "proba, avg_confidence, accuracy and f1 agree with an independent count" {
-	make_store
 	mm-gen --batches 6 --batch-size 50 --seed 5 --flip-y 0.1 >in.ndjson
-	mm-predict --models m in.ndjson >out.ndjson
-	run $PY -c '
+	mm-predict --models "$M1" in.ndjson >out.ndjson
+	run_merged $PY -c '
 import json, sys
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 ins = open("in.ndjson").read().split("\n")[:-1]
@@ -91,45 +154,42 @@ print("ok")
 }
 
 @test "every other field passes through byte for byte; own fields are replaced in place" {
-	make_store
-	in="{ \"z\":[1, 2] , \"batch_id\" : \"b1\",\"metrics\":{\"old\":1},\"x\":1.50,\"e\":1e-7,\"features\":{$(features 2 1.50)}, \"pred\":[9,9] ,\"u\":{\"k\":[null,\"s\\\"}\"]},\"n\":-0.0}"
-	run_split mm-predict --models m <<<"$in"
+	features 2 1.50
+	in="{ \"z\":[1, 2] , \"batch_id\" : \"b1\",\"metrics\":{\"old\":1},\"x\":1.50,\"e\":1e-7,\"features\":{$features}, \"pred\":[9,9] ,\"u\":{\"k\":[null,\"s\\\"}\"]},\"n\":-0.0}"
+	run_split mm-predict --models "$M1" <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
 	want=${in/\"metrics\":\{\"old\":1\}/\"metrics\":{\"n_samples\":2,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"confusion\":[[0,0],[0,0]],\"avg_confidence\":0.7642307692307692,\"latency_ms\":L,\"model_version\":\"$V1\"\}}
 	want=${want/\"pred\":\[9,9\]/\"pred\":[1,1]}
-	assert_equal "$(unlatent <<<"$output")" "${want%\}},\"proba\":[0.764231,0.764231]}"
+	unlatent "$output"
+	assert_equal "$got" "${want%\}},\"proba\":[0.764231,0.764231]}"
 }
 
 @test "without labels, accuracy and f1 are null and nothing is counted" {
-	make_store
 	nolab=${B8%,\"labels\":*}}
-	run_split mm-predict --models m <<<"$nolab"
+	run_split mm-predict --models "$M1" <<<"$nolab"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${nolab%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"confusion\":[[0,0],[0,0]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+	unlatent "$output"
+	assert_equal "$got" "${nolab%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":0,\"accuracy\":null,\"f1\":null,\"confusion\":[[0,0],[0,0]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
 }
 
 @test "labels partly unknown: accuracy and f1 over the known ones" {
-	make_store
 	part=${B8/\"labels\":\[1,1,1,1,1,0,0,1\]/\"labels\":[1,null,1,null,1,0,null,1]}
 	# Known rows 1 3 5 6 8: labels 1 1 1 0 1, pred 0 1 1 1 0.
 	# TP 2, FP 1, FN 2, TN 0: accuracy 2/5, F1 4/7; the unknown ones are
 	# not counted: confusion [[0,1],[2,2]].
-	run_split mm-predict --models m <<<"$part"
+	run_split mm-predict --models "$M1" <<<"$part"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${part%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":5,\"accuracy\":0.4,\"f1\":0.5714285714285714,\"confusion\":[[0,1],[2,2]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
+	unlatent "$output"
+	assert_equal "$got" "${part%\}},$P8,\"metrics\":{\"n_samples\":8,\"n_labelled\":5,\"accuracy\":0.4,\"f1\":0.5714285714285714,\"confusion\":[[0,1],[2,2]],\"avg_confidence\":0.7857517482517482,\"latency_ms\":L,\"model_version\":\"$V1\"}}"
 }
 
 @test "three classes: proba of the predicted class, macro F1" {
-	mkdir conf
-	printf 'n_estimators: 20\n' >conf/model.yaml
-	mm-gen --rows 400 --seed 1 --classes 3 |
-	    mm-train --config conf --models m --now $T0 >/dev/null
 	mm-gen --batches 1 --batch-size 8 --seed 4 --flip-y 0.2 --classes 3 \
 	    >b3.ndjson
-	run_split mm-predict --models m b3.ndjson
+	run_split mm-predict --models "$M3" b3.ndjson
 	assert_success
 	assert_equal "$stderr" ""
 	# labels 0 1 1 2 1 2 1 1, pred 1 1 0 2 0 0 1 0:
@@ -139,7 +199,15 @@ print("ok")
 	# macro F1 = (0 + .5 + .6667) / 3 = .38889; accuracy 3/8.
 	# confusion, row = true class: 0 -> [0,1,0]; 1 (rows 2 3 5 7 8,
 	# predicted 1 0 0 1 0) -> [3,2,0]; 2 (rows 4 6: 2 0) -> [1,0,1].
-	assert_equal "$(unlatent <<<"$output" | sed 's/.*"labels"/"labels"/')" \
+	# sed 's/.*"labels"/"labels"/' on each line.
+	unlatent "$output"
+	while IFS= read -r l; do
+		if [[ $l == *'"labels"'* ]]; then
+			l=\"labels\"${l##*\"labels\"}
+		fi
+		cut+=$l$'\n'
+	done <<<"$got"
+	assert_equal "${cut%$'\n'}" \
 	    '"labels":[0,1,1,2,1,2,1,1],"pred":[1,1,0,2,0,0,1,0],"proba":[0.562105,0.594518,0.61325,0.785025,0.501246,0.649029,0.461771,0.652401],"metrics":{"n_samples":8,"n_labelled":8,"accuracy":0.375,"f1":0.38888888888888884,"confusion":[[0,1,0],[3,2,0],[1,0,1]],"avg_confidence":0.6024182355120751,"latency_ms":L,"model_version":"20251126T065320Z"}}'
 }
 
@@ -151,18 +219,13 @@ print("ok")
 	# diagonal's share, and F1 of class 1 (binary) or the macro F1 over
 	# the classes that occur in a row or column.  So a window's summed
 	# counts give the accuracy and F1 of all its rows.
-	mkdir conf
-	printf 'n_estimators: 20\n' >conf/model.yaml
-	mm-train --config conf --models m2 --synthetic --rows 400 --seed 1 \
-	    --now $T0 >/dev/null
-	mm-gen --rows 400 --seed 1 --classes 3 |
-	    mm-train --config conf --models m3 --now $T0 >/dev/null
+	# The stores of the file: m1 of two classes, m3 of three.
 	for k in 2 3; do
 		mm-gen --batches 6 --batch-size 40 --seed 5 --flip-y 0.2 \
 		    --classes $k | sed -E 's/(\[|,)[0-9]+(,[0-9]+,[0-9]+,[0-9]+,[0-9]+\]?)/\1null\2/g' |
-		    mm-predict --models m$k
+		    mm-predict --models "$BATS_FILE_TMPDIR/m$((k == 2 ? 1 : 3))"
 	done >out.ndjson
-	run $PY - out.ndjson <<'PY'
+	run_merged $PY - out.ndjson <<'PY'
 import json, sys
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
@@ -201,23 +264,23 @@ PY
 }
 
 @test "a label that is not a class of the model is bad input" {
-	make_store
 	# Model V1 has classes 0 and 1: row 3's label 2 cannot be counted.
 	bad=${B8/\"labels\":\[1,1,1,1,1,0,0,1\]/\"labels\":[1,1,1,2,1,0,null,1]}
 	printf '%s\n' "$B8" "$bad" "$B8" >in.ndjson
-	run_split mm-predict --models m in.ndjson
+	run_split mm-predict --models "$M1" in.ndjson
 	assert_failure 2
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 	assert_equal "$stderr" "mm-predict: in.ndjson:2: row 3: label 2 is not one of the model's classes (model $V1)"
-	run_split mm-predict --models m --skip-bad in.ndjson
+	run_split mm-predict --models "$M1" --skip-bad in.ndjson
 	assert_success
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}
 ${B8%\}},$P8,$M8}"
 	assert_equal "$stderr" "mm-predict: skipped 1 bad record"
 }
 
 @test "features are matched by name, in any order" {
-	make_store
 	# B8 with its features in reverse order.
 	rev=$($PY -c '
 import json, sys
@@ -226,53 +289,63 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
     "features": dict(reversed(list(r["features"].items()))),
     "labels": r["labels"]}, separators=(",", ":")))' "$B8")
 	[[ $rev == *'"features":{"f9":'* ]]
-	run_split mm-predict --models m <<<"$rev"
+	run_split mm-predict --models "$M1" <<<"$rev"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${rev%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${rev%\}},$P8,$M8}"
 }
 
 @test "a feature of the model missing from a batch stops at that line" {
-	make_store
 	nof3=${B8/\"f3\":\[*\],\"f4\"/\"f4\"}
 	[[ $nof3 != *'"f3"'* ]]
 	printf '%s\n' "$B8" "$nof3" "$B8" >in.ndjson
-	run_split mm-predict --models m in.ndjson
+	run_split mm-predict --models "$M1" in.ndjson
 	assert_failure 2
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 	assert_equal "$stderr" \
 	    "mm-predict: in.ndjson:2: feature 'f3' of model $V1 is missing from the batch"
-	run_split mm-predict --models m <in.ndjson
+	run_split mm-predict --models "$M1" <in.ndjson
 	assert_failure 2
 	assert_equal "$stderr" \
 	    "mm-predict: line 2: feature 'f3' of model $V1 is missing from the batch"
 }
 
 @test "features the model does not use are ignored with one warning per run" {
-	make_store
 	extra="${B8/\"features\":\{/\"features\":{\"zz\":[0,0,0,0,0,0,0,0],}"
 	extra="${extra/\"f9\":/\"f10\":[1,1,1,1,1,1,1,1],\"f9\":}"
 	printf '%s\n' "$extra" "$extra" >x.ndjson
-	run_split mm-predict --models m x.ndjson x.ndjson
+	run_split mm-predict --models "$M1" x.ndjson x.ndjson
 	assert_success
 	assert_equal "$stderr" \
 	    "mm-predict: ignoring features the model does not use, such as 'zz'"
-	assert_equal "$(unlatent <<<"$output" | sort -u)" "${extra%\}},$P8,$M8}"
-	assert_equal "$(wc -l <<<"$output")" 4
+	# sort -u of the lines: one line, if all are one; if not, more than
+	# one line either way.
+	unlatent "$output"
+	uniq=
+	while IFS= read -r l; do
+		[[ $'\n'$uniq == *$'\n'"$l"$'\n'* ]] || uniq+=$l$'\n'
+	done <<<"$got"
+	assert_equal "${uniq%$'\n'}" "${extra%\}},$P8,$M8}"
+	nlines "$output"
+	assert_equal "$nlines" 4
 }
 
 @test "bad records: the line is named, earlier records are written; --skip-bad" {
-	make_store
 	printf '%s\n' "$B8" '{"features":{"f0":[1]}}' "$B8" >bad.ndjson
-	run_split mm-predict --models m bad.ndjson
+	run_split mm-predict --models "$M1" bad.ndjson
 	assert_failure 2
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 	assert_equal "$stderr" "mm-predict: bad.ndjson:2: 'batch_id' missing"
-	run_split mm-predict --models m --skip-bad bad.ndjson
+	run_split mm-predict --models "$M1" --skip-bad bad.ndjson
 	assert_success
-	assert_equal "$(wc -l <<<"$output")" 2
+	nlines "$output"
+	assert_equal "$nlines" 2
 	assert_equal "$stderr" "mm-predict: skipped 1 bad record"
-	run_split mm-predict --models m <<<"{\"batch_id\":\"a\",\"features\":{$(features 2 0)},\"labels\":[1]}"
+	features 2 0
+	run_split mm-predict --models "$M1" <<<"{\"batch_id\":\"a\",\"features\":{$features},\"labels\":[1]}"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" \
@@ -280,15 +353,14 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
 }
 
 @test "strings in a feature the model takes as numeric are bad input" {
-	make_store
 	s='"f3":[null,"north","south","north",null,"east","west","north"],"f4"'
-	run_split mm-predict --models m <<<"${B8/\"f3\":\[*\],\"f4\"/$s}"
+	run_split mm-predict --models "$M1" <<<"${B8/\"f3\":\[*\],\"f4\"/$s}"
 	assert_failure 2
 	assert_output ""
 	assert_equal "$stderr" \
 	    "mm-predict: line 1: feature 'f3' holds strings; model $V1 takes numbers there"
 	# Strings after numbers in one feature are refused as they are read.
-	run_split mm-predict --models m <<<"${B8/\"f3\":\[-0.689713/\"f3\":[-0.689713,\"north\"}"
+	run_split mm-predict --models "$M1" <<<"${B8/\"f3\":\[-0.689713/\"f3\":[-0.689713,\"north\"}"
 	assert_failure 2
 	assert_equal "$stderr" "mm-predict: line 1: feature 'f3' value 1 is a string, earlier values are numbers"
 }
@@ -311,34 +383,44 @@ print(json.dumps({"batch_id": r["batch_id"], "ts": r["ts"],
 
 @test "the store comes from --models, MM_MODELS or ./models" {
 	make_store
-	want=$(mm-predict --models m <<<"$B8" | unlatent)
+	# exec: bash forks twice for a command with a redirection.
+	out=$(exec mm-predict --models m <<<"$B8")
+	unlatent "$out"
+	want=$got
 	MM_MODELS=m run_split mm-predict <<<"$B8"
 	assert_success
-	assert_equal "$(unlatent <<<"$output")" "$want"
+	unlatent "$output"
+	assert_equal "$got" "$want"
 	mv m models
 	run_split mm-predict <<<"$B8"
 	assert_success
-	assert_equal "$(unlatent <<<"$output")" "$want"
+	unlatent "$output"
+	assert_equal "$got" "$want"
 	assert_equal "$stderr" ""
 }
 
 @test "--model-version pins a version other than the active one" {
 	make_store two
-	want2=$(mm-models --models m --now $T0 promote >/dev/null &&
-	    mm-predict --models m <<<"$B8" | unlatent)
+	mm-models --models m --now $T0 promote >/dev/null
+	out=$(exec mm-predict --models m <<<"$B8")
+	unlatent "$out"
+	want2=$got
 	[[ $want2 == *"\"model_version\":\"$V2\"}}" ]]
 	run_split mm-predict --models m --model-version $V1 <<<"$B8"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 	run_split mm-predict --models m -V $V2 <<<"$B8"
 	assert_success
-	assert_equal "$(unlatent <<<"$output")" "$want2"
+	unlatent "$output"
+	assert_equal "$got" "$want2"
 	# A pinned version needs no active one.
 	rm m/active.json
 	run_split mm-predict --models m -V $V1 <<<"$B8"
 	assert_success
-	assert_equal "$(unlatent <<<"$output")" "${B8%\}},$P8,$M8}"
+	unlatent "$output"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
 }
 
 @test "the vector walk and the walk by nodes (MM_SIMD=none) write the same records" {
@@ -356,57 +438,68 @@ for n, line in enumerate(sys.stdin):
     print(json.dumps(r, separators=(",", ":")))' >nulls.ndjson
 	mkdir -p conf
 	printf 'n_estimators: 30\n' >conf/model.yaml
-	head -1 nulls.ndjson | mm-train --config conf --models m --now $T0 \
+	# head -1 and tail -n 2 of the three lines.
+	mapfile -t nulls <nulls.ndjson
+	mm-train --config conf --models m --now $T0 <<<"${nulls[0]}" \
 	    >/dev/null
-	tail -n 2 nulls.ndjson >b.ndjson
-	run -0 mm-predict --models m b.ndjson
-	vec=$(unlatent <<<"$output")
-	run -0 env MM_SIMD=none mm-predict --models m b.ndjson
-	assert_equal "$(unlatent <<<"$output")" "$vec"
-	# 1400 rows, each with a probability of 6 decimals or 1.
-	assert_equal "$(grep -o '"proba":\[[^]]*' <<<"$vec" | tr ',' '\n' |
-	    grep -cE '(^|\[)(0\.[0-9]{1,6}|1)$')" 1400
+	printf '%s\n' "${nulls[@]: -2}" >b.ndjson
+	run_merged mm-predict --models m b.ndjson
+	assert_success
+	unlatent "$output"
+	vec=$got
+	MM_SIMD=none run_merged mm-predict --models m b.ndjson
+	assert_success
+	unlatent "$output"
+	assert_equal "$got" "$vec"
+	# 1400 rows, each with a probability of 6 decimals or 1.  grep -o
+	# and tr in builtins; grep -c stays a program, as a loop of bash over
+	# 1400 values would take a second under bats.
+	grep_o '"proba":\[[^]]*' "$vec"
+	assert_equal "$(exec grep -cE '(^|\[)(0\.[0-9]{1,6}|1)$' \
+	    <<<"${matches//,/$'\n'}")" 1400
 }
 
 @test "a promote or rollback between batches is followed, with a note" {
 	make_store two
-	printf '%s\n' "$B8" >b.ndjson
 	mkfifo in out
 	# (bats keeps file descriptor 3 for itself.)
 	mm-predict --models m <in >out 2>err 3>&- &
 	pid=$!
 	exec 5>in 6<out
 	# Each batch's record is read back before the store changes.
-	cat b.ndjson >&5
+	printf '%s\n' "$B8" >&5
 	read -r -t 20 r1 <&6
 	mm-models --models m --now $((T0 + 100)) promote >/dev/null
-	cat b.ndjson >&5
+	printf '%s\n' "$B8" >&5
 	read -r -t 20 r2 <&6
-	cat b.ndjson >&5
+	printf '%s\n' "$B8" >&5
 	read -r -t 20 r3 <&6
 	mm-models --models m --now $((T0 + 200)) rollback >/dev/null
-	cat b.ndjson >&5
+	printf '%s\n' "$B8" >&5
 	exec 5>&-
 	read -r -t 20 r4 <&6
 	exec 6<&-
 	wait $pid
-	assert_equal "$(grep -o '"model_version":"[^"]*"' <<<"$r1
+	grep_o '"model_version":"[^"]*"' "$r1
 $r2
 $r3
-$r4")" "\"model_version\":\"$V1\"
+$r4"
+	assert_equal "$matches" "\"model_version\":\"$V1\"
 \"model_version\":\"$V2\"
 \"model_version\":\"$V2\"
 \"model_version\":\"$V1\""
-	assert_equal "$(unlatent <<<"$r1")" "${B8%\}},$P8,$M8}"
-	assert_equal "$(unlatent <<<"$r4")" "${B8%\}},$P8,$M8}"
-	assert_equal "$(cat err)" "mm-predict: now using model version $V2 (was $V1)
+	unlatent "$r1"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
+	unlatent "$r4"
+	assert_equal "$got" "${B8%\}},$P8,$M8}"
+	assert_equal "$(<err)" "mm-predict: now using model version $V2 (was $V1)
 mm-predict: now using model version $V1 (was $V2)"
 }
 
 @test "an edited model.json is refused: it does not match its card" {
 	make_store
 	f=m/versions/$V1/model.json
-	printf 'X' | dd of=$f bs=1 seek=500 conv=notrunc 2>/dev/null
+	dd of=$f bs=1 seek=500 count=1 conv=notrunc 2>/dev/null <<<X
 	run_split mm-predict --models m <<<"$B8"
 	assert_failure 3
 	assert_output ""

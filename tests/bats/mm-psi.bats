@@ -59,24 +59,38 @@ make_ref() {
 	printf '%s\n' "$REF" >ref.json
 }
 
+# The helpers below set variables where they used to print: a $(...) of
+# a function, or of awk, seq, sed or grep, costs one to three processes,
+# and these tests make a few hundred of them.
+
 # A reference of 1..1000 in four bins: edges 1, 250.75, 500.5, 750.25,
 # 1000 (virtual indexes 999q = 249.75, 499.5, 749.25), 250 values in
 # each bin, M = 1000.  Features a and b, or only a when given "a".
 make_ref1000() {
-	local v
-	v=$(seq -s, 1 1000)
+	local v rec
+
+	printf -v v '%s,' {1..1000}
+	v=${v%,}
 	if [ "${1:-}" = a ]; then
-		printf '{"batch_id":"t","features":{"a":[%s]}}\n' "$v"
+		printf -v rec '{"batch_id":"t","features":{"a":[%s]}}' "$v"
 	else
-		printf '{"batch_id":"t","features":{"a":[%s],"b":[%s]}}\n' \
+		printf -v rec '{"batch_id":"t","features":{"a":[%s],"b":[%s]}}' \
 		    "$v" "$v"
-	fi | mm-psi --fit --bins 4 >ref1000.json
+	fi
+	mm-psi --fit --bins 4 <<<"$rec" >ref1000.json
 }
 
-# vals W C0 C1 C2 C3 [NULLS]: C_i values in bin i of a reference of 1..4W
-# in four bins (bin i holds iW+1 .. iW+W), then NULLS nulls.
+# vals VAR W C0 C1 C2 C3 [NULLS]: in VAR, C_i values in bin i of a
+# reference of 1..4W in four bins (bin i holds iW+1 .. iW+W), then NULLS
+# nulls, comma-separated.  awk makes them: in a bash loop every command
+# pays for bats' DEBUG trap, and a few hundred values cost more than
+# awk's one process (a $(...) of awk alone, not of a function, forks
+# once).
 vals() {
-	awk -v s="$*" 'BEGIN {
+	local -n _vals=$1
+
+	shift
+	_vals=$(awk -v s="$*" 'BEGIN {
 		split(s, c, " "); w = c[1]; o = ""
 		for (i = 2; i <= 5; i++)
 			for (j = 0; j < c[i]; j++)
@@ -84,18 +98,24 @@ vals() {
 		for (j = 0; j < c[6]; j++)
 			o = o (o == "" ? "" : ",") "null"
 		print o
-	}'
+	}')
 }
 
-# rep V1 N1 V2 N2 ...: V1 N1 times, then V2 N2 times, comma-separated.
+# rep VAR V1 N1 V2 N2 ...: in VAR, V1 N1 times, then V2 N2 times,
+# comma-separated.  (Its locals start with _, not to hide the caller's
+# VAR.)
 rep() {
-	awk -v s="$*" 'BEGIN {
-		n = split(s, a, " "); o = ""
-		for (i = 1; i < n; i += 2)
-			for (j = 0; j < a[i + 1]; j++)
-				o = o (o == "" ? "" : ",") a[i]
-		print o
-	}'
+	local -n _rep=$1
+	local _pad _all=
+
+	shift
+	while (($# >= 2)); do
+		# N spaces, each then made "V,".
+		printf -v _pad '%*s' "$2" ''
+		_all+=${_pad// /"$1,"}
+		shift 2
+	done
+	_rep=${_all%,}
 }
 
 # A reference of 200 rows with a numeric, a constant and a categorical
@@ -103,20 +123,72 @@ rep() {
 # bin), c = 5 (discrete: "5", other, missing), s = "x" 100 times, "y" 60,
 # "z" 40 (categorical: x, y, z, other, missing).  M = 200.
 make_ref200() {
-	printf '{"batch_id":"t","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
-	    "$(seq -s, 1 200)" "$(rep 5 200)" \
-	    "$(rep '"x"' 100 '"y"' 60 '"z"' 40)" |
-	    mm-psi --fit --bins 4 >ref200.json
+	local n c s rec
+
+	printf -v n '%s,' {1..200}
+	rep c 5 200
+	rep s '"x"' 100 '"y"' 60 '"z"' 40
+	printf -v rec '{"batch_id":"t","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
+	    "${n%,}" "$c" "$s"
+	mm-psi --fit --bins 4 <<<"$rec" >ref200.json
 }
 
+# drift_of TEXT: in $drift, each line of TEXT without what comes before
+# its drift object and the closing brace after it (as sed 's/.*,"drift"://;
+# s/}$//' did).
 drift_of() {
-	sed 's/.*,"drift"://; s/}$//'
+	local line before text=()
+
+	mapfile -t text <<<"$1"
+	drift=
+	for line in "${text[@]}"; do
+		# After the last ,"drift": (${line##*,\"drift\":} would do,
+		# but takes bash seconds on a record of 20000 values: it
+		# tries every prefix).
+		if [[ $line == *',"drift":'* ]]; then
+			before=${line%,\"drift\":*}
+			line=${line:${#before} + 9}
+		fi
+		drift+=${line%\}}$'\n'
+	done
+	drift=${drift%$'\n'}
 }
 
-# The value of KEY (an object of numbers, an array or a scalar) in each
-# output line, one a line.
+# grep_o ERE TEXT: what grep -oE ERE prints of TEXT, in the array found.
+grep_o() {
+	local line before text=()
+
+	found=()
+	mapfile -t text <<<"$2"
+	for line in "${text[@]}"; do
+		while [[ $line =~ $1 ]]; do
+			found+=("${BASH_REMATCH[0]}")
+			# On after the match (the first place its text is).
+			before=${line%%"${BASH_REMATCH[0]}"*}
+			line=${line:${#before} + ${#BASH_REMATCH[0]}}
+		done
+	done
+}
+
+# field KEY...: in $field, the value of KEY (an object of numbers, an
+# array or a scalar) in each line of $output, one a line; the values of
+# several KEYs space-separated.
 field() {
-	grep -oE "\"$1\":(\{[^}]*\}|\[[^]]*\]|[^],}]*)" | sed "s/^\"$1\"://"
+	local key values all=()
+
+	for key; do
+		grep_o "\"$key\":(\{[^}]*\}|\[[^]]*\]|[^],}]*)" "$output"
+		printf -v values '%s\n' "${found[@]#\"$key\":}"
+		all+=("${values%$'\n'}")
+	done
+	field=${all[*]}
+}
+
+# lines_in TEXT: in $n, the lines of TEXT as wc -l <<<"TEXT" counts them.
+lines_in() {
+	local newlines=${1//[!$'\n']/}
+
+	n=$((${#newlines} + 1))
 }
 
 # --fit
@@ -195,8 +267,10 @@ field() {
 	printf 'bins: 7\n' >conf/drift.yaml
 	run_split mm-psi --fit --config conf fit.ndjson
 	assert_success
-	assert_equal "$(field bins <<<"$output")" 7
-	assert_equal "$(field id <<<"$output")" '"d3f3dc53d85bc2d1"'
+	field bins
+	assert_equal "$field" 7
+	field id
+	assert_equal "$field" '"d3f3dc53d85bc2d1"'
 	assert_equal "$stderr" ""
 }
 
@@ -240,7 +314,8 @@ field() {
 	# Two bins: the median at 9 * .5 = 4.5 is 5 + .5 * 1 = 5.5.
 	run_split mm-psi --fit --bins 2 --config conf train.ndjson
 	assert_success
-	[ "$(grep -o '"edges":\[[^]]*\]' <<<"$output")" = '"edges":[1,5.5,10]' ]
+	grep_o '"edges":\[[^]]*\]' "$output"
+	[ "${found[*]}" = '"edges":[1,5.5,10]' ]
 	assert_equal "$stderr" ""
 }
 
@@ -258,11 +333,14 @@ field() {
 	# p-values: both far below .01 / 2.  Both drifted, b first (larger
 	# psi_adj); b is severe (>= .2), a moderate; drift_score = mean
 	# psi_adj = .29276; status severe.
-	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
-	    "$(vals 250 90 45 35 30)" "$(vals 250 110 40 30 20)" >h.ndjson
+	vals a 250 90 45 35 30
+	vals b 250 110 40 30 20
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' "$a" "$b" \
+	    >h.ndjson
 	run_split mm-psi --ref ref1000.json h.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.19419756573743974,"b":0.42732985772151155},"psi_adj":{"a":0.17619756573743972,"b":0.40932985772151154},"p_value":{"a":1.192817989851983e-07,"b":2.7843492485258475e-16},"psi_crit":{"a":0.06806920038086621,"b":0.06806920038086621},"drifted":["b","a"],"drift_score":0.29276371172947563,"status":"severe","n":200,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[90,45,35,30,0],"b":[110,40,30,20,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"a":0.19419756573743974,"b":0.42732985772151155},"psi_adj":{"a":0.17619756573743972,"b":0.40932985772151154},"p_value":{"a":1.192817989851983e-07,"b":2.7843492485258475e-16},"psi_crit":{"a":0.06806920038086621,"b":0.06806920038086621},"drifted":["b","a"],"drift_score":0.29276371172947563,"status":"severe","n":200,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[90,45,35,30,0],"b":[110,40,30,20,0]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -300,7 +378,8 @@ field() {
 	# n counts every row.
 	run_split mm-psi --ref ref.json <<<'{"batch_id":"b","features":{"a":[1,null,2,2,3,4,5,5,6,8,10,null],"c":[5,5,5,5,5,5,5,5,5,null,5,5]}}'
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.3201817272200882,"c":0.07046437136100582},"psi_adj":{"a":0,"c":0},"p_value":{"a":0.625,"c":1},"psi_crit":{"a":2.434062424931064,"c":1.2163977101872228},"drifted":[],"drift_score":0,"status":"stable","n":12,"missing":{"a":2,"c":1},"ref":"294f20f79048a3a7","counts":{"a":[4,3,1,2,2],"c":[11,0,1]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"a":0.3201817272200882,"c":0.07046437136100582},"psi_adj":{"a":0,"c":0},"p_value":{"a":0.625,"c":1},"psi_crit":{"a":2.434062424931064,"c":1.2163977101872228},"drifted":[],"drift_score":0,"status":"stable","n":12,"missing":{"a":2,"c":1},"ref":"294f20f79048a3a7","counts":{"a":[4,3,1,2,2],"c":[11,0,1]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -334,7 +413,8 @@ ${r1%\}},\"drift\":$D1}"
 	make_ref
 	run_split mm-psi --ref ref.json <<<'{"batch_id":"b1","features":{"c":[5,5,5,5,5,5,5,5,5,5],"a":[10,8,6,5,5,4,3,2,2,1]}}'
 	assert_success
-	[ "$(drift_of <<<"$output")" = "$D1" ]
+	drift_of "$output"
+	[ "$drift" = "$D1" ]
 	assert_equal "$stderr" ""
 }
 
@@ -347,12 +427,15 @@ ${r1%\}},\"drift\":$D1}"
 	#   every expected count >= 5 (other: 64 * 24/264 = 5.8):
 	#   chi2_contingency p = 8.9267e-18
 	# n: PSI 0, p 1.  drift_score = 1.95592 / 3 = .65197.
+	vals n 50 16 16 16 16
+	rep c 5 64
+	rep s '"x"' 20 '"y"' 12 '"z"' 8 '"w"' 24
 	printf '{"batch_id":"s","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
-	    "$(vals 50 16 16 16 16)" "$(rep 5 64)" \
-	    "$(rep '"x"' 20 '"y"' 12 '"z"' 8 '"w"' 24)" >s.ndjson
+	    "$n" "$c" "$s" >s.ndjson
 	run_split mm-psi --ref ref200.json s.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":0,"c":0,"s":2.017795909926982},"psi_adj":{"n":0,"c":0,"s":1.9559209099269823},"p_value":{"n":1,"c":1,"s":8.926707408955881e-18},"psi_crit":{"n":0.2339878763092276,"c":null,"s":0.2339878763092276},"drifted":["s"],"drift_score":0.6519736366423274,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[64,0,0],"s":[20,12,8,24,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"n":0,"c":0,"s":2.017795909926982},"psi_adj":{"n":0,"c":0,"s":1.9559209099269823},"p_value":{"n":1,"c":1,"s":8.926707408955881e-18},"psi_crit":{"n":0.2339878763092276,"c":null,"s":0.2339878763092276},"drifted":["s"],"drift_score":0.6519736366423274,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[64,0,0],"s":[20,12,8,24,0]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -362,12 +445,15 @@ ${r1%\}},\"drift\":$D1}"
 	#   PSI = 2.89626, psi_adj = 2.89626 - 4 * (1/200 + 1/64) = 2.81376
 	#   expected missing counts 24.2 and 7.8: chi2_contingency,
 	#   p = 1.12926e-23.  s (32,19,13) is as in the reference: p .998.
+	vals n 50 8 8 8 8 32
+	rep c 5 64
+	rep s '"x"' 32 '"y"' 19 '"z"' 13
 	printf '{"batch_id":"h","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
-	    "$(vals 50 8 8 8 8 32)" "$(rep 5 64)" \
-	    "$(rep '"x"' 32 '"y"' 19 '"z"' 13)" >h.ndjson
+	    "$n" "$c" "$s" >h.ndjson
 	run_split mm-psi --ref ref200.json h.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":2.896264068368929,"c":0,"s":0.00016339577933492503},"psi_adj":{"n":2.813764068368929,"c":0,"s":0},"p_value":{"n":1.1292607801696438e-23,"c":1,"s":0.9980315554097128},"psi_crit":{"n":0.2738320228047447,"c":null,"s":0.18996327017200876},"drifted":["n"],"drift_score":0.9379213561229763,"status":"severe","n":64,"missing":{"n":32,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[8,8,8,8,32],"c":[64,0,0],"s":[32,19,13,0,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"n":2.896264068368929,"c":0,"s":0.00016339577933492503},"psi_adj":{"n":2.813764068368929,"c":0,"s":0},"p_value":{"n":1.1292607801696438e-23,"c":1,"s":0.9980315554097128},"psi_crit":{"n":0.2738320228047447,"c":null,"s":0.18996327017200876},"drifted":["n"],"drift_score":0.9379213561229763,"status":"severe","n":64,"missing":{"n":32,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[8,8,8,8,32],"c":[64,0,0],"s":[32,19,13,0,0]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -380,12 +466,15 @@ ${r1%\}},\"drift\":$D1}"
 	#   PSI = (48.5/65 - 200.5/201) ln(...) + (16.5/65 - .5/201) ln(...)
 	#       = 1.23562, psi_adj = 1.23562 - (1/200 + 1/64) = 1.21499
 	#   psi_crit = 6.63490 * .020625 = .136845
+	vals n 50 16 16 16 16
+	rep c 5 48 6 16
+	rep s '"x"' 32 '"y"' 19 '"z"' 13
 	printf '{"batch_id":"c","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
-	    "$(vals 50 16 16 16 16)" "$(rep 5 48 6 16)" \
-	    "$(rep '"x"' 32 '"y"' 19 '"z"' 13)" >c.ndjson
+	    "$n" "$c" "$s" >c.ndjson
 	run_split mm-psi --ref ref200.json c.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":0,"c":1.235618010388487,"s":0.00016339577933492503},"psi_adj":{"n":0,"c":1.2149930103884872,"s":0},"p_value":{"n":1,"c":2.9189905721575396e-11,"s":0.9980315554097128},"psi_crit":{"n":0.2339878763092276,"c":0.13684474239606256,"s":0.18996327017200876},"drifted":["c"],"drift_score":0.4049976701294957,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[48,16,0],"s":[32,19,13,0,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"n":0,"c":1.235618010388487,"s":0.00016339577933492503},"psi_adj":{"n":0,"c":1.2149930103884872,"s":0},"p_value":{"n":1,"c":2.9189905721575396e-11,"s":0.9980315554097128},"psi_crit":{"n":0.2339878763092276,"c":0.13684474239606256,"s":0.18996327017200876},"drifted":["c"],"drift_score":0.4049976701294957,"status":"severe","n":64,"missing":{"n":0,"c":0,"s":0},"ref":"04a4dd5bdafce393","counts":{"n":[16,16,16,16,0],"c":[48,16,0],"s":[32,19,13,0,0]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -399,13 +488,18 @@ ${r1%\}},\"drift\":$D1}"
 # the edges were 0, 20: one value bin, so no batch of numbers could move
 # the PSI of z from 0.
 make_zeros() {
-	printf '{"batch_id":"t","features":{"z":[%s,%s]}}\n' \
-	    "$(rep 0 181)" "$(seq -s, 1 20)" | mm-psi --fit >zeros.json
+	local zeros ones rec
+
+	rep zeros 0 181
+	printf -v ones '%s,' {1..20}
+	printf -v rec '{"batch_id":"t","features":{"z":[%s,%s]}}' \
+	    "$zeros" "${ones%,}"
+	mm-psi --fit <<<"$rec" >zeros.json
 }
 
 @test "PSI: a zero-inflated feature whose share of zeros falls is flagged" {
 	make_zeros
-	assert_equal "$(cat zeros.json)" '{"format":"mm-reference/2","id":"849af8fe6ff548b6","bins":10,"max_categories":20,"rows":201,"features":[{"name":"z","kind":"numeric","n":201,"edges":[0,4.94065645841247e-324,20],"counts":[181,20,0]}]}'
+	assert_equal "$(<zeros.json)" '{"format":"mm-reference/2","id":"849af8fe6ff548b6","bins":10,"max_categories":20,"rows":201,"features":[{"name":"z","kind":"numeric","n":201,"edges":[0,4.94065645841247e-324,20],"counts":[181,20,0]}]}'
 	# 100 rows, 50 zeros and 1..50: 50,50 against 181,20 (K = 2, M =
 	# 201, N = 100):
 	#   a_i = (50.5, 50.5) / 101, e_i = (181.5, 20.5) / 202
@@ -415,20 +509,26 @@ make_zeros() {
 	#   chi2_contingency: p = 9.41877e-15
 	#   psi_crit = 6.63490 * (1/201 + 1/100) = .099358
 	# Severe, and z is named.
+	rep zeros 0 50
+	printf -v ones '%s,' {1..50}
 	printf '{"batch_id":"half","features":{"z":[%s,%s]}}\n' \
-	    "$(rep 0 50)" "$(seq -s, 1 50)" >half.ndjson
+	    "$zeros" "${ones%,}" >half.ndjson
 	run_split mm-psi --ref zeros.json half.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"z":0.8690934494486323},"psi_adj":{"z":0.8541183250705229},"p_value":{"z":9.418765567771835e-15},"psi_crit":{"z":0.09935840183618834},"drifted":["z"],"drift_score":0.8541183250705229,"status":"severe","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[50,50,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"z":0.8690934494486323},"psi_adj":{"z":0.8541183250705229},"p_value":{"z":9.418765567771835e-15},"psi_crit":{"z":0.09935840183618834},"drifted":["z"],"drift_score":0.8541183250705229,"status":"severe","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[50,50,0]}}'
 	assert_equal "$stderr" ""
 
 	# The same share, 90 zeros and 1..10: PSI 6.6476e-5, psi_adj 0,
 	# chi2_contingency p = .98917.  Stable.
+	rep zeros 0 90
+	printf -v ones '%s,' {1..10}
 	printf '{"batch_id":"same","features":{"z":[%s,%s]}}\n' \
-	    "$(rep 0 90)" "$(seq -s, 1 10)" >same.ndjson
+	    "$zeros" "${ones%,}" >same.ndjson
 	run_split mm-psi --ref zeros.json same.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"z":6.647567826272264e-05},"psi_adj":{"z":0},"p_value":{"z":0.9891715405287127},"psi_crit":{"z":0.09935840183618834},"drifted":[],"drift_score":0,"status":"stable","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[90,10,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"z":6.647567826272264e-05},"psi_adj":{"z":0},"p_value":{"z":0.9891715405287127},"psi_crit":{"z":0.09935840183618834},"drifted":[],"drift_score":0,"status":"stable","n":100,"missing":{"z":0},"ref":"849af8fe6ff548b6","counts":{"z":[90,10,0]}}'
 	assert_equal "$stderr" ""
 
 	# The bin of the zeros holds 0 and -0 and, the first bin being open,
@@ -449,23 +549,26 @@ make_zeros() {
 	# are significant and far above severe:
 	#   n: PSI 7.56780, psi_adj 7.56780 - 4 * (1/200 + 1/20) = 7.34780
 	#   c: PSI 9.45225, psi_adj 9.39725; s: PSI 8.07774, psi_adj 7.91274
+	rep nulls null 20
 	printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}\n' \
-	    "$(rep null 20)" "$(rep null 20)" "$(rep null 20)" >z.ndjson
+	    "$nulls" "$nulls" "$nulls" >z.ndjson
 	run_split mm-psi --ref ref200.json z.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"n":7.567799680851281,"c":9.45225365088479,"s":8.077736992522201},"psi_adj":{"n":7.347799680851281,"c":9.39725365088479,"s":7.912736992522201},"p_value":{"n":0.0016638935108153079,"c":8.401246254438963e-29,"s":0.0016638935108153079},"psi_crit":{"n":0.7302187274793192,"c":0.3649193130561668,"s":0.6239676701579402},"drifted":["c","s","n"],"drift_score":8.219263441419425,"status":"severe","n":20,"missing":{"n":20,"c":20,"s":20},"ref":"04a4dd5bdafce393","counts":{"n":[0,0,0,0,20],"c":[0,0,20],"s":[0,0,0,0,20]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"n":7.567799680851281,"c":9.45225365088479,"s":8.077736992522201},"psi_adj":{"n":7.347799680851281,"c":9.39725365088479,"s":7.912736992522201},"p_value":{"n":0.0016638935108153079,"c":8.401246254438963e-29,"s":0.0016638935108153079},"psi_crit":{"n":0.7302187274793192,"c":0.3649193130561668,"s":0.6239676701579402},"drifted":["c","s","n"],"drift_score":8.219263441419425,"status":"severe","n":20,"missing":{"n":20,"c":20,"s":20},"ref":"04a4dd5bdafce393","counts":{"n":[0,0,0,0,20],"c":[0,0,20],"s":[0,0,0,0,20]}}'
 	assert_equal "$stderr" ""
 }
 
 @test "PSI: a feature of the other kind than the reference's is bad input" {
 	make_ref200
-	good=$(printf '{"batch_id":"g","features":{"n":[1,2],"c":[5,5],"s":["x","y"]}}')
+	printf -v good '{"batch_id":"g","features":{"n":[1,2],"c":[5,5],"s":["x","y"]}}'
 	printf '%s\n' "$good" \
 	    '{"batch_id":"b","features":{"n":["1","2"],"c":[5,5],"s":["x","y"]}}' \
 	    "$good" >in.ndjson
 	run_split mm-psi --ref ref200.json in.ndjson
 	assert_failure 2
-	assert_equal "$(wc -l <<<"$output")" 1
+	lines_in "$output"
+	assert_equal "$n" 1
 	assert_equal "$stderr" "mm-psi: in.ndjson:2: feature 'n' holds strings; the reference has numbers"
 
 	printf '%s\n' "$good" \
@@ -477,7 +580,8 @@ make_zeros() {
 
 	run_split mm-psi --ref ref200.json --skip-bad in.ndjson
 	assert_success
-	assert_equal "$(wc -l <<<"$output")" 2
+	lines_in "$output"
+	assert_equal "$n" 2
 	assert_equal "$stderr" "mm-psi: skipped 1 bad record"
 }
 
@@ -491,19 +595,30 @@ make_zeros() {
 	run_split mm-psi --ref ref.json --window 2 w.ndjson
 	assert_success
 	assert_equal "$stderr" ""
-	[ "$(wc -l <<<"$output")" -eq 3 ]
-	got=$(drift_of <<<"$output")
-	want=$(mm-psi --ref ref.json together.ndjson | drift_of)
-	assert_equal "$got" "$want"
+	lines_in "$output"
+	[ "$n" -eq 3 ]
+	drift_of "$output"
+	got=$drift
+	drift_of "$(mm-psi --ref ref.json together.ndjson)"
+	assert_equal "$got" "$drift"
 	# The window's n counts the rows of both batches, its counts sum.
-	assert_equal "$(grep -o '"n":[0-9]*' <<<"$output" | tr '\n' ' ')" \
-	    '"n":2 "n":4 "n":4 '
-	assert_equal "$(grep -o '"counts":{"a":[^]]*]' <<<"$output")" \
+	grep_o '"n":[0-9]*' "$output"
+	printf -v got '%s ' "${found[@]}"
+	assert_equal "$got" '"n":2 "n":4 "n":4 '
+	grep_o '"counts":\{"a":[^]]*]' "$output"
+	printf -v got '%s\n' "${found[@]}"
+	assert_equal "${got%$'\n'}" \
 	    '"counts":{"a":[2,0,0,0,0]
 "counts":{"a":[2,0,0,2,0]
 "counts":{"a":[0,1,1,2,0]'
 	# Batch records pass through unchanged.
-	assert_equal "$(sed 's/,"drift":.*/}/' <<<"$output")" "$(cat w.ndjson)"
+	mapfile -t out <<<"$output"
+	got=
+	for line in "${out[@]}"; do
+		[[ $line == *',"drift":'* ]] && line=${line%%,\"drift\":*}'}'
+		got+=$line$'\n'
+	done
+	assert_equal "${got%$'\n'}" "$(<w.ndjson)"
 }
 
 @test "--window 1 is plain PSI" {
@@ -521,8 +636,12 @@ make_zeros() {
 #   chi2_contingency: statistic 11.541, p = .0091314
 # b: 10,10,10,10: PSI 0, p 1.  psi_crit = 11.34487 * .026 = .294967.
 make_bh() {
-	printf '{"batch_id":"bh","features":{"a":[%s],"b":[%s]}}\n' \
-	    "$(vals 250 19 10 6 5)" "$(vals 250 10 10 10 10)" >bh.ndjson
+	local a b
+
+	vals a 250 19 10 6 5
+	vals b 250 10 10 10 10
+	printf '{"batch_id":"bh","features":{"a":[%s],"b":[%s]}}\n' "$a" "$b" \
+	    >bh.ndjson
 }
 
 @test "the test: a feature significant alone is not after Benjamini-Hochberg across two" {
@@ -533,14 +652,15 @@ make_bh() {
 	make_ref1000
 	run_split mm-psi --ref ref1000.json bh.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.25530431003163856,"b":0},"psi_adj":{"a":0.17730431003163855,"b":0},"p_value":{"a":0.009131369305733437,"b":1},"psi_crit":{"a":0.2949665349837536,"b":0.2949665349837536},"drifted":[],"drift_score":0.08865215501581927,"status":"stable","n":40,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[19,10,6,5,0],"b":[10,10,10,10,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"a":0.25530431003163856,"b":0},"psi_adj":{"a":0.17730431003163855,"b":0},"p_value":{"a":0.009131369305733437,"b":1},"psi_crit":{"a":0.2949665349837536,"b":0.2949665349837536},"drifted":[],"drift_score":0.08865215501581927,"status":"stable","n":40,"missing":{"a":0,"b":0},"ref":"35ec4fdc2493d9d5","counts":{"a":[19,10,6,5,0],"b":[10,10,10,10,0]}}'
 	assert_equal "$stderr" ""
 
 	make_ref1000 a
 	run_split mm-psi --ref ref1000.json bh.ndjson
 	assert_success
-	assert_equal "$(field drifted <<<"$output") $(field status <<<"$output")" \
-	    '["a"] "moderate"'
+	field drifted status
+	assert_equal "$field" '["a"] "moderate"'
 	assert_equal "$stderr" \
 	    "mm-psi: ignoring features not in the reference, such as 'b'"
 }
@@ -552,19 +672,23 @@ make_bh() {
 	# 7.81473 * .026 = .203183.
 	run_split mm-psi --ref ref1000.json --alpha 0.05 bh.ndjson
 	assert_success
-	assert_equal "$(field psi_crit <<<"$output")" \
+	field psi_crit
+	assert_equal "$field" \
 	    '{"a":0.20318292548453065,"b":0.20318292548453065}'
-	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	field drifted
+	assert_equal "$field" '["a"]'
 	assert_equal "$stderr" ""
 
 	mkdir conf
 	printf 'alpha: 0.05\n' >conf/drift.yaml
 	run_split mm-psi --ref ref1000.json --config conf bh.ndjson
 	assert_success
-	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	field drifted
+	assert_equal "$field" '["a"]'
 	run_split mm-psi --ref ref1000.json --config conf --alpha 0.01 bh.ndjson
 	assert_success
-	assert_equal "$(field drifted <<<"$output")" '[]'
+	field drifted
+	assert_equal "$field" '[]'
 }
 
 @test "--threshold fixed flags a small noisy batch that the test keeps stable" {
@@ -574,18 +698,21 @@ make_bh() {
 	#   PSI = .2 ln 1.8 + 2 * .1 ln(.25/.15) = .11756 + .10217 = .21973
 	# fixed: the mean PSI .21973 is severe.  test: psi_adj = .21973 -
 	# 3 * (1/1000 + 1/8) < 0, so 0: stable whatever the p-value.
-	printf '{"batch_id":"s","features":{"a":[%s]}}\n' \
-	    "$(vals 250 4 1 1 2)" >s.ndjson
+	vals a 250 4 1 1 2
+	printf '{"batch_id":"s","features":{"a":[%s]}}\n' "$a" >s.ndjson
 	run_split mm-psi --ref ref1000.json --threshold fixed s.ndjson
 	assert_success
-	assert_equal "$(field psi <<<"$output") $(field drift_score <<<"$output") $(field status <<<"$output")" \
+	field psi drift_score status
+	assert_equal "$field" \
 	    '{"a":0.21972245773362198} 0.21972245773362198 "severe"'
-	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	field drifted
+	assert_equal "$field" '["a"]'
 	assert_equal "$stderr" ""
 
 	run_split mm-psi --ref ref1000.json s.ndjson
 	assert_success
-	assert_equal "$(field psi_adj <<<"$output") $(field drifted <<<"$output")" \
+	field psi_adj drifted
+	assert_equal "$field" \
 	    '{"a":0} []'
 	[[ $output == *'"drift_score":0,"status":"stable",'* ]]
 
@@ -607,11 +734,12 @@ make_bh() {
 	#   chi2_contingency p = .00064059: significant
 	#   PSI = .018146, psi_adj = .018146 - 3 * (1/1000 + 1/20000)
 	#       = .014996: far below moderate, so not drifted.
-	printf '{"batch_id":"big","features":{"a":[%s]}}\n' \
-	    "$(vals 250 6000 5200 4600 4200)" >big.ndjson
+	vals a 250 6000 5200 4600 4200
+	printf '{"batch_id":"big","features":{"a":[%s]}}\n' "$a" >big.ndjson
 	run_split mm-psi --ref ref1000.json big.ndjson
 	assert_success
-	assert_equal "$(drift_of <<<"$output")" '{"psi":{"a":0.018146430561806103},"psi_adj":{"a":0.014996430561806103},"p_value":{"a":0.0006405893573008208},"psi_crit":{"a":0.011912110066651585},"drifted":[],"drift_score":0.014996430561806103,"status":"stable","n":20000,"missing":{"a":0},"ref":"412da53f7ff6af0d","counts":{"a":[6000,5200,4600,4200,0]}}'
+	drift_of "$output"
+	assert_equal "$drift" '{"psi":{"a":0.018146430561806103},"psi_adj":{"a":0.014996430561806103},"p_value":{"a":0.0006405893573008208},"psi_crit":{"a":0.011912110066651585},"drifted":[],"drift_score":0.014996430561806103,"status":"stable","n":20000,"missing":{"a":0},"ref":"412da53f7ff6af0d","counts":{"a":[6000,5200,4600,4200,0]}}'
 	assert_equal "$stderr" ""
 }
 
@@ -633,23 +761,29 @@ make_bh() {
 
 @test "moderate and severe come from drift.yaml" {
 	make_ref1000
-	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
-	    "$(vals 250 90 45 35 30)" "$(vals 250 50 50 50 50)" >h.ndjson
+	vals a 250 90 45 35 30
+	vals b 250 50 50 50 50
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' "$a" "$b" \
+	    >h.ndjson
 	# psi_adj(a) = .17620 (see the hand-computed batch): moderate by
 	# default, severe from .15, stable from .18.
 	run_split mm-psi --ref ref1000.json h.ndjson
 	assert_success
-	assert_equal "$(field status <<<"$output")" '"moderate"'
+	field status
+	assert_equal "$field" '"moderate"'
 	mkdir conf
 	printf 'moderate: 0.05\nsevere: 0.15\n' >conf/drift.yaml
 	run_split mm-psi --ref ref1000.json --config conf h.ndjson
 	assert_success
-	assert_equal "$(field status <<<"$output")" '"severe"'
+	field status
+	assert_equal "$field" '"severe"'
 	printf 'moderate: 0.18\nsevere: 0.3\n' >conf/drift.yaml
 	run_split mm-psi --ref ref1000.json --config conf h.ndjson
 	assert_success
-	assert_equal "$(field status <<<"$output")" '"stable"'
-	assert_equal "$(field drifted <<<"$output")" '[]'
+	field status
+	assert_equal "$field" '"stable"'
+	field drifted
+	assert_equal "$field" '[]'
 }
 
 @test "smoothing: 0 keeps the older formula, with eps from drift.yaml bounding an empty bin" {
@@ -662,7 +796,8 @@ make_bh() {
 	#   = 2 * .2 * .49784 + 2 * .2 * 3.04452 = 1.41694
 	run_split mm-psi --ref ref.json --config conf <<<'{"batch_id":"e","features":{"a":[1,2,9,10],"c":[5,5,5,5]}}'
 	assert_success
-	assert_equal "$(grep -o '"psi":{"a":[^,]*' <<<"$output")" \
+	grep_o '"psi":\{"a":[^,]*' "$output"
+	assert_equal "${found[*]}" \
 	    '"psi":{"a":1.416944346385041'
 	assert_equal "$stderr" ""
 }
@@ -671,13 +806,15 @@ make_bh() {
 
 @test "--fail-on severe exits 1 after writing every record" {
 	make_ref200
-	z=$(printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
-	    "$(rep null 20)" "$(rep null 20)" "$(rep null 20)")
+	rep nulls null 20
+	printf -v z '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
+	    "$nulls" "$nulls" "$nulls"
 	printf '%s\n' "$z" "$z" >in.ndjson
 	run_split mm-psi --ref ref200.json --fail-on severe in.ndjson
 	assert_failure 1
 	assert_output "$(mm-psi --ref ref200.json in.ndjson)"
-	[ "$(wc -l <<<"$output")" -eq 2 ]
+	lines_in "$output"
+	[ "$n" -eq 2 ]
 	assert_equal "$stderr" ""
 }
 
@@ -685,11 +822,14 @@ make_bh() {
 	make_ref1000
 	# a moderate (psi_adj .17620, see the hand-computed batch), b as in
 	# the reference.
-	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' \
-	    "$(vals 250 90 45 35 30)" "$(vals 250 50 50 50 50)" >m.ndjson
+	vals a 250 90 45 35 30
+	vals b 250 50 50 50 50
+	printf '{"batch_id":"h","features":{"a":[%s],"b":[%s]}}\n' "$a" "$b" \
+	    >m.ndjson
 	run_split mm-psi --ref ref1000.json --fail-on moderate m.ndjson
 	assert_failure 1
-	assert_equal "$(field drifted <<<"$output")" '["a"]'
+	field drifted
+	assert_equal "$field" '["a"]'
 	assert_equal "$stderr" ""
 	run_split mm-psi --ref ref1000.json --fail-on severe m.ndjson
 	assert_success
@@ -716,12 +856,14 @@ make_bh() {
 	    >stable.ndjson
 	run_split mm-psi --ref ref.json --fail-on severe drifted.ndjson
 	assert_failure 1
-	assert_equal "$(field drifted <<<"$output")" '["f7"]'
+	field drifted
+	assert_equal "$field" '["f7"]'
 	[[ $output == *'"status":"severe","n":500,'* ]]
 	assert_equal "$stderr" ""
 	run_split mm-psi --ref ref.json --fail-on moderate stable.ndjson
 	assert_success
-	assert_equal "$(field drifted <<<"$output")" '[]'
+	field drifted
+	assert_equal "$field" '[]'
 	assert_equal "$stderr" ""
 }
 
@@ -733,12 +875,15 @@ make_bh() {
 	printf '%s\n' "$W2" "$W3" >2.ndjson
 	run_split mm-psi --ref ref.json 1.ndjson - 2.ndjson <<<"$B1"
 	assert_success
-	assert_equal "$(sed 's/,"drift".*//' <<<"$output")" \
+	mapfile -t out <<<"$output"
+	printf -v got '%s\n' "${out[@]%%,\"drift\"*}"
+	assert_equal "${got%$'\n'}" \
 	    "${W1%\}}
 ${B1%\}}
 ${W2%\}}
 ${W3%\}}"
-	assert_equal "$(sed -n 2p <<<"$output" | drift_of)" "$D1"
+	drift_of "${out[1]}"
+	assert_equal "$drift" "$D1"
 	assert_equal "$stderr" ""
 }
 
@@ -846,17 +991,26 @@ make_batches() {
 @test "--merge of counts from shards in separate processes equals PSI of the whole" {
 	make_ref
 	make_batches
-	sed -n 1,2p batches.ndjson >s1
-	sed -n 3,4p batches.ndjson >s2
-	sed -n 5,6p batches.ndjson >s3
+	mapfile -t b <batches.ndjson
+	printf '%s\n' "${b[@]:0:2}" >s1
+	printf '%s\n' "${b[@]:2:2}" >s2
+	printf '%s\n' "${b[@]:4:2}" >s3
 	for s in s1 s2 s3; do
 		mm-psi --ref ref.json --counts "$s" >"$s.counts" &
 	done
 	wait
-	[ "$(cat s?.counts | wc -l)" -eq 6 ]
-	want=$(mm-psi --ref ref.json whole.ndjson | drift_of)
+	# What cat s?.counts gives: six lines.
+	counts=
+	for s in s?.counts; do
+		IFS= read -r -d '' c <"$s" || true
+		counts+=$c
+	done
+	lines_in "${counts%$'\n'}"
+	[ "$n" -eq 6 ]
+	drift_of "$(mm-psi --ref ref.json whole.ndjson)"
+	want=$drift
 	[[ $want == *'"n":42,"missing":{"a":3,"c":0},'* ]]
-	run_split sh -c 'cat s1.counts s2.counts s3.counts | mm-psi --ref ref.json --merge'
+	run_split mm-psi --ref ref.json --merge <<<"${counts%$'\n'}"
 	assert_success
 	assert_output "{\"n_records\":6,\"drift\":$want}"
 	assert_equal "$stderr" ""
@@ -876,15 +1030,27 @@ make_batches() {
 @test "--merge of shards made by mm-gen equals PSI of one batch from mm-batch" {
 	mm-gen --batches 1 --batch-size 400 --seed 1 | mm-psi --fit >ref.json
 	mm-gen --batches 6 --batch-size 50 --seed 2 >batches.ndjson
-	split -l 2 batches.ndjson shard.
+	# split -l 2 batches.ndjson shard.
+	mapfile -t b <batches.ndjson
+	printf '%s\n' "${b[@]:0:2}" >shard.aa
+	printf '%s\n' "${b[@]:2:2}" >shard.ab
+	printf '%s\n' "${b[@]:4:2}" >shard.ac
+	[ ${#b[@]} -eq 6 ]
 	for s in shard.aa shard.ab shard.ac; do
 		mm-psi --ref ref.json --counts "$s" >"$s.counts" &
 	done
 	wait
-	want=$(mm-gen --batches 6 --batch-size 50 --seed 2 --format rows |
-	    mm-batch --size 300 | mm-psi --ref ref.json 2>/dev/null | drift_of)
+	drift_of "$(mm-gen --batches 6 --batch-size 50 --seed 2 --format rows |
+	    mm-batch --size 300 | mm-psi --ref ref.json 2>/dev/null)"
+	want=$drift
 	[[ $want == *'"n":300,'* ]]
-	run_split sh -c 'cat shard.a?.counts | mm-psi --ref ref.json --merge'
+	# cat shard.a?.counts on its standard input.
+	counts=
+	for s in shard.a?.counts; do
+		IFS= read -r -d '' c <"$s" || true
+		counts+=$c
+	done
+	run_split mm-psi --ref ref.json --merge <<<"${counts%$'\n'}"
 	assert_success
 	assert_output "{\"n_records\":6,\"drift\":$want}"
 	assert_equal "$stderr" ""
@@ -892,15 +1058,17 @@ make_batches() {
 
 @test "--merge --by FIELD gives one result per value, in first-seen order" {
 	make_ref
-	printf '%s\n' \
-	    '{"batch_id":"w1","day":"d2","features":{"a":[1,2],"c":[5,5]}}' \
-	    '{"batch_id":"w2","day":"d1","features":{"a":[9,10],"c":[5,5]}}' \
-	    '{"batch_id":"w3","day": "d2","features":{"a":[5,6],"c":[5,5]}}' \
-	    '{"batch_id":"w4","day":7,"features":{"a":[9,10],"c":[5,5]}}' |
-	    mm-psi --ref ref.json --counts >c.ndjson
+	mm-psi --ref ref.json --counts >c.ndjson <<'EOF'
+{"batch_id":"w1","day":"d2","features":{"a":[1,2],"c":[5,5]}}
+{"batch_id":"w2","day":"d1","features":{"a":[9,10],"c":[5,5]}}
+{"batch_id":"w3","day": "d2","features":{"a":[5,6],"c":[5,5]}}
+{"batch_id":"w4","day":7,"features":{"a":[9,10],"c":[5,5]}}
+EOF
 	# d2 = w1 + w3: a = 1,2,5,6, the same counts as 1,2 | 5,6.
-	d2=$(mm-psi --ref ref.json <<<'{"batch_id":"x","features":{"a":[1,2,5,6],"c":[5,5,5,5]}}' | drift_of)
-	d1=$(mm-psi --ref ref.json <<<"$W2" | drift_of)
+	drift_of "$(mm-psi --ref ref.json <<<'{"batch_id":"x","features":{"a":[1,2,5,6],"c":[5,5,5,5]}}')"
+	d2=$drift
+	drift_of "$(mm-psi --ref ref.json <<<"$W2")"
+	d1=$drift
 	run_split mm-psi --ref ref.json --merge --by day c.ndjson
 	assert_success
 	assert_output "{\"day\":\"d2\",\"n_records\":2,\"drift\":$d2}
@@ -912,12 +1080,14 @@ make_batches() {
 @test "--merge with --fail-on judges the merged result" {
 	make_ref200
 	# Two halves of the all-null batch: each 10 rows, merged 20: severe.
-	h=$(printf '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
-	    "$(rep null 10)" "$(rep null 10)" "$(rep null 10)")
-	printf '%s\n' "$h" "$h" | mm-psi --ref ref200.json --counts >c.ndjson
+	rep nulls null 10
+	printf -v h '{"batch_id":"z","features":{"n":[%s],"c":[%s],"s":[%s]}}' \
+	    "$nulls" "$nulls" "$nulls"
+	mm-psi --ref ref200.json --counts <<<"$h"$'\n'"$h" >c.ndjson
 	run_split mm-psi --ref ref200.json --merge --fail-on severe c.ndjson
 	assert_failure 1
-	assert_equal "$(field drifted <<<"$output")" '["c","s","n"]'
+	field drifted
+	assert_equal "$field" '["c","s","n"]'
 	[[ $output == *'"status":"severe","n":20,'* ]]
 	assert_equal "$stderr" ""
 }
@@ -925,7 +1095,7 @@ make_batches() {
 @test "--merge refuses counts made with another reference" {
 	make_ref
 	make_ref1000
-	printf '%s\n' "$B1" | mm-psi --ref ref.json --counts >c.ndjson
+	mm-psi --ref ref.json --counts <<<"$B1" >c.ndjson
 	run_split mm-psi --ref ref1000.json --merge c.ndjson
 	assert_failure 2
 	assert_output ""
@@ -934,7 +1104,7 @@ make_batches() {
 
 @test "--merge: a record without counts, or without the --by field" {
 	make_ref
-	printf '%s\n' "$B1" | mm-psi --ref ref.json --counts >c.ndjson
+	mm-psi --ref ref.json --counts <<<"$B1" >c.ndjson
 	run_split mm-psi --ref ref.json --merge --by day c.ndjson
 	assert_failure 2
 	assert_output ""
@@ -969,8 +1139,10 @@ counts() {
 	assert_output ""
 	assert_equal "$stderr" "mm-psi: c.ndjson:2: count 4 of feature 'a' is not a count"
 
+	mapfile -t rec <c.ndjson
 	for bad in 3 4 6 7; do
-		sed -n "1p;${bad}p" c.ndjson >one.ndjson
+		# sed -n "1p;${bad}p" c.ndjson
+		printf '%s\n' "${rec[0]}" "${rec[bad - 1]}" >one.ndjson
 		run_split mm-psi --ref ref.json --merge one.ndjson
 		assert_failure 2
 		assert_output ""

@@ -62,11 +62,6 @@ grade_db() {
 	    WHERE batch_id = 'b5'"
 }
 
-# One section of report.html, from its <section> line to </section>.
-section() {
-	sed -n "/^<section id=\"$1\">/,/^<\/section>/p" "${2:-report.html}"
-}
-
 # Two small versions: the first active, the second staged.
 make_store() {
 	mkdir -p conf
@@ -79,119 +74,273 @@ make_store() {
 	    >/dev/null
 }
 
+# The database of make_db, graded (grade_db) or not, and the store of
+# make_store, made once for the file: a test copies the ones it needs in
+# one cp, where making them took two to four processes each time.
+setup_file() {
+	local top=$PWD f=$BATS_FILE_TMPDIR
+
+	mkdir "$f/db" "$f/graded" "$f/store"
+	cd "$f/db" && make_db || return 1
+	cd "$f/graded" && cp "$f/db/m.db" . && grade_db || return 1
+	cd "$f/store" && make_store || return 1
+	cd "$top" || return 1
+}
+
+# fixture NAME...: copies of setup_file's db (m.db as make_db leaves it),
+# graded (m.db after grade_db, with the drift objects' files) and store
+# (m and conf as make_store leaves them), here.
+fixture() {
+	local f=$BATS_FILE_TMPDIR name from=()
+
+	for name; do
+		case $name in
+		db) from+=("$f/db/m.db") ;;
+		graded) from+=("$f/graded"/*) ;;
+		store) from+=("$f/store/m" "$f/store/conf") ;;
+		esac
+	done
+	cp -a "${from[@]}" .
+}
+
 report() {
 	run_split mm-report --db m.db --models m --now $NOW "$@"
 }
 
-# How many times a fixed string occurs in a file.
-occurs() {
-	grep -oF -- "$1" "$2" | wc -l
+# The checks of the page below are bash's own, where a grep, sed or wc
+# in $(...) costs two or three processes and these tests make hundreds.
+# They take the page as one text, in a few commands: under bats each
+# command pays for a DEBUG trap, and a loop over the page's lines would
+# cost as much as the processes.
+
+# read_file VAR FILE: FILE's bytes in VAR (a page holds no NUL).
+read_file() {
+	local _read_file=
+
+	IFS= read -r -d '' _read_file <"$2" || true
+	printf -v "$1" '%s' "$_read_file"
 }
 
-# The value of the summary tile named $1.
-tile() {
-	grep -o "<div class=\"k\">$1</div><div class=\"v[^\"]*\">[^<]*" \
-	    "${2:-report.html}" | sed 's/.*>//'
+# same FILE1 FILE2: the two files hold the same bytes, as cmp says.
+same() {
+	local a b
+
+	[ -f "$1" ] && [ -f "$2" ] || return 1
+	read_file a "$1"
+	read_file b "$2"
+	[ "$a" = "$b" ]
+}
+
+# read_page [FILE]: the lines of FILE (report.html) in the array page.
+read_page() {
+	mapfile -t page <"${1:-report.html}"
+}
+
+# has [-x] PATTERN [FILE]: a line of FILE (report.html) matches PATTERN
+# (all of the line with -x), as grep -q [-x] PATTERN FILE says.  PATTERN
+# is a basic regular expression with no dot in a bracket expression.
+has() {
+	local whole='' re c text nl=$'\n'
+
+	if [ "$1" = -x ]; then
+		whole=1
+		shift
+	fi
+	re=$1
+	# Plain in a basic regular expression, special in an extended one.
+	for c in '(' ')' '{' '}' '+' '?' '|'; do
+		re=${re//"$c"/"\\$c"}
+	done
+	# Matched against the whole text, within one line as grep matches.
+	re=${re//'[^'/"[^$nl"}
+	re=${re//./"[^$nl]"}
+	if [ "$whole" ]; then
+		re="(^|$nl)($re)($nl|\$)"
+	fi
+	read_file text "${2:-report.html}"
+	[[ $text =~ $re ]]
+}
+
+# matches RE [FILE]: what grep -oE RE FILE prints, each match of RE in
+# FILE (report.html) in turn, in the array found.  RE has no dot outside
+# a bracket expression.
+matches() {
+	local re=${1//'[^'/"[^"$'\n'} text before
+
+	found=()
+	read_file text "${2:-report.html}"
+	while [[ $text =~ $re ]]; do
+		found+=("${BASH_REMATCH[0]}")
+		# On after the match (the first place its text is).
+		before=${text%%"${BASH_REMATCH[0]}"*}
+		text=${text:${#before} + ${#BASH_REMATCH[0]}}
+	done
+}
+
+# assert_occurs STRING N [FILE]: the fixed STRING occurs N times in FILE
+# (report.html), as grep -oF STRING FILE | wc -l counts.
+assert_occurs() {
+	local text rest
+
+	read_file text "${3:-report.html}"
+	rest=${text//"$1"/}
+	assert_equal "$(((${#text} - ${#rest}) / ${#1}))" "$2"
+}
+
+# assert_tile NAME VALUE [FILE]: the value of the summary tile named NAME
+# in FILE (report.html) is VALUE.
+assert_tile() {
+	local IFS=$'\n' value
+
+	matches "<div class=\"k\">$1</div><div class=\"v[^\"]*\">[^<]*" \
+	    "${3:-report.html}"
+	value=${found[*]##*>}
+	unset IFS
+	assert_equal "$value" "$2"
+}
+
+# section ID [FILE]: the lines of FILE (report.html) from its <section>
+# line to </section>, as sed -n '/^<section id="ID">/,/^<\/section>/p'
+# prints them, in the array sec.
+section() {
+	local nl=$'\n' start="<section id=\"$1\">" text before line range
+
+	sec=()
+	read_file text "${2:-report.html}"
+	text=$nl$text
+	while [[ $text == *"$nl$start"* ]]; do
+		# From a line that starts with START
+		before=${text%%"$nl$start"*}
+		text=${text:${#before} + 1}
+		# to the next that starts with </section>, or the end.
+		if [[ $text == *"$nl</section>"* ]]; then
+			before=${text%%"$nl</section>"*}
+			line=${text:${#before} + 1}
+			line=${line%%"$nl"*}
+			text=${text:${#before} + 1 + ${#line}}
+			range=$before$nl$line
+		else
+			range=${text%"$nl"}
+			text=
+		fi
+		mapfile -t -O ${#sec[@]} sec <<<"$range"
+	done
+}
+
+# assert_listed RE N: N of the names ls -A lists here match RE, as
+# ls -A | grep -c RE counts them.
+assert_listed() {
+	local names name n=0
+
+	shopt -s nullglob dotglob
+	names=(*)
+	shopt -u nullglob dotglob
+	for name in "${names[@]}"; do
+		[[ $name =~ $1 ]] && n=$((n + 1))
+	done
+	assert_equal "$n" "$2"
 }
 
 @test "a page with every section, self-contained, and nothing printed" {
-	make_db
-	make_store
+	fixture db store
 	report
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
 	[ -s report.html ]
 	# Nothing left beside it.
-	assert_equal "$(ls -A | grep -c 'report\.html.')" 0
-	head -n 1 report.html | grep -qx '<!DOCTYPE html>'
-	tail -n 1 report.html | grep -qx '</html>'
+	assert_listed 'report\.html.' 0
+	read_page
+	[ "${page[0]}" = '<!DOCTYPE html>' ]
+	[ "${page[-1]}" = '</html>' ]
 	# Nothing to fetch: no scripts, links, sources or URLs.
 	for s in 'http://' 'https://' '<script' '<link' ' src=' 'url(' \
 	    '@import' '<img' '<iframe'; do
-		assert_equal "$(occurs "$s" report.html)" 0
+		assert_occurs "$s" 0
 	done
 	for h in 'Trust score' 'F1 against the baseline' 'Drifted features' \
 	    'Drift: psi_adj per feature' 'Drift: p-values' 'Decisions' \
 	    'Model versions'; do
-		assert_equal "$(occurs "<h2>$h</h2>" report.html)" 1
+		assert_occurs "<h2>$h</h2>" 1
 	done
 	# Nothing in metrics.drift: the one section that needs it says so.
-	assert_equal "$(occurs 'No data' report.html)" 1
-	assert_equal "$(occurs 'No data: no batch was graded feature by feature (recorded before per-feature drift).' report.html)" 1
-	assert_equal "$(tile Batches)" 6
-	assert_equal "$(tile 'Latest trust')" 0.620
-	assert_equal "$(tile 'Latest drift')" severe
-	assert_equal "$(tile 'Active version')" 20251126T065320Z
+	assert_occurs 'No data' 1
+	assert_occurs 'No data: no batch was graded feature by feature (recorded before per-feature drift).' 1
+	assert_tile Batches 6
+	assert_tile 'Latest trust' 0.620
+	assert_tile 'Latest drift' severe
+	assert_tile 'Active version' 20251126T065320Z
 }
 
 @test "one marker per decision other than none, by action" {
-	make_db
+	fixture db
 	report
 	assert_success
-	assert_equal "$(occurs 'class="mk ' report.html)" 4
-	assert_equal "$(occurs 'class="mk mk-retrain"' report.html)" 1
-	assert_equal "$(occurs 'class="mk mk-promote"' report.html)" 1
-	assert_equal "$(occurs 'class="mk mk-reject"' report.html)" 1
+	assert_occurs 'class="mk ' 4
+	assert_occurs 'class="mk mk-retrain"' 1
+	assert_occurs 'class="mk mk-promote"' 1
+	assert_occurs 'class="mk mk-reject"' 1
 	# Skipped: drawn hollow.
-	assert_equal "$(occurs 'class="mk mk-rollback hollow"' report.html)" 1
-	assert_equal "$(tile Decisions)" 4
+	assert_occurs 'class="mk mk-rollback hollow"' 1
+	assert_tile Decisions 4
 }
 
 @test "the decisions table: a row each, reasons escaped, none counted" {
-	make_db
+	fixture db
 	report
 	assert_success
-	assert_equal "$(occurs '<tr class="dec">' report.html)" 4
-	grep -q '<td class="reason">f1 &lt;b&gt;fell&lt;/b&gt; &amp; &quot;more&quot;</td>' report.html
-	assert_equal "$(occurs '<b>fell' report.html)" 0
-	grep -q '<td class="nowrap">2025-11-26 06:54:50</td><td><span class="badge a-retrain">retrain</span></td><td>b1</td>' report.html
-	grep -q '<td>skipped<div class="detail">no previous version to roll back to</div></td>' report.html
-	grep -q '5 decisions: 1 promote, 1 retrain, 1 reject, 1 rollback, 1 none (not listed). Newest first:</p>' report.html
+	assert_occurs '<tr class="dec">' 4
+	has '<td class="reason">f1 &lt;b&gt;fell&lt;/b&gt; &amp; &quot;more&quot;</td>'
+	assert_occurs '<b>fell' 0
+	has '<td class="nowrap">2025-11-26 06:54:50</td><td><span class="badge a-retrain">retrain</span></td><td>b1</td>'
+	has '<td>skipped<div class="detail">no previous version to roll back to</div></td>'
+	has '5 decisions: 1 promote, 1 retrain, 1 reject, 1 rollback, 1 none (not listed). Newest first:</p>'
 	# Newest first.
-	assert_equal "$(grep -o '<span class="badge a-[a-z]*">' report.html | sed 's/.*a-//; s/">//' | tr '\n' ' ')" \
-	    'rollback reject promote retrain '
+	matches '<span class="badge a-[a-z]*">'
+	found=("${found[@]#*a-}")
+	printf -v badges '%s ' "${found[@]%\">}"
+	assert_equal "$badges" 'rollback reject promote retrain '
 }
 
 @test "F1 against the baseline: gaps without labels, version changes" {
-	make_db
+	fixture db
 	report
 	assert_success
 	# b2 has no F1: two F1 lines, b0-b1 and b3-b5.
-	assert_equal "$(occurs '<polyline class="ln f1"' report.html)" 2
-	assert_equal "$(occurs '<line class="vc"' report.html)" 1
-	grep -q '<text class="vlabel"[^>]*>v2</text>' report.html
-	grep -q 'version change (1)' report.html
+	assert_occurs '<polyline class="ln f1"' 2
+	assert_occurs '<line class="vc"' 1
+	has '<text class="vlabel"[^>]*>v2</text>'
+	has 'version change (1)'
 }
 
 @test "drift before metrics.drift: the heat map of PSI, p-values" {
-	make_db
+	fixture db
 	sqlite3 m.db "UPDATE metrics SET drift = NULL"
 	report
 	assert_success
 	# Nothing is graded, so no feature drifted and no lines are drawn.
-	assert_equal "$(occurs 'No feature drifted, so no lines are drawn.' report.html)" 1
-	assert_equal "$(occurs '<polyline class="ln s' report.html)" 0
-	assert_equal "$(occurs '6 batches recorded before psi_adj show PSI.' report.html)" 1
+	assert_occurs 'No feature drifted, so no lines are drawn.' 1
+	assert_occurs '<polyline class="ln s' 0
+	assert_occurs '6 batches recorded before psi_adj show PSI.' 1
 	# The heat map colours the PSI columns: 0.45 severe, 0.05 green.
-	assert_equal "$(occurs 'fill="#cd5353"><title>f0 · b4 · PSI 0.4500 · p-value 1e-20</title>' report.html)" 1
-	assert_equal "$(occurs 'fill="#d6eddd"><title>f0 · b2 · PSI 0.0500 · p-value 0.600</title>' report.html)" 1
+	assert_occurs 'fill="#cd5353"><title>f0 · b4 · PSI 0.4500 · p-value 1e-20</title>' 1
+	assert_occurs 'fill="#d6eddd"><title>f0 · b2 · PSI 0.0500 · p-value 0.600</title>' 1
 	# p-values of 1e-20 and 0 are significant, at the floor.  With two
 	# features, b2's 0.6 and 0.9 adjust to min(0.6 * 2, 0.9 * 2 / 2).
-	assert_equal "$(occurs '<circle class="pv sig"' report.html)" 2
-	grep -q 'b4 · adjusted p-value 2e-20 · smallest p-value 1e-20 (f0)' report.html
-	grep -q 'b5 · adjusted p-value 0 · smallest p-value 0 (f0)' report.html
-	grep -q 'b2 · adjusted p-value 0.900 · smallest p-value 0.600 (f0)' report.html
+	assert_occurs '<circle class="pv sig"' 2
+	has 'b4 · adjusted p-value 2e-20 · smallest p-value 1e-20 (f0)'
+	has 'b5 · adjusted p-value 0 · smallest p-value 0 (f0)'
+	has 'b2 · adjusted p-value 0.900 · smallest p-value 0.600 (f0)'
 }
 
 @test "drifted features: from metrics.drift, ranked, names escaped" {
-	make_db
-	grade_db
+	fixture graded
 	report
 	assert_success
 	assert_equal "$stderr" ""
-	section drifted >got
-	cat >want <<'EOF'
+	section drifted
+	printf -v got '%s\n' "${sec[@]}"
+	IFS= read -r -d '' want <<'EOF' || true
 <section id="drifted">
 <h2>Drifted features</h2>
 <p class="note">A feature drifted in a batch when its p-value was significant at alpha 0.01 after Benjamini-Hochberg across the batch's features and its psi_adj, its PSI beyond what sampling noise gives, reached moderate (0.1), as mm-psi grades it.  The features that drifted in the most batches come first, then those with the largest psi_adj.</p>
@@ -205,20 +354,20 @@ tile() {
 </table></div>
 </section>
 EOF
-	diff -u want got
-	assert_equal "$(occurs 'x<&>' report.html)" 0
+	assert_equal "$got" "$want"
+	assert_occurs 'x<&>' 0
 	# Their psi_adj lines, ringed where they drifted, named below.
-	assert_equal "$(occurs '<polyline class="ln s0"' report.html)" 1
-	assert_equal "$(occurs '<polyline class="ln s1"' report.html)" 1
-	assert_equal "$(occurs '<circle class="dd ' report.html)" 3
-	assert_equal "$(occurs '</svg>x&lt;&amp;&gt;&quot;y</span>' report.html)" 1
-	assert_equal "$(occurs 'class="band band-moderate"' report.html)" 1
-	assert_equal "$(occurs 'class="band band-severe"' report.html)" 1
+	assert_occurs '<polyline class="ln s0"' 1
+	assert_occurs '<polyline class="ln s1"' 1
+	assert_occurs '<circle class="dd ' 3
+	assert_occurs '</svg>x&lt;&amp;&gt;&quot;y</span>' 1
+	assert_occurs 'class="band band-moderate"' 1
+	assert_occurs 'class="band band-severe"' 1
 	# The heat map colours psi_adj; b0 has only its PSI.
-	assert_equal "$(occurs '<title>f0 · b4 · psi_adj 0.3100 (PSI 0.4500) · p-value 1e-20 · drifted</title>' report.html)" 1
-	assert_equal "$(occurs 'fill="#f0f7f2"><title>f0 · b2 · psi_adj 0.0000 (PSI 0.0400) · p-value 0.700</title>' report.html)" 1
-	assert_equal "$(occurs '<title>f0 · b0 · PSI 0.0300 · p-value 0.800</title>' report.html)" 1
-	assert_equal "$(tile 'Latest drift')" severe
+	assert_occurs '<title>f0 · b4 · psi_adj 0.3100 (PSI 0.4500) · p-value 1e-20 · drifted</title>' 1
+	assert_occurs 'fill="#f0f7f2"><title>f0 · b2 · psi_adj 0.0000 (PSI 0.0400) · p-value 0.700</title>' 1
+	assert_occurs '<title>f0 · b0 · PSI 0.0300 · p-value 0.800</title>' 1
+	assert_tile 'Latest drift' severe
 }
 
 @test "drifted features from the real pipeline: the ones mm-gen moved" {
@@ -231,81 +380,85 @@ EOF
 	    mm-psi --models m | mm-record --db m.db >/dev/null
 	report
 	assert_success
-	section drifted >got
-	grep -qx '<p class="note">3 of 6 batches had a drifted feature; 2 features drifted.</p>' got
+	section drifted
+	printf '%s\n' "${sec[@]}" >got
+	has -x '<p class="note">3 of 6 batches had a drifted feature; 2 features drifted.</p>' got
 	# Feature, batches drifted, last drifted: psi_adj is mm-psi's.
-	sed -n 's|^<tr class="drift"><td class="mono">\([^<]*\)</td><td class="num">\([0-9]*\)</td>.*<span class="mono">\([^<]*\)</span> \(.*\)</td></tr>$|\1 \2 \3 \4|p' got |
-	    sort >rows
-	cat >want <<'EOF'
-f0 3 b000005 2025-11-26 06:58:20
-f3 3 b000005 2025-11-26 06:58:20
-EOF
-	diff -u want rows
+	re='^<tr class="drift"><td class="mono">([^<]*)</td><td class="num">([0-9]*)</td>.*<span class="mono">([^<]*)</span> (.*)</td></tr>$'
+	rows=
+	for line in "${sec[@]}"; do
+		[[ $line =~ $re ]] &&
+		    rows+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} ${BASH_REMATCH[4]}"$'\n'
+	done
+	sort -o rows <<<"${rows%$'\n'}"
+	assert_equal "$(<rows)" "f0 3 b000005 2025-11-26 06:58:20
+f3 3 b000005 2025-11-26 06:58:20"
 	# Before the shift, 256 rows of noise: every psi_adj below moderate.
-	grep -o 'b00000[012] · psi_adj [0-9.]*' report.html | awk '
+	matches 'b00000[012] · psi_adj [0-9.]*'
+	printf -v psi '%s\n' "${found[@]}"
+	awk '
 	    { n++; if ($NF >= 0.1) bad++ }
-	    END { exit !(n == 30 && bad == 0) }'
-	assert_equal "$(tile 'Latest drift')" severe
+	    END { exit !(n == 30 && bad == 0) }' <<<"${psi%$'\n'}"
+	assert_tile 'Latest drift' severe
 }
 
 @test "drifted features: none in graded batches" {
-	make_db
-	grade_db
+	fixture graded
 	sqlite3 m.db "UPDATE metrics SET drift = CAST(readfile('stable.json')
 	    AS TEXT)"
 	report
 	assert_success
-	section drifted | tail -n 2 >got
-	cat >want <<'EOF'
+	section drifted
+	printf -v got '%s\n' "${sec[@]: -2}"
+	IFS= read -r -d '' want <<'EOF' || true
 <p class="none">No feature drifted in the 6 batches.</p>
 </section>
 EOF
-	diff -u want got
-	assert_equal "$(occurs '<tr class="drift">' report.html)" 0
-	assert_equal "$(occurs 'No feature drifted, so no lines are drawn.' report.html)" 1
-	assert_equal "$(tile 'Latest drift')" stable
+	assert_equal "$got" "$want"
+	assert_occurs '<tr class="drift">' 0
+	assert_occurs 'No feature drifted, so no lines are drawn.' 1
+	assert_tile 'Latest drift' stable
 }
 
 @test "--config, \$MM_CONFIG or ./config: the bands and alpha of drift.yaml" {
-	make_db
-	grade_db
+	fixture graded
 	mkdir conf
 	printf 'moderate: 0.2\nsevere: 0.5\nalpha: 0.001\n' >conf/drift.yaml
 	report --config conf
 	assert_success
 	assert_equal "$stderr" ""
-	grep -q 'significant at alpha 0.001 after Benjamini-Hochberg' report.html
-	grep -q 'reached moderate (0.2), as mm-psi grades it' report.html
-	grep -q '</i>stable (below 0.2)</span>' report.html
-	grep -q '</i>moderate (0.2 to 0.5)</span>' report.html
-	grep -q '</i>severe (0.5 and above; darker is more)</span>' report.html
-	grep -q 'the bands mark moderate (0.2) and severe (0.5)' report.html
-	grep -q 'at or below alpha (0.001)' report.html
-	grep -q '">0.001</text>' report.html
+	has 'significant at alpha 0.001 after Benjamini-Hochberg'
+	has 'reached moderate (0.2), as mm-psi grades it'
+	has '</i>stable (below 0.2)</span>'
+	has '</i>moderate (0.2 to 0.5)</span>'
+	has '</i>severe (0.5 and above; darker is more)</span>'
+	has 'the bands mark moderate (0.2) and severe (0.5)'
+	has 'at or below alpha (0.001)'
+	has '">0.001</text>'
 	# 0.31 is moderate now, not severe; 0.16 is stable.
-	assert_equal "$(occurs 'fill="#facc5b"><title>f0 · b4 · psi_adj' report.html)" 1
-	assert_equal "$(occurs 'style="background:#c6e6d0"></i>0.1600' report.html)" 1
+	assert_occurs 'fill="#facc5b"><title>f0 · b4 · psi_adj' 1
+	assert_occurs 'style="background:#c6e6d0"></i>0.1600' 1
 	# The same from $MM_CONFIG, and from ./config.
 	cp report.html want.html
 	MM_CONFIG=conf report
 	assert_success
-	cmp want.html report.html
+	same want.html report.html
 	mv conf config
 	report
 	assert_success
-	cmp want.html report.html
+	same want.html report.html
 	# mm-psi's defaults without one.
 	rm -r config
 	report
 	assert_success
-	grep -q 'at or below alpha (0.01)' report.html
+	has 'at or below alpha (0.01)'
 	report --config nowhere
 	assert_failure 2
 	assert_equal "$stderr" "mm-report: config directory 'nowhere': No such file or directory"
 }
 
 @test "a bad drift.yaml exits 2 and writes nothing" {
-	make_db
+	fixture db
 	mkdir conf
 	printf 'moderate: 0.3\nsevere: 0.2\n' >conf/drift.yaml
 	report --config conf
@@ -320,52 +473,51 @@ EOF
 }
 
 @test "version cards: state, metrics and card.json" {
-	make_db
-	make_store
+	fixture db store
 	report
 	assert_success
-	assert_equal "$(occurs '<article class="ver' report.html)" 2
-	assert_equal "$(occurs '<details><summary>card.json</summary>' report.html)" 2
-	grep -q '<article class="ver active">' report.html
-	grep -q '<h3>20251126T065320Z <span class="badge a-active">active</span></h3>' report.html
-	grep -q '<h3>20251126T065420Z <span class="badge a-staged">staged</span></h3>' report.html
-	grep -q '<dt>Rows</dt><dd>225 train, 75 validation</dd>' report.html
-	grep -q '&quot;model&quot;: &quot;random_forest&quot;' report.html
+	assert_occurs '<article class="ver' 2
+	assert_occurs '<details><summary>card.json</summary>' 2
+	has '<article class="ver active">'
+	has '<h3>20251126T065320Z <span class="badge a-active">active</span></h3>'
+	has '<h3>20251126T065420Z <span class="badge a-staged">staged</span></h3>'
+	has '<dt>Rows</dt><dd>225 train, 75 validation</dd>'
+	has '&quot;model&quot;: &quot;random_forest&quot;'
 	# Newest first.
-	[ "$(grep -o '<h3>2025[0-9T]*Z' report.html | head -n 1)" = \
-	    '<h3>20251126T065420Z' ]
+	matches '<h3>2025[0-9T]*Z'
+	[ "${found[0]}" = '<h3>20251126T065420Z' ]
 }
 
 @test "--from and --to keep batches and decisions in the range" {
-	make_db
+	fixture db
 	report --from $((T0 + 120)) --to $((T0 + 240))
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(tile Batches)" 3
-	assert_equal "$(occurs 'class="mk ' report.html)" 2
-	grep -q 'From 2025-11-26 06:55:20 to 2025-11-26 06:57:20 UTC' report.html
+	assert_tile Batches 3
+	assert_occurs 'class="mk ' 2
+	has 'From 2025-11-26 06:55:20 to 2025-11-26 06:57:20 UTC'
 	# The same range as UTC dates.
 	report --from 2025-11-26T06:55:20Z --to 2025-11-26T06:57:20 -o r2.html
 	assert_success
-	assert_equal "$(tile Batches r2.html)" 3
+	assert_tile Batches 3 r2.html
 	report --from 2025-11-27
 	assert_success
-	assert_equal "$(tile Batches)" 0
-	grep -q 'No data: no batches and no decisions in this time range.' report.html
+	assert_tile Batches 0
+	has 'No data: no batches and no decisions in this time range.'
 }
 
 @test "--window: the last LEN before --to or the newest" {
-	make_db
+	fixture db
 	report --window 2m
 	assert_success
-	assert_equal "$(tile Batches)" 3
+	assert_tile Batches 3
 	report -w 1m --to $((T0 + 120))
 	assert_success
-	assert_equal "$(tile Batches)" 2
+	assert_tile Batches 2
 }
 
 @test "-o: a file by way of a temporary file beside it, or standard output" {
-	make_db
+	fixture db
 	report -o out/page.html
 	assert_failure 3
 	assert_equal "$stderr" "mm-report: out/page.html: cannot create: No such file or directory"
@@ -374,26 +526,32 @@ EOF
 	report -o out/page.html --title 'Fraud <prod>'
 	assert_success
 	assert_output ""
-	ls out >files
-	assert_equal "$(cat files)" page.html
-	grep -q '<title>Fraud &lt;prod&gt;</title>' out/page.html
+	shopt -s nullglob
+	files=(out/*)
+	shopt -u nullglob
+	# What ls out lists.
+	assert_equal "${files[*]#out/}" page.html
+	has '<title>Fraud &lt;prod&gt;</title>' out/page.html
 	report -o -
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(printf '%s\n' "$output" | tail -n 1)" '</html>'
+	# The last line.
+	assert_equal "${output##*$'\n'}" '</html>'
 	[ ! -e report.html ]
 	# The same page either way.
 	report -o file.html
-	mm-report --db m.db --models m --now $NOW -o - | cmp - file.html
+	mm-report --db m.db --models m --now $NOW -o - >stdout.html
+	same stdout.html file.html
 }
 
 @test "-o: a pipe or a symbolic link is written in place" {
-	make_db
+	fixture db
 	ln -s target.html link.html
 	report -o link.html
 	assert_success
 	[ -L link.html ]
-	tail -n 1 target.html | grep -qx '</html>'
+	read_page target.html
+	[ "${page[-1]}" = '</html>' ]
 	[ ! -e link.html.tmp ]
 	mkfifo pipe
 	cat pipe >got.html &
@@ -401,32 +559,33 @@ EOF
 	assert_success
 	wait
 	[ -p pipe ]
-	cmp got.html target.html
+	same got.html target.html
 }
 
 # Found in review: the page went by way of FILE.tmp, and a link planted
 # there was written through.
 @test "-o: a link planted at FILE.tmp is not written through" {
-	make_db
+	fixture db
 	printf 'mine\n' >target
 	ln -s target report.html.tmp
 	ln -s target .report.html.tmp
 	report
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(cat target)" "mine"
+	assert_equal "$(<target)" "mine"
 	[ -f report.html ] && [ ! -L report.html ]
-	tail -n 1 report.html | grep -qx '</html>'
+	read_page
+	[ "${page[-1]}" = '</html>' ]
 	# Nothing else is left beside it.
-	assert_equal "$(ls -A | grep -c '^\.report\.html\.')" 1
+	assert_listed '^\.report\.html\.' 1
 	report -o out.html --title t
 	assert_success
-	assert_equal "$(ls -A | grep -c '^\.out\.html\.')" 0
+	assert_listed '^\.out\.html\.' 0
 }
 
 # The page reports on stored evidence: 0600, unless MM_FILE_MODE.
 @test "the page is made 0600, or as MM_FILE_MODE says" {
-	make_db
+	fixture db
 	umask 022
 	report
 	assert_success
@@ -450,12 +609,11 @@ EOF
 }
 
 @test "\$MM_DB and \$MM_MODELS name the database and the store" {
-	make_db
-	make_store
+	fixture db store
 	MM_DB=m.db MM_MODELS=m run_split mm-report --now $NOW
 	assert_success
-	assert_equal "$(tile Batches)" 6
-	assert_equal "$(occurs '<article class="ver' report.html)" 2
+	assert_tile Batches 6
+	assert_occurs '<article class="ver' 2
 }
 
 @test "an empty database: every section says no data, exit 0" {
@@ -464,23 +622,24 @@ EOF
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_equal "$(occurs 'No data' report.html)" 8
-	grep -q 'No data: no batches and no decisions in the database.' report.html
-	grep -q 'No data: no batches.' report.html
-	assert_equal "$(occurs '<svg' report.html)" 0
+	assert_occurs 'No data' 8
+	has 'No data: no batches and no decisions in the database.'
+	has 'No data: no batches.'
+	assert_occurs '<svg' 0
 }
 
 @test "no labels: no F1 points, the F1 section says why" {
-	rec a 0 null v1 0.9 0.01 0.5 stable | mm-record --db m.db >/dev/null
+	rec a 0 null v1 0.9 0.01 0.5 stable >in.ndjson
+	mm-record --db m.db <in.ndjson >/dev/null
 	report
 	assert_success
-	assert_equal "$(occurs 'class="ln f1"' report.html)" 0
-	grep -q 'No data: no batch has an F1 yet (F1 needs labels).' report.html
-	assert_equal "$(occurs '<polyline class="ln trust"' report.html)" 1
+	assert_occurs 'class="ln f1"' 0
+	has 'No data: no batch has an F1 yet (F1 needs labels).'
+	assert_occurs '<polyline class="ln trust"' 1
 }
 
 @test "bad options and values exit 2" {
-	make_db
+	fixture db
 	report --bogus
 	assert_failure 2
 	assert_equal "${stderr_lines[0]}" "mm-report: unknown option '--bogus'"
@@ -514,7 +673,7 @@ EOF
 	assert_failure 3
 	assert_output ""
 	assert_equal "$stderr" "mm-report: bad.db: database error: not an SQLite database"
-	assert_equal "$(cat bad.db)" "not a database"
+	assert_equal "$(<bad.db)" "not a database"
 	run_split mm-report --db nowhere/m.db --now $NOW
 	assert_failure 3
 	assert_equal "$stderr" "mm-report: nowhere/m.db: cannot open database: No such file or directory"
@@ -524,8 +683,7 @@ EOF
 }
 
 @test "a corrupt active.json exits 3; an unreadable card is shown as such" {
-	make_db
-	make_store
+	fixture db store
 	printf '{"version":' >m/active.json
 	report
 	assert_failure 3
@@ -534,8 +692,8 @@ EOF
 	printf 'junk' >m/versions/20251126T065420Z/card.json
 	report
 	assert_success
-	assert_equal "$(occurs 'card.json could not be read' report.html)" 1
-	assert_equal "$(occurs 'badge a-active' report.html)" 0
+	assert_occurs 'card.json could not be read' 1
+	assert_occurs 'badge a-active' 0
 }
 
 @test "help and version" {
@@ -550,9 +708,7 @@ EOF
 
 @test "headless Chromium renders the page: not blank, no console errors" {
 	command -v chromium >/dev/null || skip "chromium is not installed"
-	make_db
-	grade_db
-	make_store
+	fixture graded store
 	report
 	assert_success
 	run "$MM_TOP/tests/report_screenshot.sh" report.html shot.png

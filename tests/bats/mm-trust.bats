@@ -7,16 +7,31 @@ load helper
 
 DEFAULT_WEIGHTS='"weights":{"accuracy":0.3,"f1":0.25,"confidence":0.15,"drift":0.2,"latency":0.1}'
 
-# The trust field mm-trust adds to a record.
+# The trust field mm-trust adds to a record, in $trust: what
+# sed 's/.*,"trust"://; s/}$//' made of each line, with builtins (a sed
+# in a pipe cost two processes a call).
 trust_of() {
-	sed 's/.*,"trust"://; s/}$//'
+	local l t=
+
+	while IFS= read -r l; do
+		l=${l##*,\"trust\":}
+		t+=${l%\}}$'\n'
+	done <<<"$1"
+	while [[ $t == *$'\n' ]]; do
+		t=${t%$'\n'}
+	done
+	trust=$t
 }
 
-# The trust of a record with only one input: the score is the
-# component, its weight scaled to 1.
+# The trust of a record with only one input, in $trust: the score is
+# the component, its weight scaled to 1.
 one() {
-	local obj=$1 key=$2 x=$3
-	printf '{"%s":{"%s":%s}}\n' "$obj" "$key" "$x" | mm-trust | trust_of
+	local obj=$1 key=$2 x=$3 in out
+
+	printf -v in '{"%s":{"%s":%s}}' "$obj" "$key" "$x"
+	# exec: bash forks twice for a command with a redirection.
+	out=$(exec mm-trust <<<"$in")
+	trust_of "$out"
 }
 
 @test "the trust object of hand-computed inputs" {
@@ -34,14 +49,17 @@ one() {
 @test "every component at 1, and every component at 0" {
 	run_split mm-trust <<<'{"metrics":{"accuracy":1,"f1":1,"avg_confidence":1,"latency_ms":300},"drift":{"drift_score":0.1}}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" "{\"score\":1,\"components\":{\"accuracy\":1,\"f1\":1,\"confidence\":1,\"drift\":1,\"latency\":1},$DEFAULT_WEIGHTS}"
+	trust_of "$output"
+	assert_equal "$trust" "{\"score\":1,\"components\":{\"accuracy\":1,\"f1\":1,\"confidence\":1,\"drift\":1,\"latency\":1},$DEFAULT_WEIGHTS}"
 	run_split mm-trust <<<'{"metrics":{"accuracy":0,"f1":0,"avg_confidence":0,"latency_ms":1500},"drift":{"drift_score":0.3}}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" "{\"score\":0,\"components\":{\"accuracy\":0,\"f1\":0,\"confidence\":0,\"drift\":0,\"latency\":0},$DEFAULT_WEIGHTS}"
+	trust_of "$output"
+	assert_equal "$trust" "{\"score\":0,\"components\":{\"accuracy\":0,\"f1\":0,\"confidence\":0,\"drift\":0,\"latency\":0},$DEFAULT_WEIGHTS}"
 	# .30 * .5 + .25 * .5 + .15 * .5 + .20 * .75 + .10 * .75
 	#   = .15 + .125 + .075 + .15 + .075 = .575
 	run_split mm-trust <<<'{"metrics":{"accuracy":0.5,"f1":0.5,"avg_confidence":0.5,"latency_ms":600},"drift":{"drift_score":0.15}}'
-	assert_equal "$(trust_of <<<"$output")" "{\"score\":0.575,\"components\":{\"accuracy\":0.5,\"f1\":0.5,\"confidence\":0.5,\"drift\":0.75,\"latency\":0.75},$DEFAULT_WEIGHTS}"
+	trust_of "$output"
+	assert_equal "$trust" "{\"score\":0.575,\"components\":{\"accuracy\":0.5,\"f1\":0.5,\"confidence\":0.5,\"drift\":0.75,\"latency\":0.75},$DEFAULT_WEIGHTS}"
 }
 
 @test "drift_to_trust: 1 at or below 0.1, 0 at or above 0.3, linear between" {
@@ -50,7 +68,8 @@ one() {
 	    0.2:0.49999999999999994 0.2999:0.0004999999999999449 0.3:0 \
 	    0.3001:0 5:0; do
 		x=${pair%%:*} want=${pair#*:}
-		assert_equal "$(one drift drift_score "$x")" \
+		one drift drift_score "$x"
+		assert_equal "$trust" \
 		    "{\"score\":$want,\"components\":{\"drift\":$want},\"weights\":{\"drift\":1}}"
 	done
 }
@@ -60,7 +79,8 @@ one() {
 	for pair in -5:1 0:1 299.9:1 300:1 300.6:0.9995 600:0.75 900:0.5 \
 	    1200:0.25 1499.4:0.0004999999999999242 1500:0 1501:0 1e6:0; do
 		x=${pair%%:*} want=${pair#*:}
-		assert_equal "$(one metrics latency_ms "$x")" \
+		one metrics latency_ms "$x"
+		assert_equal "$trust" \
 		    "{\"score\":$want,\"components\":{\"latency\":$want},\"weights\":{\"latency\":1}}"
 	done
 }
@@ -69,7 +89,8 @@ one() {
 	for key in accuracy:accuracy f1:f1 avg_confidence:confidence; do
 		for pair in -0.5:0 0:0 0.25:0.25 1:1 1.5:1; do
 			x=${pair%%:*} want=${pair#*:}
-			assert_equal "$(one metrics "${key%%:*}" "$x")" \
+			one metrics "${key%%:*}" "$x"
+			assert_equal "$trust" \
 			    "{\"score\":$want,\"components\":{\"${key#*:}\":$want},\"weights\":{\"${key#*:}\":1}}"
 		done
 	done
@@ -77,7 +98,8 @@ one() {
 	# 1 (negative latency): .30 + 0 + .15 + .20 + .10 = .75
 	run_split mm-trust <<<'{"metrics":{"accuracy":1.5,"f1":-0.5,"avg_confidence":2,"latency_ms":-10},"drift":{"drift_score":-1}}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" "{\"score\":0.7499999999999999,\"components\":{\"accuracy\":1,\"f1\":0,\"confidence\":1,\"drift\":1,\"latency\":1},$DEFAULT_WEIGHTS}"
+	trust_of "$output"
+	assert_equal "$trust" "{\"score\":0.7499999999999999,\"components\":{\"accuracy\":1,\"f1\":0,\"confidence\":1,\"drift\":1,\"latency\":1},$DEFAULT_WEIGHTS}"
 }
 
 @test "null accuracy and f1 are left out and the other weights scaled to sum to 1" {
@@ -98,15 +120,18 @@ one() {
 	#         = 2/7 + 9/28 = 17/28 = .607142857...
 	run_split mm-trust <<<'{"metrics":{"accuracy":null,"f1":0.5,"avg_confidence":0.5,"latency_ms":600},"drift":{"drift_score":0.15}}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" '{"score":0.6071428571428571,"components":{"f1":0.5,"confidence":0.5,"drift":0.75,"latency":0.75},"weights":{"f1":0.3571428571428571,"confidence":0.21428571428571425,"drift":0.2857142857142857,"latency":0.14285714285714285}}'
+	trust_of "$output"
+	assert_equal "$trust" '{"score":0.6071428571428571,"components":{"f1":0.5,"confidence":0.5,"drift":0.75,"latency":0.75},"weights":{"f1":0.3571428571428571,"confidence":0.21428571428571425,"drift":0.2857142857142857,"latency":0.14285714285714285}}'
 	# An absent key is the same as null; so is an absent drift.
 	run_split mm-trust <<<'{"metrics":{"f1":0.5,"avg_confidence":0.5,"latency_ms":600},"drift":{"drift_score":0.15}}'
-	assert_equal "$(trust_of <<<"$output")" '{"score":0.6071428571428571,"components":{"f1":0.5,"confidence":0.5,"drift":0.75,"latency":0.75},"weights":{"f1":0.3571428571428571,"confidence":0.21428571428571425,"drift":0.2857142857142857,"latency":0.14285714285714285}}'
+	trust_of "$output"
+	assert_equal "$trust" '{"score":0.6071428571428571,"components":{"f1":0.5,"confidence":0.5,"drift":0.75,"latency":0.75},"weights":{"f1":0.3571428571428571,"confidence":0.21428571428571425,"drift":0.2857142857142857,"latency":0.14285714285714285}}'
 	# accuracy 1 and f1 .5 alone: weights .3/.55 = 6/11 and 5/11,
 	# trust = 6/11 + 2.5/11 = 8.5/11 = .772727...
 	run_split mm-trust <<<'{"metrics":{"accuracy":1,"f1":0.5},"drift":null}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" '{"score":0.7727272727272727,"components":{"accuracy":1,"f1":0.5},"weights":{"accuracy":0.5454545454545454,"f1":0.45454545454545453}}'
+	trust_of "$output"
+	assert_equal "$trust" '{"score":0.7727272727272727,"components":{"accuracy":1,"f1":0.5},"weights":{"accuracy":0.5454545454545454,"f1":0.45454545454545453}}'
 }
 
 @test "a record with nothing usable gets a null score" {
@@ -126,8 +151,9 @@ one() {
 @test "summary records from mm-aggregate get a trust score" {
 	printf '%s\n' \
 	    '{"batch_id":"s1","ts":1764140100,"metrics":{"n_samples":8,"accuracy":1,"f1":1,"confusion":[[6,0],[0,2]],"avg_confidence":0.875,"latency_ms":100},"drift":{"drift_score":0.25}}' \
-	    '{"batch_id":"s2","ts":1764140200,"metrics":{"n_samples":8,"accuracy":0.5,"f1":0,"confusion":[[4,2],[2,0]],"avg_confidence":0.625,"latency_ms":500},"drift":{"drift_score":0.15}}' |
-	    mm-record --db m.db >/dev/null
+	    '{"batch_id":"s2","ts":1764140200,"metrics":{"n_samples":8,"accuracy":0.5,"f1":0,"confusion":[[4,2],[2,0]],"avg_confidence":0.625,"latency_ms":500},"drift":{"drift_score":0.15}}' \
+	    >in.ndjson
+	mm-record --db m.db <in.ndjson >/dev/null
 	# The window's counts [[10,2],[2,2]]: accuracy 12/16 = .75, F1
 	# 4 / (4 + 2 + 2) = .5; confidence and latency weighted by rows, .75
 	# and 300 ms.  A window's drift comes from the bin
@@ -154,14 +180,17 @@ one() {
 	run_split mm-trust --config conf <<<"$in"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(trust_of <<<"$output")" "$want"
+	trust_of "$output"
+	assert_equal "$trust" "$want"
 	MM_CONFIG=conf run_split mm-trust <<<"$in"
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" "$want"
+	trust_of "$output"
+	assert_equal "$trust" "$want"
 	# ./config is read when there is neither.
 	mv conf config
 	run_split mm-trust <<<"$in"
-	assert_equal "$(trust_of <<<"$output")" "$want"
+	trust_of "$output"
+	assert_equal "$trust" "$want"
 }
 
 @test "a component with weight 0 is left out" {
@@ -170,9 +199,11 @@ one() {
 	    >conf/trust.yaml
 	run_split mm-trust --config conf <<<'{"metrics":{"accuracy":1,"f1":0.5,"avg_confidence":1,"latency_ms":0},"drift":{"drift_score":0.5}}'
 	assert_success
-	assert_equal "$(trust_of <<<"$output")" '{"score":0.75,"components":{"accuracy":1,"f1":0.5},"weights":{"accuracy":0.5,"f1":0.5}}'
+	trust_of "$output"
+	assert_equal "$trust" '{"score":0.75,"components":{"accuracy":1,"f1":0.5},"weights":{"accuracy":0.5,"f1":0.5}}'
 	run_split mm-trust --config conf <<<'{"metrics":{"avg_confidence":1}}'
-	assert_equal "$(trust_of <<<"$output")" '{"score":null,"components":{},"weights":{}}'
+	trust_of "$output"
+	assert_equal "$trust" '{"score":null,"components":{},"weights":{}}'
 }
 
 @test "weights that do not sum to 1 are exit 2 naming the file and line" {
@@ -271,7 +302,15 @@ one() {
 	printf '%s\n' '{"metrics":{"accuracy":0}}' >2.ndjson
 	run_split mm-trust 1.ndjson - 2.ndjson <<<'{"metrics":{"accuracy":0.5}}'
 	assert_success
-	assert_equal "$(grep -o '"score":[^,]*' <<<"$output")" '"score":1
+	# What grep -o '"score":[^,]*' printed, one score a line.
+	scores=
+	for l in "${lines[@]}"; do
+		while [[ $l =~ \"score\":[^,]* ]]; do
+			scores+=${BASH_REMATCH[0]}$'\n'
+			l=${l#*"${BASH_REMATCH[0]}"}
+		done
+	done
+	assert_equal "${scores%$'\n'}" '"score":1
 "score":0.5
 "score":0'
 	run_split mm-trust </dev/null
