@@ -334,5 +334,5 @@ dec() {
 	run get /
 	[ "${output%% *}" = 200 ]
 	grep -q "postgresql://mm:\*\*\*@/t$BATS_TEST_NUMBER" body
-	! grep -q pw123 body serve.log
+	if grep -q pw123 body serve.log; then fail "the password is shown"; fi
 }
