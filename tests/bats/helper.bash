@@ -70,6 +70,21 @@ run_merged() {
 	set "-$mm_flags"
 }
 
+# grep -o RE of TEXT, the matches one a line, in $matches, by bash's
+# own regex; RE must not be anchored nor match an empty string.  The
+# rest of the line, the last group, is where the next match is sought.
+grep_o() {
+	local re=$1 l m=
+
+	while IFS= read -r l; do
+		while [[ $l =~ ($re)(.*)$ ]]; do
+			m+=${BASH_REMATCH[1]}$'\n'
+			l=${BASH_REMATCH[-1]}
+		done
+	done <<<"$2"
+	matches=${m%$'\n'}
+}
+
 # The store the suites that call these helpers keep their databases on:
 # SQLite files (the default), or with MM_TEST_STORE=pg a throwaway
 # PostgreSQL cluster (tests/pg.sh), one a file, a database a store a

@@ -35,21 +35,6 @@ models() {
 	mm-models --models m "$@"
 }
 
-# grep -o RE of TEXT, the matches one a line, in $matches, by bash's
-# own regex; RE must not be anchored nor match an empty string.  The
-# rest of the line, the last group, is where the next match is sought.
-grep_o() {
-	local re=$1 l m=
-
-	while IFS= read -r l; do
-		while [[ $l =~ ($re)(.*)$ ]]; do
-			m+=${BASH_REMATCH[1]}$'\n'
-			l=${BASH_REMATCH[-1]}
-		done
-	done <<<"$2"
-	matches=${m%$'\n'}
-}
-
 @test "list: one JSON line per version, oldest first" {
 	make_store
 	run_split mm-models --models m list
