@@ -128,7 +128,8 @@ record() {
 		assert_failure 2
 		assert_equal "$stderr" "mm-train: MM_FILE_MODE: '$v' is not a mode such as 0600 or 0640 (octal, letting the owner read and write)"
 	done
-	[ ! -e m.db ] && [ ! -e m ]
+	[ ! -e m.db ]
+	[ ! -e m ]
 }
 
 # versions/.tmp-NAME-PID is mm-train's own; a link planted under such a
@@ -155,7 +156,8 @@ record() {
 	train --models m --now $((T0 + 60)) --activate
 	mm-models --models m stage $V1 >/dev/null
 	assert_equal "$(cat target)" "mine"
-	[ ! -L m/active.json ] && [ ! -L m/candidate.json ]
+	[ ! -L m/active.json ]
+	[ ! -L m/candidate.json ]
 	assert_equal "$(ls -A m)" ".lock
 active.json
 candidate.json

@@ -65,7 +65,8 @@ EOF
 	ok_run mm-batch <in
 	after=$EPOCHSECONDS
 	[[ $output =~ ^\{\"batch_id\":\"b\",\"ts\":([0-9]+)\.[0-9]{3},\"features\":\{\"f0\":\[3\]\}\}$ ]]
-	[ "${BASH_REMATCH[1]}" -ge "$before" ] && [ "${BASH_REMATCH[1]}" -le "$after" ]
+	[ "${BASH_REMATCH[1]}" -ge "$before" ]
+	[ "${BASH_REMATCH[1]}" -le "$after" ]
 }
 
 @test "an id may be a number; other fields name the id, ts and label" {

@@ -1115,7 +1115,8 @@ retrain: f1 upper bound U on 128 recent rows is below baseline 0.95 - min_f1_gai
 			break
 		fi
 	done
-	[ "$n" -ge 10 ] && [ "$n" -le 16 ]
+	[ "$n" -ge 10 ]
+	[ "$n" -le 16 ]
 	distinct "${got[@]:0:n-1}"
 	assert_equal "$res" "none: no rule matched"
 	bound_u "${got[n-1]}"

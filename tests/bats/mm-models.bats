@@ -262,7 +262,8 @@ models() {
 	assert_equal "$stderr" ""
 	assert_output '{"action":"promote","version":"20251126T065520Z","previous_version":"20251126T065420Z"}'
 	assert_equal "$(<target)" "mine"
-	[ -f m/active.json ] && [ ! -L m/active.json ]
+	[ -f m/active.json ]
+	[ ! -L m/active.json ]
 	assert_equal "$(<m/active.json)" '{"version":"20251126T065520Z","previous_version":"20251126T065420Z","metrics":{"baseline_f1":0.9736842105263158},"promoted_at":"2025-11-26T07:11:00Z"}'
 	# The writer swept the planted names, and left no file of its own.
 	# ls -A m, by a glob (sorted as ls sorts, by the locale).

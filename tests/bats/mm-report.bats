@@ -573,7 +573,8 @@ EOF
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "$(<target)" "mine"
-	[ -f report.html ] && [ ! -L report.html ]
+	[ -f report.html ]
+	[ ! -L report.html ]
 	read_page
 	[ "${page[-1]}" = '</html>' ]
 	# Nothing else is left beside it.
@@ -724,5 +725,6 @@ EOF
 		assert_failure 2
 		assert_equal "$stderr" "mm-report: --from: '$t' is not a time: Unix seconds or a UTC date such as 2025-11-26T06:53:20Z"
 	done
-	[ ! -e r.html ] && [ ! -e none.db ]
+	[ ! -e r.html ]
+	[ ! -e none.db ]
 }
