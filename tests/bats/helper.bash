@@ -70,14 +70,18 @@ run_merged() {
 	set "-$mm_flags"
 }
 
-# grep -o RE of TEXT, the matches one a line, in $matches, by bash's
-# own regex; RE must not be anchored nor match an empty string.  The
-# rest of the line, the last group, is where the next match is sought.
+# grep -o RE of TEXT by bash's own regex: the matches in the array
+# matched, and one a line in $matches.  RE must not match an empty
+# string; an RE anchored with ^ finds at most one match a line.  The
+# rest of the line, the last group, is where the next match is sought
+# (cutting the line at the match is slow on long lines).
 grep_o() {
 	local re=$1 l m=
 
+	matched=()
 	while IFS= read -r l; do
 		while [[ $l =~ ($re)(.*)$ ]]; do
+			matched+=("${BASH_REMATCH[1]}")
 			m+=${BASH_REMATCH[1]}$'\n'
 			l=${BASH_REMATCH[-1]}
 		done

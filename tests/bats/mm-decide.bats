@@ -114,26 +114,13 @@ meta() {
 	joined "${got[@]}"
 }
 
-# matches_of ERE TEXT: every match of ERE in TEXT, left to right, as
-# grep -o finds them, added to got.
-matches_of() {
-	local rest=$2
-
-	while [[ $rest =~ $1 ]]; do
-		got+=("${BASH_REMATCH[0]}")
-		rest=${rest#*"${BASH_REMATCH[0]}"}
-	done
-}
-
 # each_match ERE: every match of ERE in the input (grep -o).
 each_match() {
-	local l all
+	local text
 
-	mapfile -t all
-	got=()
-	for l in "${all[@]}"; do
-		matches_of "$1" "$l"
-	done
+	IFS= read -r -d '' text || true
+	grep_o "$1" "$text"
+	got=("${matched[@]}")
 	joined "${got[@]}"
 }
 
@@ -926,8 +913,9 @@ md() {
 	mapfile -t all
 	got=()
 	for l in "${all[@]}"; do
-		matches_of "\"$1\":(null|\\[[][0-9,]*\\]|[^,}]*)" \
+		grep_o "\"$1\":(null|\\[[][0-9,]*\\]|[^,}]*)" \
 		    "${l##*\"metadata\":}"
+		got+=("${matched[@]}")
 	done
 	got=("${got[@]#\"$1\":}")
 	joined "${got[@]}"

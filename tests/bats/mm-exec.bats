@@ -215,21 +215,11 @@ ls_output() {
 # grep_output ERE: every match of ERE in the input, left to right, one a
 # line, in $output (run grep -o).
 grep_output() {
-	local l rest all found=()
+	local text
 
-	mapfile -t all
-	for l in "${all[@]}"; do
-		rest=$l
-		while [[ $rest =~ $1 ]]; do
-			found+=("${BASH_REMATCH[0]}")
-			rest=${rest#*"${BASH_REMATCH[0]}"}
-		done
-	done
-	output=
-	if ((${#found[@]})); then
-		printf -v output '%s\n' "${found[@]}"
-	fi
-	output=${output%$'\n'}
+	IFS= read -r -d '' text || true
+	grep_o "$1" "$text"
+	output=$matches
 }
 
 # grep_count ERE FILE: the lines of FILE that ERE matches, counted in

@@ -154,22 +154,6 @@ drift_of() {
 	drift=${drift%$'\n'}
 }
 
-# grep_o ERE TEXT: what grep -oE ERE prints of TEXT, in the array found.
-grep_o() {
-	local line before text=()
-
-	found=()
-	mapfile -t text <<<"$2"
-	for line in "${text[@]}"; do
-		while [[ $line =~ $1 ]]; do
-			found+=("${BASH_REMATCH[0]}")
-			# On after the match (the first place its text is).
-			before=${line%%"${BASH_REMATCH[0]}"*}
-			line=${line:${#before} + ${#BASH_REMATCH[0]}}
-		done
-	done
-}
-
 # field KEY...: in $field, the value of KEY (an object of numbers, an
 # array or a scalar) in each line of $output, one a line; the values of
 # several KEYs space-separated.
@@ -178,7 +162,7 @@ field() {
 
 	for key; do
 		grep_o "\"$key\":(\{[^}]*\}|\[[^]]*\]|[^],}]*)" "$output"
-		printf -v values '%s\n' "${found[@]#\"$key\":}"
+		printf -v values '%s\n' "${matched[@]#\"$key\":}"
 		all+=("${values%$'\n'}")
 	done
 	field=${all[*]}
@@ -315,7 +299,7 @@ lines_in() {
 	run_split mm-psi --fit --bins 2 --config conf train.ndjson
 	assert_success
 	grep_o '"edges":\[[^]]*\]' "$output"
-	[ "${found[*]}" = '"edges":[1,5.5,10]' ]
+	[ "${matched[*]}" = '"edges":[1,5.5,10]' ]
 	assert_equal "$stderr" ""
 }
 
@@ -603,10 +587,10 @@ make_zeros() {
 	assert_equal "$got" "$drift"
 	# The window's n counts the rows of both batches, its counts sum.
 	grep_o '"n":[0-9]*' "$output"
-	printf -v got '%s ' "${found[@]}"
+	printf -v got '%s ' "${matched[@]}"
 	assert_equal "$got" '"n":2 "n":4 "n":4 '
 	grep_o '"counts":\{"a":[^]]*]' "$output"
-	printf -v got '%s\n' "${found[@]}"
+	printf -v got '%s\n' "${matched[@]}"
 	assert_equal "${got%$'\n'}" \
 	    '"counts":{"a":[2,0,0,0,0]
 "counts":{"a":[2,0,0,2,0]
@@ -797,7 +781,7 @@ make_bh() {
 	run_split mm-psi --ref ref.json --config conf <<<'{"batch_id":"e","features":{"a":[1,2,9,10],"c":[5,5,5,5]}}'
 	assert_success
 	grep_o '"psi":\{"a":[^,]*' "$output"
-	assert_equal "${found[*]}" \
+	assert_equal "${matched[*]}" \
 	    '"psi":{"a":1.416944346385041'
 	assert_equal "$stderr" ""
 }

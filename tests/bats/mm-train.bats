@@ -71,25 +71,6 @@ field() {
 	fi
 }
 
-# grep_o RE TEXT: in $match, what grep -o RE <<<TEXT prints in $(...):
-# each match of RE (extended; its dots outside brackets) in TEXT, one a
-# line.
-grep_o() {
-	local nl=$'\n' re=$1 rest=$2 before
-
-	# Matched against the whole text, within one line as grep matches.
-	re=${re//'[^'/"[^$nl"}
-	re=${re//./"[^$nl]"}
-	match=
-	while [[ $rest =~ $re ]]; do
-		match+=${BASH_REMATCH[0]}$nl
-		# On after the match (the first place its text is).
-		before=${rest%%"${BASH_REMATCH[0]}"*}
-		rest=${rest:${#before} + ${#BASH_REMATCH[0]}}
-	done
-	match=${match%"$nl"}
-}
-
 # card VERSION: the card of VERSION in the store m, in $card.  ($(<FILE)
 # is read by bash itself, without a process.)
 card() {
@@ -155,7 +136,7 @@ trees() {
 	assert_equal "$(<m/active.json)" '{"version":"20251126T065320Z","previous_version":null,"metrics":{"baseline_f1":0.8888888888888888},"promoted_at":"2025-11-26T06:53:20Z"}'
 	card $V0
 	grep_o '"metrics":\{[^}]*\}' "$card"
-	assert_equal "$match" \
+	assert_equal "$matches" \
 	    '"metrics":{"accuracy":0.89,"f1":0.8888888888888888}'
 	[ ! -e m/candidate.json ]
 	[ -f m/.lock ]
@@ -177,9 +158,9 @@ trees() {
 	assert_output --regexp ',"fit_seconds":[0-9.]+\}$'
 	# The class balance counts the training rows.
 	grep_o '"class_balance":\{[^}]*\}' "$card"
-	grep_o '"[0-9]*":[0-9]*' "$match"
+	grep_o '"[0-9]*":[0-9]*' "$matches"
 	sum=0
-	for pair in $match; do
+	for pair in $matches; do
 		sum=$((sum + ${pair#*:}))
 	done
 	assert_equal "$sum" 300
@@ -357,7 +338,7 @@ trees() {
 		fi
 	done
 	grep_o '"class_balance":\{[^}]*\}' "$card"
-	assert_equal "$match" "\"class_balance\":{$balance}"
+	assert_equal "$matches" "\"class_balance\":{$balance}"
 	# The validation predictions, scored independently.
 	run $PY -c '
 import json, sys
@@ -380,14 +361,14 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	assert_equal "$untimed" '{"version":"20251126T065320Z","status":"active","metrics":{"accuracy":0.9233333333333333,"f1":0.9220338983050848},"rows":{"train":400,"validation":300}}'
 	card $V0
 	grep_o '"rows":\{[^}]*\},"source":"[^"]*","shuffled_labels":false,"validation":"[^"]*"' "$card"
-	assert_equal "$match" \
+	assert_equal "$matches" \
 	    '"rows":{"train":400,"validation":300,"with_missing":0},"source":"synthetic seed 1","shuffled_labels":false,"validation":"file"'
 	# What run sh -c 'mm-predict ... | grep -o ...' showed: its matches,
 	# after anything mm-predict said on stderr.
 	run_split mm-predict --models m val.ndjson
 	assert_equal "$stderr" ""
 	grep_o '"accuracy":[^,]*,"f1":[^,]*' "$output"
-	assert_equal "$match" '"accuracy":0.9233333333333333,"f1":0.9220338983050848'
+	assert_equal "$matches" '"accuracy":0.9233333333333333,"f1":0.9220338983050848'
 }
 
 @test "--validate: features must match the training data" {
@@ -415,7 +396,7 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	assert_equal "$field" true
 	# The training rows and their labels are the same, shuffled.
 	grep_o '"class_balance":\{[^}]*\}' "$card"
-	assert_equal "$match" \
+	assert_equal "$matches" \
 	    '"class_balance":{"0":156,"1":144}'
 }
 
@@ -459,10 +440,10 @@ print(repr(accuracy_score(r["labels"], r["pred"])),
 	assert_equal "$stderr" "mm-train: skipped 1 bad record"
 	untimed "$output"
 	grep_o '"rows":.*' "$untimed"
-	got=$match
+	got=$matches
 	untimed "$(mm-train --config conf --models x --now $T0 g.ndjson)"
 	grep_o '"rows":.*' "$untimed"
-	assert_equal "$got" "$match"
+	assert_equal "$got" "$matches"
 }
 
 # mm-train was the one record reader without --max-record.
@@ -509,10 +490,10 @@ mm-train: skipped 3 bad records"
 	assert_equal "$stderr" ""
 	card $V0
 	grep_o '"params":\{[^}]*\}' "$card"
-	assert_equal "$match" \
+	assert_equal "$matches" \
 	    '"params":{"n_estimators":5,"max_depth":2,"min_samples_leaf":9,"max_features":3,"seed":7}'
 	grep_o '"rows":\{[^}]*\}' "$card"
-	assert_equal "$match" \
+	assert_equal "$matches" \
 	    '"rows":{"train":200,"validation":200,"with_missing":0}'
 	trees m/versions/$V0/model.json
 	assert_equal "$n" 5
