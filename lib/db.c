@@ -623,18 +623,21 @@ fail:
 }
 
 /*
- * Switching a new file to WAL takes an exclusive lock without calling
- * the busy handler: wait for it here, as long as the busy timeout.
+ * Switching a new file to WAL takes an exclusive lock, mostly without
+ * calling the busy handler: wait for it here, as long as the busy
+ * timeout in all.  The time is the clock's, not the sleeps counted: a
+ * try that did call the busy handler has waited already.
  */
 static int
 set_wal(struct mm_db *db, struct mm_err *err)
 {
-	int rc, ms;
+	double until = mm_monotonic() + db->wait_ms / 1000.0;
+	int rc;
 
-	for (ms = 0;; ms += 10) {
+	for (;;) {
 		rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
 		    NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || ms >= db->wait_ms)
+		if ((rc & 0xff) != SQLITE_BUSY || mm_monotonic() >= until)
 			break;
 		sqlite3_sleep(10);
 	}

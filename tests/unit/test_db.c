@@ -788,6 +788,11 @@ release_later(void *arg)
 	struct holder *hd = arg;
 
 	usleep(300 * 1000);
+	/*
+	 * The opener may hold a read lock just then: wait for it, as a
+	 * writer would, rather than leave the transaction open for good.
+	 */
+	sqlite3_busy_timeout(hd->h, 10000);
 	sqlite3_exec(hd->h, "COMMIT", NULL, NULL, NULL);
 	return NULL;
 }
