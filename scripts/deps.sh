@@ -40,6 +40,12 @@ for p in $pkgs; do
 done
 [ -z "$missing" ] && exit 0
 
+# make -j runs deps and deps-test at once: one installs at a time, and
+# the other looks again at what is missing once the first is done.
+if [ -z "${MM_DEPS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+	MM_DEPS_LOCKED=1 exec flock "${TMPDIR:-/tmp}/mm-deps.lock" "$0" "$@"
+fi
+
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: missing packages:$missing" >&2
 	echo "deps.sh: run as root, or: sudo apt-get install$missing" >&2
@@ -47,6 +53,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null || true
+apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || true
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
