@@ -634,7 +634,7 @@ main(int argc, char **argv)
 		p.infer = INFER_ROWS;
 	if (!p.holding)
 		mm_batcher_decide(&p.b, 0);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	mm_stdout_buffer();
 	rc = run_files(&p, argc - st.ind, argv + st.ind);
 	mmbatch_release(&p);
 	return mm_run_finish(&p.run, rc);

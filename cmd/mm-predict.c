@@ -81,7 +81,6 @@ main(int argc, char **argv)
 	    (int)sysconf(_SC_NPROCESSORS_ONLN), &say);
 	p.pr.hint = ", or give --model-version";
 	mm_buf_init(&p.out);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&p.run, argc - st.ind, argv + st.ind, on_line, &p);
 	mm_predictor_release(&p.pr);
 	mm_buf_release(&p.out);

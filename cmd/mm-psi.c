@@ -370,7 +370,6 @@ main(int argc, char **argv)
 		psi_release(&p);
 		return err.code;
 	}
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = mm_run(&p.run, argc - st.ind, argv + st.ind, on_line, &p);
 	if (rc == MM_OK && p.mode == FIT && finish_fit(&p, &err) < 0) {
 		mm_perr(prog, &err);

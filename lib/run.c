@@ -97,11 +97,29 @@ one(struct mm_run *run, const char *path, mm_line_fn fn, void *ctx)
 	return err.code ? err.code : MM_ESYS;
 }
 
+/*
+ * stdio sizes a buffer it allocates itself by st_blksize, 4 KB for a
+ * pipe, whatever size setvbuf is asked for: a 64-row batch's record took
+ * two or three writes.  Given the buffer, it keeps to its size.
+ */
+void
+mm_stdout_buffer(void)
+{
+	static char buf[1 << 16];
+	static int done;
+
+	if (!done)
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	done = 1;
+}
+
 int
 mm_run(struct mm_run *run, int argc, char *const *argv, mm_line_fn fn,
     void *ctx)
 {
 	int i, rc = MM_OK;
+
+	mm_stdout_buffer();
 
 	if (argc == 0)
 		return one(run, NULL, fn, ctx);

@@ -49,6 +49,12 @@ struct mm_run {
 };
 
 /*
+ * Give standard output a 64 KB buffer, before anything is written to it.
+ * mm_run does it itself.
+ */
+void mm_stdout_buffer(void);
+
+/*
  * Run fn over the files argv[0..argc) in turn, or standard input when
  * argc is 0.  Messages go to stderr.  Returns an exit code (MM_OK).
  */
