@@ -36,6 +36,7 @@ struct mm_db {
 	} cache[MM_DB_CACHE];	/* mm_db_cached's */
 	struct mm_ckpt *ckpt;	/* mm_db_checkpoint_behind's, or NULL */
 	int wait_ms;		/* for another writer's lock (MM_DB_TIMEOUT) */
+	double busy_since;	/* SQLite: when the current wait began */
 };
 
 /* A statement of sql.h: SQLite's, or PostgreSQL's (pg.c). */

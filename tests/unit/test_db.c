@@ -204,8 +204,9 @@ test_open_fresh(void **state)
 	    "schema_version"), MM_DB_SCHEMA);
 	assert_string_equal(q_text(db.h, "PRAGMA journal_mode"), "wal");
 	assert_int_equal(q_int(db.h, "PRAGMA foreign_keys"), 1);
-	/* Writers wait for each other (seconds), never fail at once. */
-	assert_true(q_int(db.h, "PRAGMA busy_timeout") >= 1000);
+	/* Writers wait for each other (seconds), never fail at once:
+	 * test_busy_waits. */
+	assert_int_equal(db.wait_ms, 10000);
 	assert_int_equal(q_int(db.h, "PRAGMA synchronous"), 1);	/* NORMAL */
 	/* Autocommit: open leaves no transaction behind. */
 	assert_int_equal(sqlite3_get_autocommit(db.h), 1);
@@ -828,6 +829,67 @@ test_wal_waits(void **state)
 	sqlite3_close(hd.h);
 }
 
+static void *
+commit_later(void *arg)
+{
+	struct holder *hd = arg;
+
+	usleep(200 * 1000);
+	sqlite3_exec(hd->h, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+/*
+ * Another writer's lock is waited for until it is let go, and for
+ * MM_DB_TIMEOUT at most, by the clock.
+ */
+static void
+test_busy_waits(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	struct holder hd;
+	pthread_t t;
+	double took, t0;
+
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(sqlite3_open(f->path, &hd.h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(hd.h, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&t, NULL, commit_later, &hd), 0);
+	t0 = mm_monotonic();
+	assert_int_equal(sqlite3_exec(db.h, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	took = mm_monotonic() - t0;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(took >= 0.19);
+	assert_true(took < 5);
+	assert_int_equal(sqlite3_exec(db.h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	mm_db_close(&db);
+
+	/* Held for good: MM_DB_TIMEOUT's 0.3 s, then "database is locked". */
+	setenv("MM_DB_TIMEOUT", "0.3", 1);
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	unsetenv("MM_DB_TIMEOUT");
+	assert_int_equal(db.wait_ms, 300);
+	assert_int_equal(sqlite3_exec(hd.h, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	t0 = mm_monotonic();
+	assert_int_equal(sqlite3_exec(db.h, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_BUSY);
+	took = mm_monotonic() - t0;
+	assert_true(took >= 0.29);
+	assert_true(took < 5);
+	assert_int_equal(sqlite3_exec(hd.h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	mm_db_close(&db);
+	sqlite3_close(hd.h);
+}
+
 /*
  * mm_db_checkpoint_behind: commits that fill the WAL past 1000 pages
  * are copied into the database by the thread, the connection still
@@ -974,6 +1036,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_2, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_busy_waits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_waits, setup,
 		    teardown),
