@@ -344,6 +344,13 @@ main(int argc, char **argv)
 		mm_perr(prog, &err);
 		return err.code;
 	}
+	/* Behind mm-record, whose commits grow the log: a decision waits
+	 * for its commit, never for a checkpoint. */
+	if (mm_db_checkpoint_behind(&e.db, &err) < 0) {
+		mm_perr(prog, &err);
+		mm_db_close(&e.db);
+		return err.code;
+	}
 	e.x.db = &e.db;
 	e.x.cfg = &e.cfg;
 	mm_rec_init(&e.rec);
