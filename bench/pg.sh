@@ -11,12 +11,15 @@
 # durable when mm-record has passed it on, on either store.
 #
 # Environment: BIN (programs, default bin), NBATCH (64-row labelled
-# batches recorded, default 10000), RUNS (mm-aggregate runs, default 20).
+# batches recorded, default 10000), WRUNS (rounds of the six writer runs,
+# each reported as its median, default 5), RUNS (mm-aggregate runs,
+# default 20).
 # A writer stays connected in production; here each starts and connects
 # once (a PostgreSQL connection takes some 30 ms on this machine, eight
 # at once 0.3 s), so NBATCH is large enough for that to weigh little.
 #
-# Writes its data to bench/out/ (pg-*), and the summary it prints to
+# Writes its data to bench/out/ (pg-*; pg-runs.txt: store, writers,
+# seconds, batches and rows of every run), and the summary it prints to
 # bench/out/pg.txt.  Exit status: 0 when every target is met, 1 when one
 # is missed, 3 when the benchmark cannot run.
 set -eu
@@ -24,6 +27,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 NBATCH=${NBATCH:-10000}
 RUNS=${RUNS:-20}
+WRUNS=${WRUNS:-5}
 OUT=bench/out
 T0=1764140000
 DATA=$OUT/pg-batches.ndjson
@@ -106,18 +110,40 @@ count_pg() {
 	    -c 'SELECT coalesce(sum(n_rows), 0) FROM evidence_batch' | paste -sd' '
 }
 
-: >"$work/rates"
-for w in 1 4 8; do
-	rm -f "$work/l.db" "$work/l.db-wal" "$work/l.db-shm"
-	t=$(record "$work/l.db" $w)
-	c=$(count_lite "$work/l.db")
-	echo "sqlite $w $t $c" >>"$work/rates"
-	psql -XqAt "$url" -c "DROP DATABASE IF EXISTS w$w" -c "CREATE DATABASE w$w"
-	db="$base/w$w?$query"
-	t=$(record "$db" $w)
-	c=$(count_pg "$db")
-	echo "postgresql $w $t $c" >>"$work/rates"
+# WRUNS rounds of the six runs, one after another, so that a change in
+# the machine's speed falls on all six alike; each is reported as its
+# median.  The first round also warms the server's caches.
+: >"$work/runs"
+round=0
+while [ $round -lt "$WRUNS" ]; do
+	for w in 1 4 8; do
+		rm -f "$work/l.db" "$work/l.db-wal" "$work/l.db-shm"
+		t=$(record "$work/l.db" $w)
+		c=$(count_lite "$work/l.db")
+		echo "sqlite $w $t $c" >>"$work/runs"
+		psql -XqAt "$url" -c "DROP DATABASE IF EXISTS w$w" \
+		    -c "CREATE DATABASE w$w"
+		db="$base/w$w?$query"
+		t=$(record "$db" $w)
+		c=$(count_pg "$db")
+		echo "postgresql $w $t $c" >>"$work/runs"
+	done
+	round=$((round + 1))
 done
+cp "$work/runs" "$OUT/pg-runs.txt"
+# store writers median-seconds batches rows, the counts those of every
+# run when they agree, else -1.
+sort -k1,1 -k2,2n -k3,3g "$work/runs" | awk '
+	function out() {
+		if (n == 0)
+			return
+		m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+		print key, m, same ? b : -1, same ? r : -1
+	}
+	$1 " " $2 != key { out(); key = $1 " " $2; n = 0; same = 1
+		b = $4; r = $5 }
+	{ t[++n] = $3; if ($4 != b || $5 != r) same = 0 }
+	END { out() }' | sort -k2,2n -k1,1r >"$work/rates"
 
 # The million batches of bench/storage.sh, copied into PostgreSQL.
 psql -XqAt "$url" -c "CREATE DATABASE agg"
@@ -147,8 +173,9 @@ t_pg=$(hf_median "$OUT/pg-aggregate-hyperfine.json" 1)
 {
 	echo "pg: mm-record of $NBATCH batches x 64 labelled rows by 1, 4" \
 	    "and 8 writers at once into SQLite and a PostgreSQL cluster on" \
-	    "this machine (fsync on); mm-aggregate over $agg_rows batches" \
-	    "($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs)"
+	    "this machine (fsync on), median of $WRUNS runs; mm-aggregate" \
+	    "over $agg_rows batches ($(date -u +%Y-%m-%dT%H:%M:%SZ)," \
+	    "$(nproc) CPUs)"
 	awk -v nb="$NBATCH" '{
 		printf "  %-12s %d writer%s %8.3f s %8.0f batches/s   stored %d batches, %d rows\n",
 		    $1, $2, $2 == 1 ? " " : "s", $3, nb / $3, $4, $5
