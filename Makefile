@@ -1,14 +1,15 @@
 # mm - production ML monitoring as small C programs.
 #
 #   make            build bin/ and build/libmm.a (installs missing packages)
-#   make test       build and run every test; ends with "N passed, N failed"
+#   make test       build and run every test, the store suites on SQLite
+#                   and on PostgreSQL; ends with "N passed, N failed"
 #   make sim        build, train a model if none, run the drift simulation
 #   make train      train a first model into models/ (mm-train --synthetic)
 #   make check-asan the whole suite under address + undefined sanitizers
 #   make check-valgrind  unit tests and pipelines under valgrind
 #   make check-pg-sim    the simulation on SQLite and PostgreSQL, compared
-#   make check-pg   the storage, exactly-once, crash and concurrency suites
-#                   on PostgreSQL (MM_TEST_STORE=pg)
+#   make check-pg   only the storage, exactly-once, crash and concurrency
+#                   suites, on PostgreSQL (tests/pg/*.pg)
 #   make bench      benchmarks (bench/)
 #   make lint       house style checks
 #   make install    PREFIX=/usr/local
@@ -121,13 +122,11 @@ check-asan: deps-test
 check-pg-sim: deps-test $(PROGS)
 	@MM_BIN="$(abspath $(BIN))" tests/pg-sim.sh
 
-# The suites that run on either store (helper.bash's db and sq), here on
-# a throwaway PostgreSQL cluster a file; make test runs them on SQLite.
-PG_BATS = tests/bats/crash.bats tests/bats/reliability.bats \
-	tests/bats/exactly-once.bats tests/bats/mm-record.bats
-
+# Only the suites that run on either store (helper.bash's db and sq), on
+# a throwaway PostgreSQL cluster a file (tests/pg/*.pg); make test runs
+# them on both stores.
 check-pg: deps-test $(PROGS)
-	@BUILD=$(BUILD) BIN=$(BIN) MM_TEST_STORE=pg tests/run.sh bats $(PG_BATS)
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh pg
 
 check-valgrind: deps-test $(PROGS) $(UNITS)
 	@scripts/deps.sh test

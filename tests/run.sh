@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the suite through prove and end with "N passed, N failed".
-#   tests/run.sh [unit|bats] [FILE...]
+#   tests/run.sh [unit|bats|pg] [FILE...]
+# (pg: the store suites on PostgreSQL, tests/pg/*.pg)
 # BUILD and BIN name the build and program directories (Makefile sets them).
 set -u
 cd "$(dirname "$0")/.."
@@ -32,10 +33,16 @@ else
 	case $what in
 	all|bats) files="$files $(ls tests/bats/*.bats 2>/dev/null)" ;;
 	esac
+	# The store suites again on PostgreSQL (tests/pg/*.pg, run-one).
+	case $what in
+	all|bats|pg) files="$files $(ls tests/pg/*.pg 2>/dev/null)" ;;
+	esac
 	# The longest files first, so that none is left running alone at
 	# the end (prove starts them in the order given).
 	slow=
-	for f in tests/bats/mm-serve.bats tests/bats/crash.bats \
+	for f in tests/pg/exactly-once.pg tests/bats/mm-serve.bats \
+	    tests/pg/reliability.pg tests/pg/mm-record.pg \
+	    tests/pg/crash.pg tests/bats/crash.bats \
 	    tests/bats/verify.bats tests/bats/reliability.bats \
 	    "$BUILD"/tests/test_drift_calibration tests/bats/mm-report.bats \
 	    tests/bats/sim.bats tests/bats/mm-exec.bats tests/bats/fuzz.bats; do
