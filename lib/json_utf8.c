@@ -57,9 +57,18 @@ mm_utf8_check(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
-	uint64_t w;
+	uint64_t w, x[4];
 
 	while (i < n) {
+		/* ASCII, as records are, 32 bytes a test. */
+		if (n - i >= 32) {
+			memcpy(x, p + i, 32);
+			if (((x[0] | x[1] | x[2] | x[3]) &
+			    0x8080808080808080ULL) == 0) {
+				i += 32;
+				continue;
+			}
+		}
 		if (n - i >= 8) {
 			memcpy(&w, p + i, 8);
 			if ((w & 0x8080808080808080ULL) == 0) {

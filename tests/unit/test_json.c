@@ -462,6 +462,21 @@ test_parse_errors(void **state)
 	    "invalid JSON: expected ',' or '}', found '1'");
 	expect_error("{\"a\":[1 2]}",
 	    "invalid JSON: expected ',' or ']', found '2'");
+	/* Numbers in an array, as in a batch's columns. */
+	expect_error("{\"a\":[1,-]}",
+	    "invalid JSON: expected a value, found '-'");
+	expect_error("{\"a\":[0.5,1.]}",
+	    "invalid JSON: expected a value, found '1'");
+	expect_error("{\"a\":[[1.5e]]}",
+	    "invalid JSON: expected a value, found '1'");
+	expect_error("{\"a\":[01]}",
+	    "invalid JSON: expected ',' or ']', found '1'");
+	expect_error("{\"a\":[-01.5]}",
+	    "invalid JSON: expected ',' or ']', found '1'");
+	expect_error("{\"a\":[1,+2]}",
+	    "invalid JSON: expected a value, found '+'");
+	expect_error("{\"a\":[.5]}",
+	    "invalid JSON: expected a value, found '.'");
 	expect_error("{\"a\":{\"b\":1,}}",
 	    "invalid JSON: expected a string, found '}'");
 	expect_error("{\"a\":\xc3\xa9}",

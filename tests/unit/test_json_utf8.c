@@ -55,6 +55,34 @@ test_utf8_valid(void **state)
 	valid("abcdefg\xc3\xa9hijklmno\xf0\x9f\x98\x80pqrstuvwxyz\xe2\x82\xac");
 }
 
+/*
+ * A bad byte (a lone continuation byte) or a good two-byte sequence at
+ * every offset of 100 ASCII bytes: across the 32- and 8-byte steps of
+ * the ASCII fast paths and the tail they leave.
+ */
+static void
+test_utf8_every_offset(void **state)
+{
+	char s[101];
+	size_t at, len;
+
+	(void)state;
+	for (len = 0; len <= 100; len++) {
+		memset(s, 'a', len);
+		check_utf8(s, len, len);
+	}
+	for (at = 0; at < 100; at++) {
+		memset(s, 'a', 100);
+		s[at] = (char)0x80;
+		check_utf8(s, 100, at);
+		if (at == 99)
+			continue;
+		s[at] = (char)0xc3;
+		s[at + 1] = (char)0xa9;
+		check_utf8(s, 100, 100);
+	}
+}
+
 static void
 test_utf8_invalid(void **state)
 {
@@ -376,6 +404,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
+		cmocka_unit_test(test_utf8_every_offset),
 		cmocka_unit_test(test_utf8_exhaustive),
 		cmocka_unit_test(test_parse_utf8),
 		cmocka_unit_test(test_parse_surrogates),
