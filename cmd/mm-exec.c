@@ -3,7 +3,6 @@
  * store unasked.  The executor itself, and the exactly-once protocol of
  * a retrain, are in lib/retrain.c; here records are read and written.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +45,7 @@ struct exec {
 	double now;
 	unsigned fail_mask, seen_mask;
 	struct mm_run run;
-	struct mm_rec rec, dec;
+	struct mm_rec rec, dec, meta;
 	struct mm_buf out;
 	/*
 	 * Decisions that change nothing but the history (none, reject) are
@@ -124,26 +123,27 @@ put(struct exec *e, const char *line, size_t len, const struct mm_kv *kv,
 
 /*
  * What the executor reads from the metadata: the version live when the
- * decision was made, and the decision's evidence horizon.  *meta owned.
+ * decision was made (*version, new, and d->decided_for), and the
+ * decision's evidence horizon.  Metadata that is not an object, or not
+ * one the scanner takes (a key twice), is passed on, not read.
  */
 static int
-read_meta(const struct mm_span *span, json_t **meta,
+read_meta(struct mm_rec *meta, const struct mm_span *span, char **version,
     struct mm_exec_decision *d, struct mm_err *err)
 {
-	json_t *v;
-	double h;
+	const struct mm_field *f;
+	struct mm_err ignored;
+	double h = -1;
 
-	*meta = span ? json_loadb(span->p, span->n, 0, NULL) : NULL;
-	if (!json_is_object(*meta))
+	if (span == NULL || span->p[0] != '{' ||
+	    mm_rec_parse(meta, span->p, span->n, NULL, NULL, &ignored) < 0)
 		return 0;
-	v = json_object_get(*meta, "model_version");
-	if (json_is_string(v))
-		d->decided_for = json_string_value(v);
-	v = json_object_get(*meta, "evidence_horizon");
-	if (v == NULL || json_is_null(v))
+	d->decided_for = *version = mm_rec_get_string(meta, "model_version");
+	f = mm_rec_get(meta, "evidence_horizon");
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
 		return 0;
-	h = json_is_number(v) ? json_number_value(v) : -1;
-	if (!(h >= 0 && h <= 9007199254740992.0 && h == floor(h)))
+	if (mm_json_number(f->val.p, &h) != f->val.p + f->val.n ||
+	    !(h >= 0 && h <= 9007199254740992.0 && h == floor(h)))
 		return mm_errf(err, MM_EINPUT, 0, "'decision.metadata."
 		    "evidence_horizon' is not a whole number of 0 or more");
 	d->has_horizon = 1;
@@ -176,7 +176,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	struct mm_exec_decision d;
 	struct mm_exec_result r;
 	char *action = NULL, *reason = NULL, *batch = NULL, *window = NULL;
-	json_t *meta = NULL;
+	char *version = NULL;
 	int rc = -1;
 
 	if (mm_rec_parse(&e->rec, line, len, NULL, NULL, err) < 0)
@@ -195,7 +195,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		goto out;
 	}
 	f = mm_rec_get(&e->dec, "metadata");
-	if (read_meta(f ? &f->val : NULL, &meta, &d, err) < 0)
+	if (read_meta(&e->meta, f ? &f->val : NULL, &version, &d, err) < 0)
 		goto out;
 	if (f != NULL) {
 		d.meta = f->val.p;
@@ -253,7 +253,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 		rc = put(e, NULL, 0, &kv, err);
 	}
 out:
-	json_decref(meta);
+	free(version);
 	free(action);
 	free(reason);
 	free(batch);
@@ -355,12 +355,14 @@ main(int argc, char **argv)
 	e.x.cfg = &e.cfg;
 	mm_rec_init(&e.rec);
 	mm_rec_init(&e.dec);
+	mm_rec_init(&e.meta);
 	mm_buf_init(&e.out);
 	rc = mm_run(&e.run, argc - st.ind, argv + st.ind, on_line, &e);
 	if (rc == MM_OK && (e.fail_mask & e.seen_mask))
 		rc = MM_ECHECK;
 	mm_rec_release(&e.rec);
 	mm_rec_release(&e.dec);
+	mm_rec_release(&e.meta);
 	mm_buf_release(&e.out);
 	mm_buf_release(&e.pending);
 	mm_db_close(&e.db);

@@ -42,34 +42,49 @@ load_field(const struct mm_field *f, const char *name, struct mm_err *err)
 	return o;
 }
 
-/* A number at obj.key of the record: 1 found, 0 absent or null, -1 bad. */
+/*
+ * The object at field obj of the record, scanned into sub (pointing into
+ * the record): 1, 0 when absent or null, -1 with err when it is not an
+ * object.
+ */
 static int
-get_number(const struct mm_rec *rec, const char *obj, const char *key,
-    double *v, struct mm_err *err)
+get_object(const struct mm_rec *rec, const char *obj, struct mm_rec *sub,
+    struct mm_err *err)
 {
 	const struct mm_field *f = mm_rec_get(rec, obj);
-	json_t *o, *x;
-	int rc = 0;
+	struct mm_err why;
 
-	if (f == NULL)
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
 		return 0;
-	if ((o = load_field(f, obj, err)) == NULL)
-		return -1;
-	if (!json_is_object(o) && !json_is_null(o)) {
-		json_decref(o);
+	if (f->val.p[0] != '{')
 		return mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
 		    obj);
-	}
-	x = json_is_object(o) ? json_object_get(o, key) : NULL;
-	if (json_is_number(x)) {
-		*v = json_number_value(x);
-		rc = 1;
-	} else if (x != NULL && !json_is_null(x)) {
-		rc = mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number",
+	if (mm_rec_parse(sub, f->val.p, f->val.n, NULL, NULL, &why) < 0)
+		return mm_errf(err, MM_EINPUT, 0, "'%s': %s", obj, why.msg);
+	return 1;
+}
+
+/*
+ * The number at key of sub, the object obj: 1 found, 0 absent or null,
+ * -1 with err when it is something else.
+ */
+static int
+sub_number(const struct mm_rec *sub, const char *obj, const char *key,
+    double *v, struct mm_err *err)
+{
+	const struct mm_field *f = mm_rec_get(sub, key);
+
+	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+		return 0;
+	if (mm_json_number(f->val.p, v) == f->val.p + f->val.n &&
+	    isfinite(*v))
+		return 1;
+	/* The record is JSON: a value that starts as a number is one. */
+	if (f->val.p[0] == '-' || (f->val.p[0] >= '0' && f->val.p[0] <= '9'))
+		return mm_errf(err, MM_EINPUT, 0, "'%s.%s' is out of range",
 		    obj, key);
-	}
-	json_decref(o);
-	return rc;
+	return mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number", obj,
+	    key);
 }
 
 /* A number at the record's top level: 1 found, 0 absent or not one. */
@@ -292,37 +307,49 @@ decision_json(struct mm_decider *d, const struct mm_signal *sig,
 }
 
 /*
- * The record's confusion counts (metrics.confusion) and the version that
- * served it (metrics.model_version, or NULL).  *cm NULL when absent.
+ * The record's metrics: its F1 (sig), confusion counts (*cm, NULL when
+ * absent) and the version that served it (model_version, or "").
  */
 static int
-get_counts(const struct mm_rec *rec, long **cm, int *k, char *version,
-    size_t vsize, struct mm_err *err)
+get_metrics(struct mm_decider *d, struct mm_signal *sig, long **cm, int *k,
+    char *version, size_t vsize, struct mm_err *err)
 {
-	const struct mm_field *f = mm_rec_get(rec, "metrics");
-	json_t *o, *v;
+	const struct mm_field *f;
+	json_t *o;
+	char *s;
 	int rc;
 
 	*cm = NULL;
 	version[0] = '\0';
-	if (f == NULL)
-		return 0;
-	o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
-	if (!json_is_object(o)) {
+	if ((rc = get_object(&d->rec, "metrics", &d->sub, err)) <= 0)
+		return rc;
+	if ((sig->has_f1 = sub_number(&d->sub, "metrics", "f1", &sig->f1,
+	    err)) < 0)
+		return -1;
+	if ((f = mm_rec_get(&d->sub, "confusion")) != NULL) {
+		o = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, NULL);
+		rc = o != NULL ? mm_confusion_parse(o, cm, k) : -1;
 		json_decref(o);
-		return 0;	/* get_number says what is wrong */
+		if (rc < 0)
+			return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' "
+			    "is not a square array of counts");
 	}
-	if ((rc = mm_confusion_parse(json_object_get(o, "confusion"), cm,
-	    k)) < 0) {
-		json_decref(o);
-		return mm_errf(err, MM_EINPUT, 0, "'metrics.confusion' is not "
-		    "a square array of counts");
+	if ((s = mm_rec_get_string(&d->sub, "model_version")) != NULL) {
+		snprintf(version, vsize, "%s", s);
+		free(s);
 	}
-	v = json_object_get(o, "model_version");
-	if (json_is_string(v))
-		snprintf(version, vsize, "%s", json_string_value(v));
-	json_decref(o);
 	return 0;
+}
+
+/* The record's trust.score: 1 found, 0 absent or null, -1 bad. */
+static int
+get_trust(struct mm_decider *d, double *score, struct mm_err *err)
+{
+	int rc;
+
+	if ((rc = get_object(&d->rec, "trust", &d->sub, err)) <= 0)
+		return rc;
+	return sub_number(&d->sub, "trust", "score", score, err);
 }
 
 /*
@@ -378,10 +405,8 @@ mm_decider_line(struct mm_decider *d, const char *line, size_t len,
 	if (mm_rec_parse(&d->rec, line, len, NULL, NULL, err) < 0 ||
 	    get_drift(d, &sig, &drift, err) < 0)
 		goto out;
-	if ((sig.has_f1 = get_number(&d->rec, "metrics", "f1", &sig.f1,
-	    err)) < 0 || (sig.has_trust = get_number(&d->rec, "trust",
-	    "score", &sig.trust, err)) < 0 ||
-	    get_counts(&d->rec, &cm, &k, served, sizeof(served), err) < 0)
+	if (get_metrics(d, &sig, &cm, &k, served, sizeof(served), err) < 0 ||
+	    (sig.has_trust = get_trust(d, &sig.trust, err)) < 0)
 		goto out;
 	window = mm_rec_get(&d->rec, "window") != NULL;
 	/*

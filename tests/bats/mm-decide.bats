@@ -794,6 +794,13 @@ wait_lines() {
 	bad '{"batch_id":"b1","trust":{"score":[0.5]}}' \
 	    "'trust.score' is not a number"
 	bad '{"batch_id":"b1","metrics":"f1"}' "'metrics' is not an object"
+	bad '{"batch_id":"b1","metrics":{"f1":0.5,"f1":0.6}}' \
+	    "'metrics': field 'f1' appears twice"
+	bad '{"batch_id":"b1","metrics":{"f1":1e400}}' \
+	    "'metrics.f1' is out of range"
+	bad '{"batch_id":"b1","metrics":{"f1":"0.5"}}' \
+	    "'metrics.f1' is not a number"
+	bad '{"batch_id":"b1","trust":[]}' "'trust' is not an object"
 	bad '{"batch_id":"b1","drift":0.3}' "'drift' is not an object"
 	bad '{"batch_id":"b1","drift":{"status":"Severe"}}' \
 	    "'drift.status' is not 'stable', 'moderate' or 'severe'"

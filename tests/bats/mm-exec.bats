@@ -917,7 +917,7 @@ for l in sys.stdin:
 
 @test "an evidence_horizon that is not a whole number stops the run with exit 2" {
 	fresh yes
-	for h in '"300"' -1 1.5 true; do
+	for h in '"300"' -1 1.5 true 1e400; do
 		{ dec none; dec retrain "{\"evidence_horizon\":$h}"; } >in
 		run_split ex <in
 		assert_failure 2
