@@ -1,7 +1,7 @@
 /*
  * recorder.c - one record stored once (recorder.h).
  */
-#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,17 +148,6 @@ put_null(const struct sink *k, int i)
 		mm_bind_null(k->st, i);
 }
 
-static void
-put_json_number(const struct sink *k, int i, json_t *o, const char *key)
-{
-	json_t *v = o ? json_object_get(o, key) : NULL;
-
-	if (json_is_number(v))
-		put_double(k, i, json_number_value(v));
-	else
-		put_null(k, i);
-}
-
 /*
  * Put a field as the JSON text it came as, so the numbers stored are
  * the numbers read; absent or null is NULL.
@@ -184,23 +173,31 @@ put_raw_number(const struct sink *k, int i, const struct mm_field *f)
 		put_null(k, i);
 }
 
-/* A field of the record as a JSON value (new reference), or NULL. */
-static json_t *
-field(const struct mm_rec *rec, const char *key, struct mm_err *err,
-    int *bad)
+/*
+ * The record's trust.score into *score: 1, 0 when there is none (trust
+ * absent, not an object, or its score not a number), -1 with err for a
+ * score past the double range.
+ */
+static int
+trust_score(struct mm_recorder *r, double *score, struct mm_err *err)
 {
-	const struct mm_field *f = mm_rec_get(rec, key);
-	json_error_t jerr;
-	json_t *v;
+	const struct mm_field *f = mm_rec_get(&r->rec, "trust");
+	struct mm_err why;
 
-	if (f == NULL)
-		return NULL;
-	v = json_loadb(f->val.p, f->val.n, JSON_DECODE_ANY, &jerr);
-	if (v == NULL) {
-		mm_errf(err, MM_EINPUT, 0, "'%s': %s", key, jerr.text);
-		*bad = 1;
-	}
-	return v;
+	if (f == NULL || f->val.p[0] != '{')
+		return 0;
+	if (mm_rec_parse(&r->tsub, f->val.p, f->val.n, NULL, NULL, &why) < 0)
+		return mm_errf(err, MM_EINPUT, 0, "'trust': %s", why.msg);
+	if ((f = mm_rec_get(&r->tsub, "score")) == NULL)
+		return 0;
+	if (mm_json_number(f->val.p, score) == f->val.p + f->val.n &&
+	    isfinite(*score))
+		return 1;
+	/* The record is JSON: a value that starts as a number is one. */
+	if (f->val.p[0] == '-' || (f->val.p[0] >= '0' && f->val.p[0] <= '9'))
+		return mm_errf(err, MM_EINPUT, 0, "'trust.score' is out of "
+		    "range");
+	return 0;
 }
 
 /* The feature column holding strings, or -1. */
@@ -261,7 +258,6 @@ static size_t
 pack_rows(struct mm_recorder *r)
 {
 	const struct mm_batch *b = &r->batch;
-	char num[24];
 	size_t i, n = 0;
 
 	mm_buf_reset(&r->rows_json);
@@ -275,11 +271,10 @@ pack_rows(struct mm_recorder *r)
 		if (b->labels[i] < 0)
 			continue;
 		r->idx[n] = i;
-		snprintf(num, sizeof(num), "%c%zu", n ? ',' : '[', i);
-		mm_buf_puts(&r->rows_json, num);
-		snprintf(num, sizeof(num), "%c%d", n ? ',' : '[',
-		    (int)b->labels[i]);
-		mm_buf_puts(&r->labels_json, num);
+		mm_buf_putc(&r->rows_json, n ? ',' : '[');
+		mm_buf_long(&r->rows_json, (long)i);
+		mm_buf_putc(&r->labels_json, n ? ',' : '[');
+		mm_buf_long(&r->labels_json, (long)(int)b->labels[i]);
 		put_row(b, i, &r->rows_blob);
 		n++;
 	}
@@ -627,16 +622,14 @@ store(struct mm_recorder *r, struct mm_err *err)
 	struct mm_stmt *st = r->ins_batch ? r->ins_batch : r->ins_metrics;
 	struct sink k = { st, NULL };
 	struct cmp c;
-	json_t *trust;
 	const char *status, *version = NULL;
-	double ts;
+	double ts, score;
 	size_t n = 0;
-	int rc = 0, bad = 0, has_drift, has_metrics, step, stored, severe, i;
+	int rc = 0, has_drift, has_metrics, has_score, step, stored, severe, i;
 
 	memset(&d, 0, sizeof(d));
 	memset(&m, 0, sizeof(m));
-	trust = field(&r->rec, "trust", err, &bad);
-	if (bad) {
+	if ((has_score = trust_score(r, &score, err)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -691,7 +684,10 @@ store(struct mm_recorder *r, struct mm_err *err)
 		put_null(&k, 11);
 	put_raw(&k, 12, d.psi);
 	put_raw(&k, 13, d.p_value);
-	put_json_number(&k, 14, trust, "score");
+	if (has_score)
+		put_double(&k, 14, score);
+	else
+		put_null(&k, 14);
 	put_double(&k, 15, mm_clock(r->now));
 	if (has_drift)
 		put_text(&k, 16, r->drift.p, (int)r->drift.n);
@@ -761,7 +757,6 @@ store(struct mm_recorder *r, struct mm_err *err)
 	if (!severe && store_evidence(r, ts, err) < 0)
 		rc = -1;
 out:
-	json_decref(trust);
 	return rc;
 }
 
@@ -971,6 +966,7 @@ mm_recorder_open(struct mm_recorder *r, struct mm_db *db, long buffer_rows,
 	mm_rec_init(&r->rec);
 	mm_rec_init(&r->sub);
 	mm_rec_init(&r->msub);
+	mm_rec_init(&r->tsub);
 	mm_buf_init(&r->names);
 	mm_buf_init(&r->rows_blob);
 	mm_buf_init(&r->rows_json);
@@ -1005,6 +1001,7 @@ mm_recorder_close(struct mm_recorder *r)
 	mm_rec_release(&r->rec);
 	mm_rec_release(&r->sub);
 	mm_rec_release(&r->msub);
+	mm_rec_release(&r->tsub);
 	mm_buf_release(&r->names);
 	mm_buf_release(&r->rows_blob);
 	mm_buf_release(&r->rows_json);

@@ -62,7 +62,7 @@ struct mm_recorder {
 	struct mm_buf arena;	/* the queued batches' ids, rows... */
 	struct mm_stmt *sel_metrics, *sel_evidence;
 	struct mm_batch batch;	/* the last record's */
-	struct mm_rec rec, sub, msub;
+	struct mm_rec rec, sub, msub, tsub;
 	struct mm_buf names, rows_blob, rows_json, labels_json;
 	size_t *idx, idxcap;	/* the batch's labelled rows */
 	struct mm_buf drift;	/* the drift object without ref and counts */

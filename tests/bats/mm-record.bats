@@ -140,6 +140,32 @@ b2|1764140060$DOT0|v2|2||0.5|0.5|0.8|12$DOT0|0.1|moderate|{ \"f0\" : 0.10 }|{\"f
 	fi
 }
 
+@test "trust: a score that is not a number is stored as NULL; one past the double range, or a key twice, is bad input" {
+	db_arg mdb m.db
+	printf '%s\n' '{"batch_id":"a","metrics":{"f1":0.5},"trust":{"score":"0.9"}}' \
+	    '{"batch_id":"b","metrics":{"f1":0.5},"trust":[0.9]}' \
+	    '{"batch_id":"c","metrics":{"f1":0.5},"trust":{"components":{}}}' \
+	    '{"batch_id":"d","metrics":{"f1":0.5},"trust":{"score":0.25}}' \
+	    >in.ndjson
+	run_split mm-record --db "$mdb" --now $NOW in.ndjson
+	assert_success
+	run_merged sq m.db "SELECT batch_id, trust_score FROM metrics ORDER BY id"
+	assert_output 'a|
+b|
+c|
+d|0.25'
+	for t in '{"score":1e400}|line 1: '"'"'trust.score'"'"' is out of range' \
+	    '{"score":0.5,"score":0.6}|line 1: '"'"'trust'"'"': field '"'"'score'"'"' appears twice'; do
+		printf '{"batch_id":"e","metrics":{"f1":0.5},"trust":%s}\n' "${t%%|*}" >bad.ndjson
+		run_split mm-record --db "$mdb" --now $NOW bad.ndjson
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "mm-record: bad.ndjson:${t#*|line }"
+	done
+	run_merged sq m.db "SELECT count(*) FROM metrics WHERE batch_id = 'e'"
+	assert_output 0
+}
+
 @test "ts comes from the record, or from --now when it has none" {
 	db_arg mdb m.db
 	printf '%s\n' '{"batch_id":"a","ts":1764140000.5,"metrics":{"f1":0.25}}' \
