@@ -740,6 +740,8 @@ struct mm_ckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int want, stop;
+	int asked;		/* the log's pages when last asked for one */
+	long runs;		/* checkpoints asked for, in all */
 	sqlite3 *h;		/* the thread's own connection */
 };
 
@@ -761,12 +763,21 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 		    NULL, NULL);
 		return SQLITE_OK;
 	}
-	if (pages >= CKPT_PAGES) {
-		pthread_mutex_lock(&c->mu);
-		c->want = 1;
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-	}
+	/*
+	 * The thread, each CKPT_PAGES pages the log has grown by, not each
+	 * commit while it is past that size: it stays past it as long as
+	 * another program writes too, and each checkpoint syncs the file.
+	 */
+	if (pages < c->asked)
+		c->asked = 0;	/* the log started over */
+	if (pages < CKPT_PAGES || pages - c->asked < CKPT_PAGES)
+		return SQLITE_OK;
+	c->asked = pages;
+	c->runs++;
+	pthread_mutex_lock(&c->mu);
+	c->want = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 	return SQLITE_OK;
 }
 
@@ -837,6 +848,12 @@ fail:
 	sqlite3_close_v2(c->h);
 	free(c);
 	return rc;
+}
+
+long
+mm_db_checkpoints_asked(const struct mm_db *db)
+{
+	return db->ckpt != NULL ? db->ckpt->runs : 0;
 }
 
 static void

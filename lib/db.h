@@ -78,16 +78,20 @@ void mm_db_close(struct mm_db *db);
 
 /*
  * SQLite: copy the write-ahead log back into the database in a thread
- * of its own, with a connection of its own, each time a commit leaves
- * it 1000 pages or more, in place of SQLite's checkpoint in the commit
- * that crosses that size: the writer's commits do not wait for the
- * checkpoint's copy and fsync.  A writer that never pauses leaves the
- * log no moment to start over in: at 4000 pages its commit finishes the
- * copy itself.  For a program that writes all the time and passes
- * records on as it commits (mm-record).  Nothing on
- * PostgreSQL.  0, or -1 with err.
+ * of its own, with a connection of its own, once a commit leaves it 1000
+ * pages or more and then each time it has grown by 1000 more, in place
+ * of SQLite's checkpoint in every commit past that size: the writer's
+ * commits do not wait for the checkpoint's copy and fsync, and a log
+ * kept long by another writer is not copied and synced at each commit.
+ * A writer that never pauses leaves the log no moment to start over
+ * in: at 4000 pages its commit finishes the copy itself.  For a program
+ * that writes all the time and passes records on as it commits
+ * (mm-record, mm-exec).  Nothing on PostgreSQL.  0, or -1 with err.
  */
 int mm_db_checkpoint_behind(struct mm_db *db, struct mm_err *err);
+
+/* How many times the thread of mm_db_checkpoint_behind was asked to run. */
+long mm_db_checkpoints_asked(const struct mm_db *db);
 
 /*
  * A writer's transaction, taking the store's write lock alone (SQLite's

@@ -933,6 +933,42 @@ test_checkpoint_behind(void **state)
 }
 
 /*
+ * Past 1000 pages the thread is asked once each 1000 pages the log
+ * grows by, not at each commit: 300 commits of a row each, behind a log
+ * of some 1200 pages, ask it a few times at most.
+ */
+static void
+test_checkpoint_paced(void **state)
+{
+	struct fix *f = *state;
+	struct mm_err err = { 0 };
+	struct mm_db db;
+	long before;
+	int i;
+
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(mm_db_checkpoint_behind(&db, &err), 0);
+	assert_int_equal(mm_db_checkpoints_asked(&db), 0);
+	assert_int_equal(sqlite3_exec(db.h, "CREATE TABLE b (x BLOB); "
+	    "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	    "FROM n WHERE i < 400) INSERT INTO b SELECT randomblob(12000) "
+	    "FROM n; COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	before = mm_db_checkpoints_asked(&db);
+	assert_int_equal(before, 1);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(sqlite3_exec(db.h, "INSERT INTO b VALUES "
+		    "(randomblob(100))", NULL, NULL, NULL), SQLITE_OK);
+	assert_true(mm_db_checkpoints_asked(&db) - before <= 3);
+	mm_db_close(&db);
+	if (mm_db_open(&db, f->path, &err) < 0)
+		fail_msg("mm_db_open: %s", err.msg);
+	assert_int_equal(q_int(db.h, "SELECT count(*) FROM b"), 700);
+	assert_string_equal(q_text(db.h, "PRAGMA integrity_check"), "ok");
+	mm_db_close(&db);
+}
+
+/*
  * A column bound as one parameter (sql.h): PostgreSQL's binary array,
  * byte for byte; SQLite, which has none, gets NULL.
  */
@@ -1036,6 +1072,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_2, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_paced, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_busy_waits, setup,
 		    teardown),
