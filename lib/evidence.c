@@ -25,39 +25,38 @@ mm_evidence_horizon(struct mm_db *db, const char *batch_id, double ts,
 
 	*horizon = MM_HORIZON_ALL;
 	if (batch_id != NULL) {
-		st = mm_db_cached(db, "SELECT id FROM metrics WHERE batch_id "
-		    "= ?1", err);
+		/*
+		 * The batch's metrics row (none: never recorded, no
+		 * horizon), and the newest batch of evidence recorded no
+		 * later: newest first, each looked up in metrics by its
+		 * unique batch_id, so that only batches recorded after this
+		 * one are passed over.  CROSS JOIN keeps SQLite to that
+		 * order (and is a plain join to PostgreSQL).  One statement,
+		 * one read of the log's index.
+		 */
+		st = mm_db_cached(db, "SELECT m0.id, (SELECT e.id FROM "
+		    "evidence_batch e CROSS JOIN metrics m WHERE m.batch_id = "
+		    "e.batch_id AND m.id <= m0.id ORDER BY e.id DESC LIMIT 1) "
+		    "FROM metrics m0 WHERE m0.batch_id = ?1", err);
 		if (st == NULL)
 			return -1;
 		mm_bind_text(st, 1, batch_id, -1);
 		rc = mm_step(st);
-		if (rc != MM_ROW && rc != MM_DONE)
-			mm_db_err(db, err, "cannot read metrics");
+		if (rc == MM_ROW)
+			*horizon = mm_col_type(st, 1) == MM_NULL ? 0 :
+			    (long)mm_col_int64(st, 1);
+		else if (rc != MM_DONE)
+			mm_db_err(db, err, "cannot read evidence");
 		mm_reset(st);
 		if (rc == MM_DONE)
 			return 1;	/* never recorded: no horizon */
-		if (rc != MM_ROW)
-			return -1;
-		/*
-		 * Newest first, each batch of evidence looked up in metrics
-		 * by its unique batch_id: only batches recorded after this
-		 * one are passed over.  CROSS JOIN keeps SQLite to that
-		 * order (and is a plain join to PostgreSQL).
-		 */
-		st = mm_db_cached(db, "SELECT e.id FROM evidence_batch e CROSS "
-		    "JOIN metrics m WHERE m.batch_id = e.batch_id AND m.id <= "
-		    "(SELECT id FROM metrics WHERE batch_id = ?1) ORDER BY "
-		    "e.id DESC LIMIT 1", err);
-		if (st == NULL)
-			return -1;
-		mm_bind_text(st, 1, batch_id, -1);
-	} else {
-		st = mm_db_cached(db, "SELECT id FROM evidence_batch WHERE ts "
-		    "<= ?1 ORDER BY id DESC LIMIT 1", err);
-		if (st == NULL)
-			return -1;
-		mm_bind_double(st, 1, ts);
+		return rc == MM_ROW ? 0 : -1;
 	}
+	st = mm_db_cached(db, "SELECT id FROM evidence_batch WHERE ts <= ?1 "
+	    "ORDER BY id DESC LIMIT 1", err);
+	if (st == NULL)
+		return -1;
+	mm_bind_double(st, 1, ts);
 	rc = mm_step(st);
 	if (rc == MM_ROW)
 		*horizon = (long)mm_col_int64(st, 0);
