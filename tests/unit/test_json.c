@@ -597,6 +597,47 @@ test_number_grammar(void **state)
 	    "invalid JSON: expected a value, found 'I'");
 }
 
+/*
+ * mm_json_number against strtod on numbers written every way a batch or
+ * a person writes them: 1 to 20 digits, a point anywhere or none, a
+ * sign, leading zeros after the point, an exponent; each read to the
+ * same double, bit for bit, and to its end.
+ */
+static void
+test_number_strtod(void **state)
+{
+	char s[64], *o;
+	double v, want;
+	unsigned long x = 88172645463325252UL;
+	int i, k, nd, point;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		o = s;
+		if (x & 1)
+			*o++ = '-';
+		nd = 1 + (int)(x >> 1 & 31) % 20;
+		point = (int)(x >> 6 & 31) % (nd + 2);
+		for (k = 0; k < nd; k++) {
+			if (k == point && k > 0)
+				*o++ = '.';
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* No leading zero but a lone one, as JSON has it. */
+			*o++ = (char)('0' + (k == 0 && point != 1 && nd > 1 ?
+			    1 + x % 9 : x % 10));
+		}
+		if (x >> 20 & 1)
+			o += sprintf(o, "e%d", (int)(x >> 21 & 63) - 32);
+		*o = '\0';
+		want = strtod(s, NULL);
+		if (mm_json_number(s, &v) != o)
+			fail_msg("'%s' not read whole", s);
+		if (memcmp(&v, &want, sizeof(v)) != 0)
+			fail_msg("'%s' read as %.17g, strtod %.17g", s, v, want);
+	}
+}
+
 /* mm_fmt_double gives exactly want, and says how long it is. */
 #define assert_fmt(v, want) do {					\
 	char b_[64];							\
@@ -997,6 +1038,7 @@ main(void)
 		cmocka_unit_test(test_parse_nul),
 		cmocka_unit_test(test_parse_depth),
 		cmocka_unit_test(test_number_grammar),
+		cmocka_unit_test(test_number_strtod),
 		cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_jw_num),
 		cmocka_unit_test(test_fmt_double_printf),
