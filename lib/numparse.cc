@@ -87,8 +87,10 @@ mm_fmt_double(char *buf, size_t size, double v)
 		return n;
 	}
 	n = digits(v, 0, d, &x);
+	// The fewest that read back are n: no precision below n does, and
+	// the first tried is n (15 for a subnormal, whose %g this mimics).
 	if (n > 15 || (v != 0 && std::fabs(v) < 2.2250738585072014e-308))
-		for (p = 15; p <= 17; p++) {
+		for (p = n > 15 ? n : 15; p <= 17; p++) {
 			n = digits(v, p, d, &x);
 			if (p == 17 || reads_back(v, d, n, x))
 				break;
