@@ -781,6 +781,7 @@ test_migrate_from_2(void **state)
 
 struct holder {
 	sqlite3 *h;
+	int ms;			/* how long release_later holds on */
 };
 
 static void *
@@ -788,7 +789,7 @@ release_later(void *arg)
 {
 	struct holder *hd = arg;
 
-	usleep(300 * 1000);
+	usleep((useconds_t)hd->ms * 1000);
 	/*
 	 * The opener may hold a read lock just then: wait for it, as a
 	 * writer would, rather than leave the transaction open for good.
@@ -818,6 +819,7 @@ test_wal_waits(void **state)
 	assert_int_equal(sqlite3_open(f->path, &hd.h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(hd.h, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
+	hd.ms = 300;
 	assert_int_equal(pthread_create(&t, NULL, release_later, &hd), 0);
 	if (mm_db_open(&db, f->path, &err) < 0)
 		fail_msg("mm_db_open: %s", err.msg);
@@ -827,16 +829,6 @@ test_wal_waits(void **state)
 	    "schema_version"), MM_DB_SCHEMA);
 	mm_db_close(&db);
 	sqlite3_close(hd.h);
-}
-
-static void *
-commit_later(void *arg)
-{
-	struct holder *hd = arg;
-
-	usleep(200 * 1000);
-	sqlite3_exec(hd->h, "COMMIT", NULL, NULL, NULL);
-	return NULL;
 }
 
 /*
@@ -858,7 +850,8 @@ test_busy_waits(void **state)
 	assert_int_equal(sqlite3_open(f->path, &hd.h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(hd.h, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
-	assert_int_equal(pthread_create(&t, NULL, commit_later, &hd), 0);
+	hd.ms = 200;
+	assert_int_equal(pthread_create(&t, NULL, release_later, &hd), 0);
 	t0 = mm_monotonic();
 	assert_int_equal(sqlite3_exec(db.h, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
