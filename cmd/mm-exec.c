@@ -140,7 +140,7 @@ read_meta(struct mm_rec *meta, const struct mm_span *span, char **version,
 		return 0;
 	d->decided_for = *version = mm_rec_get_string(meta, "model_version");
 	f = mm_rec_get(meta, "evidence_horizon");
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return 0;
 	if (mm_json_number(f->val.p, &h) != f->val.p + f->val.n ||
 	    !(h >= 0 && h <= 9007199254740992.0 && h == floor(h)))
@@ -217,7 +217,7 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	d.source = batch ? batch : window ? window : "record";
 	/* A record's time is its own; the clock only for one without. */
 	f = mm_rec_get(&e->rec, "ts");
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		d.ts = mm_clock(e->x.now);
 	else if (mm_json_number(f->val.p, &d.ts) == NULL) {
 		mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");

@@ -54,7 +54,7 @@ get_object(const struct mm_rec *rec, const char *obj, struct mm_rec *sub,
 	const struct mm_field *f = mm_rec_get(rec, obj);
 	struct mm_err why;
 
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return 0;
 	if (f->val.p[0] != '{')
 		return mm_errf(err, MM_EINPUT, 0, "'%s' is not an object",
@@ -74,7 +74,7 @@ sub_number(const struct mm_rec *sub, const char *obj, const char *key,
 {
 	const struct mm_field *f = mm_rec_get(sub, key);
 
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return 0;
 	if (mm_json_number(f->val.p, v) == f->val.p + f->val.n &&
 	    isfinite(*v))
@@ -113,7 +113,7 @@ get_drift(struct mm_decider *d, struct mm_signal *sig, json_t **obj,
 	int i;
 
 	*obj = NULL;
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return 0;
 	if (f->val.p[0] != '{')
 		return mm_errf(err, MM_EINPUT, 0, "'drift' is not an object");

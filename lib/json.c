@@ -532,6 +532,11 @@ mm_rec_get(const struct mm_rec *r, const char *key)
 	return NULL;
 }
 
+int
+mm_field_null(const struct mm_field *f)
+{
+	return f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0);
+}
 
 int
 mm_rec_sub(struct mm_rec *sub, struct mm_buf *text, const struct mm_field *f,

@@ -78,6 +78,9 @@ int mm_rec_parse(struct mm_rec *r, const char *line, size_t len,
  */
 const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 
+/* 1 when f is NULL (a field absent) or its value is null, else 0. */
+int mm_field_null(const struct mm_field *f);
+
 /*
  * The decoded value of the string field key (new, the caller frees), or
  * NULL when the field is absent, not a string, or holds a NUL.

@@ -155,7 +155,7 @@ put_null(const struct sink *k, int i)
 static void
 put_raw(const struct sink *k, int i, const struct mm_field *f)
 {
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		put_null(k, i);
 	else
 		put_text(k, i, f->val.p, (int)f->val.n);

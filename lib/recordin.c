@@ -166,7 +166,7 @@ get_value(const struct mm_rec *o, const char *key)
 {
 	const struct mm_field *f = mm_rec_get(o, key);
 
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return NULL;
 	return f;
 }

@@ -28,7 +28,7 @@ number(const struct mm_rec *rec, const char *obj, const char *key,
 	double x = NAN;
 
 	/* Absent or null is unknown; anything else is bad input. */
-	if (f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0))
+	if (mm_field_null(f))
 		return NAN;
 	if (f->val.p[0] != '{') {
 		mm_errf(err, MM_EINPUT, 0, "'%s' is not an object", obj);

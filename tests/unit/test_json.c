@@ -531,6 +531,29 @@ test_parse_depth(void **state)
 	mm_rec_release(&r);
 }
 
+/* mm_field_null: absent or null, and nothing else. */
+static void
+test_field_null(void **state)
+{
+	const char *line = "{\"a\":null,\"b\":0,\"c\":\"null\",\"d\":[null],"
+	    "\"e\":{}}";
+	struct mm_rec r;
+	struct mm_err err = { 0 };
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "a")), 1);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "z")), 1);
+	assert_int_equal(mm_field_null(NULL), 1);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "b")), 0);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "c")), 0);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "d")), 0);
+	assert_int_equal(mm_field_null(mm_rec_get(&r, "e")), 0);
+	mm_rec_release(&r);
+}
+
 /* mm_json_number accepts all of s and gives want. */
 #define assert_number(s, want) do {					\
 	const char *s_ = (s);						\
@@ -1037,6 +1060,7 @@ main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_nul),
 		cmocka_unit_test(test_parse_depth),
+		cmocka_unit_test(test_field_null),
 		cmocka_unit_test(test_number_grammar),
 		cmocka_unit_test(test_number_strtod),
 		cmocka_unit_test(test_fmt_double),
