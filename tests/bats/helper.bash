@@ -148,9 +148,11 @@ store_stop() {
 	return 0
 }
 
-# _pgname NAME: the PostgreSQL database for the SQLite path NAME.
+# _pgname NAME: PGNAME, the PostgreSQL database for the SQLite path NAME
+# (set, not printed: a $(...) and the pipe it took cost five processes
+# a query).  Each byte not a letter or digit is a '_', as tr(1) makes it.
 _pgname() {
-	local p=$1 pre n
+	local p=$1 pre LC_ALL=C
 
 	if [ -n "${BATS_TEST_TMPDIR-}" ] && [[ $p == "$BATS_TEST_TMPDIR"/* ]]; then
 		p=${p#"$BATS_TEST_TMPDIR"/}
@@ -165,12 +167,12 @@ _pgname() {
 	fi
 	p=${p#./}
 	p=${p%.db}
-	n=$pre$(printf '%s' "$p" | tr -c 'a-zA-Z0-9' '_' | tr 'A-Z' 'a-z')
+	p=${p//[^a-zA-Z0-9]/_}
+	PGNAME=$pre${p,,}
 	# PostgreSQL cuts a name at 63 bytes.
-	if [ ${#n} -gt 63 ]; then
-		n=${n:0:50}_$(printf '%s' "$n" | md5sum | cut -c1-8)
+	if [ ${#PGNAME} -gt 63 ]; then
+		PGNAME=${PGNAME:0:50}_$(printf '%s' "$PGNAME" | md5sum | cut -c1-8)
 	fi
-	printf '%s\n' "$n"
 }
 
 # _psql DATABASE: psql on the cluster, the script on standard input.
@@ -186,7 +188,8 @@ db() {
 		printf '%s\n' "$1"
 		return 0
 	fi
-	n=$(_pgname "$1")
+	_pgname "$1"
+	n=$PGNAME
 	mark=$BATS_FILE_TMPDIR/.mm-pgdb/$n
 	if [ ! -e "$mark" ]; then
 		# Two callers at once: the second finds it made.
@@ -205,7 +208,8 @@ sq() {
 		return
 	fi
 	db "$1" >/dev/null || return 1
-	_psql "$(_pgname "$1")" <<<"$2"
+	_pgname "$1"
+	_psql "$PGNAME" <<<"$2"
 }
 
 dbdrop() {
@@ -215,7 +219,8 @@ dbdrop() {
 		rm -f "$1" "$1-wal" "$1-shm" "$1-journal"
 		return 0
 	fi
-	n=$(_pgname "$1")
+	_pgname "$1"
+	n=$PGNAME
 	_psql mm <<<"DROP DATABASE IF EXISTS $n WITH (FORCE)" >/dev/null &&
 	    rm -f "$BATS_FILE_TMPDIR/.mm-pgdb/$n"
 }
@@ -229,8 +234,10 @@ dbcopy() {
 		return
 	fi
 	db "$1" >/dev/null || return 1
-	from=$(_pgname "$1")
-	to=$(_pgname "$2")
+	_pgname "$1"
+	from=$PGNAME
+	_pgname "$2"
+	to=$PGNAME
 	_psql mm <<<"DROP DATABASE IF EXISTS $to WITH (FORCE);
 	    CREATE DATABASE $to TEMPLATE $from" >/dev/null || return 1
 	mkdir -p "$BATS_FILE_TMPDIR/.mm-pgdb"
@@ -245,8 +252,10 @@ copy_table() {
 		    INSERT INTO $t SELECT * FROM o.$t"
 		return
 	fi
-	from=$(_pgname "$1")
-	to=$(_pgname "$2")
+	_pgname "$1"
+	from=$PGNAME
+	_pgname "$2"
+	to=$PGNAME
 	db "$1" >/dev/null && db "$2" >/dev/null || return 1
 	{
 		printf 'BEGIN;\nDELETE FROM %s;\nCOPY %s FROM STDIN;\n' "$t" "$t"
@@ -274,6 +283,7 @@ db_check() {
 		return
 	fi
 	db "$1" >/dev/null || return 1
-	pg_amcheck_url "postgresql://mm@/$(_pgname "$1")?host=$MM_PGDIR" &&
+	_pgname "$1"
+	pg_amcheck_url "postgresql://mm@/$PGNAME?host=$MM_PGDIR" &&
 	    echo ok
 }
