@@ -70,6 +70,16 @@ run_merged() {
 	set "-$mm_flags"
 }
 
+# chomp NAME: the variable NAME without its trailing newlines, as a
+# command substitution drops them.
+chomp() {
+	local -n mm_chomp=$1
+
+	while [[ $mm_chomp == *$'\n' ]]; do
+		mm_chomp=${mm_chomp%$'\n'}
+	done
+}
+
 # grep -o RE of TEXT by bash's own regex: the matches in the array
 # matched, and one a line in $matches.  RE must not match an empty
 # string; an RE anchored with ^ finds at most one match a line.  The

@@ -62,9 +62,7 @@ joined() {
 	if (($#)); then
 		printf -v res '%s\n' "$@"
 	fi
-	while [[ $res == *$'\n' ]]; do
-		res=${res%$'\n'}
-	done
+	chomp res
 }
 
 # words VALUE...: each value followed by a space, in $res (| tr '\n' ' ').

@@ -68,9 +68,7 @@ unlatent() {
 		fi
 		g+=$l$'\n'
 	done <<<"$1"
-	while [[ $g == *$'\n' ]]; do
-		g=${g%$'\n'}
-	done
+	chomp g
 	got=$g
 }
 

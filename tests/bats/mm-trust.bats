@@ -17,9 +17,7 @@ trust_of() {
 		l=${l##*,\"trust\":}
 		t+=${l%\}}$'\n'
 	done <<<"$1"
-	while [[ $t == *$'\n' ]]; do
-		t=${t%$'\n'}
-	done
+	chomp t
 	trust=$t
 }
 
