@@ -142,7 +142,7 @@ read_meta(struct mm_rec *meta, const struct mm_span *span, char **version,
 	f = mm_rec_get(meta, "evidence_horizon");
 	if (mm_field_null(f))
 		return 0;
-	if (mm_json_number(f->val.p, &h) != f->val.p + f->val.n ||
+	if (mm_field_number(f, &h) != 1 ||
 	    !(h >= 0 && h <= 9007199254740992.0 && h == floor(h)))
 		return mm_errf(err, MM_EINPUT, 0, "'decision.metadata."
 		    "evidence_horizon' is not a whole number of 0 or more");
@@ -216,13 +216,14 @@ do_record(struct exec *e, char *line, size_t len, struct mm_err *err)
 	d.window = window != NULL;
 	d.source = batch ? batch : window ? window : "record";
 	/* A record's time is its own; the clock only for one without. */
-	f = mm_rec_get(&e->rec, "ts");
-	if (mm_field_null(f))
+	switch (mm_field_number(mm_rec_get(&e->rec, "ts"), &d.ts)) {
+	case 0:
 		d.ts = mm_clock(e->x.now);
-	else if (mm_json_number(f->val.p, &d.ts) == NULL) {
+		break;
+	case -1:
 		mm_errf(err, MM_EINPUT, 0, "'ts' is not a number");
 		goto out;
-	} else if (!isfinite(d.ts)) {
+	case -2:
 		mm_errf(err, MM_EINPUT, 0, "'ts' is out of range");
 		goto out;
 	}

@@ -72,19 +72,12 @@ static int
 sub_number(const struct mm_rec *sub, const char *obj, const char *key,
     double *v, struct mm_err *err)
 {
-	const struct mm_field *f = mm_rec_get(sub, key);
+	int rc = mm_field_number(mm_rec_get(sub, key), v);
 
-	if (mm_field_null(f))
-		return 0;
-	if (mm_json_number(f->val.p, v) == f->val.p + f->val.n &&
-	    isfinite(*v))
-		return 1;
-	/* The record is JSON: a value that starts as a number is one. */
-	if (f->val.p[0] == '-' || (f->val.p[0] >= '0' && f->val.p[0] <= '9'))
-		return mm_errf(err, MM_EINPUT, 0, "'%s.%s' is out of range",
-		    obj, key);
-	return mm_errf(err, MM_EINPUT, 0, "'%s.%s' is not a number", obj,
-	    key);
+	if (rc >= 0)
+		return rc;
+	return mm_errf(err, MM_EINPUT, 0, "'%s.%s' is %s", obj, key,
+	    rc == -2 ? "out of range" : "not a number");
 }
 
 /* A number at the record's top level: 1 found, 0 absent or not one. */

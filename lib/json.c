@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,6 +537,18 @@ int
 mm_field_null(const struct mm_field *f)
 {
 	return f == NULL || (f->val.n == 4 && memcmp(f->val.p, "null", 4) == 0);
+}
+
+int
+mm_field_number(const struct mm_field *f, double *v)
+{
+	if (mm_field_null(f))
+		return 0;
+	if (mm_json_number(f->val.p, v) == f->val.p + f->val.n &&
+	    isfinite(*v))
+		return 1;
+	/* The record is JSON: a value that starts as a number is one. */
+	return f->val.p[0] == '-' || isdigit_(f->val.p[0]) ? -2 : -1;
 }
 
 int

@@ -82,6 +82,13 @@ const struct mm_field *mm_rec_get(const struct mm_rec *r, const char *key);
 int mm_field_null(const struct mm_field *f);
 
 /*
+ * The number that is f's value, of a record mm_rec_parse took, in *v:
+ * 1, 0 when f is absent or null, -1 when it is not a number, -2 when
+ * it is one past the range of a double.
+ */
+int mm_field_number(const struct mm_field *f, double *v);
+
+/*
  * The decoded value of the string field key (new, the caller frees), or
  * NULL when the field is absent, not a string, or holds a NUL.
  */

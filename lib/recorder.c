@@ -1,7 +1,6 @@
 /*
  * recorder.c - one record stored once (recorder.h).
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,16 +187,15 @@ trust_score(struct mm_recorder *r, double *score, struct mm_err *err)
 		return 0;
 	if (mm_rec_parse(&r->tsub, f->val.p, f->val.n, NULL, NULL, &why) < 0)
 		return mm_errf(err, MM_EINPUT, 0, "'trust': %s", why.msg);
-	if ((f = mm_rec_get(&r->tsub, "score")) == NULL)
-		return 0;
-	if (mm_json_number(f->val.p, score) == f->val.p + f->val.n &&
-	    isfinite(*score))
+	switch (mm_field_number(mm_rec_get(&r->tsub, "score"), score)) {
+	case 1:
 		return 1;
-	/* The record is JSON: a value that starts as a number is one. */
-	if (f->val.p[0] == '-' || (f->val.p[0] >= '0' && f->val.p[0] <= '9'))
+	case -2:
 		return mm_errf(err, MM_EINPUT, 0, "'trust.score' is out of "
 		    "range");
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 /* The feature column holding strings, or -1. */

@@ -554,6 +554,34 @@ test_field_null(void **state)
 	mm_rec_release(&r);
 }
 
+/* mm_field_number: a number, absent or null, not a number, too large. */
+static void
+test_field_number(void **state)
+{
+	const char *line = "{\"a\":-2.5,\"b\":null,\"c\":\"1\",\"d\":[1],"
+	    "\"e\":1e400,\"f\":-1e400,\"g\":true,\"h\":1e-400}";
+	struct mm_rec r;
+	struct mm_err err = { 0 };
+	double v = 7;
+
+	(void)state;
+	mm_rec_init(&r);
+	assert_int_equal(mm_rec_parse(&r, line, strlen(line), NULL, NULL,
+	    &err), 0);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "a"), &v), 1);
+	assert_true(v == -2.5);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "b"), &v), 0);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "z"), &v), 0);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "c"), &v), -1);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "d"), &v), -1);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "g"), &v), -1);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "e"), &v), -2);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "f"), &v), -2);
+	assert_int_equal(mm_field_number(mm_rec_get(&r, "h"), &v), 1);
+	assert_true(v == 0);
+	mm_rec_release(&r);
+}
+
 /* mm_json_number accepts all of s and gives want. */
 #define assert_number(s, want) do {					\
 	const char *s_ = (s);						\
@@ -1061,6 +1089,7 @@ main(void)
 		cmocka_unit_test(test_parse_nul),
 		cmocka_unit_test(test_parse_depth),
 		cmocka_unit_test(test_field_null),
+		cmocka_unit_test(test_field_number),
 		cmocka_unit_test(test_number_grammar),
 		cmocka_unit_test(test_number_strtod),
 		cmocka_unit_test(test_fmt_double),
